@@ -1,0 +1,1 @@
+"""Adapters: command line, REST API, web dashboard, storage and executors."""

@@ -1,0 +1,1 @@
+"""The ``isoflow`` command line (typer + rich)."""

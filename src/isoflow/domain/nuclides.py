@@ -1,0 +1,220 @@
+"""Nuclear data: names, half-lives, decay modes and chains from the ICRP-107 data set.
+
+The data come from the evaluated set shipped with :mod:`radioactivedecay`
+(ICRP Publication 107 decay data, AME2020 masses, NUBASE2020 for the nuclides ICRP-107 lacks).
+A :class:`NuclideData` wraps one such set; :func:`default_data` gives the shared default.
+Names are normalised once at the boundary: ``Lu-177``, ``177Lu``, ``lu177`` and ``LU-177``
+all become ``Lu-177``; ``Tc99m`` and ``99mTc`` become ``Tc-99m``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+import radioactivedecay as rd
+
+from isoflow.errors import InputError, UnknownNuclideError
+
+LN2 = math.log(2.0)
+
+_SYMBOL_FIRST = re.compile(r"^([A-Za-z]{1,3})-?(\d{1,3})([mnop]?)$")
+_MASS_FIRST = re.compile(r"^(\d{1,3})([mnop]?)-?([A-Za-z]{1,3})$")
+
+
+@dataclass(frozen=True, slots=True)
+class DecayBranch:
+    """One decay branch: the daughter, its branching fraction [1] and the decay mode."""
+
+    daughter: str
+    fraction: float
+    mode: str
+
+
+@dataclass(frozen=True, slots=True)
+class NuclideInfo:
+    """Evaluated properties of one nuclide.
+
+    Attributes
+    ----------
+    name
+        Canonical name, e.g. ``Tc-99m``.
+    half_life_s
+        Half-life [s]; ``inf`` for a stable nuclide.
+    half_life_text
+        Half-life as evaluated, in its own unit (e.g. ``6.015 h``).
+    branches
+        Decay branches, largest fraction first; empty for a stable nuclide.
+    atomic_mass
+        Atomic mass [u].
+    """
+
+    name: str
+    half_life_s: float
+    half_life_text: str
+    branches: tuple[DecayBranch, ...]
+    atomic_mass: float
+
+    @property
+    def stable(self) -> bool:
+        """True for a stable nuclide."""
+        return math.isinf(self.half_life_s)
+
+    @property
+    def decay_constant(self) -> float:
+        """Decay constant λ = ln 2 / T½ [1/s]; 0 for a stable nuclide."""
+        return 0.0 if self.stable else LN2 / self.half_life_s
+
+    @property
+    def element(self) -> str:
+        """Chemical symbol, e.g. ``Tc`` for ``Tc-99m``."""
+        return self.name.split("-", 1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ChainLink:
+    """An edge of a decay chain: ``parent`` decays to ``daughter`` with ``fraction`` by ``mode``."""
+
+    parent: str
+    daughter: str
+    fraction: float
+    mode: str
+
+
+class NuclideData:
+    """Access to one evaluated decay data set (default: ICRP-107 via radioactivedecay).
+
+    Parameters
+    ----------
+    dataset
+        A :class:`radioactivedecay.DecayData`; defaults to ``radioactivedecay.DEFAULTDATA``.
+    """
+
+    def __init__(self, dataset: rd.DecayData | None = None) -> None:
+        self._data = dataset if dataset is not None else rd.DEFAULTDATA
+        self._index: dict[str, int] = {str(k): int(v) for k, v in self._data.nuclide_dict.items()}
+        self._lower: dict[str, str] = {k.lower(): k for k in self._index}
+        self.names: tuple[str, ...] = tuple(str(n) for n in self._data.nuclides)
+
+    @property
+    def dataset_name(self) -> str:
+        """Name of the underlying data set (e.g. ``icrp107_ame2020_nubase2020``)."""
+        return str(self._data.dataset_name)
+
+    def canonical(self, name: str, field: str = "nuclide") -> str:
+        """Return the canonical name of ``name`` or raise :class:`UnknownNuclideError`.
+
+        Accepts ``Lu-177``, ``Lu177``, ``lu177``, ``177Lu``, ``177-Lu``, ``Tc-99m``, ``99mTc``.
+        """
+        text = name.strip()
+        match = _SYMBOL_FIRST.match(text)
+        if match:
+            symbol, mass, state = match.groups()
+        else:
+            match = _MASS_FIRST.match(text)
+            if match is None:
+                raise UnknownNuclideError(field, name, self.suggest(text))
+            mass, state, symbol = match.groups()
+        candidate = f"{symbol.lower()}-{int(mass)}{state.lower()}"
+        found = self._lower.get(candidate)
+        if found is None:
+            raise UnknownNuclideError(field, name, self.suggest(candidate))
+        return found
+
+    def suggest(self, name: str, n: int = 3) -> list[str]:
+        """Up to ``n`` known names closest to ``name``."""
+        lowered = difflib.get_close_matches(name.lower(), list(self._lower), n=n, cutoff=0.5)
+        return [self._lower[x] for x in lowered]
+
+    def index(self, name: str) -> int:
+        """Position of a canonical name in the data set; parents come before daughters."""
+        return self._index[name]
+
+    def half_life_s(self, name: str) -> float:
+        """Half-life [s] of a canonical name; ``inf`` if stable."""
+        return float(self._data.half_life(name, "s"))
+
+    def half_life_parts(self, name: str) -> tuple[float, str]:
+        """Half-life as evaluated: (value, unit) with unit one of s, m, h, d, y, ... or stable."""
+        row = self._data.hldata[self._index[name]]
+        return float(row[0]), str(row[1])
+
+    def branches(self, name: str) -> tuple[DecayBranch, ...]:
+        """Decay branches of a canonical name (empty for stable nuclides)."""
+        i = self._index[name]
+        found = [
+            DecayBranch(str(d), float(f), str(m))
+            for d, f, m in zip(
+                self._data.progeny[i], self._data.bfs[i], self._data.modes[i], strict=True
+            )
+            if str(d) in self._index and float(f) > 0.0
+        ]
+        return tuple(sorted(found, key=lambda b: -b.fraction))
+
+    def info(self, name: str, field: str = "nuclide") -> NuclideInfo:
+        """Evaluated properties of ``name`` (normalised first)."""
+        canonical = self.canonical(name, field)
+        i = self._index[canonical]
+        row = self._data.hldata[i]
+        text = "stable" if self.half_life_s(canonical) == math.inf else str(row[2])
+        return NuclideInfo(
+            name=canonical,
+            half_life_s=self.half_life_s(canonical),
+            half_life_text=text,
+            branches=self.branches(canonical),
+            atomic_mass=float(self._data.scipy_data.atomic_masses[i]),
+        )
+
+    def chain(self, name: str) -> list[ChainLink]:
+        """Every decay edge reachable from ``name``, parents before daughters."""
+        start = self.canonical(name)
+        members = self.descendants([start])
+        links = [
+            ChainLink(parent, b.daughter, b.fraction, b.mode)
+            for parent in members
+            for b in self.branches(parent)
+        ]
+        return links
+
+    def descendants(self, names: list[str]) -> list[str]:
+        """The given canonical names and all their progeny, sorted parents first."""
+        seen: set[str] = set()
+        stack = list(names)
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            stack.extend(b.daughter for b in self.branches(current))
+        return sorted(seen, key=self._index.__getitem__)
+
+    def decay_constants(self, names: list[str] | tuple[str, ...]) -> npt.NDArray[np.float64]:
+        """Decay constants λ [1/s] for canonical names, as an array (0 for stable)."""
+        return np.array(
+            [0.0 if math.isinf(h) else LN2 / h for h in map(self.half_life_s, names)],
+            dtype=np.float64,
+        )
+
+
+@cache
+def default_data() -> NuclideData:
+    """The shared default data set (ICRP-107 as shipped by radioactivedecay)."""
+    return NuclideData()
+
+
+def canonical(name: str, field: str = "nuclide") -> str:
+    """Normalise a nuclide name with the default data set (see :meth:`NuclideData.canonical`)."""
+    return default_data().canonical(name, field)
+
+
+def require_radioactive(name: str, field: str = "nuclide") -> str:
+    """Normalise ``name`` and check that it is radioactive."""
+    canon = canonical(name, field)
+    if math.isinf(default_data().half_life_s(canon)):
+        raise InputError(field, f"{canon} is stable; expected a radioactive nuclide")
+    return canon
