@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 a check failed (invalid scenario, plan violations), 2 u
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import typer
@@ -17,12 +18,24 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+scenario_app = typer.Typer(
+    help="List, show and generate scenarios.", no_args_is_help=True, add_completion=False
+)
+app.add_typer(scenario_app, name="scenario")
+
+COMMAND_MODULES = ("physics", "scenario_cmds", "generate_cmd")
+"""Modules of :mod:`isoflow.adapters.cli` that each define ``register(app, scenario_app)``."""
 
 
 def _register() -> None:
-    from isoflow.adapters.cli import physics
-
-    physics.register(app)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"isoflow.adapters.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"isoflow.adapters.cli.{name}":
+                continue
+            raise
+        module.register(app, scenario_app)
 
 
 def main() -> None:

@@ -1,0 +1,715 @@
+"""Pydantic models of a scenario: the single source of truth for files, docs and JSON Schema.
+
+Every model is strict (unknown keys rejected) and frozen. Quantities are SI inside (Bq, s,
+UTC); files may use units (``7.4 GBq``, ``6 h``). Cross-references between sections (a lane
+to an unknown site, a booking for an unknown product) are checked in
+:mod:`isoflow.scenario.validate`, which reports every problem at once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from isoflow.domain.nuclides import canonical
+from isoflow.scenario.quantities import (
+    Activity,
+    CountryCode,
+    Duration,
+    Fraction,
+    Identifier,
+    LocalClock,
+    Money,
+    NonNegative,
+    PositiveActivity,
+    PositiveDuration,
+    UtcTime,
+    clock_minutes,
+)
+
+SCHEMA_VERSION = 1
+
+
+class Strict(BaseModel):
+    """Base of all scenario models: unknown keys rejected, immutable, documented."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,
+        validate_default=True,
+        str_strip_whitespace=True,
+    )
+
+
+def _nuclide(value: str) -> str:
+    return canonical(value, "nuclide")
+
+
+Nuclide = Annotated[str, AfterValidator(_nuclide)]
+"""A nuclide name, normalised (``177Lu`` -> ``Lu-177``)."""
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown IANA time zone {value!r}; expected e.g. Asia/Seoul or Australia/Sydney"
+        ) from None
+    return value
+
+
+TimeZone = Annotated[str, AfterValidator(_zone)]
+"""An IANA time zone name such as ``Asia/Seoul``."""
+
+
+class Weekday(StrEnum):
+    """Day of the week."""
+
+    MON = "Mon"
+    TUE = "Tue"
+    WED = "Wed"
+    THU = "Thu"
+    FRI = "Fri"
+    SAT = "Sat"
+    SUN = "Sun"
+
+
+ALL_DAYS: tuple[Weekday, ...] = tuple(Weekday)
+
+
+class Provenance(Strict):
+    """Where a figure comes from."""
+
+    source: str = ""
+    """Citation of the public source (publisher, title, date)."""
+    confidence: Literal["high", "medium", "low", "estimate"] = "estimate"
+    """How much to trust the figure; ``estimate`` marks an assumption to replace."""
+
+
+# --------------------------------------------------------------------------- products
+
+
+class Stage(StrEnum):
+    """Stage of a product in the supply chain."""
+
+    TARGET_MATERIAL = "target_material"
+    BULK_ISOTOPE = "bulk_isotope"
+    DRUG_PRODUCT = "drug_product"
+    GENERATOR = "generator"
+
+
+class DoseSpec(Strict):
+    """What a patient dose must contain at administration."""
+
+    activity: PositiveActivity | None = None
+    """Activity at administration [Bq] (e.g. ``7.4 GBq`` for Lu-177-PSMA)."""
+    per_kg: PositiveActivity | None = None
+    """Activity per kg of body mass at administration [Bq/kg], instead of a fixed activity."""
+    tolerance: Fraction = 0.1
+    """Accepted relative deviation from the prescribed activity (0.1 = ±10 %)."""
+
+    @model_validator(mode="after")
+    def _one_of(self) -> DoseSpec:
+        if (self.activity is None) == (self.per_kg is None):
+            raise ValueError("give exactly one of 'activity' or 'per_kg'")
+        return self
+
+
+class TransportClass(Strict):
+    """IATA class-7 packaging of a product."""
+
+    package: Literal["excepted", "type_a", "type_b", "industrial"] = "type_a"
+    """Package type."""
+    ti_per_gbq: NonNegative = 0.0
+    """Transport index per GBq shipped [1/GBq] (dose rate at 1 m scales with activity)."""
+    max_activity_per_package: Activity | None = None
+    """Largest activity one package may hold [Bq]; none means unlimited."""
+
+
+class Impurity(Strict):
+    """A long-lived radionuclidic impurity carried with the product."""
+
+    nuclide: Nuclide
+    """Impurity nuclide (e.g. ``Lu-177m`` in carrier-added Lu-177)."""
+    fraction_at_eop: Annotated[float, Field(ge=0, le=0.5)]
+    """Impurity activity per product activity at end of production [Bq/Bq]."""
+
+
+class Product(Strict):
+    """A product: target material, bulk isotope, drug product or generator."""
+
+    id: Identifier
+    """Unique product id."""
+    name: str = ""
+    """Readable name."""
+    stage: Stage
+    """Supply-chain stage."""
+    nuclide: Nuclide
+    """Main nuclide (the parent for a generator; may be stable for target material)."""
+    daughter: Nuclide | None = None
+    """Generator only: the daughter eluted (e.g. ``Tc-99m`` from ``Mo-99``)."""
+    unit: Literal["Bq", "g", "mL", "unit"] = "Bq"
+    """Unit in which quantities of this product are counted (Bq for radioactive products)."""
+    calibration: Literal["end_of_production", "administration", "reference"] = "end_of_production"
+    """When the labelled activity is stated."""
+    shelf_life: PositiveDuration | None = None
+    """Useful life after end of production [s]; none for stable target material."""
+    dose: DoseSpec | None = None
+    """Patient dose specification (drug products)."""
+    transport: TransportClass = TransportClass()
+    """Packaging and transport index."""
+    carrier_added: bool = False
+    """Carrier-added production (e.g. c.a. Lu-177 from Lu-176) rather than no-carrier-added."""
+    impurity: Impurity | None = None
+    """Long-lived impurity carried with the product."""
+    substitutes: tuple[Identifier, ...] = ()
+    """Products this one may replace when recourse is needed (e.g. c.a. for n.c.a. Lu-177)."""
+    provenance: Provenance = Provenance()
+    """Where the figures come from."""
+
+    @model_validator(mode="after")
+    def _generator_has_daughter(self) -> Product:
+        if self.stage == Stage.GENERATOR and self.daughter is None:
+            raise ValueError("a generator product needs a 'daughter' nuclide")
+        if self.stage != Stage.GENERATOR and self.daughter is not None:
+            raise ValueError("'daughter' is only for products of stage 'generator'")
+        if self.unit == "Bq" and self.stage != Stage.TARGET_MATERIAL and self.shelf_life is None:
+            raise ValueError("a radioactive product needs a 'shelf_life'")
+        return self
+
+
+# --------------------------------------------------------------------------- sites
+
+
+class SiteKind(StrEnum):
+    """What a site does."""
+
+    REACTOR = "reactor"
+    CYCLOTRON = "cyclotron"
+    ACCELERATOR = "accelerator"
+    GENERATOR_MAKER = "generator_maker"
+    CDMO = "cdmo"
+    RADIOPHARMACY = "radiopharmacy"
+    DISTRIBUTOR = "distributor"
+    HOSPITAL = "hospital"
+    HUB = "hub"
+
+
+class Site(Strict):
+    """A place in the network: producer, processor, distributor, airport hub or hospital."""
+
+    id: Identifier
+    """Unique site id."""
+    name: str
+    """Readable name."""
+    operator: str = ""
+    """Organisation that runs the site."""
+    country: CountryCode
+    """ISO 3166-1 alpha-2 country code (``KR``, ``AU``; ``CN-HK`` for Hong Kong)."""
+    city: str = ""
+    """City."""
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    """Latitude [deg], WGS84."""
+    lon: Annotated[float, Field(ge=-180, le=180)]
+    """Longitude [deg], WGS84."""
+    timezone: TimeZone
+    """IANA time zone of the site (timetables and windows are local)."""
+    kind: tuple[SiteKind, ...] = Field(min_length=1)
+    """Roles of the site (one or more)."""
+    gmp_markets: tuple[CountryCode, ...] = ()
+    """Countries whose GMP approval the site holds (may supply drug products there)."""
+    start: UtcTime | None = None
+    """Date the site starts operating; none if already operating."""
+    end: UtcTime | None = None
+    """Date the site stops operating (e.g. a reactor's retirement); none if open-ended."""
+    provenance: Provenance = Provenance()
+    """Where the figures come from."""
+    notes: str = ""
+    """Free text."""
+
+
+# --------------------------------------------------------------------------- calendars
+
+
+class WeeklyWindow(Strict):
+    """A recurring weekly window in the site's local time."""
+
+    days: tuple[Weekday, ...] = ALL_DAYS
+    """Days of the week on which the window opens."""
+    start: LocalClock = "00:00"
+    """Local opening time HH:MM."""
+    end: LocalClock = "23:59"
+    """Local closing time HH:MM (later than ``start``)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WeeklyWindow:
+        if clock_minutes(self.end) <= clock_minutes(self.start):
+            raise ValueError(f"end {self.end} must be later than start {self.start}")
+        return self
+
+
+class OperatingCycle(Strict):
+    """A repeating on/off operating cycle (e.g. a research reactor's cycles)."""
+
+    anchor: UtcTime
+    """Start of one 'on' period."""
+    on: PositiveDuration
+    """Length of the operating period [s]."""
+    off: Duration
+    """Length of the shutdown between operating periods [s]."""
+
+
+class Outage(Strict):
+    """A planned outage (maintenance, refuelling) between two instants."""
+
+    start: UtcTime
+    """Start of the outage."""
+    end: UtcTime
+    """End of the outage."""
+    reason: str = ""
+    """Why the site is down."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Outage:
+        if self.end <= self.start:
+            raise ValueError("outage 'end' must be after 'start'")
+        return self
+
+
+class Availability(Strict):
+    """When a process may run: weekly windows, operating cycles and planned outages combined."""
+
+    windows: tuple[WeeklyWindow, ...] = (WeeklyWindow(),)
+    """Weekly windows in which a batch may start (default: always)."""
+    cycle: OperatingCycle | None = None
+    """Operating cycle; batches start only in 'on' periods."""
+    outages: tuple[Outage, ...] = ()
+    """Planned outages; no batch may run during one."""
+
+
+# --------------------------------------------------------------------------- processes
+
+
+class ProcessKind(StrEnum):
+    """Kind of process."""
+
+    IRRADIATION = "irradiation"
+    SYNTHESIS = "synthesis"
+    LABELLING = "labelling"
+    GENERATOR_ASSEMBLY = "generator_assembly"
+    ELUTION = "elution"
+    DISPENSING = "dispensing"
+    PROCESSING = "processing"
+
+
+class ProcessInput(Strict):
+    """A product consumed by a process."""
+
+    product: Identifier
+    """Consumed product id."""
+    per_batch: NonNegative = 0.0
+    """Fixed amount consumed per batch, in the product's unit (e.g. 2.5 mL of O-18 water)."""
+    activity_feed: bool = False
+    """True if this input carries the activity of the output (bulk isotope labelled into a drug).
+
+    The activity consumed at batch start is ``output activity at end of production / (yield ·
+    exp(-λ·duration))``: decay during processing is accounted for exactly.
+    """
+
+
+class Process(Strict):
+    """A production step at a site: inputs -> one output product."""
+
+    id: Identifier
+    """Unique process id."""
+    site: Identifier
+    """Site id where the process runs."""
+    kind: ProcessKind
+    """Kind of process."""
+    output: Identifier
+    """Product id produced."""
+    inputs: tuple[ProcessInput, ...] = ()
+    """Products consumed (empty for an irradiation whose target cost is in the variable cost)."""
+    yield_fraction: Annotated[float, Field(gt=0, le=1)] = 1.0
+    """Decay-corrected yield of an ``activity_feed`` input into the output [1]."""
+    elution_efficiency: Fraction = 0.9
+    """Elution only: fraction of the daughter element removed per elution."""
+    batch_min: Activity = 0.0
+    """Smallest batch, activity at end of production [Bq] (or product unit)."""
+    batch_max: PositiveActivity
+    """Largest batch, activity at end of production [Bq] (or product unit)."""
+    max_batches_per_day: Annotated[int, Field(ge=1, le=96)] = 1
+    """Batches that may start in one local day."""
+    duration: Duration = 0.0
+    """From batch start to end of production [s]."""
+    qc_release: Duration = 0.0
+    """From end of production to release for dispatch (quality control) [s]."""
+    availability: Availability = Availability()
+    """When batches may start."""
+    fixed_cost: Money = 0.0
+    """Cost per batch run."""
+    variable_cost_per_gbq: Money = 0.0
+    """Cost per GBq produced at end of production."""
+    qc_failure_prob: Fraction = 0.0
+    """Probability that a batch fails QC and is lost."""
+    provenance: Provenance = Provenance()
+    """Where the figures come from."""
+
+    @model_validator(mode="after")
+    def _batches(self) -> Process:
+        if self.batch_min > self.batch_max:
+            raise ValueError("'batch_min' must not exceed 'batch_max'")
+        return self
+
+
+# --------------------------------------------------------------------------- lanes
+
+
+class Mode(StrEnum):
+    """Transport mode."""
+
+    ROAD = "road"
+    AIR = "air"
+    CHARTER = "charter"
+
+
+class Departure(Strict):
+    """A scheduled weekly departure in the origin's local time."""
+
+    days: tuple[Weekday, ...] = ALL_DAYS
+    """Days on which the departure runs."""
+    time: LocalClock
+    """Local departure time HH:MM at the origin."""
+    flight: str = ""
+    """Flight number or service name."""
+
+
+class Border(Strict):
+    """A border crossing on a lane."""
+
+    customs_delay: Duration = 0.0
+    """Typical customs clearance time added on arrival [s]."""
+    permit_required: bool = True
+    """An import permit is needed for radioactive material."""
+
+
+class Lane(Strict):
+    """A transport link between two sites."""
+
+    id: Identifier
+    """Unique lane id."""
+    origin: Identifier
+    """Origin site id."""
+    destination: Identifier
+    """Destination site id."""
+    mode: Mode
+    """Transport mode."""
+    carrier: str = ""
+    """Airline or courier."""
+    timetable: tuple[Departure, ...] = ()
+    """Weekly scheduled departures; empty means on demand."""
+    on_demand_lead: Duration = 0.0
+    """On-demand lanes: notice needed before a departure [s]."""
+    transit: PositiveDuration
+    """Door-to-door transit from departure to arrival, customs excluded [s]."""
+    handling: Duration = 0.0
+    """Handling before departure (cut-off before a flight) [s]."""
+    cost_per_shipment: Money = 0.0
+    """Cost of one shipment."""
+    cost_per_package: Money = 0.0
+    """Cost per package shipped."""
+    capacity_packages: Annotated[int, Field(ge=1, le=100000)] = 50
+    """Packages one departure may carry."""
+    capacity_ti: NonNegative = 50.0
+    """Sum of transport indices one departure may carry (IATA: 50 on a passenger aircraft)."""
+    accepts_class7: bool = True
+    """The carrier accepts IATA class-7 (radioactive) cargo."""
+    border: Border | None = None
+    """Border crossing, if the lane crosses one."""
+    cancel_prob: Fraction = 0.0
+    """Probability a departure is cancelled (simulator)."""
+    provenance: Provenance = Provenance()
+    """Where the figures come from."""
+
+    @property
+    def scheduled(self) -> bool:
+        """True if the lane runs to a timetable."""
+        return bool(self.timetable)
+
+
+# --------------------------------------------------------------------------- demand
+
+
+class Booking(Strict):
+    """A patient dose booked at a hospital."""
+
+    id: Identifier
+    """Unique booking id."""
+    hospital: Identifier
+    """Site id of the hospital."""
+    product: Identifier
+    """Drug product id."""
+    administration: UtcTime
+    """When the dose is administered."""
+    activity: PositiveActivity | None = None
+    """Prescribed activity at administration [Bq]; default: the product's dose."""
+    tolerance: Fraction | None = None
+    """Accepted relative deviation; default: the product's dose tolerance."""
+    priority: Annotated[int, Field(ge=1, le=5)] = 3
+    """1 (most urgent, e.g. therapy cycle) to 5 (deferrable)."""
+    patient_kg: Annotated[float, Field(gt=0, le=400)] | None = None
+    """Body mass [kg], for per-kg doses."""
+
+
+class DemandRate(Strict):
+    """A demand rate for strategic horizons."""
+
+    country: CountryCode
+    """Country."""
+    product: Identifier
+    """Drug product id."""
+    doses_per_week: NonNegative
+    """Doses per week in the base year."""
+    base_year: Annotated[int, Field(ge=1990, le=2100)] = 2025
+    """Year of ``doses_per_week``."""
+    growth_per_year: Annotated[float, Field(ge=-0.5, le=2.0)] = 0.0
+    """Relative growth per year (0.1 = +10 %/yr)."""
+    provenance: Provenance = Provenance()
+    """Where the figures come from."""
+
+
+class Demand(Strict):
+    """Bookings for operational planning and rates for strategic analysis."""
+
+    bookings: tuple[Booking, ...] = ()
+    """Individual patient bookings."""
+    rates: tuple[DemandRate, ...] = ()
+    """Demand rates per country and product."""
+
+
+# --------------------------------------------------------------------------- policies
+
+
+class Approval(Strict):
+    """Countries where a product is approved for use."""
+
+    product: Identifier
+    """Product id."""
+    countries: tuple[CountryCode, ...]
+    """Countries that approve it."""
+
+
+class ExportRestriction(Strict):
+    """A country's restriction on exporting products during a period."""
+
+    country: CountryCode
+    """Exporting country."""
+    products: tuple[Identifier, ...] = ()
+    """Products restricted; empty means all."""
+    start: UtcTime
+    """Start of the restriction."""
+    end: UtcTime | None = None
+    """End of the restriction; none means until further notice."""
+    reason: str = ""
+    """Policy behind it."""
+
+
+class ExclusiveDistribution(Strict):
+    """Exclusive rights of a distributor for a product in listed countries."""
+
+    id: Identifier
+    """Contract id."""
+    product: Identifier
+    """Product covered (the supplier's product)."""
+    supplier: Identifier
+    """Site id of the supplier."""
+    distributor: Identifier
+    """Site id of the distributor holding the rights."""
+    countries: tuple[CountryCode, ...]
+    """Countries where only the distributor may deliver the supplier's product."""
+    provenance: Provenance = Provenance()
+    """Where the figures come from."""
+
+
+class SupplyAgreement(Strict):
+    """A supply agreement between a supplier and a customer site."""
+
+    id: Identifier
+    """Contract id."""
+    supplier: Identifier
+    """Supplier site id."""
+    customer: Identifier
+    """Customer site id."""
+    product: Identifier
+    """Product supplied."""
+    min_per_week: Activity = 0.0
+    """Minimum quantity per week (activity at delivery [Bq], or product unit)."""
+    max_per_week: Activity | None = None
+    """Maximum quantity per week; none means unlimited."""
+    price_per_gbq: Money = 0.0
+    """Contract price per GBq delivered."""
+    provenance: Provenance = Provenance()
+    """Where the figures come from."""
+
+
+class Policies(Strict):
+    """Regulatory and commercial rules."""
+
+    approvals: tuple[Approval, ...] = ()
+    """Product approvals per country; a product with no entry is approved everywhere."""
+    export_restrictions: tuple[ExportRestriction, ...] = ()
+    """Export restrictions with date ranges."""
+    exclusive_distribution: tuple[ExclusiveDistribution, ...] = ()
+    """Exclusive distribution contracts."""
+    supply_agreements: tuple[SupplyAgreement, ...] = ()
+    """Supply agreements with volume bounds."""
+
+
+# --------------------------------------------------------------------------- disruptions
+
+
+class DurationDistribution(Strict):
+    """A distribution of durations, lognormal by mean and coefficient of variation."""
+
+    mean: Duration
+    """Mean duration [s]."""
+    cv: Annotated[float, Field(ge=0, le=10)] = 0.5
+    """Coefficient of variation (standard deviation / mean)."""
+
+
+class SiteDisruption(Strict):
+    """Unplanned outages of a site."""
+
+    site: Identifier
+    """Site id."""
+    outages_per_year: NonNegative = 0.0
+    """Mean number of unplanned outages per year."""
+    duration: DurationDistribution = DurationDistribution(mean=7 * 86400.0)
+    """Outage duration."""
+
+
+class LaneDisruption(Strict):
+    """Cancellations and delays on a lane."""
+
+    lane: Identifier
+    """Lane id."""
+    cancel_prob: Fraction = 0.0
+    """Probability a departure is cancelled."""
+    delay_prob: Fraction = 0.0
+    """Probability a departure is delayed."""
+    delay: DurationDistribution = DurationDistribution(mean=3 * 3600.0)
+    """Delay when delayed."""
+
+
+class CustomsDisruption(Strict):
+    """Customs holds on entry to a country."""
+
+    country: CountryCode
+    """Importing country."""
+    hold_prob: Fraction = 0.0
+    """Probability a shipment is held beyond the normal clearance."""
+    hold: DurationDistribution = DurationDistribution(mean=12 * 3600.0)
+    """Extra hold duration."""
+
+
+class PolicyShock(Strict):
+    """A sudden closure of a country's exports, sampled by the simulator."""
+
+    country: CountryCode
+    """Exporting country."""
+    per_year: NonNegative = 0.0
+    """Mean number of shocks per year."""
+    duration: DurationDistribution = DurationDistribution(mean=30 * 86400.0)
+    """How long exports stay closed."""
+
+
+class Disruptions(Strict):
+    """Disruption parameters for the Monte Carlo simulator."""
+
+    sites: tuple[SiteDisruption, ...] = ()
+    """Unplanned outages per site."""
+    lanes: tuple[LaneDisruption, ...] = ()
+    """Cancellations and delays per lane."""
+    customs: tuple[CustomsDisruption, ...] = ()
+    """Customs holds per importing country."""
+    policy_shocks: tuple[PolicyShock, ...] = ()
+    """Export closures per country."""
+    qc_failure_prob: Fraction | None = None
+    """Override of every process's QC failure probability; none keeps each process's own."""
+    booking_cancel_prob: Fraction = 0.0
+    """Probability a booking is cancelled."""
+    extra_booking_rate: Annotated[float, Field(ge=0, le=10)] = 0.0
+    """Extra bookings per booked dose (demand upswing)."""
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+class Meta(Strict):
+    """Scenario header."""
+
+    name: Identifier
+    """Scenario name."""
+    title: str = ""
+    """Readable title."""
+    description: str = ""
+    """What the scenario represents."""
+    schema_version: Literal[1] = SCHEMA_VERSION
+    """Version of this schema."""
+    start: UtcTime
+    """Start of the planning horizon."""
+    horizon: PositiveDuration = 7 * 86400.0
+    """Length of the planning horizon [s]."""
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    """ISO 4217 currency of all costs."""
+    sources: tuple[str, ...] = ()
+    """References the scenario is drawn from."""
+
+
+class Scenario(Strict):
+    """A whole supply-network scenario."""
+
+    meta: Meta
+    """Header: name, horizon, currency."""
+    products: tuple[Product, ...] = Field(min_length=1)
+    """Products."""
+    sites: tuple[Site, ...] = Field(min_length=1)
+    """Sites."""
+    processes: tuple[Process, ...] = ()
+    """Production processes at sites."""
+    lanes: tuple[Lane, ...] = ()
+    """Transport lanes."""
+    demand: Demand = Demand()
+    """Bookings and demand rates."""
+    policies: Policies = Policies()
+    """Approvals, export restrictions and contracts."""
+    disruptions: Disruptions = Disruptions()
+    """Disruption parameters for simulation."""
+
+    @property
+    def end(self) -> datetime:
+        """End of the planning horizon (UTC)."""
+        from datetime import timedelta
+
+        return self.meta.start + timedelta(seconds=self.meta.horizon)
+
+    def site(self, site_id: str) -> Site:
+        """The site with id ``site_id`` (KeyError if absent)."""
+        return _by_id(self.sites, site_id)
+
+    def product(self, product_id: str) -> Product:
+        """The product with id ``product_id`` (KeyError if absent)."""
+        return _by_id(self.products, product_id)
+
+
+def _by_id(items: tuple[Any, ...], key: str) -> Any:
+    for item in items:
+        if item.id == key:
+            return item
+    raise KeyError(key)
