@@ -1,0 +1,166 @@
+"""Calendars: weekly timetables and availability windows turned into UTC instants.
+
+Timetables and windows are written in a site's local time (``Mon 09:40`` in ``Asia/Seoul``);
+engines work in seconds since the Unix epoch (UTC). This module converts between the two,
+daylight-saving changes included, and intersects windows with operating cycles and outages.
+Times are floats [s since 1970-01-01T00:00Z] so that engines can use NumPy arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+
+from isoflow.scenario.quantities import clock_minutes
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+Interval = tuple[float, float]
+
+
+def epoch(value: datetime) -> float:
+    """A timezone-aware instant as seconds since the Unix epoch [s]."""
+    return value.timestamp()
+
+
+def from_epoch(seconds: float) -> datetime:
+    """Seconds since the Unix epoch [s] as a UTC datetime."""
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _local_dates(tz: ZoneInfo, start: float, end: float) -> list[date]:
+    first = from_epoch(start).astimezone(tz).date() - timedelta(days=1)
+    last = from_epoch(end).astimezone(tz).date() + timedelta(days=1)
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _local_instant(day: date, clock: str, tz: ZoneInfo) -> float:
+    minutes = clock_minutes(clock)
+    local = datetime(day.year, day.month, day.day, minutes // 60, minutes % 60, tzinfo=tz)
+    return local.timestamp()
+
+
+def weekly_instants(
+    entries: Iterable[tuple[Sequence[str], str]], timezone: str, start: float, end: float
+) -> npt.NDArray[np.float64]:
+    """UTC instants [s] in ``[start, end)`` of weekly local-time entries.
+
+    Parameters
+    ----------
+    entries
+        ``(days, "HH:MM")`` pairs, days as ``Mon`` ... ``Sun``.
+    timezone
+        IANA zone in which the clock times are read.
+    start, end
+        Bounds [s since epoch].
+    """
+    tz = ZoneInfo(timezone)
+    days = _local_dates(tz, start, end)
+    out = [
+        t
+        for weekdays, clock in entries
+        for day in days
+        if WEEKDAYS[day.weekday()] in {str(d) for d in weekdays}
+        for t in (_local_instant(day, clock, tz),)
+        if start <= t < end
+    ]
+    return np.unique(np.array(out, dtype=np.float64))
+
+
+def weekly_intervals(
+    windows: Iterable[tuple[Sequence[str], str, str]], timezone: str, start: float, end: float
+) -> list[Interval]:
+    """Merged UTC intervals [s] within ``[start, end)`` of weekly local windows.
+
+    ``windows`` holds ``(days, "HH:MM" open, "HH:MM" close)``; ``23:59`` as a close time
+    reaches the end of the day, so an all-day window on every day is one unbroken interval.
+    """
+    tz = ZoneInfo(timezone)
+    raw: list[Interval] = []
+    for weekdays, open_clock, close_clock in windows:
+        names = {str(d) for d in weekdays}
+        for day in _local_dates(tz, start, end):
+            if WEEKDAYS[day.weekday()] not in names:
+                continue
+            t0 = _local_instant(day, open_clock, tz)
+            if close_clock == "23:59":
+                nxt = day + timedelta(days=1)
+                t1 = datetime(nxt.year, nxt.month, nxt.day, tzinfo=tz).timestamp()
+            else:
+                t1 = _local_instant(day, close_clock, tz)
+            lo, hi = max(t0, start), min(t1, end)
+            if hi > lo:
+                raw.append((lo, hi))
+    return merge(raw)
+
+
+def merge(intervals: Iterable[Interval]) -> list[Interval]:
+    """Sorted union of intervals; touching intervals are joined."""
+    out: list[Interval] = []
+    for lo, hi in sorted(intervals):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def intersect(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
+    """Intersection of two sorted, disjoint interval lists."""
+    out: list[Interval] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if hi > lo:
+            out.append((lo, hi))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def subtract(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
+    """Parts of sorted, disjoint intervals ``a`` not covered by intervals ``b``."""
+    out: list[Interval] = []
+    cuts = merge(b)
+    for lo, hi in a:
+        cursor = lo
+        for c0, c1 in cuts:
+            if c1 <= cursor or c0 >= hi:
+                continue
+            if c0 > cursor:
+                out.append((cursor, c0))
+            cursor = max(cursor, c1)
+            if cursor >= hi:
+                break
+        if cursor < hi:
+            out.append((cursor, hi))
+    return out
+
+
+def cycle_intervals(anchor: float, on: float, off: float, start: float, end: float) -> list[Interval]:
+    """'On' periods [s] within ``[start, end)`` of a cycle that starts an 'on' period at ``anchor``."""
+    period = on + off
+    if off <= 0:
+        return [(start, end)] if end > start else []
+    k = int(np.floor((start - anchor) / period)) - 1
+    out: list[Interval] = []
+    while True:
+        t0 = anchor + k * period
+        if t0 >= end:
+            break
+        lo, hi = max(t0, start), min(t0 + on, end)
+        if hi > lo:
+            out.append((lo, hi))
+        k += 1
+    return out
+
+
+def covers(intervals: Sequence[Interval], t0: float, t1: float) -> bool:
+    """True if one interval of the sorted list contains ``[t0, t1]``."""
+    return any(lo <= t0 and t1 <= hi for lo, hi in intervals)
