@@ -503,6 +503,8 @@ class Approval(Strict):
     """Product id."""
     countries: tuple[CountryCode, ...]
     """Countries that approve it."""
+    provenance: Provenance = Provenance()
+    """Where the approval facts come from."""
 
 
 class ExportRestriction(Strict):
@@ -670,6 +672,8 @@ class Meta(Strict):
     """ISO 4217 currency of all costs."""
     sources: tuple[str, ...] = ()
     """References the scenario is drawn from."""
+    seed: Annotated[int, Field(ge=0)] | None = None
+    """Seed of the random generator that produced generated content (bookings); none if none."""
 
 
 class Scenario(Strict):
