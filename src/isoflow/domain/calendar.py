@@ -143,8 +143,10 @@ def subtract(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
     return out
 
 
-def cycle_intervals(anchor: float, on: float, off: float, start: float, end: float) -> list[Interval]:
-    """'On' periods [s] within ``[start, end)`` of a cycle that starts an 'on' period at ``anchor``."""
+def cycle_intervals(
+    anchor: float, on: float, off: float, start: float, end: float
+) -> list[Interval]:
+    """'On' periods [s] within ``[start, end)`` of a cycle with an 'on' start at ``anchor``."""
     period = on + off
     if off <= 0:
         return [(start, end)] if end > start else []

@@ -14,12 +14,15 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import radioactivedecay as rd
 
 from isoflow.errors import InputError, UnknownNuclideError
+
+if TYPE_CHECKING:
+    import radioactivedecay as rd
 
 LN2 = math.log(2.0)
 
@@ -96,7 +99,11 @@ class NuclideData:
     """
 
     def __init__(self, dataset: rd.DecayData | None = None) -> None:
-        self._data = dataset if dataset is not None else rd.DEFAULTDATA
+        if dataset is None:
+            import radioactivedecay  # deferred: importing it takes about 2 s (SymPy)
+
+            dataset = radioactivedecay.DEFAULTDATA
+        self._data = dataset
         self._index: dict[str, int] = {str(k): int(v) for k, v in self._data.nuclide_dict.items()}
         self._lower: dict[str, str] = {k.lower(): k for k in self._index}
         self.names: tuple[str, ...] = tuple(str(n) for n in self._data.nuclides)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -31,7 +31,9 @@ from isoflow.scenario.quantities import (
     clock_minutes,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
+
+_Item = TypeVar("_Item", bound="Product | Site")
 
 
 class Strict(BaseModel):
@@ -712,7 +714,7 @@ class Scenario(Strict):
         return _by_id(self.products, product_id)
 
 
-def _by_id(items: tuple[Any, ...], key: str) -> Any:
+def _by_id(items: tuple[_Item, ...], key: str) -> _Item:
     for item in items:
         if item.id == key:
             return item

@@ -1,0 +1,1 @@
+"""The decay-exact optimising planner (see docs/planner-design.md)."""

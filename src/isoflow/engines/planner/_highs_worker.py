@@ -1,0 +1,72 @@
+"""Child-process entry point of the planner's solver: load arrays, run HiGHS, save results.
+
+Run as a script by :func:`isoflow.engines.planner.solve.solve`; it imports only NumPy and
+highspy so that it starts in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import numpy as np
+
+
+def _run_highs(arrays: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    import highspy
+
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("time_limit", float(options["time_limit_s"]))
+    highs.setOptionValue("mip_rel_gap", float(options["mip_gap"]))
+    highs.setOptionValue("threads", int(options["threads"]))
+    highs.setOptionValue("random_seed", int(options["seed"]))
+    lp = highspy.HighsLp()
+    lp.num_col_ = int(arrays["col_cost"].size)
+    lp.num_row_ = int(arrays["row_lower"].size)
+    lp.col_cost_ = arrays["col_cost"]
+    lp.col_lower_ = arrays["col_lower"]
+    lp.col_upper_ = arrays["col_upper"]
+    lp.row_lower_ = arrays["row_lower"]
+    lp.row_upper_ = arrays["row_upper"]
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = arrays["start"]
+    lp.a_matrix_.index_ = arrays["index"]
+    lp.a_matrix_.value_ = arrays["value"]
+    if arrays["integer"].any():
+        kinds = highspy.HighsVarType
+        lp.integrality_ = [kinds.kInteger if b else kinds.kContinuous for b in arrays["integer"]]
+    highs.passModel(lp)
+    highs.run()
+    status = highs.getModelStatus()
+    info = highs.getInfo()
+    name = highs.modelStatusToString(status)
+    has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    values = np.array(highs.getSolution().col_value, dtype=np.float64) if has_primal else None
+    mip = bool(arrays["integer"].any())
+    return {
+        "status": name,
+        "objective": float(info.objective_function_value) if has_primal else None,
+        "bound": float(info.mip_dual_bound) if mip and has_primal else None,
+        "gap": float(info.mip_gap) if mip and has_primal else (0.0 if has_primal else None),
+        "values": values,
+    }
+
+
+def main(model_path: str, result_path: str, options_json: str) -> None:
+    """Solve the model saved at ``model_path``; save the outcome to ``result_path``."""
+    with np.load(model_path, allow_pickle=False) as saved:
+        arrays = {k: saved[k] for k in saved.files}
+    raw = _run_highs(arrays, json.loads(options_json))
+    values = raw.pop("values")
+    raw["has_values"] = values is not None
+    np.savez(
+        result_path,
+        meta=np.array(json.dumps(raw)),
+        values=values if values is not None else np.zeros(0),
+    )
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
