@@ -1,0 +1,475 @@
+"""Read and write scenarios: YAML or JSON files and folders of CSV tables.
+
+:func:`load_scenario` accepts a built-in name (``apac-2025``), a ``.yaml``/``.yml``/``.json``
+file or a folder holding ``scenario.yaml`` and CSV tables (:mod:`isoflow.scenario.tables`).
+Every problem is collected in one pass and raised as one
+:class:`~isoflow.scenario.issues.ScenarioIssuesError` (a :class:`~isoflow.errors.ScenarioError`)
+whose lines read ``scenario.yaml:5: sites.1.kind: Input should be ...``. Loading never writes.
+
+:func:`save_scenario` writes a YAML file or a CSV folder atomically.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import json
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path as FsPath
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from isoflow.scenario.examples import builtin_path
+from isoflow.scenario.fields import model_at, numeric_fields, shapes
+from isoflow.scenario.issues import (
+    Issue,
+    Location,
+    Locator,
+    Path,
+    ScenarioIssuesError,
+    no_location,
+)
+from isoflow.scenario.schema import Scenario
+from isoflow.scenario.tables import TABLES, Table, read_table, write_table
+from isoflow.scenario.yamlpos import decode, parse_yaml, yaml_locator
+
+SCENARIO_FILE = "scenario.yaml"
+"""Name of the YAML file inside a CSV folder."""
+
+YAML_SUFFIXES = (".yaml", ".yml")
+JSON_SUFFIXES = (".json",)
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """The outcome of reading a scenario without raising.
+
+    Attributes
+    ----------
+    scenario
+        The validated scenario, or None if the schema rejected it.
+    issues
+        Every problem found while reading and checking the schema (errors only).
+    locate
+        Maps a field path to file and line, for later cross-reference checks.
+    source
+        What was read (path or built-in name).
+    """
+
+    scenario: Scenario | None
+    issues: tuple[Issue, ...]
+    locate: Locator
+    source: str
+
+
+# --------------------------------------------------------------------------- resolving
+
+
+def resolve(ref: str | FsPath) -> FsPath | None:
+    """Path of a scenario reference (built-in name, file or folder), or None if not found."""
+    path = FsPath(ref)
+    if path.exists():
+        return path
+    if isinstance(ref, str) and os.sep not in ref and not path.suffix:
+        return builtin_path(ref)
+    return None
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_scenario(ref: str | FsPath) -> Loaded:
+    """Read and schema-check a scenario, returning every issue instead of raising."""
+    path = resolve(ref)
+    source = str(ref)
+    if path is None:
+        message = f"no such scenario file, folder or built-in name: {str(ref)!r}"
+        return Loaded(None, (Issue((), message, code="not_found"),), no_location, source)
+    if path.is_dir():
+        return _read_folder(path, source)
+    if path.suffix.lower() in JSON_SUFFIXES:
+        return _read_json(path, source)
+    if path.suffix.lower() in YAML_SUFFIXES:
+        return _read_yaml(path, source)
+    message = f"unsupported scenario file {path.name!r}; expected .yaml, .yml, .json or a folder"
+    return Loaded(None, (Issue((), message, code="not_found"),), no_location, source)
+
+
+def load_scenario(ref: str | FsPath) -> Scenario:
+    """Load a scenario by built-in name, YAML/JSON file or CSV folder.
+
+    Raises :class:`~isoflow.scenario.issues.ScenarioIssuesError` (a ``ScenarioError``) listing
+    every problem with file, line and field path. Cross-reference checks are in
+    :func:`isoflow.scenario.validate.validate`.
+    """
+    loaded = read_scenario(ref)
+    if loaded.scenario is None or loaded.issues:
+        raise ScenarioIssuesError(loaded.issues, loaded.source)
+    return loaded.scenario
+
+
+def _read_bytes(path: FsPath, file: str) -> tuple[bytes | None, list[Issue]]:
+    try:
+        return path.read_bytes(), []
+    except OSError as exc:
+        return None, [Issue((), f"cannot read the file: {exc.strerror}", file=file, code="io")]
+
+
+def _read_yaml(path: FsPath, source: str) -> Loaded:
+    file = path.name
+    data, issues = _read_bytes(path, file)
+    text, more = decode(data, file) if data is not None else (None, [])
+    issues += more
+    if text is None:
+        return Loaded(None, tuple(issues), no_location, source)
+    tree, issues = parse_yaml(text, file)
+    locate = yaml_locator(tree, file)
+    if issues:
+        return Loaded(None, tuple(issues), locate, source)
+    return _validate(tree, locate, source, file)
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f'duplicate key "{key}" in one object; each key may appear once')
+        result[key] = value
+    return result
+
+
+def _read_json(path: FsPath, source: str) -> Loaded:
+    file = path.name
+    data, issues = _read_bytes(path, file)
+    text, more = decode(data, file) if data is not None else (None, [])
+    issues += more
+    if text is None:
+        return Loaded(None, tuple(issues), no_location, source)
+    try:
+        tree = json.loads(text, object_pairs_hook=_reject_duplicates)
+    except json.JSONDecodeError as exc:
+        issue = Issue((), f"JSON syntax error: {exc.msg}", file=file, line=exc.lineno, code="json")
+        return Loaded(None, (issue,), no_location, source)
+    except (ValueError, RecursionError) as exc:
+        _, located = parse_yaml(text, file)  # ruamel finds the line of a duplicate key
+        line = located[0].line if located else None
+        issue = Issue((), str(exc), file=file, line=line, code="json")
+        return Loaded(None, (issue,), no_location, source)
+
+    return _validate(tree, _lazy_locator(text, file), source, file)
+
+
+def _lazy_locator(text: str, file: str) -> Locator:
+    """Parse positions (ruamel reads JSON too) only once, and only if an issue needs a line."""
+    state: list[Locator] = []
+
+    def locate(path: Path) -> Location:
+        if not state:
+            tree, problems = parse_yaml(text, file)
+            state.append(no_location if problems else yaml_locator(tree, file))
+        found = state[0](path)
+        return found if found.file else Location(file)
+
+    return locate
+
+
+def _read_folder(path: FsPath, source: str) -> Loaded:
+    yaml_file = path / SCENARIO_FILE
+    issues: list[Issue] = []
+    tree: Any = None
+    locate_yaml: Locator = no_location
+    if not yaml_file.is_file():
+        issues.append(
+            Issue(
+                (),
+                f"the folder has no {SCENARIO_FILE}; it must hold at least 'meta'",
+                file=SCENARIO_FILE,
+                code="not_found",
+            )
+        )
+        tree = {}
+    else:
+        data, more = _read_bytes(yaml_file, SCENARIO_FILE)
+        issues += more
+        text, more = decode(data, SCENARIO_FILE) if data is not None else (None, [])
+        issues += more
+        if text is not None:
+            tree, more = parse_yaml(text, SCENARIO_FILE)
+            issues += more
+            locate_yaml = yaml_locator(tree, SCENARIO_FILE)
+        if tree is None and not issues:
+            tree = {}
+    if tree is not None and not isinstance(tree, dict):
+        issues.append(_not_mapping(tree, SCENARIO_FILE))
+        tree = None
+    merged: dict[str, Any] = dict(tree) if tree is not None else {}
+    if "demand" in merged and isinstance(merged["demand"], dict):
+        merged["demand"] = dict(merged["demand"])
+    row_lines: dict[tuple[str, ...], tuple[str, list[int]]] = {}
+    for table in TABLES:
+        csv_path = path / table.file
+        if not csv_path.is_file():
+            continue
+        raw, more = _read_bytes(csv_path, table.file)
+        issues += more
+        if raw is None:
+            continue
+        parsed, more = read_table(raw, table)
+        issues += more
+        row_lines[table.path] = (table.file, parsed.lines)
+        issues += _place(merged, table, parsed.rows, locate_yaml)
+    locate = _folder_locator(locate_yaml, row_lines)
+    if issues:
+        return Loaded(None, tuple(_sorted(issues)), locate, source)
+    return _validate(merged, locate, source, SCENARIO_FILE, skip=tuple(row_lines))
+
+
+def _place(merged: dict[str, Any], table: Table, rows: list[Any], locate: Locator) -> list[Issue]:
+    target = merged
+    for key in table.path[:-1]:
+        nested = target.setdefault(key, {})
+        if not isinstance(nested, dict):
+            return []  # the schema check reports the bad section
+        target = nested
+    last = table.path[-1]
+    if last in target:
+        where = locate(table.path)
+        message = f"given both in {table.file} and in {SCENARIO_FILE}; keep one"
+        return [Issue(table.path, message, file=where.file, line=where.line, code="duplicate")]
+    target[last] = rows
+    return []
+
+
+def _folder_locator(
+    locate_yaml: Locator, rows: dict[tuple[str, ...], tuple[str, list[int]]]
+) -> Locator:
+    def locate(path: Path) -> Location:
+        for prefix, (file, lines) in rows.items():
+            n = len(prefix)
+            if path[:n] == prefix:
+                index = path[n] if len(path) > n else None
+                if isinstance(index, int) and 0 <= index < len(lines):
+                    return Location(file, lines[index])
+                return Location(file, 1)
+        return locate_yaml(path)
+
+    return locate
+
+
+# --------------------------------------------------------------------------- schema check
+
+
+def _not_mapping(tree: Any, file: str) -> Issue:
+    what = "empty" if tree is None else f"a {type(tree).__name__}"
+    expected = ", ".join(Scenario.model_fields)
+    message = f"the top level is {what}; expected a mapping with keys {expected}"
+    return Issue((), message, file=file, line=1, code="top_level")
+
+
+def _validate(
+    tree: Any, locate: Locator, source: str, file: str, skip: tuple[tuple[str, ...], ...] = ()
+) -> Loaded:
+    if not isinstance(tree, dict):
+        return Loaded(None, (_not_mapping(tree, file),), locate, source)
+    issues = _booleans(tree, Scenario, (), skip)
+    scenario: Scenario | None = None
+    try:
+        scenario = Scenario.model_validate(tree)
+    except ValidationError as exc:
+        flagged = {i.path for i in issues}
+        issues += [i for i in pydantic_issues(exc, tree) if i.path not in flagged]
+    except RecursionError:
+        issues.append(Issue((), "the data nests too deeply (a recursive alias?)", code="yaml"))
+    if issues:
+        located = [i.located(locate) for i in issues]
+        return Loaded(None, tuple(_sorted(located)), locate, source)
+    return Loaded(scenario, (), locate, source)
+
+
+def _sorted(issues: list[Issue]) -> list[Issue]:
+    return sorted(issues, key=lambda i: (i.file, i.line or 0))
+
+
+def _booleans(
+    data: Any, model: type[BaseModel], path: Path, skip: tuple[tuple[str, ...], ...]
+) -> list[Issue]:
+    """Booleans written where a number is expected (pydantic would read ``true`` as 1)."""
+    if not isinstance(data, dict) or path in skip:
+        return []
+    found = [
+        Issue((*path, key), f"got the boolean {data[key]!r}; expected a number", code="bool")
+        for key in numeric_fields(model)
+        if isinstance(data.get(key), bool)
+    ]
+    for key, shape in shapes(model).items():
+        value = data.get(key)
+        if value is None:
+            continue
+        if shape.kind == "model" and shape.model is not None:
+            found += _booleans(value, shape.model, (*path, key), skip)
+        elif (
+            shape.kind == "tuple"
+            and shape.item is not None
+            and shape.item.model is not None
+            and isinstance(value, list)
+            and (*path, key) not in skip
+        ):
+            sub = shape.item.model
+            for i, item in enumerate(value):
+                found += _booleans(item, sub, (*path, key, i), skip)
+    return found
+
+
+_SCALAR_TYPES = (str, int, float, bool, datetime, date, type(None))
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return {math.inf: ".inf", -math.inf: "-.inf"}.get(value, ".nan")
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _clean_loc(loc: tuple[str | int, ...]) -> Path:
+    return tuple(p for p in loc if isinstance(p, int) or ("[" not in p and "-" not in p))
+
+
+def pydantic_issues(exc: ValidationError, tree: Any) -> list[Issue]:
+    """Turn pydantic errors into issues with a dotted path, what was found and what was expected."""
+    issues: list[Issue] = []
+    for err in exc.errors(include_url=False):
+        path = _clean_loc(err["loc"])
+        kind = err["type"]
+        value = err.get("input")
+        message = str(err["msg"]).removeprefix("Value error, ")
+        if kind == "missing":
+            message = "missing required field"
+        elif kind == "extra_forbidden":
+            message = _unknown_key(path, value)
+        elif kind == "finite_number" or (
+            isinstance(value, float) and not math.isfinite(value) and kind != "value_error"
+        ):
+            message = f"got {_show(value)}; expected a finite number"
+        elif kind in ("model_type", "dict_type") and isinstance(value, _SCALAR_TYPES):
+            message = f"got {_show(value)}; expected a mapping of fields"
+        elif isinstance(value, _SCALAR_TYPES) and "got" not in message:
+            message = f"{message} (got {_show(value)})"
+        issues.append(Issue(path, message, code=f"schema:{kind}"))
+    return issues
+
+
+def _unknown_key(path: Path, value: Any) -> str:
+    key = str(path[-1]) if path else "?"
+    model = model_at(Scenario, path[:-1])
+    if model is None:
+        return f"unknown field {key!r}"
+    allowed = list(model.model_fields)
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"unknown field {key!r}{hint} (allowed: {', '.join(allowed)})"
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _plain(scenario: Scenario) -> dict[str, Any]:
+    data = scenario.model_dump(mode="json", exclude_defaults=True)
+    data.setdefault("meta", {})["schema_version"] = scenario.meta.schema_version
+    return data
+
+
+def _flow_items(items: list[Any]) -> CommentedSeq:
+    seq = CommentedSeq()
+    for item in items:
+        node = CommentedMap(item)
+        if not any(isinstance(v, dict | list) for v in item.values()):
+            node.fa.set_flow_style()
+        seq.append(node)
+    return seq
+
+
+def dump_yaml(data: dict[str, Any]) -> str:
+    """YAML text of plain data; flat booking mappings are written one per line."""
+    demand = data.get("demand")
+    if isinstance(demand, dict) and isinstance(demand.get("bookings"), list):
+        demand["bookings"] = _flow_items(demand["bookings"])
+    yaml = YAML(typ="rt")
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
+
+
+def _atomic_write(target: FsPath, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        FsPath(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _table_sections(data: dict[str, Any]) -> None:
+    for table in TABLES:
+        holder = data
+        for key in table.path[:-1]:
+            holder = holder.get(key, {})
+        holder.pop(table.path[-1], None)
+    if data.get("demand") == {}:
+        del data["demand"]
+
+
+def _write_folder(scenario: Scenario, target: FsPath) -> None:
+    tmp = FsPath(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        rest = _plain(scenario)
+        _table_sections(rest)
+        (tmp / SCENARIO_FILE).write_text(dump_yaml(rest), encoding="utf-8", newline="\n")
+        for table in TABLES:
+            items: Any = scenario
+            for key in table.path:
+                items = getattr(items, key)
+            text = write_table(items, table.model)
+            (tmp / table.file).write_text(text, encoding="utf-8", newline="\n")
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(target, old)
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def save_scenario(scenario: Scenario, path: str | FsPath) -> FsPath:
+    """Write ``scenario`` atomically: a ``.yaml``/``.yml``/``.json`` file, else a CSV folder.
+
+    A folder gets ``scenario.yaml`` plus one CSV per table (see :mod:`isoflow.scenario.tables`);
+    an existing folder is replaced as a whole. Returns the path written.
+    """
+    target = FsPath(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    suffix = target.suffix.lower()
+    if suffix in YAML_SUFFIXES:
+        _atomic_write(target, dump_yaml(_plain(scenario)))
+    elif suffix in JSON_SUFFIXES:
+        _atomic_write(target, json.dumps(_plain(scenario), indent=2, ensure_ascii=False) + "\n")
+    elif target.is_file():
+        raise IsADirectoryError(f"{target} is a file; give a .yaml or .json name or a folder")
+    else:
+        _write_folder(scenario, target)
+    return target

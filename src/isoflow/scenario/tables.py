@@ -1,0 +1,297 @@
+"""Scenario lists as CSV tables: a folder with ``scenario.yaml`` plus one CSV per bulk list.
+
+Format (see ``docs/scenario.md``):
+
+* Table files (all optional): ``products.csv``, ``sites.csv``, ``processes.csv``, ``lanes.csv``,
+  ``bookings.csv`` (``demand.bookings``) and ``rates.csv`` (``demand.rates``). Everything else,
+  at least ``meta``, lives in ``scenario.yaml`` in the same folder; a list given in a table must
+  not also appear in ``scenario.yaml``.
+* One header row of field names; nested model fields are flattened with dots
+  (``provenance.source``, ``border.customs_delay``, ``availability.cycle.on``).
+* A tuple of plain values is ``;``-separated (``cyclotron;hospital``); a tuple of models (or any
+  cell starting with ``[`` or ``{``) is JSON (``[{"time": "08:00", "days": ["Mon"]}]``).
+* An empty cell means "not given" (the default applies); a nested model whose cells are all
+  empty is absent. Numbers, units (``7.4 GBq``), times and booleans are written as in YAML.
+* Rows are reported by their line in the file: the header is line 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from isoflow.scenario.fields import FieldShape, shapes
+from isoflow.scenario.issues import Issue, Path
+from isoflow.scenario.schema import Booking, DemandRate, Lane, Process, Product, Site
+from isoflow.scenario.yamlpos import decode
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A list of the scenario stored as a CSV file."""
+
+    path: tuple[str, ...]
+    """Where the list sits in the scenario (``("demand", "bookings")``)."""
+    file: str
+    """CSV file name in the folder."""
+    model: type[BaseModel]
+    """Model of one row."""
+
+
+TABLES: tuple[Table, ...] = (
+    Table(("products",), "products.csv", Product),
+    Table(("sites",), "sites.csv", Site),
+    Table(("processes",), "processes.csv", Process),
+    Table(("lanes",), "lanes.csv", Lane),
+    Table(("demand", "bookings"), "bookings.csv", Booking),
+    Table(("demand", "rates"), "rates.csv", DemandRate),
+)
+"""Every list that may be given as a CSV table."""
+
+_SCALARS = ("number", "integer", "bool", "str", "time", "enum", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One CSV column: a dotted field path and the shape of its value."""
+
+    name: str
+    keys: tuple[str, ...]
+    shape: FieldShape
+    empty_default: bool
+    """True if the field's default is an empty tuple (an empty list is written as '')."""
+    required_str: bool
+    """True for a required string field (an empty cell is the empty string)."""
+
+
+def columns(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[Column]:
+    """Every leaf column of ``model``, nested models flattened with dots, in field order."""
+    found: list[Column] = []
+    for name, shape in shapes(model).items():
+        keys = (*prefix, name)
+        if shape.kind == "model" and shape.model is not None:
+            found.extend(columns(shape.model, keys))
+            continue
+        info = model.model_fields[name]
+        found.append(
+            Column(
+                ".".join(keys),
+                keys,
+                shape,
+                empty_default=info.default == (),
+                required_str=info.is_required() and shape.kind == "str",
+            )
+        )
+    return found
+
+
+def _cell_columns(model: type[BaseModel]) -> dict[str, tuple[tuple[str, ...], FieldShape, bool]]:
+    """List accepted column names: every leaf plus every nested model given whole as JSON."""
+    accepted: dict[str, tuple[tuple[str, ...], FieldShape, bool]] = {}
+
+    def walk(current: type[BaseModel], prefix: tuple[str, ...]) -> None:
+        for name, shape in shapes(current).items():
+            keys = (*prefix, name)
+            info = current.model_fields[name]
+            required_str = not prefix and info.is_required() and shape.kind == "str"
+            accepted[".".join(keys)] = (keys, shape, required_str)
+            if shape.kind == "model" and shape.model is not None:
+                walk(shape.model, keys)
+
+    walk(model, ())
+    return accepted
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _scalar_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _cell(value: Any, column: Column) -> str:
+    if isinstance(value, list):
+        if not value:
+            return "" if column.empty_default else "[]"
+        plain = all(
+            isinstance(v, str) and v and ";" not in v and v[0] not in "[{" and v == v.strip()
+            for v in value
+        )
+        return ";".join(value) if plain else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return _scalar_text(value)
+
+
+def write_table(items: tuple[BaseModel, ...], model: type[BaseModel]) -> str:
+    """CSV text of ``items`` with one column per leaf field of ``model``."""
+    cols = columns(model)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([c.name for c in cols])
+    for item in items:
+        data = item.model_dump(mode="json")
+        row = []
+        for col in cols:
+            value: Any = data
+            for key in col.keys:
+                value = value.get(key) if isinstance(value, dict) else None
+            row.append(_cell(value, col))
+        writer.writerow(row)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+Converter = Callable[[str], Any]
+
+
+def _converter(shape: FieldShape) -> Converter | None:
+    """How to turn a non-empty cell into input for pydantic; None keeps the string."""
+    if shape.kind == "model":
+        return json.loads
+    if shape.kind == "tuple":
+        item = shape.item
+        split_ok = item is not None and item.kind in _SCALARS
+
+        def convert(text: str) -> Any:
+            if text.lstrip()[:1] in ("[", "{") or not split_ok:
+                return json.loads(text)
+            return [part.strip() for part in text.split(";")]
+
+        return convert
+    if shape.kind in ("number", "integer"):
+        return _number
+    return None
+
+
+def _number(text: str) -> Any:
+    """Read a number cell as int or float; anything else (``7.4 GBq``, ``true``) stays text."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+@dataclass(slots=True)
+class TableData:
+    """Rows read from one CSV table."""
+
+    rows: list[dict[str, Any]]
+    lines: list[int]
+    """Line in the file where each row starts (header = 1)."""
+
+
+def read_table(data: bytes, table: Table) -> tuple[TableData, list[Issue]]:
+    """Parse CSV bytes into nested dicts ready for pydantic, with every problem as an issue."""
+    text, issues = decode(data, table.file)
+    if text is None:
+        return TableData([], []), issues
+    accepted = _cell_columns(table.model)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        return TableData([], []), [_csv_issue(table, 1, f"unreadable header: {exc}")]
+    if header is None:
+        return TableData([], []), [_csv_issue(table, 1, "the file is empty; expected a header")]
+    plan: list[tuple[int, str, tuple[str, ...], Converter | None, bool]] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(header):
+        name = raw.strip()
+        if name in seen:
+            issues.append(_csv_issue(table, 1, f"column {name!r} appears twice in the header"))
+            continue
+        seen.add(name)
+        found = accepted.get(name)
+        if found is None:
+            issues.append(_unknown_column(table, name, accepted))
+            continue
+        keys, shape, required_str = found
+        plan.append((index, name, keys, _converter(shape), required_str))
+    rows: list[dict[str, Any]] = []
+    lines: list[int] = []
+    width = len(header)
+    start = reader.line_num + 1
+    try:
+        for cells in reader:
+            line = start
+            start = reader.line_num + 1
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) > width:
+                issues.append(
+                    _csv_issue(table, line, f"{len(cells)} cells but the header has {width}")
+                )
+            row: dict[str, Any] = {}
+            for index, name, keys, convert, required_str in plan:
+                cell = cells[index].strip() if index < len(cells) else ""
+                if not cell:
+                    if not required_str:
+                        continue
+                    value: Any = ""
+                elif convert is None:
+                    value = cell
+                else:
+                    try:
+                        value = convert(cell)
+                    except ValueError as exc:
+                        path: Path = (*table.path, len(rows), *keys)
+                        issues.append(
+                            Issue(
+                                path,
+                                f"invalid JSON in column {name!r}: {exc}; expected JSON or a "
+                                "';'-separated list",
+                                file=table.file,
+                                line=line,
+                                code="csv",
+                            )
+                        )
+                        continue
+                _put(row, keys, value)
+            rows.append(row)
+            lines.append(line)
+    except csv.Error as exc:
+        issues.append(_csv_issue(table, reader.line_num, f"CSV syntax error: {exc}"))
+    return TableData(rows, lines), issues
+
+
+def _put(row: dict[str, Any], keys: tuple[str, ...], value: Any) -> None:
+    target = row
+    for key in keys[:-1]:
+        nested = target.get(key)
+        if not isinstance(nested, dict):
+            nested = {}
+            target[key] = nested
+        target = nested
+    target[keys[-1]] = value
+
+
+def _csv_issue(table: Table, line: int, message: str) -> Issue:
+    return Issue(table.path, message, file=table.file, line=line, code="csv")
+
+
+def _unknown_column(table: Table, name: str, accepted: dict[str, Any]) -> Issue:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(accepted), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    leaves = ", ".join(c.name for c in columns(table.model))
+    return _csv_issue(table, 1, f"unknown column {name!r}{hint} (columns: {leaves})")
