@@ -172,6 +172,8 @@ class Product(Strict):
     """Long-lived impurity carried with the product."""
     substitutes: tuple[Identifier, ...] = ()
     """Products this one may replace when recourse is needed (e.g. c.a. for n.c.a. Lu-177)."""
+    sizes: tuple[PositiveActivity, ...] = ()
+    """Generators: nominal sizes, parent activity at calibration [Bq]; empty means any size."""
     provenance: Provenance = Provenance()
     """Where the figures come from."""
 
