@@ -8,7 +8,7 @@ Layers (imports point inward only):
 """
 
 from isoflow.domain.decay import ChainSolver, DecayTable, Inventory, decay_factors, required_before
-
+from isoflow.domain.generators import Elution, Generator
 from isoflow.domain.nuclides import NuclideData, canonical, default_data
 from isoflow.errors import (
     InputError,
@@ -25,7 +25,8 @@ __version__ = "0.1.0"
 __all__ = [
     "ChainSolver",
     "DecayTable",
-
+    "Elution",
+    "Generator",
     "InputError",
     "Inventory",
     "IsoflowError",

@@ -33,8 +33,8 @@ ACTIVITY_UNITS: Final[dict[str, float]] = {
     "pCi": CURIE_BQ * 1e-12,
     "nCi": CURIE_BQ * 1e-9,
     "uCi": CURIE_BQ * 1e-6,
-    "µCi": CURIE_BQ * 1e-6,  # noqa: RUF001 - micro sign
-    "μCi": CURIE_BQ * 1e-6,  # Greek mu  # noqa: RUF001
+    "µCi": CURIE_BQ * 1e-6,  # micro sign
+    "μCi": CURIE_BQ * 1e-6,  # Greek mu
     "mCi": CURIE_BQ * 1e-3,
     "Ci": CURIE_BQ,
     "kCi": CURIE_BQ * 1e3,
@@ -43,7 +43,7 @@ ACTIVITY_UNITS: Final[dict[str, float]] = {
 
 TIME_UNITS: Final[dict[str, float]] = {
     "us": 1e-6,
-    "µs": 1e-6,  # noqa: RUF001
+    "µs": 1e-6,
     "ms": 1e-3,
     "s": 1.0,
     "sec": 1.0,
@@ -139,7 +139,7 @@ def parse_duration(text: str, field: str = "duration") -> float:
 
 def parse_durations(text: str, field: str = "durations") -> list[float]:
     """Parse a comma-separated list of durations (``"24h,48h"``) into seconds [s]."""
-    parts = [p for p in text.split(",")]
+    parts = text.split(",")
     if not text.strip() or any(not p.strip() for p in parts):
         raise InputError(field, f"expected a comma-separated list such as 24h,48h, got {text!r}")
     return [parse_duration(p, field) for p in parts]
@@ -173,7 +173,7 @@ def to_iso(value: datetime) -> str:
 
 
 def seconds(delta: timedelta) -> float:
-    """A :class:`timedelta` in seconds [s]."""
+    """Return a :class:`timedelta` in seconds [s]."""
     return delta.total_seconds()
 
 

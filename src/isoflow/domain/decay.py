@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import mpmath
+import mpmath  # type: ignore[import-untyped]
 import numpy as np
 import numpy.typing as npt
 
@@ -96,7 +96,7 @@ class ChainSolver:
         return inv
 
     def vector(self, atoms: Mapping[str, float]) -> MpVector:
-        """An atoms mapping as a high-precision vector over :attr:`members`."""
+        """Convert an atoms mapping to a high-precision vector over :attr:`members`."""
         vec = [_CTX.mpf(0)] * len(self.members)
         for name, value in atoms.items():
             vec[self.position[name]] = _CTX.mpf(value)
@@ -104,13 +104,17 @@ class ChainSolver:
 
     def _modal(self, n0: MpVector) -> MpVector:
         n = len(n0)
-        return [_CTX.fsum(self._c_inv[i][k] * n0[k] for k in range(i + 1) if n0[k]) for i in range(n)]
+        return [
+            _CTX.fsum(self._c_inv[i][k] * n0[k] for k in range(i + 1) if n0[k]) for i in range(n)
+        ]
 
     def evolve(self, n0: MpVector, t: float) -> MpVector:
         """Numbers of atoms after ``t`` seconds [s], from ``n0`` at time 0."""
         modal = self._modal(n0)
         tt = _CTX.mpf(t)
-        weighted = [m * _CTX.exp(-lam * tt) if m else m for m, lam in zip(modal, self.lam, strict=True)]
+        weighted = [
+            m * _CTX.exp(-lam * tt) if m else m for m, lam in zip(modal, self.lam, strict=True)
+        ]
         n = len(n0)
         return [_CTX.fsum(self._c[i][j] * weighted[j] for j in range(i + 1)) for i in range(n)]
 
@@ -136,7 +140,7 @@ def _solver(names: tuple[str, ...]) -> ChainSolver:
 
 
 def solver_for(names: Iterable[str], data: NuclideData | None = None) -> ChainSolver:
-    """A (cached, for the default data) :class:`ChainSolver` covering ``names`` and progeny."""
+    """Return a :class:`ChainSolver` for ``names`` and progeny (cached for the default data)."""
     key = tuple(sorted(set(names)))
     return ChainSolver(key, data) if data is not None else _solver(key)
 
@@ -190,7 +194,7 @@ class Inventory:
         return {n: float(lam[n] * x) for n, x in self.atoms.items()}
 
     def decay(self, t_s: float) -> Inventory:
-        """The inventory after ``t_s`` seconds [s] of decay, progeny included."""
+        """Return the inventory after ``t_s`` seconds [s] of decay, progeny included."""
         _check_time(t_s)
         solver = solver_for(self.atoms, self.data if self.data is not default_data() else None)
         n_t = solver.evolve(solver.vector(self.atoms), t_s)
@@ -202,7 +206,9 @@ class Inventory:
 
 
 def required_before(target_bq: Mapping[str, float], t_s: float) -> Inventory:
-    """The inventory of the listed nuclides that decays to ``target_bq`` after ``t_s`` seconds.
+    """Back-calculate the inventory of the listed nuclides that decays to ``target_bq``.
+
+    ``t_s`` is the time [s] between the returned inventory and the target.
 
     Solves ``M·x = target`` where ``M[i, j]`` is the number of atoms of nuclide ``i`` found
     after ``t_s`` per atom of nuclide ``j`` at the start; so the ingrowth of one listed nuclide
