@@ -26,8 +26,32 @@ if TYPE_CHECKING:
 
 LN2 = math.log(2.0)
 
-_SYMBOL_FIRST = re.compile(r"^([A-Za-z]{1,3})-?(\d{1,3})([mnop]?)$")
-_MASS_FIRST = re.compile(r"^(\d{1,3})([mnop]?)-?([A-Za-z]{1,3})$")
+_SYMBOL_FIRST = re.compile(r"^([A-Za-z]{1,3})-?(\d{1,3})([mnop]?)$", re.IGNORECASE)
+_MASS_FIRST = re.compile(r"^(\d{1,3})(?:([mnop])-)?-?([A-Za-z]{1,4})$", re.IGNORECASE)
+
+
+def _spellings(text: str) -> list[str]:
+    """Lower-case ``symbol-mass[state]`` readings of ``text``, most likely first.
+
+    Mass-first names are ambiguous when the letters start with an isomer state: ``99mTc`` is
+    Tc-99m but ``99mo`` is Mo-99 and ``239pu`` is Pu-239. A lower-case state before a capital
+    letter (``99mTc``) is read as an isomer first, anything else as a plain symbol first.
+    """
+    match = _SYMBOL_FIRST.match(text)
+    if match:
+        symbol, mass, state = match.groups()
+        return [f"{symbol}-{int(mass)}{state}".lower()]
+    match = _MASS_FIRST.match(text)
+    if match is None:
+        return []
+    mass, state, letters = match.groups()
+    if state:
+        return [f"{letters}-{int(mass)}{state}".lower()]
+    plain = f"{letters}-{int(mass)}".lower()
+    if len(letters) < 2 or letters[0].lower() not in "mnop":
+        return [plain]
+    isomer = f"{letters[1:]}-{int(mass)}{letters[0]}".lower()
+    return [isomer, plain] if letters[0].islower() and letters[1].isupper() else [plain, isomer]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,22 +140,16 @@ class NuclideData:
     def canonical(self, name: str, field: str = "nuclide") -> str:
         """Return the canonical name of ``name`` or raise :class:`UnknownNuclideError`.
 
-        Accepts ``Lu-177``, ``Lu177``, ``lu177``, ``177Lu``, ``177-Lu``, ``Tc-99m``, ``99mTc``.
+        Accepts ``Lu-177``, ``Lu177``, ``lu177``, ``177Lu``, ``177-Lu``, ``Tc-99m``, ``Tc-99M``,
+        ``99mTc``, ``99m-Tc``; letter case is ignored (``99mo`` is Mo-99).
         """
         text = name.strip()
-        match = _SYMBOL_FIRST.match(text)
-        if match:
-            symbol, mass, state = match.groups()
-        else:
-            match = _MASS_FIRST.match(text)
-            if match is None:
-                raise UnknownNuclideError(field, name, self.suggest(text))
-            mass, state, symbol = match.groups()
-        candidate = f"{symbol.lower()}-{int(mass)}{state.lower()}"
-        found = self._lower.get(candidate)
-        if found is None:
-            raise UnknownNuclideError(field, name, self.suggest(candidate))
-        return found
+        spellings = _spellings(text)
+        for candidate in spellings:
+            found = self._lower.get(candidate)
+            if found is not None:
+                return found
+        raise UnknownNuclideError(field, name, self.suggest(spellings[0] if spellings else text))
 
     def suggest(self, name: str, n: int = 3) -> list[str]:
         """Up to ``n`` known names closest to ``name``."""
