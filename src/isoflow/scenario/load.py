@@ -268,7 +268,7 @@ def _folder_locator(
 
 
 def _not_mapping(tree: Any, file: str) -> Issue:
-    what = "empty" if tree is None else f"a {type(tree).__name__}"
+    what = "empty" if tree is None else ("a list" if isinstance(tree, list) else f"the value {_show(tree)}")
     expected = ", ".join(Scenario.model_fields)
     message = f"the top level is {what}; expected a mapping with keys {expected}"
     return Issue((), message, file=file, line=1, code="top_level")
@@ -305,7 +305,7 @@ def _booleans(
     if not isinstance(data, dict) or path in skip:
         return []
     found = [
-        Issue((*path, key), f"got the boolean {data[key]!r}; expected a number", code="bool")
+        Issue((*path, key), f"got the boolean {_show(data[key])}; expected a number", code="bool")
         for key in numeric_fields(model)
         if isinstance(data.get(key), bool)
     ]
@@ -334,8 +334,15 @@ _SCALAR_TYPES = (str, int, float, bool, datetime, date, type(None))
 def _show(value: Any) -> str:
     if isinstance(value, float) and not math.isfinite(value):
         return {math.inf: ".inf", -math.inf: "-.inf"}.get(value, ".nan")
+    if isinstance(value, bool):
+        return "true" if value else "false"
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _below(path: Path, loc: tuple[str | int, ...]) -> bool:
+    other = _clean_loc(loc)
+    return len(other) > len(path) and other[: len(path)] == path
 
 
 def _clean_loc(loc: tuple[str | int, ...]) -> Path:
@@ -345,7 +352,8 @@ def _clean_loc(loc: tuple[str | int, ...]) -> Path:
 def pydantic_issues(exc: ValidationError, tree: Any) -> list[Issue]:
     """Turn pydantic errors into issues with a dotted path, what was found and what was expected."""
     issues: list[Issue] = []
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    for err in errors:
         path = _clean_loc(err["loc"])
         kind = err["type"]
         value = err.get("input")
@@ -354,13 +362,13 @@ def pydantic_issues(exc: ValidationError, tree: Any) -> list[Issue]:
             message = "missing required field"
         elif kind == "extra_forbidden":
             message = _unknown_key(path, value)
-        elif kind == "finite_number" or (
-            isinstance(value, float) and not math.isfinite(value) and kind != "value_error"
-        ):
+        elif kind == "too_short" and any(_below(path, e["loc"]) for e in errors):
+            continue  # follows from an item error already reported
+        elif kind == "finite_number" or (isinstance(value, float) and not math.isfinite(value)):
             message = f"got {_show(value)}; expected a finite number"
         elif kind in ("model_type", "dict_type") and isinstance(value, _SCALAR_TYPES):
             message = f"got {_show(value)}; expected a mapping of fields"
-        elif isinstance(value, _SCALAR_TYPES) and "got" not in message:
+        elif isinstance(value, _SCALAR_TYPES) and _show(value) not in message:
             message = f"{message} (got {_show(value)})"
         issues.append(Issue(path, message, code=f"schema:{kind}"))
     return issues

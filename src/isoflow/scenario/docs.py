@@ -1,0 +1,182 @@
+"""Generate ``docs/scenario.md``, the scenario reference, from the pydantic models.
+
+Every field of every model reachable from :class:`~isoflow.scenario.schema.Scenario` is listed
+with its type (as written in the source), unit, default and the attribute docstring. A test
+compares the committed file with :func:`render` so the reference cannot drift; regenerate with
+``python scripts/gen_docs.py``.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import itertools
+import re
+import typing
+from enum import Enum
+from pathlib import Path
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+from isoflow.scenario import quantities, tables
+from isoflow.scenario.fields import shapes
+from isoflow.scenario.schema import Scenario
+from isoflow.units import format_duration
+
+DOCS_PATH = Path("docs") / "scenario.md"
+"""Where the reference lives, relative to the repository root."""
+
+_UNIT = re.compile(r"\[([^\]]+)\]")
+
+
+def _walk(root: type[BaseModel]) -> tuple[list[type[BaseModel]], list[type[Enum]]]:
+    models: list[type[BaseModel]] = []
+    enums: list[type[Enum]] = []
+
+    def visit_type(tp: object) -> None:
+        for arg in typing.get_args(tp):
+            visit_type(arg)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            visit(tp)
+        elif isinstance(tp, type) and issubclass(tp, Enum) and tp not in enums:
+            enums.append(tp)
+
+    def visit(model: type[BaseModel]) -> None:
+        if model in models:
+            return
+        models.append(model)
+        for info in model.model_fields.values():
+            visit_type(info.annotation)
+
+    visit(root)
+    return models, enums
+
+
+def _annotation_text(model: type[BaseModel], name: str) -> str:
+    for klass in model.__mro__:
+        raw = getattr(klass, "__annotations__", {}).get(name)
+        if raw is not None:
+            text = raw if isinstance(raw, str) else getattr(raw, "__name__", str(raw))
+            return re.sub(r"\s+", " ", text)
+    return "?"
+
+
+def _default(info: FieldInfo, unit: str) -> str:
+    if info.is_required():
+        return "**required**"
+    value = info.default
+    if value is PydanticUndefined:
+        return "(computed)"
+    if isinstance(value, BaseModel):
+        return "see below" if not value.model_dump(exclude_defaults=True) else repr(value)
+    if isinstance(value, tuple):
+        if not value:
+            return "`[]`"
+        if all(isinstance(v, Enum) for v in value):
+            return "`[" + ", ".join(str(v.value) for v in value) + "]`"
+        return "one default item"
+    if isinstance(value, Enum):
+        return f"`{value.value}`"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if value is None:
+        return "none"
+    if isinstance(value, str):
+        return f"`{value!r}`"
+    if unit == "s" and isinstance(value, float) and value > 0:
+        return f"`{value:g}` ({format_duration(value)})"
+    return f"`{value:g}`"
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _model_section(model: type[BaseModel]) -> list[str]:
+    doc = inspect.cleandoc(model.__doc__ or "")
+    lines = [f"### {model.__name__}", "", doc, ""]
+    lines.append("| field | type | unit | default | description |")
+    lines.append("|---|---|---|---|---|")
+    for name, info in model.model_fields.items():
+        description = info.description or ""
+        unit = ", ".join(_UNIT.findall(description.split("\n")[0]))
+        lines.append(
+            f"| `{name}` | `{_cell(_annotation_text(model, name))}` | {unit} "
+            f"| {_cell(_default(info, unit))} | {_cell(description)} |"
+        )
+    return [*lines, ""]
+
+
+def _enum_section(enum: type[Enum]) -> list[str]:
+    values = ", ".join(f"`{m.value}`" for m in enum)
+    return [f"- **{enum.__name__}**: {values}. {inspect.cleandoc(enum.__doc__ or '')}"]
+
+
+def _quantity_docs() -> list[tuple[str, str]]:
+    """List the aliases defined in :mod:`isoflow.scenario.quantities` with their docstrings."""
+    source = inspect.getsource(quantities)
+    body = ast.parse(source).body
+    found: list[tuple[str, str]] = []
+    for node, after in itertools.pairwise(body):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id[:1].isupper()
+            and not node.targets[0].id.isupper()
+            and isinstance(after, ast.Expr)
+            and isinstance(after.value, ast.Constant)
+            and isinstance(after.value.value, str)
+        ):
+            found.append((node.targets[0].id, " ".join(after.value.value.split())))
+    return found
+
+
+def _csv_section() -> list[str]:
+    doc = inspect.getdoc(tables) or ""
+    lines = ["## CSV table folders", "", doc.split("\n\n", 1)[1] if "\n\n" in doc else doc, ""]
+    lines += ["| list | file | columns |", "|---|---|---|"]
+    for table in tables.TABLES:
+        cols = ", ".join(f"`{c.name}`" for c in tables.columns(table.model))
+        lines.append(f"| `{'.'.join(table.path)}` | `{table.file}` | {cols} |")
+    return [*lines, ""]
+
+
+def render() -> str:
+    """Render the full Markdown text of ``docs/scenario.md``."""
+    models, enums = _walk(Scenario)
+    out = [
+        "# Scenario reference",
+        "",
+        "<!-- Generated by isoflow.scenario.docs (python scripts/gen_docs.py); do not edit. -->",
+        "",
+        "A scenario is a YAML (or JSON) file, or a folder of CSV tables plus `scenario.yaml`.",
+        "Quantities are stored in SI (Bq, s, UTC); in a file a quantity may carry a unit",
+        "(`7.4 GBq`, `200 mCi`, `6 h`, `5 d`). Unknown keys are rejected. Check a file with",
+        "`isoflow validate FILE`; get the JSON Schema with `isoflow schema`.",
+        "",
+        "## Value types",
+        "",
+        "| type | meaning |",
+        "|---|---|",
+    ]
+    out += [f"| `{name}` | {_cell(text)} |" for name, text in _quantity_docs()]
+    out += ["", "## Enumerations", ""]
+    for enum in enums:
+        out += _enum_section(enum)
+    out += ["", "## Models", ""]
+    for model in models:
+        shapes(model)  # every field must be understood by the CSV and loader code
+        out += _model_section(model)
+    out += _csv_section()
+    return "\n".join(out).rstrip() + "\n"
+
+
+def write(root: Path) -> Path:
+    """Write the generated reference under ``root`` (the repository root); return its path."""
+    target = root / DOCS_PATH
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render(), encoding="utf-8", newline="\n")
+    return target

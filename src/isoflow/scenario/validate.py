@@ -1,0 +1,396 @@
+"""Cross-reference checks of a scenario, run after the schema check.
+
+The schema (:mod:`isoflow.scenario.schema`) checks each item on its own; this module checks
+how items refer to each other: unique ids, known references, products that someone makes,
+bookings a hospital may receive in time. :func:`check_references` returns every issue found;
+:func:`validate` loads a scenario and runs both stages, collecting errors and warnings into a
+:class:`ValidationReport`. Warnings (e.g. bookings outside the horizon) never fail validation.
+"""
+
+from __future__ import annotations
+
+import difflib
+import heapq
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+from typing import Any
+
+from isoflow.scenario.issues import Issue, Locator, Path, Severity, no_location
+from isoflow.scenario.load import read_scenario
+from isoflow.scenario.schema import Lane, Scenario, SiteKind, Stage
+from isoflow.units import format_duration
+
+DELIVERY_KINDS = frozenset({SiteKind.HOSPITAL, SiteKind.RADIOPHARMACY})
+"""Site kinds that may receive patient bookings."""
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationReport:
+    """Outcome of :func:`validate`: every issue found, errors and warnings.
+
+    Attributes
+    ----------
+    source
+        What was validated (path or built-in name).
+    issues
+        Every issue, in file and line order.
+    scenario
+        The scenario when it passed the schema check (even with cross-reference errors).
+    """
+
+    source: str
+    issues: tuple[Issue, ...]
+    scenario: Scenario | None
+
+    @property
+    def errors(self) -> tuple[Issue, ...]:
+        """Issues that make the scenario invalid."""
+        return tuple(i for i in self.issues if i.severity == Severity.ERROR)
+
+    @property
+    def warnings(self) -> tuple[Issue, ...]:
+        """Issues worth a look that do not make the scenario invalid."""
+        return tuple(i for i in self.issues if i.severity == Severity.WARNING)
+
+    @property
+    def ok(self) -> bool:
+        """True if there is no error."""
+        return not self.errors
+
+    def summary(self) -> str:
+        """One line: valid or not, with counts."""
+        counts = f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)"
+        if not self.ok:
+            return f"{self.source}: invalid, {counts}"
+        if self.scenario is None:  # pragma: no cover - an invalid load always has an error
+            return f"{self.source}: invalid"
+        s = self.scenario
+        sizes = (
+            f"{len(s.sites)} sites, {len(s.products)} products, {len(s.processes)} processes, "
+            f"{len(s.lanes)} lanes, {len(s.demand.bookings)} bookings"
+        )
+        return f"{self.source}: valid ({sizes}; {counts})"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "source": self.source,
+            "valid": self.ok,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "issues": [i.as_dict() for i in self.issues],
+        }
+
+
+def validate(ref: str | FsPath) -> ValidationReport:
+    """Load ``ref`` (built-in name, file or CSV folder) and run every check; never raises."""
+    loaded = read_scenario(ref)
+    if loaded.scenario is None:
+        return ValidationReport(loaded.source, loaded.issues, None)
+    issues = check_references(loaded.scenario, loaded.locate)
+    return ValidationReport(loaded.source, tuple(issues), loaded.scenario)
+
+
+def validate_scenario(scenario: Scenario, source: str = "") -> ValidationReport:
+    """Run the cross-reference checks on a scenario built in memory."""
+    return ValidationReport(
+        source or scenario.meta.name, tuple(check_references(scenario)), scenario
+    )
+
+
+def check_references(scenario: Scenario, locate: Locator = no_location) -> list[Issue]:
+    """Every cross-reference problem in ``scenario``, located by ``locate`` (file, line)."""
+    found: list[Issue] = []
+    for check in (
+        _duplicates,
+        _references,
+        _lanes,
+        _production,
+        _bookings,
+        _routes,
+        _outages,
+        _generators,
+    ):
+        found.extend(check(scenario))
+    located = [i.located(locate) for i in found]
+    return sorted(located, key=lambda i: (i.file, i.line or 0))
+
+
+def _error(path: Path, message: str, code: str) -> Issue:
+    return Issue(path, message, Severity.ERROR, code=code)
+
+
+# --------------------------------------------------------------------------- ids
+
+
+def _duplicates(s: Scenario) -> Iterable[Issue]:
+    sections: list[tuple[Path, Sequence[Any]]] = [
+        (("products",), s.products),
+        (("sites",), s.sites),
+        (("processes",), s.processes),
+        (("lanes",), s.lanes),
+        (("demand", "bookings"), s.demand.bookings),
+        (("policies", "exclusive_distribution"), s.policies.exclusive_distribution),
+        (("policies", "supply_agreements"), s.policies.supply_agreements),
+    ]
+    for section, items in sections:
+        first: dict[str, int] = {}
+        for i, item in enumerate(items):
+            j = first.setdefault(item.id, i)
+            if j != i:
+                where = ".".join(map(str, (*section, j)))
+                yield _error(
+                    (*section, i, "id"),
+                    f"duplicate id {item.id!r} (already used by {where}); ids must be unique",
+                    "duplicate_id",
+                )
+
+
+def _unknown(path: Path, value: str, known: set[str], what: str, section: str) -> Issue:
+    close = difflib.get_close_matches(value, known, n=1) if len(known) <= 5000 else []
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return _error(
+        path, f"unknown {what} {value!r}{hint} (expected an id from '{section}')", "unknown_ref"
+    )
+
+
+def _references(s: Scenario) -> Iterable[Issue]:
+    sites = {x.id for x in s.sites}
+    products = {x.id for x in s.products}
+    lanes = {x.id for x in s.lanes}
+    refs: list[tuple[Path, str, set[str], str, str]] = []
+
+    def site(path: Path, value: str) -> None:
+        refs.append((path, value, sites, "site", "sites"))
+
+    def product(path: Path, value: str) -> None:
+        refs.append((path, value, products, "product", "products"))
+
+    for i, p in enumerate(s.products):
+        for k, sub in enumerate(p.substitutes):
+            product(("products", i, "substitutes", k), sub)
+    for i, lane in enumerate(s.lanes):
+        site(("lanes", i, "origin"), lane.origin)
+        site(("lanes", i, "destination"), lane.destination)
+    for i, proc in enumerate(s.processes):
+        site(("processes", i, "site"), proc.site)
+        product(("processes", i, "output"), proc.output)
+        for k, inp in enumerate(proc.inputs):
+            product(("processes", i, "inputs", k, "product"), inp.product)
+    for i, r in enumerate(s.demand.rates):
+        product(("demand", "rates", i, "product"), r.product)
+    pol = s.policies
+    for i, a in enumerate(pol.approvals):
+        product(("policies", "approvals", i, "product"), a.product)
+    for i, x in enumerate(pol.export_restrictions):
+        for k, pid in enumerate(x.products):
+            product(("policies", "export_restrictions", i, "products", k), pid)
+    for i, e in enumerate(pol.exclusive_distribution):
+        product(("policies", "exclusive_distribution", i, "product"), e.product)
+        site(("policies", "exclusive_distribution", i, "supplier"), e.supplier)
+        site(("policies", "exclusive_distribution", i, "distributor"), e.distributor)
+    for i, sa in enumerate(pol.supply_agreements):
+        site(("policies", "supply_agreements", i, "supplier"), sa.supplier)
+        site(("policies", "supply_agreements", i, "customer"), sa.customer)
+        product(("policies", "supply_agreements", i, "product"), sa.product)
+    for i, d in enumerate(s.disruptions.sites):
+        site(("disruptions", "sites", i, "site"), d.site)
+    for i, ld in enumerate(s.disruptions.lanes):
+        refs.append((("disruptions", "lanes", i, "lane"), ld.lane, lanes, "lane", "lanes"))
+    for path, value, known, what, section in refs:
+        if value not in known:
+            yield _unknown(path, value, known, what, section)
+    # Bookings are the bulk: check them in one tight loop.
+    for i, b in enumerate(s.demand.bookings):
+        if b.hospital not in sites:
+            yield _unknown(
+                ("demand", "bookings", i, "hospital"), b.hospital, sites, "site", "sites"
+            )
+        if b.product not in products:
+            yield _unknown(
+                ("demand", "bookings", i, "product"), b.product, products, "product", "products"
+            )
+
+
+# --------------------------------------------------------------------------- network
+
+
+def _lanes(s: Scenario) -> Iterable[Issue]:
+    for i, lane in enumerate(s.lanes):
+        if lane.origin == lane.destination:
+            yield _error(
+                ("lanes", i, "destination"),
+                f"lane goes nowhere: origin and destination are both {lane.origin!r}",
+                "lane_loop",
+            )
+
+
+def _producers(s: Scenario) -> dict[str, set[str]]:
+    made: dict[str, set[str]] = defaultdict(set)
+    for proc in s.processes:
+        made[proc.output].add(proc.site)
+    return made
+
+
+def _production(s: Scenario) -> Iterable[Issue]:
+    made = _producers(s)
+    stages = {p.id: p.stage for p in s.products}
+    for i, p in enumerate(s.products):
+        if p.stage == Stage.DRUG_PRODUCT and p.id not in made:
+            yield _error(
+                ("products", i, "stage"),
+                f"drug product {p.id!r} is made by no process; add a process with output {p.id!r}",
+                "not_produced",
+            )
+    for i, proc in enumerate(s.processes):
+        for k, inp in enumerate(proc.inputs):
+            stage = stages.get(inp.product)
+            if stage is None or stage == Stage.TARGET_MATERIAL or inp.product in made:
+                continue
+            yield _error(
+                ("processes", i, "inputs", k, "product"),
+                f"input {inp.product!r} is made by no process and is not target material; add "
+                "a process making it or give it stage 'target_material'",
+                "not_produced",
+            )
+
+
+def _bookings(s: Scenario) -> Iterable[Issue]:
+    sites = {x.id: x for x in s.sites}
+    approved: dict[str, set[str]] = defaultdict(set)
+    for a in s.policies.approvals:
+        approved[a.product].update(a.countries)
+    start, end = s.meta.start, s.end
+    for i, b in enumerate(s.demand.bookings):
+        site = sites.get(b.hospital)
+        if site is not None:
+            if not DELIVERY_KINDS.intersection(site.kind):
+                kinds = ", ".join(site.kind)
+                yield _error(
+                    ("demand", "bookings", i, "hospital"),
+                    f"site {b.hospital!r} is {kinds}; a booking needs a site of kind "
+                    "'hospital' or 'radiopharmacy'",
+                    "not_hospital",
+                )
+            countries = approved.get(b.product)
+            if countries is not None and site.country not in countries:
+                yield _error(
+                    ("demand", "bookings", i, "product"),
+                    f"product {b.product!r} is not approved in {site.country} (approved in "
+                    f"{', '.join(sorted(countries))}); add {site.country} to its approval",
+                    "not_approved",
+                )
+        if not start <= b.administration < end:
+            yield Issue(
+                ("demand", "bookings", i, "administration"),
+                f"administration {b.administration.isoformat()} is outside the horizon "
+                f"{start.isoformat()} .. {end.isoformat()}; it will be ignored",
+                Severity.WARNING,
+                code="outside_horizon",
+            )
+
+
+def _lane_time(lane: Lane) -> float:
+    customs = lane.border.customs_delay if lane.border is not None else 0.0
+    return lane.handling + lane.transit + customs
+
+
+def _shortest(sources: set[str], graph: dict[str, list[tuple[str, float]]]) -> dict[str, float]:
+    """Dijkstra from several sources: fastest door-to-door time to every reachable site [s]."""
+    best: dict[str, float] = dict.fromkeys(sources, 0.0)
+    queue = [(0.0, site) for site in sources]
+    heapq.heapify(queue)
+    while queue:
+        dist, here = heapq.heappop(queue)
+        if dist > best.get(here, math.inf):
+            continue
+        for there, cost in graph.get(here, ()):
+            nd = dist + cost
+            if nd < best.get(there, math.inf):
+                best[there] = nd
+                heapq.heappush(queue, (nd, there))
+    return best
+
+
+def _routes(s: Scenario) -> Iterable[Issue]:
+    """A booked product must be able to reach the hospital within its shelf life."""
+    graph: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for lane in s.lanes:
+        graph[lane.origin].append((lane.destination, _lane_time(lane)))
+    made = _producers(s)
+    products = {p.id: p for p in s.products}
+    first: dict[tuple[str, str], int] = {}
+    count: dict[tuple[str, str], int] = defaultdict(int)
+    for i, b in enumerate(s.demand.bookings):
+        key = (b.product, b.hospital)
+        first.setdefault(key, i)
+        count[key] += 1
+    by_product: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for (pid, hospital), i in first.items():
+        by_product[pid].append((hospital, i))
+    for pid, targets in by_product.items():
+        product = products.get(pid)
+        sources = made.get(pid)
+        if product is None or not sources:
+            continue
+        dist = _shortest(sources, graph)
+        for hospital, i in targets:
+            n = count[(pid, hospital)]
+            affects = f" (affects {n} booking(s))"
+            fastest = dist.get(hospital, math.inf)
+            if math.isinf(fastest):
+                yield Issue(
+                    ("demand", "bookings", i, "hospital"),
+                    f"no lane route from any producer of {pid!r} to {hospital!r}{affects}",
+                    Severity.WARNING,
+                    code="no_route",
+                )
+            elif product.shelf_life is not None and product.shelf_life < fastest:
+                yield _error(
+                    ("demand", "bookings", i, "product"),
+                    f"shelf life of {pid!r} ({format_duration(product.shelf_life)}) is shorter "
+                    f"than the fastest route from a producer to {hospital!r} "
+                    f"({format_duration(fastest)}){affects}",
+                    "shelf_life",
+                )
+
+
+# --------------------------------------------------------------------------- items
+
+
+def _outages(s: Scenario) -> Iterable[Issue]:
+    for i, proc in enumerate(s.processes):
+        outages = proc.availability.outages
+        order = sorted(range(len(outages)), key=lambda k: outages[k].start)
+        latest = -1  # the earlier outage that ends last
+        for k in order:
+            if latest >= 0 and outages[k].start < outages[latest].end:
+                yield _error(
+                    ("processes", i, "availability", "outages", k),
+                    f"outage overlaps outage {latest} of process {proc.id!r} "
+                    f"({outages[k].start.isoformat()} < {outages[latest].end.isoformat()}); "
+                    "merge them",
+                    "outage_overlap",
+                )
+            if latest < 0 or outages[k].end > outages[latest].end:
+                latest = k
+
+
+def _generators(s: Scenario) -> Iterable[Issue]:
+    from isoflow.domain.nuclides import default_data
+
+    data = default_data()
+    for i, p in enumerate(s.products):
+        if p.stage != Stage.GENERATOR or p.daughter is None:
+            continue
+        progeny = set(data.descendants([p.nuclide])) - {p.nuclide}
+        if p.daughter not in progeny:
+            yield _error(
+                ("products", i, "daughter"),
+                f"{p.daughter} is not a decay product of {p.nuclide}; a generator elutes a "
+                "descendant of its parent nuclide",
+                "not_descendant",
+            )
