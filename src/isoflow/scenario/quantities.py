@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer
@@ -83,6 +83,11 @@ def _utc(value: Any) -> Any:
         if value.tzinfo is None:
             raise ValueError("time has no UTC offset; add one, e.g. 2025-08-04T06:00Z")
         return value.astimezone(UTC)
+    if isinstance(value, date):
+        raise ValueError(
+            f"got the date {value.isoformat()} without a time; "
+            f"expected an instant such as {value.isoformat()}T06:00Z"
+        )
     return value
 
 
