@@ -1,0 +1,350 @@
+"""Seeded generation of a week of patient bookings from a scenario's demand rates.
+
+:func:`generate_bookings` draws Poisson counts per hospital, product and day from
+``demand.rates`` (national doses per week), split evenly across the country's hospitals that
+can actually be served: the product is approved in the country, the hospital is operating on
+that day, and the product can reach the hospital within its shelf life and before the
+administration time (:func:`supply_reach`, a decay-free lower bound on the supply chain).
+Administration times fall in local clinic hours and are stored in UTC.
+
+Bookings are a *sample* of national demand (``share`` per product): a planning week of a few
+hundred bookings, not the tens of thousands of doses a country uses.  Same scenario, start,
+days, seed and share give identical bookings.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+import numpy.typing as npt
+
+from isoflow.domain.calendar import (
+    Interval,
+    cycle_intervals,
+    epoch,
+    intersect,
+    merge,
+    subtract,
+    weekly_instants,
+    weekly_intervals,
+)
+from isoflow.scenario.schema import (
+    Booking,
+    Lane,
+    Process,
+    Product,
+    Scenario,
+    Site,
+    SiteKind,
+    Stage,
+)
+
+WEEK_S = 7 * 86400.0
+THERAPY_NUCLIDES = frozenset({"Lu-177", "Ac-225", "Pb-212", "Ra-223", "I-131", "Y-90", "Cu-67"})
+"""Nuclides whose drug products are therapies (priority 2, therapy clinic hours)."""
+
+DEFAULT_SHARE_THERAPY = 0.25
+"""Share of national therapy doses booked in the scenario week (modelled centres)."""
+DEFAULT_SHARE_DIAGNOSTIC = 0.004
+"""Share of national diagnostic doses booked in the scenario week (a sample)."""
+
+MIN_PER_WEEK = 2.0
+"""Smallest expected weekly bookings per country and product (unless the rate is lower)."""
+
+DAY_WEIGHTS = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 0.25, 0.0])
+"""Relative booking volume Monday..Sunday (clinics: weekdays, some Saturday lists)."""
+
+THERAPY_DAY_WEIGHTS = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0])
+"""Therapies are given on weekdays only."""
+
+CLINIC_HOURS = (8 * 60, 17 * 60)
+"""Local clinic hours for diagnostic doses [min after midnight)."""
+THERAPY_HOURS = (9 * 60, 14 * 60)
+"""Local hours for therapy administrations [min after midnight)."""
+SLOT_MIN = 15
+"""Administration times are on a 15-minute grid."""
+
+LEAD_MARGIN_S = 2 * 3600.0
+"""Extra lead time on top of the supply lower bound before a booking is offered."""
+
+
+def is_therapy(product: Product) -> bool:
+    """True if the drug product is a therapy (by its nuclide)."""
+    return product.nuclide in THERAPY_NUCLIDES
+
+
+def priority(product: Product) -> int:
+    """Booking priority by product type: therapy 2, PET 3, SPECT and others 4."""
+    if is_therapy(product):
+        return 2
+    if product.nuclide in {"F-18", "Ga-68", "Cu-64", "Zr-89"}:
+        return 3
+    return 4
+
+
+# --------------------------------------------------------------------------- reachability
+
+
+def _operating(site: Site, start: datetime, end: datetime) -> bool:
+    return (site.start is None or site.start < end) and (site.end is None or site.end > start)
+
+
+def _motion(lane: Lane) -> float:
+    """Time a shipment spends on a lane excluding waits [s]: handling, transit, customs."""
+    customs = lane.border.customs_delay if lane.border is not None else 0.0
+    return lane.handling + lane.transit + customs
+
+
+def _availability(process: Process, site: Site, t0: float, t1: float) -> list[Interval]:
+    av = process.availability
+    spans = weekly_intervals([(w.days, w.start, w.end) for w in av.windows], site.timezone, t0, t1)
+    if av.cycle is not None:
+        c = av.cycle
+        spans = intersect(spans, cycle_intervals(epoch(c.anchor), c.on, c.off, t0, t1))
+    if av.outages:
+        spans = subtract(spans, merge((epoch(o.start), epoch(o.end)) for o in av.outages))
+    lo = epoch(site.start) if site.start is not None else t0
+    hi = epoch(site.end) if site.end is not None else t1
+    return intersect(spans, [(lo, hi)]) if hi > lo else []
+
+
+def _first_at_or_after(spans: list[Interval], t: float) -> float | None:
+    for lo, hi in spans:
+        if hi > t:
+            return max(lo, t)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """Earliest availability of products at sites within the horizon [s after meta.start]."""
+
+    ready: Mapping[tuple[str, str], float]
+    """(product id, site id) -> earliest arrival [s after meta.start]."""
+
+    def at(self, product: str, site: str) -> float | None:
+        """Earliest arrival of ``product`` at ``site`` [s], or None if it cannot get there."""
+        return self.ready.get((product, site))
+
+
+def supply_reach(scenario: Scenario) -> Reach:
+    """Where and how early each product can be delivered within the horizon (no inventory).
+
+    Exact in calendar terms: a process starts in its availability (weekly windows, operating
+    cycle, planned outages, site start/end) once every input has arrived; shipments leave on
+    timetabled departures (or on demand) after handling, arrive after transit and customs, on
+    class-7 lanes only. A product reaches a site if the time in motion from end of production
+    (QC release, handling, transit, customs) fits within its shelf life; waits are assumed to
+    be avoidable by timing the batch. Decay and capacities are not considered.
+    """
+    t0, t1 = epoch(scenario.meta.start), epoch(scenario.end)
+    sites = {s.id: s for s in scenario.sites}
+    products = {p.id: p for p in scenario.products}
+    lanes_from: dict[str, list[tuple[Lane, npt.NDArray[np.float64]]]] = {}
+    for lane in scenario.lanes:
+        if not lane.accepts_class7 or lane.origin not in sites or lane.destination not in sites:
+            continue
+        deps = weekly_instants(
+            [(d.days, d.time) for d in lane.timetable], sites[lane.origin].timezone, t0, t1
+        )
+        lanes_from.setdefault(lane.origin, []).append((lane, deps))
+    spans = {
+        p.id: _availability(p, sites[p.site], t0, t1)
+        for p in scenario.processes
+        if p.site in sites and p.output in products
+    }
+
+    def travel(origin: str, ready: float, budget: float) -> dict[str, float]:
+        """Earliest arrival at each site from ``origin`` at ``ready``; motion <= budget."""
+        best = {origin: (ready, 0.0)}
+        heap = [(ready, 0.0, origin)]
+        while heap:
+            t, moved, node = heapq.heappop(heap)
+            if t > best[node][0]:
+                continue
+            for lane, deps in lanes_from.get(node, ()):
+                m = moved + _motion(lane)
+                if m > budget:
+                    continue
+                earliest = t + lane.handling
+                if lane.timetable:
+                    k = int(np.searchsorted(deps, earliest))
+                    if k >= deps.size:
+                        continue
+                    dep = float(deps[k])
+                else:
+                    dep = earliest + lane.on_demand_lead
+                arrive = dep + _motion(lane) - lane.handling
+                if arrive <= t1 and arrive < best.get(lane.destination, (np.inf, 0.0))[0]:
+                    best[lane.destination] = (arrive, m)
+                    heapq.heappush(heap, (arrive, m, lane.destination))
+        return {k: v[0] for k, v in best.items()}
+
+    ready: dict[tuple[str, str], float] = {}
+    done: dict[str, float] = {}
+    for _ in range(len(products) + 1):
+        changed = False
+        for proc in scenario.processes:
+            if proc.id not in spans:
+                continue
+            need = t0
+            for inp in proc.inputs:
+                t = ready.get((inp.product, proc.site))
+                if t is None:
+                    break
+                need = max(need, t)
+            else:
+                begin = _first_at_or_after(spans[proc.id], need)
+                if begin is None or done.get(proc.id, np.inf) <= begin:
+                    continue
+                done[proc.id] = begin
+                out = products[proc.output]
+                release = begin + proc.duration + proc.qc_release
+                shelf = out.shelf_life if out.shelf_life is not None else np.inf
+                for dest, t in travel(proc.site, release, shelf - proc.qc_release).items():
+                    if t <= t1 and t < ready.get((proc.output, dest), np.inf):
+                        ready[(proc.output, dest)] = t
+                        changed = True
+        if not changed:
+            break
+    return Reach({k: v - t0 for k, v in ready.items()})
+
+
+# --------------------------------------------------------------------------- bookings
+
+
+def _approved(scenario: Scenario) -> dict[str, set[str]]:
+    approved: dict[str, set[str]] = {}
+    for a in scenario.policies.approvals:
+        approved.setdefault(a.product, set()).update(a.countries)
+    return approved
+
+
+def _weekday_index(day: datetime) -> int:
+    return day.weekday()
+
+
+def generate_bookings(
+    scenario: Scenario,
+    start: datetime,
+    days: int,
+    seed: int,
+    share: Mapping[str, float] | None = None,
+) -> tuple[Booking, ...]:
+    """Draw ``days`` days of bookings from ``scenario.demand.rates``, reproducibly from ``seed``.
+
+    ``start`` is a UTC instant (the first day is the local calendar day containing it at each
+    hospital, then consecutive days).  ``share`` maps product id -> fraction of the national
+    rate booked; by default therapies get :data:`DEFAULT_SHARE_THERAPY` and diagnostics
+    :data:`DEFAULT_SHARE_DIAGNOSTIC`.  Existing bookings in ``scenario`` are ignored.
+    """
+    if days < 0:
+        raise ValueError("days must be non-negative")
+    if start.tzinfo is None:
+        raise ValueError("start must be timezone-aware")
+    start = start.astimezone(UTC)
+    rng = np.random.default_rng(seed)
+    products = {p.id: p for p in scenario.products}
+    hospitals = sorted(
+        (s for s in scenario.sites if SiteKind.HOSPITAL in s.kind), key=lambda s: s.id
+    )
+    approved = _approved(scenario)
+    reach = supply_reach(scenario)
+    horizon_start = scenario.meta.start
+
+    # rows: one per (hospital, product) pair that may book; columns: days
+    pairs: list[tuple[Site, Product]] = []
+    rates: list[float] = []
+    for rate in sorted(scenario.demand.rates, key=lambda r: (r.country, r.product)):
+        product = products.get(rate.product)
+        if product is None or product.stage != Stage.DRUG_PRODUCT:
+            continue
+        if rate.product in approved and rate.country not in approved[rate.product]:
+            continue
+        local = [
+            h
+            for h in hospitals
+            if h.country == rate.country and reach.at(product.id, h.id) is not None
+        ]
+        if not local:
+            continue
+        years = start.year - rate.base_year
+        weekly = rate.doses_per_week * (1.0 + rate.growth_per_year) ** years
+        frac = (share or {}).get(
+            product.id, DEFAULT_SHARE_THERAPY if is_therapy(product) else DEFAULT_SHARE_DIAGNOSTIC
+        )
+        booked = min(weekly, max(weekly * frac, MIN_PER_WEEK))
+        for h in local:
+            pairs.append((h, product))
+            rates.append(booked / len(local))
+    if not pairs or days == 0:
+        return ()
+
+    n_pairs = len(pairs)
+    # local calendar day of each (pair, day): midnight at the hospital
+    day0 = [
+        datetime.combine(start.astimezone(ZoneInfo(h.timezone)).date(), datetime.min.time())
+        for h, _ in pairs
+    ]
+    weekday = np.array(
+        [[(_weekday_index(d0) + k) % 7 for k in range(days)] for d0 in day0], dtype=np.int64
+    )
+    therapy = np.array([is_therapy(p) for _, p in pairs])
+    weights = np.where(therapy[:, None], THERAPY_DAY_WEIGHTS[weekday], DAY_WEIGHTS[weekday])
+    lam = np.asarray(rates)[:, None] * weights / DAY_WEIGHTS.sum()
+    counts = rng.poisson(lam)
+
+    # one row per booking drawn
+    pair_idx, day_idx = np.nonzero(counts)
+    reps = counts[pair_idx, day_idx]
+    pair_of = np.repeat(pair_idx, reps)
+    day_of = np.repeat(day_idx, reps)
+    n = pair_of.size
+    lo = np.where(therapy[pair_of], THERAPY_HOURS[0], CLINIC_HOURS[0])
+    hi = np.where(therapy[pair_of], THERAPY_HOURS[1], CLINIC_HOURS[1])
+    slots = (hi - lo) // SLOT_MIN
+    minute = lo + rng.integers(0, slots) * SLOT_MIN
+    kg = np.clip(np.round(rng.normal(78.0, 13.0, size=n), 1), 40.0, 160.0)
+
+    drafts: list[tuple[datetime, str, str, Product, float]] = []
+    for i in range(n):
+        hospital, product = pairs[int(pair_of[i])]
+        zone = ZoneInfo(hospital.timezone)
+        local = day0[int(pair_of[i])] + timedelta(days=int(day_of[i]), minutes=int(minute[i]))
+        when = local.replace(tzinfo=zone).astimezone(UTC)
+        if not _operating(hospital, when, when + timedelta(seconds=1)):
+            continue
+        earliest = reach.at(product.id, hospital.id)
+        lead = (when - horizon_start).total_seconds()
+        if earliest is None or lead < earliest + LEAD_MARGIN_S:
+            continue
+        drafts.append((when, hospital.id, product.id, product, float(kg[i])))
+    drafts.sort(key=lambda d: (d[0], d[1], d[2], d[4]))
+    bookings = []
+    for k, (when, hospital_id, product_id, product, mass) in enumerate(drafts, start=1):
+        per_kg = product.dose is not None and product.dose.per_kg is not None
+        bookings.append(
+            Booking(
+                id=f"bk-{k:05d}",
+                hospital=hospital_id,
+                product=product_id,
+                administration=when,
+                priority=priority(product),
+                patient_kg=mass if per_kg else None,
+            )
+        )
+    return tuple(bookings)
+
+
+__all__ = [
+    "Reach",
+    "generate_bookings",
+    "priority",
+    "supply_reach",
+]
