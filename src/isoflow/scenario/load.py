@@ -268,7 +268,11 @@ def _folder_locator(
 
 
 def _not_mapping(tree: Any, file: str) -> Issue:
-    what = "empty" if tree is None else ("a list" if isinstance(tree, list) else f"the value {_show(tree)}")
+    what = (
+        "empty"
+        if tree is None
+        else ("a list" if isinstance(tree, list) else f"the value {_show(tree)}")
+    )
     expected = ", ".join(Scenario.model_fields)
     message = f"the top level is {what}; expected a mapping with keys {expected}"
     return Issue((), message, file=file, line=1, code="top_level")
