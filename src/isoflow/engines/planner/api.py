@@ -1,0 +1,106 @@
+"""Planner entry point: scenario + options -> :class:`Plan` (build, solve, extract)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from isoflow.domain.calendar import epoch
+from isoflow.engines.planner.build import ObjectiveWeights, build
+from isoflow.engines.planner.candidates import CandidateOptions, generate
+from isoflow.engines.planner.extract import extract, iso
+from isoflow.engines.planner.network import DAY, PlanningNetwork
+from isoflow.engines.planner.plan import Plan, SolverReport
+from isoflow.engines.planner.solve import SolveOptions, SolveStatus, solve
+from isoflow.errors import SolverError
+from isoflow.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """What to plan and how hard to try.
+
+    Attributes
+    ----------
+    start
+        Start of the horizon (default: the scenario's ``meta.start``).
+    horizon_s
+        Length of the horizon [s] (default: the scenario's ``meta.horizon``).
+    lead_s
+        How long before ``start`` production runs may begin [s]: planning next week's
+        bookings leaves this long to make their isotopes.
+    solve
+        Solver settings (time limit, gap, threads, seed).
+    weights
+        Objective weights.
+    candidates
+        Candidate generation settings.
+    """
+
+    start: datetime | None = None
+    horizon_s: float | None = None
+    lead_s: float = 7 * DAY
+    solve: SolveOptions = field(default_factory=SolveOptions)
+    weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
+    candidates: CandidateOptions = field(default_factory=CandidateOptions)
+
+
+def network_for(scenario: Scenario, options: PlanOptions) -> PlanningNetwork:
+    """The planning network of a scenario over the options' horizon."""
+    start = options.start or scenario.meta.start
+    horizon = options.horizon_s if options.horizon_s is not None else scenario.meta.horizon
+    t0 = epoch(start)
+    return PlanningNetwork(scenario, t0 - options.lead_s, t0, t0 + horizon)
+
+
+def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
+    """Plan the bookings of a scenario's horizon with the optimiser.
+
+    Raises :class:`SolverError` if the solver fails or is stopped without any plan.
+    """
+    opts = options or PlanOptions()
+    t_build = time.perf_counter()
+    net = network_for(scenario, opts)
+    cand = generate(net, opts.candidates)
+    pm = build(net, cand, opts.weights)
+    build_seconds = time.perf_counter() - t_build
+    result = solve(pm.model, opts.solve)
+    if result.values is None:
+        raise SolverError(
+            f"the solver returned no plan ({result.status}): {result.message or 'no detail'}"
+        )
+    records = extract(net, pm, result.values)
+    report = SolverReport(
+        status=str(result.status),
+        gap=result.gap,
+        seconds=result.seconds,
+        objective=result.objective,
+        time_limit_s=opts.solve.time_limit_s,
+        mip_gap=opts.solve.mip_gap,
+        build_seconds=build_seconds,
+        candidates={
+            "runs": len(cand.runs),
+            "allocations": len(cand.allocations),
+            "flows": len(cand.flows),
+            "columns": pm.model.num_cols,
+            "rows": pm.model.num_rows,
+        },
+        message=result.message if result.status != SolveStatus.OPTIMAL else "",
+    )
+    return Plan(
+        scenario=scenario.meta.name,
+        planner="optimiser",
+        start_utc=iso(net.horizon_start),
+        end_utc=iso(net.horizon_end),
+        earliest_run_utc=iso(net.earliest),
+        solver=report,
+        **records,
+    )
+
+
+def horizon_end(scenario: Scenario, options: PlanOptions) -> datetime:
+    """End of the planning horizon."""
+    start = options.start or scenario.meta.start
+    horizon = options.horizon_s if options.horizon_s is not None else scenario.meta.horizon
+    return start + timedelta(seconds=horizon)

@@ -1,0 +1,351 @@
+"""The planning MILP, built block by block from candidate arrays (see docs/planner-design.md).
+
+Variables (one block each): ``y`` run made (binary), ``x`` activity at EOP [GBq], ``z``
+allocation chosen (binary), ``u`` booking unserved, ``w`` intermediate flow [GBq at the
+source's EOP], ``n`` generator count per size (integer), ``s`` departure used (binary).
+Activities are in GBq inside the model to keep coefficients well scaled.
+
+Rows (one block each):
+
+* cover       ``Σ_k z[k] + u[b] = 1``                                  per booking
+* batch       ``Σ_k need[k]·z[k] + Σ_f w[f] − x[r] ≤ 0``               per producing run
+* size        ``batch_min·y[r] ≤ x[r] ≤ batch_max·y[r]``               per producing run
+* feed        ``x[r]·feed[r] − Σ_f factor[f]·w[f] ≤ 0``                per run needing input
+* elution     ``Σ_k need[k]·z[k] − Σ_f yield[f,e]·w[f] ≤ 0``           per elution slot
+* generator   ``w[f] − Σ size·n[f,size] = 0``                          per sized generator flow
+* ship        ``z[k] − s[d] ≤ 0`` and ``w[f] − M·s[d] ≤ 0``            per leg of a candidate
+* ti          ``Σ ti·z + Σ ti·w − TI_max·s[d] ≤ 0``                    per departure
+* packages    ``Σ z − packages_max·s[d] ≤ 0``                          per departure
+* overlap     ``Σ y over runs of a process active at one instant ≤ 1``
+* per day     ``Σ y over runs of a process starting on one local day ≤ max_batches_per_day``
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+
+from isoflow.engines.planner.candidates import Candidates
+from isoflow.engines.planner.lp import INF, Block, LinearModel
+from isoflow.engines.planner.network import PlanningNetwork
+from isoflow.scenario.schema import ProcessKind
+
+GBQ = 1e9
+
+
+@dataclass(frozen=True)
+class ObjectiveWeights:
+    """Weights of the objective: serve bookings first, then cost, then least waste.
+
+    Attributes
+    ----------
+    unserved
+        Penalty for an unserved booking of priority 3, in currency units; priority p is
+        weighted by ``(6 − p) / 3`` (priority 1 costs 5/3 of priority 3).
+    waste_per_gbq
+        Penalty per GBq produced beyond what is used.
+    min_contract_shortfall_per_gbq
+        Penalty per GBq below a supply agreement's weekly minimum.
+    """
+
+    unserved: float = 1e6
+    waste_per_gbq: float = 0.01
+    min_contract_shortfall_per_gbq: float = 1e3
+    per_run: float = 1.0
+    """Added to every run's fixed cost so that no idle run is ever scheduled."""
+
+
+@dataclass
+class PlanningModel:
+    """The built model plus the maps needed to read a solution back."""
+
+    model: LinearModel
+    cand: Candidates
+    producing_runs: npt.NDArray[np.int64]
+    departures: list[tuple[int, float]] = field(default_factory=list)
+    sized_flows: list[tuple[int, tuple[float, ...]]] = field(default_factory=list)
+    blocks: dict[str, Block] = field(default_factory=dict)
+
+
+def build(
+    net: PlanningNetwork, cand: Candidates, weights: ObjectiveWeights | None = None
+) -> PlanningModel:
+    """Assemble the MILP from candidates."""
+    wts = weights or ObjectiveWeights()
+    sc = net.scenario
+    m = LinearModel()
+    runs = cand.runs
+    procs = sc.processes
+    is_elution = np.array([procs[r.process].kind == ProcessKind.ELUTION for r in runs], dtype=bool)
+    producing = np.flatnonzero(~is_elution).astype(np.int64)
+    pos_of_run = np.full(len(runs), -1, dtype=np.int64)
+    pos_of_run[producing] = np.arange(producing.size)
+    n_b = len(cand.booking_ids)
+    allocs = cand.allocations
+    flows = cand.flows
+    n_k, n_f, n_r = len(allocs), len(flows), producing.size
+
+    # ---------------------------------------------------------------- variables
+    proc_of = np.array([runs[i].process for i in producing], dtype=np.int64)
+    bmax = np.array([procs[p].batch_max for p in proc_of], dtype=np.float64) / GBQ
+    bmin = np.array([procs[p].batch_min for p in proc_of], dtype=np.float64) / GBQ
+    fixed = np.array([procs[p].fixed_cost for p in proc_of], dtype=np.float64)
+    var_cost = np.array([procs[p].variable_cost_per_gbq for p in proc_of], dtype=np.float64)
+    y = m.add_vars("y", n_r, upper=1, cost=fixed + wts.per_run, integer=True)
+    x = m.add_vars("x", n_r, upper=bmax, cost=var_cost + wts.waste_per_gbq)
+    package_cost = np.array(
+        [sum(sc.lanes[leg.lane].cost_per_package for leg in a.route.legs) for a in allocs]
+    )
+    z = m.add_vars("z", n_k, upper=1, cost=package_cost, integer=True)
+    priority = cand.booking_priority.astype(np.float64)
+    u = m.add_vars("u", n_b, upper=1, cost=wts.unserved * (6.0 - priority) / 3.0)
+    w = m.add_vars("w", n_f, upper=INF)
+
+    departures: dict[tuple[int, float], int] = {}
+    for route in [a.route for a in allocs] + [f.route for f in flows]:
+        for leg in route.legs:
+            departures.setdefault((leg.lane, leg.depart), len(departures))
+    dep_list = list(departures)
+    ship_cost = np.array([sc.lanes[lane].cost_per_shipment for lane, _ in dep_list])
+    s = m.add_vars("s", len(dep_list), upper=1, cost=ship_cost, integer=True)
+
+    sized: list[tuple[int, tuple[float, ...]]] = []
+    products = {p.id: p for p in sc.products}
+    for fi, f in enumerate(flows):
+        if f.dst == -1:
+            product = products[procs[runs[f.src].process].output]
+            if product.sizes:
+                sized.append((fi, tuple(float(v) / GBQ for v in product.sizes)))
+    n_sizes = sum(len(sz) for _, sz in sized)
+    n = m.add_vars("n", n_sizes, upper=1000, integer=True)
+
+    # ---------------------------------------------------------------- rows
+    k_idx = np.arange(n_k)
+    k_book = np.array([a.booking for a in allocs], dtype=np.int64)
+    k_run = np.array([a.run for a in allocs], dtype=np.int64)
+    k_need = np.array([a.need_eop for a in allocs], dtype=np.float64) / GBQ
+    m.add_rows(
+        "cover",
+        rows=np.concatenate([k_book, np.arange(n_b)]),
+        cols=np.concatenate([z.cols(k_idx), u.all]),
+        vals=1.0,
+        lower=np.ones(n_b),
+        upper=np.ones(n_b),
+    )
+
+    f_src = np.array([f.src for f in flows], dtype=np.int64)
+    f_idx = np.arange(n_f)
+    k_prod = pos_of_run[k_run] if n_k else np.zeros(0, np.int64)
+    k_on_prod = k_prod >= 0
+    f_prod = pos_of_run[f_src] if n_f else np.zeros(0, np.int64)
+    m.add_rows(
+        "batch",
+        rows=np.concatenate([k_prod[k_on_prod], f_prod, np.arange(n_r)]),
+        cols=np.concatenate([z.cols(k_idx[k_on_prod]), w.cols(f_idx), x.all]),
+        vals=np.concatenate([k_need[k_on_prod], np.ones(n_f), -np.ones(n_r)]),
+        lower=-INF,
+        upper=0.0,
+        count=n_r,
+    )
+    m.add_rows(
+        "size_max",
+        rows=np.concatenate([np.arange(n_r), np.arange(n_r)]),
+        cols=np.concatenate([x.all, y.all]),
+        vals=np.concatenate([np.ones(n_r), -bmax]),
+        lower=-INF,
+        upper=0.0,
+        count=n_r,
+    )
+    m.add_rows(
+        "size_min",
+        rows=np.concatenate([np.arange(n_r), np.arange(n_r)]),
+        cols=np.concatenate([x.all, y.all]),
+        vals=np.concatenate([np.ones(n_r), -bmin]),
+        lower=0.0,
+        upper=INF,
+        count=n_r,
+    )
+
+    # feed: runs needing input activity
+    feed_runs = sorted(cand.feed_needed)
+    feed_row = {r: i for i, r in enumerate(feed_runs)}
+    fr_rows, fr_cols, fr_vals = [], [], []
+    for r in feed_runs:
+        fr_rows.append(feed_row[r])
+        fr_cols.append(x.start + int(pos_of_run[r]))
+        fr_vals.append(cand.feed_needed[r])
+    for fi, f in enumerate(flows):
+        if f.dst >= 0 and f.dst in feed_row:
+            fr_rows.append(feed_row[f.dst])
+            fr_cols.append(w.start + fi)
+            fr_vals.append(-f.factor)
+    m.add_rows(
+        "feed",
+        rows=fr_rows,
+        cols=fr_cols,
+        vals=fr_vals,
+        lower=-INF,
+        upper=0.0,
+        count=len(feed_runs),
+    )
+
+    # elution supply
+    elution_runs = np.flatnonzero(is_elution)
+    e_row = {int(r): i for i, r in enumerate(elution_runs)}
+    el_rows, el_cols, el_vals = [], [], []
+    for ki, a in enumerate(allocs):
+        if a.run in e_row:
+            el_rows.append(e_row[a.run])
+            el_cols.append(z.start + ki)
+            el_vals.append(k_need[ki])
+    for fi, f in enumerate(flows):
+        for er, yld in f.elutions:
+            if er in e_row:
+                el_rows.append(e_row[er])
+                el_cols.append(w.start + fi)
+                el_vals.append(-yld)
+    m.add_rows(
+        "elution",
+        rows=el_rows,
+        cols=el_cols,
+        vals=el_vals,
+        lower=-INF,
+        upper=0.0,
+        count=len(elution_runs),
+    )
+
+    # generator sizes
+    g_rows, g_cols, g_vals = [], [], []
+    col = n.start
+    for row, (fi, sizes) in enumerate(sized):
+        g_rows.append(row)
+        g_cols.append(w.start + fi)
+        g_vals.append(1.0)
+        for size in sizes:
+            g_rows.append(row)
+            g_cols.append(col)
+            g_vals.append(-size)
+            col += 1
+    m.add_rows(
+        "generator", rows=g_rows, cols=g_cols, vals=g_vals, lower=0.0, upper=0.0, count=len(sized)
+    )
+
+    # shipments: legs use departures; transport index and package capacity
+    sh_rows, sh_cols, sh_vals = [], [], []
+    row = 0
+    big_m = np.array([procs[runs[f.src].process].batch_max for f in flows]) / GBQ
+    ti_rows, ti_cols, ti_vals = [], [], []
+    pk_rows, pk_cols = [], []
+    for ki, a in enumerate(allocs):
+        for leg in a.route.legs:
+            d = departures[(leg.lane, leg.depart)]
+            sh_rows += [row, row]
+            sh_cols += [z.start + ki, s.start + d]
+            sh_vals += [1.0, -1.0]
+            row += 1
+            pk_rows.append(d)
+            pk_cols.append(z.start + ki)
+    alloc_product = [procs[runs[a.run].process].output for a in allocs]
+    for ki, a in enumerate(allocs):
+        ti = products[alloc_product[ki]].transport.ti_per_gbq * k_need[ki]
+        if ti > 0:
+            for leg in a.route.legs:
+                ti_rows.append(departures[(leg.lane, leg.depart)])
+                ti_cols.append(z.start + ki)
+                ti_vals.append(ti)
+    for fi, f in enumerate(flows):
+        product = products[procs[runs[f.src].process].output]
+        for leg in f.route.legs:
+            d = departures[(leg.lane, leg.depart)]
+            sh_rows += [row, row]
+            sh_cols += [w.start + fi, s.start + d]
+            sh_vals += [1.0, -float(big_m[fi])]
+            row += 1
+            if product.transport.ti_per_gbq > 0:
+                ti_rows.append(d)
+                ti_cols.append(w.start + fi)
+                ti_vals.append(product.transport.ti_per_gbq)
+    m.add_rows("ship", rows=sh_rows, cols=sh_cols, vals=sh_vals, lower=-INF, upper=0.0, count=row)
+    n_d = len(dep_list)
+    cap_ti = np.array([sc.lanes[lane].capacity_ti for lane, _ in dep_list])
+    cap_pk = np.array([sc.lanes[lane].capacity_packages for lane, _ in dep_list], dtype=float)
+    m.add_rows(
+        "ti",
+        rows=np.concatenate([np.array(ti_rows, dtype=np.int64), np.arange(n_d)]),
+        cols=np.concatenate([np.array(ti_cols, dtype=np.int64), s.all]),
+        vals=np.concatenate([np.array(ti_vals, dtype=float), -cap_ti]),
+        lower=-INF,
+        upper=0.0,
+        count=n_d,
+    )
+    m.add_rows(
+        "packages",
+        rows=np.concatenate([np.array(pk_rows, dtype=np.int64), np.arange(n_d)]),
+        cols=np.concatenate([np.array(pk_cols, dtype=np.int64), s.all]),
+        vals=np.concatenate([np.ones(len(pk_rows)), -cap_pk]),
+        lower=-INF,
+        upper=0.0,
+        count=n_d,
+    )
+
+    _calendar_rows(net, m, cand, producing, y)
+    return PlanningModel(
+        m, cand, producing, dep_list, sized, {b.name: b for b in m.col_blocks.values()}
+    )
+
+
+def _calendar_rows(
+    net: PlanningNetwork,
+    m: LinearModel,
+    cand: Candidates,
+    producing: npt.NDArray[np.int64],
+    y: Block,
+) -> None:
+    """No two runs of one process overlap; at most ``max_batches_per_day`` per local day."""
+    sc = net.scenario
+    by_process: dict[int, list[int]] = defaultdict(list)
+    for pos, ri in enumerate(producing):
+        by_process[cand.runs[int(ri)].process].append(pos)
+    ov_rows, ov_cols = [], []
+    day_rows: list[int] = []
+    day_cols: list[int] = []
+    day_cap: list[int] = []
+    n_ov = 0
+    for pi, positions in by_process.items():
+        proc = sc.processes[pi]
+        starts = np.array([cand.runs[int(producing[p])].start for p in positions])
+        ends = np.array([cand.runs[int(producing[p])].eop for p in positions])
+        order = np.argsort(starts)
+        starts, ends = starts[order], ends[order]
+        pos_sorted = np.array(positions)[order]
+        if proc.duration > 0:
+            for i in range(starts.size):
+                active = np.flatnonzero((starts <= starts[i]) & (ends > starts[i]))
+                if active.size > 1:
+                    ov_rows += [n_ov] * active.size
+                    ov_cols += (y.start + pos_sorted[active]).tolist()
+                    n_ov += 1
+        tz = ZoneInfo(sc.sites[net.site_index[proc.site]].timezone)
+        days = np.array([datetime.fromtimestamp(t, UTC).astimezone(tz).toordinal() for t in starts])
+        for day in np.unique(days):
+            members = pos_sorted[days == day]
+            if members.size > proc.max_batches_per_day:
+                row = len(day_cap)
+                day_rows += [row] * members.size
+                day_cols += (y.start + members).tolist()
+                day_cap.append(proc.max_batches_per_day)
+    m.add_rows("overlap", rows=ov_rows, cols=ov_cols, vals=1.0, lower=-INF, upper=1.0, count=n_ov)
+    m.add_rows(
+        "per_day",
+        rows=day_rows,
+        cols=day_cols,
+        vals=1.0,
+        lower=-INF,
+        upper=np.array(day_cap, dtype=float),
+        count=len(day_cap),
+    )

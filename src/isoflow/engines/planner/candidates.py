@@ -1,0 +1,494 @@
+"""Candidate generation: the runs, allocations and flows among which the optimiser chooses.
+
+Everything here is exact in time: a candidate run has a fixed start and end of production
+(EOP); a candidate allocation pairs a booking with a run whose EOP lies before the
+administration, within the shelf life, and from which a route arrives in time; the activity
+it needs at EOP is ``a · exp(λ·(t_admin − t_EOP))``. Pruning keeps the model small: only the
+``per_booking`` latest feasible runs per booking, only runs that can serve something, and
+only upstream flows that reach a run before it starts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+from isoflow.domain.calendar import (
+    cycle_intervals,
+    epoch,
+    merge,
+    subtract,
+    weekly_intervals,
+)
+from isoflow.domain.decay import Inventory
+from isoflow.domain.generators import Generator
+from isoflow.engines.planner.network import DAY, PlanningNetwork, Route
+from isoflow.scenario.schema import Process, ProcessKind, Product
+
+HOUR = 3600.0
+
+
+@dataclass(frozen=True)
+class CandidateOptions:
+    """Knobs of candidate generation."""
+
+    arrival_buffer_s: float = 1800.0
+    """A dose must arrive this long before administration (dispensing, checks) [s]."""
+    per_booking: int = 6
+    """Keep at most this many candidate runs per booking (the latest ones)."""
+    per_feed: int = 4
+    """Keep at most this many upstream runs feeding one run."""
+    max_runs_per_process: int = 400
+    """Cap on candidate start times per process."""
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """A candidate production run (or an elution slot)."""
+
+    process: int
+    start: float
+    eop: float
+    release: float
+
+    @property
+    def ready(self) -> float:
+        """When the output may leave the site (QC released)."""
+        return self.release
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """A candidate: booking served from run, along route, needing ``need_eop`` Bq at EOP."""
+
+    booking: int
+    run: int
+    route: Route
+    need_eop: float
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """A candidate shipment of an intermediate product from run ``src`` to run ``dst``.
+
+    For a generator flow ``dst`` is -1 and ``elutions`` lists ``(elution run, daughter Bq
+    eluted per parent Bq at the source's EOP)``; otherwise ``factor`` is the decay from the
+    source's EOP to the destination run's start.
+    """
+
+    src: int
+    dst: int
+    route: Route
+    factor: float
+    elutions: tuple[tuple[int, float], ...] = ()
+    site: int = -1
+
+
+@dataclass
+class Candidates:
+    """All candidates, plus what was learnt about bookings that have none."""
+
+    runs: list[Run] = field(default_factory=list)
+    allocations: list[Allocation] = field(default_factory=list)
+    flows: list[Flow] = field(default_factory=list)
+    feed_needed: dict[int, float] = field(default_factory=dict)
+    """Runs that need an activity feed: run -> input activity at start per Bq output at EOP."""
+    booking_ids: list[str] = field(default_factory=list)
+    booking_activity: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    booking_time: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    booking_priority: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    reasons: dict[int, tuple[str, str]] = field(default_factory=dict)
+    """Bookings with no candidate: booking -> (reason code, detail)."""
+
+
+def process_intervals(
+    net: PlanningNetwork, process: Process
+) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """(start windows, run-allowed intervals) of a process over the planning window.
+
+    A batch may start inside a start window; the whole batch ``[start, EOP]`` must lie inside
+    one run-allowed interval (operating cycle 'on' period, no planned outage).
+    """
+    sc = net.scenario
+    site = sc.sites[net.site_index[process.site]]
+    lo, hi = net.earliest, net.horizon_end
+    av = process.availability
+    windows = weekly_intervals(
+        [(tuple(str(d) for d in w.days), w.start, w.end) for w in av.windows],
+        site.timezone,
+        lo,
+        hi,
+    )
+    allowed: list[tuple[float, float]] = [(lo - 60 * DAY, hi + 60 * DAY)]
+    if av.cycle is not None:
+        allowed = cycle_intervals(
+            epoch(av.cycle.anchor), av.cycle.on, av.cycle.off, lo - 60 * DAY, hi + 60 * DAY
+        )
+    outages = [(epoch(o.start), epoch(o.end)) for o in av.outages]
+    if site.start is not None:
+        outages.append((lo - 400 * DAY, epoch(site.start)))
+    if site.end is not None:
+        outages.append((epoch(site.end), hi + 400 * DAY))
+    allowed = subtract(merge(allowed), outages)
+    return windows, allowed
+
+
+def _fits(allowed: list[tuple[float, float]], t0: float, t1: float) -> bool:
+    return any(a <= t0 and t1 <= b for a, b in allowed)
+
+
+def candidate_starts(net: PlanningNetwork, process: Process, opts: CandidateOptions) -> list[float]:
+    """Candidate start instants of one process, exact and sorted."""
+    sc = net.scenario
+    product = sc.products[net.product_index[process.output]]
+    windows, allowed = process_intervals(net, process)
+    if process.kind == ProcessKind.ELUTION:
+        starts = [lo for lo, _ in windows]
+    else:
+        lam = float(net.product_lambda[net.product_index[product.id]])
+        half_life = math.log(2) / lam if lam > 0 else 30 * DAY
+        step = min(max(half_life / 2, HOUR), DAY)
+        starts = []
+        for lo, hi in windows:
+            t = lo
+            while t < hi:
+                starts.append(t)
+                t += step
+        site = net.site_index[process.site]
+        for li in net.lanes_from[site]:
+            lane = sc.lanes[li]
+            for dep in net.departures[li]:
+                t = float(dep) - lane.handling - process.qc_release - process.duration
+                if any(lo <= t < hi for lo, hi in windows):
+                    starts.append(t)
+    out = sorted(
+        {
+            round(t, 3)
+            for t in starts
+            if t >= net.earliest
+            and t + process.duration < net.horizon_end
+            and _fits(allowed, t, t + process.duration)
+        }
+    )
+    if len(out) > opts.max_runs_per_process:
+        keep = np.linspace(0, len(out) - 1, opts.max_runs_per_process).round().astype(int)
+        out = [out[i] for i in sorted(set(keep.tolist()))]
+    return out
+
+
+@lru_cache(maxsize=4096)
+def elution_yields(
+    parent: str, daughter: str, efficiency: float, times: tuple[float, ...]
+) -> tuple[float, ...]:
+    """Daughter activity [Bq] eluted at each of ``times`` [s after calibration] per 1 Bq parent.
+
+    The generator holds 1 Bq of ``parent`` and no daughter at calibration and is eluted at
+    every one of ``times`` (exact chain solution, previous elutions included).
+    """
+    gen = Generator(Inventory.from_activities({parent: 1.0}), daughter, efficiency)
+    return tuple(e.activities_bq.get(gen.daughter, 0.0) for e in gen.elute(list(times)))
+
+
+def generate(net: PlanningNetwork, opts: CandidateOptions | None = None) -> Candidates:
+    """Build every candidate for the bookings in the network's horizon."""
+    o = opts or CandidateOptions()
+    sc = net.scenario
+    cand = Candidates()
+    bookings = [
+        b
+        for b in sc.demand.bookings
+        if net.horizon_start <= epoch(b.administration) < net.horizon_end
+    ]
+    cand.booking_ids = [b.id for b in bookings]
+    products = {p.id: p for p in sc.products}
+    activity = np.array([_dose_activity(b, products[b.product]) for b in bookings])
+    cand.booking_activity = activity
+    cand.booking_time = np.array([epoch(b.administration) for b in bookings], dtype=np.float64)
+    cand.booking_priority = np.array([b.priority for b in bookings], dtype=np.int64)
+
+    # 1. candidate runs per process
+    runs_of_process: dict[int, list[int]] = {}
+    for pi, proc in enumerate(sc.processes):
+        ids = []
+        for t in candidate_starts(net, proc, o):
+            eop = t + proc.duration
+            cand.runs.append(Run(pi, t, eop, eop + proc.qc_release))
+            ids.append(len(cand.runs) - 1)
+        runs_of_process[pi] = ids
+    producers: dict[str, list[int]] = defaultdict(list)
+    for pi, proc in enumerate(sc.processes):
+        producers[proc.output].append(pi)
+
+    # 2. allocations: bookings x runs of processes making the booked product
+    by_product: dict[str, list[int]] = defaultdict(list)
+    for bi, b in enumerate(bookings):
+        by_product[b.product].append(bi)
+    alloc_of_booking: dict[int, list[Allocation]] = defaultdict(list)
+    for pid, bis in by_product.items():
+        product = products[pid]
+        lam = float(net.product_lambda[net.product_index[pid]])
+        shelf = product.shelf_life or math.inf
+        b_idx = np.array(bis)
+        hosp = np.array([net.site_index[bookings[i].hospital] for i in bis])
+        t_admin = cand.booking_time[b_idx]
+        ok_country = np.array([net.approved(pid, net.site_country[h]) for h in hosp], dtype=bool)
+        for pi in producers.get(pid, []):
+            proc = sc.processes[pi]
+            site = net.site_index[proc.site]
+            gmp = set(sc.sites[site].gmp_markets)
+            ok_gmp = (
+                np.array([net.site_country[h] in gmp for h in hosp], dtype=bool)
+                if gmp
+                else np.ones(len(bis), dtype=bool)
+            )
+            for ri in runs_of_process[pi]:
+                run = cand.runs[ri]
+                routes = dict(net.routes_from(site, run.release, product))
+                for h in set(hosp.tolist()):
+                    via = _via(net, pi, product, h)
+                    if via is not None:
+                        forced = net.route(site, h, run.release, product, via=via)
+                        if forced is None:
+                            routes.pop(h, None)
+                        else:
+                            routes[h] = forced
+                arrive = np.array([routes[h].arrive if h in routes else math.inf for h in hosp])
+                age = t_admin - run.eop
+                mask = (
+                    ok_country
+                    & ok_gmp
+                    & (age >= 0)
+                    & (age <= shelf)
+                    & (arrive + o.arrival_buffer_s <= t_admin)
+                )
+                mask &= activity[b_idx] > 0
+                for j in np.flatnonzero(mask):
+                    bi = int(b_idx[j])
+                    need = float(activity[bi] * math.exp(lam * age[j]))
+                    alloc_of_booking[bi].append(Allocation(bi, ri, routes[int(hosp[j])], need))
+    for bi in sorted(alloc_of_booking):
+        options = sorted(alloc_of_booking[bi], key=lambda a: a.need_eop)[: o.per_booking]
+        cand.allocations.extend(options)
+
+    # 3. every run whose process consumes activity needs a feed row, flows or not
+    for ri, run in enumerate(cand.runs):
+        proc = sc.processes[run.process]
+        feeds = [inp for inp in proc.inputs if inp.activity_feed]
+        if feeds and proc.kind != ProcessKind.ELUTION:
+            lam_q = float(net.product_lambda[net.product_index[feeds[0].product]])
+            cand.feed_needed[ri] = 1.0 / (proc.yield_fraction * math.exp(-lam_q * proc.duration))
+
+    # 4. generators to elution slots, then upstream flows back to raw production
+    useful = {a.run for a in cand.allocations}
+    _generator_flows(net, cand, runs_of_process, producers, products, useful)
+    frontier = sorted(useful)
+    while frontier:
+        next_frontier: set[int] = set()
+        for ri in frontier:
+            run = cand.runs[ri]
+            proc = sc.processes[run.process]
+            feeds = [inp for inp in proc.inputs if inp.activity_feed]
+            if not feeds:
+                continue
+            feed = feeds[0]
+            q = products[feed.product]
+            lam_q = float(net.product_lambda[net.product_index[q.id]])
+            if proc.kind == ProcessKind.ELUTION:
+                continue  # generator flows were built per elution process above
+            dst_site = net.site_index[proc.site]
+            options_f: list[Flow] = []
+            for pi in producers.get(q.id, []):
+                src_site = net.site_index[sc.processes[pi].site]
+                for si in runs_of_process[pi]:
+                    src = cand.runs[si]
+                    age = run.start - src.eop
+                    if src.release > run.start or age > (q.shelf_life or math.inf):
+                        continue
+                    route = net.route(
+                        src_site, dst_site, src.release, q, via=_via(net, pi, q, dst_site)
+                    )
+                    if route is None or route.arrive > run.start:
+                        continue
+                    options_f.append(Flow(si, ri, route, math.exp(-lam_q * age)))
+            options_f.sort(key=lambda f: -f.factor)
+            for f in options_f[: o.per_feed]:
+                cand.flows.append(f)
+                if f.src not in useful:
+                    useful.add(f.src)
+                    next_frontier.add(f.src)
+        frontier = sorted(next_frontier)
+    _explain_missing(net, cand, bookings, producers, products, o)
+    return cand
+
+
+def _via(
+    net: PlanningNetwork, producer_process: int, product: Product, dst_site: int
+) -> int | None:
+    """Distributor site a route must pass through under an exclusive contract, if any."""
+    sc = net.scenario
+    src_site = sc.processes[producer_process].site
+    country = net.site_country[dst_site]
+    for c in sc.policies.exclusive_distribution:
+        if c.supplier == src_site and c.product == product.id and country in c.countries:
+            return net.site_index[c.distributor]
+    return None
+
+
+def _generator_flows(
+    net: PlanningNetwork,
+    cand: Candidates,
+    runs_of_process: dict[int, list[int]],
+    producers: dict[str, list[int]],
+    products: dict[str, Product],
+    useful: set[int],
+) -> None:
+    sc = net.scenario
+    for pi, proc in enumerate(sc.processes):
+        if proc.kind != ProcessKind.ELUTION:
+            continue
+        slots = [ri for ri in runs_of_process[pi] if ri in useful]
+        if not slots:
+            continue
+        feeds = [inp for inp in proc.inputs if inp.activity_feed]
+        if not feeds:
+            continue
+        gen = products[feeds[0].product]
+        if gen.daughter is None:
+            continue
+        dst_site = net.site_index[proc.site]
+        slot_times = np.array([cand.runs[ri].start for ri in slots])
+        for gi in producers.get(gen.id, []):
+            src_site = net.site_index[sc.processes[gi].site]
+            for si in runs_of_process[gi]:
+                src = cand.runs[si]
+                route = net.route(
+                    src_site, dst_site, src.release, gen, via=_via(net, gi, gen, dst_site)
+                )
+                if route is None:
+                    continue
+                life = src.eop + (gen.shelf_life or 14 * DAY)
+                mask = (slot_times >= route.arrive) & (slot_times <= life)
+                if not mask.any():
+                    continue
+                chosen = [slots[k] for k in np.flatnonzero(mask)]
+                offsets = tuple(round(cand.runs[r].start - src.eop, 1) for r in chosen)
+                yields = elution_yields(gen.nuclide, gen.daughter, proc.elution_efficiency, offsets)
+                cand.flows.append(
+                    Flow(si, -1, route, 1.0, tuple(zip(chosen, yields, strict=True)), dst_site)
+                )
+                useful.add(si)
+
+
+def _dose_activity(booking: object, product: Product) -> float:
+    from isoflow.scenario.schema import Booking
+
+    assert isinstance(booking, Booking)
+    if booking.activity is not None:
+        return float(booking.activity)
+    if product.dose is None:
+        return 0.0
+    if product.dose.activity is not None:
+        return float(product.dose.activity)
+    mass = booking.patient_kg or 70.0
+    return float(product.dose.per_kg or 0.0) * mass
+
+
+def _explain_missing(
+    net: PlanningNetwork,
+    cand: Candidates,
+    bookings: list,  # type: ignore[type-arg]
+    producers: dict[str, list[int]],
+    products: dict[str, Product],
+    opts: CandidateOptions,
+) -> None:
+    """Give every booking without a candidate its binding reason."""
+    served = {a.booking for a in cand.allocations}
+    sc = net.scenario
+    for bi, b in enumerate(bookings):
+        if bi in served:
+            continue
+        product = products.get(b.product)
+        hosp = net.site_index[b.hospital]
+        if cand.booking_activity[bi] <= 0:
+            cand.reasons[bi] = (
+                "no_dose",
+                f"neither the booking nor product {b.product} states an activity to administer",
+            )
+            continue
+        country = net.site_country[hosp]
+        if product is None or not net.approved(b.product, country):
+            cand.reasons[bi] = ("not_approved", f"{b.product} is not approved in {country}")
+            continue
+        makers = producers.get(b.product, [])
+        if not makers:
+            cand.reasons[bi] = ("no_producer", f"no process makes {b.product}")
+            continue
+        t_admin = epoch(b.administration)
+        shelf = product.shelf_life or math.inf
+        verdicts: set[str] = set()
+        for pi in makers:
+            proc = sc.processes[pi]
+            site = net.site_index[proc.site]
+            via = _via(net, pi, product, hosp)
+            oldest_eop = t_admin - shelf if math.isfinite(shelf) else net.earliest - 30 * DAY
+            probe = max(oldest_eop, net.earliest + proc.duration) + proc.qc_release
+            unclamped = oldest_eop + proc.qc_release
+
+            def arrives(
+                ready: float,
+                relax: bool = False,
+                through: int | None = via,
+                site: int = site,
+                hosp: int = hosp,
+                product: Product = product,
+                t_admin: float = t_admin,
+            ) -> bool:
+                route = net.route(site, hosp, ready, product, via=through, relax=relax)
+                return route is not None and route.arrive + opts.arrival_buffer_s <= t_admin
+
+            if arrives(probe):
+                verdicts.add("site_in_outage")
+            elif probe > unclamped and arrives(unclamped):
+                verdicts.add("lead_time")
+            elif via is not None and arrives(probe, through=None):
+                verdicts.add("contract_excludes")
+            elif arrives(probe, relax=True):
+                verdicts.add("export_restricted")
+        outage = "site_in_outage" in verdicts
+        if "lead_time" in verdicts and not outage:
+            cand.reasons[bi] = (
+                "lead_time",
+                "production would have to start before the planning start "
+                f"({len(makers)} producer(s) checked)",
+            )
+            continue
+        if "contract_excludes" in verdicts and not outage:
+            cand.reasons[bi] = (
+                "contract_excludes",
+                f"an exclusive distribution contract for {b.product} in {country} leaves no "
+                "route in time",
+            )
+            continue
+        relaxed_ok = "export_restricted" in verdicts
+        if outage:
+            cand.reasons[bi] = (
+                "site_in_outage",
+                f"no run of a {b.product} producer fits its calendar (window, cycle or outage) "
+                "in time for this booking",
+            )
+        elif relaxed_ok:
+            cand.reasons[bi] = (
+                "export_restricted",
+                f"every route to {country} within the shelf life crosses an export restriction",
+            )
+        else:
+            cand.reasons[bi] = (
+                "no_route_within_shelf_life",
+                f"no producer of {b.product} reaches {b.hospital} within the shelf life "
+                f"({shelf / 3600:.1f} h)",
+            )

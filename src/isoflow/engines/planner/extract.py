@@ -1,0 +1,377 @@
+"""Reading a solved model back into a :class:`~isoflow.engines.planner.plan.Plan`."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from isoflow.domain.calendar import from_epoch
+from isoflow.engines.planner.build import GBQ, PlanningModel
+from isoflow.engines.planner.candidates import Candidates
+from isoflow.engines.planner.network import PlanningNetwork, Route
+from isoflow.engines.planner.plan import (
+    PlanAllocation,
+    PlanElution,
+    PlanGenerator,
+    PlanInput,
+    PlanLeg,
+    PlanRun,
+    PlanShipment,
+    PlanUnserved,
+)
+from isoflow.scenario.schema import ProcessKind
+from isoflow.units import to_iso
+
+
+def iso(t: float) -> str:
+    """An epoch instant [s] as ISO-8601 UTC with ``Z``."""
+    return to_iso(from_epoch(t))
+
+
+def batch_id(net: PlanningNetwork, cand: Candidates, run: int) -> str:
+    """Readable, unique id of a candidate run: ``process@start``."""
+    r = cand.runs[run]
+    return f"{net.scenario.processes[r.process].id}@{iso(r.start)}"
+
+
+def legs(net: PlanningNetwork, route: Route) -> tuple[PlanLeg, ...]:
+    """Route legs as plan records."""
+    lanes = net.scenario.lanes
+    return tuple(
+        PlanLeg(lane=lanes[g.lane].id, depart_utc=iso(g.depart), arrive_utc=iso(g.arrive))
+        for g in route.legs
+    )
+
+
+def extract(
+    net: PlanningNetwork, pm: PlanningModel, values: npt.NDArray[np.float64]
+) -> dict[str, Any]:
+    """Plan records and KPIs from a solution vector."""
+    sc = net.scenario
+    cand = pm.cand
+    blocks = pm.model.col_blocks
+    y = values[blocks["y"].slice()] > 0.5
+    x = values[blocks["x"].slice()] * GBQ
+    z = values[blocks["z"].slice()] > 0.5
+    w = np.maximum(values[blocks["w"].slice()], 0.0) * GBQ
+    n = np.rint(values[blocks["n"].slice()]).astype(int)
+    s = values[blocks["s"].slice()] > 0.5
+    procs = sc.processes
+    products = {p.id: p for p in sc.products}
+    bookings = {b.id: b for b in sc.demand.bookings}
+
+    allocated: dict[int, float] = defaultdict(float)
+    allocations = []
+    served: set[int] = set()
+    for ki in np.flatnonzero(z):
+        a = cand.allocations[int(ki)]
+        run = cand.runs[a.run]
+        proc = procs[run.process]
+        booking = bookings[cand.booking_ids[a.booking]]
+        product = products[booking.product]
+        lam = float(net.product_lambda[net.product_index[product.id]])
+        t_admin = float(cand.booking_time[a.booking])
+        allocated[a.run] += a.need_eop
+        served.add(a.booking)
+        allocations.append(
+            PlanAllocation(
+                booking=booking.id,
+                hospital=booking.hospital,
+                product=product.id,
+                nuclide=product.nuclide,
+                batch=batch_id(net, cand, a.run),
+                site=proc.site,
+                end_of_production_utc=iso(run.eop),
+                activity_eop_bq=a.need_eop,
+                administration_utc=iso(t_admin),
+                activity_admin_bq=a.need_eop * math.exp(-lam * (t_admin - run.eop)),
+                legs=legs(net, a.route),
+            )
+        )
+
+    inputs: dict[int, list[PlanInput]] = defaultdict(list)
+    generators = []
+    eluted: dict[int, float] = defaultdict(float)
+    eluted_from: dict[int, list[str]] = defaultdict(list)
+    sized = dict(pm.sized_flows)
+    size_col = 0
+    size_counts: dict[int, list[int]] = {}
+    for fi, sizes in pm.sized_flows:
+        size_counts[fi] = [int(c) for c in n[size_col : size_col + len(sizes)]]
+        size_col += len(sizes)
+    for flow_index in np.flatnonzero(w > 1e-3):
+        fi = int(flow_index)
+        f = cand.flows[int(fi)]
+        src = cand.runs[f.src]
+        src_product = products[procs[src.process].output]
+        allocated[f.src] += float(w[fi])
+        if f.dst >= 0:
+            inputs[f.dst].append(
+                PlanInput(
+                    batch=batch_id(net, cand, f.src),
+                    product=src_product.id,
+                    activity_eop_bq=float(w[fi]),
+                    arrive_utc=iso(f.route.arrive),
+                    legs=legs(net, f.route),
+                )
+            )
+            continue
+        site = sc.sites[f.site].id
+        elution_proc = procs[cand.runs[f.elutions[0][0]].process] if f.elutions else None
+        sizes_bq: tuple[float, ...] = ()
+        if int(fi) in sized:
+            counts = size_counts[int(fi)]
+            sizes_bq = tuple(
+                size * GBQ for size, c in zip(sized[int(fi)], counts, strict=True) for _ in range(c)
+            )
+        for er, yld in f.elutions:
+            eluted[er] += yld * float(w[fi])
+            eluted_from[er].append(batch_id(net, cand, f.src))
+        generators.append(
+            PlanGenerator(
+                batch=batch_id(net, cand, f.src),
+                product=src_product.id,
+                site=site,
+                parent=src_product.nuclide,
+                daughter=src_product.daughter or "",
+                activity_calibration_bq=float(w[fi]),
+                sizes_bq=sizes_bq,
+                arrive_utc=iso(f.route.arrive),
+                efficiency=elution_proc.elution_efficiency if elution_proc else 1.0,
+                elutions=tuple(
+                    PlanElution(time_utc=iso(cand.runs[er].start), daughter_bq=yld * float(w[fi]))
+                    for er, yld in f.elutions
+                ),
+                legs=legs(net, f.route),
+            )
+        )
+
+    runs = []
+    pos_of = {int(r): i for i, r in enumerate(pm.producing_runs)}
+    made = {
+        int(pm.producing_runs[i])
+        for i in np.flatnonzero(y)
+        if x[i] > 0 or allocated.get(int(pm.producing_runs[i]), 0.0) > 0
+    }
+    for ri in sorted(
+        made | {a for a in allocated if procs[cand.runs[a].process].kind == ProcessKind.ELUTION}
+    ):
+        run = cand.runs[ri]
+        proc = procs[run.process]
+        product = products[proc.output]
+        is_elution = proc.kind == ProcessKind.ELUTION
+        activity = eluted[ri] if is_elution else float(x[pos_of[ri]])
+        runs.append(
+            PlanRun(
+                batch=batch_id(net, cand, ri),
+                process=proc.id,
+                site=proc.site,
+                product=product.id,
+                nuclide=product.nuclide,
+                start_utc=iso(run.start),
+                end_of_production_utc=iso(run.eop),
+                release_utc=iso(run.release),
+                activity_eop_bq=activity,
+                activity_allocated_bq=allocated.get(ri, 0.0),
+                inputs=tuple(inputs.get(ri, [])),
+                fixed_cost=0.0 if is_elution else proc.fixed_cost,
+                variable_cost=0.0 if is_elution else proc.variable_cost_per_gbq * activity / GBQ,
+            )
+        )
+
+    shipments = _shipments(net, pm, s, z, w)
+    unserved = _unserved(net, cand, served)
+    kpis = _kpis(net, cand, runs, allocations, shipments, unserved)
+    return {
+        "allocations": tuple(allocations),
+        "runs": tuple(runs),
+        "generators": tuple(generators),
+        "shipments": tuple(shipments),
+        "unserved": tuple(unserved),
+        "kpis": kpis,
+    }
+
+
+def _shipments(
+    net: PlanningNetwork,
+    pm: PlanningModel,
+    s: npt.NDArray[np.bool_],
+    z: npt.NDArray[np.bool_],
+    w: npt.NDArray[np.float64],
+) -> list[PlanShipment]:
+    sc = net.scenario
+    cand = pm.cand
+    contents_b: dict[tuple[int, float], list[str]] = defaultdict(list)
+    contents_f: dict[tuple[int, float], list[str]] = defaultdict(list)
+    ti: dict[tuple[int, float], float] = defaultdict(float)
+    products = {p.id: p for p in sc.products}
+    for ki in np.flatnonzero(z):
+        a = cand.allocations[int(ki)]
+        product = products[sc.processes[cand.runs[a.run].process].output]
+        for g in a.route.legs:
+            contents_b[(g.lane, g.depart)].append(cand.booking_ids[a.booking])
+            ti[(g.lane, g.depart)] += product.transport.ti_per_gbq * a.need_eop / GBQ
+    for fi in np.flatnonzero(w > 1e-3):
+        f = cand.flows[int(fi)]
+        product = products[sc.processes[cand.runs[f.src].process].output]
+        for g in f.route.legs:
+            contents_f[(g.lane, g.depart)].append(batch_id(net, cand, f.src))
+            ti[(g.lane, g.depart)] += product.transport.ti_per_gbq * float(w[fi]) / GBQ
+    out = []
+    for d in np.flatnonzero(s):
+        lane_i, dep = pm.departures[int(d)]
+        key = (lane_i, dep)
+        if key not in contents_b and key not in contents_f:
+            continue
+        lane = sc.lanes[lane_i]
+        packages = len(contents_b[key]) + len(contents_f[key])
+        out.append(
+            PlanShipment(
+                lane=lane.id,
+                origin=lane.origin,
+                destination=lane.destination,
+                depart_utc=iso(dep),
+                arrive_utc=iso(net.arrival(lane_i, dep)),
+                bookings=tuple(contents_b[key]),
+                batches=tuple(contents_f[key]),
+                packages=packages,
+                transport_index=ti[key],
+                cost=lane.cost_per_shipment + lane.cost_per_package * len(contents_b[key]),
+            )
+        )
+    out.sort(key=lambda sh: (sh.depart_utc, sh.lane))
+    return out
+
+
+def _unserved(net: PlanningNetwork, cand: Candidates, served: set[int]) -> list[PlanUnserved]:
+    bookings = {b.id: b for b in net.scenario.demand.bookings}
+    has_candidate = {a.booking for a in cand.allocations}
+    fed = {f.dst for f in cand.flows if f.dst >= 0} | {
+        er for f in cand.flows for er, _ in f.elutions
+    }
+    viable = {
+        a.booking
+        for a in cand.allocations
+        if (a.run not in cand.feed_needed and not _needs_generator(net, cand, a.run))
+        or a.run in fed
+    }
+    out = []
+    for bi, bid in enumerate(cand.booking_ids):
+        if bi in served:
+            continue
+        b = bookings[bid]
+        if bi in cand.reasons:
+            code, detail = cand.reasons[bi]
+        elif bi in has_candidate and bi not in viable:
+            code, detail = (
+                "no_input_supply",
+                "the runs that could make this dose get no input activity (bulk isotope or "
+                "generator) in time",
+            )
+        else:
+            code, detail = (
+                "capacity_exhausted",
+                "feasible runs and routes exist, but batch, lane or daily-run capacity is used "
+                "by bookings of equal or higher priority",
+            )
+        out.append(
+            PlanUnserved(
+                booking=bid,
+                hospital=b.hospital,
+                product=b.product,
+                administration_utc=iso(float(cand.booking_time[bi])),
+                reason=code,
+                detail=detail,
+            )
+        )
+    return out
+
+
+def _needs_generator(net: PlanningNetwork, cand: Candidates, run: int) -> bool:
+    return net.scenario.processes[cand.runs[run].process].kind == ProcessKind.ELUTION
+
+
+def _kpis(
+    net: PlanningNetwork,
+    cand: Candidates,
+    runs: list[PlanRun],
+    allocations: list[PlanAllocation],
+    shipments: list[PlanShipment],
+    unserved: list[PlanUnserved],
+) -> dict[str, Any]:
+    sc = net.scenario
+    bookings = {b.id: b for b in sc.demand.bookings}
+    products = {p.id: p for p in sc.products}
+    served_ids = {a.booking for a in allocations}
+
+    def tally(key: Any) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for bid in cand.booking_ids:
+            k = str(key(bookings[bid]))
+            row = out.setdefault(k, {"total": 0, "served": 0})
+            row["total"] += 1
+            row["served"] += bid in served_ids
+        return dict(sorted(out.items()))
+
+    country_of = {s.id: s.country for s in sc.sites}
+    production_runs = [
+        r for r in runs if sc.processes[_proc_index(sc, r.process)].kind != ProcessKind.ELUTION
+    ]
+    produced = sum(r.activity_eop_bq for r in production_runs)
+    used = sum(min(r.activity_allocated_bq, r.activity_eop_bq) for r in production_runs)
+    impurity = 0.0
+    for r in production_runs:
+        carried = products[r.product].impurity
+        if carried is not None:
+            impurity += r.activity_eop_bq * carried.fraction_at_eop
+    fixed = sum(r.fixed_cost for r in runs)
+    variable = sum(r.variable_cost for r in runs)
+    transport = sum(sh.cost for sh in shipments)
+    total = len(cand.booking_ids)
+    return {
+        "bookings": {
+            "total": total,
+            "served": len(served_ids),
+            "unserved": len(unserved),
+            "served_share": (len(served_ids) / total) if total else 1.0,
+        },
+        "by_priority": tally(lambda b: b.priority),
+        "by_country": tally(lambda b: country_of[b.hospital]),
+        "by_product": tally(lambda b: b.product),
+        "unserved_by_reason": _count(u.reason for u in unserved),
+        "activity": {
+            "produced_eop_bq": produced,
+            "allocated_eop_bq": used,
+            "administered_bq": sum(a.activity_admin_bq for a in allocations),
+            "waste_eop_bq": produced - used,
+            "impurity_eop_bq": impurity,
+        },
+        "cost": {
+            "production_fixed": fixed,
+            "production_variable": variable,
+            "transport": transport,
+            "total": fixed + variable + transport,
+            "currency": sc.meta.currency,
+        },
+        "runs": len(production_runs),
+        "shipments": len(shipments),
+        "generators": None,
+    }
+
+
+def _proc_index(sc: Any, process_id: str) -> int:
+    for i, p in enumerate(sc.processes):
+        if p.id == process_id:
+            return i
+    raise KeyError(process_id)
+
+
+def _count(items: Any) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for item in items:
+        out[item] += 1
+    return dict(sorted(out.items()))

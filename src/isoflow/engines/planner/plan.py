@@ -1,0 +1,148 @@
+"""The plan: what to produce, what to ship, which batch serves each booking, and why not.
+
+A :class:`Plan` is plain data (pydantic, frozen) so that it round-trips through
+``plan.json`` exactly; :mod:`isoflow.engines.verify` re-checks it from that data alone.
+Times are UTC ISO-8601 strings ending in ``Z``; activities are in Bq.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PlanLeg(_Data):
+    """One leg of a route."""
+
+    lane: str
+    depart_utc: str
+    arrive_utc: str
+
+
+class PlanAllocation(_Data):
+    """A booking served: from which batch, along which legs, with which activities."""
+
+    booking: str
+    hospital: str
+    product: str
+    nuclide: str
+    batch: str
+    site: str
+    end_of_production_utc: str
+    activity_eop_bq: float
+    administration_utc: str
+    activity_admin_bq: float
+    legs: tuple[PlanLeg, ...] = ()
+
+
+class PlanInput(_Data):
+    """Activity of an upstream batch shipped into a run (activity at the source's EOP)."""
+
+    batch: str
+    product: str
+    activity_eop_bq: float
+    arrive_utc: str
+    legs: tuple[PlanLeg, ...] = ()
+
+
+class PlanRun(_Data):
+    """A production run (batch)."""
+
+    batch: str
+    process: str
+    site: str
+    product: str
+    nuclide: str
+    start_utc: str
+    end_of_production_utc: str
+    release_utc: str
+    activity_eop_bq: float
+    activity_allocated_bq: float
+    inputs: tuple[PlanInput, ...] = ()
+    fixed_cost: float = 0.0
+    variable_cost: float = 0.0
+
+
+class PlanElution(_Data):
+    """One elution of a delivered generator."""
+
+    time_utc: str
+    daughter_bq: float
+
+
+class PlanGenerator(_Data):
+    """Generators delivered to a site from one assembly batch, and their elution plan."""
+
+    batch: str
+    product: str
+    site: str
+    parent: str
+    daughter: str
+    activity_calibration_bq: float
+    sizes_bq: tuple[float, ...] = ()
+    arrive_utc: str
+    efficiency: float
+    elutions: tuple[PlanElution, ...] = ()
+    legs: tuple[PlanLeg, ...] = ()
+
+
+class PlanShipment(_Data):
+    """One departure used, with what it carries."""
+
+    lane: str
+    origin: str
+    destination: str
+    depart_utc: str
+    arrive_utc: str
+    bookings: tuple[str, ...] = ()
+    batches: tuple[str, ...] = ()
+    packages: int
+    transport_index: float
+    cost: float
+
+
+class PlanUnserved(_Data):
+    """A booking the plan cannot serve, and the binding reason."""
+
+    booking: str
+    hospital: str
+    product: str
+    administration_utc: str
+    reason: str
+    detail: str
+
+
+class SolverReport(_Data):
+    """How the optimiser ended."""
+
+    status: str
+    gap: float | None
+    seconds: float
+    objective: float | None
+    time_limit_s: float
+    mip_gap: float
+    build_seconds: float = 0.0
+    candidates: dict[str, int] = {}
+    message: str = ""
+
+
+class Plan(_Data):
+    """A whole plan for one scenario and horizon."""
+
+    scenario: str
+    planner: str
+    start_utc: str
+    end_utc: str
+    earliest_run_utc: str
+    allocations: tuple[PlanAllocation, ...] = ()
+    runs: tuple[PlanRun, ...] = ()
+    generators: tuple[PlanGenerator, ...] = ()
+    shipments: tuple[PlanShipment, ...] = ()
+    unserved: tuple[PlanUnserved, ...] = ()
+    kpis: dict[str, Any] = {}
+    solver: SolverReport | None = None
