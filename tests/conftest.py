@@ -59,18 +59,25 @@ class Ref:
     def bateman(lams: Sequence[float], t: float, n0: float = 1.0, branching: float = 1.0) -> float:
         """Atoms of the last member of a linear chain after ``t`` [s] (Bateman, 1910).
 
-        ``N_n(t) = N_1(0)·B·Π_{i<n} λ_i · Σ_i exp(-λ_i t) / Π_{j≠i} (λ_j − λ_i)``, evaluated
-        with 60 digits; ``lams`` must be distinct, the last may be 0 (stable end).
+        ``N_n(t) = N_1(0)·B·Π_{i<n} λ_i · Σ_i exp(-λ_i t) / Π_{j≠i} (λ_j − λ_i)``; ``lams``
+        must be distinct, the last may be 0 (stable end). The sum cancels at short times, so
+        it is evaluated with more and more digits until two precisions agree.
         """
-        with mpmath.workdps(60):
-            lm = [mpmath.mpf(x) for x in lams]
-            tt = mpmath.mpf(t)
-            coef = mpmath.mpf(n0) * mpmath.mpf(branching) * mpmath.fprod(lm[:-1])
-            total = mpmath.fsum(
-                mpmath.exp(-li * tt) / mpmath.fprod(lj - li for j, lj in enumerate(lm) if j != i)
-                for i, li in enumerate(lm)
-            )
-            return float(coef * total)
+        previous = None
+        for dps in (60, 120, 240, 480, 960, 1920, 3840):
+            with mpmath.workdps(dps):
+                lm = [mpmath.mpf(x) for x in lams]
+                tt = mpmath.mpf(t)
+                coef = mpmath.mpf(n0) * mpmath.mpf(branching) * mpmath.fprod(lm[:-1])
+                total = coef * mpmath.fsum(
+                    mpmath.exp(-li * tt)
+                    / mpmath.fprod(lj - li for j, lj in enumerate(lm) if j != i)
+                    for i, li in enumerate(lm)
+                )
+                if t == 0 or (total and previous and abs(total - previous) <= 1e-25 * total):
+                    return float(total)
+                previous = total
+        raise AssertionError("Bateman reference did not converge")
 
     @staticmethod
     def bateman_rate(lams: Sequence[float], t: mpmath.mpf, n0: float = 1.0) -> mpmath.mpf:

@@ -5,7 +5,8 @@ Two tools for two jobs:
 * :class:`ChainSolver` / :class:`Inventory` solve ``dN/dt = A·N`` for a nuclide and all its
   progeny, with branching, in arbitrary-precision arithmetic (mpmath). Double precision loses
   the small members of a chain at short times (Ac-225 after 1 ms, Th-228 after 1 s) through
-  cancellation; here every printed digit is right. A call costs about a millisecond.
+  cancellation; here the precision adapts until every printed digit is right. A call costs
+  about a millisecond.
 * :func:`decay_factors` and :class:`DecayTable` give ``exp(-λ·Δt)`` for arrays of
   (nuclide, elapsed time) at NumPy speed: the hot path of the planner and the simulator.
 
@@ -29,11 +30,20 @@ from isoflow.domain.nuclides import NuclideData, default_data
 from isoflow.errors import InputError, PhysicsError
 
 PRECISION_DIGITS = 100
-"""Decimal digits carried by the chain solver (cancellation never reaches float64 digits)."""
+"""Decimal digits the chain solver starts with."""
+
+GUARD_DIGITS = 40
+"""Digits that must survive cancellation; with fewer, the solver retries with twice the digits."""
+
+MAX_PRECISION_DIGITS = 12800
+"""Upper limit of the adaptive precision (reached only for sub-attosecond times)."""
+
+BACK_CALCULATION_SLACK = 1e-12
+"""Relative size of a negative start amount in :func:`required_before` put down to rounding:
+targets are floats, known to about 1e-16, and a daughter's own share can be smaller still."""
 
 _CTX = mpmath.MPContext()
 _CTX.dps = PRECISION_DIGITS
-_LN2 = _CTX.log(2)
 
 MpVector = list[mpmath.mpf]
 
@@ -47,10 +57,20 @@ class ChainSolver:
         Canonical nuclide names; all their progeny are added.
     data
         Nuclear data (default: ICRP-107).
+    digits
+        Decimal digits of the arithmetic. A result whose sum cancels more than
+        ``digits - GUARD_DIGITS`` digits (the deep members of a long chain at very short times,
+        e.g. Pb-206 from U-238 after 1 s) is recomputed by a solver with twice the digits, up
+        to :data:`MAX_PRECISION_DIGITS`; so at least ``GUARD_DIGITS`` digits are right.
     """
 
-    def __init__(self, names: Iterable[str], data: NuclideData | None = None) -> None:
+    def __init__(
+        self, names: Iterable[str], data: NuclideData | None = None, digits: int = PRECISION_DIGITS
+    ) -> None:
         self.data = data or default_data()
+        self.digits = digits
+        self.ctx = mpmath.MPContext()
+        self.ctx.dps = digits
         self.members: tuple[str, ...] = tuple(self.data.descendants(list(names)))
         self.position = {name: i for i, name in enumerate(self.members)}
         self.lam: MpVector = [self._decay_constant(n) for n in self.members]
@@ -59,21 +79,28 @@ class ChainSolver:
         for k, parent in enumerate(self.members):
             for branch in self.data.branches(parent):
                 i = self.position[branch.daughter]
-                self._parents[i].append((k, _CTX.mpf(branch.fraction) * self.lam[k]))
+                self._parents[i].append((k, self.ctx.mpf(branch.fraction) * self.lam[k]))
         self._c = self._eigenvectors()
         self._c_inv = self._unit_lower_inverse(self._c)
+        self._c_abs = [[abs(x) for x in row] for row in self._c]
+        self._c_inv_abs = [[abs(x) for x in row] for row in self._c_inv]
+        self._tolerance = self.ctx.mpf(10) ** -(digits - GUARD_DIGITS)
+        self._finer_solver: ChainSolver | None = None
 
     def _decay_constant(self, name: str) -> mpmath.mpf:
         half_life = self.data.half_life_s(name)
-        return _CTX.mpf(0) if math.isinf(half_life) else _LN2 / _CTX.mpf(half_life)
+        if math.isinf(half_life):
+            return self.ctx.mpf(0)
+        return self.ctx.log(2) / self.ctx.mpf(half_life)
 
     def _eigenvectors(self) -> list[MpVector]:
+        ctx = self.ctx
         n = len(self.members)
-        c = [[_CTX.mpf(0)] * n for _ in range(n)]
+        c = [[ctx.mpf(0)] * n for _ in range(n)]
         for j in range(n):
-            c[j][j] = _CTX.mpf(1)
+            c[j][j] = ctx.mpf(1)
             for i in range(j + 1, n):
-                feed = _CTX.fsum(rate * c[k][j] for k, rate in self._parents[i] if k >= j)
+                feed = ctx.fsum(rate * c[k][j] for k, rate in self._parents[i] if k >= j)
                 if feed == 0:
                     continue
                 gap = self.lam[i] - self.lam[j]
@@ -85,49 +112,78 @@ class ChainSolver:
                 c[i][j] = feed / gap
         return c
 
-    @staticmethod
-    def _unit_lower_inverse(c: list[MpVector]) -> list[MpVector]:
+    def _unit_lower_inverse(self, c: list[MpVector]) -> list[MpVector]:
+        ctx = self.ctx
         n = len(c)
-        inv = [[_CTX.mpf(0)] * n for _ in range(n)]
+        inv = [[ctx.mpf(0)] * n for _ in range(n)]
         for j in range(n):
-            inv[j][j] = _CTX.mpf(1)
+            inv[j][j] = ctx.mpf(1)
             for i in range(j + 1, n):
-                inv[i][j] = -_CTX.fsum(c[i][k] * inv[k][j] for k in range(j, i) if c[i][k])
+                inv[i][j] = -ctx.fsum(c[i][k] * inv[k][j] for k in range(j, i) if c[i][k])
         return inv
 
     def vector(self, atoms: Mapping[str, float]) -> MpVector:
         """Convert an atoms mapping to a high-precision vector over :attr:`members`."""
-        vec = [_CTX.mpf(0)] * len(self.members)
+        vec = [self.ctx.mpf(0)] * len(self.members)
         for name, value in atoms.items():
-            vec[self.position[name]] = _CTX.mpf(value)
+            vec[self.position[name]] = self.ctx.mpf(value)
         return vec
-
-    def _modal(self, n0: MpVector) -> MpVector:
-        n = len(n0)
-        return [
-            _CTX.fsum(self._c_inv[i][k] * n0[k] for k in range(i + 1) if n0[k]) for i in range(n)
-        ]
 
     def evolve(self, n0: MpVector, t: float) -> MpVector:
         """Numbers of atoms after ``t`` seconds [s], from ``n0`` at time 0."""
-        modal = self._modal(n0)
-        tt = _CTX.mpf(t)
-        weighted = [
-            m * _CTX.exp(-lam * tt) if m else m for m, lam in zip(modal, self.lam, strict=True)
-        ]
-        n = len(n0)
-        return [_CTX.fsum(self._c[i][j] * weighted[j] for j in range(i + 1)) for i in range(n)]
+        if t == 0:
+            return [self.ctx.mpf(x) for x in n0]
+        return self._solve(n0, t, derivative=False)
 
     def rates(self, n0: MpVector, t: float) -> MpVector:
         """Time derivatives dN/dt [atoms/s] at ``t`` seconds, from ``n0`` at time 0."""
-        modal = self._modal(n0)
-        tt = _CTX.mpf(t)
-        weighted = [
-            -lam * m * _CTX.exp(-lam * tt) if m else m
-            for m, lam in zip(modal, self.lam, strict=True)
+        if t == 0:  # dN/dt = A·N(0), exactly
+            x0 = [self.ctx.mpf(x) for x in n0]
+            return [
+                self.ctx.fsum([-self.lam[i] * x0[i], *(rate * x0[k] for k, rate in parents)])
+                for i, parents in enumerate(self._parents)
+            ]
+        return self._solve(n0, t, derivative=True)
+
+    def _solve(self, n0: MpVector, t: float, derivative: bool) -> MpVector:
+        """``C·diag(f(λ, t))·C⁻¹·n0`` with ``f = exp(-λt)`` or ``-λ·exp(-λt)``.
+
+        The same sums taken over absolute values bound the rounding error; where the result
+        is too small against that bound (cancellation), a finer solver recomputes it.
+        """
+        ctx = self.ctx
+        x0 = [ctx.mpf(x) for x in n0]
+        n = len(x0)
+        nonzero = [k for k in range(n) if x0[k]]
+        modal = [ctx.fsum(self._c_inv[i][k] * x0[k] for k in nonzero if k <= i) for i in range(n)]
+        scale = [
+            ctx.fsum(self._c_inv_abs[i][k] * abs(x0[k]) for k in nonzero if k <= i)
+            for i in range(n)
         ]
-        n = len(n0)
-        return [_CTX.fsum(self._c[i][j] * weighted[j] for j in range(i + 1)) for i in range(n)]
+        tt = ctx.mpf(t)
+        factor = [
+            (-lam if derivative else 1) * ctx.exp(-lam * tt) if s else s
+            for lam, s in zip(self.lam, scale, strict=True)
+        ]
+        live = [j for j in range(n) if scale[j]]
+        out = [
+            ctx.fsum(self._c[i][j] * modal[j] * factor[j] for j in live if j <= i) for i in range(n)
+        ]
+        bound = [
+            ctx.fsum(self._c_abs[i][j] * scale[j] * abs(factor[j]) for j in live if j <= i)
+            for i in range(n)
+        ]
+        if self.digits < MAX_PRECISION_DIGITS and any(
+            abs(o) < b * self._tolerance for o, b in zip(out, bound, strict=True)
+        ):
+            finer = self._finer()._solve(x0, t, derivative)
+            return [ctx.mpf(x) for x in finer]
+        return out
+
+    def _finer(self) -> ChainSolver:
+        if self._finer_solver is None:
+            self._finer_solver = ChainSolver(self.members, self.data, 2 * self.digits)
+        return self._finer_solver
 
     def activities(self, n: MpVector) -> MpVector:
         """Activities λ·N [Bq] of a vector of atoms."""
@@ -216,7 +272,9 @@ def required_before(target_bq: Mapping[str, float], t_s: float) -> Inventory:
     ``A·exp(λt)``.
 
     Raises :class:`PhysicsError` when no non-negative inventory reaches the target (a daughter
-    requested below what its listed parent alone grows in).
+    requested below what its listed parent alone grows in). A start amount that is negative
+    only by rounding (at most :data:`BACK_CALCULATION_SLACK` of what the target alone would
+    need, e.g. a daughter target equal to the ingrowth from its parent) is taken as 0.
     """
     _check_time(t_s)
     wanted = Inventory.from_activities(target_bq)
@@ -230,8 +288,16 @@ def required_before(target_bq: Mapping[str, float], t_s: float) -> Inventory:
             matrix[i][j] = after[solver.position[sink]]
     rhs = [_CTX.mpf(wanted.atoms[n]) for n in names]
     solution = _CTX.lu_solve(_CTX.matrix(matrix), _CTX.matrix(rhs))
-    atoms = {n: float(solution[i]) for i, n in enumerate(names)}
-    negative = [n for n, x in atoms.items() if x < 0]
+    atoms: dict[str, float] = {}
+    negative: list[str] = []
+    for i, name in enumerate(names):
+        x = solution[i]
+        if x < 0:
+            alone = rhs[i] / matrix[i][i]  # atoms needed if nothing grew in
+            if -x > BACK_CALCULATION_SLACK * alone:
+                negative.append(name)
+            x = 0
+        atoms[name] = float(x)
     if negative:
         raise PhysicsError(
             f"no starting inventory of {', '.join(names)} decays to the requested amounts: "
