@@ -1,0 +1,242 @@
+"""Planning commands: ``isoflow plan`` (optimiser or baseline) and ``isoflow verify``.
+
+``isoflow plan`` with no argument plans the built-in ``apac-2025`` week: it prints a KPI
+summary and where the files went (``plan.json`` plus CSV tables; ``--report`` adds an
+offline HTML report). Exit codes: 0 planned, 1 invalid scenario or solver failure,
+2 usage error. ``isoflow verify`` exits 1 if the plan breaks any rule of the scenario.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from isoflow.errors import InputError, IsoflowError
+from isoflow.scenario.examples import DEFAULT_SCENARIO
+from isoflow.units import format_activity, parse_datetime, parse_duration
+
+if TYPE_CHECKING:
+    from isoflow.engines.planner.plan import Plan
+    from isoflow.scenario.schema import Scenario
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def _usage(message: str) -> typer.Exit:
+    err_console.print(f"error: {message}", markup=False)
+    return typer.Exit(2)
+
+
+def load_valid(ref: str) -> Scenario:
+    """Load and fully validate a scenario; on failure print every problem and exit."""
+    from isoflow.scenario.load import resolve
+    from isoflow.scenario.validate import validate
+
+    if resolve(ref) is None:
+        raise _usage(f"argument 'SCENARIO': no such scenario file, folder or built-in: {ref!r}")
+    report = validate(ref)
+    if not report.ok or report.scenario is None:
+        err_console.print(f"{report.summary()}", markup=False)
+        for issue in report.errors:
+            err_console.print(f"  {issue}", markup=False)
+        raise typer.Exit(1)
+    return report.scenario
+
+
+def plan_cmd(
+    scenario: Annotated[
+        str, typer.Argument(help="Built-in name, YAML/JSON file or CSV folder.")
+    ] = DEFAULT_SCENARIO,
+    start: Annotated[
+        str | None, typer.Option(help="Horizon start, ISO-8601 with offset (default: scenario).")
+    ] = None,
+    horizon: Annotated[
+        str | None, typer.Option(help="Horizon length, e.g. 7d (default: scenario).")
+    ] = None,
+    lead: Annotated[str, typer.Option(help="How early production may start, e.g. 7d.")] = "7d",
+    out: Annotated[Path, typer.Option(help="Folder for plan.json and CSV tables.")] = Path(
+        "isoflow-out"
+    ),
+    report: Annotated[bool, typer.Option(help="Also write an offline HTML report.")] = False,
+    baseline: Annotated[
+        bool, typer.Option(help="Use the rule-of-thumb baseline planner instead.")
+    ] = False,
+    time_limit: Annotated[
+        str, typer.Option("--time-limit", help="Solver time limit, e.g. 60s.")
+    ] = "120s",
+    gap: Annotated[float, typer.Option(help="Relative MIP gap to stop at.")] = 0.01,
+    threads: Annotated[int, typer.Option(help="Solver threads (1 = reproducible).")] = 1,
+) -> None:
+    """Plan production, shipments and dose allocation for a scenario's bookings."""
+    from isoflow.engines.planner.api import PlanOptions
+    from isoflow.engines.planner.solve import SolveOptions
+
+    try:
+        opts = PlanOptions(
+            start=parse_datetime(start, "--start") if start else None,
+            horizon_s=_positive(horizon, "--horizon") if horizon else None,
+            lead_s=parse_duration(lead, "--lead"),
+            solve=SolveOptions(
+                time_limit_s=_positive(time_limit, "--time-limit"),
+                mip_gap=_fraction(gap, "--gap"),
+                threads=_threads(threads),
+            ),
+        )
+    except InputError as exc:
+        raise _usage(f"option {exc.field!r}: {exc.message}") from None
+    sc = load_valid(scenario)
+    try:
+        with console.status("planning...", spinner="dots"):
+            plan = _make(sc, opts, baseline)
+    except IsoflowError as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    from isoflow.adapters.plan_files import write_plan
+
+    try:
+        paths = write_plan(plan, out)
+    except OSError as exc:
+        raise _usage(f"option '--out': cannot write to {out}: {exc.strerror or exc}") from None
+    print_summary(plan)
+    if report:
+        paths.append(_report(plan, sc, out))
+    console.print(f"\nwrote {len(paths)} files to {out}/: " + ", ".join(p.name for p in paths))
+
+
+def _make(sc: Scenario, opts: Any, baseline: bool) -> Plan:
+    if baseline:
+        from isoflow.engines.planner.baseline import baseline_plan
+
+        return baseline_plan(sc, opts)
+    from isoflow.engines.planner.api import make_plan
+
+    return make_plan(sc, opts)
+
+
+def _report(plan: Plan, sc: Scenario, out: Path) -> Path:
+    try:
+        from isoflow.adapters.report.html import render_report
+    except ImportError:  # pragma: no cover - the report package ships with isoflow
+        raise _usage("the HTML report is not available in this installation") from None
+    return render_report(plan, sc, out / "report.html")
+
+
+def _positive(text: str, field: str) -> float:
+    value = parse_duration(text, field)
+    if value <= 0:
+        raise InputError(field, f"expected a duration greater than zero, got {text!r}")
+    return value
+
+
+def _fraction(value: float, field: str) -> float:
+    if not 0 <= value < 1:
+        raise InputError(field, f"expected a fraction in [0, 1), got {value!r}")
+    return value
+
+
+def _threads(value: int) -> int:
+    if value < 1:
+        raise InputError("--threads", f"expected at least 1, got {value}")
+    return value
+
+
+def print_summary(plan: Plan) -> None:
+    """Print the plan's KPIs as readable tables."""
+    k = plan.kpis
+    b = k["bookings"]
+    console.print(
+        f"[bold]{plan.scenario}[/bold]  {plan.start_utc} → {plan.end_utc}  planner: {plan.planner}"
+    )
+    if plan.solver is not None:
+        s = plan.solver
+        gap = "n/a" if s.gap is None else f"{s.gap:.2%}"
+        console.print(
+            f"solver: {s.status}, gap {gap}, {s.seconds:.1f} s solve + {s.build_seconds:.1f} s "
+            f"build ({s.candidates.get('columns', 0)} columns, {s.candidates.get('rows', 0)} rows)"
+        )
+    console.print(
+        f"bookings served: [bold]{b['served']}[/bold] of {b['total']} ({b['served_share']:.1%})"
+    )
+    table = Table(title="Bookings by product", title_justify="left")
+    for col in ("product", "served", "total"):
+        table.add_column(col, justify="left" if col == "product" else "right")
+    for name, row in k["by_product"].items():
+        table.add_row(name, str(row["served"]), str(row["total"]))
+    console.print(table)
+    table = Table(title="Bookings by country", title_justify="left")
+    for col in ("country", "served", "total"):
+        table.add_column(col, justify="left" if col == "country" else "right")
+    for name, row in k["by_country"].items():
+        table.add_row(name, str(row["served"]), str(row["total"]))
+    console.print(table)
+    act, cost = k["activity"], k["cost"]
+    console.print(
+        f"activity produced {format_activity(act['produced_eop_bq'])} at EOP, "
+        f"administered {format_activity(act['administered_bq'])}, "
+        f"waste {format_activity(act['waste_eop_bq'])}"
+        + (
+            f" (impurity {format_activity(act['impurity_eop_bq'])})"
+            if act["impurity_eop_bq"]
+            else ""
+        )
+    )
+    console.print(
+        f"cost {cost['total']:,.0f} {cost['currency']} (production {cost['production_fixed']:,.0f}"
+        f" fixed + {cost['production_variable']:,.0f} variable, transport "
+        f"{cost['transport']:,.0f}); {k['runs']} runs, {k['shipments']} shipments"
+    )
+    if plan.unserved:
+        table = Table(title="Unserved bookings", title_justify="left")
+        for col in ("booking", "product", "hospital", "reason"):
+            table.add_column(col)
+        for u in plan.unserved[:15]:
+            table.add_row(u.booking, u.product, u.hospital, u.reason)
+        if len(plan.unserved) > 15:
+            table.add_row("...", f"{len(plan.unserved) - 15} more in unserved.csv", "", "")
+        console.print(table)
+
+
+def verify_cmd(
+    plan_path: Annotated[Path, typer.Argument(metavar="PLAN", help="plan.json or its folder.")],
+    scenario: Annotated[
+        str, typer.Option(help="Scenario the plan was made for.")
+    ] = DEFAULT_SCENARIO,
+) -> None:
+    """Independently re-check a plan: decay, shelf life, calendars, routes, capacities."""
+    from isoflow.adapters.plan_files import read_plan
+    from isoflow.engines.verify import verify
+
+    try:
+        plan = read_plan(plan_path)
+    except InputError as exc:
+        raise _usage(f"argument 'PLAN': {exc}") from None
+    sc = load_valid(scenario)
+    if plan.scenario != sc.meta.name:
+        err_console.print(
+            f"warning: the plan was made for scenario {plan.scenario!r}, "
+            f"checking against {sc.meta.name!r}",
+            markup=False,
+        )
+    violations = verify(plan, sc)
+    if violations:
+        for v in violations:
+            console.print(str(v), markup=False)
+        console.print(f"{len(violations)} violation(s)", markup=False)
+        raise typer.Exit(1)
+    console.print(
+        f"plan OK: {len(plan.allocations)} allocations, {len(plan.runs)} runs, "
+        f"{len(plan.shipments)} shipments checked against {sc.meta.name}",
+        markup=False,
+    )
+
+
+def register(app: typer.Typer, scenario_app: typer.Typer) -> None:
+    """Add the planning commands to the ``isoflow`` app."""
+    del scenario_app
+    app.command("plan")(plan_cmd)
+    app.command("verify")(verify_cmd)
