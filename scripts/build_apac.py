@@ -2200,7 +2200,7 @@ for hid in GA_HOSPITALS:
             )
         )
 for hid in ["au_syd_stvincents", "au_mel_petermac"]:
-    PROCESSES.append(
+    PROCESSES.append(  # noqa: PERF401
         proc(
             f"{hid}-pb212".replace("_", "-"),
             hid,

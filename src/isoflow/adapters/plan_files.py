@@ -75,14 +75,14 @@ def write_plan(plan: Plan, out_dir: Path) -> list[Path]:
 def _empty_fields(table: str) -> list[str]:
     from isoflow.engines.planner import plan as plan_module
 
-    model: type[BaseModel] = {
+    models: dict[str, type[BaseModel]] = {
         "allocations": plan_module.PlanAllocation,
         "runs": plan_module.PlanRun,
         "shipments": plan_module.PlanShipment,
         "unserved": plan_module.PlanUnserved,
         "generators": plan_module.PlanGenerator,
-    }[table]
-    return list(model.model_fields)
+    }
+    return list(models[table].model_fields)
 
 
 def read_plan(path: Path) -> Plan:

@@ -247,7 +247,7 @@ class Inventory:
     def activities(self) -> dict[str, float]:
         """Activity [Bq] of every nuclide held (0 for stable ones)."""
         lam = dict(zip(self.atoms, self.data.decay_constants(list(self.atoms)), strict=True))
-        return {n: float(lam[n] * x) for n, x in self.atoms.items()}
+        return {n: float(lam[n]) * float(x) for n, x in self.atoms.items()}
 
     def decay(self, t_s: float) -> Inventory:
         """Return the inventory after ``t_s`` seconds [s] of decay, progeny included."""

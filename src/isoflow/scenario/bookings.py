@@ -21,7 +21,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
-
 import numpy.typing as npt
 
 from isoflow.domain.calendar import (
@@ -286,7 +285,6 @@ def generate_bookings(
     if not pairs or days == 0:
         return ()
 
-    n_pairs = len(pairs)
     # local calendar day of each (pair, day): midnight at the hospital
     day0 = [
         datetime.combine(start.astimezone(ZoneInfo(h.timezone)).date(), datetime.min.time())
@@ -316,8 +314,8 @@ def generate_bookings(
     for i in range(n):
         hospital, product = pairs[int(pair_of[i])]
         zone = ZoneInfo(hospital.timezone)
-        local = day0[int(pair_of[i])] + timedelta(days=int(day_of[i]), minutes=int(minute[i]))
-        when = local.replace(tzinfo=zone).astimezone(UTC)
+        local_time = day0[int(pair_of[i])] + timedelta(days=int(day_of[i]), minutes=int(minute[i]))
+        when = local_time.replace(tzinfo=zone).astimezone(UTC)
         if not _operating(hospital, when, when + timedelta(seconds=1)):
             continue
         earliest = reach.at(product.id, hospital.id)

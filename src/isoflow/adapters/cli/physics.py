@@ -120,10 +120,11 @@ def _amounts(inventory: Inventory) -> tuple[dict[str, float], dict[str, float]]:
     return {n: activities[n] for n in names}, {n: float(inventory.atoms[n]) for n in names}
 
 
-def _check_finite(amounts: Mapping[str, float], field: str, advice: str) -> None:
-    too_big = [n for n, x in amounts.items() if not math.isfinite(x)]
+def _check_finite(*tables: Mapping[str, float], field: str, advice: str) -> None:
+    """Refuse results that overflow a float (JSON has no infinity)."""
+    too_big = sorted({n for table in tables for n, x in table.items() if not math.isfinite(x)})
     if too_big:
-        raise InputError(field, f"the amount of {', '.join(too_big)} overflows; {advice}")
+        raise InputError(field, f"the amount of {', '.join(too_big)} overflows a float; {advice}")
 
 
 def _amount_table(title: str, activities: Mapping[str, float], atoms: Mapping[str, float]) -> Any:
@@ -175,7 +176,10 @@ def decay(
         result = required_before(target, elapsed)
         title = f"needed {format_duration(elapsed)} before"
     activities, atoms = _amounts(result)
-    _check_finite(atoms, "--before" if before is not None else "--after", "use a shorter time")
+    if before is not None:
+        _check_finite(activities, atoms, field="--before", advice="use a shorter time")
+    else:
+        _check_finite(activities, atoms, field="NUCLIDE=AMOUNT", advice="give smaller amounts")
     if as_json:
         _emit_json({"elapsed_s": elapsed, "activities_bq": activities, "atoms": atoms})
     else:
@@ -228,6 +232,13 @@ def generator(
     if until_s is None:
         until_s = times[-1] if times else t_max
     activities, atoms = _amounts(gen.contents(until_s))
+    _check_finite(
+        activities,
+        atoms,
+        *(e.activities_bq for e in elutions),
+        field="NUCLIDE=AMOUNT",
+        advice="give smaller amounts",
+    )
     if as_json:
         _emit_json(
             {
