@@ -2127,7 +2127,7 @@ PROCESSES.append(
 # Hospital elution / labelling from generators
 TC_HOSPITALS = [h[0] for h in HOSPITALS]
 for hid in TC_HOSPITALS:
-    PROCESSES.append(
+    PROCESSES.append(  # noqa: PERF401
         proc(
             f"{hid}-tc99m".replace("_", "-"),
             hid,

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from isoflow.scenario.bookings import supply_reach
+from isoflow.scenario.synthetic import generate
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    sites=st.integers(1, 12),
+    hospitals=st.integers(1, 15),
+    days=st.integers(1, 7),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_generated_scenarios_validate(sites, hospitals, days, seed):
+    s = generate(sites, hospitals, days, seed)
+    assert len([x for x in s.sites if "hospital" in x.kind]) == hospitals
+    assert len([x for x in s.sites if "hub" not in x.kind and "hospital" not in x.kind]) == sites
+    validate = pytest.importorskip("isoflow.scenario.validate")
+    report = validate.validate_scenario(s)
+    assert report.ok, [str(i) for i in report.errors]
+    made = {p.output for p in s.processes}
+    assert {b.product for b in s.demand.bookings} <= made
+    for b in s.demand.bookings:
+        assert s.meta.start <= b.administration < s.end
+
+
+def test_same_seed_identical_model():
+    assert generate(8, 10, 3, 42) == generate(8, 10, 3, 42)
+    assert generate(8, 10, 3, 42) != generate(8, 10, 3, 43)
+
+
+def test_most_bookings_reachable():
+    s = generate(30, 60, 7, 3)
+    reach = supply_reach(s)
+    ok = 0
+    for b in s.demand.bookings:
+        t = reach.at(b.product, b.hospital)
+        ok += t is not None and t <= (b.administration - s.meta.start).total_seconds()
+    assert ok >= 0.7 * len(s.demand.bookings)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="at least 1"):
+        generate(0, 1, 1, 0)
+    with pytest.raises(ValueError, match="subset"):
+        generate(2, 2, 2, 0, products=("nope",))
+
+
+@pytest.mark.slow
+def test_large_scenario_is_fast():
+    t0 = time.perf_counter()
+    s = generate(1000, 2000, 7, 1)
+    assert time.perf_counter() - t0 < 15
+    assert len(s.demand.bookings) > 90_000
