@@ -135,25 +135,33 @@ class ChainSolver:
             return [self.ctx.mpf(x) for x in n0]
         return self._solve(n0, t, derivative=False)
 
-    def rates(self, n0: MpVector, t: float) -> MpVector:
-        """Time derivatives dN/dt [atoms/s] at ``t`` seconds, from ``n0`` at time 0."""
+    def rates(self, n0: MpVector, t: float, rows: Sequence[int] | None = None) -> MpVector:
+        """Time derivatives dN/dt [atoms/s] at ``t`` seconds, from ``n0`` at time 0.
+
+        With ``rows`` (positions in :attr:`members`), only those derivatives, in that order:
+        cheaper, and the precision then adapts to those members alone.
+        """
+        wanted = range(len(self.members)) if rows is None else rows
         if t == 0:  # dN/dt = A·N(0), exactly
             x0 = [self.ctx.mpf(x) for x in n0]
             return [
-                self.ctx.fsum([-self.lam[i] * x0[i], *(rate * x0[k] for k, rate in parents)])
-                for i, parents in enumerate(self._parents)
+                self.ctx.fsum([-self.lam[i] * x0[i], *(r * x0[k] for k, r in self._parents[i])])
+                for i in wanted
             ]
-        return self._solve(n0, t, derivative=True)
+        return self._solve(n0, t, derivative=True, rows=wanted)
 
-    def _solve(self, n0: MpVector, t: float, derivative: bool) -> MpVector:
-        """``C·diag(f(λ, t))·C⁻¹·n0`` with ``f = exp(-λt)`` or ``-λ·exp(-λt)``.
+    def _solve(
+        self, n0: MpVector, t: float, derivative: bool, rows: Sequence[int] | None = None
+    ) -> MpVector:
+        """Rows of ``C·diag(f(λ, t))·C⁻¹·n0`` with ``f = exp(-λt)`` or ``-λ·exp(-λt)``.
 
-        The same sums taken over absolute values bound the rounding error; where the result
+        The same sums taken over absolute values bound the rounding error; where a result
         is too small against that bound (cancellation), a finer solver recomputes it.
         """
         ctx = self.ctx
         x0 = [ctx.mpf(x) for x in n0]
-        n = len(x0)
+        wanted = range(len(x0)) if rows is None else rows
+        n = max(wanted, default=-1) + 1  # rows below the last wanted one are not needed
         nonzero = [k for k in range(n) if x0[k]]
         modal = [ctx.fsum(self._c_inv[i][k] * x0[k] for k in nonzero if k <= i) for i in range(n)]
         scale = [
@@ -163,20 +171,20 @@ class ChainSolver:
         tt = ctx.mpf(t)
         factor = [
             (-lam if derivative else 1) * ctx.exp(-lam * tt) if s else s
-            for lam, s in zip(self.lam, scale, strict=True)
+            for lam, s in zip(self.lam, scale, strict=False)
         ]
         live = [j for j in range(n) if scale[j]]
         out = [
-            ctx.fsum(self._c[i][j] * modal[j] * factor[j] for j in live if j <= i) for i in range(n)
+            ctx.fsum(self._c[i][j] * modal[j] * factor[j] for j in live if j <= i) for i in wanted
         ]
         bound = [
             ctx.fsum(self._c_abs[i][j] * scale[j] * abs(factor[j]) for j in live if j <= i)
-            for i in range(n)
+            for i in wanted
         ]
         if self.digits < MAX_PRECISION_DIGITS and any(
             abs(o) < b * self._tolerance for o, b in zip(out, bound, strict=True)
         ):
-            finer = self._finer()._solve(x0, t, derivative)
+            finer = self._finer()._solve(x0, t, derivative, rows)
             return [ctx.mpf(x) for x in finer]
         return out
 

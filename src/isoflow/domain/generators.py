@@ -237,7 +237,7 @@ class Generator:
         grid_t = [0.0, *(float(t) for t in grid)]
 
         def rate(t: float) -> mpmath.mpf:
-            return self.solver.rates(self._n0, t)[d]
+            return self.solver.rates(self._n0, t, rows=[d])[0]
 
         rates = [rate(t) for t in grid_t]
         candidates: list[float] = [0.0]
