@@ -26,15 +26,26 @@ START = datetime(2025, 8, 4, tzinfo=UTC)
 
 
 def build(n_sites: int, n_bookings: int, seed: int = 7) -> Scenario:
-    """A synthetic network: cyclotrons feed hospitals by road; bookings spread over a week."""
-    try:
-        from isoflow.scenario import synthetic  # type: ignore[attr-defined]
+    """A synthetic network of about ``n_sites`` sites and ``n_bookings`` bookings over a week.
 
-        generate = synthetic.generate
-    except (ImportError, AttributeError):
-        generate = None
-    if generate is not None:  # pragma: no cover - depends on a module written elsewhere
-        return generate(sites=n_sites, bookings=n_bookings, seed=seed)
+    Uses :func:`isoflow.scenario.synthetic.generate` when present, else a small NumPy
+    generator of its own (cyclotrons feeding hospitals by road).
+    """
+    try:
+        from isoflow.scenario.synthetic import generate
+    except ImportError:
+        generate = None  # type: ignore[assignment]
+    if generate is not None:  # the project's generator (scenario/synthetic.py)
+        producers = max(2, n_sites // 50)
+        hospitals = n_sites - producers
+        days = 7
+        return generate(
+            sites=producers,
+            hospitals=hospitals,
+            days=days,
+            seed=seed,
+            per_hospital_day=n_bookings / (hospitals * days),
+        )
     rng = np.random.default_rng(seed)
     n_cyc = max(2, n_sites // 50)
     sites: list[dict[str, Any]] = []
@@ -138,8 +149,8 @@ def main() -> None:
     parser.add_argument("--bookings", type=int, default=100_000)
     parser.add_argument("--skip-yaml", action="store_true", help="only the CSV folder")
     args = parser.parse_args()
-    print(f"scenario: {args.sites} sites, {args.bookings} bookings")
     _, scenario = timed("build (synthetic, in memory)", lambda: build(args.sites, args.bookings))
+    print(f"scenario: {len(scenario.sites)} sites, {len(scenario.demand.bookings)} bookings")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "bench"
         timed("save CSV folder", lambda: save_scenario(scenario, folder))
