@@ -165,6 +165,7 @@ class Generator:
                     f"after {previous!r}",
                 )
             previous = t
+        lam = {n: self.solver.lam[i] for n, i in zip(self.eluted, self._eluted_pos, strict=True)}
         done: list[Elution] = []
         for t in times:
             before = self._state_at(t)
@@ -174,7 +175,6 @@ class Generator:
                 taken = before[i] * eff
                 removed[name] = taken
                 after[i] = before[i] - taken
-            lam = {n: self.solver.lam[self.solver.position[n]] for n in self.eluted}
             elution = Elution(
                 time_s=t,
                 activities_bq={n: float(lam[n] * x) for n, x in removed.items()},
@@ -248,6 +248,8 @@ class Generator:
                 candidates.append(self._refine(rate, grid_t[i], grid_t[i + 1], rates[i + 1]))
         if not rising:
             return 0.0
+        if rates[-1] > 0:  # still rising at the end of the grid (not seen in real chains)
+            candidates.append(grid_t[-1])
         activity = [self.solver.evolve(self._n0, t)[d] for t in candidates]
         best = max(range(len(candidates)), key=activity.__getitem__)
         return candidates[best]

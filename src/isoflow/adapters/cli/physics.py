@@ -150,13 +150,18 @@ def _print(*renderables: Any) -> None:
 
 @reports_errors
 def decay(
-    items: Annotated[list[str], typer.Argument(metavar="NUCLIDE=AMOUNT...", help=AMOUNT_HELP)],
+    items: Annotated[list[str], typer.Argument(metavar="NUCLIDE=AMOUNT", help=AMOUNT_HELP)],
     after: Annotated[
-        str | None, typer.Option("--after", help="Decay for this long, e.g. 180d or 72h.")
+        str | None,
+        typer.Option("--after", metavar="DURATION", help="Decay for this long, e.g. 180d or 72h."),
     ] = None,
     before: Annotated[
         str | None,
-        typer.Option("--before", help="Back-calculate the inventory needed this long before."),
+        typer.Option(
+            "--before",
+            metavar="DURATION",
+            help="Back-calculate the inventory needed this long before.",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print exact JSON.")] = False,
 ) -> None:
@@ -165,20 +170,17 @@ def decay(
 
     if (after is None) == (before is None):
         raise InputError("--after/--before", "give exactly one of --after or --before")
-    if after is not None:
-        elapsed = parse_duration(after, "--after")
-        result = _inventory(items).decay(elapsed)
-        title = f"after {format_duration(elapsed)}"
-    else:
-        assert before is not None
-        elapsed = parse_duration(before, "--before")
-        target = _target_activities(items)
-        result = required_before(target, elapsed)
-        title = f"needed {format_duration(elapsed)} before"
-    activities, atoms = _amounts(result)
     if before is not None:
+        elapsed = parse_duration(before, "--before")
+        result = required_before(_target_activities(items), elapsed)
+        title = f"needed {format_duration(elapsed)} before"
+        activities, atoms = _amounts(result)
         _check_finite(activities, atoms, field="--before", advice="use a shorter time")
     else:
+        elapsed = parse_duration(after or "", "--after")
+        result = _inventory(items).decay(elapsed)
+        title = f"after {format_duration(elapsed)}"
+        activities, atoms = _amounts(result)
         _check_finite(activities, atoms, field="NUCLIDE=AMOUNT", advice="give smaller amounts")
     if as_json:
         _emit_json({"elapsed_s": elapsed, "activities_bq": activities, "atoms": atoms})
@@ -190,23 +192,30 @@ def decay(
 def generator(
     items: Annotated[
         list[str],
-        typer.Argument(metavar="NUCLIDE=AMOUNT...", help="Load at calibration. " + AMOUNT_HELP),
+        typer.Argument(metavar="NUCLIDE=AMOUNT", help="Load at calibration. " + AMOUNT_HELP),
     ],
-    daughter: Annotated[str, typer.Option("--daughter", help="Eluted nuclide, e.g. Tc-99m.")],
+    daughter: Annotated[
+        str, typer.Option("--daughter", metavar="NUCLIDE", help="Eluted nuclide, e.g. Tc-99m.")
+    ],
     elute: Annotated[
         str | None,
-        typer.Option("--elute", help="Elution times after calibration, e.g. 24h,48h."),
+        typer.Option(
+            "--elute", metavar="TIMES", help="Elution times after calibration, e.g. 24h,48h."
+        ),
     ] = None,
     efficiency: Annotated[
         str | None,
         typer.Option(
-            "--efficiency", metavar="FRACTION", help="Fraction removed per elution [0-1]; 1."
+            "--efficiency",
+            metavar="FRACTION",
+            help="Fraction removed per elution, 0 to 1; default 1.",
         ),
     ] = None,
     until: Annotated[
         str | None,
         typer.Option(
             "--until",
+            metavar="DURATION",
             help="Report the contents at this time; default: last elution, or t_max.",
         ),
     ] = None,
@@ -322,7 +331,6 @@ def nuclide(
         )
         return
     from rich.table import Table
-    from rich.tree import Tree
 
     half_life = "stable" if info.stable else f"{info.half_life_text} ({info.half_life_s:.10g} s)"
     header = f"{info.name}: half-life {half_life}, atomic mass {info.atomic_mass:.10g} u"
@@ -335,13 +343,15 @@ def nuclide(
         for b in info.branches:
             modes.add_row(b.mode, b.daughter, f"{b.fraction:.6g}")
         renderables.append(modes)
-        renderables.append(_chain_tree(info.name, data, Tree))
+        renderables.append(_chain_tree(info.name, data))
     _print(*renderables)
 
 
-def _chain_tree(root: str, data: NuclideData, tree_type: Any) -> Any:
+def _chain_tree(root: str, data: NuclideData) -> Any:
     """Build a rich tree of the decay chain; a nuclide reached twice is expanded once."""
-    tree = tree_type(f"{root} ({data.info(root).half_life_text})")
+    from rich.tree import Tree
+
+    tree = Tree(f"{root} ({data.info(root).half_life_text})")
     shown = {root}
 
     def grow(node: Any, parent: str) -> None:
