@@ -125,7 +125,7 @@ def test_cheap_runs_make_the_near_dose_later_and_smaller():
 
 
 def test_every_allocation_decays_to_its_prescription():
-    sc, plan, _ = cyclotron_case(fixed_cost=1000.0)
+    _, plan, _ = cyclotron_case(fixed_cost=1000.0)
     for a in plan.allocations:
         dt = t(a.administration_utc) - t(a.end_of_production_utc)
         admin = a.activity_eop_bq * 2.0 ** (-dt / F18_HALF_LIFE_S)

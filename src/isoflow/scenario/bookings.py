@@ -132,7 +132,11 @@ class Reach:
         return self.ready.get((product, site))
 
 
-def supply_reach(scenario: Scenario) -> Reach:
+PRODUCTION_LEAD_S = 7 * 86400.0
+"""How long before the horizon production may start (the planner's default ``lead``) [s]."""
+
+
+def supply_reach(scenario: Scenario, lead_s: float = PRODUCTION_LEAD_S) -> Reach:
     """Where and how early each product can be delivered within the horizon (no inventory).
 
     Exact in calendar terms: a process starts in its availability (weekly windows, operating
@@ -140,9 +144,12 @@ def supply_reach(scenario: Scenario) -> Reach:
     timetabled departures (or on demand) after handling, arrive after transit and customs, on
     class-7 lanes only. A product reaches a site if the time in motion from end of production
     (QC release, handling, transit, customs) fits within its shelf life; waits are assumed to
-    be avoidable by timing the batch. Decay and capacities are not considered.
+    be avoidable by timing the batch. Decay and capacities are not considered. Production
+    may start ``lead_s`` before the horizon (planning next week leaves that long to make
+    isotopes), so reach times may be negative.
     """
     t0, t1 = epoch(scenario.meta.start), epoch(scenario.end)
+    t_first = t0 - lead_s
     sites = {s.id: s for s in scenario.sites}
     products = {p.id: p for p in scenario.products}
     lanes_from: dict[str, list[tuple[Lane, npt.NDArray[np.float64]]]] = {}
@@ -150,11 +157,11 @@ def supply_reach(scenario: Scenario) -> Reach:
         if not lane.accepts_class7 or lane.origin not in sites or lane.destination not in sites:
             continue
         deps = weekly_instants(
-            [(d.days, d.time) for d in lane.timetable], sites[lane.origin].timezone, t0, t1
+            [(d.days, d.time) for d in lane.timetable], sites[lane.origin].timezone, t_first, t1
         )
         lanes_from.setdefault(lane.origin, []).append((lane, deps))
     spans = {
-        p.id: _availability(p, sites[p.site], t0, t1)
+        p.id: _availability(p, sites[p.site], t_first, t1)
         for p in scenario.processes
         if p.site in sites and p.output in products
     }
@@ -192,7 +199,7 @@ def supply_reach(scenario: Scenario) -> Reach:
         for proc in scenario.processes:
             if proc.id not in spans:
                 continue
-            need = t0
+            need = t_first
             for inp in proc.inputs:
                 t = ready.get((inp.product, proc.site))
                 if t is None:
@@ -235,6 +242,7 @@ def generate_bookings(
     days: int,
     seed: int,
     share: Mapping[str, float] | None = None,
+    lead_s: float = PRODUCTION_LEAD_S,
 ) -> tuple[Booking, ...]:
     """Draw ``days`` days of bookings from ``scenario.demand.rates``, reproducibly from ``seed``.
 
@@ -254,7 +262,7 @@ def generate_bookings(
         (s for s in scenario.sites if SiteKind.HOSPITAL in s.kind), key=lambda s: s.id
     )
     approved = _approved(scenario)
-    reach = supply_reach(scenario)
+    reach = supply_reach(scenario, lead_s)
     horizon_start = scenario.meta.start
 
     # rows: one per (hospital, product) pair that may book; columns: days

@@ -27,6 +27,10 @@ from isoflow.scenario.schema import ProcessKind
 from isoflow.units import to_iso
 
 
+FLOW_FLOOR_BQ = 1e4
+"""Flows below this activity [Bq] are solver round-off, not shipments."""
+
+
 def iso(t: float) -> str:
     """An epoch instant [s] as ISO-8601 UTC with ``Z``."""
     return to_iso(from_epoch(t))
@@ -58,6 +62,7 @@ def extract(
     x = values[blocks["x"].slice()] * GBQ
     z = values[blocks["z"].slice()] > 0.5
     w = np.maximum(values[blocks["w"].slice()], 0.0) * GBQ
+    w[w < FLOW_FLOOR_BQ] = 0.0
     n = np.rint(values[blocks["n"].slice()]).astype(int)
     s = values[blocks["s"].slice()] > 0.5
     procs = sc.processes
@@ -103,7 +108,7 @@ def extract(
     for fi, sizes in pm.sized_flows:
         size_counts[fi] = [int(c) for c in n[size_col : size_col + len(sizes)]]
         size_col += len(sizes)
-    for flow_index in np.flatnonzero(w > 1e-3):
+    for flow_index in np.flatnonzero(w > 0):
         fi = int(flow_index)
         f = cand.flows[int(fi)]
         src = cand.runs[f.src]
@@ -215,7 +220,7 @@ def _shipments(
         for g in a.route.legs:
             contents_b[(g.lane, g.depart)].append(cand.booking_ids[a.booking])
             ti[(g.lane, g.depart)] += product.transport.ti_per_gbq * a.need_eop / GBQ
-    for fi in np.flatnonzero(w > 1e-3):
+    for fi in np.flatnonzero(w > 0):
         f = cand.flows[int(fi)]
         product = products[sc.processes[cand.runs[f.src].process].output]
         for g in f.route.legs:
