@@ -50,7 +50,7 @@ THERAPY_NUCLIDES = frozenset({"Lu-177", "Ac-225", "Pb-212", "Ra-223", "I-131", "
 
 DEFAULT_SHARE_THERAPY = 0.25
 """Share of national therapy doses booked in the scenario week (modelled centres)."""
-DEFAULT_SHARE_DIAGNOSTIC = 0.004
+DEFAULT_SHARE_DIAGNOSTIC = 0.0025
 """Share of national diagnostic doses booked in the scenario week (a sample)."""
 
 MIN_PER_WEEK = 2.0
