@@ -324,6 +324,8 @@ def generate_bookings(
         zone = ZoneInfo(hospital.timezone)
         local_time = day0[int(pair_of[i])] + timedelta(days=int(day_of[i]), minutes=int(minute[i]))
         when = local_time.replace(tzinfo=zone).astimezone(UTC)
+        if not start <= when < start + timedelta(days=days):
+            continue  # local days overhang the UTC horizon at its ends
         if not _operating(hospital, when, when + timedelta(seconds=1)):
             continue
         earliest = reach.at(product.id, hospital.id)
