@@ -26,7 +26,6 @@ from isoflow.engines.planner.plan import (
 from isoflow.scenario.schema import ProcessKind
 from isoflow.units import to_iso
 
-
 FLOW_FLOOR_BQ = 1e4
 """Flows below this activity [Bq] are solver round-off, not shipments."""
 
