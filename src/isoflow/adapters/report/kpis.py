@@ -1,0 +1,153 @@
+"""The plan's KPIs (``Plan.kpis``, runs, unserved bookings, solver report) as display tables.
+
+Every cell is a display string; missing KPIs show as dashes or empty tables, so a plan from
+another planner (or an older ``plan.json``) still renders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from isoflow.adapters.report.timefmt import chart_time
+from isoflow.engines.planner.plan import Plan
+
+GBQ = 1e9
+"""Bq per GBq."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A KPI table: title, column headings, rows of display strings."""
+
+    key: str
+    title: str
+    columns: tuple[str, ...]
+    rows: Sequence[tuple[str, ...]]
+
+
+def _gbq(bq: Any) -> str:
+    return "–" if bq is None else f"{float(bq) / GBQ:,.3f}"
+
+
+def _share(part: float, whole: float) -> str:
+    return f"{100.0 * part / whole:.1f} %" if whole else "–"
+
+
+def _served_table(key: str, title: str, head: str, tally: Any) -> Table:
+    rows = []
+    for k, v in (tally or {}).items():
+        total, served = int(v.get("total", 0)), int(v.get("served", 0))
+        rows.append((str(k), str(total), str(served), str(total - served), _share(served, total)))
+    return Table(key, title, (head, "bookings", "served", "unserved", "served share"), rows)
+
+
+def kpi_tables(plan: Plan) -> list[Table]:
+    """The plan's KPIs as display tables (missing KPIs show as empty tables or dashes)."""
+    k = plan.kpis
+    b = k.get("bookings", {})
+    tables = [
+        Table(
+            "bookings",
+            "Bookings",
+            ("total", "served", "unserved", "served share"),
+            [
+                (
+                    str(b.get("total", "–")),
+                    str(b.get("served", "–")),
+                    str(b.get("unserved", "–")),
+                    _share(float(b.get("served", 0)), float(b.get("total", 0))),
+                )
+            ],
+        ),
+        _served_table("by_priority", "Served by priority", "priority", k.get("by_priority")),
+        _served_table("by_country", "Served by country", "country", k.get("by_country")),
+        _served_table("by_product", "Served by product", "product", k.get("by_product")),
+    ]
+    act = k.get("activity", {})
+    produced = float(act.get("produced_eop_bq", 0.0) or 0.0)
+    act_rows = [
+        ("produced (at EOP)", "produced_eop_bq"),
+        ("allocated to doses and runs (at EOP)", "allocated_eop_bq"),
+        ("administered (at administration)", "administered_bq"),
+        ("waste (produced − allocated, at EOP)", "waste_eop_bq"),
+        ("long-lived impurity (at EOP)", "impurity_eop_bq"),
+    ]
+    tables.append(
+        Table(
+            "activity",
+            "Activity produced vs administered",
+            ("quantity", "GBq", "share of produced"),
+            [
+                (label, _gbq(act.get(key)), _share(float(act.get(key) or 0.0), produced))
+                for label, key in act_rows
+            ],
+        )
+    )
+    cost = k.get("cost", {})
+    cur = str(cost.get("currency", ""))
+    tables.append(
+        Table(
+            "cost",
+            "Cost breakdown",
+            ("item", f"cost [{cur}]" if cur else "cost"),
+            [
+                (label, f"{float(cost[key]):,.2f}")
+                for label, key in (
+                    ("production, fixed", "production_fixed"),
+                    ("production, variable", "production_variable"),
+                    ("transport", "transport"),
+                    ("total", "total"),
+                )
+                if key in cost
+            ],
+        )
+    )
+    tables.append(
+        Table(
+            "unserved",
+            "Unserved bookings",
+            ("booking", "hospital", "product", "administration (UTC)", "reason", "detail"),
+            [
+                (
+                    u.booking,
+                    u.hospital,
+                    u.product,
+                    chart_time(u.administration_utc),
+                    u.reason,
+                    u.detail,
+                )
+                for u in plan.unserved
+            ],
+        )
+    )
+    tables.append(
+        Table(
+            "unserved_by_reason",
+            "Unserved by reason",
+            ("reason", "bookings"),
+            [(str(r), str(n)) for r, n in (k.get("unserved_by_reason") or {}).items()],
+        )
+    )
+    tables.append(_solver_table(plan))
+    return tables
+
+
+def _solver_table(plan: Plan) -> Table:
+    s = plan.solver
+    rows: list[tuple[str, str]] = [("planner", plan.planner)]
+    if s is not None:
+        rows += [
+            ("status", s.status),
+            ("gap", "–" if s.gap is None else f"{100.0 * s.gap:.3g} %"),
+            ("solve time", f"{s.seconds:.2f} s"),
+            ("build time", f"{s.build_seconds:.2f} s"),
+            ("objective", "–" if s.objective is None else f"{s.objective:,.4g}"),
+            ("time limit", f"{s.time_limit_s:g} s"),
+            ("target MIP gap", f"{100.0 * s.mip_gap:g} %"),
+        ]
+        rows += [(f"model: {name}", f"{n:,}") for name, n in s.candidates.items()]
+        if s.message:
+            rows.append(("message", s.message))
+    return Table("solver", "Solver", ("item", "value"), rows)
