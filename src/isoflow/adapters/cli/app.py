@@ -23,7 +23,14 @@ scenario_app = typer.Typer(
 )
 app.add_typer(scenario_app, name="scenario")
 
-COMMAND_MODULES = ("physics", "scenario_cmds", "generate_cmd", "plan_cmds")
+COMMAND_MODULES = (
+    "physics",
+    "scenario_cmds",
+    "generate_cmd",
+    "plan_cmds",
+    "simulate_cmd",
+    "analyze_cmds",
+)
 """Modules of :mod:`isoflow.adapters.cli` that each define ``register(app, scenario_app)``."""
 
 
