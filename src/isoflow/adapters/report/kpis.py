@@ -68,10 +68,10 @@ def kpi_tables(plan: Plan) -> list[Table]:
     act = k.get("activity", {})
     produced = float(act.get("produced_eop_bq", 0.0) or 0.0)
     act_rows = [
-        ("produced (at EOP)", "produced_eop_bq"),
-        ("allocated to doses and runs (at EOP)", "allocated_eop_bq"),
+        ("dose products made (at EOP)", "produced_eop_bq"),
+        ("dispensed into doses (at EOP)", "allocated_eop_bq"),
         ("administered (at administration)", "administered_bq"),
-        ("waste (produced − allocated, at EOP)", "waste_eop_bq"),
+        ("made but unused, any stage (at EOP)", "waste_eop_bq"),
         ("long-lived impurity (at EOP)", "impurity_eop_bq"),
     ]
     tables.append(

@@ -189,7 +189,7 @@ def extract(
 
     shipments = _shipments(net, pm, s, z, w)
     unserved = _unserved(net, cand, served)
-    kpis = _kpis(net, cand, runs, allocations, shipments, unserved)
+    kpis = _kpis(net, cand, runs, allocations, shipments, unserved, len(generators))
     return {
         "allocations": tuple(allocations),
         "runs": tuple(runs),
@@ -306,7 +306,15 @@ def _kpis(
     allocations: list[PlanAllocation],
     shipments: list[PlanShipment],
     unserved: list[PlanUnserved],
+    generators: int,
 ) -> dict[str, Any]:
+    """Bookings served (by priority, country, product), activity by stage, cost.
+
+    Activity: ``produced_eop_bq`` is what was made of dose products (drug-product runs and
+    eluates) at their EOP; ``allocated_eop_bq`` what was dispensed into doses;
+    ``waste_eop_bq`` what any run or eluate made but nobody used; ``by_stage`` the same per
+    stage (bulk isotope, generator, drug product) without double counting across stages.
+    """
     sc = net.scenario
     bookings = {b.id: b for b in sc.demand.bookings}
     products = {p.id: p for p in sc.products}
@@ -322,11 +330,17 @@ def _kpis(
         return dict(sorted(out.items()))
 
     country_of = {s.id: s.country for s in sc.sites}
+    stage_of = {p.id: str(p.stage) for p in sc.products}
     production_runs = [
         r for r in runs if sc.processes[_proc_index(sc, r.process)].kind != ProcessKind.ELUTION
     ]
-    produced = sum(r.activity_eop_bq for r in production_runs)
-    used = sum(min(r.activity_allocated_bq, r.activity_eop_bq) for r in production_runs)
+    by_stage: dict[str, dict[str, float]] = {}
+    for r in runs:
+        row = by_stage.setdefault(stage_of[r.product], {"produced_eop_bq": 0.0, "used_eop_bq": 0.0})
+        row["produced_eop_bq"] += r.activity_eop_bq
+        row["used_eop_bq"] += min(r.activity_allocated_bq, r.activity_eop_bq)
+    dose_products = by_stage.get("drug_product", {"produced_eop_bq": 0.0})
+    unused = sum(max(0.0, r.activity_eop_bq - r.activity_allocated_bq) for r in runs)
     impurity = 0.0
     for r in production_runs:
         carried = products[r.product].impurity
@@ -348,11 +362,12 @@ def _kpis(
         "by_product": tally(lambda b: b.product),
         "unserved_by_reason": _count(u.reason for u in unserved),
         "activity": {
-            "produced_eop_bq": produced,
-            "allocated_eop_bq": used,
+            "produced_eop_bq": dose_products["produced_eop_bq"],
+            "allocated_eop_bq": sum(a.activity_eop_bq for a in allocations),
             "administered_bq": sum(a.activity_admin_bq for a in allocations),
-            "waste_eop_bq": produced - used,
+            "waste_eop_bq": unused,
             "impurity_eop_bq": impurity,
+            "by_stage": dict(sorted(by_stage.items())),
         },
         "cost": {
             "production_fixed": fixed,
@@ -363,7 +378,7 @@ def _kpis(
         },
         "runs": len(production_runs),
         "shipments": len(shipments),
-        "generators": None,
+        "generators": generators,
     }
 
 
