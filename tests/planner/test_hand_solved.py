@@ -438,3 +438,127 @@ def test_optimiser_never_worse_than_baseline(fixed_cost):
     assert served >= base_served
     if served == base_served:
         assert plan.kpis["cost"]["total"] <= base.kpis["cost"]["total"] + 1e-6
+
+
+def agreement_case() -> tuple:
+    bulk = {"id": "lu-bulk", "stage": "bulk_isotope", "nuclide": "Lu-177", "shelf_life": "10 d"}
+    drug = {
+        "id": "lu-psma",
+        "stage": "drug_product",
+        "nuclide": "Lu-177",
+        "shelf_life": "5 d",
+        "dose": {"activity": "7.4 GBq", "tolerance": 0.05},
+    }
+    reactor = {
+        "kind": "irradiation",
+        "output": "lu-bulk",
+        "batch_max": "200 GBq",
+        "duration": "1 d",
+        "variable_cost_per_gbq": 1.0,
+        "availability": {"windows": [{"days": ["Mon"], "start": "00:00", "end": "01:00"}]},
+    }
+    sc = scenario(
+        products=[bulk, drug],
+        sites=[
+            site("cheap", "reactor"),
+            site("dear", "reactor"),
+            site("cdmo", "cdmo"),
+            site("hosp", "hospital"),
+        ],
+        processes=[
+            {"id": "irr-cheap", "site": "cheap", **reactor},
+            {"id": "irr-dear", "site": "dear", **reactor},
+            {
+                "id": "label",
+                "site": "cdmo",
+                "kind": "labelling",
+                "output": "lu-psma",
+                "inputs": [{"product": "lu-bulk", "activity_feed": True}],
+                "yield_fraction": 0.9,
+                "batch_max": "100 GBq",
+                "duration": "2 h",
+                "availability": {"windows": [{"days": ["Wed"], "start": "06:00", "end": "06:30"}]},
+            },
+        ],
+        lanes=[
+            {
+                "id": "c-cdmo",
+                "origin": "cheap",
+                "destination": "cdmo",
+                "mode": "road",
+                "transit": "3 h",
+            },
+            {
+                "id": "d-cdmo",
+                "origin": "dear",
+                "destination": "cdmo",
+                "mode": "road",
+                "transit": "3 h",
+            },
+            {
+                "id": "cdmo-h",
+                "origin": "cdmo",
+                "destination": "hosp",
+                "mode": "road",
+                "transit": "1 h",
+            },
+        ],
+        demand={
+            "bookings": [
+                {
+                    "id": f"p{i}",
+                    "hospital": "hosp",
+                    "product": "lu-psma",
+                    "administration": "2025-08-06T12:00:00Z",
+                }
+                for i in range(4)
+            ]
+        },
+        policies={
+            "supply_agreements": [
+                {
+                    "id": "cheap-deal",
+                    "supplier": "cheap",
+                    "customer": "cdmo",
+                    "product": "lu-bulk",
+                    "price_per_gbq": 10.0,
+                    "max_per_week": "20 GBq",
+                },
+                {
+                    "id": "dear-deal",
+                    "supplier": "dear",
+                    "customer": "cdmo",
+                    "product": "lu-bulk",
+                    "price_per_gbq": 50.0,
+                },
+            ]
+        },
+    )
+    return sc, make_plan(sc, PlanOptions(lead_s=0.0))
+
+
+def test_supply_agreement_maximum_binds_and_the_rest_comes_from_the_dearer_supplier():
+    sc, plan = agreement_case()
+    assert not verify(plan, sc)
+    assert len(plan.allocations) == 4
+    (label,) = [r for r in plan.runs if r.process == "label"]
+    lam = math.log(2) / LU177_HALF_LIFE_S
+    delivered = {}
+    for inp in label.inputs:
+        src = next(r for r in plan.runs if r.batch == inp.batch)
+        age = t(inp.arrive_utc) - t(src.end_of_production_utc)
+        delivered[src.site] = inp.activity_eop_bq * math.exp(-lam * age)
+    # Doses: 4 x 7.4 GBq at 12:00, labelling EOP 08:00 (4 h), 90 % yield over 2 h of labelling.
+    need_at_start = (
+        4 * 7.4e9 * growth(LU177_HALF_LIFE_S, 4 * HOUR) / 0.9 * growth(LU177_HALF_LIFE_S, 2 * HOUR)
+    )
+    assert delivered["cheap"] == pytest.approx(20e9, rel=1e-6)
+    eop = {r.batch: t(r.end_of_production_utc) for r in plan.runs}
+    supplied = sum(
+        inp.activity_eop_bq * math.exp(-lam * (t(label.start_utc) - eop[inp.batch]))
+        for inp in label.inputs
+    )
+    assert supplied == pytest.approx(need_at_start, rel=1e-6)
+    assert delivered["dear"] > 0
+    purchases = 10.0 * delivered["cheap"] / 1e9 + 50.0 * delivered["dear"] / 1e9
+    assert plan.kpis["cost"]["purchases"] == pytest.approx(purchases, rel=1e-6)

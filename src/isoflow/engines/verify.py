@@ -89,6 +89,7 @@ class _Checker:
         self.check_generators()
         self.check_shipments()
         self.check_unserved()
+        self.check_agreements()
         return self.out
 
     # ------------------------------------------------------------------ bookings
@@ -435,6 +436,64 @@ class _Checker:
                 self.bad("lane_capacity", subject, f"{sh.packages} packages > capacity")
             if sh.transport_index > lane.capacity_ti * (1 + REL) + 1e-9:
                 self.bad("transport_index", subject, f"TI {sh.transport_index:.3g} > capacity")
+
+    def check_agreements(self) -> None:
+        """Weekly maxima of supply agreements, on activity at delivery."""
+        start = _t(self.plan.start_utc)
+        week = 7 * 86400.0
+        delivered: dict[tuple[str, int], float] = defaultdict(float)
+
+        def add(
+            supplier: str, customer: str, product: str, eop: float, arrive: float, activity: float
+        ) -> None:
+            for c in self.sc.policies.supply_agreements:
+                if (c.supplier, c.customer, c.product) == (supplier, customer, product):
+                    k = max(0, int((arrive - start) // week))
+                    lam = _lam(self.products[product].nuclide)
+                    delivered[(c.id, k)] += activity * math.exp(-lam * (arrive - eop))
+
+        for run in self.plan.runs:
+            for inp in run.inputs:
+                src = self.runs.get(inp.batch)
+                if src is not None:
+                    add(
+                        src.site,
+                        run.site,
+                        src.product,
+                        _t(src.end_of_production_utc),
+                        _t(inp.arrive_utc),
+                        inp.activity_eop_bq,
+                    )
+        for g in self.plan.generators:
+            src = self.runs.get(g.batch)
+            if src is not None:
+                add(
+                    src.site,
+                    g.site,
+                    src.product,
+                    _t(src.end_of_production_utc),
+                    _t(g.arrive_utc),
+                    g.activity_calibration_bq,
+                )
+        for a in self.plan.allocations:
+            arrive = _t(a.legs[-1].arrive_utc) if a.legs else _t(a.end_of_production_utc)
+            add(
+                a.site,
+                a.hospital,
+                a.product,
+                _t(a.end_of_production_utc),
+                arrive,
+                a.activity_eop_bq,
+            )
+        limits = {c.id: c.max_per_week for c in self.sc.policies.supply_agreements}
+        for (cid, k), amount in sorted(delivered.items()):
+            cap = limits[cid]
+            if cap is not None and amount > cap * (1 + REL) + 1.0:
+                self.bad(
+                    "agreement_max",
+                    f"agreement {cid} week {k}",
+                    f"{amount:.6g} Bq delivered, maximum {cap:.6g} Bq",
+                )
 
     def check_unserved(self) -> None:
         served = {a.booking for a in self.plan.allocations}

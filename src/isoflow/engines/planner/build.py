@@ -294,8 +294,122 @@ def build(
     )
 
     _calendar_rows(net, m, cand, producing, y)
+    _contract_rows(net, m, cand, z, w, wts)
     return PlanningModel(
         m, cand, producing, dep_list, sized, {b.name: b for b in m.col_blocks.values()}
+    )
+
+
+WEEK = 7 * 86400.0
+
+
+def contract_deliveries(
+    net: PlanningNetwork, cand: Candidates
+) -> list[tuple[int, str, int, float]]:
+    """Deliveries covered by supply agreements: (agreement, kind, index, factor).
+
+    ``kind`` is ``"w"`` (an intermediate flow, ``factor`` = Bq delivered per Bq at the
+    source's EOP) or ``"z"`` (a dose, ``factor`` = Bq delivered). Week of delivery = the
+    arrival's week from the horizon start (arrivals before it count in week 0).
+    """
+    sc = net.scenario
+    out: list[tuple[int, str, int, float]] = []
+    if not sc.policies.supply_agreements:
+        return out
+    procs = sc.processes
+    runs = cand.runs
+    hospital_of = {b.id: b.hospital for b in sc.demand.bookings}
+    for ci, c in enumerate(sc.policies.supply_agreements):
+        lam = float(net.product_lambda[net.product_index[c.product]])
+        for fi, f in enumerate(cand.flows):
+            src = runs[f.src]
+            if procs[src.process].site != c.supplier or procs[src.process].output != c.product:
+                continue
+            dst_site = procs[runs[f.dst].process].site if f.dst >= 0 else sc.sites[f.site].id
+            if dst_site == c.customer:
+                out.append((ci, "w", fi, float(np.exp(-lam * (f.route.arrive - src.eop)))))
+        for ki, a in enumerate(cand.allocations):
+            run = runs[a.run]
+            proc = procs[run.process]
+            if proc.site != c.supplier or proc.output != c.product:
+                continue
+            if hospital_of[cand.booking_ids[a.booking]] == c.customer:
+                delivered = a.need_eop * float(np.exp(-lam * (a.route.arrive - run.eop)))
+                out.append((ci, "z", ki, delivered))
+    return out
+
+
+def _contract_rows(
+    net: PlanningNetwork,
+    m: LinearModel,
+    cand: Candidates,
+    z: Block,
+    w: Block,
+    wts: ObjectiveWeights,
+) -> None:
+    """Supply agreements: weekly maximum (hard), weekly minimum (soft, penalised), price."""
+    sc = net.scenario
+    deliveries = contract_deliveries(net, cand)
+    agreements = sc.policies.supply_agreements
+    n_weeks = max(1, int(np.ceil((net.horizon_end - net.horizon_start) / WEEK)))
+    rows: dict[tuple[int, int], list[tuple[int, float]]] = defaultdict(list)
+    for ci, kind, idx, factor in deliveries:
+        if kind == "w":
+            arrive = cand.flows[idx].route.arrive
+            col, coef = w.start + idx, factor  # w is in GBq at source EOP
+        else:
+            arrive = cand.allocations[idx].route.arrive
+            col, coef = z.start + idx, factor / GBQ
+        week = min(n_weeks - 1, max(0, int((arrive - net.horizon_start) // WEEK)))
+        rows[(ci, week)].append((col, coef))
+        price = agreements[ci].price_per_gbq
+        if price > 0:
+            m.add_cost(col, price * coef)
+    keys = sorted(rows)
+    mx = [(k, float(cap)) for k in keys if (cap := agreements[k[0]].max_per_week) is not None]
+    r_rows, r_cols, r_vals = [], [], []
+    for row, ((ci, week), _cap) in enumerate(mx):
+        for col, coef in rows[(ci, week)]:
+            r_rows.append(row)
+            r_cols.append(col)
+            r_vals.append(coef)
+    m.add_rows(
+        "contract_max",
+        rows=r_rows,
+        cols=r_cols,
+        vals=r_vals,
+        lower=-INF,
+        upper=np.array([cap / GBQ for _, cap in mx], dtype=float),
+        count=len(mx),
+    )
+    weeks_with_min = [
+        (ci, week)
+        for ci, c in enumerate(agreements)
+        if c.min_per_week > 0
+        for week in range(n_weeks)
+    ]
+    short = m.add_vars(
+        "contract_short", len(weeks_with_min), cost=wts.min_contract_shortfall_per_gbq
+    )
+    r_rows, r_cols, r_vals, lows = [], [], [], []
+    for row, (ci, week) in enumerate(weeks_with_min):
+        span = min(WEEK, net.horizon_end - net.horizon_start - week * WEEK)
+        lows.append(agreements[ci].min_per_week * span / WEEK / GBQ)
+        for col, coef in rows.get((ci, week), []):
+            r_rows.append(row)
+            r_cols.append(col)
+            r_vals.append(coef)
+        r_rows.append(row)
+        r_cols.append(short.start + row)
+        r_vals.append(1.0)
+    m.add_rows(
+        "contract_min",
+        rows=r_rows,
+        cols=r_cols,
+        vals=r_vals,
+        lower=np.array(lows, dtype=float),
+        upper=INF,
+        count=len(weeks_with_min),
     )
 
 

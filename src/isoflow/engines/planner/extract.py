@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from isoflow.domain.calendar import from_epoch
-from isoflow.engines.planner.build import GBQ, PlanningModel
+from isoflow.engines.planner.build import GBQ, PlanningModel, contract_deliveries
 from isoflow.engines.planner.candidates import Candidates
 from isoflow.engines.planner.network import PlanningNetwork, Route
 from isoflow.engines.planner.plan import (
@@ -190,6 +190,9 @@ def extract(
     shipments = _shipments(net, pm, s, z, w)
     unserved = _unserved(net, cand, served)
     kpis = _kpis(net, cand, runs, allocations, shipments, unserved, len(generators))
+    purchases = _purchases(net, pm, z, w)
+    kpis["cost"]["purchases"] = purchases
+    kpis["cost"]["total"] += purchases
     return {
         "allocations": tuple(allocations),
         "runs": tuple(runs),
@@ -249,6 +252,24 @@ def _shipments(
         )
     out.sort(key=lambda sh: (sh.depart_utc, sh.lane))
     return out
+
+
+def _purchases(
+    net: PlanningNetwork,
+    pm: PlanningModel,
+    z: npt.NDArray[np.bool_],
+    w: npt.NDArray[np.float64],
+) -> float:
+    """Cost of activity bought under supply agreements (price per GBq delivered)."""
+    agreements = net.scenario.policies.supply_agreements
+    total = 0.0
+    for ci, kind, idx, factor in contract_deliveries(net, pm.cand):
+        price = agreements[ci].price_per_gbq
+        if kind == "w":
+            total += price * factor * float(w[idx]) / GBQ
+        elif z[idx]:
+            total += price * factor / GBQ
+    return total
 
 
 def _unserved(net: PlanningNetwork, cand: Candidates, served: set[int]) -> list[PlanUnserved]:

@@ -87,6 +87,16 @@ class LinearModel:
         self.num_cols += size
         return block
 
+    def add_cost(self, col: int, cost: float) -> None:
+        """Add ``cost`` to the objective coefficient of global column ``col``."""
+        offset = 0
+        for part in self._cost:
+            if col < offset + part.size:
+                part[col - offset] += cost
+                return
+            offset += part.size
+        raise ValueError(f"column {col} out of range")
+
     def add_rows(
         self,
         name: str,
