@@ -1,0 +1,581 @@
+"""Supply capacity against demand over years, per isotope and region, with reserve and N-1.
+
+Capacity
+    A *supply process* makes a radioactive product from no radioactive feed (an irradiation,
+    a cyclotron synthesis, a fusion/accelerator line, a generator loaded with purchased
+    parent). Its annual capacity is::
+
+        capacity [Bq at end of production, EOP] = batch_max · max_batches_per_day
+                                                  · available_days · (1 − qc_failure_prob)
+
+    ``available_days`` counts the local days of the year on which a weekly window opens and
+    a whole batch (``duration``) fits in an operating-cycle 'on' period, outside planned
+    outages and between the site's ``start`` and ``end`` dates (KJRR from 2026-27, Novartis
+    Haiyan from end 2026, SAFARI-1 until 2030, BR2 until 2026 in ``apac-2025``). Processes
+    fed by another product (labelling, generator assembly, elution) are downstream steps and
+    do not add isotope capacity. The *isotope* of a row is the main nuclide of the supply
+    process's product (Mo-99 for Tc-99m doses, Ge-68 or Ga-68 for Ga-68 doses).
+
+Demand
+    ``demand.rates`` give doses per week in a base year with a growth rate:
+    ``doses(y) = doses_per_week · days(y)/7 · (1 + g·growth_scale)^(y − base_year)``. A dose
+    is converted into the same unit as capacity, activity at the supply process's EOP,
+    walking the supply chain upstream (see :func:`dose_requirements`):
+
+    * the dose activity at administration (per-kg doses: a 70 kg reference patient) is
+      decayed back over a *delivery lead* ``min(24 h, shelf_life/4)`` of the drug product;
+    * a fed step divides by its yield and the decay during its ``duration``, and the feed
+      is decayed back over a *transfer lead* ``min(48 h, shelf_life/4)`` of the feed;
+    * a generator step divides by the daughter eluted over the generator's life per Bq of
+      parent at calibration (exact chain solution, elution every ``max(24 h / batches per
+      day, 4 daughter half-lives)``, the process's ``elution_efficiency``);
+    * several routes to one isotope are averaged; a product reachable from several isotopes
+      (Ga-68 from Ge-68 generators or from cyclotrons) has its demand split in proportion
+      to each isotope's dose-equivalent capacity that year.
+
+    These leads are assumptions (state them with the results); change them with
+    :class:`LeadTimeRule`.
+
+Reserve and N-1
+    The OECD-NEA's High-level Group on the Security of Supply of Medical Radioisotopes
+    (HLG-MR) asks the supply chain to hold *outage reserve capacity* (ORC, policy principle
+    2), and the NEA's demand and capacity projections test capacity against demand plus an
+    ORC of 35 % (e.g. NEA/SEN/HLGMR(2019)1, "The Supply of Medical Radioisotopes: 2019
+    Medical Isotope Demand and Capacity Projection for the 2019-2024 Period"). That is the
+    default ``reserve_margin``; the NEA sets it for Mo-99 and it is applied to every isotope
+    here. The N-1 case removes the largest single site of the isotope in the region.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from isoflow.domain.calendar import WEEKDAYS, cycle_intervals, epoch, merge, subtract
+from isoflow.domain.decay import Inventory
+from isoflow.domain.generators import Generator
+from isoflow.domain.nuclides import default_data
+from isoflow.engines.analysis.records import DAY, HOUR
+from isoflow.errors import InputError
+from isoflow.scenario.quantities import clock_minutes
+from isoflow.scenario.schema import Process, Product, Scenario, Stage
+
+ORC_OECD_NEA = 0.35
+"""Outage reserve capacity as a fraction of demand used by the OECD-NEA (HLG-MR) [1]."""
+
+REFERENCE_MASS_KG = 70.0
+"""Patient mass used for per-kg doses [kg]."""
+
+Grouping = Literal["world", "region", "country"]
+
+REGIONS: Mapping[str, str] = {
+    **dict.fromkeys(("AU", "NZ"), "Oceania"),
+    **dict.fromkeys(("KR", "JP", "CN", "CN-HK", "TW", "MN"), "East Asia"),
+    **dict.fromkeys(
+        ("SG", "MY", "TH", "ID", "PH", "VN", "IN", "BD", "PK", "LK"), "South and South-East Asia"
+    ),
+    **dict.fromkeys(("US", "CA", "MX"), "North America"),
+    **dict.fromkeys(
+        ("DE", "NL", "BE", "FR", "IT", "ES", "CZ", "PL", "GB", "CH", "AT", "SE", "NO", "RU"),
+        "Europe",
+    ),
+    **dict.fromkeys(("IL", "AE", "SA", "TR", "IR"), "Middle East"),
+    **dict.fromkeys(("ZA", "EG"), "Africa"),
+    **dict.fromkeys(("AR", "BR", "CL"), "South America"),
+}
+"""Country -> region for ``grouping="region"``; other countries fall in ``Other``."""
+
+
+def group_of(country: str, grouping: Grouping) -> str:
+    """The region label of a country under a grouping."""
+    if grouping == "world":
+        return "World"
+    if grouping == "country":
+        return country
+    return REGIONS.get(country, "Other")
+
+
+@dataclass(frozen=True)
+class LeadTimeRule:
+    """Assumed lead times when converting doses into activity at end of production.
+
+    Attributes
+    ----------
+    shelf_fraction
+        A lead is this fraction of the product's shelf life [1] ...
+    delivery_max_s
+        ... at most this long from drug EOP to administration [s] ...
+    transfer_max_s
+        ... and at most this long from an upstream EOP to the downstream batch [s].
+    """
+
+    shelf_fraction: float = 0.25
+    delivery_max_s: float = 24 * HOUR
+    transfer_max_s: float = 48 * HOUR
+
+    def delivery(self, product: Product) -> float:
+        """Delivery lead of a drug product [s]."""
+        return min(self.delivery_max_s, self.shelf_fraction * (product.shelf_life or 0.0))
+
+    def transfer(self, product: Product) -> float:
+        """Transfer lead of an upstream product [s]."""
+        return min(self.transfer_max_s, self.shelf_fraction * (product.shelf_life or 0.0))
+
+
+@dataclass(frozen=True)
+class CapacityOptions:
+    """What to compare.
+
+    Attributes
+    ----------
+    first_year, last_year
+        Inclusive year range.
+    reserve_margin
+        Outage reserve capacity as a fraction of demand [1] (OECD-NEA: 0.35).
+    grouping
+        Rows per ``world``, ``region`` (see :data:`REGIONS`) or ``country``.
+    growth_scale
+        Multiplies every demand growth rate (0 = flat demand, 2 = twice the growth).
+    leads
+        Lead-time assumptions of the dose conversion.
+    """
+
+    first_year: int = 2025
+    last_year: int = 2035
+    reserve_margin: float = ORC_OECD_NEA
+    grouping: Grouping = "region"
+    growth_scale: float = 1.0
+    leads: LeadTimeRule = field(default_factory=LeadTimeRule)
+
+    def __post_init__(self) -> None:
+        if self.last_year < self.first_year:
+            raise InputError(
+                "--to", f"last year {self.last_year} is before first year {self.first_year}"
+            )
+        if not 0 <= self.reserve_margin <= 10:
+            raise InputError("--reserve", f"expected a fraction >= 0, got {self.reserve_margin}")
+
+
+@dataclass(frozen=True)
+class ProcessCapacity:
+    """Annual capacity of one supply process."""
+
+    year: int
+    process: str
+    site: str
+    country: str
+    isotope: str
+    product: str
+    available_days: int
+    batches: int
+    capacity_bq: float
+    """Activity at end of production per year [Bq]."""
+
+
+@dataclass(frozen=True)
+class DoseRequirement:
+    """Activity of a supply isotope at its EOP needed per dose of a drug product."""
+
+    product: str
+    isotope: str
+    dose_activity_bq: float
+    """Activity at administration [Bq] (per-kg doses at the reference mass)."""
+    delivery_lead_h: float
+    """Assumed drug EOP -> administration [h]."""
+    eop_bq_per_dose: float
+    """Supply isotope at its end of production per dose [Bq]."""
+    routes: int
+    """Processes (routes) averaged."""
+
+
+@dataclass(frozen=True)
+class CapacityRow:
+    """Capacity against demand for one year, isotope and region. Activities are at EOP [Bq]."""
+
+    year: int
+    isotope: str
+    region: str
+    capacity_bq: float
+    demand_doses: float
+    demand_bq: float
+    required_bq: float
+    """Demand plus outage reserve."""
+    surplus_bq: float
+    """Capacity minus required (negative: below demand plus reserve)."""
+    largest_site: str
+    capacity_n1_bq: float
+    """Capacity with the largest site out."""
+    surplus_n1_bq: float
+    """N-1 capacity minus demand."""
+    utilisation: float
+    """Demand / capacity (inf when there is no capacity)."""
+    status: Literal["ok", "below_reserve", "shortfall"]
+
+
+@dataclass(frozen=True)
+class CapacitySummary:
+    """First problem years for one isotope and region (None: none in the range)."""
+
+    isotope: str
+    region: str
+    first_shortfall_year: int | None
+    """First year with capacity below demand."""
+    first_reserve_breach_year: int | None
+    """First year with capacity below demand plus reserve."""
+    first_n1_shortfall_year: int | None
+    """First year with N-1 capacity below demand."""
+
+
+@dataclass(frozen=True)
+class CapacityResult:
+    """All tables of a capacity analysis."""
+
+    rows: tuple[CapacityRow, ...]
+    summary: tuple[CapacitySummary, ...]
+    processes: tuple[ProcessCapacity, ...]
+    requirements: tuple[DoseRequirement, ...]
+    options: CapacityOptions
+    assumptions: tuple[str, ...]
+
+
+# --------------------------------------------------------------------------- supply side
+
+
+def _radioactive(product: Product) -> bool:
+    return product.unit == "Bq" and product.stage != Stage.TARGET_MATERIAL
+
+
+def is_supply_process(scenario: Scenario, process: Process) -> bool:
+    """True if ``process`` makes a radioactive product from no radioactive feed."""
+    return _radioactive(scenario.product(process.output)) and not any(
+        i.activity_feed for i in process.inputs
+    )
+
+
+def available_days(scenario: Scenario, process: Process, year: int) -> int:
+    """Local days of ``year`` on which ``process`` can start and finish a batch."""
+    site = scenario.site(process.site)
+    tz = ZoneInfo(site.timezone)
+    y0 = datetime(year, 1, 1, tzinfo=tz).timestamp()
+    y1 = datetime(year + 1, 1, 1, tzinfo=tz).timestamp()
+    av = process.availability
+    allowed: list[tuple[float, float]] = [(y0 - 60 * DAY, y1 + 60 * DAY)]
+    if av.cycle is not None:
+        allowed = cycle_intervals(
+            epoch(av.cycle.anchor), av.cycle.on, av.cycle.off, y0 - 60 * DAY, y1 + 60 * DAY
+        )
+    outages = [(epoch(o.start), epoch(o.end)) for o in av.outages]
+    if site.start is not None:
+        outages.append((y0 - 400 * DAY, epoch(site.start)))
+    if site.end is not None:
+        outages.append((epoch(site.end), y1 + 400 * DAY))
+    allowed = subtract(merge(allowed), outages)
+    windows = [({str(d) for d in w.days}, w.start, w.end) for w in av.windows]
+    count = 0
+    day = date(year, 1, 1)
+    while day.year == year:
+        name = WEEKDAYS[day.weekday()]
+        for days, opening, closing in windows:
+            if name not in days:
+                continue
+            t0 = _local(day, opening, tz)
+            t1 = (
+                _local(day + timedelta(days=1), "00:00", tz)
+                if closing == "23:59"
+                else (_local(day, closing, tz))
+            )
+            if any(max(t0, a) < t1 and max(t0, a) + process.duration <= b for a, b in allowed):
+                count += 1
+                break
+        day += timedelta(days=1)
+    return count
+
+
+def _local(day: date, clock: str, tz: ZoneInfo) -> float:
+    minutes = clock_minutes(clock)
+    return datetime(
+        day.year, day.month, day.day, minutes // 60, minutes % 60, tzinfo=tz
+    ).timestamp()
+
+
+def process_capacities(scenario: Scenario, years: range) -> list[ProcessCapacity]:
+    """Annual capacity [Bq at EOP] of every supply process in every year."""
+    out = []
+    for proc in scenario.processes:
+        if not is_supply_process(scenario, proc):
+            continue
+        product = scenario.product(proc.output)
+        country = scenario.site(proc.site).country
+        for year in years:
+            days = available_days(scenario, proc, year)
+            batches = days * proc.max_batches_per_day
+            out.append(
+                ProcessCapacity(
+                    year=year,
+                    process=proc.id,
+                    site=proc.site,
+                    country=country,
+                    isotope=product.nuclide,
+                    product=product.id,
+                    available_days=days,
+                    batches=batches,
+                    capacity_bq=proc.batch_max * batches * (1.0 - proc.qc_failure_prob),
+                )
+            )
+    return out
+
+
+# --------------------------------------------------------------------------- demand side
+
+
+def _lam(nuclide: str) -> float:
+    return float(default_data().decay_constants([nuclide])[0])
+
+
+@lru_cache(maxsize=256)
+def generator_yield(
+    parent: str, daughter: str, efficiency: float, interval_s: float, life_s: float
+) -> float:
+    """Daughter activity eluted over a generator's life per Bq of parent at calibration [1].
+
+    Elutions at ``interval_s, 2·interval_s, ...`` up to ``life_s`` (at most 2,000), each
+    removing ``efficiency`` of the daughter (exact chain solution).
+    """
+    n = max(1, min(2000, int(life_s // interval_s)))
+    gen = Generator(Inventory.from_activities({parent: 1.0}), daughter, efficiency)
+    elutions = gen.elute([interval_s * (k + 1) for k in range(n)])
+    return float(sum(e.activities_bq.get(daughter, 0.0) for e in elutions))
+
+
+def _per_bq(
+    sc: Scenario, product_id: str, leads: LeadTimeRule, seen: frozenset[str]
+) -> dict[str, list[float]]:
+    """Supply isotope -> Bq at its EOP per Bq of ``product_id`` at EOP, one value per route."""
+    out: dict[str, list[float]] = defaultdict(list)
+    product = sc.product(product_id)
+    for proc in sc.processes:
+        if proc.output != product_id:
+            continue
+        feeds = [i for i in proc.inputs if i.activity_feed]
+        if not feeds:
+            out[product.nuclide].append(1.0)
+            continue
+        feed = sc.product(feeds[0].product)
+        if feed.id in seen:
+            continue
+        if feed.stage == Stage.GENERATOR and feed.daughter is not None:
+            lam_d = _lam(feed.daughter)
+            half = math.log(2) / lam_d if lam_d > 0 else DAY
+            interval = max(DAY / proc.max_batches_per_day, 4 * half)
+            y = generator_yield(
+                feed.nuclide,
+                feed.daughter,
+                proc.elution_efficiency,
+                interval,
+                feed.shelf_life or 14 * DAY,
+            )
+            step = math.exp(_lam(feed.nuclide) * leads.transfer(feed)) / (
+                y * proc.yield_fraction * math.exp(-lam_d * proc.duration)
+            )
+        else:
+            lam = _lam(feed.nuclide)
+            step = math.exp(lam * leads.transfer(feed)) / (
+                proc.yield_fraction * math.exp(-lam * proc.duration)
+            )
+        for iso, values in _per_bq(sc, feed.id, leads, seen | {product_id}).items():
+            out[iso].extend(v * step for v in values)
+    return out
+
+
+def dose_activity(product: Product) -> float:
+    """Activity of one dose at administration [Bq] (per-kg doses at 70 kg)."""
+    if product.dose is None:
+        return 0.0
+    if product.dose.activity is not None:
+        return product.dose.activity
+    return (product.dose.per_kg or 0.0) * REFERENCE_MASS_KG
+
+
+def dose_requirements(
+    scenario: Scenario, leads: LeadTimeRule | None = None
+) -> list[DoseRequirement]:
+    """Activity of each supply isotope at its EOP needed per dose, for every dosed product.
+
+    A product without any supply route gets one row with its own nuclide, the dose activity
+    and ``routes=0``: its demand shows up with no capacity against it.
+    """
+    rule = leads or LeadTimeRule()
+    out = []
+    for product in scenario.products:
+        if product.dose is None:
+            continue
+        activity = dose_activity(product)
+        lead = rule.delivery(product)
+        at_eop = activity * math.exp(_lam(product.nuclide) * lead)
+        routes = _per_bq(scenario, product.id, rule, frozenset())
+        if not routes:
+            out.append(
+                DoseRequirement(product.id, product.nuclide, activity, lead / HOUR, activity, 0)
+            )
+        for iso, values in sorted(routes.items()):
+            out.append(
+                DoseRequirement(
+                    product=product.id,
+                    isotope=iso,
+                    dose_activity_bq=activity,
+                    delivery_lead_h=lead / HOUR,
+                    eop_bq_per_dose=at_eop * sum(values) / len(values),
+                    routes=len(values),
+                )
+            )
+    return out
+
+
+def doses_in_year(
+    scenario: Scenario, year: int, growth_scale: float = 1.0
+) -> list[tuple[str, str, float]]:
+    """(country, product, doses) of every demand rate in ``year``."""
+    days = (date(year + 1, 1, 1) - date(year, 1, 1)).days
+    return [
+        (
+            r.country,
+            r.product,
+            r.doses_per_week
+            * days
+            / 7.0
+            * (1.0 + r.growth_per_year * growth_scale) ** (year - r.base_year),
+        )
+        for r in scenario.demand.rates
+    ]
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+def capacity_vs_demand(
+    scenario: Scenario, options: CapacityOptions | None = None
+) -> CapacityResult:
+    """Compare annual capacity with demand per year, isotope and region (see module doc)."""
+    opts = options or CapacityOptions()
+    years = range(opts.first_year, opts.last_year + 1)
+    procs = process_capacities(scenario, years)
+    reqs = dose_requirements(scenario, opts.leads)
+    by_product: dict[str, list[DoseRequirement]] = defaultdict(list)
+    for r in reqs:
+        by_product[r.product].append(r)
+
+    rows: list[CapacityRow] = []
+    for year in years:
+        cap_site: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        world_cap: dict[str, float] = defaultdict(float)
+        for pc in procs:
+            if pc.year == year:
+                key = (pc.isotope, group_of(pc.country, opts.grouping))
+                cap_site[key][pc.site] += pc.capacity_bq
+                world_cap[pc.isotope] += pc.capacity_bq
+        demand_doses: dict[tuple[str, str], float] = defaultdict(float)
+        demand_bq: dict[tuple[str, str], float] = defaultdict(float)
+        for country, product, doses in doses_in_year(scenario, year, opts.growth_scale):
+            options_ = by_product.get(product, [])
+            if not options_:
+                continue
+            weights = [world_cap.get(r.isotope, 0.0) / r.eop_bq_per_dose for r in options_]
+            total = sum(weights)
+            shares = (
+                [w / total for w in weights] if total > 0 else [1 / len(options_)] * len(options_)
+            )
+            for r, share in zip(options_, shares, strict=True):
+                key = (r.isotope, group_of(country, opts.grouping))
+                demand_doses[key] += doses * share
+                demand_bq[key] += doses * share * r.eop_bq_per_dose
+        for key in sorted(set(cap_site) | set(demand_bq)):
+            sites = cap_site.get(key, {})
+            cap = sum(sites.values())
+            largest = max(sites, key=lambda s: sites[s]) if sites else ""
+            cap_n1 = cap - (sites[largest] if largest else 0.0)
+            dem = demand_bq.get(key, 0.0)
+            required = dem * (1.0 + opts.reserve_margin)
+            status: Literal["ok", "below_reserve", "shortfall"] = (
+                "shortfall" if cap < dem else "below_reserve" if cap < required else "ok"
+            )
+            rows.append(
+                CapacityRow(
+                    year=year,
+                    isotope=key[0],
+                    region=key[1],
+                    capacity_bq=cap,
+                    demand_doses=demand_doses.get(key, 0.0),
+                    demand_bq=dem,
+                    required_bq=required,
+                    surplus_bq=cap - required,
+                    largest_site=largest,
+                    capacity_n1_bq=cap_n1,
+                    surplus_n1_bq=cap_n1 - dem,
+                    utilisation=dem / cap if cap > 0 else (math.inf if dem > 0 else 0.0),
+                    status=status,
+                )
+            )
+    return CapacityResult(
+        rows=tuple(rows),
+        summary=tuple(_summaries(rows)),
+        processes=tuple(procs),
+        requirements=tuple(reqs),
+        options=opts,
+        assumptions=_assumptions(opts),
+    )
+
+
+def _summaries(rows: list[CapacityRow]) -> list[CapacitySummary]:
+    groups: dict[tuple[str, str], list[CapacityRow]] = defaultdict(list)
+    for r in rows:
+        groups[(r.isotope, r.region)].append(r)
+    out = []
+    for (iso, region), items in sorted(groups.items()):
+        items.sort(key=lambda r: r.year)
+
+        def first(
+            pred: Callable[[CapacityRow], bool], items: list[CapacityRow] = items
+        ) -> int | None:
+            return next((r.year for r in items if pred(r)), None)
+
+        out.append(
+            CapacitySummary(
+                isotope=iso,
+                region=region,
+                first_shortfall_year=first(
+                    lambda r: r.demand_bq > 0 and r.capacity_bq < r.demand_bq
+                ),
+                first_reserve_breach_year=first(
+                    lambda r: r.demand_bq > 0 and r.capacity_bq < r.required_bq
+                ),
+                first_n1_shortfall_year=first(
+                    lambda r: r.demand_bq > 0 and r.capacity_n1_bq < r.demand_bq
+                ),
+            )
+        )
+    return out
+
+
+def _assumptions(opts: CapacityOptions) -> tuple[str, ...]:
+    lead = opts.leads
+    return (
+        "capacity = batch_max x batches/day x available days x (1 - QC failure), supply "
+        "processes only (no radioactive feed); site start/end dates, cycles and outages "
+        "respected",
+        f"demand in activity at the supply process's end of production: dose activity "
+        f"decayed over min({lead.delivery_max_s / HOUR:g} h, {lead.shelf_fraction:g} x shelf "
+        f"life) to the drug EOP, and every upstream feed over min("
+        f"{lead.transfer_max_s / HOUR:g} h, {lead.shelf_fraction:g} x shelf life); yields and "
+        "in-process decay included; generators by exact elution yield",
+        f"per-kg doses at a {REFERENCE_MASS_KG:g} kg patient",
+        f"outage reserve capacity {opts.reserve_margin:.0%} of demand (OECD-NEA HLG-MR "
+        "practice for Mo-99, NEA/SEN/HLGMR(2019)1), applied to every isotope",
+        "N-1: the largest single site of the isotope in the region is out",
+        f"demand growth x{opts.growth_scale:g} of each rate's growth_per_year",
+    )

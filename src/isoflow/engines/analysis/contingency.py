@@ -1,0 +1,331 @@
+"""Single points of failure: take out each site, lane or country's exports and re-plan (N-1).
+
+For every *element* — a site (all of its processes stop), a lane (removed), or a country's
+exports (an :class:`~isoflow.scenario.schema.ExportRestriction` on all products over the
+whole planning window) — the scenario is re-planned with the optimiser and the bookings
+served are compared with the base plan. Elements are ranked by *treatments lost* (bookings
+served in the base plan minus bookings served without the element), with the loss broken
+down by country and by product. ``n2_top`` adds every pair among the top-k N-1 elements.
+
+By default only elements the base plan uses are tried (sites with runs or allocations,
+lanes with shipments, countries whose sites ship across a border): an unused element cannot
+lose a treatment unless the re-plan is worse for solver reasons. ``all_elements`` tries
+every site with a process, every lane and every country with a producing site.
+
+Re-plans are independent tasks submitted to a :class:`concurrent.futures.Executor` (inline,
+local processes or Dask; see :mod:`isoflow.adapters.executors`). A MIP stopped at a gap may
+serve a booking more or fewer than the exact optimum: losses of a single booking on large
+scenarios should be read with the gap in mind (it is reported).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from itertools import combinations
+from typing import Literal
+
+from isoflow.engines.planner.api import PlanOptions, make_plan
+from isoflow.engines.planner.plan import Plan
+from isoflow.engines.planner.solve import SolveOptions
+from isoflow.errors import IsoflowError
+from isoflow.scenario.schema import ExportRestriction, Scenario
+
+ElementKind = Literal["site", "lane", "exports"]
+
+
+@dataclass(frozen=True, order=True)
+class Element:
+    """A network element that can fail: a site, a lane, or a country's exports."""
+
+    kind: ElementKind
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+@dataclass(frozen=True)
+class ContingencyOptions:
+    """How to run the contingency analysis.
+
+    Attributes
+    ----------
+    plan
+        Planner options of the base plan and every re-plan (default: 30 s, 2 % gap).
+    all_elements
+        Try every element, not only those the base plan uses.
+    n2_top
+        Also take out every pair among the top-k N-1 elements (0: no N-2).
+    kinds
+        Element kinds to try.
+    """
+
+    plan: PlanOptions = field(
+        default_factory=lambda: PlanOptions(solve=SolveOptions(time_limit_s=30.0, mip_gap=0.02))
+    )
+    all_elements: bool = False
+    n2_top: int = 0
+    kinds: tuple[ElementKind, ...] = ("site", "lane", "exports")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Bookings served after taking out some elements (what a re-plan task returns)."""
+
+    served: int
+    by_country: dict[str, int]
+    by_product: dict[str, int]
+    status: str
+    gap: float | None
+    seconds: float
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class ContingencyRow:
+    """One failure case, ranked by treatments lost."""
+
+    rank: int
+    elements: str
+    """Elements out, e.g. ``site:au_ansto_opal`` or ``site:a + lane:b``."""
+    order: int
+    """1 for N-1, 2 for N-2."""
+    served: int
+    lost: int
+    """Bookings served in the base plan minus bookings served now."""
+    lost_share: float
+    """``lost`` / bookings in the horizon."""
+    countries_hit: str
+    """Countries losing treatments, most first, e.g. ``KR 12; JP 3``."""
+    products_hit: str
+    status: str
+    gap: float | None
+    seconds: float
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class LossBreakdown:
+    """Treatments lost by one failure case in one country or for one product."""
+
+    elements: str
+    dimension: Literal["country", "product"]
+    key: str
+    base_served: int
+    served: int
+    lost: int
+
+
+@dataclass(frozen=True)
+class ContingencyResult:
+    """Ranked failure cases, breakdowns, and how they were computed."""
+
+    rows: tuple[ContingencyRow, ...]
+    breakdown: tuple[LossBreakdown, ...]
+    base: Outcome
+    bookings: int
+    considered: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+# --------------------------------------------------------------------------- elements
+
+
+def used_elements(scenario: Scenario, plan: Plan) -> list[Element]:
+    """Sites, lanes and exporting countries the plan relies on."""
+    country = {s.id: s.country for s in scenario.sites}
+    lanes = {lane.id: lane for lane in scenario.lanes}
+    producing = {p.site for p in scenario.processes}
+    sites = {r.site for r in plan.runs} | {a.site for a in plan.allocations}
+    used_lanes = {sh.lane for sh in plan.shipments}
+    exporters = {
+        country[lanes[lid].origin]
+        for lid in used_lanes
+        if lid in lanes and country[lanes[lid].origin] != country[lanes[lid].destination]
+    }
+    return sorted(
+        [Element("site", s) for s in sites if s in producing]
+        + [Element("lane", lid) for lid in used_lanes if lid in lanes]
+        + [Element("exports", c) for c in exporters]
+    )
+
+
+def all_elements(scenario: Scenario) -> list[Element]:
+    """Every site with a process, every lane, every country with a producing site."""
+    producing = {p.site for p in scenario.processes}
+    country = {s.id: s.country for s in scenario.sites}
+    return sorted(
+        [Element("site", s) for s in producing]
+        + [Element("lane", lane.id) for lane in scenario.lanes]
+        + [Element("exports", c) for c in {country[s] for s in producing}]
+    )
+
+
+def without(scenario: Scenario, elements: Sequence[Element], options: PlanOptions) -> Scenario:
+    """The scenario with ``elements`` out over the whole planning window."""
+    sites = {e.id for e in elements if e.kind == "site"}
+    lanes = {e.id for e in elements if e.kind == "lane"}
+    countries = sorted({e.id for e in elements if e.kind == "exports"})
+    start = (options.start or scenario.meta.start) - timedelta(seconds=options.lead_s + 86400)
+    policies = scenario.policies.model_copy(
+        update={
+            "export_restrictions": scenario.policies.export_restrictions
+            + tuple(
+                ExportRestriction(country=c, start=start, reason="contingency analysis")
+                for c in countries
+            )
+        }
+    )
+    return scenario.model_copy(
+        update={
+            "processes": tuple(p for p in scenario.processes if p.site not in sites),
+            "lanes": tuple(lane for lane in scenario.lanes if lane.id not in lanes),
+            "policies": policies,
+        }
+    )
+
+
+# --------------------------------------------------------------------------- re-plans
+
+
+def outcome(scenario: Scenario, plan: Plan, seconds: float) -> Outcome:
+    """Bookings served by a plan, in total and by country and product."""
+    k = plan.kpis
+    solver = plan.solver
+    return Outcome(
+        served=int(k["bookings"]["served"]),
+        by_country={c: int(v["served"]) for c, v in k["by_country"].items()},
+        by_product={p: int(v["served"]) for p, v in k["by_product"].items()},
+        status=solver.status if solver else plan.planner,
+        gap=solver.gap if solver else None,
+        seconds=seconds,
+    )
+
+
+def replan(scenario: Scenario, elements: tuple[Element, ...], options: PlanOptions) -> Outcome:
+    """Re-plan without ``elements`` (a picklable task for an executor)."""
+    t0 = time.perf_counter()
+    variant = without(scenario, elements, options)
+    try:
+        plan = make_plan(variant, options)
+    except IsoflowError as exc:
+        return Outcome(0, {}, {}, "error", None, time.perf_counter() - t0, str(exc))
+    return outcome(variant, plan, time.perf_counter() - t0)
+
+
+def _run_all(
+    scenario: Scenario,
+    cases: list[tuple[Element, ...]],
+    options: PlanOptions,
+    executor: Executor | None,
+    progress: Callable[[int, int], None] | None,
+) -> list[Outcome]:
+    done = 0
+    if progress is not None:
+        progress(done, len(cases))
+    results: list[Outcome] = []
+    if executor is None:
+        for case in cases:
+            results.append(replan(scenario, case, options))
+            done += 1
+            if progress is not None:
+                progress(done, len(cases))
+        return results
+    futures: list[Future[Outcome]] = [
+        executor.submit(replan, scenario, case, options) for case in cases
+    ]
+    for fut in futures:
+        results.append(fut.result())
+        done += 1
+        if progress is not None:
+            progress(done, len(cases))
+    return results
+
+
+def _hits(base: dict[str, int], now: dict[str, int]) -> list[tuple[str, int, int]]:
+    out = [(k, base[k], now.get(k, 0)) for k in base]
+    return sorted([(k, b, n) for k, b, n in out if b != n], key=lambda x: (-(x[1] - x[2]), x[0]))
+
+
+def contingency(
+    scenario: Scenario,
+    options: ContingencyOptions | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    base_plan: Plan | None = None,
+) -> ContingencyResult:
+    """Rank sites, lanes and countries' exports by the treatments lost without them.
+
+    ``progress(done, total)`` is called as re-plans finish (in submission order). With no
+    ``executor`` the re-plans run one after another in this process.
+    """
+    opts = options or ContingencyOptions()
+    pool = executor
+    t0 = time.perf_counter()
+    plan = base_plan or make_plan(scenario, opts.plan)
+    base = outcome(scenario, plan, time.perf_counter() - t0)
+    bookings = int(plan.kpis["bookings"]["total"])
+    elements = all_elements(scenario) if opts.all_elements else used_elements(scenario, plan)
+    elements = [e for e in elements if e.kind in opts.kinds]
+    cases: list[tuple[Element, ...]] = [(e,) for e in elements]
+    results = _run_all(scenario, cases, opts.plan, pool, progress)
+    if opts.n2_top > 1:
+        ranked = sorted(zip(cases, results, strict=True), key=lambda cr: cr[1].served)
+        top = [c[0] for c, _ in ranked[: opts.n2_top]]
+        pairs: list[tuple[Element, ...]] = [tuple(p) for p in combinations(sorted(top), 2)]
+        cases += pairs
+        results += _run_all(scenario, pairs, opts.plan, pool, progress)
+
+    rows: list[ContingencyRow] = []
+    breakdown: list[LossBreakdown] = []
+    for case, res in zip(cases, results, strict=True):
+        name = " + ".join(str(e) for e in case)
+        by_c = _hits(base.by_country, res.by_country)
+        by_p = _hits(base.by_product, res.by_product)
+        rows.append(
+            ContingencyRow(
+                rank=0,
+                elements=name,
+                order=len(case),
+                served=res.served,
+                lost=base.served - res.served,
+                lost_share=(base.served - res.served) / bookings if bookings else 0.0,
+                countries_hit="; ".join(f"{k} {b - n}" for k, b, n in by_c),
+                products_hit="; ".join(f"{k} {b - n}" for k, b, n in by_p),
+                status=res.status,
+                gap=res.gap,
+                seconds=res.seconds,
+                error=res.error,
+            )
+        )
+        breakdown += [LossBreakdown(name, "country", k, b, n, b - n) for k, b, n in by_c]
+        breakdown += [LossBreakdown(name, "product", k, b, n, b - n) for k, b, n in by_p]
+    rows.sort(key=lambda r: (-r.lost, r.order, r.elements))
+    ranked_rows = tuple(replace(r, rank=i + 1) for i, r in enumerate(rows))
+    s = opts.plan.solve
+    notes = (
+        (
+            "elements tried: every site with a process, every lane, every producing country"
+            if opts.all_elements
+            else "elements tried: only those the base plan uses (sites with runs or "
+            "allocations, lanes with shipments, countries shipping across a border); "
+            "use --all for every element"
+        ),
+        f"re-plans: optimiser with time limit {s.time_limit_s:g} s and MIP gap {s.mip_gap:.1%} "
+        "(base plan the same); a loss of one booking may be solver noise at that gap",
+        "site out: all its processes stop; lane out: removed; exports out: an export "
+        "restriction on all products over the whole planning window",
+        "treatments lost = bookings served in the base plan - bookings served now",
+    )
+    return ContingencyResult(
+        rows=ranked_rows,
+        breakdown=tuple(breakdown),
+        base=base,
+        bookings=bookings,
+        considered=tuple(str(e) for e in elements),
+        notes=notes,
+    )

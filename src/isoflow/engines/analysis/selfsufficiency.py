@@ -1,0 +1,232 @@
+"""Self-sufficiency: what share of each country's demand domestic production alone can serve.
+
+Plan-based (the bookings of the planning horizon)
+    The base plan uses the whole network. The *domestic* plan removes every cross-border
+    lane (origin and destination in different countries), so each country can only use
+    what its own sites make from its own sites' feed. Per country and isotope (the drug
+    product's nuclide)::
+
+        share_domestic = served in the domestic plan / bookings
+        share_network  = served in the base plan / bookings
+        imports_cover  = share_network − share_domestic
+
+    The base plan's served bookings are also classified by where their supply chain ran:
+    ``domestic`` (every batch made in the country), ``imported_feed`` (the dose was made in
+    the country from an imported isotope or generator) or ``imported_dose`` (made abroad).
+
+Capacity-based (demand rates of one year)
+    :func:`capacity_self_sufficiency` compares each country's own supply capacity with its
+    demand per supply isotope (see :mod:`isoflow.engines.analysis.capacity`):
+    ``share = min(1, domestic capacity / demand)``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
+
+from isoflow.engines.analysis.capacity import CapacityOptions, capacity_vs_demand
+from isoflow.engines.planner.api import PlanOptions, make_plan, network_for
+from isoflow.engines.planner.candidates import generate
+from isoflow.engines.planner.plan import Plan
+from isoflow.scenario.schema import Scenario
+
+ChainOrigin = Literal["domestic", "imported_feed", "imported_dose"]
+
+
+@dataclass(frozen=True)
+class SelfSufficiencyRow:
+    """Plan-based self-sufficiency of one country for one isotope."""
+
+    country: str
+    isotope: str
+    products: str
+    bookings: int
+    served_network: int
+    served_domestic: int
+    share_network: float
+    share_domestic: float
+    imports_cover: float
+    """``share_network - share_domestic``: the share only imports make possible."""
+    chain_domestic: int
+    """Base-plan doses whose whole supply chain is in the country."""
+    chain_imported_feed: int
+    """Base-plan doses made in the country from imported isotope or generators."""
+    chain_imported_dose: int
+    """Base-plan doses made abroad."""
+
+
+@dataclass(frozen=True)
+class CapacitySelfSufficiencyRow:
+    """Capacity-based self-sufficiency of one country for one supply isotope in one year."""
+
+    year: int
+    country: str
+    isotope: str
+    demand_bq: float
+    domestic_capacity_bq: float
+    share: float
+    """``min(1, domestic capacity / demand)``."""
+
+
+@dataclass(frozen=True)
+class SelfSufficiencyResult:
+    """Plan-based rows, capacity-based rows and how they were computed."""
+
+    rows: tuple[SelfSufficiencyRow, ...]
+    capacity_rows: tuple[CapacitySelfSufficiencyRow, ...]
+    removed_lanes: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+def domestic_only(scenario: Scenario) -> Scenario:
+    """The scenario without any cross-border lane."""
+    country = {s.id: s.country for s in scenario.sites}
+    return scenario.model_copy(
+        update={
+            "lanes": tuple(
+                lane for lane in scenario.lanes if country[lane.origin] == country[lane.destination]
+            )
+        }
+    )
+
+
+def chain_origins(scenario: Scenario, plan: Plan) -> dict[str, ChainOrigin]:
+    """Where each served booking's supply chain ran: booking id -> origin class."""
+    country = {s.id: s.country for s in scenario.sites}
+    runs = {r.batch: r for r in plan.runs}
+
+    def upstream_sites(batch: str, seen: set[str]) -> set[str]:
+        run = runs.get(batch)
+        if run is None or batch in seen:
+            return set()
+        seen.add(batch)
+        out = {run.site}
+        for inp in run.inputs:
+            out |= upstream_sites(inp.batch, seen)
+        return out
+
+    out: dict[str, ChainOrigin] = {}
+    for a in plan.allocations:
+        home = country[a.hospital]
+        sites = upstream_sites(a.batch, set()) | {a.site}
+        if all(country[s] == home for s in sites):
+            out[a.booking] = "domestic"
+        elif country[a.site] == home:
+            out[a.booking] = "imported_feed"
+        else:
+            out[a.booking] = "imported_dose"
+    return out
+
+
+def _booking_keys(scenario: Scenario, options: PlanOptions) -> dict[str, tuple[str, str, str]]:
+    """Bookings of the horizon: id -> (country, isotope, product)."""
+    net = network_for(scenario, options)
+    ids = generate(net, options.candidates).booking_ids
+    bookings = {b.id: b for b in scenario.demand.bookings}
+    country = {s.id: s.country for s in scenario.sites}
+    out = {}
+    for bid in ids:
+        b = bookings[bid]
+        out[bid] = (country[b.hospital], scenario.product(b.product).nuclide, b.product)
+    return out
+
+
+def self_sufficiency(
+    scenario: Scenario,
+    options: PlanOptions | None = None,
+    base_plan: Plan | None = None,
+    capacity_year: int | None = None,
+) -> SelfSufficiencyResult:
+    """Per country and isotope: domestic-only share vs the full network, and what imports cover.
+
+    ``capacity_year`` (default: the year of the scenario's start) selects the year of the
+    capacity-based table; it is empty when the scenario has no demand rates.
+    """
+    opts = options or PlanOptions()
+    base = base_plan or make_plan(scenario, opts)
+    domestic_sc = domestic_only(scenario)
+    domestic = make_plan(domestic_sc, opts)
+    keys = _booking_keys(scenario, opts)
+    served_base = {a.booking for a in base.allocations}
+    served_dom = {a.booking for a in domestic.allocations}
+    origins = chain_origins(scenario, base)
+
+    counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    products: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for bid, (country, iso, product) in keys.items():
+        c = counts[(country, iso)]
+        products[(country, iso)].add(product)
+        c["bookings"] += 1
+        c["network"] += bid in served_base
+        c["domestic"] += bid in served_dom
+        if bid in origins:
+            c[f"chain_{origins[bid]}"] += 1
+    rows = []
+    for (country, iso), c in sorted(counts.items()):
+        n = c["bookings"]
+        rows.append(
+            SelfSufficiencyRow(
+                country=country,
+                isotope=iso,
+                products=";".join(sorted(products[(country, iso)])),
+                bookings=n,
+                served_network=c["network"],
+                served_domestic=c["domestic"],
+                share_network=c["network"] / n,
+                share_domestic=c["domestic"] / n,
+                imports_cover=(c["network"] - c["domestic"]) / n,
+                chain_domestic=c["chain_domestic"],
+                chain_imported_feed=c["chain_imported_feed"],
+                chain_imported_dose=c["chain_imported_dose"],
+            )
+        )
+    year = capacity_year or scenario.meta.start.year
+    removed = tuple(
+        sorted({lane.id for lane in scenario.lanes} - {lane.id for lane in domestic_sc.lanes})
+    )
+    return SelfSufficiencyResult(
+        rows=tuple(rows),
+        capacity_rows=tuple(capacity_self_sufficiency(scenario, year)),
+        removed_lanes=removed,
+        notes=(
+            "domestic plan: every cross-border lane removed "
+            f"({len(removed)} of {len(scenario.lanes)} lanes); same planner options as the "
+            "base plan",
+            "isotope = nuclide of the drug product booked (Tc-99m, Lu-177, F-18, ...)",
+            "chain columns classify the base plan's served doses by where their batches ran",
+            f"capacity table: domestic supply capacity vs demand rates in {year} "
+            "(activity at end of production; see 'analyze capacity' for the assumptions)",
+        ),
+    )
+
+
+def capacity_self_sufficiency(
+    scenario: Scenario, year: int, options: CapacityOptions | None = None
+) -> list[CapacitySelfSufficiencyRow]:
+    """Per country and supply isotope: ``min(1, domestic capacity / demand)`` in ``year``."""
+    if not scenario.demand.rates:
+        return []
+    base = options or CapacityOptions()
+    opts = CapacityOptions(
+        first_year=year,
+        last_year=year,
+        reserve_margin=base.reserve_margin,
+        grouping="country",
+        growth_scale=base.growth_scale,
+        leads=base.leads,
+    )
+    result = capacity_vs_demand(scenario, opts)
+    return [
+        CapacitySelfSufficiencyRow(
+            year=r.year,
+            country=r.region,
+            isotope=r.isotope,
+            demand_bq=r.demand_bq,
+            domestic_capacity_bq=r.capacity_bq,
+            share=min(1.0, r.capacity_bq / r.demand_bq),
+        )
+        for r in result.rows
+        if r.demand_bq > 0
+    ]
