@@ -72,12 +72,17 @@ def weekly_instants(
 
 
 def weekly_intervals(
-    windows: Iterable[tuple[Sequence[str], str, str]], timezone: str, start: float, end: float
+    windows: Iterable[tuple[Sequence[str], str, str]],
+    timezone: str,
+    start: float,
+    end: float,
+    merged: bool = True,
 ) -> list[Interval]:
     """Merged UTC intervals [s] within ``[start, end)`` of weekly local windows.
 
     ``windows`` holds ``(days, "HH:MM" open, "HH:MM" close)``; ``23:59`` as a close time
-    reaches the end of the day, so an all-day window on every day is one unbroken interval.
+    reaches the end of the day, so an all-day window on every day is one unbroken interval
+    (``merged=False`` keeps one interval per local day and window instead).
     """
     tz = ZoneInfo(timezone)
     raw: list[Interval] = []
@@ -95,7 +100,7 @@ def weekly_intervals(
             lo, hi = max(t0, start), min(t1, end)
             if hi > lo:
                 raw.append((lo, hi))
-    return merge(raw)
+    return merge(raw) if merged else sorted(raw)
 
 
 def merge(intervals: Iterable[Interval]) -> list[Interval]:

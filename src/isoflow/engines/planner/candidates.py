@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -148,7 +149,17 @@ def candidate_starts(net: PlanningNetwork, process: Process, opts: CandidateOpti
     product = sc.products[net.product_index[process.output]]
     windows, allowed = process_intervals(net, process)
     if process.kind == ProcessKind.ELUTION:
-        starts = [lo for lo, _ in windows]
+        # elutions: max_batches_per_day evenly spaced slots in each day's window, from its start
+        site = sc.sites[net.site_index[process.site]]
+        daily = weekly_intervals(
+            [(tuple(str(d) for d in w.days), w.start, w.end) for w in process.availability.windows],
+            site.timezone,
+            net.earliest,
+            net.horizon_end,
+            merged=False,
+        )
+        n = process.max_batches_per_day
+        starts = [lo + k * (hi - lo) / n for lo, hi in daily for k in range(n)]
     else:
         lam = float(net.product_lambda[net.product_index[product.id]])
         half_life = math.log(2) / lam if lam > 0 else 30 * DAY
@@ -246,18 +257,24 @@ def generate(net: PlanningNetwork, opts: CandidateOptions | None = None) -> Cand
                 if gmp
                 else np.ones(len(bis), dtype=bool)
             )
+            forced_via = {
+                h: v for h in set(hosp.tolist()) if (v := _via(net, pi, product, h)) is not None
+            }
+            n_sites = len(sc.sites)
             for ri in runs_of_process[pi]:
                 run = cand.runs[ri]
+                if run.eop > t_admin.max() or run.eop < t_admin.min() - shelf:
+                    continue
                 routes = dict(net.routes_from(site, run.release, product))
-                for h in set(hosp.tolist()):
-                    via = _via(net, pi, product, h)
-                    if via is not None:
-                        forced = net.route(site, h, run.release, product, via=via)
-                        if forced is None:
-                            routes.pop(h, None)
-                        else:
-                            routes[h] = forced
-                arrive = np.array([routes[h].arrive if h in routes else math.inf for h in hosp])
+                for h, via in forced_via.items():
+                    forced = net.route(site, h, run.release, product, via=via)
+                    if forced is None:
+                        routes.pop(h, None)
+                    else:
+                        routes[h] = forced
+                arrive_at = np.full(n_sites, math.inf)
+                arrive_at[list(routes)] = [r.arrive for r in routes.values()]
+                arrive = arrive_at[hosp]
                 age = t_admin - run.eop
                 mask = (
                     ok_country
@@ -285,7 +302,7 @@ def generate(net: PlanningNetwork, opts: CandidateOptions | None = None) -> Cand
 
     # 4. generators to elution slots, then upstream flows back to raw production
     useful = {a.run for a in cand.allocations}
-    _generator_flows(net, cand, runs_of_process, producers, products, useful)
+    _generator_flows(net, cand, runs_of_process, producers, products, useful, o.per_feed)
     frontier = sorted(useful)
     while frontier:
         next_frontier: set[int] = set()
@@ -331,11 +348,13 @@ def _via(
 ) -> int | None:
     """Distributor site a route must pass through under an exclusive contract, if any."""
     sc = net.scenario
-    src_site = sc.processes[producer_process].site
+    contracts = net.exclusive_by_supplier.get((sc.processes[producer_process].site, product.id))
+    if not contracts:
+        return None
     country = net.site_country[dst_site]
-    for c in sc.policies.exclusive_distribution:
-        if c.supplier == src_site and c.product == product.id and country in c.countries:
-            return net.site_index[c.distributor]
+    for countries, distributor in contracts:
+        if country in countries:
+            return distributor
     return None
 
 
@@ -346,7 +365,9 @@ def _generator_flows(
     producers: dict[str, list[int]],
     products: dict[str, Product],
     useful: set[int],
+    per_feed: int,
 ) -> None:
+    """Generator deliveries to each elution site, eluted at every useful slot after arrival."""
     sc = net.scenario
     for pi, proc in enumerate(sc.processes):
         if proc.kind != ProcessKind.ELUTION:
@@ -362,6 +383,7 @@ def _generator_flows(
             continue
         dst_site = net.site_index[proc.site]
         slot_times = np.array([cand.runs[ri].start for ri in slots])
+        options: list[tuple[int, Route, npt.NDArray[np.bool_]]] = []
         for gi in producers.get(gen.id, []):
             src_site = net.site_index[sc.processes[gi].site]
             for si in runs_of_process[gi]:
@@ -373,15 +395,46 @@ def _generator_flows(
                     continue
                 life = src.eop + (gen.shelf_life or 14 * DAY)
                 mask = (slot_times >= route.arrive) & (slot_times <= life)
-                if not mask.any():
-                    continue
-                chosen = [slots[k] for k in np.flatnonzero(mask)]
-                offsets = tuple(round(cand.runs[r].start - src.eop, 1) for r in chosen)
-                yields = elution_yields(gen.nuclide, gen.daughter, proc.elution_efficiency, offsets)
-                cand.flows.append(
-                    Flow(si, -1, route, 1.0, tuple(zip(chosen, yields, strict=True)), dst_site)
-                )
-                useful.add(si)
+                if mask.any():
+                    options.append((si, route, mask))
+        # keep, for every slot, the per_feed freshest generators that cover it
+        keep: set[int] = set()
+        for k in range(len(slots)):
+            covering = [i for i, (_, _, mask) in enumerate(options) if mask[k]]
+            covering.sort(key=lambda i: -cand.runs[options[i][0]].eop)
+            keep.update(covering[:per_feed])
+        for i in sorted(keep):
+            si, route, mask = options[i]
+            src = cand.runs[si]
+            chosen = [slots[k] for k in np.flatnonzero(mask)]
+            offsets = tuple(round(cand.runs[r].start - src.eop, 1) for r in chosen)
+            yields = elution_yields(gen.nuclide, gen.daughter, proc.elution_efficiency, offsets)
+            cand.flows.append(
+                Flow(si, -1, route, 1.0, tuple(zip(chosen, yields, strict=True)), dst_site)
+            )
+            useful.add(si)
+
+
+def _calendar_verdict(
+    net: PlanningNetwork,
+    proc: Process,
+    t_admin: float,
+    shelf: float,
+    arrives: Callable[[float], bool],
+) -> str:
+    """Why no run fits: an outage or cycle (``site_in_outage``) or the weekly hours."""
+    windows, allowed = process_intervals(net, proc)
+    lo = max(net.earliest, t_admin - shelf - proc.duration)
+    hi = t_admin - proc.duration
+    step = 900.0
+    for w_lo, w_hi in windows:
+        t = max(w_lo, lo)
+        while t < min(w_hi, hi):
+            if arrives(t + proc.duration + proc.qc_release):
+                blocked = not _fits(allowed, t, t + proc.duration)
+                return "site_in_outage" if blocked else "outside_operating_hours"
+            t += step
+    return "outside_operating_hours"
 
 
 def _dose_activity(booking: object, product: Product) -> float:
@@ -452,14 +505,14 @@ def _explain_missing(
                 return route is not None and route.arrive + opts.arrival_buffer_s <= t_admin
 
             if arrives(probe):
-                verdicts.add("site_in_outage")
+                verdicts.add(_calendar_verdict(net, proc, t_admin, shelf, arrives))
             elif probe > unclamped and arrives(unclamped):
                 verdicts.add("lead_time")
             elif via is not None and arrives(probe, through=None):
                 verdicts.add("contract_excludes")
             elif arrives(probe, relax=True):
                 verdicts.add("export_restricted")
-        outage = "site_in_outage" in verdicts
+        outage = bool(verdicts & {"site_in_outage", "outside_operating_hours"})
         if "lead_time" in verdicts and not outage:
             cand.reasons[bi] = (
                 "lead_time",
@@ -475,11 +528,17 @@ def _explain_missing(
             )
             continue
         relaxed_ok = "export_restricted" in verdicts
-        if outage:
+        if "site_in_outage" in verdicts:
             cand.reasons[bi] = (
                 "site_in_outage",
-                f"no run of a {b.product} producer fits its calendar (window, cycle or outage) "
-                "in time for this booking",
+                f"the {b.product} producers that could serve this booking are in a planned "
+                "outage, off-cycle or not yet open at the time needed",
+            )
+        elif outage:
+            cand.reasons[bi] = (
+                "outside_operating_hours",
+                f"no {b.product} producer that could reach {b.hospital} in time works at the "
+                "hours needed (weekly production windows or elution times)",
             )
         elif relaxed_ok:
             cand.reasons[bi] = (

@@ -103,6 +103,11 @@ class PlanningNetwork:
             approvals[a.product].update(a.countries)
         self._approvals = dict(approvals)
         self._route_cache: dict[tuple[int, float, str, bool], dict[int, Route]] = {}
+        self.exclusive_by_supplier: dict[tuple[str, str], list[tuple[set[str], int]]] = {}
+        for c in sc.policies.exclusive_distribution:
+            self.exclusive_by_supplier.setdefault((c.supplier, c.product), []).append(
+                (set(c.countries), self.site_index[c.distributor])
+            )
 
     # ------------------------------------------------------------------ rules
 
