@@ -1,0 +1,251 @@
+"""Monte Carlo driver: chunks of replications on any executor, reproducible by seed.
+
+Replications are cut into fixed-size chunks; chunk ``i`` is seeded by
+``SeedSequence(seed).spawn(n_chunks)[i]`` and its results are concatenated in chunk order,
+so the same seed gives the same numbers with 1, 2 or 40 workers, or on a Dask cluster. The
+executor is any :class:`concurrent.futures.Executor`; this module never imports Dask.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from isoflow.engines.planner.plan import Plan
+from isoflow.engines.simulate.fast import SUMMARY_COLUMNS, ChunkResult, run_chunk
+from isoflow.engines.simulate.model import (
+    CAUSES,
+    OUTCOMES,
+    ModelOptions,
+    SimModel,
+    compile_model,
+)
+from isoflow.errors import SimulationError
+from isoflow.scenario.schema import Scenario
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+Z95 = 1.959963984540054
+"""Two-sided 95 % normal quantile; intervals are mean ± Z95 · standard error."""
+
+
+@dataclass(frozen=True)
+class SimOptions:
+    """What to simulate.
+
+    Attributes
+    ----------
+    replications
+        Number of replications (each one is the whole period of ``weeks``).
+    seed
+        Root seed; chunk ``i`` uses ``SeedSequence(seed).spawn(n_chunks)[i]``.
+    chunk_size
+        Replications per chunk (the unit of parallel work and of seeding). Changing it
+        changes the random streams, so keep it fixed to reproduce a run.
+    model
+        Model options (weeks, arrival buffer, recourse breadth).
+    """
+
+    replications: int = 200
+    seed: int = 0
+    chunk_size: int = 250
+    model: ModelOptions = field(default_factory=ModelOptions)
+
+    def __post_init__(self) -> None:
+        if self.replications < 1:
+            raise ValueError(f"replications(={self.replications}) must be >= 1")
+        if self.chunk_size < 1:
+            raise ValueError(f"chunk_size(={self.chunk_size}) must be >= 1")
+        if self.seed < 0:
+            raise ValueError(f"seed(={self.seed}) must be >= 0")
+
+
+@dataclass
+class SimResult:
+    """Concatenated results of all chunks (see :class:`ChunkResult`) and the model."""
+
+    model: SimModel
+    options: SimOptions
+    summary: F64
+    missed_country: I64
+    missed_product: I64
+    missed_cause: I64
+    book_outcome: I64
+    book_cause: I64
+    book_late: I64
+    exceptions: F64
+
+    @property
+    def replications(self) -> int:
+        """Number of replications."""
+        return int(self.summary.shape[0])
+
+    def column(self, name: str) -> F64:
+        """One per-replication summary column (:data:`SUMMARY_COLUMNS`)."""
+        return self.summary[:, SUMMARY_COLUMNS.index(name)]
+
+
+def build_model(
+    scenario: Scenario, plan: Plan | None = None, options: ModelOptions | None = None
+) -> tuple[SimModel, Plan]:
+    """Compile the simulation model of ``plan`` (planned now with the optimiser if none)."""
+    from isoflow.engines.planner.api import PlanOptions, make_plan, network_for
+    from isoflow.engines.planner.candidates import generate
+
+    if plan is None:
+        plan = make_plan(scenario, PlanOptions())
+    if plan.scenario != scenario.meta.name:
+        raise SimulationError(
+            f"the plan was made for scenario {plan.scenario!r}, not {scenario.meta.name!r}"
+        )
+    start = _utc(plan.start_utc)
+    popts = PlanOptions(
+        start=start,
+        horizon_s=(_utc(plan.end_utc) - start).total_seconds(),
+        lead_s=(start - _utc(plan.earliest_run_utc)).total_seconds(),
+    )
+    net = network_for(scenario, popts)
+    cand = generate(net, popts.candidates)
+    try:
+        model = compile_model(scenario, plan, net, cand, options)
+    except KeyError as exc:
+        raise SimulationError(f"the plan refers to {exc} that the scenario lacks") from None
+    return model, plan
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def chunks(options: SimOptions) -> list[tuple[np.random.SeedSequence, int, int]]:
+    """(seed, size, first replication) of every chunk."""
+    n = math.ceil(options.replications / options.chunk_size)
+    seeds = np.random.SeedSequence(options.seed).spawn(n)
+    out = []
+    for i, seed in enumerate(seeds):
+        first = i * options.chunk_size
+        out.append((seed, min(options.chunk_size, options.replications - first), first))
+    return out
+
+
+def simulate(
+    model: SimModel,
+    options: SimOptions,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SimResult:
+    """Run ``options.replications`` replications of ``model``, chunk by chunk.
+
+    ``executor`` runs the chunks (default: in this process); ``progress(done, total)`` is
+    called as chunks finish, in completion order. Results are in chunk order.
+    """
+    work = chunks(options)
+    results: list[ChunkResult | None] = [None] * len(work)
+    if executor is None:
+        for i, (seed, size, first) in enumerate(work):
+            results[i] = run_chunk(model, seed, size, first)
+            if progress is not None:
+                progress(i + 1, len(work))
+    else:
+        futures: dict[Future[ChunkResult], int] = {
+            executor.submit(run_chunk, model, seed, size, first): i
+            for i, (seed, size, first) in enumerate(work)
+        }
+        for done, fut in enumerate(as_completed(futures), start=1):
+            results[futures[fut]] = fut.result()
+            if progress is not None:
+                progress(done, len(work))
+    return as_result(model, options, [r for r in results if r is not None])
+
+
+def as_result(model: SimModel, options: SimOptions, parts: list[ChunkResult]) -> SimResult:
+    """Concatenate chunk results (in the given order) into one :class:`SimResult`."""
+    return SimResult(
+        model=model,
+        options=options,
+        summary=np.concatenate([r.summary for r in parts]),
+        missed_country=np.concatenate([r.missed_country for r in parts]),
+        missed_product=np.concatenate([r.missed_product for r in parts]),
+        missed_cause=np.concatenate([r.missed_cause for r in parts]),
+        book_outcome=np.sum([r.book_outcome for r in parts], axis=0),
+        book_cause=np.sum([r.book_cause for r in parts], axis=0),
+        book_late=np.sum([r.book_late for r in parts], axis=0),
+        exceptions=np.concatenate([r.exceptions for r in parts]),
+    )
+
+
+def interval(values: F64) -> dict[str, float]:
+    """Mean of per-replication ``values`` with its 95 % normal interval."""
+    n = values.size
+    mean = float(values.mean()) if n else 0.0
+    half = Z95 * float(values.std(ddof=1)) / math.sqrt(n) if n > 1 else 0.0
+    return {"mean": mean, "lo": mean - half, "hi": mean + half}
+
+
+def ratio_interval(num: F64, den: F64) -> dict[str, float]:
+    """Ratio of sums ``Σnum / Σden`` with a 95 % delta-method interval over replications."""
+    n = num.size
+    total = float(den.sum())
+    if total == 0:
+        return {"mean": 0.0, "lo": 0.0, "hi": 0.0}
+    ratio = float(num.sum()) / total
+    if n < 2:
+        return {"mean": ratio, "lo": ratio, "hi": ratio}
+    resid = num - ratio * den
+    half = Z95 * float(resid.std(ddof=1)) / math.sqrt(n) / (total / n)
+    return {"mean": ratio, "lo": ratio - half, "hi": ratio + half}
+
+
+def kpis(result: SimResult) -> dict[str, Any]:
+    """Aggregate KPIs with 95 % intervals (JSON-ready)."""
+    m = result.model
+    weeks = m.weeks
+    active = result.column("bookings") - result.column("cancelled")
+    missed = result.column("missed")
+    frac = np.divide(missed, active, out=np.zeros_like(missed), where=active > 0)
+    total_missed = result.missed_cause.sum(axis=0)
+    by_cause = {}
+    for c, name in enumerate(CAUSES):
+        if c == 0:
+            continue
+        by_cause[name] = {
+            "per_week": interval(result.missed_cause[:, c] / weeks),
+            "share": ratio_interval(result.missed_cause[:, c].astype(np.float64), missed),
+            "total": int(total_missed[c]),
+        }
+    return {
+        "scenario": "",
+        "replications": result.replications,
+        "weeks": weeks,
+        "seed": result.options.seed,
+        "chunk_size": result.options.chunk_size,
+        "bookings_per_week": m.n_bookings / weeks,
+        "p_missed": interval(frac),
+        "p_missed_pooled": ratio_interval(missed, active),
+        "missed_per_week": interval(missed / weeks),
+        "served_late_per_week": interval(result.column("served_late") / weeks),
+        "recourse_per_week": {
+            name: interval(result.column(name) / weeks)
+            for name in ("rerouted", "alternative", "substitute")
+        },
+        "cancelled_per_week": interval(result.column("cancelled") / weeks),
+        "extra_per_week": interval(result.column("extra") / weeks),
+        "lost_activity_bq_per_week": interval(result.column("lost_activity_bq") / weeks),
+        "cost_per_week": interval(result.column("cost") / weeks),
+        "missed_per_week_by_country": {
+            c: interval(result.missed_country[:, i] / weeks) for i, c in enumerate(m.countries)
+        },
+        "missed_per_week_by_product": {
+            p: interval(result.missed_product[:, i] / weeks) for i, p in enumerate(m.products)
+        },
+        "missed_by_cause": by_cause,
+        "outcomes": {name: int(result.book_outcome[:, i].sum()) for i, name in enumerate(OUTCOMES)},
+    }
