@@ -1,0 +1,188 @@
+"""``isoflow simulate``: Monte Carlo disruptions with recourse on a plan.
+
+With no argument it plans the built-in ``apac-2025`` week and simulates it. Prints the KPI
+table with 95 % intervals and where the records went. Exit codes: 0 done, 1 invalid
+scenario, plan or simulation failure, 2 usage error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from isoflow.adapters.cli.plan_cmds import load_valid
+from isoflow.errors import InputError, IsoflowError
+from isoflow.scenario.examples import DEFAULT_SCENARIO
+
+if TYPE_CHECKING:
+    from isoflow.engines.planner.plan import Plan
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def _usage(message: str) -> typer.Exit:
+    err_console.print(f"error: {message}", markup=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def _check(replications: int, weeks: int, seed: int, workers: int, chunk: int) -> None:
+    if replications < 1:
+        raise InputError("--replications", f"expected at least 1, got {replications}")
+    if not 1 <= weeks <= 520:
+        raise InputError("--weeks", f"expected 1 to 520 weeks, got {weeks}")
+    if seed < 0:
+        raise InputError("--seed", f"expected a seed >= 0, got {seed}")
+    if workers < 1:
+        raise InputError("--workers", f"expected at least 1 worker, got {workers}")
+    if chunk < 1:
+        raise InputError("--chunk-size", f"expected at least 1, got {chunk}")
+
+
+def simulate_cmd(
+    scenario: Annotated[
+        str, typer.Argument(help="Built-in name, YAML/JSON file or CSV folder.")
+    ] = DEFAULT_SCENARIO,
+    plan: Annotated[
+        Path | None,
+        typer.Option(help="plan.json (or its folder) to execute; default: plan the scenario now."),
+    ] = None,
+    replications: Annotated[int, typer.Option(help="Number of replications.")] = 500,
+    weeks: Annotated[
+        int, typer.Option(help="Repeat the weekly plan over W weeks (disruptions span them).")
+    ] = 1,
+    seed: Annotated[int, typer.Option(help="Root seed (same seed, same files).")] = 0,
+    workers: Annotated[int, typer.Option(help="Local worker processes.")] = 1,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address, or 'local' for a throw-away LocalCluster."),
+    ] = None,
+    chunk_size: Annotated[
+        int, typer.Option("--chunk-size", help="Replications per task (part of the seed).")
+    ] = 250,
+    out: Annotated[Path, typer.Option(help="Folder for records (CSV) and kpis.json.")] = Path(
+        "isoflow-sim"
+    ),
+) -> None:
+    """Simulate a plan under sampled disruptions with recourse; KPIs with 95 % intervals."""
+    try:
+        _check(replications, weeks, seed, workers, chunk_size)
+        if scheduler is not None and workers != 1 and scheduler != "local":
+            raise InputError("--workers", "give either --workers or --scheduler ADDRESS, not both")
+    except InputError as exc:
+        raise _usage(f"option {exc.field!r}: {exc.message}") from None
+    from isoflow.scenario.load import resolve
+
+    if resolve(scenario) is None:
+        raise _usage(f"argument 'SCENARIO': no such scenario file, folder or built-in: {scenario!r}")
+    the_plan = _read_plan(plan) if plan is not None else None
+    sc = load_valid(scenario)
+    from isoflow.adapters.executors import make_executor
+    from isoflow.engines.simulate import (
+        ModelOptions,
+        SimOptions,
+        build_model,
+        kpis,
+        simulate,
+        write_results,
+    )
+
+    options = SimOptions(
+        replications=replications,
+        seed=seed,
+        chunk_size=chunk_size,
+        model=ModelOptions(weeks=weeks),
+    )
+    try:
+        status = "planning..." if the_plan is None else "compiling the plan..."
+        with console.status(status, spinner="dots"):
+            model, the_plan = build_model(sc, the_plan, options.model)
+        with make_executor(workers, scheduler) as executor:
+            with Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err_console,
+                transient=True,
+                disable=replications <= options.chunk_size,
+            ) as bar:
+                task = bar.add_task("simulating chunks", total=None)
+
+                def progress(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                result = simulate(model, options, executor, progress)
+    except InputError as exc:
+        raise _usage(f"option {exc.field!r}: {exc.message}") from None
+    except IsoflowError as exc:
+        err_console.print(f"error: {exc}", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    try:
+        paths = write_results(result, out, sc.meta.name)
+    except OSError as exc:
+        raise _usage(f"option '--out': cannot write to {out}: {exc.strerror or exc}") from None
+    print_kpis(kpis(result), sc.meta.name, the_plan)
+    console.print(f"\nwrote {len(paths)} files to {out}/: " + ", ".join(p.name for p in paths))
+
+
+def _read_plan(path: Path) -> Plan:
+    from isoflow.adapters.plan_files import read_plan
+
+    try:
+        return read_plan(path)
+    except InputError as exc:
+        raise _usage(f"option '--plan': {exc.message}") from None
+
+
+def _ci(x: dict[str, float], fmt: str = "{:.2f}") -> str:
+    return f"{fmt.format(x['mean'])} [{fmt.format(x['lo'])}, {fmt.format(x['hi'])}]"
+
+
+def print_kpis(k: dict[str, Any], scenario: str, plan: Plan) -> None:
+    """Print the KPI tables with their 95 % intervals."""
+    planned = plan.kpis.get("bookings", {})
+    console.print(
+        f"[bold]{scenario}[/bold]: {k['replications']} replications x {k['weeks']} week(s), "
+        f"seed {k['seed']}; plan serves {planned.get('served', '?')} of "
+        f"{planned.get('total', '?')} bookings a week"
+    )
+    table = Table(title="KPIs (mean [95 % interval])", title_justify="left")
+    table.add_column("KPI")
+    table.add_column("value", justify="right")
+    table.add_row("P(booking missed)", _ci(k["p_missed"], "{:.4f}"))
+    table.add_row("missed treatments / week", _ci(k["missed_per_week"]))
+    table.add_row("served late (postponed) / week", _ci(k["served_late_per_week"]))
+    for name, v in k["recourse_per_week"].items():
+        table.add_row(f"recovered by {name} / week", _ci(v))
+    table.add_row("cancelled bookings / week", _ci(k["cancelled_per_week"]))
+    table.add_row("cost / week", _ci(k["cost_per_week"], "{:,.0f}"))
+    console.print(table)
+    table = Table(title="Missed treatments by cause", title_justify="left")
+    for col in ("cause", "per week", "share"):
+        table.add_column(col, justify="left" if col == "cause" else "right")
+    for name, v in k["missed_by_cause"].items():
+        if v["total"]:
+            table.add_row(name, _ci(v["per_week"]), _ci(v["share"], "{:.1%}"))
+    console.print(table)
+    for key, title in (
+        ("missed_per_week_by_country", "country"),
+        ("missed_per_week_by_product", "product"),
+    ):
+        table = Table(title=f"Missed treatments per week by {title}", title_justify="left")
+        table.add_column(title)
+        table.add_column("per week", justify="right")
+        for name, v in k[key].items():
+            table.add_row(name, _ci(v))
+        console.print(table)
+
+
+def register(app: typer.Typer, scenario_app: typer.Typer) -> None:
+    """Add ``isoflow simulate`` to the app."""
+    del scenario_app
+    app.command("simulate")(simulate_cmd)

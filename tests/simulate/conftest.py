@@ -1,0 +1,8 @@
+"""Simulator test fixtures: hand scenarios and their plans (planned once per session)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
