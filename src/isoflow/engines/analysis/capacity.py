@@ -77,9 +77,7 @@ Grouping = Literal["world", "region", "country"]
 REGIONS: Mapping[str, str] = {
     **dict.fromkeys(("AU", "NZ"), "Oceania"),
     **dict.fromkeys(("KR", "JP", "CN", "CN-HK", "TW", "MN"), "East Asia"),
-    **dict.fromkeys(
-        ("SG", "MY", "TH", "ID", "PH", "VN", "IN", "BD", "PK", "LK"), "South and South-East Asia"
-    ),
+    **dict.fromkeys(("SG", "MY", "TH", "ID", "PH", "VN", "IN", "BD", "PK", "LK"), "South/SE Asia"),
     **dict.fromkeys(("US", "CA", "MX"), "North America"),
     **dict.fromkeys(
         ("DE", "NL", "BE", "FR", "IT", "ES", "CZ", "PL", "GB", "CH", "AT", "SE", "NO", "RU"),
@@ -139,7 +137,8 @@ class CapacityOptions:
     reserve_margin
         Outage reserve capacity as a fraction of demand [1] (OECD-NEA: 0.35).
     grouping
-        Rows per ``world``, ``region`` (see :data:`REGIONS`) or ``country``.
+        Rows per ``world``, ``region`` (see :data:`REGIONS`) or ``country``; every grouping
+        also has ``World`` rows (all sites against all demand).
     growth_scale
         Multiplies every demand growth rate (0 = flat demand, 2 = twice the growth).
     leads
@@ -476,8 +475,8 @@ def capacity_vs_demand(
         world_cap: dict[str, float] = defaultdict(float)
         for pc in procs:
             if pc.year == year:
-                key = (pc.isotope, group_of(pc.country, opts.grouping))
-                cap_site[key][pc.site] += pc.capacity_bq
+                for key in _keys(pc.isotope, pc.country, opts.grouping):
+                    cap_site[key][pc.site] += pc.capacity_bq
                 world_cap[pc.isotope] += pc.capacity_bq
         demand_doses: dict[tuple[str, str], float] = defaultdict(float)
         demand_bq: dict[tuple[str, str], float] = defaultdict(float)
@@ -491,9 +490,9 @@ def capacity_vs_demand(
                 [w / total for w in weights] if total > 0 else [1 / len(options_)] * len(options_)
             )
             for r, share in zip(options_, shares, strict=True):
-                key = (r.isotope, group_of(country, opts.grouping))
-                demand_doses[key] += doses * share
-                demand_bq[key] += doses * share * r.eop_bq_per_dose
+                for key in _keys(r.isotope, country, opts.grouping):
+                    demand_doses[key] += doses * share
+                    demand_bq[key] += doses * share * r.eop_bq_per_dose
         for key in sorted(set(cap_site) | set(demand_bq)):
             sites = cap_site.get(key, {})
             cap = sum(sites.values())
@@ -529,6 +528,12 @@ def capacity_vs_demand(
         options=opts,
         assumptions=_assumptions(opts),
     )
+
+
+def _keys(isotope: str, country: str, grouping: Grouping) -> list[tuple[str, str]]:
+    """Row keys a site or demand counts in: its group, and ``World`` too."""
+    group = group_of(country, grouping)
+    return [(isotope, group)] if group == "World" else [(isotope, group), (isotope, "World")]
 
 
 def _summaries(rows: list[CapacityRow]) -> list[CapacitySummary]:
@@ -577,5 +582,7 @@ def _assumptions(opts: CapacityOptions) -> tuple[str, ...]:
         f"outage reserve capacity {opts.reserve_margin:.0%} of demand (OECD-NEA HLG-MR "
         "practice for Mo-99, NEA/SEN/HLGMR(2019)1), applied to every isotope",
         "N-1: the largest single site of the isotope in the region is out",
+        "demand is the scenario's demand rates only: suppliers outside the region also serve "
+        "markets not in the scenario, so 'World' and exporting-region margins are upper bounds",
         f"demand growth x{opts.growth_scale:g} of each rate's growth_per_year",
     )

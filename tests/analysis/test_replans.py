@@ -1,0 +1,126 @@
+"""Contingency, self-sufficiency and comparison on a tiny Korea-Japan network (re-plans)."""
+
+from __future__ import annotations
+
+import pytest
+from analysis_cases import korea_japan
+
+from isoflow.adapters.executors import InlineExecutor
+from isoflow.engines.analysis.compare import compare_plans, compare_scenarios
+from isoflow.engines.analysis.contingency import (
+    ContingencyOptions,
+    Element,
+    contingency,
+    used_elements,
+    without,
+)
+from isoflow.engines.analysis.selfsufficiency import chain_origins, self_sufficiency
+from isoflow.engines.planner.api import PlanOptions, make_plan
+
+OPTS = PlanOptions(lead_s=0.0)
+
+
+@pytest.fixture(scope="module")
+def network():
+    sc = korea_japan()
+    return sc, make_plan(sc, OPTS)
+
+
+def test_base_plan_serves_everything(network):
+    _, plan = network
+    assert plan.kpis["bookings"]["served"] == 5
+
+
+def test_the_korean_cyclotron_is_the_single_point_of_failure(network):
+    sc, plan = network
+    calls = []
+    res = contingency(
+        sc,
+        ContingencyOptions(plan=OPTS),
+        executor=InlineExecutor(),
+        progress=lambda done, total: calls.append((done, total)),
+        base_plan=plan,
+    )
+    top = res.rows[0]
+    assert (top.rank, top.elements, top.lost) == (1, "site:cyc-kr", 4)
+    assert top.countries_hit == "JP 2; KR 2"
+    lost = {r.elements: r.lost for r in res.rows}
+    assert lost["lane:kr-jp-air"] == 2
+    assert lost["exports:KR"] == 2
+    assert lost["lane:kr-road"] == 2
+    assert lost.get("site:cyc-jp", 0) == 0
+    assert calls[-1] == (len(res.rows), len(res.rows))
+    by = {(b.elements, b.dimension, b.key): b.lost for b in res.breakdown}
+    assert by[("site:cyc-kr", "country", "JP")] == 2
+    assert by[("site:cyc-kr", "product", "fdg")] == 4
+    assert "only those the base plan uses" in res.notes[0]
+
+
+def test_n2_pairs_among_the_top_k(network):
+    sc, plan = network
+    res = contingency(
+        sc,
+        ContingencyOptions(plan=OPTS, n2_top=2, kinds=("site", "exports")),
+        base_plan=plan,
+    )
+    pairs = [r for r in res.rows if r.order == 2]
+    assert len(pairs) == 1
+    # the two worst N-1 cases are the Korean cyclotron and Korea's exports: together 4 lost
+    assert pairs[0].elements == "exports:KR + site:cyc-kr"
+    assert pairs[0].lost == 4
+
+
+def test_elements_and_their_removal(network):
+    sc, plan = network
+    used = used_elements(sc, plan)
+    assert Element("site", "cyc-kr") in used
+    assert Element("lane", "kr-jp-air") in used
+    assert Element("exports", "KR") in used
+    assert Element("exports", "JP") not in used
+    cut = without(sc, [Element("site", "cyc-kr"), Element("exports", "KR")], OPTS)
+    assert [p.id for p in cut.processes] == ["fdg-jp"]
+    (restriction,) = cut.policies.export_restrictions
+    assert restriction.country == "KR"
+    assert restriction.end is None
+
+
+def test_self_sufficiency_shares_by_hand(network):
+    sc, plan = network
+    res = self_sufficiency(sc, OPTS, base_plan=plan)
+    rows = {r.country: r for r in res.rows}
+    kr, jp = rows["KR"], rows["JP"]
+    assert (kr.bookings, kr.share_network, kr.share_domestic, kr.imports_cover) == (2, 1, 1, 0)
+    assert jp.bookings == 3
+    assert jp.share_network == 1.0
+    assert jp.share_domestic == pytest.approx(1 / 3)
+    assert jp.imports_cover == pytest.approx(2 / 3)
+    # Tuesday and Thursday doses can only come from Korea
+    assert jp.chain_imported_dose >= 2
+    assert jp.chain_domestic + jp.chain_imported_dose == 3
+    assert res.removed_lanes == ("kr-jp-air",)
+    assert res.capacity_rows == ()  # no demand rates in this scenario
+
+
+def test_chain_origins_mark_imported_doses(network):
+    sc, plan = network
+    origins = chain_origins(sc, plan)
+    assert origins["k-tue"] == "domestic"
+    assert origins["j-tue"] == "imported_dose"
+
+
+def test_compare_a_plan_with_the_flight_removed(network):
+    sc, plan = network
+    cut = without(sc, [Element("lane", "kr-jp-air")], OPTS)
+    res = compare_plans(plan, make_plan(cut, OPTS))
+    kpis = {k.metric: k for k in res.kpis}
+    assert kpis["bookings.served"].delta == -2
+    assert kpis["by_country.JP.served"].delta == -2
+    assert kpis["by_country.KR.served"].delta == 0
+    changed = {c.booking: (c.a, c.b) for c in res.bookings}
+    assert set(changed) == {"j-tue", "j-thu"}
+    assert changed["j-tue"] == ("served@cyc-kr", "unserved:no_route_within_shelf_life") or (
+        changed["j-tue"][1].startswith("unserved:")
+    )
+    assert any(u.kind == "lane" and u.id == "kr-jp-air" and u.b_runs == 0 for u in res.usage)
+    diff = compare_scenarios(sc, cut)
+    assert [(d.section, d.id, d.change) for d in diff] == [("lanes", "kr-jp-air", "removed")]
