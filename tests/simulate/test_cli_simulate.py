@@ -34,11 +34,13 @@ def test_simulate_small_writes_records_and_kpis(run, tmp_path):
     assert "P(booking missed)" in res.stdout
     assert "wrote 4 files" in res.stdout
     k = json.loads((out / "kpis.json").read_text())
-    assert k["replications"] == 120 and k["weeks"] == 2 and k["scenario"] == "small"
+    assert (k["replications"], k["weeks"], k["scenario"]) == (120, 2, "small")
     rows = (out / "replications.csv").read_text().splitlines()
     assert len(rows) == 121
     # the same seed again: the same bytes
-    again = run(SMALL, "--replications", "120", "--weeks", "2", "--seed", "3", "--out", str(out / "b"))
+    again = run(
+        SMALL, "--replications", "120", "--weeks", "2", "--seed", "3", "--out", str(out / "b")
+    )
     assert again.exit_code == 0
     for name in ("replications.csv", "bookings.csv", "exceptions.csv", "kpis.json"):
         assert (out / name).read_bytes() == (out / "b" / name).read_bytes()
@@ -60,4 +62,6 @@ def test_bad_options_exit_2_with_one_line(run, args, needle):
     res = run(*args)
     assert res.exit_code == 2, res.output
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:") and needle in lines[0]
+    assert len(lines) == 1
+    assert lines[0].startswith("error:")
+    assert needle in lines[0]

@@ -79,7 +79,9 @@ def simulate_cmd(
     from isoflow.scenario.load import resolve
 
     if resolve(scenario) is None:
-        raise _usage(f"argument 'SCENARIO': no such scenario file, folder or built-in: {scenario!r}")
+        raise _usage(
+            f"argument 'SCENARIO': no such scenario file, folder or built-in: {scenario!r}"
+        )
     the_plan = _read_plan(plan) if plan is not None else None
     sc = load_valid(scenario)
     from isoflow.adapters.executors import make_executor
@@ -102,8 +104,9 @@ def simulate_cmd(
         status = "planning..." if the_plan is None else "compiling the plan..."
         with console.status(status, spinner="dots"):
             model, the_plan = build_model(sc, the_plan, options.model)
-        with make_executor(workers, scheduler) as executor:
-            with Progress(
+        with (
+            make_executor(workers, scheduler) as executor,
+            Progress(
                 "[progress.description]{task.description}",
                 BarColumn(),
                 MofNCompleteColumn(),
@@ -111,13 +114,14 @@ def simulate_cmd(
                 console=err_console,
                 transient=True,
                 disable=replications <= options.chunk_size,
-            ) as bar:
-                task = bar.add_task("simulating chunks", total=None)
+            ) as bar,
+        ):
+            task = bar.add_task("simulating chunks", total=None)
 
-                def progress(done: int, total: int) -> None:
-                    bar.update(task, completed=done, total=total)
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
 
-                result = simulate(model, options, executor, progress)
+            result = simulate(model, options, executor, progress)
     except InputError as exc:
         raise _usage(f"option {exc.field!r}: {exc.message}") from None
     except IsoflowError as exc:

@@ -290,7 +290,7 @@ def _resolve(
 def run_chunk(
     model: SimModel, seed: np.random.SeedSequence, reps: int, first_rep: int
 ) -> ChunkResult:
-    """Simulate ``reps`` replications seeded by ``seed``; replication numbers start at ``first_rep``."""
+    """Simulate ``reps`` replications seeded by ``seed``, numbered from ``first_rep``."""
     m = model
     rng = np.random.default_rng(seed)
     s = sample(m, rng, reps)

@@ -392,14 +392,14 @@ def compile_model(
     )
     for _, week, batch in starts:
         off = week * WEEK
-        r = plan_runs[batch]
-        feeds = [(i.batch, i.product, i.activity_eop_bq, i.legs) for i in r.inputs]
-        gen = gen_of_elution.get((r.site, r.start_utc))
-        if is_elution[proc_index[r.process]] and gen is not None:
+        fed = plan_runs[batch]
+        feeds = [(i.batch, i.product, i.activity_eop_bq, i.legs) for i in fed.inputs]
+        gen = gen_of_elution.get((fed.site, fed.start_utc))
+        if is_elution[proc_index[fed.process]] and gen is not None:
             feeds.append((gen[0], plan_runs[gen[0]].product, 0.0, gen[1]))
-        dst = plan_run(r.batch, off)
-        dst_start = _t(r.start_utc)
-        dst_site = net.site_index[r.site]
+        dst = plan_run(fed.batch, off)
+        dst_start = _t(fed.start_utc)
+        dst_site = net.site_index[fed.site]
         for src_batch, product, act_eop, legs in feeds:
             src = plan_run(src_batch, off)
             if (dst, src) in seen_inputs:
@@ -519,15 +519,15 @@ def compile_model(
                     and round(cr.start, 1) == round(_t(plan_runs[alloc_of[bid].batch].start_utc), 1)
                 ):
                     continue
-                ri = cand_run(ca.run, off)
-                if ri is None:
+                alt_run = cand_run(ca.run, off)
+                if alt_run is None:
                     continue
                 slack = slack_of(bk.product, admin0, cr.eop, a_rx, a_rx, tol)
                 alts.append(
                     (
                         cr.start,
                         0,
-                        ri,
+                        alt_run,
                         legs_of(ca.route.legs, off),
                         ca.need_eop,
                         cr.start,
@@ -559,20 +559,29 @@ def compile_model(
                 for start, ri0, route, need, eop in sorted(found, key=lambda x: -x[0])[
                     : o.per_booking
                 ]:
-                    ri = cand_run(ri0, off)
-                    if ri is None:
+                    sub_run = cand_run(ri0, off)
+                    if sub_run is None:
                         continue
                     slack = slack_of(sub, admin0, eop, a_rx, a_rx, tol)
                     alts.append(
-                        (start, 1, ri, legs_of(route.legs, off), need, start, route.arrive, slack)
+                        (
+                            start,
+                            1,
+                            sub_run,
+                            legs_of(route.legs, off),
+                            need,
+                            start,
+                            route.arrive,
+                            slack,
+                        )
                     )
-            for start, sub_flag, ri, legs, need, st, arr, slack in sorted(
+            for _start, sub_flag, ri, alt_legs, need, st, arr, slack in sorted(
                 alts, key=lambda x: (x[0], x[1], x[2])
             ):
                 b.options.append(
                     (
                         ri,
-                        legs,
+                        alt_legs,
                         K_SUBSTITUTE if sub_flag else K_ALTERNATIVE,
                         need,
                         st + off,
@@ -688,8 +697,8 @@ def _finish(
     n_dep = len(b.deps)
     dep_lane = np.zeros(n_dep, dtype=np.int64)
     dep_time = np.zeros(n_dep)
-    for (lane, t), i in b.deps.items():
-        dep_lane[i] = lane
+    for (lane_i, t), i in b.deps.items():
+        dep_lane[i] = lane_i
         dep_time[i] = t
     cols = np.zeros((9, n_dep))
     dep_shock = np.full(n_dep, -1, dtype=np.int64)
@@ -720,7 +729,7 @@ def _finish(
     n_weeks = o.weeks
     times = [runs[:, 0].min() if len(runs) else 0.0]
     times += [float(dep_time.min())] if n_dep else []
-    t_first = min(times + [min(r[2] for r in book_rows)] if book_rows else times)
+    t_first = min([*times, min(r[2] for r in book_rows)] if book_rows else times)
     t_last = max(
         [float(runs[:, 1].max()) if len(runs) else 0.0]
         + ([float(dep_time.max())] if n_dep else [])

@@ -282,8 +282,9 @@ class _Replication:
 
 
 def simulate_reference(model: SimModel, replications: int, seed: int = 0) -> ChunkResult:
-    """Run ``replications`` SimPy replications (replication ``r`` seeded by
-    ``SeedSequence(seed).spawn(replications)[r]``); results as one :class:`ChunkResult`.
+    """Run ``replications`` SimPy replications; results as one :class:`ChunkResult`.
+
+    Replication ``r`` is seeded by ``SeedSequence(seed).spawn(replications)[r]``.
     """
     try:
         import simpy  # noqa: F401
