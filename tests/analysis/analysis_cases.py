@@ -107,3 +107,56 @@ def korea_japan() -> Scenario:
             ]
         },
     )
+
+
+def generator_import() -> Scenario:
+    """An Australian maker ships Mo-99/Tc-99m generators to a New Zealand hospital, which
+    elutes them: the Tc-99m dose is made in New Zealand from an imported generator."""
+    return scenario(
+        products=[
+            {
+                "id": "tc-gen",
+                "stage": "generator",
+                "nuclide": "Mo-99",
+                "daughter": "Tc-99m",
+                "shelf_life": "14 d",
+            },
+            {
+                "id": "tc-dose",
+                "stage": "drug_product",
+                "nuclide": "Tc-99m",
+                "shelf_life": "12 h",
+                "dose": {"activity": "740 MBq", "tolerance": 0.25},
+            },
+        ],
+        sites=[site("maker", "generator_maker", country="AU"), site("hosp", "hospital", "NZ")],
+        processes=[
+            {
+                "id": "assemble",
+                "site": "maker",
+                "kind": "generator_assembly",
+                "output": "tc-gen",
+                "batch_max": "100 GBq",
+            },
+            {
+                "id": "elute",
+                "site": "hosp",
+                "kind": "elution",
+                "output": "tc-dose",
+                "inputs": [{"product": "tc-gen", "activity_feed": True}],
+                "batch_max": "40 GBq",
+                "availability": {"windows": [{"start": "05:00", "end": "16:00"}]},
+            },
+        ],
+        lanes=[
+            {
+                "id": "au-nz",
+                "origin": "maker",
+                "destination": "hosp",
+                "mode": "air",
+                "transit": "4 h",
+                "border": {"customs_delay": "2 h"},
+            }
+        ],
+        demand={"bookings": [booking("t1", "hosp", "2025-08-06T10:00:00Z", "tc-dose")]},
+    )

@@ -124,3 +124,18 @@ def test_compare_a_plan_with_the_flight_removed(network):
     assert any(u.kind == "lane" and u.id == "kr-jp-air" and u.b_runs == 0 for u in res.usage)
     diff = compare_scenarios(sc, cut)
     assert [(d.section, d.id, d.change) for d in diff] == [("lanes", "kr-jp-air", "removed")]
+
+
+def test_an_eluted_dose_from_an_imported_generator_is_an_imported_feed():
+    from analysis_cases import generator_import
+
+    sc = generator_import()
+    plan = make_plan(sc, OPTS)
+    assert chain_origins(sc, plan) == {"t1": "imported_feed"}
+    (row,) = self_sufficiency(sc, OPTS, base_plan=plan).rows
+    assert (row.country, row.isotope, row.share_domestic, row.imports_cover) == (
+        "NZ",
+        "Tc-99m",
+        0.0,
+        1.0,
+    )

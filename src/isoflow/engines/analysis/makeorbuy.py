@@ -16,7 +16,8 @@ same demand::
 ``V* = (capex / A + opex) / (p − v)`` with the annuity factor ``A = Σ_t (1 + r)^-t``.
 *Break-even price*: the CDMO price at which ``savings = 0`` on the demand path,
 ``p* = v + (capex + opex·A) / Σ_t M_t (1 + r)^-t``.
-The *tornado* moves each input by ±20 % (integers rounded) and records the savings.
+The *tornado* moves each input by ±20 % (integers rounded, but by at least one) and records
+the savings.
 
 Default inputs are illustrative estimates for a Lu-177 labelling line, not facts: capex of
 the order of FutureChem's Gijang plant (KRW 12 bn ≈ USD 9 M, reference/apac-network.md) plus
@@ -234,8 +235,9 @@ def tornado(x: MakeOrBuyInputs, swing: float = 0.2) -> list[TornadoBar]:
     for f in fields(x):
         value = getattr(x, f.name)
         lo, hi = value * (1 - swing), value * (1 + swing)
-        if f.type == "int":
-            lo, hi = float(max(0, math.floor(lo + 0.5))), float(math.floor(hi + 0.5))
+        if f.type == "int":  # rounded, but moved by at least one year
+            lo = float(max(0, min(math.floor(lo + 0.5), value - 1)))
+            hi = float(max(math.floor(hi + 0.5), value + 1))
             if f.name == "lifetime_years":
                 lo = max(lo, 1.0)
         kind: type[int] | type[float] = int if f.type == "int" else float

@@ -13,6 +13,7 @@ Plan-based (the bookings of the planning horizon)
     The base plan's served bookings are also classified by where their supply chain ran:
     ``domestic`` (every batch made in the country), ``imported_feed`` (the dose was made in
     the country from an imported isotope or generator) or ``imported_dose`` (made abroad).
+    An elution draws on the generators delivered to its site and eluted at its start.
 
 Capacity-based (demand rates of one year)
     :func:`capacity_self_sufficiency` compares each country's own supply capacity with its
@@ -96,6 +97,11 @@ def chain_origins(scenario: Scenario, plan: Plan) -> dict[str, ChainOrigin]:
     """Where each served booking's supply chain ran: booking id -> origin class."""
     country = {s.id: s.country for s in scenario.sites}
     runs = {r.batch: r for r in plan.runs}
+    # an elution run draws on the generators delivered to its site and eluted at its start
+    eluted: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for g in plan.generators:
+        for e in g.elutions:
+            eluted[(g.site, e.time_utc)].append(g.batch)
 
     def upstream_sites(batch: str, seen: set[str]) -> set[str]:
         run = runs.get(batch)
@@ -103,8 +109,9 @@ def chain_origins(scenario: Scenario, plan: Plan) -> dict[str, ChainOrigin]:
             return set()
         seen.add(batch)
         out = {run.site}
-        for inp in run.inputs:
-            out |= upstream_sites(inp.batch, seen)
+        feeds = [inp.batch for inp in run.inputs] + eluted.get((run.site, run.start_utc), [])
+        for feed in feeds:
+            out |= upstream_sites(feed, seen)
         return out
 
     out: dict[str, ChainOrigin] = {}
@@ -228,5 +235,5 @@ def capacity_self_sufficiency(
             share=min(1.0, r.capacity_bq / r.demand_bq),
         )
         for r in result.rows
-        if r.demand_bq > 0
+        if r.demand_bq > 0 and r.region != "World"
     ]
