@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from isoflow.scenario.schema import Scenario
 
 console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _usage(message: str) -> typer.Exit:

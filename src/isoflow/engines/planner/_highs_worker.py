@@ -38,6 +38,9 @@ def _run_highs(arrays: dict[str, Any], options: dict[str, Any]) -> dict[str, Any
         kinds = highspy.HighsVarType
         lp.integrality_ = [kinds.kInteger if b else kinds.kContinuous for b in arrays["integer"]]
     highs.passModel(lp)
+    start = arrays.get("start_solution")
+    if start is not None and start.size == lp.num_col_:
+        highs.setSolution(start.size, np.arange(start.size, dtype=np.int32), start)
     highs.run()
     status = highs.getModelStatus()
     info = highs.getInfo()

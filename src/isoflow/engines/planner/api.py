@@ -10,6 +10,7 @@ from isoflow.domain.calendar import epoch
 from isoflow.engines.planner.build import ObjectiveWeights, build
 from isoflow.engines.planner.candidates import CandidateOptions, generate
 from isoflow.engines.planner.extract import extract, iso
+from isoflow.engines.planner.greedy import greedy_values
 from isoflow.engines.planner.network import DAY, PlanningNetwork
 from isoflow.engines.planner.plan import Plan, SolverReport
 from isoflow.engines.planner.solve import SolveOptions, SolveStatus, solve
@@ -36,6 +37,8 @@ class PlanOptions:
         Objective weights.
     candidates
         Candidate generation settings.
+    warm_start
+        Hand the baseline planner's solution to the solver as its first incumbent.
     """
 
     start: datetime | None = None
@@ -44,6 +47,7 @@ class PlanOptions:
     solve: SolveOptions = field(default_factory=SolveOptions)
     weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
     candidates: CandidateOptions = field(default_factory=CandidateOptions)
+    warm_start: bool = True
 
 
 def network_for(scenario: Scenario, options: PlanOptions) -> PlanningNetwork:
@@ -64,8 +68,9 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     net = network_for(scenario, opts)
     cand = generate(net, opts.candidates)
     pm = build(net, cand, opts.weights)
+    start = greedy_values(net, cand, pm) if opts.warm_start else None
     build_seconds = time.perf_counter() - t_build
-    result = solve(pm.model, opts.solve)
+    result = solve(pm.model, opts.solve, start)
     if result.values is None:
         raise SolverError(
             f"the solver returned no plan ({result.status}): {result.message or 'no detail'}"

@@ -10,12 +10,14 @@ Rows (one block each):
 * cover       ``Σ_k z[k] + u[b] = 1``                                  per booking
 * batch       ``Σ_k need[k]·z[k] + Σ_f w[f] − x[r] ≤ 0``               per producing run
 * size        ``batch_min·y[r] ≤ x[r] ≤ batch_max·y[r]``               per producing run
+* link        ``z[k] ≤ y[r(k)]`` (strengthens the relaxation)             per dose candidate
 * feed        ``x[r]·feed[r] − Σ_f factor[f]·w[f] ≤ 0``                per run needing input
 * elution     ``Σ_k need[k]·z[k] − Σ_f yield[f,e]·w[f] ≤ 0``           per elution slot
 * generator   ``w[f] − Σ size·n[f,size] = 0``                          per sized generator flow
-* ship        ``z[k] − s[d] ≤ 0`` and ``w[f] − M·s[d] ≤ 0``            per leg of a candidate
+* ship        ``z[k] − s[d] ≤ 0`` and ``v[f] − s[d] ≤ 0``               per leg of a candidate
+* flow used   ``w[f] − M·v[f] ≤ 0`` (``v`` binary: the flow ships)         per flow
 * ti          ``Σ ti·z + Σ ti·w − TI_max·s[d] ≤ 0``                    per departure
-* packages    ``Σ z − packages_max·s[d] ≤ 0``                          per departure
+* packages    ``Σ z + Σ v (or generator counts) − packages_max·s[d] ≤ 0`` per departure
 * overlap     ``Σ y over runs of a process active at one instant ≤ 1``
 * per day     ``Σ y over runs of a process starting on one local day ≤ max_batches_per_day``
 """
@@ -25,6 +27,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -103,7 +106,12 @@ def build(
     )
     z = m.add_vars("z", n_k, upper=1, cost=package_cost, integer=True)
     priority = cand.booking_priority.astype(np.float64)
-    u = m.add_vars("u", n_b, upper=1, cost=wts.unserved * (6.0 - priority) / 3.0)
+    # bookings with no candidate are unserved whatever the plan: no penalty, so the objective
+    # and the MIP gap measure only what the plan can change
+    has_option = np.zeros(n_b, dtype=bool)
+    has_option[[a.booking for a in allocs]] = True
+    u_cost = np.where(has_option, wts.unserved * (6.0 - priority) / 3.0, 0.0)
+    u = m.add_vars("u", n_b, upper=1, cost=u_cost)
     w = m.add_vars("w", n_f, upper=INF)
 
     departures: dict[tuple[int, float], int] = {}
@@ -123,6 +131,12 @@ def build(
                 sized.append((fi, tuple(float(v) / GBQ for v in product.sizes)))
     n_sizes = sum(len(sz) for _, sz in sized)
     n = m.add_vars("n", n_sizes, upper=1000, integer=True)
+    v = m.add_vars("v", n_f, upper=1, integer=True)
+    n_cols_of_flow: dict[int, list[int]] = {}
+    col = n.start
+    for fi, sizes in sized:
+        n_cols_of_flow[fi] = list(range(col, col + len(sizes)))
+        col += len(sizes)
 
     # ---------------------------------------------------------------- rows
     k_idx = np.arange(n_k)
@@ -151,6 +165,17 @@ def build(
         lower=-INF,
         upper=0.0,
         count=n_r,
+    )
+    # strong linking: a dose can only come from a run that is made (z <= y)
+    on_prod = np.flatnonzero(k_on_prod)
+    m.add_rows(
+        "serve_needs_run",
+        rows=np.concatenate([np.arange(on_prod.size), np.arange(on_prod.size)]),
+        cols=np.concatenate([z.cols(on_prod), y.cols(k_prod[on_prod])]),
+        vals=np.concatenate([np.ones(on_prod.size), -np.ones(on_prod.size)]),
+        lower=-INF,
+        upper=0.0,
+        count=on_prod.size,
     )
     m.add_rows(
         "size_max",
@@ -238,7 +263,12 @@ def build(
     # shipments: legs use departures; transport index and package capacity
     sh_rows, sh_cols, sh_vals = [], [], []
     row = 0
-    big_m = np.array([procs[runs[f.src].process].batch_max for f in flows]) / GBQ
+    big_m = _flow_bounds(
+        cand,
+        k_need,
+        lambda r: procs[runs[r].process].batch_max,
+        {fi: max(sizes) for fi, sizes in sized},
+    )
     ti_rows, ti_cols, ti_vals = [], [], []
     pk_rows, pk_cols = [], []
     for ki, a in enumerate(allocs):
@@ -263,14 +293,27 @@ def build(
         for leg in f.route.legs:
             d = departures[(leg.lane, leg.depart)]
             sh_rows += [row, row]
-            sh_cols += [w.start + fi, s.start + d]
-            sh_vals += [1.0, -float(big_m[fi])]
+            sh_cols += [v.start + fi, s.start + d]
+            sh_vals += [1.0, -1.0]
             row += 1
+            # a flow is one package, a generator delivery one package per generator
+            for c in n_cols_of_flow.get(fi, [v.start + fi]):
+                pk_rows.append(d)
+                pk_cols.append(c)
             if product.transport.ti_per_gbq > 0:
                 ti_rows.append(d)
                 ti_cols.append(w.start + fi)
                 ti_vals.append(product.transport.ti_per_gbq)
     m.add_rows("ship", rows=sh_rows, cols=sh_cols, vals=sh_vals, lower=-INF, upper=0.0, count=row)
+    m.add_rows(
+        "flow_used",
+        rows=np.concatenate([np.arange(n_f), np.arange(n_f)]),
+        cols=np.concatenate([w.all, v.all]),
+        vals=np.concatenate([np.ones(n_f), -big_m]),
+        lower=-INF,
+        upper=0.0,
+        count=n_f,
+    )
     n_d = len(dep_list)
     cap_ti = np.array([sc.lanes[lane].capacity_ti for lane, _ in dep_list])
     cap_pk = np.array([sc.lanes[lane].capacity_packages for lane, _ in dep_list], dtype=float)
@@ -411,6 +454,32 @@ def _contract_rows(
         upper=INF,
         count=len(weeks_with_min),
     )
+
+
+def _flow_bounds(
+    cand: Candidates,
+    k_need: npt.NDArray[np.float64],
+    bmax_of_run: Any,
+    sizes_of_flow: dict[int, float],
+) -> npt.NDArray[np.float64]:
+    """Largest useful amount of each flow [GBq at the source's EOP] (tight big-M values).
+
+    A bulk flow never needs more than fills its destination run; a generator delivery never
+    more than covers the most demanding elution slot it serves (plus one generator of the
+    largest size, when generators come in sizes).
+    """
+    slot_need: dict[int, float] = defaultdict(float)
+    for k, a in enumerate(cand.allocations):
+        slot_need[a.run] += float(k_need[k])
+    out = np.empty(len(cand.flows))
+    for fi, f in enumerate(cand.flows):
+        cap = bmax_of_run(f.src) / GBQ
+        if f.dst >= 0:
+            need = bmax_of_run(f.dst) / GBQ * cand.feed_needed.get(f.dst, 1.0) / f.factor
+        else:
+            need = max((slot_need[er] / yld for er, yld in f.elutions if yld > 0), default=cap)
+        out[fi] = min(cap, need + sizes_of_flow.get(fi, 0.0))
+    return out
 
 
 def _calendar_rows(

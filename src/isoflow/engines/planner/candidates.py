@@ -150,10 +150,9 @@ def candidate_starts(net: PlanningNetwork, process: Process, opts: CandidateOpti
     windows, allowed = process_intervals(net, process)
     if process.kind == ProcessKind.ELUTION:
         # elutions: max_batches_per_day evenly spaced slots in each day's window, from its start
-        site = sc.sites[net.site_index[process.site]]
         daily = weekly_intervals(
             [(tuple(str(d) for d in w.days), w.start, w.end) for w in process.availability.windows],
-            site.timezone,
+            sc.sites[net.site_index[process.site]].timezone,
             net.earliest,
             net.horizon_end,
             merged=False,
@@ -170,8 +169,7 @@ def candidate_starts(net: PlanningNetwork, process: Process, opts: CandidateOpti
             while t < hi:
                 starts.append(t)
                 t += step
-        site = net.site_index[process.site]
-        for li in net.lanes_from[site]:
+        for li in net.lanes_from[net.site_index[process.site]]:
             lane = sc.lanes[li]
             for dep in net.departures[li]:
                 t = float(dep) - lane.handling - process.qc_release - process.duration

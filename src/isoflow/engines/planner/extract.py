@@ -187,7 +187,7 @@ def extract(
             )
         )
 
-    shipments = _shipments(net, pm, s, z, w)
+    shipments = _shipments(net, pm, s, z, w, n)
     unserved = _unserved(net, cand, served)
     kpis = _kpis(net, cand, runs, allocations, shipments, unserved, len(generators))
     purchases = _purchases(net, pm, z, w)
@@ -203,12 +203,23 @@ def extract(
     }
 
 
+def _generator_counts(pm: PlanningModel, n: npt.NDArray[np.int64]) -> dict[int, int]:
+    """Number of generators in each sized generator flow."""
+    out: dict[int, int] = {}
+    col = 0
+    for fi, sizes in pm.sized_flows:
+        out[fi] = int(n[col : col + len(sizes)].sum())
+        col += len(sizes)
+    return out
+
+
 def _shipments(
     net: PlanningNetwork,
     pm: PlanningModel,
     s: npt.NDArray[np.bool_],
     z: npt.NDArray[np.bool_],
     w: npt.NDArray[np.float64],
+    values_n: npt.NDArray[np.int64],
 ) -> list[PlanShipment]:
     sc = net.scenario
     cand = pm.cand
@@ -222,10 +233,13 @@ def _shipments(
         for g in a.route.legs:
             contents_b[(g.lane, g.depart)].append(cand.booking_ids[a.booking])
             ti[(g.lane, g.depart)] += product.transport.ti_per_gbq * a.need_eop / GBQ
+    counts = _generator_counts(pm, values_n)
+    pieces: dict[tuple[int, float], list[int]] = defaultdict(list)
     for fi in np.flatnonzero(w > 0):
         f = cand.flows[int(fi)]
         product = products[sc.processes[cand.runs[f.src].process].output]
         for g in f.route.legs:
+            pieces[(g.lane, g.depart)].append(counts.get(int(fi), 1))
             contents_f[(g.lane, g.depart)].append(batch_id(net, cand, f.src))
             ti[(g.lane, g.depart)] += product.transport.ti_per_gbq * float(w[fi]) / GBQ
     out = []
@@ -235,7 +249,7 @@ def _shipments(
         if key not in contents_b and key not in contents_f:
             continue
         lane = sc.lanes[lane_i]
-        packages = len(contents_b[key]) + len(contents_f[key])
+        packages = len(contents_b[key]) + sum(pieces[key])
         out.append(
             PlanShipment(
                 lane=lane.id,

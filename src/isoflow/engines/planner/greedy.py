@@ -1,0 +1,397 @@
+"""Greedy rules of thumb that fill the planning model with a feasible solution.
+
+Used by the baseline planner (:mod:`isoflow.engines.planner.baseline`) as its whole method,
+and by the optimiser as a warm start (the solver's first incumbent).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from isoflow.engines.planner.build import GBQ, PlanningModel
+from isoflow.engines.planner.candidates import Candidates
+from isoflow.engines.planner.network import PlanningNetwork, Route
+
+OVERAGE = 1.2
+"""Fixed safety factor on batch sizes used by the baseline planner."""
+
+
+def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 12742.0 * math.asin(min(1.0, math.sqrt(a)))
+
+
+class _Greedy:
+    def __init__(
+        self, net: PlanningNetwork, cand: Candidates, pm: PlanningModel, overage: float
+    ) -> None:
+        self.net, self.cand, self.pm, self.overage = net, cand, pm, overage
+        self.sc = net.scenario
+        self.values = np.zeros(pm.model.num_cols)
+        self.blocks = pm.model.col_blocks
+        self.pos = {int(r): i for i, r in enumerate(pm.producing_runs)}
+        self.demand: dict[int, float] = defaultdict(float)  # run -> Bq needed at EOP
+        self.elution_need: dict[int, float] = defaultdict(float)  # elution run -> Bq
+        self.chosen: list[int] = []
+        self.open: set[int] = set()
+        self.sizes: dict[int, float] = {}
+        self.feedable = self._feedable()
+        self.packages: dict[tuple[int, float], int] = defaultdict(int)
+        self.per_day: dict[tuple[int, int], int] = defaultdict(int)
+        sites = self.sc.sites
+        self.site_of_run = [
+            self.net.site_index[self.sc.processes[r.process].site] for r in cand.runs
+        ]
+        self.coords = [(s.lat, s.lon) for s in sites]
+
+    def _feedable(self) -> set[int]:
+        """Runs that need no input, or can get it from a run that is itself feedable."""
+        ok = {r for r in range(len(self.cand.runs)) if r not in self.cand.feed_needed}
+        inflows: dict[int, list[int]] = defaultdict(list)
+        for f in self.cand.flows:
+            if f.dst >= 0:
+                inflows[f.dst].append(f.src)
+        changed = True
+        while changed:
+            changed = False
+            for r in self.cand.feed_needed:
+                if r not in ok and any(src in ok for src in inflows[r]):
+                    ok.add(r)
+                    changed = True
+        return ok
+
+    def capacity(self, run: int) -> float:
+        proc = self.sc.processes[self.cand.runs[run].process]
+        return proc.batch_max / self.overage
+
+    def dist(self, a: int, b: int) -> float:
+        return _distance_km(*self.coords[a], *self.coords[b])
+
+    def assign_bookings(self) -> None:
+        by_booking: dict[int, list[int]] = defaultdict(list)
+        for k, a in enumerate(self.cand.allocations):
+            by_booking[a.booking].append(k)
+        order = sorted(
+            by_booking,
+            key=lambda b: (int(self.cand.booking_priority[b]), float(self.cand.booking_time[b])),
+        )
+        bookings = {b.id: b for b in self.sc.demand.bookings}
+        for b in order:
+            hosp = self.net.site_index[bookings[self.cand.booking_ids[b]].hospital]
+            options = sorted(
+                by_booking[b],
+                key=lambda k: (
+                    round(self.dist(self.site_of_run[self.cand.allocations[k].run], hosp)),
+                    self.cand.allocations[k].run not in self.open,
+                    self.cand.allocations[k].need_eop,
+                ),
+            )
+            for k in options:
+                a = self.cand.allocations[k]
+                if a.run not in self.feedable or not self.room(a.route, 1):
+                    continue
+                if a.run not in self.pos:
+                    self.elution_need[a.run] += a.need_eop
+                    self.take(a.route, 1)
+                    self.chosen.append(k)
+                    break
+                if self.demand[a.run] + a.need_eop > self.capacity(a.run):
+                    continue
+                if a.run not in self.open and not self.can_open(a.run):
+                    continue
+                self.open_run(a.run)
+                self.demand[a.run] += a.need_eop
+                self.take(a.route, 1)
+                self.chosen.append(k)
+                break
+
+    def room(self, route: Route, packages: int) -> bool:
+        """True if every departure of ``route`` can take ``packages`` more packages."""
+        lanes = self.sc.lanes
+        return all(
+            self.packages[(g.lane, g.depart)] + packages <= lanes[g.lane].capacity_packages
+            for g in route.legs
+        )
+
+    def take(self, route: Route, packages: int) -> None:
+        for g in route.legs:
+            self.packages[(g.lane, g.depart)] += packages
+
+    def can_open(self, run: int) -> bool:
+        """True if a new run keeps its process within one batch at a time and its daily cap."""
+        r = self.cand.runs[run]
+        proc = self.sc.processes[r.process]
+        if self.per_day[(r.process, self.local_day(run))] >= proc.max_batches_per_day:
+            return False
+        return all(
+            not (o.start < r.eop and r.start < o.eop) or proc.duration == 0
+            for o in (
+                self.cand.runs[q] for q in self.open if self.cand.runs[q].process == r.process
+            )
+        )
+
+    def open_run(self, run: int) -> None:
+        if run not in self.open:
+            self.open.add(run)
+            self.per_day[(self.cand.runs[run].process, self.local_day(run))] += 1
+
+    def local_day(self, run: int) -> int:
+        r = self.cand.runs[run]
+        tz = ZoneInfo(self.sc.sites[self.site_of_run[run]].timezone)
+        return datetime.fromtimestamp(r.start, UTC).astimezone(tz).toordinal()
+
+    def generators(self) -> dict[int, float]:
+        """Order generators per elution process to cover every elution slot's need."""
+        flow_amount: dict[int, float] = {}
+        by_dest: dict[int, list[int]] = defaultdict(list)
+        for fi, f in enumerate(self.cand.flows):
+            if f.dst == -1:
+                by_dest[f.site].append(fi)
+        supply: dict[int, float] = defaultdict(float)
+        for site, fis in by_dest.items():
+            fis.sort(
+                key=lambda fi: (
+                    self.cand.flows[fi].route.arrive,
+                    self.dist(self.site_of_run[self.cand.flows[fi].src], site),
+                )
+            )
+            for fi in fis:
+                f = self.cand.flows[fi]
+                if f.src not in self.feedable:
+                    continue
+                shortfall = [
+                    (self.elution_need[er] - supply[er], yld)
+                    for er, yld in f.elutions
+                    if self.elution_need[er] > supply[er] + 1.0 and yld > 0
+                ]
+                if not shortfall:
+                    continue
+                amount = self.overage * max(short / yld for short, yld in shortfall)
+                amount = min(amount, self.capacity(f.src) * self.overage - self.demand[f.src])
+                if amount <= 0 or (f.src not in self.open and not self.can_open(f.src)):
+                    continue
+                self.open_run(f.src)
+                amount = self._size(f.src, amount)
+                pieces = self._pieces(f.src, amount)
+                if not self.room(f.route, pieces):
+                    continue
+                self.take(f.route, pieces)
+                flow_amount[fi] = amount
+                self.demand[f.src] += amount
+                for er, yld in f.elutions:
+                    supply[er] += yld * amount
+        self._drop_unsupplied(supply)
+        return flow_amount
+
+    def _size(self, src: int, amount: float) -> float:
+        product = next(
+            p
+            for p in self.sc.products
+            if p.id == self.sc.processes[self.cand.runs[src].process].output
+        )
+        if not product.sizes:
+            return amount
+        largest = max(product.sizes)
+        count = math.ceil(amount / largest)
+        return count * float(largest)
+
+    def _pieces(self, src: int, amount: float) -> int:
+        """Packages for an amount of a product: generators count one each."""
+        product = next(
+            p
+            for p in self.sc.products
+            if p.id == self.sc.processes[self.cand.runs[src].process].output
+        )
+        return max(1, math.ceil(amount / float(max(product.sizes)))) if product.sizes else 1
+
+    def _drop_unsupplied(self, supply: dict[int, float]) -> None:
+        keep = []
+        for k in self.chosen:
+            a = self.cand.allocations[k]
+            if a.run in self.pos:
+                keep.append(k)
+                continue
+            if supply[a.run] + 1.0 >= self.elution_need[a.run]:
+                keep.append(k)
+        self.chosen = keep
+
+    def feeds(self, flow_amount: dict[int, float]) -> None:
+        """Downstream first: order each run's input from the nearest source with room."""
+        pending = sorted(
+            (r for r in self.demand if r in self.cand.feed_needed and self.demand[r] > 0),
+            key=lambda r: -self.cand.runs[r].start,
+        )
+        inflows: dict[int, list[int]] = defaultdict(list)
+        for fi, f in enumerate(self.cand.flows):
+            if f.dst >= 0:
+                inflows[f.dst].append(fi)
+        while pending:
+            r = pending.pop(0)
+            size = self._batch(r)
+            need = size * self.cand.feed_needed[r]
+            got = 0.0
+            for fi in sorted(
+                inflows[r],
+                key=lambda fi: (
+                    round(
+                        self.dist(self.site_of_run[self.cand.flows[fi].src], self.site_of_run[r])
+                    ),
+                    -self.cand.flows[fi].factor,
+                ),
+            ):
+                f = self.cand.flows[fi]
+                room = self.capacity(f.src) * self.overage - self.demand[f.src]
+                if room <= 0 or (f.src not in self.open and not self.can_open(f.src)):
+                    continue
+                if fi not in flow_amount:
+                    if not self.room(f.route, 1):
+                        continue
+                    self.take(f.route, 1)
+                self.open_run(f.src)
+                amount = min(self.overage * (need - got) / f.factor, room)
+                flow_amount[fi] = flow_amount.get(fi, 0.0) + amount
+                self.demand[f.src] += amount
+                got += amount * f.factor
+                if f.src in self.cand.feed_needed and f.src not in pending:
+                    pending.append(f.src)
+                    pending.sort(key=lambda q: -self.cand.runs[q].start)
+                if got >= need * (1 - 1e-9):
+                    break
+            if got < need * (1 - 1e-9):
+                self._starve(r, got / need if need > 0 else 0.0)
+
+    def _starve(self, run: int, share: float) -> None:
+        """A run that gets too little input serves only the doses its input covers."""
+        served = 0.0
+        keep = []
+        budget = share * self._batch(run) / self.overage
+        for k in self.chosen:
+            a = self.cand.allocations[k]
+            if a.run != run:
+                keep.append(k)
+            elif served + a.need_eop <= budget:
+                served += a.need_eop
+                keep.append(k)
+        self.chosen = keep
+        self.demand[run] = served
+
+    def _batch(self, run: int) -> float:
+        proc = self.sc.processes[self.cand.runs[run].process]
+        return min(proc.batch_max, max(proc.batch_min, self.overage * self.demand[run]))
+
+    def settle(self, flow_amount: dict[int, float]) -> dict[int, float]:
+        """Make the decisions consistent: no run gives out more than it gets in or makes.
+
+        A run short of input makes less; its outgoing orders shrink in proportion and the
+        doses it can no longer cover are dropped (they become unserved), downstream first.
+        """
+        flows = self.cand.flows
+        for _ in range(len(self.cand.runs) + 1):
+            changed = False
+            size: dict[int, float] = {}
+            for r in {*self.demand, *(f.src for f in flows)}:
+                if r not in self.pos:
+                    continue
+                batch = self._batch(r)
+                if r in self.cand.feed_needed:
+                    supplied = sum(
+                        flow_amount.get(fi, 0.0) * f.factor
+                        for fi, f in enumerate(flows)
+                        if f.dst == r
+                    )
+                    batch = min(batch, supplied / self.cand.feed_needed[r])
+                size[r] = batch
+            for r, batch in size.items():
+                doses = [k for k in self.chosen if self.cand.allocations[k].run == r]
+                dose_need = sum(self.cand.allocations[k].need_eop for k in doses)
+                outs = [fi for fi in flow_amount if flows[fi].src == r]
+                out_total = sum(flow_amount[fi] for fi in outs)
+                if dose_need + out_total <= batch * (1 + 1e-9) + 1.0:
+                    continue
+                changed = True
+                budget = batch
+                keep = set()
+                for k in doses:
+                    if self.cand.allocations[k].need_eop <= budget:
+                        budget -= self.cand.allocations[k].need_eop
+                        keep.add(k)
+                self.chosen = [k for k in self.chosen if k not in doses or k in keep]
+                scale = max(0.0, budget) / out_total if out_total > 0 else 0.0
+                for fi in outs:
+                    flow_amount[fi] *= min(1.0, scale)
+            supply: dict[int, float] = defaultdict(float)
+            for fi, amount in flow_amount.items():
+                for er, yld in flows[fi].elutions:
+                    supply[er] += yld * amount
+            used: dict[int, float] = defaultdict(float)
+            keep_list = []
+            for k in self.chosen:
+                a = self.cand.allocations[k]
+                if a.run in self.pos:
+                    keep_list.append(k)
+                elif used[a.run] + a.need_eop <= supply[a.run] * (1 + 1e-9):
+                    used[a.run] += a.need_eop
+                    keep_list.append(k)
+                else:
+                    changed = True
+            self.chosen = keep_list
+            self.sizes = size
+            if not changed:
+                break
+        return {fi: amount for fi, amount in flow_amount.items() if amount > 1.0}
+
+    def fill(self, flow_amount: dict[int, float]) -> np.ndarray:
+        flow_amount = self.settle(flow_amount)
+        v = self.values
+        b = self.blocks
+        for k in self.chosen:
+            v[b["z"].start + k] = 1.0
+        served = {self.cand.allocations[k].booking for k in self.chosen}
+        for bi in range(len(self.cand.booking_ids)):
+            if bi not in served:
+                v[b["u"].start + bi] = 1.0
+        for r, batch in self.sizes.items():
+            used = sum(
+                self.cand.allocations[k].need_eop
+                for k in self.chosen
+                if self.cand.allocations[k].run == r
+            ) + sum(a for fi, a in flow_amount.items() if self.cand.flows[fi].src == r)
+            if used > 0:
+                v[b["y"].start + self.pos[r]] = 1.0
+                v[b["x"].start + self.pos[r]] = max(batch, used) / GBQ
+        for fi, amount in flow_amount.items():
+            v[b["w"].start + fi] = amount / GBQ
+            v[b["v"].start + fi] = 1.0
+        col = b["n"].start
+        for fi, sizes in self.pm.sized_flows:
+            largest = max(sizes)
+            count = round(v[b["w"].start + fi] / largest) if largest else 0
+            v[col + sizes.index(largest)] = count
+            col += len(sizes)
+        used_deps: set[tuple[int, float]] = set()
+        for k in self.chosen:
+            used_deps.update((g.lane, g.depart) for g in self.cand.allocations[k].route.legs)
+        for fi in flow_amount:
+            used_deps.update((g.lane, g.depart) for g in self.cand.flows[fi].route.legs)
+        for d, key in enumerate(self.pm.departures):
+            if key in used_deps:
+                v[b["s"].start + d] = 1.0
+        return v
+
+
+def greedy_values(
+    net: PlanningNetwork, cand: Candidates, pm: PlanningModel, overage: float = OVERAGE
+) -> np.ndarray:
+    """The baseline's decisions as a feasible solution vector of the planning model."""
+    greedy = _Greedy(net, cand, pm, overage)
+    greedy.assign_bookings()
+    flows = greedy.generators()
+    greedy.feeds(flows)
+    return greedy.fill(flows)
