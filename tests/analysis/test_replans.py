@@ -42,7 +42,7 @@ def test_the_korean_cyclotron_is_the_single_point_of_failure(network):
         base_plan=plan,
     )
     top = res.rows[0]
-    assert (top.rank, top.elements, top.lost) == (1, "site:cyc-kr", 4)
+    assert (top.rank, top.elements, top.lost, top.own_lost) == (1, "site:cyc-kr", 4, 0)
     assert top.countries_hit == "JP 2; KR 2"
     lost = {r.elements: r.lost for r in res.rows}
     assert lost["lane:kr-jp-air"] == 2
@@ -68,6 +68,7 @@ def test_n2_pairs_among_the_top_k(network):
     # the two worst N-1 cases are the Korean cyclotron and Korea's exports: together 4 lost
     assert pairs[0].elements == "exports:KR + site:cyc-kr"
     assert pairs[0].lost == 4
+    assert pairs[0].rank == 1  # ranked among the pairs
 
 
 def test_elements_and_their_removal(network):
@@ -139,3 +140,23 @@ def test_an_eluted_dose_from_an_imported_generator_is_an_imported_feed():
         0.0,
         1.0,
     )
+
+
+def test_a_hospital_losing_its_own_radiopharmacy_counts_as_own_loss(network):
+    sc, _ = network
+    # Tokyo's Wednesday cyclotron moves into the hospital and the flight from Korea is gone:
+    # taking out the hospital site loses its own Wednesday dose, nothing elsewhere.
+    local = sc.model_copy(
+        update={
+            "processes": tuple(
+                p.model_copy(update={"site": "hosp-jp"}) if p.id == "fdg-jp" else p
+                for p in sc.processes
+            ),
+            "lanes": tuple(lane for lane in sc.lanes if lane.id == "kr-road"),
+        }
+    )
+    res = contingency(local, ContingencyOptions(plan=OPTS, kinds=("site",)))
+    rows = {r.elements: r for r in res.rows}
+    assert (rows["site:hosp-jp"].lost, rows["site:hosp-jp"].own_lost) == (1, 1)
+    assert (rows["site:cyc-kr"].lost, rows["site:cyc-kr"].own_lost) == (2, 0)
+    assert [r.rank for r in res.rows] == [1, 2]

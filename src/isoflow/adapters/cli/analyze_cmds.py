@@ -343,25 +343,37 @@ def contingency_cmd(
         f"bookings; {len(res.rows)} failure cases in {seconds:.0f} s "
         f"({workers} worker{'s' if workers > 1 else ''})"
     )
-    table = Table(title="Single points of failure (treatments lost)", title_justify="left")
-    for col in ("rank", "out", "lost", "share", "countries hit", "products hit"):
-        table.add_column(col, justify="right" if col in ("rank", "lost", "share") else "left")
-    for r in res.rows[:top]:
-        table.add_row(
-            str(r.rank),
-            r.elements,
-            str(r.lost),
-            f"{r.lost_share:.1%}",
-            r.countries_hit or "-",
-            r.products_hit or "-",
+    for order, title in ((1, "N-1"), (2, "N-2 (pairs among the top N-1)")):
+        cases = [r for r in res.rows if r.order == order]
+        if not cases:
+            continue
+        table = Table(
+            title=f"Single points of failure, {title}: treatments lost", title_justify="left"
         )
-    console.print(table)
+        for col in ("rank", "out", "lost", "own", "share", "countries hit", "products hit"):
+            table.add_column(
+                col, justify="right" if col in ("rank", "lost", "own", "share") else "left"
+            )
+        for r in cases[:top]:
+            table.add_row(
+                str(r.rank),
+                r.elements,
+                str(r.lost),
+                str(r.own_lost),
+                f"{r.lost_share:.1%}",
+                r.countries_hit or "-",
+                r.products_hit or "-",
+            )
+        console.print(table)
+    console.print(
+        "own = lost at the failed site's own hospital (its radiopharmacy is out)", markup=False
+    )
     errors = [r for r in res.rows if r.error]
     if errors:
         console.print(f"{len(errors)} re-plan(s) failed; see the 'error' column", markup=False)
     for line in res.notes:
         console.print(f"  - {line}", markup=False)
-    shown = [r for r in res.rows if r.lost > 0][:25]
+    shown = [r for r in res.rows if r.lost > 0 and r.order == 1][:25]
     svg = bars(
         [r.elements for r in shown],
         [("treatments lost", [float(r.lost) for r in shown])],

@@ -83,11 +83,12 @@ class Outcome:
     gap: float | None
     seconds: float
     error: str = ""
+    served_ids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
 class ContingencyRow:
-    """One failure case, ranked by treatments lost."""
+    """One failure case, ranked by treatments lost among cases of the same order."""
 
     rank: int
     elements: str
@@ -97,6 +98,10 @@ class ContingencyRow:
     served: int
     lost: int
     """Bookings served in the base plan minus bookings served now."""
+    own_lost: int
+    """Of the bookings the base plan served and this case does not, those at the failed
+    sites themselves (a hospital whose own radiopharmacy is out); ``lost - own_lost`` is
+    the loss the failure causes elsewhere in the network."""
     lost_share: float
     """``lost`` / bookings in the horizon."""
     countries_hit: str
@@ -203,6 +208,7 @@ def outcome(scenario: Scenario, plan: Plan, seconds: float) -> Outcome:
         status=solver.status if solver else plan.planner,
         gap=solver.gap if solver else None,
         seconds=seconds,
+        served_ids=frozenset(a.booking for a in plan.allocations),
     )
 
 
@@ -280,9 +286,12 @@ def contingency(
         cases += pairs
         results += _run_all(scenario, pairs, opts.plan, pool, progress)
 
+    hospital = {b.id: b.hospital for b in scenario.demand.bookings}
     rows: list[ContingencyRow] = []
     breakdown: list[LossBreakdown] = []
     for case, res in zip(cases, results, strict=True):
+        failed = {e.id for e in case if e.kind == "site"}
+        own = sum(hospital.get(b) in failed for b in base.served_ids - res.served_ids)
         name = " + ".join(str(e) for e in case)
         by_c = _hits(base.by_country, res.by_country)
         by_p = _hits(base.by_product, res.by_product)
@@ -293,6 +302,7 @@ def contingency(
                 order=len(case),
                 served=res.served,
                 lost=base.served - res.served,
+                own_lost=own,
                 lost_share=(base.served - res.served) / bookings if bookings else 0.0,
                 countries_hit="; ".join(f"{k} {b - n}" for k, b, n in by_c),
                 products_hit="; ".join(f"{k} {b - n}" for k, b, n in by_p),
@@ -304,8 +314,10 @@ def contingency(
         )
         breakdown += [LossBreakdown(name, "country", k, b, n, b - n) for k, b, n in by_c]
         breakdown += [LossBreakdown(name, "product", k, b, n, b - n) for k, b, n in by_p]
-    rows.sort(key=lambda r: (-r.lost, r.order, r.elements))
-    ranked_rows = tuple(replace(r, rank=i + 1) for i, r in enumerate(rows))
+    rows.sort(key=lambda r: (r.order, -r.lost, r.elements))
+    ranked_rows = tuple(
+        replace(r, rank=1 + sum(q.order == r.order for q in rows[:i])) for i, r in enumerate(rows)
+    )
     s = opts.plan.solve
     notes = (
         (
