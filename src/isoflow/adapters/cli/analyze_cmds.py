@@ -358,7 +358,7 @@ def contingency_cmd(
             table.add_row(
                 str(r.rank),
                 r.elements,
-                str(r.lost),
+                ("" if r.status == "optimal" else "≤") + str(r.lost),
                 str(r.own_lost),
                 f"{r.lost_share:.1%}",
                 r.countries_hit or "-",
@@ -366,7 +366,9 @@ def contingency_cmd(
             )
         console.print(table)
     console.print(
-        "own = lost at the failed site's own hospital (its radiopharmacy is out)", markup=False
+        "own = lost at the failed site's own hospital (its radiopharmacy is out); "
+        "≤ = the solver stopped at its time limit short of the gap: an upper bound",
+        markup=False,
     )
     errors = [r for r in res.rows if r.error]
     if errors:
