@@ -15,6 +15,7 @@ from planner_cases import FDG, MONDAY, scenario, site
 from isoflow.engines.planner.api import PlanOptions, make_plan
 from isoflow.engines.planner.baseline import baseline_plan
 from isoflow.engines.planner.build import ObjectiveWeights
+from isoflow.engines.planner.candidates import CandidateOptions
 from isoflow.engines.verify import verify
 from isoflow.units import parse_datetime
 
@@ -24,6 +25,8 @@ MO99_HALF_LIFE_S = 65.94 * 3600
 TC99M_HALF_LIFE_S = 6.015 * 3600
 MO_TO_TCM = 0.8773
 HOUR = 3600.0
+HOURLY = PlanOptions(lead_s=0.0, candidates=CandidateOptions(start_step_half_lives=0.5))
+"""Candidate starts every hour (F-18: half a half-life, 55 min, rounded up to 1 h)."""
 
 
 def growth(half_life_s: float, dt_s: float) -> float:
@@ -89,7 +92,7 @@ def cyclotron_case(fixed_cost: float) -> tuple:
         },
     )
     weights = ObjectiveWeights()
-    plan = make_plan(sc, PlanOptions(lead_s=0.0))
+    plan = make_plan(sc, HOURLY)
     return sc, plan, weights
 
 
@@ -432,7 +435,7 @@ def test_export_restriction_is_a_hard_rule_and_named():
 @pytest.mark.parametrize("fixed_cost", [0.0, 1000.0])
 def test_optimiser_never_worse_than_baseline(fixed_cost):
     sc, plan, _ = cyclotron_case(fixed_cost)
-    base = baseline_plan(sc, PlanOptions(lead_s=0.0))
+    base = baseline_plan(sc, HOURLY)
     assert not verify(base, sc)
     served, base_served = len(plan.allocations), len(base.allocations)
     assert served >= base_served

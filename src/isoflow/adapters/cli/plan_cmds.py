@@ -68,7 +68,7 @@ def plan_cmd(
     ] = False,
     time_limit: Annotated[
         str, typer.Option("--time-limit", help="Solver time limit, e.g. 60s.")
-    ] = "120s",
+    ] = "30s",
     gap: Annotated[float, typer.Option(help="Relative MIP gap to stop at.")] = 0.01,
     threads: Annotated[int, typer.Option(help="Solver threads (1 = reproducible).")] = 1,
 ) -> None:

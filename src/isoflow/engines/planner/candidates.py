@@ -46,6 +46,13 @@ class CandidateOptions:
     """Keep at most this many upstream runs feeding one run."""
     max_runs_per_process: int = 400
     """Cap on candidate start times per process."""
+    start_step_half_lives: float = 1.0
+    """Grid of candidate starts within a window, in half-lives of the output (1 h to 1 d).
+
+    Starts aligned with every departure from the site are added to the grid. A finer grid
+    gives more timing choices but a harder model (measured: 0.5 -> 9.4 % gap, 1.0 -> 5.6 %
+    on the built-in week in 30 s).
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +169,7 @@ def candidate_starts(net: PlanningNetwork, process: Process, opts: CandidateOpti
     else:
         lam = float(net.product_lambda[net.product_index[product.id]])
         half_life = math.log(2) / lam if lam > 0 else 30 * DAY
-        step = min(max(half_life / 2, HOUR), DAY)
+        step = min(max(half_life * opts.start_step_half_lives, HOUR), DAY)
         starts = []
         for lo, hi in windows:
             t = lo

@@ -132,7 +132,7 @@ def solve(
         return _solve_part(arrays, opts)
     started = time.perf_counter()
     values = np.zeros(arrays["col_cost"].size)
-    objective = bound = 0.0
+    results: list[SolveResult] = []
     remaining = float(sum(g.size for g in groups))
     for cols in groups:
         elapsed = time.perf_counter() - started
@@ -143,6 +143,21 @@ def solve(
         )
         if part.values is None:
             return dataclasses.replace(part, seconds=time.perf_counter() - started)
+        results.append(part)
+    # time left over from parts that finished early goes to the part with the widest gap
+    while (left := opts.time_limit_s - (time.perf_counter() - started)) > 2.0:
+        widest = max(range(len(groups)), key=lambda i: _abs_gap(results[i]))
+        widest_gap = results[widest].gap
+        if widest_gap is None or widest_gap <= opts.mip_gap:
+            break
+        sub = _subproblem(arrays, groups[widest])
+        sub["start_solution"] = results[widest].values
+        again = _solve_arrays(sub, dataclasses.replace(opts, time_limit_s=left))
+        if again.values is None or _abs_gap(again) >= _abs_gap(results[widest]):
+            break
+        results[widest] = again
+    objective = bound = 0.0
+    for cols, part in zip(groups, results, strict=True):
         values[cols] = part.values
         objective += part.objective or 0.0
         bound += part.bound if part.bound is not None else (part.objective or 0.0)
@@ -220,6 +235,13 @@ def components(arrays: dict[str, Any], merge_below: int = 300) -> list[npt.NDArr
     if small:
         groups.append(np.sort(np.concatenate(small)))
     return sorted((np.sort(g).astype(np.int64) for g in groups), key=lambda g: g.size)
+
+
+def _abs_gap(result: SolveResult) -> float:
+    if result.objective is None:
+        return 0.0
+    bound = result.bound if result.bound is not None else result.objective
+    return abs(result.objective - bound)
 
 
 def _empty_row_infeasible(arrays: dict[str, Any]) -> bool:
