@@ -183,13 +183,12 @@ def candidate_starts(net: PlanningNetwork, process: Process, opts: CandidateOpti
                 if any(lo <= t < hi for lo, hi in windows):
                     starts.append(t)
     out = sorted(
-        {
-            round(t, 3)
-            for t in starts
-            if t >= net.earliest
-            and t + process.duration < net.horizon_end
-            and _fits(allowed, t, t + process.duration)
-        }
+        t
+        for t in {round(t / 60.0) * 60.0 for t in starts}  # whole minutes
+        if t >= net.earliest
+        and t + process.duration < net.horizon_end
+        and any(lo <= t < hi for lo, hi in windows)
+        and _fits(allowed, t, t + process.duration)
     )
     if len(out) > opts.max_runs_per_process:
         keep = np.linspace(0, len(out) - 1, opts.max_runs_per_process).round().astype(int)
