@@ -11,19 +11,18 @@ scenario or solver failure, 2 usage error (bad option, unwritable folder).
 from __future__ import annotations
 
 import csv
-import functools
 import json
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from isoflow.errors import InputError, IsoflowError
+from isoflow.adapters.cli.common import console, load_valid, progress_bar, reports_errors
+from isoflow.errors import InputError
 from isoflow.scenario.examples import DEFAULT_SCENARIO
 
 if TYPE_CHECKING:
@@ -31,9 +30,6 @@ if TYPE_CHECKING:
     from isoflow.engines.planner.plan import Plan
     from isoflow.scenario.schema import Scenario
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
-P = ParamSpec("P")
 
 analyze_app = typer.Typer(
     help="Strategic analysis: capacity, single points of failure, self-sufficiency, make or buy.",
@@ -51,30 +47,7 @@ DEFAULT_OUT = Path("isoflow-out")
 # --------------------------------------------------------------------------- helpers
 
 
-def _fail(message: str, code: int) -> NoReturn:
-    err_console.print(f"error: {message}", markup=False)
-    raise typer.Exit(code)
-
-
-def reports_errors(command: Callable[P, None]) -> Callable[P, None]:
-    """Turn :class:`InputError` into exit 2 and any other isoflow error into exit 1."""
-
-    @functools.wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
-        try:
-            command(*args, **kwargs)
-        except InputError as exc:
-            where = f"option {exc.field!r}: " if exc.field else ""
-            _fail(f"{where}{exc.message}", 2)
-        except IsoflowError as exc:
-            _fail(str(exc), 1)
-
-    return wrapper
-
-
 def _load(ref: str) -> Scenario:
-    from isoflow.adapters.cli.plan_cmds import load_valid
-
     return load_valid(ref)
 
 
@@ -158,7 +131,7 @@ def _bq(value: float) -> str:
 # --------------------------------------------------------------------------- capacity
 
 
-@reports_errors
+@reports_errors("option")
 def capacity_cmd(
     scenario: ScenarioArg = DEFAULT_SCENARIO,
     first: Annotated[int, typer.Option("--from", help="First year.")] = 2025,
@@ -272,7 +245,7 @@ def capacity_cmd(
 # --------------------------------------------------------------------------- contingency
 
 
-@reports_errors
+@reports_errors("option")
 def contingency_cmd(
     scenario: ScenarioArg = DEFAULT_SCENARIO,
     all_: Annotated[
@@ -294,8 +267,6 @@ def contingency_cmd(
     out: OutOpt = DEFAULT_OUT,
 ) -> None:
     """Single points of failure: take out each site, lane, country's exports; re-plan; rank."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     from isoflow.adapters.executors import make_executor
     from isoflow.engines.analysis.charts import bars
     from isoflow.engines.analysis.contingency import (
@@ -321,14 +292,7 @@ def contingency_cmd(
     t0 = time.perf_counter()
     with (
         make_executor(workers, scheduler) as executor,
-        Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-        ) as bar,
+        progress_bar() as bar,
     ):
         task = bar.add_task("re-planning", total=None)
 
@@ -406,7 +370,7 @@ def contingency_cmd(
 # --------------------------------------------------------------------------- self-sufficiency
 
 
-@reports_errors
+@reports_errors("option")
 def self_sufficiency_cmd(
     scenario: ScenarioArg = DEFAULT_SCENARIO,
     year: Annotated[
@@ -505,7 +469,7 @@ def self_sufficiency_cmd(
 # --------------------------------------------------------------------------- make or buy
 
 
-@reports_errors
+@reports_errors("option")
 def make_or_buy_cmd(
     inputs: Annotated[
         Path | None, typer.Option("--inputs", help="YAML file with any of the inputs below.")
@@ -681,7 +645,7 @@ KEY_KPIS = (
 )
 
 
-@reports_errors
+@reports_errors("option")
 def compare_cmd(
     a: Annotated[str, typer.Argument(help="Scenario (name, file, folder) or plan.json.")],
     b: Annotated[str, typer.Argument(help="Scenario (name, file, folder) or plan.json.")],

@@ -9,10 +9,11 @@ from typing import Annotated
 
 import typer
 
+from isoflow.adapters.cli.common import usage_error
+
 
 def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code=2)
+    return usage_error(message)
 
 
 def _write(scenario: object, out: Path) -> None:

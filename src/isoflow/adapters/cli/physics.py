@@ -8,17 +8,16 @@ line on stderr naming the argument and exit code 2; a physically impossible requ
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 import math
-import sys
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec
 
 import typer
 
-from isoflow.errors import InputError, IsoflowError
+from isoflow.adapters.cli.common import reports_errors
+from isoflow.errors import InputError
 from isoflow.units import format_activity, format_duration, parse_amount, parse_duration
 
 if TYPE_CHECKING:
@@ -31,32 +30,6 @@ AMOUNT_HELP = (
     "NUCLIDE=AMOUNT, e.g. Lu-177=7.4GBq, 177mLu=0.74MBq or Lu-177=1e20atoms "
     "(Bq, kBq, MBq, GBq, TBq, Ci, mCi, µCi/uCi or atoms); a nuclide given twice adds up."
 )
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    line = " ".join(message.split())
-    sys.stderr.write(f"error: {line}\n")
-    raise typer.Exit(code)
-
-
-def reports_errors(command: Callable[P, None]) -> Callable[P, None]:
-    """Turn isoflow errors raised by ``command`` into one stderr line and an exit code.
-
-    :class:`InputError` exits with 2 and names the argument; any other
-    :class:`IsoflowError` (e.g. :class:`PhysicsError`) exits with 1.
-    """
-
-    @functools.wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
-        try:
-            command(*args, **kwargs)
-        except InputError as exc:
-            where = f"argument {exc.field!r}: " if exc.field else ""
-            _fail(f"{where}{exc.message}", 2)
-        except IsoflowError as exc:
-            _fail(str(exc), 1)
-
-    return wrapper
 
 
 def _emit_json(payload: Mapping[str, Any]) -> None:
@@ -148,7 +121,7 @@ def _print(*renderables: Any) -> None:
         console.print(item)
 
 
-@reports_errors
+@reports_errors("argument")
 def decay(
     items: Annotated[list[str], typer.Argument(metavar="NUCLIDE=AMOUNT", help=AMOUNT_HELP)],
     after: Annotated[
@@ -188,7 +161,7 @@ def decay(
         _print(_amount_table(title, activities, atoms))
 
 
-@reports_errors
+@reports_errors("argument")
 def generator(
     items: Annotated[
         list[str],
@@ -295,7 +268,7 @@ def _parse_fraction(text: str, field: str) -> float:
     return value
 
 
-@reports_errors
+@reports_errors("argument")
 def nuclide(
     name: Annotated[str, typer.Argument(metavar="NUCLIDE", help="e.g. Ac-225, 99mTc, lu177.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print exact JSON.")] = False,

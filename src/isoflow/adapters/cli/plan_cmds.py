@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from isoflow.adapters.cli.common import console, err_console, load_valid, usage_error
 from isoflow.errors import InputError, IsoflowError
 from isoflow.scenario.examples import DEFAULT_SCENARIO
 from isoflow.units import format_activity, parse_datetime, parse_duration
@@ -23,29 +23,9 @@ if TYPE_CHECKING:
     from isoflow.engines.planner.plan import Plan
     from isoflow.scenario.schema import Scenario
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-
 
 def _usage(message: str) -> typer.Exit:
-    err_console.print(f"error: {message}", markup=False)
-    return typer.Exit(2)
-
-
-def load_valid(ref: str) -> Scenario:
-    """Load and fully validate a scenario; on failure print every problem and exit."""
-    from isoflow.scenario.load import resolve
-    from isoflow.scenario.validate import validate
-
-    if resolve(ref) is None:
-        raise _usage(f"argument 'SCENARIO': no such scenario file, folder or built-in: {ref!r}")
-    report = validate(ref)
-    if not report.ok or report.scenario is None:
-        err_console.print(f"{report.summary()}", markup=False)
-        for issue in report.errors:
-            err_console.print(f"  {issue}", markup=False)
-        raise typer.Exit(1)
-    return report.scenario
+    return usage_error(message)
 
 
 def plan_cmd(

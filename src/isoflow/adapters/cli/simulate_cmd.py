@@ -11,24 +11,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from isoflow.adapters.cli.plan_cmds import load_valid
+from isoflow.adapters.cli.common import (
+    console,
+    err_console,
+    load_valid,
+    progress_bar,
+    usage_error,
+)
 from isoflow.errors import InputError, IsoflowError
 from isoflow.scenario.examples import DEFAULT_SCENARIO
 
 if TYPE_CHECKING:
     from isoflow.engines.planner.plan import Plan
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
-
 
 def _usage(message: str) -> typer.Exit:
-    err_console.print(f"error: {message}", markup=False, soft_wrap=True)
-    return typer.Exit(2)
+    return usage_error(message)
 
 
 def _check(replications: int, weeks: int, seed: int, workers: int, chunk: int) -> None:
@@ -106,15 +106,7 @@ def simulate_cmd(
             model, the_plan = build_model(sc, the_plan, options.model)
         with (
             make_executor(workers, scheduler) as executor,
-            Progress(
-                "[progress.description]{task.description}",
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=err_console,
-                transient=True,
-                disable=replications <= options.chunk_size,
-            ) as bar,
+            progress_bar(disable=replications <= options.chunk_size) as bar,
         ):
             task = bar.add_task("simulating chunks", total=None)
 

@@ -1,0 +1,97 @@
+"""Pieces every ``isoflow`` command shares: consoles, error lines, exit codes, progress bars.
+
+Exit codes: 0 success, 1 a check failed (invalid scenario, plan violations, solver failure),
+2 usage error (bad argument or option). Errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NoReturn, ParamSpec
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+from isoflow.errors import InputError, IsoflowError
+
+if TYPE_CHECKING:
+    from isoflow.scenario.schema import Scenario
+
+console = Console(highlight=False)
+"""Standard output: tables and summaries."""
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+"""Standard error: errors, warnings and progress (never wrapped, so one error is one line)."""
+
+P = ParamSpec("P")
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """Print ``error: message`` as one line on stderr and exit with ``code``."""
+    err_console.print(f"error: {' '.join(message.split())}", markup=False)
+    raise typer.Exit(code)
+
+
+def usage_error(message: str) -> typer.Exit:
+    """Print a usage error line; return the exit (code 2) for the caller to raise."""
+    err_console.print(f"error: {' '.join(message.split())}", markup=False)
+    return typer.Exit(2)
+
+
+def reports_errors(label: str) -> Callable[[Callable[P, None]], Callable[P, None]]:
+    """Decorator turning isoflow errors into one stderr line and an exit code.
+
+    :class:`InputError` exits 2 naming the ``label`` (``argument`` or ``option``) and the
+    field; any other :class:`IsoflowError` exits 1.
+    """
+
+    def decorate(command: Callable[P, None]) -> Callable[P, None]:
+        @functools.wraps(command)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+            try:
+                command(*args, **kwargs)
+            except InputError as exc:
+                where = f"{label} {exc.field!r}: " if exc.field else ""
+                fail(f"{where}{exc.message}", 2)
+            except IsoflowError as exc:
+                fail(str(exc), 1)
+
+        return wrapper
+
+    return decorate
+
+
+def load_valid(ref: str) -> Scenario:
+    """Load and fully validate a scenario; on failure print every problem and exit.
+
+    Exit 2 if ``ref`` names no file, folder or built-in; exit 1 if the scenario is invalid.
+    """
+    from isoflow.scenario.load import resolve
+    from isoflow.scenario.validate import validate
+
+    if resolve(ref) is None:
+        raise usage_error(
+            f"argument 'SCENARIO': no such scenario file, folder or built-in: {ref!r}"
+        )
+    report = validate(ref)
+    if not report.ok or report.scenario is None:
+        err_console.print(report.summary(), markup=False)
+        for issue in report.errors:
+            err_console.print(f"  {issue}", markup=False)
+        raise typer.Exit(1)
+    return report.scenario
+
+
+def progress_bar(disable: bool = False) -> Progress:
+    """A transient progress bar on stderr: description, bar, done/total, elapsed time."""
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=disable,
+    )
