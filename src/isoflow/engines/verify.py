@@ -16,12 +16,9 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from isoflow.domain.calendar import (
-    cycle_intervals,
     epoch,
-    merge,
-    subtract,
+    process_availability,
     weekly_instants,
-    weekly_intervals,
 )
 from isoflow.domain.decay import Inventory
 from isoflow.domain.generators import Generator
@@ -297,27 +294,11 @@ class _Checker:
                     self.bad("overlap", f"run {b1}", f"starts before {b0} of {proc_id} ends")
 
     def check_calendar(self, subject: str, proc: Process, start: float, eop: float) -> None:
-        site = self.sites[proc.site]
-        av = proc.availability
-        windows = weekly_intervals(
-            [(tuple(str(d) for d in w.days), w.start, w.end) for w in av.windows],
-            site.timezone,
-            start - 86400 * 8,
-            start + 86400 * 8,
+        windows, allowed = process_availability(
+            proc.availability, self.sites[proc.site], start - 8 * 86400.0, start + 8 * 86400.0
         )
         if not any(lo - SLACK_S <= start < hi for lo, hi in windows):
             self.bad("outside_window", subject, "starts outside the process's weekly windows")
-        allowed = [(start - 1e9, eop + 1e9)]
-        if av.cycle is not None:
-            allowed = cycle_intervals(
-                epoch(av.cycle.anchor), av.cycle.on, av.cycle.off, start - 1e8, eop + 1e8
-            )
-        outages = [(epoch(o.start), epoch(o.end)) for o in av.outages]
-        if site.start is not None:
-            outages.append((-1e18, epoch(site.start)))
-        if site.end is not None:
-            outages.append((epoch(site.end), 1e18))
-        allowed = subtract(merge(allowed), outages)
         if not any(lo - SLACK_S <= start and eop <= hi + SLACK_S for lo, hi in allowed):
             self.bad("site_unavailable", subject, "runs during an outage or off-cycle")
 

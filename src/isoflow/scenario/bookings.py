@@ -25,13 +25,10 @@ import numpy.typing as npt
 
 from isoflow.domain.calendar import (
     Interval,
-    cycle_intervals,
     epoch,
     intersect,
-    merge,
-    subtract,
+    process_availability,
     weekly_instants,
-    weekly_intervals,
 )
 from isoflow.scenario.schema import (
     Booking,
@@ -101,16 +98,8 @@ def _motion(lane: Lane) -> float:
 
 
 def _availability(process: Process, site: Site, t0: float, t1: float) -> list[Interval]:
-    av = process.availability
-    spans = weekly_intervals([(w.days, w.start, w.end) for w in av.windows], site.timezone, t0, t1)
-    if av.cycle is not None:
-        c = av.cycle
-        spans = intersect(spans, cycle_intervals(epoch(c.anchor), c.on, c.off, t0, t1))
-    if av.outages:
-        spans = subtract(spans, merge((epoch(o.start), epoch(o.end)) for o in av.outages))
-    lo = epoch(site.start) if site.start is not None else t0
-    hi = epoch(site.end) if site.end is not None else t1
-    return intersect(spans, [(lo, hi)]) if hi > lo else []
+    windows, allowed = process_availability(process.availability, site, t0, t1)
+    return intersect(windows, allowed)
 
 
 def _first_at_or_after(spans: list[Interval], t: float) -> float | None:

@@ -57,7 +57,10 @@ from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from isoflow.domain.calendar import WEEKDAYS, cycle_intervals, epoch, merge, subtract
+from isoflow.domain.calendar import (
+    WEEKDAYS,
+    process_availability,
+)
 from isoflow.domain.decay import Inventory
 from isoflow.domain.generators import Generator
 from isoflow.domain.nuclides import default_data
@@ -264,17 +267,7 @@ def available_days(scenario: Scenario, process: Process, year: int) -> int:
     y0 = datetime(year, 1, 1, tzinfo=tz).timestamp()
     y1 = datetime(year + 1, 1, 1, tzinfo=tz).timestamp()
     av = process.availability
-    allowed: list[tuple[float, float]] = [(y0 - 60 * DAY, y1 + 60 * DAY)]
-    if av.cycle is not None:
-        allowed = cycle_intervals(
-            epoch(av.cycle.anchor), av.cycle.on, av.cycle.off, y0 - 60 * DAY, y1 + 60 * DAY
-        )
-    outages = [(epoch(o.start), epoch(o.end)) for o in av.outages]
-    if site.start is not None:
-        outages.append((y0 - 400 * DAY, epoch(site.start)))
-    if site.end is not None:
-        outages.append((epoch(site.end), y1 + 400 * DAY))
-    allowed = subtract(merge(allowed), outages)
+    _, allowed = process_availability(av, site, y0, y1)
     windows = [({str(d) for d in w.days}, w.start, w.end) for w in av.windows]
     count = 0
     day = date(year, 1, 1)

@@ -20,10 +20,8 @@ import numpy as np
 import numpy.typing as npt
 
 from isoflow.domain.calendar import (
-    cycle_intervals,
     epoch,
-    merge,
-    subtract,
+    process_availability,
     weekly_intervals,
 )
 from isoflow.domain.decay import Inventory
@@ -122,28 +120,8 @@ def process_intervals(
     A batch may start inside a start window; the whole batch ``[start, EOP]`` must lie inside
     one run-allowed interval (operating cycle 'on' period, no planned outage).
     """
-    sc = net.scenario
-    site = sc.sites[net.site_index[process.site]]
-    lo, hi = net.earliest, net.horizon_end
-    av = process.availability
-    windows = weekly_intervals(
-        [(tuple(str(d) for d in w.days), w.start, w.end) for w in av.windows],
-        site.timezone,
-        lo,
-        hi,
-    )
-    allowed: list[tuple[float, float]] = [(lo - 60 * DAY, hi + 60 * DAY)]
-    if av.cycle is not None:
-        allowed = cycle_intervals(
-            epoch(av.cycle.anchor), av.cycle.on, av.cycle.off, lo - 60 * DAY, hi + 60 * DAY
-        )
-    outages = [(epoch(o.start), epoch(o.end)) for o in av.outages]
-    if site.start is not None:
-        outages.append((lo - 400 * DAY, epoch(site.start)))
-    if site.end is not None:
-        outages.append((epoch(site.end), hi + 400 * DAY))
-    allowed = subtract(merge(allowed), outages)
-    return windows, allowed
+    site = net.scenario.sites[net.site_index[process.site]]
+    return process_availability(process.availability, site, net.earliest, net.horizon_end)
 
 
 def _fits(allowed: list[tuple[float, float]], t0: float, t1: float) -> bool:
