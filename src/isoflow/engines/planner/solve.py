@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -66,6 +67,8 @@ class SolveOptions:
         Extra time [s] before the watchdog kills an overrunning solver.
     decompose
         Solve independent parts of the model separately (exact; faster on large networks).
+    parts_in_parallel
+        Independent parts solved at the same time, each by a one-thread solver process.
     """
 
     time_limit_s: float = 60.0
@@ -74,6 +77,7 @@ class SolveOptions:
     seed: int = 0
     grace_s: float = 10.0
     decompose: bool = True
+    parts_in_parallel: int = 2
 
 
 @dataclass(frozen=True)
@@ -116,9 +120,9 @@ def solve(
     """Solve ``model`` (minimisation) with HiGHS in a child process under a watchdog.
 
     Independent parts of the model (connected components of its constraint matrix, e.g.
-    product families that share no run, route or capacity) are solved one after another, each
-    with a share of the time limit in proportion to its size; their objectives, bounds and
-    gaps add up exactly. ``start`` is an optional feasible solution handed to HiGHS as its
+    product families that share no run, route or capacity) are solved separately, largest
+    first and ``parts_in_parallel`` at a time, all against one deadline; their objectives
+    and bounds add up exactly. ``start`` is an optional feasible solution handed to HiGHS as its
     first incumbent.
     """
     opts = options or SolveOptions()
@@ -132,18 +136,22 @@ def solve(
         return _solve_part(arrays, opts)
     started = time.perf_counter()
     values = np.zeros(arrays["col_cost"].size)
-    results: list[SolveResult] = []
-    remaining = float(sum(g.size for g in groups))
-    for cols in groups:
-        elapsed = time.perf_counter() - started
-        budget = max(1.0, (opts.time_limit_s - elapsed) * cols.size / remaining)
-        remaining -= cols.size
-        part = _solve_part(
+    deadline = started + opts.time_limit_s
+
+    def run(cols: npt.NDArray[np.int64]) -> SolveResult:
+        budget = max(1.0, deadline - time.perf_counter())
+        return _solve_part(
             _subproblem(arrays, cols), dataclasses.replace(opts, time_limit_s=budget)
         )
+
+    # largest part first, each solver in its own process; parts share one deadline
+    order = sorted(range(len(groups)), key=lambda i: -groups[i].size)
+    with ThreadPoolExecutor(max_workers=max(1, opts.parts_in_parallel)) as pool:
+        solved = dict(zip(order, pool.map(run, [groups[i] for i in order]), strict=True))
+    results = [solved[i] for i in range(len(groups))]
+    for part in results:
         if part.values is None:
             return dataclasses.replace(part, seconds=time.perf_counter() - started)
-        results.append(part)
     # time left over from parts that finished early goes to the part with the widest gap
     while (left := opts.time_limit_s - (time.perf_counter() - started)) > 2.0:
         widest = max(range(len(groups)), key=lambda i: _abs_gap(results[i]))
