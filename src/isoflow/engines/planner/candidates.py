@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from isoflow.domain.calendar import (
+    Interval,
     epoch,
     process_availability,
     weekly_intervals,
@@ -27,7 +28,7 @@ from isoflow.domain.calendar import (
 from isoflow.domain.decay import Inventory
 from isoflow.domain.generators import Generator
 from isoflow.engines.planner.network import DAY, PlanningNetwork, Route
-from isoflow.scenario.schema import Process, ProcessKind, Product
+from isoflow.scenario.schema import Booking, Process, ProcessKind, Product
 
 HOUR = 3600.0
 
@@ -222,54 +223,61 @@ def generate(net: PlanningNetwork, opts: CandidateOptions | None = None) -> Cand
     for bi, b in enumerate(bookings):
         by_product[b.product].append(bi)
     alloc_of_booking: dict[int, list[Allocation]] = defaultdict(list)
-    for pid, bis in by_product.items():
+    n_sites = len(sc.sites)
+
+    def allocate(pid: str, pi: int, run_ids: list[int]) -> None:
+        """Every feasible (booking of ``pid``, run) pair among ``run_ids`` of process ``pi``."""
+        bis = by_product[pid]
         product = products[pid]
         lam = float(net.product_lambda[net.product_index[pid]])
         shelf = product.shelf_life or math.inf
         b_idx = np.array(bis)
         hosp = np.array([net.site_index[bookings[i].hospital] for i in bis])
         t_admin = cand.booking_time[b_idx]
-        ok_country = np.array([net.approved(pid, net.site_country[h]) for h in hosp], dtype=bool)
-        for pi in producers.get(pid, []):
-            proc = sc.processes[pi]
-            site = net.site_index[proc.site]
-            gmp = set(sc.sites[site].gmp_markets)
-            ok_gmp = (
-                np.array([net.site_country[h] in gmp for h in hosp], dtype=bool)
-                if gmp
-                else np.ones(len(bis), dtype=bool)
+        ok = np.array([net.approved(pid, net.site_country[h]) for h in hosp], dtype=bool)
+        site = net.site_index[sc.processes[pi].site]
+        gmp = set(sc.sites[site].gmp_markets)
+        if gmp:
+            ok &= np.array([net.site_country[h] in gmp for h in hosp], dtype=bool)
+        ok &= activity[b_idx] > 0
+        forced_via = {
+            h: v for h in set(hosp.tolist()) if (v := _via(net, pi, product, h)) is not None
+        }
+        for ri in run_ids:
+            run = cand.runs[ri]
+            if run.eop > t_admin.max() or run.eop < t_admin.min() - shelf:
+                continue
+            routes = dict(net.routes_from(site, run.release, product))
+            for h, via in forced_via.items():
+                forced = net.route(site, h, run.release, product, via=via)
+                if forced is None:
+                    routes.pop(h, None)
+                else:
+                    routes[h] = forced
+            arrive_at = np.full(n_sites, math.inf)
+            arrive_at[list(routes)] = [r.arrive for r in routes.values()]
+            age = t_admin - run.eop
+            mask = (
+                ok & (age >= 0) & (age <= shelf) & (arrive_at[hosp] + o.arrival_buffer_s <= t_admin)
             )
-            forced_via = {
-                h: v for h in set(hosp.tolist()) if (v := _via(net, pi, product, h)) is not None
-            }
-            n_sites = len(sc.sites)
-            for ri in runs_of_process[pi]:
-                run = cand.runs[ri]
-                if run.eop > t_admin.max() or run.eop < t_admin.min() - shelf:
-                    continue
-                routes = dict(net.routes_from(site, run.release, product))
-                for h, via in forced_via.items():
-                    forced = net.route(site, h, run.release, product, via=via)
-                    if forced is None:
-                        routes.pop(h, None)
-                    else:
-                        routes[h] = forced
-                arrive_at = np.full(n_sites, math.inf)
-                arrive_at[list(routes)] = [r.arrive for r in routes.values()]
-                arrive = arrive_at[hosp]
-                age = t_admin - run.eop
-                mask = (
-                    ok_country
-                    & ok_gmp
-                    & (age >= 0)
-                    & (age <= shelf)
-                    & (arrive + o.arrival_buffer_s <= t_admin)
-                )
-                mask &= activity[b_idx] > 0
-                for j in np.flatnonzero(mask):
-                    bi = int(b_idx[j])
-                    need = float(activity[bi] * math.exp(lam * age[j]))
-                    alloc_of_booking[bi].append(Allocation(bi, ri, routes[int(hosp[j])], need))
+            for j in np.flatnonzero(mask):
+                bi = int(b_idx[j])
+                need = float(activity[bi] * math.exp(lam * age[j]))
+                alloc_of_booking[bi].append(Allocation(bi, ri, routes[int(hosp[j])], need))
+
+    for pid in by_product:
+        for pi in producers.get(pid, []):
+            allocate(pid, pi, runs_of_process[pi])
+    # bookings the start grid misses get a run timed for them (latest start that serves them)
+    for pi, starts in _deadline_starts(net, cand, bookings, alloc_of_booking, producers, o).items():
+        new_ids = []
+        for t in starts:
+            proc = sc.processes[pi]
+            eop = t + proc.duration
+            cand.runs.append(Run(pi, t, eop, eop + proc.qc_release))
+            new_ids.append(len(cand.runs) - 1)
+        runs_of_process[pi].extend(new_ids)
+        allocate(sc.processes[pi].output, pi, new_ids)
     for bi in sorted(alloc_of_booking):
         options = sorted(alloc_of_booking[bi], key=lambda a: a.need_eop)[: o.per_booking]
         cand.allocations.extend(options)
@@ -323,6 +331,64 @@ def generate(net: PlanningNetwork, opts: CandidateOptions | None = None) -> Cand
         frontier = sorted(next_frontier)
     _explain_missing(net, cand, bookings, producers, products, o)
     return cand
+
+
+def _deadline_starts(
+    net: PlanningNetwork,
+    cand: Candidates,
+    bookings: list[Booking],
+    served: dict[int, list[Allocation]],
+    producers: dict[str, list[int]],
+    opts: CandidateOptions,
+) -> dict[int, set[float]]:
+    """Extra start instants, per process, for bookings that no grid run can serve.
+
+    For each such booking and producing process: the route's duration from the oldest useful
+    ready time gives the latest ready time that still arrives in time; the latest start in a
+    window at or before it (on a whole minute, inside the cycle and outside outages) is added.
+    """
+    sc = net.scenario
+    products = {p.id: p for p in sc.products}
+    existing = {(r.process, r.start) for r in cand.runs}
+    spans: dict[int, tuple[list[Interval], list[Interval]]] = {}
+    extra: dict[int, set[float]] = defaultdict(set)
+    for bi, b in enumerate(bookings):
+        if bi in served or cand.booking_activity[bi] <= 0:
+            continue
+        product = products[b.product]
+        shelf = product.shelf_life or 30 * DAY
+        t_admin = float(cand.booking_time[bi])
+        hosp = net.site_index[b.hospital]
+        for pi in producers.get(b.product, []):
+            proc = sc.processes[pi]
+            if proc.kind == ProcessKind.ELUTION:
+                continue
+            site = net.site_index[proc.site]
+            oldest = max(net.earliest + proc.duration, t_admin - shelf) + proc.qc_release
+            route = net.route(site, hosp, oldest, product, via=_via(net, pi, product, hosp))
+            if route is None:
+                continue
+            latest_ready = t_admin - opts.arrival_buffer_s - (route.arrive - route.ready)
+            latest = latest_ready - proc.qc_release - proc.duration
+            windows, allowed = spans.setdefault(pi, process_intervals(net, proc))
+            fits = [
+                float(np.floor(min(latest, hi - 60.0) / 60.0) * 60.0)
+                for lo, hi in windows
+                if lo <= latest
+            ]
+            for t in sorted(fits, reverse=True):
+                if t < lo_bound(net, t_admin, shelf, proc):
+                    break
+                if _fits(allowed, t, t + proc.duration) and any(lo <= t < hi for lo, hi in windows):
+                    if (pi, t) not in existing:
+                        extra[pi].add(t)
+                    break
+    return extra
+
+
+def lo_bound(net: PlanningNetwork, t_admin: float, shelf: float, proc: Process) -> float:
+    """Earliest start still useful for a booking: within the shelf life and the plan."""
+    return max(net.earliest, t_admin - shelf - proc.duration)
 
 
 def _via(
