@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from isoflow.domain.calendar import epoch
 from isoflow.engines.planner.build import ObjectiveWeights, build
@@ -102,10 +102,3 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         solver=report,
         **records,
     )
-
-
-def horizon_end(scenario: Scenario, options: PlanOptions) -> datetime:
-    """End of the planning horizon."""
-    start = options.start or scenario.meta.start
-    horizon = options.horizon_s if options.horizon_s is not None else scenario.meta.horizon
-    return start + timedelta(seconds=horizon)

@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from isoflow.domain.calendar import (
     Interval,
+    covers,
     epoch,
     process_availability,
     weekly_intervals,
@@ -62,11 +63,6 @@ class Run:
     start: float
     eop: float
     release: float
-
-    @property
-    def ready(self) -> float:
-        """When the output may leave the site (QC released)."""
-        return self.release
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,10 +121,6 @@ def process_intervals(
     return process_availability(process.availability, site, net.earliest, net.horizon_end)
 
 
-def _fits(allowed: list[tuple[float, float]], t0: float, t1: float) -> bool:
-    return any(a <= t0 and t1 <= b for a, b in allowed)
-
-
 def candidate_starts(net: PlanningNetwork, process: Process, opts: CandidateOptions) -> list[float]:
     """Candidate start instants of one process, exact and sorted."""
     sc = net.scenario
@@ -167,7 +159,7 @@ def candidate_starts(net: PlanningNetwork, process: Process, opts: CandidateOpti
         if t >= net.earliest
         and t + process.duration < net.horizon_end
         and any(lo <= t < hi for lo, hi in windows)
-        and _fits(allowed, t, t + process.duration)
+        and covers(allowed, t, t + process.duration)
     )
     if len(out) > opts.max_runs_per_process:
         keep = np.linspace(0, len(out) - 1, opts.max_runs_per_process).round().astype(int)
@@ -377,16 +369,18 @@ def _deadline_starts(
                 if lo <= latest
             ]
             for t in sorted(fits, reverse=True):
-                if t < lo_bound(net, t_admin, shelf, proc):
+                if t < _lo_bound(net, t_admin, shelf, proc):
                     break
-                if _fits(allowed, t, t + proc.duration) and any(lo <= t < hi for lo, hi in windows):
+                if covers(allowed, t, t + proc.duration) and any(
+                    lo <= t < hi for lo, hi in windows
+                ):
                     if (pi, t) not in existing:
                         extra[pi].add(t)
                     break
     return extra
 
 
-def lo_bound(net: PlanningNetwork, t_admin: float, shelf: float, proc: Process) -> float:
+def _lo_bound(net: PlanningNetwork, t_admin: float, shelf: float, proc: Process) -> float:
     """Earliest start still useful for a booking: within the shelf life and the plan."""
     return max(net.earliest, t_admin - shelf - proc.duration)
 
@@ -479,16 +473,13 @@ def _calendar_verdict(
         t = max(w_lo, lo)
         while t < min(w_hi, hi):
             if arrives(t + proc.duration + proc.qc_release):
-                blocked = not _fits(allowed, t, t + proc.duration)
+                blocked = not covers(allowed, t, t + proc.duration)
                 return "site_in_outage" if blocked else "outside_operating_hours"
             t += step
     return "outside_operating_hours"
 
 
-def _dose_activity(booking: object, product: Product) -> float:
-    from isoflow.scenario.schema import Booking
-
-    assert isinstance(booking, Booking)
+def _dose_activity(booking: Booking, product: Product) -> float:
     if booking.activity is not None:
         return float(booking.activity)
     if product.dose is None:
@@ -502,7 +493,7 @@ def _dose_activity(booking: object, product: Product) -> float:
 def _explain_missing(
     net: PlanningNetwork,
     cand: Candidates,
-    bookings: list,  # type: ignore[type-arg]
+    bookings: list[Booking],
     producers: dict[str, list[int]],
     products: dict[str, Product],
     opts: CandidateOptions,

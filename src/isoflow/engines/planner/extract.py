@@ -109,7 +109,7 @@ def extract(
         size_col += len(sizes)
     for flow_index in np.flatnonzero(w > 0):
         fi = int(flow_index)
-        f = cand.flows[int(fi)]
+        f = cand.flows[fi]
         src = cand.runs[f.src]
         src_product = products[procs[src.process].output]
         allocated[f.src] += float(w[fi])
@@ -366,9 +366,8 @@ def _kpis(
 
     country_of = {s.id: s.country for s in sc.sites}
     stage_of = {p.id: str(p.stage) for p in sc.products}
-    production_runs = [
-        r for r in runs if sc.processes[_proc_index(sc, r.process)].kind != ProcessKind.ELUTION
-    ]
+    kind_of = {p.id: p.kind for p in sc.processes}
+    production_runs = [r for r in runs if kind_of[r.process] != ProcessKind.ELUTION]
     by_stage: dict[str, dict[str, float]] = {}
     for r in runs:
         row = by_stage.setdefault(stage_of[r.product], {"produced_eop_bq": 0.0, "used_eop_bq": 0.0})
@@ -415,13 +414,6 @@ def _kpis(
         "shipments": len(shipments),
         "generators": generators,
     }
-
-
-def _proc_index(sc: Any, process_id: str) -> int:
-    for i, p in enumerate(sc.processes):
-        if p.id == process_id:
-            return i
-    raise KeyError(process_id)
 
 
 def _count(items: Any) -> dict[str, int]:

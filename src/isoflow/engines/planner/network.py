@@ -41,11 +41,6 @@ class Route:
     ready: float
     arrive: float
 
-    @property
-    def lanes(self) -> tuple[int, ...]:
-        """Lane indices in travel order."""
-        return tuple(leg.lane for leg in self.legs)
-
 
 @dataclass
 class PlanningNetwork:
