@@ -47,10 +47,6 @@ DEFAULT_OUT = Path("isoflow-out")
 # --------------------------------------------------------------------------- helpers
 
 
-def _load(ref: str) -> Scenario:
-    return load_valid(ref)
-
-
 def _plan_options(time_limit: str, gap: float) -> PlanOptions:
     from isoflow.engines.planner.api import PlanOptions
     from isoflow.engines.planner.solve import SolveOptions
@@ -168,7 +164,7 @@ def capacity_cmd(
         grouping=by,  # type: ignore[arg-type]
         growth_scale=growth_scale,
     )
-    sc = _load(scenario)
+    sc = load_valid(scenario)
     t0 = time.perf_counter()
     res = capacity_vs_demand(sc, opts)
     seconds = time.perf_counter() - t0
@@ -288,7 +284,7 @@ def contingency_cmd(
         n2_top=n2,
         kinds=kind_list,  # type: ignore[arg-type]
     )
-    sc = _load(scenario)
+    sc = load_valid(scenario)
     t0 = time.perf_counter()
     with (
         make_executor(workers, scheduler) as executor,
@@ -389,7 +385,7 @@ def self_sufficiency_cmd(
     )
 
     opts = _plan_options(time_limit, gap)
-    sc = _load(scenario)
+    sc = load_valid(scenario)
     t0 = time.perf_counter()
     with console.status("planning the network and the domestic-only case...", spinner="dots"):
         res = self_sufficiency(sc, opts, capacity_year=year)
@@ -616,7 +612,7 @@ def _plan_or_scenario(ref: str, opts: PlanOptions) -> tuple[Plan, Scenario | Non
         path.is_dir() and (path / PLAN_FILE).exists()
     ):
         return read_plan(path), None
-    sc = _load(ref)
+    sc = load_valid(ref)
     with console.status(f"planning {sc.meta.name}...", spinner="dots"):
         return make_plan(sc, opts), sc
 

@@ -19,8 +19,8 @@ from isoflow.errors import InputError, IsoflowError
 if TYPE_CHECKING:
     from isoflow.scenario.schema import Scenario
 
-console = Console(highlight=False)
-"""Standard output: tables and summaries."""
+console = Console(highlight=False, soft_wrap=True)
+"""Standard output: tables and summaries (lines never wrapped, for pipes and logs)."""
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 """Standard error: errors, warnings and progress (never wrapped, so one error is one line)."""

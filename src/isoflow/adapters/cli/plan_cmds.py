@@ -24,10 +24,6 @@ if TYPE_CHECKING:
     from isoflow.scenario.schema import Scenario
 
 
-def _usage(message: str) -> typer.Exit:
-    return usage_error(message)
-
-
 def plan_cmd(
     scenario: Annotated[
         str, typer.Argument(help="Built-in name, YAML/JSON file or CSV folder.")
@@ -68,7 +64,7 @@ def plan_cmd(
             ),
         )
     except InputError as exc:
-        raise _usage(f"option {exc.field!r}: {exc.message}") from None
+        raise usage_error(f"option {exc.field!r}: {exc.message}") from None
     sc = load_valid(scenario)
     try:
         with console.status("planning...", spinner="dots"):
@@ -81,7 +77,7 @@ def plan_cmd(
     try:
         paths = write_plan(plan, out)
     except OSError as exc:
-        raise _usage(f"option '--out': cannot write to {out}: {exc.strerror or exc}") from None
+        raise usage_error(f"option '--out': cannot write to {out}: {exc.strerror or exc}") from None
     print_summary(plan)
     if report:
         paths.append(_report(plan, sc, out))
@@ -102,7 +98,7 @@ def _report(plan: Plan, sc: Scenario, out: Path) -> Path:
     try:
         from isoflow.adapters.report.html import render_report
     except ImportError:  # pragma: no cover - the report package ships with isoflow
-        raise _usage("the HTML report is not available in this installation") from None
+        raise usage_error("the HTML report is not available in this installation") from None
     return render_report(plan, sc, out / "report.html")
 
 
@@ -194,7 +190,7 @@ def verify_cmd(
     try:
         plan = read_plan(plan_path)
     except InputError as exc:
-        raise _usage(f"argument 'PLAN': {exc}") from None
+        raise usage_error(f"argument 'PLAN': {exc}") from None
     sc = load_valid(scenario)
     if plan.scenario != sc.meta.name:
         err_console.print(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from isoflow.adapters.cli.common import console, err_console, usage_error
 from isoflow.scenario.examples import DEFAULT_SCENARIO, builtin_names, builtin_path
 
 if TYPE_CHECKING:
@@ -23,14 +24,7 @@ if TYPE_CHECKING:
 
 
 def _console(stderr: bool = False) -> Console:
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
-
-
-def _usage_error(message: str) -> typer.Exit:
-    _console(stderr=True).print(f"error: {message}", markup=False)
-    return typer.Exit(2)
+    return err_console if stderr else console
 
 
 def _resolve_or_exit(ref: str) -> Path:
@@ -39,7 +33,7 @@ def _resolve_or_exit(ref: str) -> Path:
     path = resolve(ref)
     if path is None:
         names = ", ".join(builtin_names()) or "none installed"
-        raise _usage_error(
+        raise usage_error(
             f"no such scenario file, folder or built-in name: {ref!r} (built-ins: {names})"
         )
     return path
@@ -61,7 +55,7 @@ def schema_cmd(
         typer.echo(text, nl=False)
         return
     if not out.parent.exists():
-        raise _usage_error(f"folder {str(out.parent)!r} does not exist")
+        raise usage_error(f"folder {str(out.parent)!r} does not exist")
     out.write_text(text, encoding="utf-8")
     typer.echo(f"wrote {out}")
 

@@ -27,10 +27,6 @@ if TYPE_CHECKING:
     from isoflow.engines.planner.plan import Plan
 
 
-def _usage(message: str) -> typer.Exit:
-    return usage_error(message)
-
-
 def _check(replications: int, weeks: int, seed: int, workers: int, chunk: int) -> None:
     if replications < 1:
         raise InputError("--replications", f"expected at least 1, got {replications}")
@@ -75,11 +71,11 @@ def simulate_cmd(
         if scheduler is not None and workers != 1 and scheduler != "local":
             raise InputError("--workers", "give either --workers or --scheduler ADDRESS, not both")
     except InputError as exc:
-        raise _usage(f"option {exc.field!r}: {exc.message}") from None
+        raise usage_error(f"option {exc.field!r}: {exc.message}") from None
     from isoflow.scenario.load import resolve
 
     if resolve(scenario) is None:
-        raise _usage(
+        raise usage_error(
             f"argument 'SCENARIO': no such scenario file, folder or built-in: {scenario!r}"
         )
     the_plan = _read_plan(plan) if plan is not None else None
@@ -115,14 +111,14 @@ def simulate_cmd(
 
             result = simulate(model, options, executor, progress)
     except InputError as exc:
-        raise _usage(f"option {exc.field!r}: {exc.message}") from None
+        raise usage_error(f"option {exc.field!r}: {exc.message}") from None
     except IsoflowError as exc:
         err_console.print(f"error: {exc}", markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
     try:
         paths = write_results(result, out, sc.meta.name)
     except OSError as exc:
-        raise _usage(f"option '--out': cannot write to {out}: {exc.strerror or exc}") from None
+        raise usage_error(f"option '--out': cannot write to {out}: {exc.strerror or exc}") from None
     print_kpis(kpis(result), sc.meta.name, the_plan)
     console.print(f"\nwrote {len(paths)} files to {out}/: " + ", ".join(p.name for p in paths))
 
@@ -133,7 +129,7 @@ def _read_plan(path: Path) -> Plan:
     try:
         return read_plan(path)
     except InputError as exc:
-        raise _usage(f"option '--plan': {exc.message}") from None
+        raise usage_error(f"option '--plan': {exc.message}") from None
 
 
 def _ci(x: dict[str, float], fmt: str = "{:.2f}") -> str:
