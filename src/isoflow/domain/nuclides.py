@@ -10,16 +10,18 @@ all become ``Lu-177``; ``Tc99m`` and ``99mTc`` become ``Tc-99m``.
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import math
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from isoflow.errors import InputError, UnknownNuclideError
+from isoflow.errors import InputError, PhysicsError, UnknownNuclideError
 
 if TYPE_CHECKING:
     import radioactivedecay as rd
@@ -113,29 +115,68 @@ class ChainLink:
     mode: str
 
 
+_SECONDS_PER_UNIT = {"μs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_SECONDS_PER_UNIT |= {"d": 86400.0, "y": 86400.0, "ky": 86400.0e3, "My": 86400.0e6}
+_SECONDS_PER_UNIT |= {"By": 86400.0e9, "Gy": 86400.0e9, "ps": 1e-12, "ns": 1e-9}
+"""Seconds per half-life unit of the data files (years also times the file's days per year)."""
+_YEAR_UNITS = frozenset({"y", "ky", "My", "By", "Gy"})
+
+DEFAULT_DATASET = "icrp107_ame2020_nubase2020"
+
+
+def _shipped_arrays(dataset_name: str) -> dict[str, npt.NDArray[Any]]:
+    """The arrays of radioactivedecay's data file for ``dataset_name``, read directly.
+
+    Importing :mod:`radioactivedecay` takes about 2 s (it imports SymPy, pandas and
+    matplotlib); its data file alone loads in milliseconds. A test checks that every value read
+    here equals the package's own API.
+    """
+    spec = importlib.util.find_spec("radioactivedecay")
+    if spec is None or not spec.submodule_search_locations:
+        raise PhysicsError("the radioactivedecay package is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / dataset_name / "decay_data.npz"
+    # the package's own data file (its format stores lists as Python objects)
+    with np.load(path, allow_pickle=True) as saved:
+        return {key: saved[key] for key in saved.files}
+
+
 class NuclideData:
-    """Access to one evaluated decay data set (default: ICRP-107 via radioactivedecay).
+    """Access to one evaluated decay data set (default: ICRP-107 as shipped by radioactivedecay).
 
     Parameters
     ----------
     dataset
-        A :class:`radioactivedecay.DecayData`; defaults to ``radioactivedecay.DEFAULTDATA``.
+        A :class:`radioactivedecay.DecayData`; by default radioactivedecay's
+        ``icrp107_ame2020_nubase2020`` file is read directly (same values, no 2 s import).
     """
 
     def __init__(self, dataset: rd.DecayData | None = None) -> None:
         if dataset is None:
-            import radioactivedecay  # deferred: importing it takes about 2 s (SymPy)
-
-            dataset = radioactivedecay.DEFAULTDATA
-        self._data = dataset
-        self._index: dict[str, int] = {str(k): int(v) for k, v in self._data.nuclide_dict.items()}
+            arrays = _shipped_arrays(DEFAULT_DATASET)
+            self._dataset_name = DEFAULT_DATASET
+            self.names: tuple[str, ...] = tuple(str(n) for n in arrays["nuclides"])
+            self._hldata = arrays["hldata"]
+            self._progeny, self._bfs, self._modes = (
+                arrays["progeny"],
+                arrays["bfs"],
+                arrays["modes"],
+            )
+            self._masses = np.asarray(arrays["masses"], dtype=np.float64)
+            self._year_days = float(arrays["year_conv"])
+        else:
+            self._dataset_name = str(dataset.dataset_name)
+            self.names = tuple(str(n) for n in dataset.nuclides)
+            self._hldata = dataset.hldata
+            self._progeny, self._bfs, self._modes = dataset.progeny, dataset.bfs, dataset.modes
+            self._masses = np.asarray(dataset.scipy_data.atomic_masses, dtype=np.float64)
+            self._year_days = float(dataset.float_year_conv)
+        self._index: dict[str, int] = {n: i for i, n in enumerate(self.names)}
         self._lower: dict[str, str] = {k.lower(): k for k in self._index}
-        self.names: tuple[str, ...] = tuple(str(n) for n in self._data.nuclides)
 
     @property
     def dataset_name(self) -> str:
         """Name of the underlying data set (e.g. ``icrp107_ame2020_nubase2020``)."""
-        return str(self._data.dataset_name)
+        return self._dataset_name
 
     def canonical(self, name: str, field: str = "nuclide") -> str:
         """Return the canonical name of ``name`` or raise :class:`UnknownNuclideError`.
@@ -162,11 +203,17 @@ class NuclideData:
 
     def half_life_s(self, name: str) -> float:
         """Half-life [s] of a canonical name; ``inf`` if stable."""
-        return float(self._data.half_life(name, "s"))
+        value, unit, _ = self._hldata[self._index[name]]
+        if unit == "s" or math.isinf(float(value)):
+            return float(value)
+        factor = _SECONDS_PER_UNIT[str(unit)]
+        if unit in _YEAR_UNITS:
+            factor *= self._year_days
+        return float(value) * factor
 
     def half_life_parts(self, name: str) -> tuple[float, str]:
         """Half-life as evaluated: (value, unit) with unit one of s, m, h, d, y, ... or stable."""
-        row = self._data.hldata[self._index[name]]
+        row = self._hldata[self._index[name]]
         return float(row[0]), str(row[1])
 
     def branches(self, name: str) -> tuple[DecayBranch, ...]:
@@ -174,9 +221,7 @@ class NuclideData:
         i = self._index[name]
         found = [
             DecayBranch(str(d), float(f), str(m))
-            for d, f, m in zip(
-                self._data.progeny[i], self._data.bfs[i], self._data.modes[i], strict=True
-            )
+            for d, f, m in zip(self._progeny[i], self._bfs[i], self._modes[i], strict=True)
             if str(d) in self._index and float(f) > 0.0
         ]
         return tuple(sorted(found, key=lambda b: -b.fraction))
@@ -185,14 +230,14 @@ class NuclideData:
         """Evaluated properties of ``name`` (normalised first)."""
         canonical = self.canonical(name, field)
         i = self._index[canonical]
-        row = self._data.hldata[i]
+        row = self._hldata[i]
         text = "stable" if self.half_life_s(canonical) == math.inf else str(row[2])
         return NuclideInfo(
             name=canonical,
             half_life_s=self.half_life_s(canonical),
             half_life_text=text,
             branches=self.branches(canonical),
-            atomic_mass=float(self._data.scipy_data.atomic_masses[i]),
+            atomic_mass=float(self._masses[i]),
         )
 
     def chain(self, name: str) -> list[ChainLink]:

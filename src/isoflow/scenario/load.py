@@ -28,6 +28,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from isoflow.scenario.examples import builtin_path
+from isoflow.scenario.fastyaml import parse_fast
 from isoflow.scenario.fields import model_at, numeric_fields, shapes
 from isoflow.scenario.issues import (
     Issue,
@@ -130,6 +131,10 @@ def _read_yaml(path: FsPath, source: str) -> Loaded:
     issues += more
     if text is None:
         return Loaded(None, tuple(issues), no_location, source)
+    fast = parse_fast(text)
+    if isinstance(fast, dict):
+        # lines are needed only for messages: the round-trip reader runs only if one is
+        return _validate(fast, _lazy_locator(text, file), source, file)
     tree, issues = parse_yaml(text, file)
     locate = yaml_locator(tree, file)
     if issues:

@@ -9,6 +9,7 @@ exclusive distribution contract forces the route through the distributor's site.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from collections import defaultdict
@@ -98,6 +99,14 @@ class PlanningNetwork:
             approvals[a.product].update(a.countries)
         self._approvals = dict(approvals)
         self._route_cache: dict[tuple[int, float, str, bool], dict[int, Route]] = {}
+        # per-lane values read by the routing loop (plain lists: no attribute look-ups there)
+        self._lane_dest = [self.site_index[lane.destination] for lane in sc.lanes]
+        self._lane_cross = [
+            self.site_country[self.site_index[lane.origin]] != self.site_country[dest]
+            for lane, dest in zip(sc.lanes, self._lane_dest, strict=True)
+        ]
+        self._lane_class7 = [lane.accepts_class7 for lane in sc.lanes]
+        self._lane_times = [times.tolist() for times in self.departures]
         self.exclusive_by_supplier: dict[tuple[str, str], list[tuple[set[str], int]]] = {}
         for c in sc.policies.exclusive_distribution:
             self.exclusive_by_supplier.setdefault((c.supplier, c.product), []).append(
@@ -163,22 +172,34 @@ class PlanningNetwork:
         heap: list[tuple[float, int]] = [(ready, origin)]
         done: set[int] = set()
         limit = ready + (product.shelf_life or 30 * DAY)
+        lanes = self.scenario.lanes
+        radioactive = product.unit == "Bq" and product.stage != Stage.TARGET_MATERIAL
+        check_exports = bool(self._restrictions) and not relax
         while heap:
             t, u = heapq.heappop(heap)
             if u in done:
                 continue
             done.add(u)
             for li in self.lanes_from[u]:
-                dep = self.next_departure(li, t)
-                if dep is None:
+                if radioactive and not self._lane_class7[li]:
                     continue
-                lane = self.scenario.lanes[li]
-                if not self.lane_usable(lane, product, dep, relax):
-                    continue
+                lane = lanes[li]
+                if lane.timetable:
+                    times = self._lane_times[li]
+                    k = bisect.bisect_left(times, t + lane.handling)
+                    if k == len(times):
+                        continue
+                    dep = times[k]
+                else:
+                    dep = t + max(lane.handling, lane.on_demand_lead)
+                if check_exports and self._lane_cross[li]:
+                    origin_country = self.site_country[u]
+                    if self.export_blocked(origin_country, product.id, dep):
+                        continue
                 arr = self.arrival(li, dep)
                 if arr > limit:
                     continue
-                v = self.site_index[lane.destination]
+                v = self._lane_dest[li]
                 if arr < best.get(v, math.inf):
                     best[v] = arr
                     back[v] = (u, Leg(li, dep, arr))

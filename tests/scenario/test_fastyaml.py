@@ -1,0 +1,118 @@
+"""The fast YAML reader gives the round-trip reader's values, or defers to it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from isoflow.errors import ScenarioError
+from isoflow.scenario.examples import builtin_dir
+from isoflow.scenario.fastyaml import parse_fast
+from isoflow.scenario.load import load_scenario
+from isoflow.scenario.yamlpos import parse_yaml
+
+FILES = [builtin_dir() / "apac-2025.yaml", Path(__file__).parent / "data" / "small.yaml"]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_files_read_the_same(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    fast = parse_fast(text)
+    assert fast is not None
+    assert fast == parse_yaml(text, path.name)[0]
+
+
+@pytest.mark.parametrize(
+    ("scalar", "value"),
+    [
+        ("12", 12),
+        ("-3", -3),
+        ("0", 0),
+        ("1.5", 1.5),
+        ("+2.", 2.0),
+        ("1e5", 1e5),
+        ("true", True),
+        ("False", False),
+        ("~", None),
+        ("null", None),
+        ("yes", "yes"),
+        ("on", "on"),
+        ("7 d", "7 d"),
+        ("09:30", "09:30"),
+        ("2025-08-04T00:00Z", "2025-08-04T00:00Z"),
+        ("2025-08-04T09:00:00+09:00", datetime(2025, 8, 4, tzinfo=UTC)),
+        ("2025-08-04T00:00:00Z", datetime(2025, 8, 4, tzinfo=UTC)),
+    ],
+)
+def test_scalars_as_yaml_1_2(scalar: str, value: object) -> None:
+    text = f"a: {scalar}\n"
+    fast = parse_fast(text)
+    slow = parse_yaml(text, "x.yaml")[0]
+    assert fast == {"a": value} == slow
+    assert isinstance(fast["a"], type(value))  # type: ignore[index]
+    assert isinstance(slow["a"], type(value))
+    if isinstance(value, datetime):
+        assert fast["a"].utcoffset() == slow["a"].utcoffset()  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 012\n",  # octal in ruamel's reading
+        "a: 0x1f\n",
+        "a: 1_000\n",
+        "a: .inf\n",
+        "a: 2025-08-04T00:00:00\n",  # no offset
+        "a: 2025-08-04T00:00:00.5Z\n",
+        "a: 2025-08-04\n",  # a date
+        "a: 1\na: 2\n",  # duplicate key: the round-trip reader reports its line
+        "base: &b {x: 1}\nc:\n  <<: *b\n",
+        "a: [1, 2\n",  # syntax error
+        "",
+    ],
+)
+def test_defers_what_it_does_not_take_on(text: str) -> None:
+    assert parse_fast(text) is None
+
+
+def test_messages_keep_their_lines(tmp_path: Path) -> None:
+    source = (FILES[1]).read_text(encoding="utf-8").splitlines(keepends=True)
+    line = next(i for i, t in enumerate(source) if t.lstrip().startswith("kind:"))
+    source[line] = source[line].split("kind:")[0] + "kind: spaceport\n"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("".join(source), encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(bad)
+    assert f"bad.yaml:{line + 1}:" in str(info.value)
+
+
+_scalars = st.one_of(
+    st.integers(-(10**6), 10**6).map(str),
+    st.floats(allow_nan=False, allow_infinity=False, width=32).map(repr),
+    st.text(alphabet="0123456789.+-_:eExoTZ ab", min_size=1, max_size=8),
+    st.sampled_from(["true", "no", "Yes", "NULL", "~", ".5", "-.5", "1e3", "0b11"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.from_regex(r"[a-z]{1,6}", fullmatch=True), _scalars, max_size=6))
+def test_fast_reader_never_disagrees(mapping: dict[str, str]) -> None:
+    text = "".join(f"{key}: {value}\n" for key, value in mapping.items())
+    fast = parse_fast(text)
+    slow, issues = parse_yaml(text, "x.yaml")
+    if fast is not None:
+        assert not issues
+        assert fast == slow
+        assert [_kind(v) for v in fast.values()] == [_kind(v) for v in slow.values()]
+
+
+def _kind(value: object) -> type:
+    """The plain type a value behaves as (ruamel returns subclasses such as ScalarInt)."""
+    for kind in (bool, int, float, datetime, str):
+        if isinstance(value, kind):
+            return kind
+    return type(value)
