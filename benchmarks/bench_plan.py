@@ -64,6 +64,17 @@ def run(name: str, load: object, time_limit: float) -> None:
         f"extract {t_extract:.2f} s"
     )
     print(f"   (load + build + extract) / solve = {overhead / result.seconds:.2f}")
+    if result.objective is not None and result.bound is not None:
+        arrays = pm.model.arrays()
+        u = pm.blocks["u"].slice()
+        penalties = float(arrays["col_cost"][u] @ result.values[u])
+        within = result.objective - result.bound
+        print(
+            f"   objective {result.objective:,.0f} = penalties of unserved bookings "
+            f"{penalties:,.0f} + the rest {result.objective - penalties:,.0f}; proven bound "
+            f"{result.bound:,.0f}: within {within:,.0f} "
+            f"({within / max(result.objective - penalties, 1e-9):.1%} of the rest)"
+        )
     print(f"   optimiser: {served}/{total} served, cost {cost:,.0f}")
     print(f"   baseline : {b_served}/{total} served, cost {b_cost:,.0f} ({t_base:.2f} s)")
     print(

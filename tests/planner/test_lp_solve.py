@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from isoflow.engines.planner.lp import INF, LinearModel
-from isoflow.engines.planner.solve import SolveOptions, SolveStatus, solve
+from isoflow.engines.planner.solve import SolveOptions, SolveStatus, neighbourhood, solve
 
 
 def knapsack() -> LinearModel:
@@ -57,3 +57,25 @@ def test_blocks_reject_bad_indices():
         model.add_rows("bad", rows=[0], cols=[x.start + 5], vals=[1], lower=[0], upper=[1])
     with pytest.raises(ValueError, match="already exists"):
         model.add_vars("x", 1)
+
+
+def test_neighbourhood_follows_shared_rows():
+    # a chain of columns c0 - c1 - c2 - c3 linked by rows r0 (c0, c1), r1 (c1, c2), r2 (c2, c3)
+    m = LinearModel()
+    m.add_vars("c", 4, upper=1)
+    m.add_rows(
+        "r", rows=[0, 0, 1, 1, 2, 2], cols=[0, 1, 1, 2, 2, 3], vals=1.0, lower=0, upper=1, count=3
+    )
+    arrays = m.arrays()
+    seed = np.array([True, False, False, False])
+    assert neighbourhood(arrays, seed, hops=0).tolist() == [True, False, False, False]
+    assert neighbourhood(arrays, seed, hops=1).tolist() == [True, True, False, False]
+    assert neighbourhood(arrays, seed, hops=2).tolist() == [True, True, True, False]
+    assert neighbourhood(arrays, seed, hops=5).tolist() == [True] * 4
+
+
+def test_shortfall_columns_are_marked():
+    m = LinearModel()
+    m.add_vars("x", 2, upper=1, integer=True)
+    m.add_vars("short", 3, upper=1, shortfall=True)
+    assert m.arrays()["shortfall"].tolist() == [False, False, True, True, True]

@@ -131,6 +131,8 @@ def print_summary(plan: Plan) -> None:
     if plan.solver is not None:
         s = plan.solver
         gap = "n/a" if s.gap is None else f"{s.gap:.2%}"
+        if s.objective is not None and s.bound is not None:
+            gap += f" (objective at most {s.objective - s.bound:,.0f} above the best possible)"
         console.print(
             f"solver: {s.status}, gap {gap}, {s.seconds:.1f} s solve + {s.build_seconds:.1f} s "
             f"build ({s.candidates.get('columns', 0)} columns, {s.candidates.get('rows', 0)} rows)"

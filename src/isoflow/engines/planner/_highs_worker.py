@@ -22,6 +22,7 @@ def _run_highs(arrays: dict[str, Any], options: dict[str, Any]) -> dict[str, Any
     highs.setOptionValue("mip_rel_gap", float(options["mip_gap"]))
     highs.setOptionValue("threads", int(options["threads"]))
     highs.setOptionValue("random_seed", int(options["seed"]))
+    highs.setOptionValue("solver", str(options.get("lp_solver", "choose")))
     lp = highspy.HighsLp()
     lp.num_col_ = int(arrays["col_cost"].size)
     lp.num_row_ = int(arrays["row_lower"].size)

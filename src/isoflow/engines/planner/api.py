@@ -81,6 +81,7 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         gap=result.gap,
         seconds=result.seconds,
         objective=result.objective,
+        bound=result.bound,
         time_limit_s=opts.solve.time_limit_s,
         mip_gap=opts.solve.mip_gap,
         build_seconds=build_seconds,

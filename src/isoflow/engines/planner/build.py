@@ -113,7 +113,7 @@ def build(
     has_option = np.zeros(n_b, dtype=bool)
     has_option[[a.booking for a in allocs]] = True
     u_cost = np.where(has_option, wts.unserved * (6.0 - priority) / 3.0, 0.0)
-    u = m.add_vars("u", n_b, upper=1, cost=u_cost)
+    u = m.add_vars("u", n_b, upper=1, cost=u_cost, shortfall=True)
     w = m.add_vars("w", n_f, upper=INF)
 
     departures: dict[tuple[int, float], int] = {}

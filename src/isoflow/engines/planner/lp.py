@@ -55,6 +55,7 @@ class LinearModel:
     _upper: list[FloatArray] = field(default_factory=list)
     _cost: list[FloatArray] = field(default_factory=list)
     _integer: list[npt.NDArray[np.bool_]] = field(default_factory=list)
+    _shortfall: list[npt.NDArray[np.bool_]] = field(default_factory=list)
     _row_lower: list[FloatArray] = field(default_factory=list)
     _row_upper: list[FloatArray] = field(default_factory=list)
     _coo_rows: list[IntArray] = field(default_factory=list)
@@ -74,8 +75,13 @@ class LinearModel:
         upper: npt.ArrayLike = INF,
         cost: npt.ArrayLike = 0.0,
         integer: bool = False,
+        shortfall: bool = False,
     ) -> Block:
-        """Add a block of ``size`` variables; scalars broadcast to the block."""
+        """Add a block of ``size`` variables; scalars broadcast to the block.
+
+        ``shortfall`` marks slacks whose positive value means a requirement is not met (an
+        unserved booking); the solver's heuristics work to bring them down.
+        """
         if name in self.col_blocks:
             raise ValueError(f"variable block {name!r} already exists")
         block = Block(name, self.num_cols, size)
@@ -83,6 +89,7 @@ class LinearModel:
         self._upper.append(np.broadcast_to(np.asarray(upper, dtype=np.float64), size).copy())
         self._cost.append(np.broadcast_to(np.asarray(cost, dtype=np.float64), size).copy())
         self._integer.append(np.full(size, integer))
+        self._shortfall.append(np.full(size, shortfall))
         self.col_blocks[name] = block
         self.num_cols += size
         return block
@@ -156,6 +163,7 @@ class LinearModel:
             "col_upper": cat(self._upper, np.float64),  # type: ignore[arg-type]
             "col_cost": cat(self._cost, np.float64),  # type: ignore[arg-type]
             "integer": cat(self._integer, np.bool_),  # type: ignore[arg-type]
+            "shortfall": cat(self._shortfall, np.bool_),  # type: ignore[arg-type]
             "row_lower": cat(self._row_lower, np.float64),  # type: ignore[arg-type]
             "row_upper": cat(self._row_upper, np.float64),  # type: ignore[arg-type]
             "start": matrix.indptr.astype(np.int32),

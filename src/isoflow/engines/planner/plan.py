@@ -127,6 +127,8 @@ class SolverReport(_Data):
     time_limit_s: float
     mip_gap: float
     build_seconds: float = 0.0
+    bound: float | None = None
+    """Best proven lower bound on the objective: no plan scores below it."""
     candidates: dict[str, int] = {}
     message: str = ""
 
