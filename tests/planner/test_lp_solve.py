@@ -79,3 +79,29 @@ def test_shortfall_columns_are_marked():
     m.add_vars("x", 2, upper=1, integer=True)
     m.add_vars("short", 3, upper=1, shortfall=True)
     assert m.arrays()["shortfall"].tolist() == [False, False, True, True, True]
+
+
+def test_penalty_floor_is_the_shortfall_no_plan_avoids():
+    # two bookings compete for one unit of capacity: one of them stays unserved in any plan
+    m = LinearModel()
+    z = m.add_vars("z", 2, upper=1, cost=[1.0, 2.0], integer=True)
+    u = m.add_vars("u", 2, upper=1, cost=10.0, shortfall=True)
+    m.add_rows(
+        "cover",
+        rows=[0, 0, 1, 1],
+        cols=[z.start, u.start, z.start + 1, u.start + 1],
+        vals=1.0,
+        lower=1.0,
+        upper=1.0,
+        count=2,
+    )
+    m.add_rows("capacity", rows=[0, 0], cols=z.all, vals=1.0, lower=-INF, upper=1.0, count=1)
+    result = solve(m)
+    assert result.objective == pytest.approx(11.0)
+    assert result.penalty_floor == pytest.approx(10.0)
+    assert result.bound == pytest.approx(11.0)
+    assert result.values is not None
+    assert result.values.round().tolist() == [1.0, 0.0, 0.0, 1.0]
+    without = solve(m, SolveOptions(penalty_floor=False))
+    assert without.objective == pytest.approx(11.0)
+    assert without.penalty_floor == 0.0

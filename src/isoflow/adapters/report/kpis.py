@@ -145,6 +145,7 @@ def _solver_table(plan: Plan) -> Table:
             ("build time", f"{s.build_seconds:.2f} s"),
             ("objective", "–" if s.objective is None else f"{s.objective:,.4g}"),
             ("proven bound", "–" if s.bound is None else f"{s.bound:,.4g}"),
+            ("penalty no plan avoids", f"{s.penalty_floor:,.4g}"),
             ("time limit", f"{s.time_limit_s:g} s"),
             ("target MIP gap", f"{100.0 * s.mip_gap:g} %"),
         ]

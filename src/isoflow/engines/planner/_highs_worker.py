@@ -27,6 +27,8 @@ def _run_highs(arrays: dict[str, Any], options: dict[str, Any]) -> dict[str, Any
     lp.num_col_ = int(arrays["col_cost"].size)
     lp.num_row_ = int(arrays["row_lower"].size)
     lp.col_cost_ = arrays["col_cost"]
+    if "offset" in arrays:  # per column; the model's constant is their sum
+        lp.offset_ = float(arrays["offset"].sum())
     lp.col_lower_ = arrays["col_lower"]
     lp.col_upper_ = arrays["col_upper"]
     lp.row_lower_ = arrays["row_lower"]

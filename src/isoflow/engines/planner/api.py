@@ -82,6 +82,7 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         seconds=result.seconds,
         objective=result.objective,
         bound=result.bound,
+        penalty_floor=result.penalty_floor,
         time_limit_s=opts.solve.time_limit_s,
         mip_gap=opts.solve.mip_gap,
         build_seconds=build_seconds,

@@ -129,6 +129,10 @@ class SolverReport(_Data):
     build_seconds: float = 0.0
     bound: float | None = None
     """Best proven lower bound on the objective: no plan scores below it."""
+    penalty_floor: float = 0.0
+    """Least penalty for unserved bookings that any plan must pay (capacity the network
+    lacks, bounded by the LP relaxation). The gap is measured on the objective above it, so
+    it reflects what the plan can change."""
     candidates: dict[str, int] = {}
     message: str = ""
 

@@ -69,6 +69,9 @@ class SolveOptions:
         Solve independent parts of the model separately (exact; faster on large networks).
     parts_in_parallel
         Independent parts solved at the same time, each by a one-thread solver process.
+    penalty_floor
+        First bound, with the LP relaxation, the shortfall penalty (unserved bookings) every
+        plan must pay; the MIP gap is then measured on the objective above that floor.
     """
 
     time_limit_s: float = 60.0
@@ -78,6 +81,7 @@ class SolveOptions:
     grace_s: float = 10.0
     decompose: bool = True
     parts_in_parallel: int = 2
+    penalty_floor: bool = True
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,8 @@ class SolveResult:
     seconds: float
     values: npt.NDArray[np.float64] | None
     message: str = ""
+    penalty_floor: float = 0.0
+    """Least shortfall penalty any plan pays (LP bound); the gap is measured above it."""
 
     @property
     def has_solution(self) -> bool:
@@ -126,12 +132,66 @@ def solve(
     first incumbent.
     """
     opts = options or SolveOptions()
-    arrays = model.arrays()
-    if start is not None:
-        arrays["start_solution"] = np.asarray(start, dtype=np.float64)
-    groups = components(arrays) if opts.decompose else [np.arange(arrays["col_cost"].size)]
+    started = time.perf_counter()
+    arrays: dict[str, Any] = model.arrays()
     if _empty_row_infeasible(arrays):
         return SolveResult(SolveStatus.INFEASIBLE, None, None, None, 0.0, None, "empty row")
+    floor = 0.0
+    penalised = arrays.get("shortfall", np.zeros(arrays["integer"].size, dtype=bool)) & (
+        arrays["col_cost"] > 0
+    )
+    if opts.penalty_floor and penalised.any():
+        arrays["offset"] = -_shortfall_floor(arrays, opts)
+        floor = -float(arrays["offset"].sum())
+        left = opts.time_limit_s - (time.perf_counter() - started)
+        opts = dataclasses.replace(opts, time_limit_s=max(1.0, left))
+    if start is not None:
+        arrays["start_solution"] = np.asarray(start, dtype=np.float64)
+    result = _solve_parts(arrays, opts)
+    if result.objective is None:
+        return dataclasses.replace(result, seconds=time.perf_counter() - started)
+    # back to the model's own objective; the gap stays relative to what the plan can change
+    objective = result.objective + floor
+    bound = result.bound + floor if result.bound is not None else None
+    return dataclasses.replace(
+        result,
+        objective=objective,
+        bound=bound,
+        seconds=time.perf_counter() - started,
+        penalty_floor=floor,
+    )
+
+
+FLOOR_SHARE = 0.15
+"""Share of the time limit the penalty floor's LP may take."""
+
+
+def _shortfall_floor(arrays: dict[str, Any], opts: SolveOptions) -> npt.NDArray[np.float64]:
+    """Per column, its share of the least shortfall penalty any plan must pay.
+
+    The LP relaxation minimising only the penalised shortfall columns (unserved bookings) gives
+    a lower bound on the penalty of every plan: capacity the network lacks. Returned as
+    ``cost × value`` per column (zero elsewhere), so that any independent part of the model
+    can sum its own floor. A failed or slow LP gives zeros (no floor).
+    """
+    shortfall = arrays.get("shortfall", np.zeros(arrays["col_cost"].size, dtype=bool))
+    penalty = np.where(shortfall, arrays["col_cost"], 0.0)
+    zeros = np.zeros(penalty.size)
+    relaxed = {k: v for k, v in arrays.items() if k != "start_solution"}
+    relaxed["integer"] = np.zeros_like(arrays["integer"])
+    relaxed["col_cost"] = penalty
+    lp = _solve_arrays(
+        relaxed, dataclasses.replace(opts, time_limit_s=FLOOR_SHARE * opts.time_limit_s), "ipm"
+    )
+    if lp.status != SolveStatus.OPTIMAL or lp.values is None:
+        return zeros
+    # a hair below the LP's optimum, so that rounding never lifts the floor above a plan
+    return np.asarray(penalty * np.clip(lp.values, 0.0, None) * (1.0 - 1e-9), dtype=np.float64)
+
+
+def _solve_parts(arrays: dict[str, Any], opts: SolveOptions) -> SolveResult:
+    """Solve the independent parts of a model against one deadline and add them up."""
+    groups = components(arrays) if opts.decompose else [np.arange(arrays["col_cost"].size)]
     if len(groups) <= 1:
         return _solve_part(arrays, opts)
     started = time.perf_counter()
@@ -209,7 +269,8 @@ def _solve_part(arrays: dict[str, Any], opts: SolveOptions) -> SolveResult:
 
     relaxed = _solve_arrays({**arrays, "integer": np.zeros_like(integer)}, until(0.25), "ipm")
     start = arrays.get("start_solution")
-    best_cost = float(arrays["col_cost"] @ start) if start is not None else np.inf
+    offset = float(arrays["offset"].sum()) if "offset" in arrays else 0.0
+    best_cost = float(arrays["col_cost"] @ start) + offset if start is not None else np.inf
     best = start
     if relaxed.values is not None:
         upper = arrays["col_upper"].copy()
@@ -310,6 +371,7 @@ def _subproblem(arrays: dict[str, Any], cols: npt.NDArray[np.int64]) -> dict[str
         "col_cost": arrays["col_cost"][cols],
         "integer": arrays["integer"][cols],
         "shortfall": arrays.get("shortfall", np.zeros_like(arrays["integer"]))[cols],
+        "offset": arrays.get("offset", np.zeros(arrays["integer"].size))[cols],
         "row_lower": arrays["row_lower"][rows],
         "row_upper": arrays["row_upper"][rows],
         "start": sub.indptr.astype(np.int32),
