@@ -179,12 +179,20 @@ def print_summary(plan: Plan) -> None:
     )
     if plan.unserved:
         table = Table(title="Unserved bookings", title_justify="left")
-        for col in ("booking", "product", "hospital", "reason"):
-            table.add_column(col)
-        for u in plan.unserved[:15]:
-            table.add_row(u.booking, u.product, u.hospital, u.reason)
-        if len(plan.unserved) > 15:
-            table.add_row("...", f"{len(plan.unserved) - 15} more in unserved.csv", "", "")
+        shown = plan.unserved[:15]
+        columns = {
+            "booking": [u.booking for u in shown],
+            "product": [u.product for u in shown],
+            "hospital": [u.hospital for u in shown],
+            "reason": [u.reason for u in shown],
+        }
+        for col, values in columns.items():  # identifiers and codes: never cut
+            table.add_column(col, min_width=max(map(len, values), default=0), no_wrap=True)
+        for row in zip(*columns.values(), strict=True):
+            table.add_row(*row)
+        if len(plan.unserved) > len(shown):
+            table.caption = f"{len(plan.unserved) - len(shown)} more in unserved.csv"
+            table.caption_justify = "left"
         console.print(table)
 
 
