@@ -565,3 +565,68 @@ def test_supply_agreement_maximum_binds_and_the_rest_comes_from_the_dearer_suppl
     assert delivered["dear"] > 0
     purchases = 10.0 * delivered["cheap"] / 1e9 + 50.0 * delivered["dear"] / 1e9
     assert plan.kpis["cost"]["purchases"] == pytest.approx(purchases, rel=1e-6)
+
+
+def test_capacity_shortfall_is_the_penalty_floor_and_the_gap_is_measured_above_it():
+    # One daily 07:00 van that takes one package: of two doses due at 10:00 only one can go.
+    # The priority-1 booking is served; the priority-3 one is left with capacity_exhausted,
+    # and its penalty (1e6 x (6 - 3) / 3) is the floor no plan (even fractional) avoids.
+    sc = scenario(
+        products=[FDG],
+        sites=[site("cyc", "cyclotron"), site("near", "hospital")],
+        processes=[
+            {
+                "id": "fdg-run",
+                "site": "cyc",
+                "kind": "synthesis",
+                "output": "fdg",
+                "batch_max": "100 GBq",
+                "duration": "1 h",
+                "fixed_cost": 1000.0,
+            }
+        ],
+        lanes=[
+            {
+                "id": "van",
+                "origin": "cyc",
+                "destination": "near",
+                "mode": "road",
+                "transit": "1 h",
+                "timetable": [{"time": "07:00"}],
+                "capacity_packages": 1,
+                "cost_per_shipment": 50.0,
+            }
+        ],
+        demand={
+            "bookings": [
+                {
+                    "id": "routine",
+                    "hospital": "near",
+                    "product": "fdg",
+                    "administration": "2025-08-05T10:00:00Z",
+                    "priority": 3,
+                },
+                {
+                    "id": "urgent",
+                    "hospital": "near",
+                    "product": "fdg",
+                    "administration": "2025-08-05T10:00:00Z",
+                    "priority": 1,
+                },
+            ]
+        },
+    )
+    plan = make_plan(sc, HOURLY)
+    assert not verify(plan, sc)
+    assert [a.booking for a in plan.allocations] == ["urgent"]
+    assert {u.booking: u.reason for u in plan.unserved} == {"routine": "capacity_exhausted"}
+    solver = plan.solver
+    assert solver is not None
+    assert solver.penalty_floor == pytest.approx(1e6, rel=1e-8)
+    assert solver.objective is not None
+    assert solver.bound is not None
+    assert solver.gap is not None
+    above_floor = solver.objective - solver.penalty_floor
+    # what the plan can change: the run, the van and waste, about a thousandth of the penalty
+    assert 1000.0 < above_floor < 2000.0
+    assert solver.gap == pytest.approx((solver.objective - solver.bound) / above_floor, abs=1e-6)
