@@ -174,7 +174,7 @@ def main() -> None:
         if not args.skip_yaml:
             yaml_path = Path(tmp) / "bench.yaml"
             timed("save YAML", lambda: save_scenario(scenario, yaml_path))
-            print("YAML file (ruamel round-trip loader, pure Python)")
+            print("YAML file (LibYAML; ruamel round-trip reader only for the lines of errors)")
             t_val, report = timed("validate (load + cross-references)", lambda: validate(yaml_path))
             assert report.ok, report.summary()
             print(f"  ratio YAML validate / json.loads baseline: {t_val / base:.1f}x")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -43,20 +44,26 @@ class _Deferred(Exception):
     """The document needs the round-trip reader."""
 
 
+@lru_cache(maxsize=1 << 16)
+def _plain_tag(value: str) -> str:
+    """Tag of a plain scalar as ruamel's YAML 1.2 resolver reads it, or the defer tag."""
+    tag = str(_resolver.resolve(RuamelScalar, value, (True, False)))
+    if tag == _TIMESTAMP and _AWARE.fullmatch(value):
+        return _TIMESTAMP
+    if tag not in _SIMPLE:
+        return _DEFER
+    pattern = _SIMPLE[tag]
+    if pattern is not None and not pattern.fullmatch(value):
+        return _DEFER
+    return tag
+
+
 class _FastLoader(yaml.CSafeLoader):
     """LibYAML parser; plain scalars resolved as ruamel's YAML 1.2 resolver does."""
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is yaml.ScalarNode and implicit[0]:
-            tag = str(_resolver.resolve(RuamelScalar, value, (True, False)))
-            if tag == _TIMESTAMP and _AWARE.fullmatch(value):
-                return _TIMESTAMP
-            if tag not in _SIMPLE:
-                return _DEFER
-            pattern = _SIMPLE[tag]
-            if pattern is not None and not pattern.fullmatch(value):
-                return _DEFER
-            return tag
+            return _plain_tag(value)
         return str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
