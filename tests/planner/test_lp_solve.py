@@ -1,10 +1,20 @@
 """The sparse model builder and the HiGHS wrapper on hand-solvable models."""
 
+import json
+
 import numpy as np
 import pytest
 
 from isoflow.engines.planner.lp import INF, LinearModel
-from isoflow.engines.planner.solve import SolveOptions, SolveStatus, neighbourhood, solve
+from isoflow.engines.planner.solve import (
+    SolveOptions,
+    SolveResult,
+    SolveStatus,
+    _solve_arrays,
+    _tell_last_part,
+    neighbourhood,
+    solve,
+)
 
 
 def knapsack() -> LinearModel:
@@ -105,3 +115,53 @@ def test_penalty_floor_is_the_shortfall_no_plan_avoids():
     without = solve(m, SolveOptions(penalty_floor=False))
     assert without.objective == pytest.approx(11.0)
     assert without.penalty_floor == 0.0
+
+
+def _multi_knapsack() -> LinearModel:
+    rng = np.random.default_rng(3)
+    n, r = 60, 6
+    m = LinearModel()
+    x = m.add_vars("x", n, upper=1, cost=-rng.integers(10, 100, n).astype(float), integer=True)
+    m.add_rows(
+        "weight",
+        rows=np.repeat(np.arange(r), n),
+        cols=np.tile(x.all, r),
+        vals=rng.integers(5, 60, n * r).astype(float),
+        lower=-INF,
+        upper=np.full(r, 300.0),
+        count=r,
+    )
+    return m
+
+
+def test_last_part_stops_on_the_whole_models_gap(tmp_path):
+    # The finished parts are so large that any first plan of this part meets the whole gap.
+    rule = tmp_path / "rule.json"
+    rule.write_text(json.dumps({"objective": 1e9, "open": 0.0, "gap": 1.0}), encoding="utf-8")
+    arrays = _multi_knapsack().arrays()
+    stopped = _solve_arrays(arrays, SolveOptions(mip_gap=0.0), rule_file=rule)
+    assert stopped.message == "Interrupted by user"
+    assert stopped.values is not None
+    full = _solve_arrays(arrays, SolveOptions(mip_gap=0.0))
+    assert full.message == "Optimal"
+    assert stopped.objective is not None
+    assert full.objective is not None
+    assert stopped.objective >= full.objective  # it stopped early, never better
+    # no gap allowed: it can only stop where the bound meets the plan, at the optimum
+    rule.write_text(json.dumps({"objective": 0.0, "open": 0.0, "gap": 0.0}), encoding="utf-8")
+    same = _solve_arrays(arrays, SolveOptions(mip_gap=0.0), rule_file=rule)
+    assert same.objective == pytest.approx(full.objective)
+    assert same.bound == pytest.approx(full.objective)
+
+
+def test_rule_file_written_only_when_one_part_is_left(tmp_path):
+    def done(objective: float, bound: float) -> SolveResult:
+        return SolveResult(SolveStatus.FEASIBLE, objective, bound, None, 1.0, np.zeros(1))
+
+    files = [tmp_path / f"part-{i}.json" for i in range(3)]
+    _tell_last_part([done(10.0, 9.0), None, None], files, 0.01)
+    assert not any(f.exists() for f in files)
+    _tell_last_part([done(10.0, 9.0), None, done(5.0, 5.0)], files, 0.01)
+    assert [f.exists() for f in files] == [False, True, False]
+    rule = json.loads(files[1].read_text(encoding="utf-8"))
+    assert rule == {"objective": 15.0, "open": 1.0, "gap": 0.01}

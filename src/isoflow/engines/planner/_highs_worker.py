@@ -8,9 +8,39 @@ from __future__ import annotations
 
 import json
 import sys
+import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+
+def _whole_model_rule(path: str) -> Callable[[Any], None]:
+    """MIP interrupt callback: stop once the whole model is within its gap.
+
+    The whole model is this part plus the finished ones, which the rule file (written by the
+    parent when this part is the last one running) sums up.
+    """
+    state: dict[str, Any] = {"read_at": -1.0, "rule": None}
+
+    def check(event: Any) -> None:
+        now = time.monotonic()
+        if now - state["read_at"] >= 0.25:  # look at the file at most four times a second
+            state["read_at"] = now
+            try:
+                with open(path, encoding="utf-8") as f:
+                    state["rule"] = json.load(f)
+            except (OSError, ValueError):
+                state["rule"] = None
+        rule = state["rule"]
+        primal, dual = event.data_out.mip_primal_bound, event.data_out.mip_dual_bound
+        if rule is None or not (abs(primal) < 1e300 and abs(dual) < 1e300):
+            return
+        open_gap = float(rule["open"]) + (primal - dual)
+        if open_gap <= float(rule["gap"]) * abs(float(rule["objective"]) + primal):
+            event.interrupt()
+
+    return check
 
 
 def _run_highs(arrays: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
@@ -41,6 +71,8 @@ def _run_highs(arrays: dict[str, Any], options: dict[str, Any]) -> dict[str, Any
         kinds = highspy.HighsVarType
         lp.integrality_ = [kinds.kInteger if b else kinds.kContinuous for b in arrays["integer"]]
     highs.passModel(lp)
+    if options.get("rule_file"):
+        highs.cbMipInterrupt += _whole_model_rule(str(options["rule_file"]))
     start = arrays.get("start_solution")
     if start is not None and start.size == lp.num_col_:
         highs.setSolution(start.size, np.arange(start.size, dtype=np.int32), start)

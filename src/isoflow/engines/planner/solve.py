@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -197,39 +197,45 @@ def _solve_parts(arrays: dict[str, Any], opts: SolveOptions) -> SolveResult:
     started = time.perf_counter()
     values = np.zeros(arrays["col_cost"].size)
     deadline = started + opts.time_limit_s
+    results: list[SolveResult | None] = [None] * len(groups)
+    with tempfile.TemporaryDirectory(prefix="isoflow-parts-") as tmp:
+        rule_files = [Path(tmp) / f"part-{i}.json" for i in range(len(groups))]
 
-    def run(cols: npt.NDArray[np.int64]) -> SolveResult:
-        budget = max(1.0, deadline - time.perf_counter())
-        return _solve_part(
-            _subproblem(arrays, cols), dataclasses.replace(opts, time_limit_s=budget)
-        )
+        def run(i: int) -> SolveResult:
+            budget = max(1.0, deadline - time.perf_counter())
+            return _solve_part(
+                _subproblem(arrays, groups[i]),
+                dataclasses.replace(opts, time_limit_s=budget),
+                rule_files[i],
+            )
 
-    # largest part first, each solver in its own process; parts share one deadline
-    order = sorted(range(len(groups)), key=lambda i: -groups[i].size)
-    with ThreadPoolExecutor(max_workers=max(1, opts.parts_in_parallel)) as pool:
-        solved = dict(zip(order, pool.map(run, [groups[i] for i in order]), strict=True))
-    results = [solved[i] for i in range(len(groups))]
-    for part in results:
+        # largest part first, each solver in its own process; parts share one deadline
+        order = sorted(range(len(groups)), key=lambda i: -groups[i].size)
+        with ThreadPoolExecutor(max_workers=max(1, opts.parts_in_parallel)) as pool:
+            futures = {pool.submit(run, i): i for i in order}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                _tell_last_part(results, rule_files, opts.mip_gap)
+    solved: list[SolveResult] = [r for r in results if r is not None]
+    for part in solved:
         if part.values is None:
             return dataclasses.replace(part, seconds=time.perf_counter() - started)
     # time left over from parts that finished early goes to the part with the widest gap
     while (left := opts.time_limit_s - (time.perf_counter() - started)) > 2.0:
-        widest = max(range(len(groups)), key=lambda i: _abs_gap(results[i]))
-        widest_gap = results[widest].gap
-        if widest_gap is None or widest_gap <= opts.mip_gap:
+        if _total_gap(solved) <= opts.mip_gap:
             break
+        widest = max(range(len(groups)), key=lambda i: _abs_gap(solved[i]))
         sub = _subproblem(arrays, groups[widest])
-        sub["start_solution"] = results[widest].values
+        sub["start_solution"] = solved[widest].values
         again = _solve_arrays(sub, dataclasses.replace(opts, time_limit_s=left))
-        if again.values is None or _abs_gap(again) >= _abs_gap(results[widest]):
+        if again.values is None or _abs_gap(again) >= _abs_gap(solved[widest]):
             break
-        results[widest] = again
-    objective = bound = 0.0
-    for cols, part in zip(groups, results, strict=True):
+        solved[widest] = again
+    results = list(solved)
+    for cols, part in zip(groups, solved, strict=True):
         values[cols] = part.values
-        objective += part.objective or 0.0
-        bound += part.bound if part.bound is not None else (part.objective or 0.0)
-    gap = abs(objective - bound) / max(abs(objective), 1e-9)
+    objective, bound = _totals(solved)
+    gap = _total_gap(solved)
     status = SolveStatus.OPTIMAL if gap <= opts.mip_gap else SolveStatus.FEASIBLE
     message = f"{len(groups)} independent parts"
     return SolveResult(
@@ -237,11 +243,45 @@ def _solve_parts(arrays: dict[str, Any], opts: SolveOptions) -> SolveResult:
     )
 
 
+def _totals(parts: list[SolveResult]) -> tuple[float, float]:
+    """Objective and bound of the whole model from those of its parts."""
+    objective = sum(p.objective or 0.0 for p in parts)
+    bound = sum(p.bound if p.bound is not None else (p.objective or 0.0) for p in parts)
+    return objective, bound
+
+
+def _total_gap(parts: list[SolveResult]) -> float:
+    objective, bound = _totals(parts)
+    return abs(objective - bound) / max(abs(objective), 1e-9)
+
+
+def _tell_last_part(
+    results: list[SolveResult | None], rule_files: list[Path], mip_gap: float
+) -> None:
+    """When one part alone is still being solved, let it stop on the whole model's gap.
+
+    The rule file holds what the finished parts add up to; the part's solver stops once
+    ``open + (P − D) ≤ gap · (objective + P)`` for its own primal ``P`` and bound ``D``.
+    """
+    waiting = [i for i, r in enumerate(results) if r is None]
+    finished = [r for r in results if r is not None]
+    if len(waiting) != 1 or any(r.objective is None for r in finished):
+        return
+    objective, bound = _totals(finished)
+    rule = {"objective": objective, "open": objective - bound, "gap": mip_gap}
+    target = rule_files[waiting[0]]
+    staged = target.with_suffix(".tmp")
+    staged.write_text(json.dumps(rule), encoding="utf-8")
+    staged.replace(target)  # atomic: the solver never reads half a file
+
+
 LP_GUIDED_MIN_COLUMNS = 2000
 """Parts at least this large first get an LP-guided incumbent (see :func:`_solve_part`)."""
 
 
-def _solve_part(arrays: dict[str, Any], opts: SolveOptions) -> SolveResult:
+def _solve_part(
+    arrays: dict[str, Any], opts: SolveOptions, rule_file: Path | None = None
+) -> SolveResult:
     """Solve one part; large mixed-integer parts first get an LP-guided incumbent.
 
     HiGHS can spend a whole time limit on cutting planes at the root without improving a
@@ -259,7 +299,7 @@ def _solve_part(arrays: dict[str, Any], opts: SolveOptions) -> SolveResult:
     """
     integer = arrays["integer"]
     if integer.size < LP_GUIDED_MIN_COLUMNS or not integer.any():
-        return _solve_arrays(arrays, opts)
+        return _solve_arrays(arrays, opts, rule_file=rule_file)
     started = time.perf_counter()
     total = opts.time_limit_s
 
@@ -294,7 +334,9 @@ def _solve_part(arrays: dict[str, Any], opts: SolveOptions) -> SolveResult:
         if guided.values is not None and (guided.objective or 0.0) < best_cost:
             best = guided.values
     final = _solve_arrays(
-        {**arrays, "start_solution": best} if best is not None else arrays, until(1.0)
+        {**arrays, "start_solution": best} if best is not None else arrays,
+        until(1.0),
+        rule_file=rule_file,
     )
     return dataclasses.replace(final, seconds=time.perf_counter() - started)
 
@@ -384,13 +426,17 @@ def _subproblem(arrays: dict[str, Any], cols: npt.NDArray[np.int64]) -> dict[str
 
 
 def _solve_arrays(
-    arrays: dict[str, Any], opts: SolveOptions, lp_solver: str = "choose"
+    arrays: dict[str, Any],
+    opts: SolveOptions,
+    lp_solver: str = "choose",
+    rule_file: Path | None = None,
 ) -> SolveResult:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="isoflow-solve-") as tmp:
         model_path, result_path = Path(tmp) / "model.npz", Path(tmp) / "result.npz"
         np.savez(model_path, **arrays)
-        options_json = json.dumps({**dataclasses.asdict(opts), "lp_solver": lp_solver})
+        extra = {"lp_solver": lp_solver, "rule_file": str(rule_file) if rule_file else None}
+        options_json = json.dumps({**dataclasses.asdict(opts), **extra})
         command = [sys.executable, str(_WORKER), str(model_path), str(result_path), options_json]
         deadline = opts.time_limit_s + opts.grace_s
         with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
