@@ -73,6 +73,12 @@ def test_scalars_as_yaml_1_2(scalar: str, value: object) -> None:
         "base: &b {x: 1}\nc:\n  <<: *b\n",
         "a: [1, 2\n",  # syntax error
         "",
+        "a: !!int 010\n",  # explicit tags take YAML 1.1 readings in LibYAML
+        "a: !!str USD\n",
+        "a: !!bool maybe\n",  # would raise inside PyYAML's constructor
+        "%YAML 1.1\n---\na: on\n",  # a directive changes the rules
+        "true: 1\nTrue: 2\n",  # the same key, spelled twice
+        "1: a\n1.0: b\n",
     ],
 )
 def test_defers_what_it_does_not_take_on(text: str) -> None:

@@ -117,9 +117,10 @@ class ChainLink:
 
 _SECONDS_PER_UNIT = {"μs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _SECONDS_PER_UNIT |= {"d": 86400.0, "y": 86400.0, "ky": 86400.0e3, "My": 86400.0e6}
-_SECONDS_PER_UNIT |= {"By": 86400.0e9, "Gy": 86400.0e9, "ps": 1e-12, "ns": 1e-9}
+_SECONDS_PER_UNIT |= {"By": 86400.0e9, "Gy": 86400.0e9, "Ty": 86400.0e12, "Py": 86400.0e15}
+_SECONDS_PER_UNIT |= {"ps": 1e-12, "ns": 1e-9, "yr": 86400.0, "year": 86400.0, "years": 86400.0}
 """Seconds per half-life unit of the data files (years also times the file's days per year)."""
-_YEAR_UNITS = frozenset({"y", "ky", "My", "By", "Gy"})
+_YEAR_UNITS = frozenset({"y", "yr", "year", "years", "ky", "My", "By", "Gy", "Ty", "Py"})
 
 DEFAULT_DATASET = "icrp107_ame2020_nubase2020"
 

@@ -5,9 +5,11 @@ Python here: 2-4 s for the built-in scenario. :func:`parse_fast` parses with Lib
 gives exactly the values the round-trip reader gives (YAML 1.2 core schema, resolved by
 ruamel's own resolver) for the scalars it accepts: strings, null, booleans, decimal integers,
 plain decimal floats and timestamps to the second with an offset. Anything else (octal,
-hexadecimal or underscored numbers, other timestamps, infinities, merge keys, duplicate keys,
-syntax errors) makes it return ``None``, and the caller reads the file with the round-trip
-reader, which also knows the lines for error messages.
+hexadecimal or underscored numbers, other timestamps, infinities, explicit tags, directives,
+merge keys, duplicate keys, syntax errors) makes it return ``None``, and the caller reads the
+file with the round-trip reader, which also knows the lines for error messages. LibYAML
+accepts a few layouts ruamel rejects (a tab after a value); the caller therefore keeps a fast
+reading only when the scenario it gives is valid.
 """
 
 from __future__ import annotations
@@ -67,10 +69,12 @@ class _FastLoader(yaml.CSafeLoader):
         return str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
-        keys = [key.value for key, _ in node.value if isinstance(key, yaml.ScalarNode)]
-        if len(keys) != len(set(keys)) or any(key.value == "<<" for key, _ in node.value):
+        if any(key.value == "<<" for key, _ in node.value):
             raise _Deferred
-        return dict(super().construct_mapping(node, deep=deep))
+        mapping = dict(super().construct_mapping(node, deep=deep))
+        if len(mapping) != len(node.value):  # duplicate keys, ``true`` and ``True`` alike
+            raise _Deferred
+        return mapping
 
 
 def _defer(loader: _FastLoader, node: Any) -> Any:
@@ -85,9 +89,18 @@ _FastLoader.add_constructor(_DEFER, _defer)
 _FastLoader.add_constructor(_TIMESTAMP, _timestamp)
 
 
+_DIRECTIVE = re.compile(r"^%", re.MULTILINE)
+
+
 def parse_fast(text: str) -> Any | None:
-    """Plain data of a well-formed YAML document, or ``None`` to use the round-trip reader."""
+    """Plain data of a well-formed YAML document, or ``None`` to use the round-trip reader.
+
+    Text with an explicit tag (any ``!``) or a directive (``%YAML 1.1`` changes the rules)
+    always goes to the round-trip reader.
+    """
+    if "!" in text or _DIRECTIVE.search(text):
+        return None
     try:
         return yaml.load(text, Loader=_FastLoader)
-    except (_Deferred, yaml.YAMLError, RecursionError, ValueError, TypeError):
+    except Exception:  # any failure here only means: use the round-trip reader
         return None

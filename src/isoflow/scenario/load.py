@@ -133,8 +133,10 @@ def _read_yaml(path: FsPath, source: str) -> Loaded:
         return Loaded(None, tuple(issues), no_location, source)
     fast = parse_fast(text)
     if isinstance(fast, dict):
-        # lines are needed only for messages: the round-trip reader runs only if one is
-        return _validate(fast, _lazy_locator(text, file), source, file)
+        loaded = _validate(fast, _lazy_locator(text, file), source, file)
+        if loaded.scenario is not None:
+            return loaded
+        # any problem is reported from the round-trip reading, with its lines
     tree, issues = parse_yaml(text, file)
     locate = yaml_locator(tree, file)
     if issues:

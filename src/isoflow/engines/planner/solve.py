@@ -183,10 +183,11 @@ def _shortfall_floor(arrays: dict[str, Any], opts: SolveOptions) -> npt.NDArray[
     lp = _solve_arrays(
         relaxed, dataclasses.replace(opts, time_limit_s=FLOOR_SHARE * opts.time_limit_s), "ipm"
     )
-    if lp.status != SolveStatus.OPTIMAL or lp.values is None:
+    if lp.message != "Optimal" or lp.values is None:  # HiGHS's own status: solved, not cut
         return zeros
-    # a hair below the LP's optimum, so that rounding never lifts the floor above a plan
-    return np.asarray(penalty * np.clip(lp.values, 0.0, None) * (1.0 - 1e-9), dtype=np.float64)
+    # The floor only sets the denominator of the gap (the offset is added back exactly), and
+    # one a tolerance too high only makes the gap stricter.
+    return np.asarray(penalty * np.clip(lp.values, 0.0, None), dtype=np.float64)
 
 
 def _solve_parts(arrays: dict[str, Any], opts: SolveOptions) -> SolveResult:
@@ -222,7 +223,8 @@ def _solve_parts(arrays: dict[str, Any], opts: SolveOptions) -> SolveResult:
             return dataclasses.replace(part, seconds=time.perf_counter() - started)
     # time left over from parts that finished early goes to the part with the widest gap
     while (left := opts.time_limit_s - (time.perf_counter() - started)) > 2.0:
-        if _total_gap(solved) <= opts.mip_gap:
+        total_gap = _total_gap(solved)
+        if total_gap is not None and total_gap <= opts.mip_gap:
             break
         widest = max(range(len(groups)), key=lambda i: _abs_gap(solved[i]))
         sub = _subproblem(arrays, groups[widest])
@@ -231,28 +233,39 @@ def _solve_parts(arrays: dict[str, Any], opts: SolveOptions) -> SolveResult:
         if again.values is None or _abs_gap(again) >= _abs_gap(solved[widest]):
             break
         solved[widest] = again
-    results = list(solved)
     for cols, part in zip(groups, solved, strict=True):
         values[cols] = part.values
     objective, bound = _totals(solved)
     gap = _total_gap(solved)
-    status = SolveStatus.OPTIMAL if gap <= opts.mip_gap else SolveStatus.FEASIBLE
+    closed = gap is not None and gap <= opts.mip_gap
+    status = SolveStatus.OPTIMAL if closed else SolveStatus.FEASIBLE
     message = f"{len(groups)} independent parts"
     return SolveResult(
         status, objective, bound, gap, time.perf_counter() - started, values, message
     )
 
 
-def _totals(parts: list[SolveResult]) -> tuple[float, float]:
-    """Objective and bound of the whole model from those of its parts."""
+def _totals(parts: list[SolveResult]) -> tuple[float, float | None]:
+    """Objective and bound of the whole model from those of its parts.
+
+    A part solved to optimality without a bound of its own (a pure LP) is bounded by its
+    objective; one stopped without a bound leaves the whole model without one.
+    """
     objective = sum(p.objective or 0.0 for p in parts)
-    bound = sum(p.bound if p.bound is not None else (p.objective or 0.0) for p in parts)
-    return objective, bound
+    bounds = [
+        p.bound
+        if p.bound is not None
+        else (p.objective if p.status == SolveStatus.OPTIMAL else None)
+        for p in parts
+    ]
+    if any(b is None for b in bounds):
+        return objective, None
+    return objective, sum(b for b in bounds if b is not None)
 
 
-def _total_gap(parts: list[SolveResult]) -> float:
+def _total_gap(parts: list[SolveResult]) -> float | None:
     objective, bound = _totals(parts)
-    return abs(objective - bound) / max(abs(objective), 1e-9)
+    return None if bound is None else abs(objective - bound) / max(abs(objective), 1e-9)
 
 
 def _tell_last_part(
@@ -268,6 +281,8 @@ def _tell_last_part(
     if len(waiting) != 1 or any(r.objective is None for r in finished):
         return
     objective, bound = _totals(finished)
+    if bound is None:
+        return
     rule = {"objective": objective, "open": objective - bound, "gap": mip_gap}
     target = rule_files[waiting[0]]
     staged = target.with_suffix(".tmp")
@@ -338,7 +353,16 @@ def _solve_part(
         until(1.0),
         rule_file=rule_file,
     )
-    return dataclasses.replace(final, seconds=time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    if final.values is None and best is not None and best is not start:
+        # the full MIP failed or was stopped before taking its start: keep the guided plan
+        objective = float(arrays["col_cost"] @ best) + offset
+        # the relaxation's optimum bounds the part from below, if it was solved to the end
+        bound = relaxed.objective if relaxed.message == "Optimal" else None
+        gap = None if bound is None else (objective - bound) / max(abs(objective), 1e-9)
+        message = f"guided plan kept: {final.message}"
+        return SolveResult(SolveStatus.FEASIBLE, objective, bound, gap, seconds, best, message)
+    return dataclasses.replace(final, seconds=seconds)
 
 
 def neighbourhood(
@@ -387,8 +411,9 @@ def components(arrays: dict[str, Any], merge_below: int = 300) -> list[npt.NDArr
 def _abs_gap(result: SolveResult) -> float:
     if result.objective is None:
         return 0.0
-    bound = result.bound if result.bound is not None else result.objective
-    return abs(result.objective - bound)
+    if result.bound is None:  # a pure LP solved to the end is closed; anything else is open
+        return 0.0 if result.status == SolveStatus.OPTIMAL else np.inf
+    return abs(result.objective - result.bound)
 
 
 def _empty_row_infeasible(arrays: dict[str, Any]) -> bool:
