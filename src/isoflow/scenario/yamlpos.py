@@ -60,8 +60,9 @@ def parse_yaml(text: str, file: str) -> tuple[Any, list[Issue]]:
         return _yaml().load(text), []
     except YAMLError as exc:
         return None, [_yaml_error(exc, text, file)]
-    except (RecursionError, ValueError, TypeError, AttributeError, KeyError) as exc:
-        # ruamel can fail outside its own error classes on pathological input.
+    except Exception as exc:
+        # ruamel can fail outside its own error classes on pathological input (``a: -_``
+        # raises IndexError in its integer constructor).
         return None, [Issue((), f"YAML error: {exc!r}", file=file, code="yaml")]
 
 
