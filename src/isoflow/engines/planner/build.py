@@ -338,7 +338,7 @@ def build(
         count=n_d,
     )
 
-    _linking_rows(m, cand, pos_of_run, e_row, sized, y, z, v, n)
+    _linking_rows(m, cand, pos_of_run, e_row, n_cols_of_flow, y, z, v)
     _calendar_rows(net, m, cand, producing, y)
     _contract_rows(net, m, cand, z, w, wts)
     return PlanningModel(
@@ -542,11 +542,10 @@ def _linking_rows(
     cand: Candidates,
     pos_of_run: npt.NDArray[np.int64],
     e_row: dict[int, int],
-    sized: list[tuple[int, tuple[float, ...]]],
+    n_cols_of_flow: dict[int, list[int]],
     y: Block,
     z: Block,
     v: Block,
-    n: Block,
 ) -> None:
     """Logical links between the binaries that tighten the LP relaxation.
 
@@ -605,15 +604,9 @@ def _linking_rows(
             cols.append(v.start + fi)
             vals.append(-1.0)
         count += 1
-    col = n.start
-    for fi, sizes in sized:
-        rows.append(count)
-        cols.append(v.start + fi)
-        vals.append(1.0)
-        for _ in sizes:
-            rows.append(count)
-            cols.append(col)
-            vals.append(-1.0)
-            col += 1
+    for fi, n_cols in n_cols_of_flow.items():
+        rows += [count] * (len(n_cols) + 1)
+        cols += [v.start + fi, *n_cols]
+        vals += [1.0] + [-1.0] * len(n_cols)
         count += 1
     m.add_rows("linking", rows=rows, cols=cols, vals=vals, lower=-INF, upper=0.0, count=count)

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from isoflow.domain.calendar import epoch, weekly_instants
 from isoflow.domain.nuclides import default_data
-from isoflow.scenario.schema import Lane, Product, Scenario, Stage
+from isoflow.scenario.schema import Product, Scenario, Stage
 
 DAY = 86400.0
 
@@ -127,28 +127,7 @@ class PlanningNetwork:
             for c, prods, lo, hi in self._restrictions
         )
 
-    def lane_usable(self, lane: Lane, product: Product, depart: float, relax: bool) -> bool:
-        """Hard rules for one departure: class-7 acceptance and export restrictions."""
-        radioactive = product.unit == "Bq" and product.stage != Stage.TARGET_MATERIAL
-        if radioactive and not lane.accepts_class7:
-            return False
-        if relax:
-            return True
-        origin = self.site_country[self.site_index[lane.origin]]
-        destination = self.site_country[self.site_index[lane.destination]]
-        return origin == destination or not self.export_blocked(origin, product.id, depart)
-
     # ------------------------------------------------------------------ routing
-
-    def next_departure(self, lane_idx: int, ready: float) -> float | None:
-        """First departure instant of a lane at or after ``ready`` (handling included)."""
-        lane = self.scenario.lanes[lane_idx]
-        earliest = ready + lane.handling
-        if not lane.timetable:
-            return ready + max(lane.handling, lane.on_demand_lead)
-        times = self.departures[lane_idx]
-        k = int(np.searchsorted(times, earliest, side="left"))
-        return float(times[k]) if k < times.size else None
 
     def arrival(self, lane_idx: int, depart: float) -> float:
         """Arrival instant (customs cleared) for a departure on a lane."""
