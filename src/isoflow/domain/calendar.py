@@ -15,9 +15,6 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
-from isoflow.scenario.quantities import clock_minutes
-from isoflow.scenario.schema import Availability, Site
-
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 Interval = tuple[float, float]
@@ -31,6 +28,12 @@ def epoch(value: datetime) -> float:
 def from_epoch(seconds: float) -> datetime:
     """Seconds since the Unix epoch [s] as a UTC datetime."""
     return datetime.fromtimestamp(seconds, UTC)
+
+
+def clock_minutes(text: str) -> int:
+    """Minutes after midnight of a ``HH:MM`` clock string."""
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
 
 
 def _local_dates(tz: ZoneInfo, start: float, end: float) -> list[date]:
@@ -172,35 +175,3 @@ def cycle_intervals(
 def covers(intervals: Sequence[Interval], t0: float, t1: float) -> bool:
     """True if one interval of the sorted list contains ``[t0, t1]``."""
     return any(lo <= t0 and t1 <= hi for lo, hi in intervals)
-
-
-def process_availability(
-    availability: Availability, site: Site, lo: float, hi: float
-) -> tuple[list[Interval], list[Interval]]:
-    """When a process may run, within ``[lo, hi)`` [s since epoch].
-
-    Returns ``(windows, allowed)``: a batch may *start* inside one of the weekly ``windows``
-    (local time of the site); the whole batch ``[start, end of production]`` must lie inside
-    one ``allowed`` interval: an operating-cycle 'on' period (or any time without a cycle),
-    outside planned outages, after the site opens and before it closes. ``allowed`` reaches
-    60 d beyond ``[lo, hi)`` so that batches straddling the bounds are judged correctly.
-    """
-    windows = weekly_intervals(
-        [(tuple(str(d) for d in w.days), w.start, w.end) for w in availability.windows],
-        site.timezone,
-        lo,
-        hi,
-    )
-    margin = 60 * 86400.0
-    allowed: list[Interval] = [(lo - margin, hi + margin)]
-    cycle = availability.cycle
-    if cycle is not None:
-        allowed = cycle_intervals(
-            epoch(cycle.anchor), cycle.on, cycle.off, lo - margin, hi + margin
-        )
-    closed = [(epoch(o.start), epoch(o.end)) for o in availability.outages]
-    if site.start is not None:
-        closed.append((min(lo, epoch(site.start)) - 2 * margin, epoch(site.start)))
-    if site.end is not None:
-        closed.append((epoch(site.end), max(hi, epoch(site.end)) + 2 * margin))
-    return windows, subtract(merge(allowed), closed)

@@ -15,16 +15,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from isoflow.domain.calendar import (
-    epoch,
-    process_availability,
-    weekly_instants,
-)
+from isoflow.domain.calendar import epoch, weekly_instants
 from isoflow.domain.decay import Inventory
 from isoflow.domain.generators import Generator
 from isoflow.domain.nuclides import default_data
 from isoflow.engines.planner.plan import Plan, PlanLeg
-from isoflow.scenario.schema import Lane, Process, ProcessKind, Scenario
+from isoflow.scenario.rules import (
+    dose_tolerance,
+    lane_carries,
+    may_supply,
+    prescribed_activity,
+    process_availability,
+)
+from isoflow.scenario.schema import Booking, Lane, Process, ProcessKind, Scenario
 from isoflow.units import parse_datetime
 
 REL = 1e-6
@@ -146,8 +149,7 @@ class _Checker:
                 self.bad("mismatch", subject, "EOP differs from its batch")
             if run.product != booking.product:
                 self.bad("mismatch", subject, f"batch makes {run.product}, not {booking.product}")
-            site = self.sites[run.site]
-            if site.gmp_markets and country not in site.gmp_markets:
+            if not may_supply(self.sites[run.site], country):
                 self.bad("gmp", subject, f"{run.site} holds no GMP approval for {country}")
             self.check_legs(
                 subject,
@@ -159,24 +161,9 @@ class _Checker:
                 booking.product,
             )
 
-    def prescription(self, booking: object) -> tuple[float, float]:
-        from isoflow.scenario.schema import Booking
-
-        assert isinstance(booking, Booking)
+    def prescription(self, booking: Booking) -> tuple[float, float]:
         product = self.products[booking.product]
-        dose = product.dose
-        tolerance = (
-            booking.tolerance
-            if booking.tolerance is not None
-            else (dose.tolerance if dose is not None else 0.0)
-        )
-        if booking.activity is not None:
-            return float(booking.activity), tolerance
-        if dose is not None and dose.activity is not None:
-            return float(dose.activity), tolerance
-        if dose is not None and dose.per_kg is not None:
-            return float(dose.per_kg) * (booking.patient_kg or 70.0), tolerance
-        return 0.0, tolerance
+        return prescribed_activity(booking, product), dose_tolerance(booking, product)
 
     # ------------------------------------------------------------------ routes
 
@@ -211,7 +198,7 @@ class _Checker:
                 self.bad(
                     "transit_mismatch", subject, f"{lane.id} arrival is not departure + transit"
                 )
-            if product.unit == "Bq" and not lane.accepts_class7:
+            if not lane_carries(lane, product):
                 self.bad("class7_refused", subject, f"{lane.id} refuses radioactive cargo")
             self.check_export(subject, lane, dep, product_id)
             at, t = lane.destination, arr

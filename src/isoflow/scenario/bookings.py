@@ -27,9 +27,9 @@ from isoflow.domain.calendar import (
     Interval,
     epoch,
     intersect,
-    process_availability,
     weekly_instants,
 )
+from isoflow.scenario.rules import lane_carries, process_availability
 from isoflow.scenario.schema import (
     Booking,
     Lane,
@@ -141,22 +141,28 @@ def supply_reach(scenario: Scenario, lead_s: float = PRODUCTION_LEAD_S) -> Reach
     t_first = t0 - lead_s
     sites = {s.id: s for s in scenario.sites}
     products = {p.id: p for p in scenario.products}
-    lanes_from: dict[str, list[tuple[Lane, npt.NDArray[np.float64]]]] = {}
-    for lane in scenario.lanes:
-        if not lane.accepts_class7 or lane.origin not in sites or lane.destination not in sites:
-            continue
-        deps = weekly_instants(
+    timetables = {
+        lane.id: weekly_instants(
             [(d.days, d.time) for d in lane.timetable], sites[lane.origin].timezone, t_first, t1
         )
-        lanes_from.setdefault(lane.origin, []).append((lane, deps))
+        for lane in scenario.lanes
+        if lane.origin in sites and lane.destination in sites
+    }
+    lanes_of: dict[str, dict[str, list[tuple[Lane, npt.NDArray[np.float64]]]]] = {}
+    for product in scenario.products:
+        lanes_from = lanes_of.setdefault(product.id, {})
+        for lane in scenario.lanes:
+            if lane.id in timetables and lane_carries(lane, product):
+                lanes_from.setdefault(lane.origin, []).append((lane, timetables[lane.id]))
     spans = {
         p.id: _availability(p, sites[p.site], t_first, t1)
         for p in scenario.processes
         if p.site in sites and p.output in products
     }
 
-    def travel(origin: str, ready: float, budget: float) -> dict[str, float]:
+    def travel(origin: str, ready: float, budget: float, product: str) -> dict[str, float]:
         """Earliest arrival at each site from ``origin`` at ``ready``; motion <= budget."""
+        lanes_from = lanes_of[product]
         best = {origin: (ready, 0.0)}
         heap = [(ready, 0.0, origin)]
         while heap:
@@ -202,7 +208,7 @@ def supply_reach(scenario: Scenario, lead_s: float = PRODUCTION_LEAD_S) -> Reach
                 out = products[proc.output]
                 release = begin + proc.duration + proc.qc_release
                 shelf = out.shelf_life if out.shelf_life is not None else np.inf
-                for dest, t in travel(proc.site, release, shelf - proc.qc_release).items():
+                for dest, t in travel(proc.site, release, shelf - proc.qc_release, out.id).items():
                     if t <= t1 and t < ready.get((proc.output, dest), np.inf):
                         ready[(proc.output, dest)] = t
                         changed = True

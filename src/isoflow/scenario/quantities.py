@@ -117,9 +117,3 @@ Identifier = Annotated[
 
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}(-[A-Z]{2,3})?$")]
 """An ISO 3166-1 alpha-2 country code, optionally with a region (``CN-HK``)."""
-
-
-def clock_minutes(text: str) -> int:
-    """Minutes after midnight of a ``HH:MM`` clock string."""
-    hours, minutes = text.split(":")
-    return int(hours) * 60 + int(minutes)

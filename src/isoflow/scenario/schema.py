@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from isoflow.domain.calendar import clock_minutes
 from isoflow.domain.nuclides import canonical
 from isoflow.scenario.quantities import (
     Activity,
@@ -28,7 +29,6 @@ from isoflow.scenario.quantities import (
     PositiveActivity,
     PositiveDuration,
     UtcTime,
-    clock_minutes,
 )
 
 SCHEMA_VERSION: Literal[1] = 1
@@ -228,6 +228,9 @@ class Site(Strict):
     """Roles of the site (one or more)."""
     gmp_markets: tuple[CountryCode, ...] = ()
     """Countries whose GMP approval the site holds (may supply drug products there)."""
+    dispensing_buffer: Duration = 1800.0
+    """How long before administration a dose must arrive at this site [s] (checks,
+    dispensing, transfer to the ward); 30 min unless stated."""
     start: UtcTime | None = None
     """Date the site starts operating; none if already operating."""
     end: UtcTime | None = None

@@ -59,20 +59,25 @@ from zoneinfo import ZoneInfo
 
 from isoflow.domain.calendar import (
     WEEKDAYS,
-    process_availability,
+    clock_minutes,
 )
 from isoflow.domain.decay import Inventory
 from isoflow.domain.generators import Generator
 from isoflow.domain.nuclides import default_data
 from isoflow.engines.analysis.records import DAY, HOUR
 from isoflow.errors import InputError
-from isoflow.scenario.quantities import clock_minutes
+from isoflow.scenario.rules import (
+    DEFAULT_PATIENT_KG,
+    is_class7,
+    process_availability,
+    product_dose_activity,
+)
 from isoflow.scenario.schema import Process, Product, Scenario, Stage
 
 ORC_OECD_NEA = 0.35
 """Outage reserve capacity as a fraction of demand used by the OECD-NEA (HLG-MR) [1]."""
 
-REFERENCE_MASS_KG = 70.0
+REFERENCE_MASS_KG = DEFAULT_PATIENT_KG
 """Patient mass used for per-kg doses [kg]."""
 
 Grouping = Literal["world", "region", "country"]
@@ -250,7 +255,7 @@ class CapacityResult:
 
 
 def _radioactive(product: Product) -> bool:
-    return product.unit == "Bq" and product.stage != Stage.TARGET_MATERIAL
+    return is_class7(product)
 
 
 def is_supply_process(scenario: Scenario, process: Process) -> bool:
@@ -386,12 +391,8 @@ def _per_bq(
 
 
 def dose_activity(product: Product) -> float:
-    """Activity of one dose at administration [Bq] (per-kg doses at 70 kg)."""
-    if product.dose is None:
-        return 0.0
-    if product.dose.activity is not None:
-        return product.dose.activity
-    return (product.dose.per_kg or 0.0) * REFERENCE_MASS_KG
+    """Activity of one dose at administration [Bq] (per-kg doses at the reference mass)."""
+    return product_dose_activity(product)
 
 
 def dose_requirements(

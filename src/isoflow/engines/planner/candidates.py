@@ -23,12 +23,12 @@ from isoflow.domain.calendar import (
     Interval,
     covers,
     epoch,
-    process_availability,
     weekly_intervals,
 )
 from isoflow.domain.decay import Inventory
 from isoflow.domain.generators import Generator
 from isoflow.engines.planner.network import DAY, PlanningNetwork, Route
+from isoflow.scenario.rules import prescribed_activity, process_availability
 from isoflow.scenario.schema import Booking, Process, ProcessKind, Product
 
 HOUR = 3600.0
@@ -192,7 +192,7 @@ def generate(net: PlanningNetwork, opts: CandidateOptions | None = None) -> Cand
     ]
     cand.booking_ids = [b.id for b in bookings]
     products = {p.id: p for p in sc.products}
-    activity = np.array([_dose_activity(b, products[b.product]) for b in bookings])
+    activity = np.array([prescribed_activity(b, products[b.product]) for b in bookings])
     cand.booking_activity = activity
     cand.booking_time = np.array([epoch(b.administration) for b in bookings], dtype=np.float64)
     cand.booking_priority = np.array([b.priority for b in bookings], dtype=np.int64)
@@ -477,17 +477,6 @@ def _calendar_verdict(
                 return "site_in_outage" if blocked else "outside_operating_hours"
             t += step
     return "outside_operating_hours"
-
-
-def _dose_activity(booking: Booking, product: Product) -> float:
-    if booking.activity is not None:
-        return float(booking.activity)
-    if product.dose is None:
-        return 0.0
-    if product.dose.activity is not None:
-        return float(product.dose.activity)
-    mass = booking.patient_kg or 70.0
-    return float(product.dose.per_kg or 0.0) * mass
 
 
 def _explain_missing(

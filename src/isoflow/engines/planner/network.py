@@ -20,7 +20,8 @@ import numpy.typing as npt
 
 from isoflow.domain.calendar import epoch, weekly_instants
 from isoflow.domain.nuclides import default_data
-from isoflow.scenario.schema import Product, Scenario, Stage
+from isoflow.scenario.rules import is_class7
+from isoflow.scenario.schema import Product, Scenario
 
 DAY = 86400.0
 
@@ -152,7 +153,7 @@ class PlanningNetwork:
         done: set[int] = set()
         limit = ready + (product.shelf_life or 30 * DAY)
         lanes = self.scenario.lanes
-        radioactive = product.unit == "Bq" and product.stage != Stage.TARGET_MATERIAL
+        radioactive = is_class7(product)
         check_exports = bool(self._restrictions) and not relax
         while heap:
             t, u = heapq.heappop(heap)

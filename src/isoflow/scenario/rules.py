@@ -1,0 +1,144 @@
+"""The domain rules of a scenario, each in one place.
+
+Planner, verifier, simulator, analyses and the booking generator all call these functions;
+none of them restates a rule. Each function is small and pure (scenario records in, SI values
+out), so that a rule changes in one line and every engine follows.
+
+* :func:`is_class7`, :func:`lane_carries`: which lanes may carry which product;
+* :func:`prescribed_activity`, :func:`dose_tolerance`: the dose a booking must receive;
+* :func:`shelf_life_s`: how long a product keeps (no stated shelf life: unlimited);
+* :func:`latest_arrival`: when a dose must be at its hospital (dispensing buffer);
+* :func:`may_supply`: GMP markets of a site;
+* :func:`process_availability`: when a process may run (windows, cycles, outages, dates).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+from isoflow.domain.calendar import (
+    Interval,
+    cycle_intervals,
+    epoch,
+    merge,
+    subtract,
+    weekly_intervals,
+)
+from isoflow.domain.nuclides import default_data
+from isoflow.scenario.schema import (
+    Availability,
+    Booking,
+    Lane,
+    Product,
+    Site,
+)
+
+DEFAULT_PATIENT_KG = 70.0
+"""Patient mass [kg] of a weight-based dose when the booking states none (reference adult)."""
+
+
+@lru_cache(maxsize=1024)
+def _radioactive_nuclide(nuclide: str) -> bool:
+    data = default_data()
+    return math.isfinite(data.half_life_s(data.canonical(nuclide)))
+
+
+def is_class7(product: Product) -> bool:
+    """True if ``product`` travels as dangerous goods of IATA class 7 (radioactive material).
+
+    Every product of a radioactive nuclide is class 7, target material included (Ra-226,
+    Th-228); a product of a stable nuclide (O-18 water, enriched Yb-176) is not.
+    """
+    return _radioactive_nuclide(product.nuclide)
+
+
+def lane_carries(lane: Lane, product: Product) -> bool:
+    """True if ``lane`` may carry ``product``: a lane refusing class 7 carries only the rest."""
+    return lane.accepts_class7 or not is_class7(product)
+
+
+def prescribed_activity(booking: Booking, product: Product) -> float:
+    """Activity [Bq] the patient of ``booking`` must receive at administration.
+
+    In order: the booking's own activity; the product's fixed dose; the product's dose per kg
+    times the patient's mass (:data:`DEFAULT_PATIENT_KG` if the booking gives none); zero if
+    nothing states a dose (such a booking cannot be served).
+    """
+    if booking.activity is not None:
+        return float(booking.activity)
+    return product_dose_activity(product, booking.patient_kg)
+
+
+def product_dose_activity(product: Product, patient_kg: float | None = None) -> float:
+    """Activity [Bq] of one dose of ``product`` at administration, from its dose rule.
+
+    A fixed dose, or the dose per kg times ``patient_kg`` (:data:`DEFAULT_PATIENT_KG` if
+    none); zero if the product states no dose.
+    """
+    dose = product.dose
+    if dose is None:
+        return 0.0
+    if dose.activity is not None:
+        return float(dose.activity)
+    if dose.per_kg is not None:
+        mass = patient_kg if patient_kg is not None else DEFAULT_PATIENT_KG
+        return float(dose.per_kg) * mass
+    return 0.0
+
+
+def dose_tolerance(booking: Booking, product: Product) -> float:
+    """Relative tolerance [1] on the administered activity: the booking's, else the product's."""
+    if booking.tolerance is not None:
+        return float(booking.tolerance)
+    return float(product.dose.tolerance) if product.dose is not None else 0.0
+
+
+def shelf_life_s(product: Product) -> float:
+    """Shelf life [s] after end of production (calibration, for generators); ``inf`` if none."""
+    return float(product.shelf_life) if product.shelf_life is not None else math.inf
+
+
+def latest_arrival(administration_s: float, hospital: Site) -> float:
+    """Latest instant [s] a dose may arrive at ``hospital`` for administration then.
+
+    The hospital's dispensing buffer (checks, dispensing, transfer to the ward) before it.
+    """
+    return administration_s - float(hospital.dispensing_buffer)
+
+
+def may_supply(site: Site, country: str) -> bool:
+    """True if ``site`` may supply patient doses to ``country`` (no GMP markets: anywhere)."""
+    return not site.gmp_markets or country in site.gmp_markets
+
+
+def process_availability(
+    availability: Availability, site: Site, lo: float, hi: float
+) -> tuple[list[Interval], list[Interval]]:
+    """When a process may run, within ``[lo, hi)`` [s since epoch].
+
+    Returns ``(windows, allowed)``: a batch may *start* inside one of the weekly ``windows``
+    (local time of the site); the whole batch ``[start, end of production]`` must lie inside
+    one ``allowed`` interval: an operating-cycle 'on' period (or any time without a cycle),
+    outside planned outages, after the site opens and before it closes. ``allowed`` reaches
+    60 d beyond ``[lo, hi)`` so that batches straddling the bounds are judged correctly.
+    """
+    windows = weekly_intervals(
+        [(tuple(str(d) for d in w.days), w.start, w.end) for w in availability.windows],
+        site.timezone,
+        lo,
+        hi,
+    )
+    margin = 60 * 86400.0
+    allowed: list[Interval] = [(lo - margin, hi + margin)]
+    cycle = availability.cycle
+    if cycle is not None:
+        allowed = cycle_intervals(
+            epoch(cycle.anchor), cycle.on, cycle.off, lo - margin, hi + margin
+        )
+    closed = [(epoch(o.start), epoch(o.end)) for o in availability.outages]
+    if site.start is not None:
+        closed.append((min(lo, epoch(site.start)) - 2 * margin, epoch(site.start)))
+    if site.end is not None:
+        closed.append((epoch(site.end), max(hi, epoch(site.end)) + 2 * margin))
+    return windows, subtract(merge(allowed), closed)
