@@ -132,8 +132,18 @@ def build(
             if product.sizes:
                 sized.append((fi, tuple(float(v) / GBQ for v in product.sizes)))
     n_sizes = sum(len(sz) for _, sz in sized)
-    n = m.add_vars("n", n_sizes, upper=1000, integer=True)
-    v = m.add_vars("v", n_f, upper=1, integer=True)
+    # every package pays each lane's cost_per_package: a bulk flow is one package, a generator
+    # delivery one package per generator
+    flow_package_cost = np.array(
+        [sum(sc.lanes[leg.lane].cost_per_package for leg in f.route.legs) for f in flows]
+    )
+    is_sized = np.zeros(n_f, dtype=bool)
+    is_sized[[fi for fi, _ in sized]] = True
+    n_cost = np.concatenate(
+        [np.full(len(sizes), flow_package_cost[fi]) for fi, sizes in sized] or [np.zeros(0)]
+    )
+    n = m.add_vars("n", n_sizes, upper=1000, cost=n_cost, integer=True)
+    v = m.add_vars("v", n_f, upper=1, cost=np.where(is_sized, 0.0, flow_package_cost), integer=True)
     n_cols_of_flow: dict[int, list[int]] = {}
     col = n.start
     for fi, sizes in sized:

@@ -261,7 +261,7 @@ def _shipments(
                 batches=tuple(contents_f[key]),
                 packages=packages,
                 transport_index=ti[key],
-                cost=lane.cost_per_shipment + lane.cost_per_package * len(contents_b[key]),
+                cost=lane.cost_per_shipment + lane.cost_per_package * packages,
             )
         )
     out.sort(key=lambda sh: (sh.depart_utc, sh.lane))
