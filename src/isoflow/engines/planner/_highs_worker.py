@@ -89,7 +89,23 @@ def _run_highs(arrays: dict[str, Any], options: dict[str, Any]) -> dict[str, Any
         "bound": float(info.mip_dual_bound) if mip and has_primal else None,
         "gap": float(info.mip_gap) if mip and has_primal else (0.0 if has_primal else None),
         "values": values,
+        "violation": violation(arrays, values) if values is not None else None,
     }
+
+
+def violation(arrays: dict[str, Any], values: Any) -> float:
+    """Largest violation of a bound, a row or integrality by ``values`` (scaled by magnitude)."""
+    n_rows = int(arrays["row_lower"].size)
+    activity = np.zeros(n_rows)
+    counts = np.diff(arrays["start"])
+    np.add.at(activity, arrays["index"], arrays["value"] * np.repeat(values, counts))
+    scale_r = 1.0 + np.abs(np.where(np.isfinite(arrays["row_upper"]), arrays["row_upper"], 0.0))
+    rows = np.maximum(arrays["row_lower"] - activity, activity - arrays["row_upper"]) / scale_r
+    cols = np.maximum(arrays["col_lower"] - values, values - arrays["col_upper"])
+    integer = arrays["integer"].astype(bool)
+    frac = np.abs(values[integer] - np.rint(values[integer]))
+    parts = [rows.max(initial=0.0), cols.max(initial=0.0), frac.max(initial=0.0)]
+    return float(max(parts))
 
 
 def main(model_path: str, result_path: str, options_json: str) -> None:

@@ -26,6 +26,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from isoflow.engines.planner._highs_worker import violation
 from isoflow.engines.planner.lp import LinearModel
 
 _WORKER = Path(__file__).with_name("_highs_worker.py")
@@ -148,16 +149,41 @@ def solve(
     if start is not None:
         arrays["start_solution"] = np.asarray(start, dtype=np.float64)
     result = _solve_parts(arrays, opts)
-    if result.objective is None:
+    if result.values is None:
         return dataclasses.replace(result, seconds=time.perf_counter() - started)
-    # back to the model's own objective; the gap stays relative to what the plan can change
-    objective = result.objective + floor
+    return _whole_model_figures(arrays, result, opts, floor, time.perf_counter() - started)
+
+
+def _whole_model_figures(
+    arrays: dict[str, Any], result: SolveResult, opts: SolveOptions, floor: float, seconds: float
+) -> SolveResult:
+    """Objective, bound, gap and status of the whole model, re-derived from its values.
+
+    ``objective = c·x`` over every column (the model's own cost, no offset); ``bound`` is the
+    sum of the parts' proven bounds plus the penalty floor; ``gap = (objective − bound) /
+    (objective − floor)``, the share of what the plan can change that may still be saved.
+    ``optimal`` only when that gap is within ``mip_gap``.
+    """
+    assert result.values is not None
+    objective = float(arrays["col_cost"] @ result.values)
     bound = result.bound + floor if result.bound is not None else None
+    tol = OBJECTIVE_RTOL * max(1.0, abs(objective))
+    if bound is not None and bound > objective + tol:
+        bound = None  # a bound above a feasible plan's cost is no bound
+    gap = None
+    if bound is not None:
+        gap = max(0.0, objective - bound) / max(abs(objective - floor), 1e-9)
+    closed = gap is not None and gap <= opts.mip_gap * (1 + 1e-9)
+    status = result.status
+    if status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
+        status = SolveStatus.OPTIMAL if closed else SolveStatus.FEASIBLE
     return dataclasses.replace(
         result,
+        status=status,
         objective=objective,
         bound=bound,
-        seconds=time.perf_counter() - started,
+        gap=gap,
+        seconds=seconds,
         penalty_floor=floor,
     )
 
@@ -450,12 +476,102 @@ def _subproblem(arrays: dict[str, Any], cols: npt.NDArray[np.int64]) -> dict[str
     return out
 
 
+FEASIBILITY_TOL = 1e-6
+"""Largest violation (scaled row, bound or integrality) of a solution accepted as feasible."""
+
+OBJECTIVE_RTOL = 1e-9
+"""Relative tolerance between the solver's objective and the one re-evaluated from values."""
+
+
 def _solve_arrays(
     arrays: dict[str, Any],
     opts: SolveOptions,
     lp_solver: str = "choose",
     rule_file: Path | None = None,
 ) -> SolveResult:
+    """Solve once, then check the answer against the model itself (see :func:`_honest`).
+
+    A start that violates the model is not handed over. When the solver returns values whose
+    objective disagrees with the one it reports (HiGHS can hand back the MIP start while
+    reporting the objective its presolve found), the answer is re-evaluated from the values;
+    if a start was given, the part is solved again from a cold start within the time left and
+    the better honest answer is kept, saying so in its message.
+    """
+    started = time.perf_counter()
+    notes: list[str] = []
+    start = arrays.get("start_solution")
+    if start is not None:
+        bad = violation(arrays, start)
+        if bad > FEASIBILITY_TOL:
+            arrays = {k: v for k, v in arrays.items() if k != "start_solution"}
+            notes.append(f"warm start violates the model by {bad:.2g} and was not used")
+            start = None
+    result, consistent = _honest(arrays, _run_worker(arrays, opts, lp_solver, rule_file), opts)
+    if not consistent and start is not None:
+        left = opts.time_limit_s - (time.perf_counter() - started)
+        cold_arrays = {k: v for k, v in arrays.items() if k != "start_solution"}
+        cold_opts = dataclasses.replace(opts, time_limit_s=max(1.0, left))
+        cold, _ = _honest(
+            cold_arrays, _run_worker(cold_arrays, cold_opts, lp_solver, rule_file), opts
+        )
+        notes.append(
+            "the solver returned its warm start with an objective that does not match it; "
+            "solved again from a cold start"
+        )
+        if cold.values is not None and (
+            result.values is None or (cold.objective or 0.0) <= (result.objective or 0.0)
+        ):
+            result = cold
+    if notes:
+        message = "; ".join([*notes, result.message] if result.message else notes)
+        result = dataclasses.replace(result, message=message)
+    return dataclasses.replace(result, seconds=time.perf_counter() - started)
+
+
+def _honest(
+    arrays: dict[str, Any], result: SolveResult, opts: SolveOptions
+) -> tuple[SolveResult, bool]:
+    """The solver's answer with objective, bound, gap and status re-derived from its values.
+
+    ``objective = c·x + offset`` from the returned values; the bound is the solver's, and is
+    dropped if it lies above that objective (no bound can exceed a feasible plan's cost);
+    ``gap = (objective − bound) / |objective|``; the status is ``optimal`` only if the values
+    satisfy the model (:data:`FEASIBILITY_TOL`) and the gap is within ``mip_gap``. Returns the
+    answer and whether the solver's own objective agreed with the values.
+    """
+    if result.values is None:
+        return result, True
+    values = result.values
+    offset = float(arrays["offset"].sum()) if "offset" in arrays else 0.0
+    objective = float(arrays["col_cost"] @ values) + offset
+    reported = result.objective if result.objective is not None else objective
+    tol = OBJECTIVE_RTOL * max(1.0, abs(objective))
+    consistent = abs(reported - objective) <= tol
+    if violation(arrays, values) > FEASIBILITY_TOL:
+        message = f"solver values violate the model: {result.message}"
+        return SolveResult(
+            SolveStatus.ERROR, None, None, None, result.seconds, None, message
+        ), False
+    mip = bool(arrays["integer"].any())
+    bound = result.bound if mip else objective if result.status == SolveStatus.OPTIMAL else None
+    if bound is not None and bound > objective + tol:
+        bound = None
+    gap = None if bound is None else max(0.0, objective - bound) / max(abs(objective), 1e-9)
+    closed = gap is not None and gap <= opts.mip_gap * (1 + 1e-9)
+    status = SolveStatus.OPTIMAL if closed else SolveStatus.FEASIBLE
+    if result.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE) or closed:
+        result = dataclasses.replace(result, status=status)
+    honest = dataclasses.replace(result, objective=objective, bound=bound, gap=gap)
+    return honest, consistent
+
+
+def _run_worker(
+    arrays: dict[str, Any],
+    opts: SolveOptions,
+    lp_solver: str = "choose",
+    rule_file: Path | None = None,
+) -> SolveResult:
+    """One HiGHS run in a child process under the watchdog; the solver's own figures."""
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="isoflow-solve-") as tmp:
         model_path, result_path = Path(tmp) / "model.npz", Path(tmp) / "result.npz"
