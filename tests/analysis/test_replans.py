@@ -119,9 +119,13 @@ def test_compare_a_plan_with_the_flight_removed(network):
     assert kpis["by_country.KR.served"].delta == 0
     changed = {c.booking: (c.a, c.b) for c in res.bookings}
     assert set(changed) == {"j-tue", "j-thu"}
-    assert changed["j-tue"] == ("served@cyc-kr", "unserved:no_route_within_shelf_life") or (
-        changed["j-tue"][1].startswith("unserved:")
-    )
+    # By hand: without the flight nothing from Korea reaches Tokyo, but Tokyo's own cyclotron
+    # does (1 h by road, 10 h shelf life); it runs on Wednesdays only. A Tuesday 12:00 dose
+    # would need a run on Tuesday; a Thursday 12:00 dose one ending after Thursday 02:00,
+    # while the last Wednesday run ends by Thursday 00:59. So both fail on the working hours,
+    # not on the route.
+    assert changed["j-tue"] == ("served@cyc-kr", "unserved:outside_operating_hours")
+    assert changed["j-thu"] == ("served@cyc-kr", "unserved:outside_operating_hours")
     assert any(u.kind == "lane" and u.id == "kr-jp-air" and u.b_runs == 0 for u in res.usage)
     diff = compare_scenarios(sc, cut)
     assert [(d.section, d.id, d.change) for d in diff] == [("lanes", "kr-jp-air", "removed")]

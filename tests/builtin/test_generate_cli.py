@@ -6,6 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from isoflow.adapters.cli.app import _register, app
+from isoflow.scenario.load import load_scenario
 
 runner = CliRunner()
 _register()
@@ -25,8 +26,7 @@ def test_writes_valid_file_byte_identical(tmp_path):
     assert "wrote" in r1.output
     assert "bookings" in r1.output
     assert a.read_bytes() == b.read_bytes()
-    load = pytest.importorskip("isoflow.scenario.load")
-    s = load.load_scenario(a)
+    s = load_scenario(a)
     assert len([x for x in s.sites if "hospital" in x.kind]) == 6
     assert not list(tmp_path.glob("*.tmp"))
 

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from isoflow.scenario.bookings import supply_reach
 from isoflow.scenario.synthetic import generate
+from isoflow.scenario.validate import validate_scenario
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -21,8 +22,7 @@ def test_generated_scenarios_validate(sites, hospitals, days, seed):
     s = generate(sites, hospitals, days, seed)
     assert len([x for x in s.sites if "hospital" in x.kind]) == hospitals
     assert len([x for x in s.sites if "hub" not in x.kind and "hospital" not in x.kind]) == sites
-    validate = pytest.importorskip("isoflow.scenario.validate")
-    report = validate.validate_scenario(s)
+    report = validate_scenario(s)
     assert report.ok, [str(i) for i in report.errors]
     made = {p.output for p in s.processes}
     assert {b.product for b in s.demand.bookings} <= made

@@ -103,9 +103,10 @@ def test_expensive_runs_make_one_early_batch_for_both_hospitals():
     assert len(plan.runs) == 1
     run = plan.runs[0]
     # The far hospital needs EOP by 06:30 (3 h drive + 30 min buffer before 10:00): the
-    # 05:00 run (EOP 06:00) is the only one that serves B, so it serves A too.
-    assert run.start_utc == "2025-08-05T05:00:00Z"
-    need = 2 * 370e6 * growth(F18_HALF_LIFE_S, 4 * HOUR)
+    # latest run that serves B starts 05:30 (EOP 06:30, between hourly grid points), and
+    # serves A too.
+    assert run.start_utc == "2025-08-05T05:30:00Z"
+    need = 2 * 370e6 * growth(F18_HALF_LIFE_S, 3.5 * HOUR)
     assert run.activity_eop_bq == pytest.approx(need, rel=1e-9)
     expected = (1000.0 + w.per_run) + (100.0 + w.waste_per_gbq) * need / 1e9 + 2 * 50.0
     assert plan.solver is not None
@@ -116,11 +117,12 @@ def test_cheap_runs_make_the_near_dose_later_and_smaller():
     sc, plan, w = cyclotron_case(fixed_cost=0.0)
     assert not verify(plan, sc)
     by_booking = {a.booking: a for a in plan.allocations}
-    # A's latest feasible run starts 07:00 (EOP 08:00, arrives 09:00 <= 09:30).
-    assert by_booking["A"].end_of_production_utc == "2025-08-05T08:00:00Z"
-    assert by_booking["B"].end_of_production_utc == "2025-08-05T06:00:00Z"
-    need_a = 370e6 * growth(F18_HALF_LIFE_S, 2 * HOUR)
-    need_b = 370e6 * growth(F18_HALF_LIFE_S, 4 * HOUR)
+    # A's latest feasible run starts 07:30 (EOP 08:30, arrives 09:30 = 10:00 - 30 min);
+    # B's 05:30 (EOP 06:30, 3 h drive): both between the hourly grid points.
+    assert by_booking["A"].end_of_production_utc == "2025-08-05T08:30:00Z"
+    assert by_booking["B"].end_of_production_utc == "2025-08-05T06:30:00Z"
+    need_a = 370e6 * growth(F18_HALF_LIFE_S, 1.5 * HOUR)
+    need_b = 370e6 * growth(F18_HALF_LIFE_S, 3.5 * HOUR)
     assert by_booking["A"].activity_eop_bq == pytest.approx(need_a, rel=1e-9)
     expected = 2 * w.per_run + (100.0 + w.waste_per_gbq) * (need_a + need_b) / 1e9 + 2 * 50.0
     assert plan.solver is not None
@@ -199,10 +201,11 @@ def test_shorter_flight_lets_the_batch_be_made_a_day_later_with_less_activity():
     assert not verify(plan, sc)
     (a,) = plan.allocations
     assert [leg.lane for leg in a.legs] == ["direct"]
-    assert a.end_of_production_utc == "2025-08-06T08:00:00Z"
-    # Wednesday 08:00 EOP to 18:00 administration: 10 h of decay, not 34 h.
+    # The window closes at 06:30, so the last start is 06:29 (EOP 08:29, on the 10:00 flight):
+    # Wednesday 08:29 EOP to 18:00 administration, 9 h 31 min of decay, not 33 h 31 min.
+    assert a.end_of_production_utc == "2025-08-06T08:29:00Z"
     assert a.activity_eop_bq == pytest.approx(
-        7.4e9 * growth(LU177_HALF_LIFE_S, 10 * HOUR), rel=1e-9
+        7.4e9 * growth(LU177_HALF_LIFE_S, 9 * HOUR + 31 * 60), rel=1e-9
     )
 
 

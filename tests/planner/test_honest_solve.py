@@ -47,7 +47,7 @@ def test_infeasible_start_is_not_handed_over() -> None:
     result = solve(_choice_model(), SolveOptions(time_limit_s=5), np.array([0.0, 0.0]))
     assert result.objective == 8.0
     assert result.status == SolveStatus.OPTIMAL
-    assert "warm start violates the model" in result.message
+    assert any("warm start violates the model" in note for note in result.notes)
 
 
 def _two_producers():  # type: ignore[no-untyped-def]

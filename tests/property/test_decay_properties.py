@@ -106,12 +106,28 @@ def test_an_eluted_generator_never_holds_more_daughter_than_unelutedgrowth(
     lp, ld = ref.lam(ref.T_MO99), ref.lam(ref.T_TC99M)
     n0 = 1e12 / lp
     gen = Generator(Inventory.from_atoms({"Mo-99": n0}), "Tc-99m", efficiency)
-    gen.elute(sorted(times))
+    elutions = gen.elute(sorted(times))
     held = gen.contents(t).atoms["Tc-99m"]
     never_eluted = ref.bateman([lp, ld], t, n0, ref.B_MO99_TC99M)
     assert 0.0 <= held <= never_eluted * (1 + 1e-12)
-    removed = sum(e.atoms["Tc-99m"] for e in gen.elutions)
-    assert removed >= 0.0
+
+    # By hand: elution leaves Mo-99 alone, so the Tc-99m grown by time s is the Bateman
+    # N(s) whether eluted or not, and each elution takes `efficiency` of what is left in the
+    # column: r_i = efficiency * (N(s_i) - sum_{j<i} r_j exp(-ld (s_i - s_j))).
+    def grown(s: float) -> float:
+        return ref.bateman([lp, ld], s, n0, ref.B_MO99_TC99M)
+
+    scale = max(grown(s) for s in (*times, t))  # atoms, for an absolute tolerance
+    expected: list[tuple[float, float]] = []
+    for s in sorted(times):
+        in_column = grown(s) - sum(r * math.exp(-ld * (s - sj)) for sj, r in expected)
+        expected.append((s, efficiency * in_column))
+    assert [e.time_s for e in elutions] == [s for s, _ in expected]
+    for elution, (_, r) in zip(elutions, expected, strict=True):
+        assert elution.atoms["Tc-99m"] == pytest.approx(r, rel=1e-9, abs=1e-9 * scale)
+    # conservation at t: held in the column + removed and decayed since = grown without elution
+    removed_left = sum(r * math.exp(-ld * (t - s)) for s, r in expected if s <= t)
+    assert held + removed_left == pytest.approx(never_eluted, rel=1e-9, abs=1e-9 * scale)
 
 
 @SETTINGS

@@ -267,12 +267,22 @@ def test_outlines_are_joined_across_the_antimeridian():
 # --------------------------------------------------------------------------- charts, KPIs
 
 
+# duration and QC release of each process of small.yaml [h], as written there
+SMALL_DURATION_QC_H = {
+    "irr-lu177": (5 * 24, 12),
+    "label-psma": (3, 2),
+    "fdg": (2, 0),
+    "gen-assembly": (0, 0),
+}
+
+
 def test_gantt_and_shipment_bars(small_plan):
     bars = gantt_bars(small_plan)
     assert len(bars) == len(small_plan.runs)
     for b in bars:
-        assert b.production_ms > 0
-        assert b.qc_ms >= 0
+        duration_h, qc_h = SMALL_DURATION_QC_H[b.process]
+        assert b.production_ms == duration_h * 3_600_000
+        assert b.qc_ms == qc_h * 3_600_000
         assert b.row == f"{b.process} @ {b.site}"
     ships = shipment_bars(small_plan)
     assert len(ships) == len(small_plan.shipments)

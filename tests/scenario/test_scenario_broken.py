@@ -411,27 +411,11 @@ REFERENCE_FAULTS = [
         mark="stage: drug_product\n    nuclide: F-18",
     ),
     Fault(
-        "not approved",
-        "countries: [KR, AU, SG]",
-        "countries: [KR, SG]",
-        "demand.bookings.0.product",
-        "not approved in AU",
-        mark="- {id: b1",
-    ),
-    Fault(
         "booking at a reactor",
         "{id: b4, hospital: hosp-seoul",
         "{id: b4, hospital: reactor-kr",
         "demand.bookings.3.hospital",
         "kind 'hospital' or 'radiopharmacy'",
-    ),
-    Fault(
-        "shelf life too short",
-        "shelf_life: 10 h",
-        "shelf_life: 30 min",
-        "demand.bookings.2.product",
-        "shorter than the fastest route",
-        mark="- {id: b3",
     ),
     Fault(
         "overlapping outages",
@@ -465,6 +449,42 @@ REFERENCE_FAULTS = [
         mark="substitutes:",
     ),
 ]
+
+
+UNSERVABLE_BOOKINGS = [
+    Fault(
+        "not approved",
+        "countries: [KR, AU, SG]",
+        "countries: [KR, SG]",
+        "demand.bookings.0.product",
+        "listed as unserved (not_approved)",
+        mark="- {id: b1",
+    ),
+    Fault(
+        "shelf life too short",
+        "shelf_life: 10 h",
+        "shelf_life: 30 min",
+        "demand.bookings.2.product",
+        "shorter than the fastest route",
+        mark="- {id: b3",
+    ),
+]
+"""A booking no plan can serve is a warning (the planner lists it with its reason)."""
+
+
+@pytest.mark.parametrize("fault", UNSERVABLE_BOOKINGS, ids=lambda f: f.name)
+def test_unservable_booking_is_a_warning_naming_field_and_line(
+    tmp_path: Path, fault: Fault
+) -> None:
+    text = fault.text()
+    path = tmp_path / "small.yaml"
+    path.write_text(text, encoding="utf-8")
+    report = validate(path)
+    assert report.ok
+    warnings = [str(i) for i in report.warnings]
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith(f"small.yaml:{fault.line(text)}: {fault.path}: warning: ")
+    assert fault.words in warnings[0]
 
 
 @pytest.mark.parametrize("fault", REFERENCE_FAULTS, ids=lambda f: f.name)

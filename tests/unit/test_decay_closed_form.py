@@ -226,7 +226,10 @@ def test_deep_members_at_sub_attosecond_times_keep_full_precision(ref):
 
 @pytest.fixture(scope="module")
 def rd_hp():
-    return pytest.importorskip("radioactivedecay").InventoryHP
+    # radioactivedecay is a dependency of isoflow, not an optional extra: missing, it must fail
+    import radioactivedecay
+
+    return radioactivedecay.InventoryHP
 
 
 @pytest.mark.slow

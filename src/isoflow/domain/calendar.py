@@ -175,3 +175,33 @@ def cycle_intervals(
 def covers(intervals: Sequence[Interval], t0: float, t1: float) -> bool:
     """True if one interval of the sorted list contains ``[t0, t1]``."""
     return any(lo <= t0 and t1 <= hi for lo, hi in intervals)
+
+
+def latest_start(
+    windows: Sequence[Interval],
+    allowed: Sequence[Interval],
+    duration: float,
+    lo: float,
+    hi: float,
+) -> float | None:
+    """Latest start ``t`` in ``[lo, hi]`` [s] of a batch lasting ``duration`` [s], or None.
+
+    ``t`` must lie in a start window (``w0 ≤ t < w1``) and ``[t, t + duration]`` inside one
+    ``allowed`` interval. The answer is the largest such ``t`` on a whole minute (clock times
+    are given to the minute: a window closing at 06:30 has its last start at 06:29); only
+    when no whole minute fits is the exact bound returned.
+    """
+    best: float | None = None
+    for w0, w1 in windows:
+        if w0 > hi:
+            break
+        for a0, a1 in allowed:
+            upper = min(w1 - 60.0 if w1 - 60.0 >= w0 else w1 - 1.0, a1 - duration, hi)
+            lower = max(w0, a0, lo)
+            if upper < lower:
+                continue
+            t = float(np.floor(upper / 60.0) * 60.0)
+            t = t if t >= lower else upper
+            if best is None or t > best:
+                best = t
+    return best

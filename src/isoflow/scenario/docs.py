@@ -1,9 +1,12 @@
-"""Generate ``docs/scenario.md``, the scenario reference, from the pydantic models.
+"""Generate ``docs/scenario.md``, the scenario reference, and the JSON Schema from the models.
 
 Every field of every model reachable from :class:`~isoflow.scenario.schema.Scenario` is listed
 with its type (as written in the source), unit, default and the attribute docstring. A test
 compares the committed file with :func:`render` so the reference cannot drift; regenerate with
 ``python scripts/gen_docs.py``.
+
+:func:`json_schema` is what ``isoflow schema`` prints: a Draft 2020-12 JSON Schema for editors
+and other tools, built by pydantic with :class:`ScenarioJsonSchema`.
 """
 
 from __future__ import annotations
@@ -15,13 +18,16 @@ import re
 import typing
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
-from pydantic_core import PydanticUndefined
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticUndefined
 
 from isoflow.scenario import quantities, tables
 from isoflow.scenario.fields import shapes
+from isoflow.scenario.quantities import json_bounds
 from isoflow.scenario.schema import Scenario
 from isoflow.units import format_duration
 
@@ -29,6 +35,29 @@ DOCS_PATH = Path("docs") / "scenario.md"
 """Where the reference lives, relative to the repository root."""
 
 _UNIT = re.compile(r"\[([^\]]+)\]")
+
+
+class ScenarioJsonSchema(GenerateJsonSchema):
+    """pydantic's JSON Schema generator, with ``$schema`` and only JSON Schema keywords.
+
+    The quantity types of :mod:`isoflow.scenario.quantities` describe themselves (a number or
+    a string with a unit); this generator also renames any pydantic ``ge``/``gt``/``le``/``lt``
+    that a validator function left in a schema (:func:`~isoflow.scenario.quantities.json_bounds`),
+    so a bound added to a field later cannot turn into a key that JSON Schema ignores.
+    """
+
+    def generate_inner(self, schema: Any) -> JsonSchemaValue:
+        """The JSON Schema of one core schema or field, bounds as JSON Schema keywords."""
+        return json_bounds(super().generate_inner(schema))
+
+    def generate(self, schema: CoreSchema, mode: JsonSchemaMode = "validation") -> JsonSchemaValue:
+        """The whole JSON Schema, naming its dialect (Draft 2020-12) in ``$schema``."""
+        return {"$schema": self.schema_dialect, **super().generate(schema, mode)}
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files (YAML or JSON), as ``isoflow schema`` prints it."""
+    return Scenario.model_json_schema(schema_generator=ScenarioJsonSchema)
 
 
 def _walk(root: type[BaseModel]) -> tuple[list[type[BaseModel]], list[type[Enum]]]:
@@ -156,6 +185,13 @@ def render() -> str:
         "Quantities are stored in SI (Bq, s, UTC); in a file a quantity may carry a unit",
         "(`7.4 GBq`, `200 mCi`, `6 h`, `5 d`). Unknown keys are rejected. Check a file with",
         "`isoflow validate FILE`; get the JSON Schema with `isoflow schema`.",
+        "",
+        "The JSON Schema (Draft 2020-12) types a quantity as a number in SI or a string with a",
+        "unit, so an editor flags `9 parsecs` or a negative duration as you type. To use it with",
+        "the YAML language server, write `isoflow schema -o scenario.schema.json` and put",
+        "`# yaml-language-server: $schema=scenario.schema.json` on the first line of the file.",
+        "The schema checks each value on its own; cross-references (a lane to an unknown site)",
+        "and magnitudes written with a unit (`1e30 GBq`) are left to `isoflow validate`.",
         "",
         "## Value types",
         "",

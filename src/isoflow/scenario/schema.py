@@ -159,7 +159,9 @@ class Product(Strict):
     unit: Literal["Bq", "g", "mL", "unit"] = "Bq"
     """Unit in which quantities of this product are counted (Bq for radioactive products)."""
     calibration: Literal["end_of_production", "administration", "reference"] = "end_of_production"
-    """When the labelled activity is stated."""
+    """When the labelled activity is stated. A generator's activity is its parent's activity at
+    calibration, which the planner takes as the end of production of the assembly batch; the
+    daughter then grows in from zero until the first elution."""
     shelf_life: PositiveDuration | None = None
     """Useful life after end of production [s]; none for stable target material."""
     dose: DoseSpec | None = None
@@ -352,7 +354,12 @@ class Process(Strict):
     batch_max: PositiveActivity
     """Largest batch, activity at end of production [Bq] (or product unit)."""
     max_batches_per_day: Annotated[int, Field(ge=1, le=96)] = 1
-    """Batches that may start in one local day."""
+    """Batches that may start in one local day. For an elution without ``elution_times``, the
+    generator is eluted this many times a day, evenly spaced from the opening of each day's
+    window (one elution at the opening when 1)."""
+    elution_times: tuple[LocalClock, ...] = ()
+    """Elution only: local times of day at which the generator is eluted (``["06:00",
+    "13:00"]``), on the days of the availability windows; overrides the even spacing."""
     duration: Duration = 0.0
     """From batch start to end of production [s]."""
     qc_release: Duration = 0.0

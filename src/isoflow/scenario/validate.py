@@ -20,6 +20,7 @@ from typing import Any
 
 from isoflow.scenario.issues import Issue, Locator, Path, Severity, no_location
 from isoflow.scenario.load import read_scenario
+from isoflow.scenario.rules import lane_carries
 from isoflow.scenario.schema import Lane, Scenario, SiteKind, Stage
 from isoflow.units import format_duration
 
@@ -277,11 +278,13 @@ def _bookings(s: Scenario) -> Iterable[Issue]:
                 )
             countries = approved.get(b.product)
             if countries is not None and site.country not in countries:
-                yield _error(
+                yield Issue(
                     ("demand", "bookings", i, "product"),
                     f"product {b.product!r} is not approved in {site.country} (approved in "
-                    f"{', '.join(sorted(countries))}); add {site.country} to its approval",
-                    "not_approved",
+                    f"{', '.join(sorted(countries))}); the booking will be listed as unserved "
+                    f"(not_approved) unless {site.country} is added to its approval",
+                    Severity.WARNING,
+                    code="not_approved",
                 )
         if not start <= b.administration < end:
             yield Issue(
@@ -317,9 +320,6 @@ def _shortest(sources: set[str], graph: dict[str, list[tuple[str, float]]]) -> d
 
 def _routes(s: Scenario) -> Iterable[Issue]:
     """A booked product must be able to reach the hospital within its shelf life."""
-    graph: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    for lane in s.lanes:
-        graph[lane.origin].append((lane.destination, _lane_time(lane)))
     made = _producers(s)
     products = {p.id: p for p in s.products}
     first: dict[tuple[str, str], int] = {}
@@ -336,6 +336,10 @@ def _routes(s: Scenario) -> Iterable[Issue]:
         sources = made.get(pid)
         if product is None or not sources:
             continue
+        graph: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        for lane in s.lanes:
+            if lane_carries(lane, product):
+                graph[lane.origin].append((lane.destination, _lane_time(lane)))
         dist = _shortest(sources, graph)
         for hospital, i in targets:
             n = count[(pid, hospital)]
@@ -349,12 +353,14 @@ def _routes(s: Scenario) -> Iterable[Issue]:
                     code="no_route",
                 )
             elif product.shelf_life is not None and product.shelf_life < fastest:
-                yield _error(
+                yield Issue(
                     ("demand", "bookings", i, "product"),
                     f"shelf life of {pid!r} ({format_duration(product.shelf_life)}) is shorter "
                     f"than the fastest route from a producer to {hospital!r} "
-                    f"({format_duration(fastest)}){affects}",
-                    "shelf_life",
+                    f"({format_duration(fastest)}){affects}; the booking will be listed as "
+                    "unserved (no_route_within_shelf_life)",
+                    Severity.WARNING,
+                    code="shelf_life",
                 )
 
 

@@ -7,7 +7,7 @@ Exit codes: 0 success, 1 a check failed (invalid scenario, plan violations, solv
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn, ParamSpec
 
 import typer
@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from isoflow.errors import InputError, IsoflowError
 
 if TYPE_CHECKING:
+    from isoflow.scenario.issues import Issue
     from isoflow.scenario.schema import Scenario
 
 console = Console(highlight=False, soft_wrap=True)
@@ -81,7 +82,23 @@ def load_valid(ref: str) -> Scenario:
         for issue in report.errors:
             err_console.print(f"  {issue}", markup=False)
         raise typer.Exit(1)
+    _print_warnings(report.warnings)
     return report.scenario
+
+
+WARNINGS_SHOWN = 8
+"""Validation warnings printed before a command runs (the rest are counted)."""
+
+
+def _print_warnings(warnings: Sequence[Issue]) -> None:
+    """Warnings on stderr, one line each (file:line: field: message), the rest counted."""
+    for issue in warnings[:WARNINGS_SHOWN]:
+        err_console.print(f"warning: {issue}", markup=False)
+    if len(warnings) > WARNINGS_SHOWN:
+        more = len(warnings) - WARNINGS_SHOWN
+        err_console.print(
+            f"warning: {more} more warning(s); `isoflow validate` lists them all", markup=False
+        )
 
 
 def progress_bar(disable: bool = False) -> Progress:

@@ -146,6 +146,14 @@ def print_summary(plan: Plan) -> None:
             f"solver: {s.status}, gap {gap}, {s.seconds:.1f} s solve + {s.build_seconds:.1f} s "
             f"build ({s.candidates.get('columns', 0)} columns, {s.candidates.get('rows', 0)} rows)"
         )
+        if s.status == "feasible":
+            console.print(
+                f"stopped by the time limit ({s.time_limit_s:.0f} s) before the gap of "
+                f"{s.mip_gap:.2%} was proven; a faster or slower machine may return a different "
+                "plan (raise --time-limit for a reproducible one)"
+            )
+        if s.message:
+            console.print(f"solver note: {s.message}", markup=False)
     console.print(
         f"bookings served: [bold]{b['served']}[/bold] of {b['total']} ({b['served_share']:.1%})"
     )
@@ -230,8 +238,17 @@ def verify_cmd(
     )
 
 
+def reasons_epilog() -> str:
+    """The unserved reason codes and their meanings, for ``isoflow plan --help``."""
+    from isoflow.engines.planner.reasons import MEANING
+
+    lines = ["Reasons given for unserved bookings (unserved.csv, plan.json):"]
+    lines += [f"{code.value}: {meaning}." for code, meaning in MEANING.items()]
+    return "\n\n".join(lines)
+
+
 def register(app: typer.Typer, scenario_app: typer.Typer) -> None:
     """Add the planning commands to the ``isoflow`` app."""
     del scenario_app
-    app.command("plan")(plan_cmd)
+    app.command("plan", epilog=reasons_epilog())(plan_cmd)
     app.command("verify")(verify_cmd)

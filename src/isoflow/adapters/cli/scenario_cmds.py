@@ -48,9 +48,9 @@ def schema_cmd(
     ] = None,
 ) -> None:
     """Print the JSON Schema of scenario files (for editor completion and other tools)."""
-    from isoflow.scenario.schema import Scenario
+    from isoflow.scenario.docs import json_schema
 
-    text = json.dumps(Scenario.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
     if out is None:
         typer.echo(text, nl=False)
         return

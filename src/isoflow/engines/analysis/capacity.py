@@ -71,8 +71,13 @@ from isoflow.scenario.rules import (
     is_class7,
     process_availability,
     product_dose_activity,
+    shelf_life_s,
 )
 from isoflow.scenario.schema import Process, Product, Scenario, Stage
+
+GENERATOR_SPAN_S = 14 * 86400.0
+"""Longest span [s] over which a generator's elutions are counted towards capacity (a
+generator with no shelf life is counted over two weeks, a common replacement cycle)."""
 
 ORC_OECD_NEA = 0.35
 """Outage reserve capacity as a fraction of demand used by the OECD-NEA (HLG-MR) [1]."""
@@ -375,7 +380,7 @@ def _per_bq(
                 feed.daughter,
                 proc.elution_efficiency,
                 interval,
-                feed.shelf_life or 14 * DAY,
+                min(shelf_life_s(feed), GENERATOR_SPAN_S),
             )
             step = math.exp(_lam(feed.nuclide) * leads.transfer(feed)) / (
                 y * proc.yield_fraction * math.exp(-lam_d * proc.duration)

@@ -93,7 +93,9 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
             "columns": pm.model.num_cols,
             "rows": pm.model.num_rows,
         },
-        message=result.message if result.status != SolveStatus.OPTIMAL else "",
+        message="; ".join(
+            [*result.notes, *([result.message] if result.status != SolveStatus.OPTIMAL else [])]
+        ),
     )
     return Plan(
         scenario=scenario.meta.name,

@@ -75,6 +75,8 @@ class PlanningModel:
     departures: list[tuple[int, float]] = field(default_factory=list)
     sized_flows: list[tuple[int, tuple[float, ...]]] = field(default_factory=list)
     blocks: dict[str, Block] = field(default_factory=dict)
+    flow_bound: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    """Largest useful amount of each flow [GBq at the source's EOP] (the ``flow_used`` big-M)."""
 
 
 def build(
@@ -352,7 +354,7 @@ def build(
     _calendar_rows(net, m, cand, producing, y)
     _contract_rows(net, m, cand, z, w, wts)
     return PlanningModel(
-        m, cand, producing, dep_list, sized, {b.name: b for b in m.col_blocks.values()}
+        m, cand, producing, dep_list, sized, {b.name: b for b in m.col_blocks.values()}, big_m
     )
 
 

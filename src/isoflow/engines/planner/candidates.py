@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -23,12 +22,27 @@ from isoflow.domain.calendar import (
     Interval,
     covers,
     epoch,
+    latest_start,
+    weekly_instants,
     weekly_intervals,
 )
 from isoflow.domain.decay import Inventory
 from isoflow.domain.generators import Generator
-from isoflow.engines.planner.network import DAY, PlanningNetwork, Route
-from isoflow.scenario.rules import prescribed_activity, process_availability
+from isoflow.engines.planner.network import (
+    DAY,
+    PlanningNetwork,
+    Route,
+    _depart_before,
+    _latest_with,
+)
+from isoflow.engines.planner.reasons import Reason, explain_missing
+from isoflow.scenario.rules import (
+    latest_arrival,
+    may_supply,
+    prescribed_activity,
+    process_availability,
+    shelf_life_s,
+)
 from isoflow.scenario.schema import Booking, Process, ProcessKind, Product
 
 HOUR = 3600.0
@@ -38,14 +52,21 @@ HOUR = 3600.0
 class CandidateOptions:
     """Knobs of candidate generation."""
 
-    arrival_buffer_s: float = 1800.0
-    """A dose must arrive this long before administration (dispensing, checks) [s]."""
     per_booking: int = 6
-    """Keep at most this many candidate runs per booking (the latest ones)."""
+    """Keep at most this many grid runs per booking (those needing least activity)."""
+    per_booking_timed: int = 2
+    """And at most this many runs timed for bookings per booking and process."""
+    timed_gain: float = 0.25
+    """A run needing an activity feed (labelling from bulk isotope) is timed for a booking
+    only if no grid run serves it or the best grid run needs more than ``1 + timed_gain``
+    times its activity (multi-stage runs bring flows and rows with them)."""
     per_feed: int = 4
     """Keep at most this many upstream runs feeding one run."""
     max_runs_per_process: int = 400
-    """Cap on candidate start times per process."""
+    """Cap on grid start times per process (latest starts timed for bookings come on top)."""
+    routes_per_option: int = 2
+    """Routes kept per (booking, run) or (flow source, destination) pair among those not
+    dominated on (arrival, cost) that arrive in time: the cheapest, then the earliest."""
     start_step_half_lives: float = 1.0
     """Grid of candidate starts within a window, in half-lives of the output (1 h to 1 d).
 
@@ -63,6 +84,8 @@ class Run:
     start: float
     eop: float
     release: float
+    timed: bool = False
+    """Timed for a booking (its latest feasible start), not on the process's start grid."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +128,12 @@ class Candidates:
     booking_activity: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     booking_time: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     booking_priority: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
-    reasons: dict[int, tuple[str, str]] = field(default_factory=dict)
+    booking_site: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    """Hospital of each booking (site index)."""
+    booking_deadline: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    """Latest arrival at the hospital [s since epoch]: administration less its dispensing
+    buffer."""
+    reasons: dict[int, tuple[Reason, str]] = field(default_factory=dict)
     """Bookings with no candidate: booking -> (reason code, detail)."""
 
 
@@ -135,8 +163,17 @@ def candidate_starts(net: PlanningNetwork, process: Process, opts: CandidateOpti
             net.horizon_end,
             merged=False,
         )
-        n = process.max_batches_per_day
-        starts = [lo + k * (hi - lo) / n for lo, hi in daily for k in range(n)]
+        if process.elution_times:
+            entries = [
+                (tuple(str(d) for d in w.days), clock)
+                for w in process.availability.windows
+                for clock in process.elution_times
+            ]
+            tz = sc.sites[net.site_index[process.site]].timezone
+            starts = weekly_instants(entries, tz, net.earliest, net.horizon_end).tolist()
+        else:
+            n = process.max_batches_per_day
+            starts = [lo + k * (hi - lo) / n for lo, hi in daily for k in range(n)]
     else:
         lam = float(net.product_lambda[net.product_index[product.id]])
         half_life = math.log(2) / lam if lam > 0 else 30 * DAY
@@ -181,7 +218,13 @@ def elution_yields(
 
 
 def generate(net: PlanningNetwork, opts: CandidateOptions | None = None) -> Candidates:
-    """Build every candidate for the bookings in the network's horizon."""
+    """Build every candidate for the bookings in the network's horizon.
+
+    Runs come from each process's start grid and, for every booking and producing process,
+    from the latest start that still serves that booking (:func:`_deadline_starts`); every
+    (booking, run) pair that is feasible and fits ``batch_max`` becomes an allocation along
+    each non-dominated route that arrives in time (:func:`_allocate`).
+    """
     o = opts or CandidateOptions()
     sc = net.scenario
     cand = Candidates()
@@ -192,89 +235,157 @@ def generate(net: PlanningNetwork, opts: CandidateOptions | None = None) -> Cand
     ]
     cand.booking_ids = [b.id for b in bookings]
     products = {p.id: p for p in sc.products}
-    activity = np.array([prescribed_activity(b, products[b.product]) for b in bookings])
-    cand.booking_activity = activity
+    cand.booking_activity = np.array(
+        [prescribed_activity(b, products[b.product]) for b in bookings], dtype=np.float64
+    )
     cand.booking_time = np.array([epoch(b.administration) for b in bookings], dtype=np.float64)
     cand.booking_priority = np.array([b.priority for b in bookings], dtype=np.int64)
-
-    # 1. candidate runs per process
-    runs_of_process: dict[int, list[int]] = {}
-    for pi, proc in enumerate(sc.processes):
-        ids = []
-        for t in candidate_starts(net, proc, o):
-            eop = t + proc.duration
-            cand.runs.append(Run(pi, t, eop, eop + proc.qc_release))
-            ids.append(len(cand.runs) - 1)
-        runs_of_process[pi] = ids
+    cand.booking_site = np.array([net.site_index[b.hospital] for b in bookings], dtype=np.int64)
+    cand.booking_deadline = np.array(
+        [
+            latest_arrival(t, sc.sites[net.site_index[b.hospital]])
+            for t, b in zip(cand.booking_time.tolist(), bookings, strict=True)
+        ],
+        dtype=np.float64,
+    )
     producers: dict[str, list[int]] = defaultdict(list)
     for pi, proc in enumerate(sc.processes):
         producers[proc.output].append(pi)
-
-    # 2. allocations: bookings x runs of processes making the booked product
+    runs_of_process: dict[int, list[int]] = {}
+    for pi, proc in enumerate(sc.processes):
+        runs_of_process[pi] = _add_runs(cand, pi, proc, candidate_starts(net, proc, o), False)
     by_product: dict[str, list[int]] = defaultdict(list)
     for bi, b in enumerate(bookings):
         by_product[b.product].append(bi)
-    alloc_of_booking: dict[int, list[Allocation]] = defaultdict(list)
-    n_sites = len(sc.sites)
-
-    def allocate(pid: str, pi: int, run_ids: list[int]) -> None:
-        """Every feasible (booking of ``pid``, run) pair among ``run_ids`` of process ``pi``."""
-        bis = by_product[pid]
-        product = products[pid]
-        lam = float(net.product_lambda[net.product_index[pid]])
-        shelf = product.shelf_life or math.inf
-        b_idx = np.array(bis)
-        hosp = np.array([net.site_index[bookings[i].hospital] for i in bis])
-        t_admin = cand.booking_time[b_idx]
-        ok = np.array([net.approved(pid, net.site_country[h]) for h in hosp], dtype=bool)
-        site = net.site_index[sc.processes[pi].site]
-        gmp = set(sc.sites[site].gmp_markets)
-        if gmp:
-            ok &= np.array([net.site_country[h] in gmp for h in hosp], dtype=bool)
-        ok &= activity[b_idx] > 0
-        forced_via = {
-            h: v for h in set(hosp.tolist()) if (v := _via(net, pi, product, h)) is not None
-        }
-        for ri in run_ids:
-            run = cand.runs[ri]
-            if run.eop > t_admin.max() or run.eop < t_admin.min() - shelf:
-                continue
-            routes = dict(net.routes_from(site, run.release, product))
-            for h, via in forced_via.items():
-                forced = net.route(site, h, run.release, product, via=via)
-                if forced is None:
-                    routes.pop(h, None)
-                else:
-                    routes[h] = forced
-            arrive_at = np.full(n_sites, math.inf)
-            arrive_at[list(routes)] = [r.arrive for r in routes.values()]
-            age = t_admin - run.eop
-            mask = (
-                ok & (age >= 0) & (age <= shelf) & (arrive_at[hosp] + o.arrival_buffer_s <= t_admin)
-            )
-            for j in np.flatnonzero(mask):
-                bi = int(b_idx[j])
-                need = float(activity[bi] * math.exp(lam * age[j]))
-                alloc_of_booking[bi].append(Allocation(bi, ri, routes[int(hosp[j])], need))
-
-    for pid in by_product:
+    options: dict[int, list[Allocation]] = defaultdict(list)
+    for pid, bis in by_product.items():
         for pi in producers.get(pid, []):
-            allocate(pid, pi, runs_of_process[pi])
-    # bookings the start grid misses get a run timed for them (latest start that serves them)
-    for pi, starts in _deadline_starts(net, cand, bookings, alloc_of_booking, producers, o).items():
-        new_ids = []
-        for t in starts:
-            proc = sc.processes[pi]
-            eop = t + proc.duration
-            cand.runs.append(Run(pi, t, eop, eop + proc.qc_release))
-            new_ids.append(len(cand.runs) - 1)
-        runs_of_process[pi].extend(new_ids)
-        allocate(sc.processes[pi].output, pi, new_ids)
-    for bi in sorted(alloc_of_booking):
-        options = sorted(alloc_of_booking[bi], key=lambda a: a.need_eop)[: o.per_booking]
-        cand.allocations.extend(options)
+            _allocate(net, cand, bookings, bis, pi, runs_of_process[pi], options, o)
+    best_grid: dict[tuple[int, int], float] = {}
+    for bi, opts_b in options.items():
+        for a in opts_b:
+            key = (bi, cand.runs[a.run].process)
+            best_grid[key] = min(a.need_eop, best_grid.get(key, math.inf))
+    grid_starts = {(r.process, r.start) for r in cand.runs}
+    timed = _deadline_starts(net, cand, bookings, producers, best_grid, o.timed_gain)
+    for pi, starts in sorted(timed.items()):
+        proc = sc.processes[pi]
+        new = sorted(t for t in starts if (pi, t) not in grid_starts)
+        ids = _add_runs(cand, pi, proc, new, True)
+        runs_of_process[pi].extend(ids)
+        _allocate(net, cand, bookings, by_product[proc.output], pi, ids, options, o)
+    for bi in sorted(options):
+        cand.allocations.extend(_keep_options(options[bi], cand.runs, o))
+    _feed_rows(net, cand)
+    useful = {a.run for a in cand.allocations}
+    _generator_flows(net, cand, runs_of_process, producers, products, useful, o.per_feed)
+    _upstream_flows(net, cand, runs_of_process, producers, products, useful, o)
+    explain_missing(net, cand, bookings, producers, products)
+    return cand
 
-    # 3. every run whose process consumes activity needs a feed row, flows or not
+
+def _add_runs(
+    cand: Candidates, pi: int, proc: Process, starts: list[float], timed: bool
+) -> list[int]:
+    """Append runs of process ``pi`` starting at ``starts``; their indices."""
+    first = len(cand.runs)
+    for t in starts:
+        eop = t + proc.duration
+        cand.runs.append(Run(pi, t, eop, eop + proc.qc_release, timed))
+    return list(range(first, len(cand.runs)))
+
+
+def _keep_options(
+    options: list[Allocation], runs: list[Run], o: CandidateOptions
+) -> list[Allocation]:
+    """The options of one booking worth a place in the model.
+
+    Grid runs: the ``per_booking`` needing least activity (the latest, which let bookings
+    share a run). Runs timed for bookings: the ``per_booking_timed`` needing least activity
+    of each process (its own latest start first), so that every producer's exact best stays.
+    """
+    need_of_run: dict[int, float] = {}
+    for a in options:
+        need_of_run[a.run] = min(a.need_eop, need_of_run.get(a.run, math.inf))
+    ranked = sorted(need_of_run, key=lambda r: (need_of_run[r], r))
+    kept = {r for r in ranked if not runs[r].timed}
+    kept = set(sorted(kept, key=lambda r: (need_of_run[r], r))[: o.per_booking])
+    per_process: dict[int, int] = defaultdict(int)
+    for r in ranked:
+        if runs[r].timed and per_process[runs[r].process] < o.per_booking_timed:
+            per_process[runs[r].process] += 1
+            kept.add(r)
+    return [a for a in options if a.run in kept]
+
+
+def _allocate(
+    net: PlanningNetwork,
+    cand: Candidates,
+    bookings: list[Booking],
+    bis: list[int],
+    pi: int,
+    run_ids: list[int],
+    out: dict[int, list[Allocation]],
+    o: CandidateOptions,
+) -> None:
+    """Every feasible (booking among ``bis``, run of process ``pi``, route) option.
+
+    A run serves booking ``b`` if ``0 ≤ t_admin − EOP ≤ shelf life``, the activity needed at
+    EOP ``a · exp(λ·(t_admin − EOP)) ≤ batch_max`` (production runs), the product is approved
+    in the hospital's country and the site may supply it (GMP markets); each route that is not
+    dominated on (arrival, cost) and arrives by the hospital's deadline is an option (at most
+    ``routes_per_option``: the cheapest and the earliest first).
+    """
+    sc = net.scenario
+    proc = sc.processes[pi]
+    pid = sc.processes[pi].output
+    product = sc.products[net.product_index[pid]]
+    lam = float(net.product_lambda[net.product_index[pid]])
+    shelf = shelf_life_s(product)
+    b_idx = np.array(bis, dtype=np.int64)
+    hosp = np.array([net.site_index[bookings[i].hospital] for i in bis], dtype=np.int64)
+    t_admin = cand.booking_time[b_idx]
+    deadline = cand.booking_deadline[b_idx]
+    activity = cand.booking_activity[b_idx]
+    site = net.site_index[proc.site]
+    countries = [net.site_country[h] for h in hosp.tolist()]
+    ok = np.array(
+        [net.approved(pid, c) and may_supply(sc.sites[site], c) for c in countries], dtype=bool
+    ) & (activity > 0)
+    cap = math.inf if proc.kind == ProcessKind.ELUTION else proc.batch_max * (1 + 1e-12)
+    forced_via = {
+        h: v for h in sorted(set(hosp.tolist())) if (v := _via(net, pi, product, h)) is not None
+    }
+    for ri in run_ids:
+        run = cand.runs[ri]
+        age = t_admin - run.eop
+        need = activity * np.exp(lam * age)
+        mask = ok & (age >= 0) & (age <= shelf) & (need <= cap)
+        if not mask.any():
+            continue
+        fronts = dict(net.pareto_routes(site, run.release, product))
+        for h, via in forced_via.items():
+            fronts[h] = net.pareto_routes(site, run.release, product, via=via).get(h, ())
+        fronts[site] = (Route((), run.release, run.release),)
+        for j in np.flatnonzero(mask).tolist():
+            in_time = [r for r in fronts.get(int(hosp[j]), ()) if r.arrive <= deadline[j]]
+            bi = int(b_idx[j])
+            for route in _route_choice(in_time, o.routes_per_option):
+                out[bi].append(Allocation(bi, ri, route, float(need[j])))
+
+
+def _route_choice(in_time: list[Route], limit: int) -> list[Route]:
+    """Of routes that arrive in time (a Pareto front, earliest first): cheapest, earliest, rest."""
+    if not in_time:
+        return []
+    cheapest = min(in_time, key=lambda r: (r.cost, r.arrive))
+    rest = [r for r in in_time if r is not cheapest]
+    return [cheapest, *rest][: max(1, limit)]
+
+
+def _feed_rows(net: PlanningNetwork, cand: Candidates) -> None:
+    """Every run whose process consumes activity needs a feed row, flows or not."""
+    sc = net.scenario
     for ri, run in enumerate(cand.runs):
         proc = sc.processes[run.process]
         feeds = [inp for inp in proc.inputs if inp.activity_feed]
@@ -282,9 +393,23 @@ def generate(net: PlanningNetwork, opts: CandidateOptions | None = None) -> Cand
             lam_q = float(net.product_lambda[net.product_index[feeds[0].product]])
             cand.feed_needed[ri] = 1.0 / (proc.yield_fraction * math.exp(-lam_q * proc.duration))
 
-    # 4. generators to elution slots, then upstream flows back to raw production
-    useful = {a.run for a in cand.allocations}
-    _generator_flows(net, cand, runs_of_process, producers, products, useful, o.per_feed)
+
+def _upstream_flows(
+    net: PlanningNetwork,
+    cand: Candidates,
+    runs_of_process: dict[int, list[int]],
+    producers: dict[str, list[int]],
+    products: dict[str, Product],
+    useful: set[int],
+    o: CandidateOptions,
+) -> None:
+    """Bulk flows back from every useful run needing input to the runs that can feed it.
+
+    A source run feeds ``dst`` if it is released before ``dst`` starts, its product is within
+    shelf life at that start, and a route (any non-dominated one, the cheapest and the
+    earliest first) arrives by then; the ``per_feed`` freshest sources are kept.
+    """
+    sc = net.scenario
     frontier = sorted(useful)
     while frontier:
         next_frontier: set[int] = set()
@@ -292,97 +417,101 @@ def generate(net: PlanningNetwork, opts: CandidateOptions | None = None) -> Cand
             run = cand.runs[ri]
             proc = sc.processes[run.process]
             feeds = [inp for inp in proc.inputs if inp.activity_feed]
-            if not feeds:
-                continue
-            feed = feeds[0]
-            q = products[feed.product]
+            if not feeds or proc.kind == ProcessKind.ELUTION:
+                continue  # generator flows were built per elution process
+            q = products[feeds[0].product]
             lam_q = float(net.product_lambda[net.product_index[q.id]])
-            if proc.kind == ProcessKind.ELUTION:
-                continue  # generator flows were built per elution process above
             dst_site = net.site_index[proc.site]
             options_f: list[Flow] = []
             for pi in producers.get(q.id, []):
                 src_site = net.site_index[sc.processes[pi].site]
+                via = _via(net, pi, q, dst_site)
                 for si in runs_of_process[pi]:
                     src = cand.runs[si]
                     age = run.start - src.eop
-                    if src.release > run.start or age > (q.shelf_life or math.inf):
+                    if src.release > run.start or age > shelf_life_s(q):
                         continue
-                    route = net.route(
-                        src_site, dst_site, src.release, q, via=_via(net, pi, q, dst_site)
+                    if src_site == dst_site:
+                        routes = [Route((), src.release, src.release)]
+                    else:
+                        front = net.pareto_routes(src_site, src.release, q, via=via)
+                        routes = [r for r in front.get(dst_site, ()) if r.arrive <= run.start]
+                    factor = math.exp(-lam_q * age)
+                    options_f.extend(
+                        Flow(si, ri, route, factor)
+                        for route in _route_choice(routes, o.routes_per_option)
                     )
-                    if route is None or route.arrive > run.start:
+            options_f.sort(key=lambda f: (-f.factor, f.route.cost, f.src))
+            kept_src: list[int] = []
+            for f in options_f:
+                if f.src not in kept_src:
+                    if len(kept_src) >= o.per_feed:
                         continue
-                    options_f.append(Flow(si, ri, route, math.exp(-lam_q * age)))
-            options_f.sort(key=lambda f: -f.factor)
-            for f in options_f[: o.per_feed]:
+                    kept_src.append(f.src)
                 cand.flows.append(f)
                 if f.src not in useful:
                     useful.add(f.src)
                     next_frontier.add(f.src)
         frontier = sorted(next_frontier)
-    _explain_missing(net, cand, bookings, producers, products, o)
-    return cand
 
 
 def _deadline_starts(
     net: PlanningNetwork,
     cand: Candidates,
     bookings: list[Booking],
-    served: dict[int, list[Allocation]],
     producers: dict[str, list[int]],
-    opts: CandidateOptions,
+    best_grid: dict[tuple[int, int], float],
+    gain: float,
 ) -> dict[int, set[float]]:
-    """Extra start instants, per process, for bookings that no grid run can serve.
+    """Per producing process, the latest start that still serves each booking.
 
-    For each such booking and producing process: the route's duration from the oldest useful
-    ready time gives the latest ready time that still arrives in time; the latest start in a
-    window at or before it (on a whole minute, inside the cycle and outside outages) is added.
+    Added when no grid run of the process serves the booking within ``batch_max``, when the
+    process takes no activity feed (a run is then a few columns), or when the best grid run
+    needs more than ``1 + gain`` times the activity the timed run needs.
+
+    For booking ``b`` and process ``p``: the latest instant ``r`` goods may be ready at
+    ``p``'s site and still reach the hospital by its deadline, over every route and over the
+    routes ending in each lane into the hospital (a cheaper, slower last lane has its own
+    latest time); the latest start is then the latest ``t ≤ r − qc_release − duration`` in a
+    start window with ``[t, EOP]`` inside the process's availability and
+    ``t_admin − EOP ≤ shelf life``. Because the activity needed falls as the run moves later,
+    this start serves ``b`` within ``batch_max`` whenever any start does.
     """
     sc = net.scenario
-    products = {p.id: p for p in sc.products}
-    existing = {(r.process, r.start) for r in cand.runs}
-    spans: dict[int, tuple[list[Interval], list[Interval]]] = {}
     extra: dict[int, set[float]] = defaultdict(set)
+    spans: dict[int, tuple[list[Interval], list[Interval]]] = {}
     for bi, b in enumerate(bookings):
-        if bi in served or cand.booking_activity[bi] <= 0:
+        if cand.booking_activity[bi] <= 0:
             continue
-        product = products[b.product]
-        shelf = product.shelf_life or 30 * DAY
-        t_admin = float(cand.booking_time[bi])
+        product = sc.products[net.product_index[b.product]]
         hosp = net.site_index[b.hospital]
+        country = net.site_country[hosp]
+        if not net.approved(b.product, country):
+            continue
+        t_admin, deadline = float(cand.booking_time[bi]), float(cand.booking_deadline[bi])
         for pi in producers.get(b.product, []):
             proc = sc.processes[pi]
-            if proc.kind == ProcessKind.ELUTION:
-                continue
             site = net.site_index[proc.site]
-            oldest = max(net.earliest + proc.duration, t_admin - shelf) + proc.qc_release
-            route = net.route(site, hosp, oldest, product, via=_via(net, pi, product, hosp))
-            if route is None:
+            if proc.kind == ProcessKind.ELUTION or not may_supply(sc.sites[site], country):
                 continue
-            latest_ready = t_admin - opts.arrival_buffer_s - (route.arrive - route.ready)
-            latest = latest_ready - proc.qc_release - proc.duration
             windows, allowed = spans.setdefault(pi, process_intervals(net, proc))
-            fits = [
-                float(np.floor(min(latest, hi - 60.0) / 60.0) * 60.0)
-                for lo, hi in windows
-                if lo <= latest
-            ]
-            for t in sorted(fits, reverse=True):
-                if t < _lo_bound(net, t_admin, shelf, proc):
-                    break
-                if covers(allowed, t, t + proc.duration) and any(
-                    lo <= t < hi for lo, hi in windows
-                ):
-                    if (pi, t) not in existing:
-                        extra[pi].add(t)
-                    break
+            lo = max(net.earliest, t_admin - shelf_life_s(product) - proc.duration)
+            for ready in latest_ready_times(
+                net, site, hosp, deadline, product, via=_via(net, pi, product, hosp)
+            ):
+                hi = min(ready - proc.qc_release, t_admin) - proc.duration
+                t = latest_start(windows, allowed, proc.duration, lo, hi)
+                if t is None or t + proc.duration >= net.horizon_end:
+                    continue
+                grid = best_grid.get((bi, pi))
+                need = float(cand.booking_activity[bi]) * math.exp(
+                    float(net.product_lambda[net.product_index[b.product]])
+                    * (t_admin - t - proc.duration)
+                )
+                feeds = any(inp.activity_feed for inp in proc.inputs)
+                if grid is None or not feeds or grid > (1 + gain) * need:
+                    extra[pi].add(t)
     return extra
-
-
-def _lo_bound(net: PlanningNetwork, t_admin: float, shelf: float, proc: Process) -> float:
-    """Earliest start still useful for a booking: within the shelf life and the plan."""
-    return max(net.earliest, t_admin - shelf - proc.duration)
 
 
 def _via(
@@ -435,7 +564,7 @@ def _generator_flows(
                 )
                 if route is None:
                     continue
-                life = src.eop + (gen.shelf_life or 14 * DAY)
+                life = src.eop + shelf_life_s(gen)
                 mask = (slot_times >= route.arrive) & (slot_times <= life)
                 if mask.any():
                     options.append((si, route, mask))
@@ -457,125 +586,37 @@ def _generator_flows(
             useful.add(si)
 
 
-def _calendar_verdict(
+def latest_ready_times(
     net: PlanningNetwork,
-    proc: Process,
-    t_admin: float,
-    shelf: float,
-    arrives: Callable[[float], bool],
-) -> str:
-    """Why no run fits: an outage or cycle (``site_in_outage``) or the weekly hours."""
-    windows, allowed = process_intervals(net, proc)
-    lo = max(net.earliest, t_admin - shelf - proc.duration)
-    hi = t_admin - proc.duration
-    step = 900.0
-    for w_lo, w_hi in windows:
-        t = max(w_lo, lo)
-        while t < min(w_hi, hi):
-            if arrives(t + proc.duration + proc.qc_release):
-                blocked = not covers(allowed, t, t + proc.duration)
-                return "site_in_outage" if blocked else "outside_operating_hours"
-            t += step
-    return "outside_operating_hours"
+    origin: int,
+    destination: int,
+    deadline: float,
+    product: Product,
+    via: int | None = None,
+) -> list[float]:
+    """Latest ready times [s] at ``origin`` that still reach ``destination`` by ``deadline``.
 
-
-def _explain_missing(
-    net: PlanningNetwork,
-    cand: Candidates,
-    bookings: list[Booking],
-    producers: dict[str, list[int]],
-    products: dict[str, Product],
-    opts: CandidateOptions,
-) -> None:
-    """Give every booking without a candidate its binding reason."""
-    served = {a.booking for a in cand.allocations}
-    sc = net.scenario
-    for bi, b in enumerate(bookings):
-        if bi in served:
-            continue
-        product = products.get(b.product)
-        hosp = net.site_index[b.hospital]
-        if cand.booking_activity[bi] <= 0:
-            cand.reasons[bi] = (
-                "no_dose",
-                f"neither the booking nor product {b.product} states an activity to administer",
+    The latest over every route, and the latest over the routes whose last leg is each lane
+    into ``destination`` (a cheaper, slower last lane has its own, earlier latest time).
+    With an exclusive distributor ``via``, only the latest through it. Sorted, no repeats.
+    """
+    if origin == destination:
+        return [deadline]
+    overall = net.latest_ready(origin, destination, deadline, product, via=via)
+    if overall is None:
+        return []
+    out = {overall}
+    if via is None:
+        floor = deadline - shelf_life_s(product)
+        check = bool(net._restrictions)
+        for edge in net._edges(product)[1][destination]:
+            dep = _depart_before(edge, deadline, check)
+            if dep == -math.inf:
+                continue
+            at = _latest_with(dep, edge.lead)
+            ready = (
+                at if edge.other == origin else net.latest_ready(origin, edge.other, at, product)
             )
-            continue
-        country = net.site_country[hosp]
-        if product is None or not net.approved(b.product, country):
-            cand.reasons[bi] = ("not_approved", f"{b.product} is not approved in {country}")
-            continue
-        makers = producers.get(b.product, [])
-        if not makers:
-            cand.reasons[bi] = ("no_producer", f"no process makes {b.product}")
-            continue
-        t_admin = epoch(b.administration)
-        shelf = product.shelf_life or math.inf
-        verdicts: set[str] = set()
-        for pi in makers:
-            proc = sc.processes[pi]
-            site = net.site_index[proc.site]
-            via = _via(net, pi, product, hosp)
-            oldest_eop = t_admin - shelf if math.isfinite(shelf) else net.earliest - 30 * DAY
-            probe = max(oldest_eop, net.earliest + proc.duration) + proc.qc_release
-            unclamped = oldest_eop + proc.qc_release
-
-            def arrives(
-                ready: float,
-                relax: bool = False,
-                through: int | None = via,
-                site: int = site,
-                hosp: int = hosp,
-                product: Product = product,
-                t_admin: float = t_admin,
-            ) -> bool:
-                route = net.route(site, hosp, ready, product, via=through, relax=relax)
-                return route is not None and route.arrive + opts.arrival_buffer_s <= t_admin
-
-            if arrives(probe):
-                verdicts.add(_calendar_verdict(net, proc, t_admin, shelf, arrives))
-            elif probe > unclamped and arrives(unclamped):
-                verdicts.add("lead_time")
-            elif via is not None and arrives(probe, through=None):
-                verdicts.add("contract_excludes")
-            elif arrives(probe, relax=True):
-                verdicts.add("export_restricted")
-        outage = bool(verdicts & {"site_in_outage", "outside_operating_hours"})
-        if "lead_time" in verdicts and not outage:
-            cand.reasons[bi] = (
-                "lead_time",
-                "production would have to start before the planning start "
-                f"({len(makers)} producer(s) checked)",
-            )
-            continue
-        if "contract_excludes" in verdicts and not outage:
-            cand.reasons[bi] = (
-                "contract_excludes",
-                f"an exclusive distribution contract for {b.product} in {country} leaves no "
-                "route in time",
-            )
-            continue
-        relaxed_ok = "export_restricted" in verdicts
-        if "site_in_outage" in verdicts:
-            cand.reasons[bi] = (
-                "site_in_outage",
-                f"the {b.product} producers that could serve this booking are in a planned "
-                "outage, off-cycle or not yet open at the time needed",
-            )
-        elif outage:
-            cand.reasons[bi] = (
-                "outside_operating_hours",
-                f"no {b.product} producer that could reach {b.hospital} in time works at the "
-                "hours needed (weekly production windows or elution times)",
-            )
-        elif relaxed_ok:
-            cand.reasons[bi] = (
-                "export_restricted",
-                f"every route to {country} within the shelf life crosses an export restriction",
-            )
-        else:
-            cand.reasons[bi] = (
-                "no_route_within_shelf_life",
-                f"no producer of {b.product} reaches {b.hospital} within the shelf life "
-                f"({shelf / 3600:.1f} h)",
-            )
+            if ready is not None and ready >= floor:
+                out.add(ready)
+    return sorted(out)

@@ -23,6 +23,7 @@ from isoflow.engines.planner.plan import (
     PlanShipment,
     PlanUnserved,
 )
+from isoflow.engines.planner.reasons import MEANING, Reason
 from isoflow.scenario.schema import ProcessKind
 from isoflow.units import to_iso
 
@@ -306,24 +307,16 @@ def _unserved(net: PlanningNetwork, cand: Candidates, served: set[int]) -> list[
         if bi in cand.reasons:
             code, detail = cand.reasons[bi]
         elif bi in has_candidate and bi not in viable:
-            code, detail = (
-                "no_input_supply",
-                "the runs that could make this dose get no input activity (bulk isotope or "
-                "generator) in time",
-            )
+            code, detail = Reason.NO_INPUT_SUPPLY, MEANING[Reason.NO_INPUT_SUPPLY]
         else:
-            code, detail = (
-                "capacity_exhausted",
-                "feasible runs and routes exist, but batch, lane or daily-run capacity is used "
-                "by bookings of equal or higher priority",
-            )
+            code, detail = Reason.CAPACITY_EXHAUSTED, MEANING[Reason.CAPACITY_EXHAUSTED]
         out.append(
             PlanUnserved(
                 booking=bid,
                 hospital=b.hospital,
                 product=b.product,
                 administration_utc=iso(float(cand.booking_time[bi])),
-                reason=code,
+                reason=str(code),
                 detail=detail,
             )
         )

@@ -174,7 +174,11 @@ class _Greedy:
                 if not shortfall:
                     continue
                 amount = self.overage * max(short / yld for short, yld in shortfall)
-                amount = min(amount, self.capacity(f.src) * self.overage - self.demand[f.src])
+                amount = min(
+                    amount,
+                    self.capacity(f.src) * self.overage - self.demand[f.src],
+                    self.flow_limit(fi) - largest_size(self, f.src),
+                )
                 if amount <= 0 or (f.src not in self.open and not self.can_open(f.src)):
                     continue
                 self.open_run(f.src)
@@ -189,6 +193,10 @@ class _Greedy:
                     supply[er] += yld * amount
         self._drop_unsupplied(supply)
         return flow_amount
+
+    def flow_limit(self, fi: int) -> float:
+        """Most a flow may carry [Bq at the source's EOP]: the model's big-M bound."""
+        return float(self.pm.flow_bound[fi]) * GBQ
 
     def _size(self, src: int, amount: float) -> float:
         product = next(
@@ -255,7 +263,13 @@ class _Greedy:
                         continue
                     self.take(f.route, 1)
                 self.open_run(f.src)
-                amount = min(self.overage * (need - got) / f.factor, room)
+                amount = min(
+                    self.overage * (need - got) / f.factor,
+                    room,
+                    self.flow_limit(fi) - flow_amount.get(fi, 0.0),
+                )
+                if amount <= 0:
+                    continue
                 flow_amount[fi] = flow_amount.get(fi, 0.0) + amount
                 self.demand[f.src] += amount
                 got += amount * f.factor
@@ -395,3 +409,10 @@ def greedy_values(
     flows = greedy.generators()
     greedy.feeds(flows)
     return greedy.fill(flows)
+
+
+def largest_size(greedy: _Greedy, src: int) -> float:
+    """Largest generator size [Bq] of the product a run makes (0 if it has none)."""
+    output = greedy.sc.processes[greedy.cand.runs[src].process].output
+    product = greedy.sc.products[greedy.net.product_index[output]]
+    return float(max(product.sizes)) if product.sizes else 0.0

@@ -98,6 +98,8 @@ class SolveResult:
     message: str = ""
     penalty_floor: float = 0.0
     """Least shortfall penalty any plan pays (LP bound); the gap is measured above it."""
+    notes: tuple[str, ...] = ()
+    """What was done about the solver's answers (a start not used, a cold re-solve)."""
 
     @property
     def has_solution(self) -> bool:
@@ -266,8 +268,9 @@ def _solve_parts(arrays: dict[str, Any], opts: SolveOptions) -> SolveResult:
     closed = gap is not None and gap <= opts.mip_gap
     status = SolveStatus.OPTIMAL if closed else SolveStatus.FEASIBLE
     message = f"{len(groups)} independent parts"
+    notes = tuple(dict.fromkeys(n for part in solved for n in part.notes))
     return SolveResult(
-        status, objective, bound, gap, time.perf_counter() - started, values, message
+        status, objective, bound, gap, time.perf_counter() - started, values, message, notes=notes
     )
 
 
@@ -522,10 +525,10 @@ def _solve_arrays(
             result.values is None or (cold.objective or 0.0) <= (result.objective or 0.0)
         ):
             result = cold
-    if notes:
-        message = "; ".join([*notes, result.message] if result.message else notes)
-        result = dataclasses.replace(result, message=message)
-    return dataclasses.replace(result, seconds=time.perf_counter() - started)
+    notes = [*result.notes, *notes]
+    return dataclasses.replace(
+        result, seconds=time.perf_counter() - started, notes=tuple(dict.fromkeys(notes))
+    )
 
 
 def _honest(

@@ -34,7 +34,9 @@ import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +45,7 @@ from isoflow.domain.calendar import epoch
 from isoflow.engines.planner.candidates import Candidates
 from isoflow.engines.planner.network import Leg, PlanningNetwork
 from isoflow.engines.planner.plan import Plan, PlanLeg, PlanRun
+from isoflow.scenario.rules import dose_tolerance, latest_arrival, shelf_life_s
 from isoflow.scenario.schema import DurationDistribution, ProcessKind, Scenario
 
 F64 = npt.NDArray[np.float64]
@@ -87,8 +90,6 @@ class ModelOptions:
 
     weeks: int = 1
     """Repeat the weekly plan this many times; disruptions span the whole period."""
-    arrival_buffer_s: float = 1800.0
-    """A dose must arrive this long before administration [s] (as in the planner)."""
     per_booking: int = 6
     """At most this many alternative batches per booking (the candidates kept)."""
     per_input: int = 4
@@ -102,7 +103,7 @@ class ModelOptions:
     def __post_init__(self) -> None:
         if self.weeks < 1:
             raise ValueError(f"weeks(={self.weeks}) must be >= 1")
-        if self.arrival_buffer_s < 0 or self.extra_notice_s < 0 or self.warmup_s < 0:
+        if self.extra_notice_s < 0 or self.warmup_s < 0:
             raise ValueError("buffers, notice and warm-up must be >= 0")
 
 
@@ -353,7 +354,7 @@ def compile_model(
         product: str, admin: float, eop: float, a_admin: float, a_rx: float, tol: float
     ) -> float:
         p = products[product]
-        shelf_end = eop + (p.shelf_life or math.inf)
+        shelf_end = eop + shelf_life_s(p)
         lim_shelf = shelf_end - admin
         floor = a_rx * (1.0 - tol)
         if a_admin <= floor or lim_shelf < 0:
@@ -464,12 +465,8 @@ def compile_model(
         ci = cand_index.get(bid)
         a_rx = float(cand.booking_activity[ci]) if ci is not None else 0.0
         prod = products[bk.product]
-        tol = (
-            bk.tolerance
-            if bk.tolerance is not None
-            else (prod.dose.tolerance if prod.dose else 0.0)
-        )
-        deadline = admin0 - o.arrival_buffer_s
+        tol = dose_tolerance(bk, prod)
+        deadline = latest_arrival(admin0, net.scenario.sites[hosp])
         lo = len(b.options)
         planned = bid in alloc_of
         if planned:
@@ -510,15 +507,22 @@ def compile_model(
                         slack_of(bk.product, admin0, _t(al.end_of_production_utc), a_rx, a_rx, tol),
                     )
                 )
-            for ai in cand_allocs.get(ci, []):
+            taken: dict[tuple[int, int], int] = {}
+            if planned:
+                pr = plan_runs[alloc_of[bid].batch]
+                taken[(proc_index[pr.process], _local_day(net, pr.site, _t(pr.start_utc)))] = 1
+            for ai in sorted(
+                cand_allocs.get(ci, []), key=lambda ai: -cand.runs[cand.allocations[ai].run].start
+            ):
                 ca = cand.allocations[ai]
                 cr = cand.runs[ca.run]
-                if (
-                    planned
-                    and sc.processes[cr.process].id == plan_runs[alloc_of[bid].batch].process
-                    and round(cr.start, 1) == round(_t(plan_runs[alloc_of[bid].batch].start_utc), 1)
-                ):
+                proc = sc.processes[cr.process]
+                # the candidate starts of one process-day are timings of one batch: at most
+                # max_batches_per_day of them, the planned batch's day counting its own
+                day_key = (cr.process, _local_day(net, proc.site, cr.start))
+                if taken.get(day_key, 0) >= proc.max_batches_per_day:
                     continue
+                taken[day_key] = taken.get(day_key, 0) + 1
                 alt_run = cand_run(ca.run, off)
                 if alt_run is None:
                     continue
@@ -548,7 +552,7 @@ def compile_model(
                     for ri0 in cand_runs_of[pi]:
                         cr = cand.runs[ri0]
                         age = admin0 - cr.eop
-                        if age < 0 or age > (sp.shelf_life or math.inf):
+                        if age < 0 or age > shelf_life_s(sp):
                             continue
                         route = net.route(net.site_index[proc.site], hosp, cr.release, sp)
                         if route is None or route.arrive > deadline:
@@ -556,7 +560,7 @@ def compile_model(
                         found.append(
                             (cr.start, ri0, route, a_rx * math.exp(lam[sub] * age), cr.eop)
                         )
-                for start, ri0, route, need, eop in sorted(found, key=lambda x: -x[0])[
+                for start, ri0, route, need, eop in _batches_a_day(net, cand, found)[
                     : o.per_booking
                 ]:
                     sub_run = cand_run(ri0, off)
@@ -644,7 +648,7 @@ def _alternatives(
                 if (proc.id, round(cr.start, 1)) == planned_key:
                     continue
                 age = dst_start - cr.eop
-                if age < 0 or age > (qp.shelf_life or math.inf):
+                if age < 0 or age > shelf_life_s(qp):
                     continue
                 route = net.route(origin, dst_site, cr.release, qp)
                 if route is None or route.arrive > dst_start:
@@ -799,3 +803,29 @@ def _finish(
         products=products,
         plan_cost_per_week=float(plan.kpis.get("cost", {}).get("total", 0.0)),
     )
+
+
+def _batches_a_day(
+    net: PlanningNetwork, cand: Candidates, found: list[tuple[float, int, Any, float, float]]
+) -> list[tuple[float, int, Any, float, float]]:
+    """Alternatives, latest first, on at most ``max_batches_per_day`` runs a process-day.
+
+    Candidate starts of one local day are timing choices of the same batch, not extra
+    batches (a process may make only that many a day).
+    """
+    kept: list[tuple[float, int, Any, float, float]] = []
+    count: dict[tuple[int, int], int] = {}
+    for item in sorted(found, key=lambda x: -x[0]):
+        proc_i = cand.runs[item[1]].process
+        proc = net.scenario.processes[proc_i]
+        key = (proc_i, _local_day(net, proc.site, item[0]))
+        if count.get(key, 0) < proc.max_batches_per_day:
+            count[key] = count.get(key, 0) + 1
+            kept.append(item)
+    return kept
+
+
+def _local_day(net: PlanningNetwork, site: str, t: float) -> int:
+    """Ordinal of the local calendar day at ``site`` of instant ``t`` [s since epoch]."""
+    tz = ZoneInfo(net.scenario.sites[net.site_index[site]].timezone)
+    return datetime.fromtimestamp(t, UTC).astimezone(tz).toordinal()

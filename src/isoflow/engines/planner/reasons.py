@@ -1,0 +1,169 @@
+"""Why a booking is unserved: the first rule that truly excludes it, checked exactly.
+
+Each booking the candidates cannot serve is judged producer by producer with the same rules
+the candidates use (:mod:`isoflow.scenario.rules`, the network's routing and the process
+calendars). A producer's verdict is the first rule that stops it, in the order of
+:class:`Reason`; the booking's reason is the verdict of the producer that came closest.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from isoflow.domain.calendar import latest_start
+from isoflow.scenario.rules import may_supply, process_availability, shelf_life_s
+from isoflow.scenario.schema import Booking, Process, Product
+
+if TYPE_CHECKING:
+    from isoflow.engines.planner.candidates import Candidates
+    from isoflow.engines.planner.network import PlanningNetwork
+
+
+class Reason(StrEnum):
+    """Reason codes of unserved bookings (``plan.json``: ``unserved[].reason``)."""
+
+    NO_DOSE = "no_dose"
+    NOT_APPROVED = "not_approved"
+    NO_PRODUCER = "no_producer"
+    GMP_MARKET = "gmp_market"
+    EXCEEDS_BATCH_MAX = "exceeds_batch_max"
+    LEAD_TIME = "lead_time"
+    SITE_IN_OUTAGE = "site_in_outage"
+    OUTSIDE_OPERATING_HOURS = "outside_operating_hours"
+    CONTRACT_EXCLUDES = "contract_excludes"
+    EXPORT_RESTRICTED = "export_restricted"
+    NO_ROUTE_WITHIN_SHELF_LIFE = "no_route_within_shelf_life"
+    NO_INPUT_SUPPLY = "no_input_supply"
+    CAPACITY_EXHAUSTED = "capacity_exhausted"
+
+
+MEANING: dict[Reason, str] = {
+    Reason.NO_DOSE: "neither the booking nor its product states an activity to administer",
+    Reason.NOT_APPROVED: "the product is not approved in the hospital's country",
+    Reason.NO_PRODUCER: "no process in the scenario makes the product",
+    Reason.GMP_MARKET: "a producer could serve it in time, but holds no GMP approval for the "
+    "hospital's country (site gmp_markets)",
+    Reason.EXCEEDS_BATCH_MAX: "a run timed as late as possible would still have to make more "
+    "than batch_max for this one dose (too much decay on the way)",
+    Reason.LEAD_TIME: "the run would have to start before the earliest production start "
+    "(plan start less --lead)",
+    Reason.SITE_IN_OUTAGE: "the producers that could serve it are in a planned outage, "
+    "off-cycle, not yet open or closed when the run would have to take place",
+    Reason.OUTSIDE_OPERATING_HOURS: "no producer that could reach the hospital in time works "
+    "at the hours needed (weekly production windows or elution times)",
+    Reason.CONTRACT_EXCLUDES: "an exclusive distribution contract forces the route through a "
+    "distributor, and no route through it arrives in time",
+    Reason.EXPORT_RESTRICTED: "every route that would arrive in time crosses an export restriction",
+    Reason.NO_ROUTE_WITHIN_SHELF_LIFE: "no route from any producer reaches the hospital in "
+    "time within the product's shelf life (class-7 refusals included)",
+    Reason.NO_INPUT_SUPPLY: "runs that could make the dose exist, but none can get its input "
+    "activity (bulk isotope or generator) in time",
+    Reason.CAPACITY_EXHAUSTED: "feasible runs and routes exist, but batch, lane or daily-run "
+    "capacity goes to bookings the objective values more (priority, cost)",
+}
+"""What each reason code means (documented in docs/planner-design.md and `plan --help`)."""
+
+CLOSENESS: tuple[Reason, ...] = (
+    Reason.GMP_MARKET,
+    Reason.EXCEEDS_BATCH_MAX,
+    Reason.LEAD_TIME,
+    Reason.SITE_IN_OUTAGE,
+    Reason.OUTSIDE_OPERATING_HOURS,
+    Reason.CONTRACT_EXCLUDES,
+    Reason.EXPORT_RESTRICTED,
+    Reason.NO_ROUTE_WITHIN_SHELF_LIFE,
+)
+"""Producer verdicts from closest to serving to farthest: the booking gets the closest."""
+
+
+def explain_missing(
+    net: PlanningNetwork,
+    cand: Candidates,
+    bookings: list[Booking],
+    producers: dict[str, list[int]],
+    products: dict[str, Product],
+) -> None:
+    """Give every booking without a candidate its reason (``cand.reasons``)."""
+    served = {a.booking for a in cand.allocations}
+    for bi, b in enumerate(bookings):
+        if bi in served:
+            continue
+        product = products[b.product]
+        country = net.site_country[net.site_index[b.hospital]]
+        if cand.booking_activity[bi] <= 0:
+            cand.reasons[bi] = (Reason.NO_DOSE, MEANING[Reason.NO_DOSE])
+            continue
+        if not net.approved(b.product, country):
+            cand.reasons[bi] = (Reason.NOT_APPROVED, f"{b.product} is not approved in {country}")
+            continue
+        makers = producers.get(b.product, [])
+        if not makers:
+            cand.reasons[bi] = (Reason.NO_PRODUCER, f"no process makes {b.product}")
+            continue
+        verdicts = {_verdict(net, cand, bi, pi, product) for pi in makers}
+        reason = min(verdicts, key=CLOSENESS.index)
+        cand.reasons[bi] = (reason, _detail(reason, b, product, country, len(makers)))
+
+
+def _verdict(net: PlanningNetwork, cand: Candidates, bi: int, pi: int, product: Product) -> Reason:
+    """The first rule that stops process ``pi`` from serving booking ``bi``."""
+    from isoflow.engines.planner.candidates import _via, latest_ready_times
+
+    sc = net.scenario
+    proc = sc.processes[pi]
+    site = net.site_index[proc.site]
+    booking_site = int(cand.booking_site[bi])
+    t_admin, deadline = float(cand.booking_time[bi]), float(cand.booking_deadline[bi])
+    via = _via(net, pi, product, booking_site)
+    readies = latest_ready_times(net, site, booking_site, deadline, product, via=via)
+    if not readies:
+        if via is not None and net.latest_ready(site, booking_site, deadline, product):
+            return Reason.CONTRACT_EXCLUDES
+        if net.latest_ready(site, booking_site, deadline, product, relax=True, via=via):
+            return Reason.EXPORT_RESTRICTED
+        return Reason.NO_ROUTE_WITHIN_SHELF_LIFE
+    verdict = _calendar_verdict(net, proc, t_admin, product, max(readies))
+    gmp_ok = may_supply(sc.sites[site], net.site_country[booking_site])
+    if verdict is None:  # a run fits in time: only GMP or the batch size can stop it
+        return Reason.EXCEEDS_BATCH_MAX if gmp_ok else Reason.GMP_MARKET
+    return verdict
+
+
+def _calendar_verdict(
+    net: PlanningNetwork, proc: Process, t_admin: float, product: Product, ready: float
+) -> Reason | None:
+    """None if a run of ``proc`` fits (window, availability, shelf life, plan start).
+
+    Otherwise which calendar rule stops it: the plan's earliest start (``lead_time``), an
+    outage, cycle or site dates (``site_in_outage``), or the weekly windows.
+    """
+    site = net.scenario.sites[net.site_index[proc.site]]
+    lo_shelf = t_admin - shelf_life_s(product) - proc.duration
+    hi = min(ready - proc.qc_release, t_admin) - proc.duration
+    lo = max(net.earliest, lo_shelf)
+    span_lo = lo_shelf if math.isfinite(lo_shelf) else net.earliest - 60 * 86400.0
+    windows, allowed = process_availability(proc.availability, site, span_lo, net.horizon_end)
+    if latest_start(windows, allowed, proc.duration, lo, hi) is not None:
+        return None
+    if latest_start(windows, allowed, proc.duration, span_lo, hi) is not None:
+        return Reason.LEAD_TIME
+    always = [(span_lo - 1.0, net.horizon_end + 60 * 86400.0)]
+    if latest_start(windows, always, proc.duration, lo, hi) is not None:
+        return Reason.SITE_IN_OUTAGE
+    return Reason.OUTSIDE_OPERATING_HOURS
+
+
+def _detail(reason: Reason, b: Booking, product: Product, country: str, makers: int) -> str:
+    """A sentence for the unserved table: the meaning, with this booking's particulars."""
+    if reason == Reason.NO_ROUTE_WITHIN_SHELF_LIFE:
+        shelf = shelf_life_s(product)
+        life = f"{shelf / 3600:.1f} h" if math.isfinite(shelf) else "no limit"
+        return (
+            f"no producer of {b.product} reaches {b.hospital} in time (shelf life {life}; "
+            f"{makers} producer(s) checked)"
+        )
+    if reason == Reason.GMP_MARKET:
+        return f"the producers that could serve it hold no GMP approval for {country}"
+    return f"{MEANING[reason]} ({makers} producer(s) of {b.product} checked)"
