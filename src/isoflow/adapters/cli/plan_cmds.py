@@ -152,6 +152,12 @@ def print_summary(plan: Plan) -> None:
                 f"{s.mip_gap:.2%} was proven; a faster or slower machine may return a different "
                 "plan (raise --time-limit for a reproducible one)"
             )
+        elif s.time_cut:
+            console.print(
+                "a step of the solve was stopped by its share of the time limit; a faster or "
+                "slower machine may return a different plan (raise --time-limit for a "
+                "reproducible one)"
+            )
         if s.message:
             console.print(f"solver note: {s.message}", markup=False)
     console.print(

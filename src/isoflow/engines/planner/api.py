@@ -93,6 +93,7 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
             "columns": pm.model.num_cols,
             "rows": pm.model.num_rows,
         },
+        time_cut=result.time_cut,
         message="; ".join(
             [*result.notes, *([result.message] if result.status != SolveStatus.OPTIMAL else [])]
         ),

@@ -56,6 +56,9 @@ class CandidateOptions:
     """Keep at most this many grid runs per booking (those needing least activity)."""
     per_booking_timed: int = 2
     """And at most this many runs timed for bookings per booking and process."""
+    timed_runs: bool = True
+    """Time a run for each booking (its latest feasible start); off gives the start grid only
+    (no completeness guarantee; for benchmarks)."""
     timed_gain: float = 0.25
     """A run needing an activity feed (labelling from bulk isotope) is timed for a booking
     only if no grid run serves it or the best grid run needs more than ``1 + timed_gain``
@@ -134,6 +137,9 @@ class Candidates:
     """Latest arrival at the hospital [s since epoch]: administration less its dispensing
     buffer."""
     reasons: dict[int, tuple[Reason, str]] = field(default_factory=dict)
+    wide_intervals: dict[int, tuple[list[Interval], list[Interval]]] = field(default_factory=dict)
+    """Per process: (start windows, allowed intervals) from 30 d before the earliest start to
+    the horizon's end (for explaining unserved bookings; filled on demand)."""
     """Bookings with no candidate: booking -> (reason code, detail)."""
 
 
@@ -267,7 +273,11 @@ def generate(net: PlanningNetwork, opts: CandidateOptions | None = None) -> Cand
             key = (bi, cand.runs[a.run].process)
             best_grid[key] = min(a.need_eop, best_grid.get(key, math.inf))
     grid_starts = {(r.process, r.start) for r in cand.runs}
-    timed = _deadline_starts(net, cand, bookings, producers, best_grid, o.timed_gain)
+    timed = (
+        _deadline_starts(net, cand, bookings, producers, best_grid, o.timed_gain)
+        if o.timed_runs
+        else {}
+    )
     for pi, starts in sorted(timed.items()):
         proc = sc.processes[pi]
         new = sorted(t for t in starts if (pi, t) not in grid_starts)
@@ -367,6 +377,11 @@ def _allocate(
         for h, via in forced_via.items():
             fronts[h] = net.pareto_routes(site, run.release, product, via=via).get(h, ())
         fronts[site] = (Route((), run.release, run.release),)
+        earliest = np.full(len(sc.sites), math.inf)
+        for h, front in fronts.items():
+            if front:
+                earliest[h] = front[0].arrive
+        mask &= earliest[hosp] <= deadline
         for j in np.flatnonzero(mask).tolist():
             in_time = [r for r in fronts.get(int(hosp[j]), ()) if r.arrive <= deadline[j]]
             bi = int(b_idx[j])
@@ -494,7 +509,9 @@ def _deadline_starts(
             site = net.site_index[proc.site]
             if proc.kind == ProcessKind.ELUTION or not may_supply(sc.sites[site], country):
                 continue
-            windows, allowed = spans.setdefault(pi, process_intervals(net, proc))
+            if pi not in spans:
+                spans[pi] = process_intervals(net, proc)
+            windows, allowed = spans[pi]
             lo = max(net.earliest, t_admin - shelf_life_s(product) - proc.duration)
             for ready in latest_ready_times(
                 net, site, hosp, deadline, product, via=_via(net, pi, product, hosp)

@@ -135,6 +135,9 @@ class SolverReport(_Data):
     it reflects what the plan can change."""
     candidates: dict[str, int] = {}
     message: str = ""
+    time_cut: bool = False
+    """A time limit stopped some step of the solve, so another machine (faster, slower or
+    busier) may return a different plan; false means the same inputs give the same plan."""
 
 
 class Plan(_Data):

@@ -102,9 +102,40 @@ def explain_missing(
         if not makers:
             cand.reasons[bi] = (Reason.NO_PRODUCER, f"no process makes {b.product}")
             continue
-        verdicts = {_verdict(net, cand, bi, pi, product) for pi in makers}
-        reason = min(verdicts, key=CLOSENESS.index)
+        reason = _closest(net, cand, bi, makers, product)
         cand.reasons[bi] = (reason, _detail(reason, b, product, country, len(makers)))
+
+
+def _closest(
+    net: PlanningNetwork, cand: Candidates, bi: int, makers: list[int], product: Product
+) -> Reason:
+    """The verdict of the producer that comes closest to serving booking ``bi``.
+
+    Producers that no route from reaches in time (one backward search from the hospital,
+    shared by all of them) are judged at once; the rest by :func:`_verdict`.
+    """
+    from isoflow.engines.planner.candidates import _via
+
+    hosp, deadline = int(cand.booking_site[bi]), float(cand.booking_deadline[bi])
+    reach = net.latest_ready_all(hosp, deadline, product)
+    relaxed: dict[int, float] | None = None
+    best: Reason | None = None
+    for pi in makers:
+        site = net.site_index[net.scenario.processes[pi].site]
+        if site not in reach and site != hosp and _via(net, pi, product, hosp) is None:
+            if relaxed is None:
+                relaxed = net.latest_ready_all(hosp, deadline, product, relax=True)
+            verdict = (
+                Reason.EXPORT_RESTRICTED if site in relaxed else Reason.NO_ROUTE_WITHIN_SHELF_LIFE
+            )
+        else:
+            verdict = _verdict(net, cand, bi, pi, product)
+        if best is None or CLOSENESS.index(verdict) < CLOSENESS.index(best):
+            best = verdict
+        if best == CLOSENESS[0]:
+            break
+    assert best is not None
+    return best
 
 
 def _verdict(net: PlanningNetwork, cand: Candidates, bi: int, pi: int, product: Product) -> Reason:
@@ -124,27 +155,42 @@ def _verdict(net: PlanningNetwork, cand: Candidates, bi: int, pi: int, product: 
         if net.latest_ready(site, booking_site, deadline, product, relax=True, via=via):
             return Reason.EXPORT_RESTRICTED
         return Reason.NO_ROUTE_WITHIN_SHELF_LIFE
-    verdict = _calendar_verdict(net, proc, t_admin, product, max(readies))
+    if pi not in cand.wide_intervals:
+        site_rec = sc.sites[site]
+        lo = net.earliest - LOOK_BACK_S
+        cand.wide_intervals[pi] = process_availability(
+            proc.availability, site_rec, lo, net.horizon_end
+        )
+    windows, allowed = cand.wide_intervals[pi]
+    verdict = _calendar_verdict(net, proc, t_admin, product, max(readies), windows, allowed)
     gmp_ok = may_supply(sc.sites[site], net.site_country[booking_site])
     if verdict is None:  # a run fits in time: only GMP or the batch size can stop it
         return Reason.EXCEEDS_BATCH_MAX if gmp_ok else Reason.GMP_MARKET
     return verdict
 
 
+LOOK_BACK_S = 30 * 86400.0
+"""How far before the earliest start a run is looked for to tell ``lead_time`` [s]."""
+
+
 def _calendar_verdict(
-    net: PlanningNetwork, proc: Process, t_admin: float, product: Product, ready: float
+    net: PlanningNetwork,
+    proc: Process,
+    t_admin: float,
+    product: Product,
+    ready: float,
+    windows: list[tuple[float, float]],
+    allowed: list[tuple[float, float]],
 ) -> Reason | None:
     """None if a run of ``proc`` fits (window, availability, shelf life, plan start).
 
     Otherwise which calendar rule stops it: the plan's earliest start (``lead_time``), an
     outage, cycle or site dates (``site_in_outage``), or the weekly windows.
     """
-    site = net.scenario.sites[net.site_index[proc.site]]
     lo_shelf = t_admin - shelf_life_s(product) - proc.duration
     hi = min(ready - proc.qc_release, t_admin) - proc.duration
     lo = max(net.earliest, lo_shelf)
-    span_lo = lo_shelf if math.isfinite(lo_shelf) else net.earliest - 60 * 86400.0
-    windows, allowed = process_availability(proc.availability, site, span_lo, net.horizon_end)
+    span_lo = max(lo_shelf, net.earliest - LOOK_BACK_S)
     if latest_start(windows, allowed, proc.duration, lo, hi) is not None:
         return None
     if latest_start(windows, allowed, proc.duration, span_lo, hi) is not None:

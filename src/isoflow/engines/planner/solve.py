@@ -73,6 +73,8 @@ class SolveOptions:
     penalty_floor
         First bound, with the LP relaxation, the shortfall penalty (unserved bookings) every
         plan must pay; the MIP gap is then measured on the objective above that floor.
+    whole_model_stop
+        See the attribute's docstring.
     """
 
     time_limit_s: float = 60.0
@@ -83,6 +85,10 @@ class SolveOptions:
     decompose: bool = True
     parts_in_parallel: int = 2
     penalty_floor: bool = True
+    whole_model_stop: bool = False
+    """Let the last part still running stop as soon as the whole model is within the gap
+    (faster, but the plan then depends on when the other parts finished: machine speed).
+    Off by default, so that a plan solved to its gap is the same on every machine."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,8 @@ class SolveResult:
     """Least shortfall penalty any plan pays (LP bound); the gap is measured above it."""
     notes: tuple[str, ...] = ()
     """What was done about the solver's answers (a start not used, a cold re-solve)."""
+    time_cut: bool = False
+    """A time limit stopped some step: the answer may depend on the machine's speed."""
 
     @property
     def has_solution(self) -> bool:
@@ -235,7 +243,7 @@ def _solve_parts(arrays: dict[str, Any], opts: SolveOptions) -> SolveResult:
             return _solve_part(
                 _subproblem(arrays, groups[i]),
                 dataclasses.replace(opts, time_limit_s=budget),
-                rule_files[i],
+                rule_files[i] if opts.whole_model_stop else None,
             )
 
         # largest part first, each solver in its own process; parts share one deadline
@@ -244,12 +252,14 @@ def _solve_parts(arrays: dict[str, Any], opts: SolveOptions) -> SolveResult:
             futures = {pool.submit(run, i): i for i in order}
             for future in as_completed(futures):
                 results[futures[future]] = future.result()
-                _tell_last_part(results, rule_files, opts.mip_gap)
+                if opts.whole_model_stop:
+                    _tell_last_part(results, rule_files, opts.mip_gap)
     solved: list[SolveResult] = [r for r in results if r is not None]
     for part in solved:
         if part.values is None:
             return dataclasses.replace(part, seconds=time.perf_counter() - started)
     # time left over from parts that finished early goes to the part with the widest gap
+    extra_notes: list[str] = []
     while (left := opts.time_limit_s - (time.perf_counter() - started)) > 2.0:
         total_gap = _total_gap(solved)
         if total_gap is not None and total_gap <= opts.mip_gap:
@@ -261,6 +271,7 @@ def _solve_parts(arrays: dict[str, Any], opts: SolveOptions) -> SolveResult:
         if again.values is None or _abs_gap(again) >= _abs_gap(solved[widest]):
             break
         solved[widest] = again
+        extra_notes = ["time left over was given to the part with the widest gap"]
     for cols, part in zip(groups, solved, strict=True):
         values[cols] = part.values
     objective, bound = _totals(solved)
@@ -268,9 +279,18 @@ def _solve_parts(arrays: dict[str, Any], opts: SolveOptions) -> SolveResult:
     closed = gap is not None and gap <= opts.mip_gap
     status = SolveStatus.OPTIMAL if closed else SolveStatus.FEASIBLE
     message = f"{len(groups)} independent parts"
-    notes = tuple(dict.fromkeys(n for part in solved for n in part.notes))
+    notes = tuple(dict.fromkeys([*(n for part in solved for n in part.notes), *extra_notes]))
+    cut = bool(extra_notes) or any(part.time_cut for part in solved)
     return SolveResult(
-        status, objective, bound, gap, time.perf_counter() - started, values, message, notes=notes
+        status,
+        objective,
+        bound,
+        gap,
+        time.perf_counter() - started,
+        values,
+        message,
+        notes=notes,
+        time_cut=cut,
     )
 
 
@@ -319,6 +339,9 @@ def _tell_last_part(
     staged.replace(target)  # atomic: the solver never reads half a file
 
 
+TIME_LIMIT = "Time limit reached"
+"""HiGHS's model status when its time limit stopped it."""
+
 LP_GUIDED_MIN_COLUMNS = 2000
 """Parts at least this large first get an LP-guided incumbent (see :func:`_solve_part`)."""
 
@@ -352,6 +375,7 @@ def _solve_part(
         return dataclasses.replace(opts, time_limit_s=budget)
 
     relaxed = _solve_arrays({**arrays, "integer": np.zeros_like(integer)}, until(0.25), "ipm")
+    guided_result: SolveResult | None = None
     start = arrays.get("start_solution")
     offset = float(arrays["offset"].sum()) if "offset" in arrays else 0.0
     best_cost = float(arrays["col_cost"] @ start) + offset if start is not None else np.inf
@@ -361,6 +385,7 @@ def _solve_part(
         upper[integer & (relaxed.values < 1e-6)] = 0.0
         restricted = {k: v for k, v in arrays.items() if k != "start_solution"}
         guided = _solve_arrays({**restricted, "col_upper": upper}, until(0.45))
+        guided_result = guided
         shortfall = arrays.get("shortfall", np.zeros_like(integer))
         if guided.values is not None:
             worse = shortfall & (guided.values > relaxed.values + 0.5)
@@ -383,6 +408,14 @@ def _solve_part(
         rule_file=rule_file,
     )
     seconds = time.perf_counter() - started
+    cut = [
+        name
+        for name, step in (("LP relaxation", relaxed), ("LP-guided start", guided_result))
+        if step is not None and step.message == TIME_LIMIT
+    ]
+    if cut:
+        note = f"{' and '.join(cut)} stopped by its share of the time limit"
+        final = dataclasses.replace(final, notes=(*final.notes, note), time_cut=True)
     if final.values is None and best is not None and best is not start:
         # the full MIP failed or was stopped before taking its start: keep the guided plan
         objective = float(arrays["col_cost"] @ best) + offset
@@ -390,7 +423,9 @@ def _solve_part(
         bound = relaxed.objective if relaxed.message == "Optimal" else None
         gap = None if bound is None else (objective - bound) / max(abs(objective), 1e-9)
         message = f"guided plan kept: {final.message}"
-        return SolveResult(SolveStatus.FEASIBLE, objective, bound, gap, seconds, best, message)
+        return SolveResult(
+            SolveStatus.FEASIBLE, objective, bound, gap, seconds, best, message, time_cut=True
+        )
     return dataclasses.replace(final, seconds=seconds)
 
 
@@ -527,7 +562,10 @@ def _solve_arrays(
             result = cold
     notes = [*result.notes, *notes]
     return dataclasses.replace(
-        result, seconds=time.perf_counter() - started, notes=tuple(dict.fromkeys(notes))
+        result,
+        seconds=time.perf_counter() - started,
+        notes=tuple(dict.fromkeys(notes)),
+        time_cut=result.time_cut or result.message == TIME_LIMIT,
     )
 
 
