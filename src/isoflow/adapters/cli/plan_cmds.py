@@ -225,13 +225,7 @@ def verify_cmd(
     except InputError as exc:
         raise usage_error(f"argument 'PLAN': {exc}") from None
     sc = load_valid(scenario)
-    if plan.scenario != sc.meta.name:
-        err_console.print(
-            f"warning: the plan was made for scenario {plan.scenario!r}, "
-            f"checking against {sc.meta.name!r}",
-            markup=False,
-        )
-    violations = verify(plan, sc)
+    violations = verify(plan, sc)  # a plan made for another scenario: scenario_mismatch
     if violations:
         for v in violations:
             console.print(str(v), markup=False)

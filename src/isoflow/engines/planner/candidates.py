@@ -28,13 +28,7 @@ from isoflow.domain.calendar import (
 )
 from isoflow.domain.decay import Inventory
 from isoflow.domain.generators import Generator
-from isoflow.engines.planner.network import (
-    DAY,
-    PlanningNetwork,
-    Route,
-    _depart_before,
-    _latest_with,
-)
+from isoflow.engines.planner.network import DAY, PlanningNetwork, Route
 from isoflow.engines.planner.reasons import Reason, explain_missing
 from isoflow.scenario.rules import (
     latest_arrival,
@@ -54,8 +48,11 @@ class CandidateOptions:
 
     per_booking: int = 6
     """Keep at most this many grid runs per booking (those needing least activity)."""
-    per_booking_timed: int = 2
+    per_booking_timed: int = 6
     """And at most this many runs timed for bookings per booking and process."""
+    timed_need_ratio: float = 4.0
+    """A booking sees the runs timed for other bookings that need at most this many times
+    the activity of its own best timed run (4: two half-lives earlier)."""
     timed_runs: bool = True
     """Time a run for each booking (its latest feasible start); off gives the start grid only
     (no completeness guarantee; for benchmarks)."""
@@ -137,6 +134,8 @@ class Candidates:
     """Latest arrival at the hospital [s since epoch]: administration less its dispensing
     buffer."""
     reasons: dict[int, tuple[Reason, str]] = field(default_factory=dict)
+    timed_for: dict[int, frozenset[int]] = field(default_factory=dict)
+    """Runs timed for bookings: run -> the hospitals (site indices) of those bookings."""
     wide_intervals: dict[int, tuple[list[Interval], list[Interval]]] = field(default_factory=dict)
     """Per process: (start windows, allowed intervals) from 30 d before the earliest start to
     the horizon's end (for explaining unserved bookings; filled on demand)."""
@@ -282,10 +281,13 @@ def generate(net: PlanningNetwork, opts: CandidateOptions | None = None) -> Cand
         proc = sc.processes[pi]
         new = sorted(t for t in starts if (pi, t) not in grid_starts)
         ids = _add_runs(cand, pi, proc, new, True)
+        for ri, t in zip(ids, new, strict=True):
+            cand.timed_for[ri] = frozenset(starts[t])
         runs_of_process[pi].extend(ids)
         _allocate(net, cand, bookings, by_product[proc.output], pi, ids, options, o)
     for bi in sorted(options):
-        cand.allocations.extend(_keep_options(options[bi], cand.runs, o))
+        hosp = int(cand.booking_site[bi])
+        cand.allocations.extend(_keep_options(options[bi], cand, hosp, o))
     _feed_rows(net, cand)
     useful = {a.run for a in cand.allocations}
     _generator_flows(net, cand, runs_of_process, producers, products, useful, o.per_feed)
@@ -306,14 +308,18 @@ def _add_runs(
 
 
 def _keep_options(
-    options: list[Allocation], runs: list[Run], o: CandidateOptions
+    options: list[Allocation], cand: Candidates, hospital: int, o: CandidateOptions
 ) -> list[Allocation]:
     """The options of one booking worth a place in the model.
 
     Grid runs: the ``per_booking`` needing least activity (the latest, which let bookings
-    share a run). Runs timed for bookings: the ``per_booking_timed`` needing least activity
-    of each process (its own latest start first), so that every producer's exact best stays.
+    share a run). Runs timed for bookings, per process: the two needing least activity (its
+    own latest start first), and the starts timed for other bookings at the same hospital
+    that need at most ``timed_need_ratio`` times its activity, at most ``per_booking_timed``
+    in all (a run shared by several bookings is timed for the one needed earliest, so the
+    others must see it).
     """
+    runs = cand.runs
     need_of_run: dict[int, float] = {}
     for a in options:
         need_of_run[a.run] = min(a.need_eop, need_of_run.get(a.run, math.inf))
@@ -321,9 +327,16 @@ def _keep_options(
     kept = {r for r in ranked if not runs[r].timed}
     kept = set(sorted(kept, key=lambda r: (need_of_run[r], r))[: o.per_booking])
     per_process: dict[int, int] = defaultdict(int)
+    best_timed: dict[int, float] = {}
     for r in ranked:
-        if runs[r].timed and per_process[runs[r].process] < o.per_booking_timed:
-            per_process[runs[r].process] += 1
+        if not runs[r].timed:
+            continue
+        p = runs[r].process
+        best = best_timed.setdefault(p, need_of_run[r])
+        here = hospital in cand.timed_for.get(r, ())
+        near = here and need_of_run[r] <= o.timed_need_ratio * best
+        if per_process[p] < 2 or (near and per_process[p] < o.per_booking_timed):
+            per_process[p] += 1
             kept.add(r)
     return [a for a in options if a.run in kept]
 
@@ -477,7 +490,7 @@ def _deadline_starts(
     producers: dict[str, list[int]],
     best_grid: dict[tuple[int, int], float],
     gain: float,
-) -> dict[int, set[float]]:
+) -> dict[int, dict[float, set[int]]]:
     """Per producing process, the latest start that still serves each booking.
 
     Added when no grid run of the process serves the booking within ``batch_max``, when the
@@ -493,7 +506,7 @@ def _deadline_starts(
     this start serves ``b`` within ``batch_max`` whenever any start does.
     """
     sc = net.scenario
-    extra: dict[int, set[float]] = defaultdict(set)
+    extra: dict[int, dict[float, set[int]]] = defaultdict(dict)
     spans: dict[int, tuple[list[Interval], list[Interval]]] = {}
     for bi, b in enumerate(bookings):
         if cand.booking_activity[bi] <= 0:
@@ -527,7 +540,7 @@ def _deadline_starts(
                 )
                 feeds = any(inp.activity_feed for inp in proc.inputs)
                 if grid is None or not feeds or grid > (1 + gain) * need:
-                    extra[pi].add(t)
+                    extra[pi].setdefault(t, set()).add(hosp)
     return extra
 
 
@@ -624,16 +637,5 @@ def latest_ready_times(
         return []
     out = {overall}
     if via is None:
-        floor = deadline - shelf_life_s(product)
-        check = bool(net._restrictions)
-        for edge in net._edges(product)[1][destination]:
-            dep = _depart_before(edge, deadline, check)
-            if dep == -math.inf:
-                continue
-            at = _latest_with(dep, edge.lead)
-            ready = (
-                at if edge.other == origin else net.latest_ready(origin, edge.other, at, product)
-            )
-            if ready is not None and ready >= floor:
-                out.add(ready)
+        out.update(net.latest_ready_by_last_lane(origin, destination, deadline, product).values())
     return sorted(out)
