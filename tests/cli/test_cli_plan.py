@@ -127,3 +127,51 @@ def test_invalid_scenario_lists_problems_and_exits_1(cli, tmp_path):
     assert result.exit_code == 1
     assert "nowhere" in result.output
     assert not (tmp_path / "out").exists()
+
+
+REASON_CODES = (
+    "no_dose",
+    "not_approved",
+    "no_producer",
+    "gmp_market",
+    "exceeds_batch_max",
+    "lead_time",
+    "site_in_outage",
+    "outside_operating_hours",
+    "contract_excludes",
+    "export_restricted",
+    "no_route_within_shelf_life",
+    "no_input_supply",
+    "capacity_exhausted",
+)
+"""Every unserved reason code, typed here from the design note's table."""
+
+
+def test_every_reason_code_is_documented_in_help_and_design_note(cli):
+    from isoflow.engines.planner.reasons import Reason
+
+    assert {r.value for r in Reason} == set(REASON_CODES)
+    result = cli("plan", "--help")
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    design = (Path(__file__).parents[2] / "docs" / "planner-design.md").read_text("utf-8")
+    for code in REASON_CODES:
+        assert f"{code}:" in text, code
+        assert f"| `{code}` |" in design, code
+
+
+def test_plan_plans_the_rest_when_one_booking_is_not_approved(cli, tmp_path):
+    text = (
+        Path(SMALL)
+        .read_text(encoding="utf-8")
+        .replace("countries: [KR, AU, SG]", "countries: [KR, SG]")
+    )
+    path = tmp_path / "small.yaml"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    result = cli("plan", str(path), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    reasons = {u["booking"]: u["reason"] for u in plan["unserved"]}
+    assert reasons.get("b1") == "not_approved"
+    assert plan["allocations"], "the other bookings are planned"
