@@ -90,6 +90,8 @@ class _Greedy:
                 key=lambda k: (
                     round(self.dist(self.site_of_run[self.cand.allocations[k].run], hosp)),
                     self.cand.allocations[k].run not in self.open,
+                    # grid runs first: a run timed for one booking takes the process's day
+                    self.cand.runs[self.cand.allocations[k].run].timed,
                     self.cand.allocations[k].need_eop,
                 ),
             )
