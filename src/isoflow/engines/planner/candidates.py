@@ -10,10 +10,13 @@ only upstream flows that reach a run before it starts.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -53,6 +56,11 @@ class CandidateOptions:
     timed_need_ratio: float = 4.0
     """A booking sees the runs timed for other bookings that need at most this many times
     the activity of its own best timed run (4: two half-lives earlier)."""
+    exhaustive_below: int = 40
+    """Networks with fewer bookings in the horizon than this get every option: no pruning
+    of runs per booking, every route that arrives in time (later departures included), and
+    runs timed back to back or on the previous day where a run limit forces it (exact for
+    small networks; large ones keep the pruned, faster model)."""
     timed_runs: bool = True
     """Time a run for each booking (its latest feasible start); off gives the start grid only
     (no completeness guarantee; for benchmarks)."""
@@ -134,6 +142,8 @@ class Candidates:
     """Latest arrival at the hospital [s since epoch]: administration less its dispensing
     buffer."""
     reasons: dict[int, tuple[Reason, str]] = field(default_factory=dict)
+    exhaustive: bool = False
+    """Every option kept (a small network; see ``CandidateOptions.exhaustive_below``)."""
     timed_for: dict[int, frozenset[int]] = field(default_factory=dict)
     """Runs timed for bookings: run -> the hospitals (site indices) of those bookings."""
     wide_intervals: dict[int, tuple[list[Interval], list[Interval]]] = field(default_factory=dict)
@@ -238,6 +248,16 @@ def generate(net: PlanningNetwork, opts: CandidateOptions | None = None) -> Cand
         for b in sc.demand.bookings
         if net.horizon_start <= epoch(b.administration) < net.horizon_end
     ]
+    cand.exhaustive = len(bookings) < o.exhaustive_below
+    if cand.exhaustive:
+        o = dataclasses.replace(
+            o,
+            per_booking=10**6,
+            per_booking_timed=10**6,
+            timed_need_ratio=math.inf,
+            routes_per_option=10**6,
+            timed_gain=0.0,
+        )
     cand.booking_ids = [b.id for b in bookings]
     products = {p.id: p for p in sc.products}
     cand.booking_activity = np.array(
@@ -335,7 +355,7 @@ def _keep_options(
         best = best_timed.setdefault(p, need_of_run[r])
         here = hospital in cand.timed_for.get(r, ())
         near = here and need_of_run[r] <= o.timed_need_ratio * best
-        if per_process[p] < 2 or (near and per_process[p] < o.per_booking_timed):
+        if per_process[p] < 2 or cand.exhaustive or (near and per_process[p] < o.per_booking_timed):
             per_process[p] += 1
             kept.add(r)
     return [a for a in options if a.run in kept]
@@ -396,10 +416,33 @@ def _allocate(
                 earliest[h] = front[0].arrive
         mask &= earliest[hosp] <= deadline
         for j in np.flatnonzero(mask).tolist():
-            in_time = [r for r in fronts.get(int(hosp[j]), ()) if r.arrive <= deadline[j]]
+            h = int(hosp[j])
+            in_time = [r for r in fronts.get(h, ()) if r.arrive <= deadline[j]]
             bi = int(b_idx[j])
-            for route in _route_choice(in_time, o.routes_per_option):
+            chosen = _route_choice(in_time, o.routes_per_option)
+            if cand.exhaustive and h != site and h not in forced_via and chosen:
+                late = _latest_route(net, site, h, float(deadline[j]), product, run.release)
+                if late is not None and all(late.legs != r.legs for r in chosen):
+                    chosen.append(late)
+            for route in chosen:
                 out[bi].append(Allocation(bi, ri, route, float(need[j])))
+
+
+def _latest_route(
+    net: PlanningNetwork, site: int, hosp: int, deadline: float, product: Product, ready: float
+) -> Route | None:
+    """The route leaving as late as possible that still arrives by ``deadline``.
+
+    The goods wait at the site from ``ready``: a later departure for when earlier ones are
+    full.
+    """
+    latest = net.latest_ready(site, hosp, deadline, product)
+    if latest is None or latest < ready:
+        return None
+    route = net.route(site, hosp, latest, product)
+    if route is None or route.arrive > deadline:
+        return None
+    return Route(route.legs, ready, route.arrive, route.cost)
 
 
 def _route_choice(in_time: list[Route], limit: int) -> list[Route]:
@@ -541,7 +584,45 @@ def _deadline_starts(
                 feeds = any(inp.activity_feed for inp in proc.inputs)
                 if grid is None or not feeds or grid > (1 + gain) * need:
                     extra[pi].setdefault(t, set()).add(hosp)
+                    if cand.exhaustive:
+                        for shifted in _shifted_starts(net, proc, windows, allowed, lo, t):
+                            extra[pi].setdefault(shifted, set()).add(hosp)
     return extra
+
+
+SHIFTS = 3
+"""Small networks: runs timed this many batches earlier, back to back (see
+:func:`_shifted_starts`)."""
+
+
+def _shifted_starts(
+    net: PlanningNetwork,
+    proc: Process,
+    windows: list[Interval],
+    allowed: list[Interval],
+    lo: float,
+    t: float,
+) -> list[float]:
+    """Starts a run limit may force when ``t`` is taken by another run (small networks).
+
+    Back to back before ``t`` (one batch duration, or one minute for an instant process,
+    up to :data:`SHIFTS` times), and the latest start on the local day before ``t``'s (a
+    process limited to ``max_batches_per_day`` may have to make the batch the evening
+    before).
+    """
+    out: list[float] = []
+    step = proc.duration if proc.duration > 0 else 60.0
+    for k in range(1, SHIFTS + 1):
+        s = latest_start(windows, allowed, proc.duration, lo, t - k * step)
+        if s is not None:
+            out.append(s)
+    tz = ZoneInfo(net.scenario.sites[net.site_index[proc.site]].timezone)
+    day = datetime.fromtimestamp(t, UTC).astimezone(tz).date()
+    midnight = datetime(day.year, day.month, day.day, tzinfo=tz).timestamp()
+    s = latest_start(windows, allowed, proc.duration, lo, midnight - 60.0)
+    if s is not None:
+        out.append(s)
+    return out
 
 
 def _via(
