@@ -554,9 +554,15 @@ def test_supply_agreement_maximum_binds_and_the_rest_comes_from_the_dearer_suppl
         src = next(r for r in plan.runs if r.batch == inp.batch)
         age = t(inp.arrive_utc) - t(src.end_of_production_utc)
         delivered[src.site] = inp.activity_eop_bq * math.exp(-lam * age)
-    # Doses: 4 x 7.4 GBq at 12:00, labelling EOP 08:00 (4 h), 90 % yield over 2 h of labelling.
+    # Doses: 4 x 7.4 GBq at 12:00; the labelling window closes at 06:30, so the last start is
+    # 06:29 and EOP 08:29 (3 h 31 min before); 90 % yield over 2 h of labelling.
+    assert label.start_utc == "2025-08-06T06:29:00Z"
     need_at_start = (
-        4 * 7.4e9 * growth(LU177_HALF_LIFE_S, 4 * HOUR) / 0.9 * growth(LU177_HALF_LIFE_S, 2 * HOUR)
+        4
+        * 7.4e9
+        * growth(LU177_HALF_LIFE_S, 3.5 * HOUR + 60)
+        / 0.9
+        * growth(LU177_HALF_LIFE_S, 2 * HOUR)
     )
     assert delivered["cheap"] == pytest.approx(20e9, rel=1e-6)
     eop = {r.batch: t(r.end_of_production_utc) for r in plan.runs}

@@ -334,7 +334,19 @@ def road_leg_leaves_the_hub_before_the_flight_lands(p, s):
 
 @mutation("too_early", "chain", "allocation kr0", "allocation kr1")
 def road_lane_needs_handling(p, s):
-    lane_data(s, "kr-road")["handling"] = "30 min"  # the van leaves at release
+    # handling 30 min longer than the longest wait between a batch's release and its van
+    release = {r["batch"]: _instant(r["release_utc"]) for r in p["runs"]}
+    wait = max(
+        _instant(leg["depart_utc"]) - release[a["batch"]]
+        for a in p["allocations"]
+        for leg in a["legs"][:1]
+        if leg["lane"] == "kr-road"
+    )
+    lane_data(s, "kr-road")["handling"] = f"{wait / 60 + 30:.0f} min"
+
+
+def _instant(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 @mutation("not_in_timetable", "chain", "input")
@@ -757,7 +769,11 @@ def test_leg_arriving_before_it_departs_is_rejected(planned):
 
 def test_negative_package_count_is_rejected(planned):
     found = codes_after(planned, "chain", negative_package_count)
-    assert [(v.code, v.subject) for v in found] == [("negative", "plan.shipments[1].packages")]
+    plan, _ = planned["chain"]
+    index = next(i for i, sh in enumerate(plan.shipments) if sh.lane == "kr-road")
+    assert [(v.code, v.subject) for v in found] == [
+        ("negative", f"plan.shipments[{index}].packages")
+    ]
 
 
 def test_plan_naming_another_scenario_is_rejected(planned):

@@ -180,6 +180,8 @@ def _whole_model_figures(
     tol = OBJECTIVE_RTOL * max(1.0, abs(objective))
     if bound is not None and bound > objective + tol:
         bound = None  # a bound above a feasible plan's cost is no bound
+    elif bound is not None:
+        bound = min(bound, objective)  # within rounding: the plan is its own bound
     gap = None
     if bound is not None:
         gap = max(0.0, objective - bound) / max(abs(objective - floor), 1e-9)
@@ -619,6 +621,8 @@ def _honest(
     bound = result.bound if mip else objective if result.status == SolveStatus.OPTIMAL else None
     if bound is not None and bound > objective + tol:
         bound = None
+    elif bound is not None:
+        bound = min(bound, objective)
     gap = None if bound is None else max(0.0, objective - bound) / max(abs(objective), 1e-9)
     closed = gap is not None and gap <= opts.mip_gap * (1 + 1e-9)
     status = SolveStatus.OPTIMAL if closed else SolveStatus.FEASIBLE
