@@ -402,6 +402,14 @@ class PlanningNetwork:
         self._edge_cache[product.id] = (out, into)
         return out, into
 
+    def _arrival_bound(self, ready: float, product: Product) -> float:
+        """Latest useful arrival [s] of goods ready at ``ready`` (the same for every search).
+
+        Within the shelf life, or, with no shelf life, two days past the horizon.
+        """
+        shelf = shelf_life_s(product)
+        return ready + shelf if math.isfinite(shelf) else self.horizon_end + 2 * DAY
+
     @property
     def has_restrictions(self) -> bool:
         """True if the scenario has any export restriction (searches check departures)."""
@@ -453,7 +461,7 @@ class PlanningNetwork:
         back: dict[int, tuple[int, Leg]] = {}
         heap: list[tuple[float, int]] = [(ready, origin)]
         done: set[int] = set()
-        limit = ready + (product.shelf_life or 30 * DAY)
+        limit = self._arrival_bound(ready, product)
         out_edges = self._edges(product)[0]
         check = bool(self._restrictions) and not relax
         bisect_left, inf = bisect.bisect_left, math.inf
@@ -567,8 +575,7 @@ class PlanningNetwork:
         cached = self._front_cache.get(key)
         if cached is not None:
             return cached
-        shelf = shelf_life_s(product)
-        bound = ready + shelf if math.isfinite(shelf) else self.horizon_end + 2 * DAY
+        bound = self._arrival_bound(ready, product)
         out_edges = self._edges(product)[0]
         check = bool(self._restrictions) and not relax
         # label i: arrival, cost, site, parent label, lane and departure of the leg into it

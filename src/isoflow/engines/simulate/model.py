@@ -45,7 +45,7 @@ from isoflow.domain.calendar import epoch
 from isoflow.engines.planner.candidates import Candidates
 from isoflow.engines.planner.network import Leg, PlanningNetwork
 from isoflow.engines.planner.plan import Plan, PlanLeg, PlanRun
-from isoflow.scenario.rules import dose_tolerance, latest_arrival, shelf_life_s
+from isoflow.scenario.rules import dose_tolerance, latest_arrival, may_supply, shelf_life_s
 from isoflow.scenario.schema import DurationDistribution, ProcessKind, Scenario
 
 F64 = npt.NDArray[np.float64]
@@ -546,8 +546,7 @@ def compile_model(
                 found = []
                 for pi in producers.get(sub, []):
                     proc = sc.processes[pi]
-                    gmp = sc.sites[net.site_index[proc.site]].gmp_markets
-                    if gmp and country not in gmp:
+                    if not may_supply(sc.sites[net.site_index[proc.site]], country):
                         continue
                     for ri0 in cand_runs_of[pi]:
                         cr = cand.runs[ri0]
