@@ -5,16 +5,16 @@ import json
 import numpy as np
 import pytest
 
+from isoflow.engines.planner.guided import neighbourhood
 from isoflow.engines.planner.lp import INF, LinearModel
 from isoflow.engines.planner.solve import (
     SolveOptions,
     SolveResult,
     SolveStatus,
-    _solve_arrays,
     _tell_last_part,
-    neighbourhood,
     solve,
 )
+from isoflow.engines.planner.solver_run import solve_arrays
 
 
 def knapsack() -> LinearModel:
@@ -139,17 +139,17 @@ def test_last_part_stops_on_the_whole_models_gap(tmp_path):
     rule = tmp_path / "rule.json"
     rule.write_text(json.dumps({"objective": 1e9, "open": 0.0, "gap": 1.0}), encoding="utf-8")
     arrays = _multi_knapsack().arrays()
-    stopped = _solve_arrays(arrays, SolveOptions(mip_gap=0.0), rule_file=rule)
+    stopped = solve_arrays(arrays, SolveOptions(mip_gap=0.0), rule_file=rule)
     assert stopped.message == "Interrupted by user"
     assert stopped.values is not None
-    full = _solve_arrays(arrays, SolveOptions(mip_gap=0.0))
+    full = solve_arrays(arrays, SolveOptions(mip_gap=0.0))
     assert full.message == "Optimal"
     assert stopped.objective is not None
     assert full.objective is not None
     assert stopped.objective >= full.objective  # it stopped early, never better
     # no gap allowed: it can only stop where the bound meets the plan, at the optimum
     rule.write_text(json.dumps({"objective": 0.0, "open": 0.0, "gap": 0.0}), encoding="utf-8")
-    same = _solve_arrays(arrays, SolveOptions(mip_gap=0.0), rule_file=rule)
+    same = solve_arrays(arrays, SolveOptions(mip_gap=0.0), rule_file=rule)
     assert same.objective == pytest.approx(full.objective)
     assert same.bound == pytest.approx(full.objective)
 

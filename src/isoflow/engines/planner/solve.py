@@ -1,23 +1,21 @@
-"""Solving a :class:`~isoflow.engines.planner.lp.LinearModel` with HiGHS, under a watchdog.
+"""Solving a :class:`~isoflow.engines.planner.lp.LinearModel` with HiGHS.
 
-HiGHS runs in a child Python process (model and result pass through ``.npz`` files): if it
-overruns its own time limit by more than a grace period
-(solvers have been seen to ignore limits), the watchdog kills it and the caller gets a
-:class:`SolveResult` with status ``WATCHDOG`` instead of a hung program. Results are typed:
-a :class:`SolveStatus` and the achieved MIP gap, never a bare string.
+The model's independent parts (connected components of its constraint matrix) are solved
+separately against one deadline (:func:`solve`), large ones in LP-guided steps
+(:mod:`~isoflow.engines.planner.guided`), each HiGHS run in a child process under a
+watchdog with its answer re-derived from its values (:mod:`~isoflow.engines.planner.solver_run`).
+Objective, bound and gap of the whole model are then re-derived once more from all values.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
-import sys
 import tempfile
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
-from enum import StrEnum
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,107 +24,17 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from isoflow.engines.planner._highs_worker import violation
+from isoflow.engines.planner.guided import solve_part
 from isoflow.engines.planner.lp import LinearModel
+from isoflow.engines.planner.solver_run import (
+    OBJECTIVE_RTOL,
+    SolveOptions,
+    SolveResult,
+    SolveStatus,
+    solve_arrays,
+)
 
-_WORKER = Path(__file__).with_name("_highs_worker.py")
-"""Script run in the child process; it imports only NumPy and highspy (fast start)."""
-
-
-class SolveStatus(StrEnum):
-    """Outcome of a solve."""
-
-    OPTIMAL = "optimal"
-    """Solved to the requested gap."""
-    FEASIBLE = "feasible"
-    """A plan was found but the time limit stopped the search before the requested gap."""
-    INFEASIBLE = "infeasible"
-    """No plan satisfies the hard constraints."""
-    NO_SOLUTION = "no_solution"
-    """The time limit was reached before any plan was found."""
-    WATCHDOG = "watchdog"
-    """The solver overran its time limit and was stopped."""
-    ERROR = "error"
-    """The solver failed."""
-
-
-@dataclass(frozen=True)
-class SolveOptions:
-    """Solver settings.
-
-    Attributes
-    ----------
-    time_limit_s
-        Time limit handed to HiGHS [s].
-    mip_gap
-        Relative MIP gap at which to stop [1].
-    threads
-        Solver threads (1 gives reproducible plans).
-    seed
-        Solver random seed.
-    grace_s
-        Extra time [s] before the watchdog kills an overrunning solver.
-    decompose
-        Solve independent parts of the model separately (exact; faster on large networks).
-    parts_in_parallel
-        Independent parts solved at the same time, each by a one-thread solver process.
-    penalty_floor
-        First bound, with the LP relaxation, the shortfall penalty (unserved bookings) every
-        plan must pay; the MIP gap is then measured on the objective above that floor.
-    whole_model_stop
-        See the attribute's docstring.
-    """
-
-    time_limit_s: float = 60.0
-    mip_gap: float = 0.01
-    threads: int = 1
-    seed: int = 0
-    grace_s: float = 10.0
-    decompose: bool = True
-    parts_in_parallel: int = 2
-    penalty_floor: bool = True
-    whole_model_stop: bool = False
-    """Let the last part still running stop as soon as the whole model is within the gap
-    (faster, but the plan then depends on when the other parts finished: machine speed).
-    Off by default, so that a plan solved to its gap is the same on every machine."""
-
-
-@dataclass(frozen=True)
-class SolveResult:
-    """What the solver returned."""
-
-    status: SolveStatus
-    objective: float | None
-    bound: float | None
-    gap: float | None
-    seconds: float
-    values: npt.NDArray[np.float64] | None
-    message: str = ""
-    penalty_floor: float = 0.0
-    """Least shortfall penalty any plan pays (LP bound); the gap is measured above it."""
-    notes: tuple[str, ...] = ()
-    """What was done about the solver's answers (a start not used, a cold re-solve)."""
-    time_cut: bool = False
-    """A time limit stopped some step: the answer may depend on the machine's speed."""
-
-    @property
-    def has_solution(self) -> bool:
-        """True if ``values`` holds a feasible plan."""
-        return self.values is not None
-
-
-def _classify(raw: dict[str, Any], options: SolveOptions) -> SolveStatus:
-    name = str(raw["status"]).lower()
-    if "infeasible" in name and raw["values"] is None:
-        return SolveStatus.INFEASIBLE
-    if raw["values"] is None:
-        return SolveStatus.NO_SOLUTION if "time" in name else SolveStatus.ERROR
-    if name == "optimal":
-        return SolveStatus.OPTIMAL
-    gap = raw["gap"]
-    if gap is not None and gap <= options.mip_gap:
-        return SolveStatus.OPTIMAL
-    return SolveStatus.FEASIBLE
+__all__ = ["SolveOptions", "SolveResult", "SolveStatus", "components", "solve"]
 
 
 def solve(
@@ -220,7 +128,7 @@ def _shortfall_floor(arrays: dict[str, Any], opts: SolveOptions) -> npt.NDArray[
     relaxed["col_cost"] = penalty
     # dual simplex: 4.4 s against 23 s for interior point on the generated 5,000-booking
     # network (this LP is mostly feasibility; IPM spends its time in crossover)
-    lp = _solve_arrays(
+    lp = solve_arrays(
         relaxed, dataclasses.replace(opts, time_limit_s=FLOOR_SHARE * opts.time_limit_s), "simplex"
     )
     if lp.message != "Optimal" or lp.values is None:  # HiGHS's own status: solved, not cut
@@ -234,7 +142,7 @@ def _solve_parts(arrays: dict[str, Any], opts: SolveOptions) -> SolveResult:
     """Solve the independent parts of a model against one deadline and add them up."""
     groups = components(arrays) if opts.decompose else [np.arange(arrays["col_cost"].size)]
     if len(groups) <= 1:
-        return _solve_part(arrays, opts)
+        return solve_part(arrays, opts)
     started = time.perf_counter()
     values = np.zeros(arrays["col_cost"].size)
     deadline = started + opts.time_limit_s
@@ -242,29 +150,20 @@ def _solve_parts(arrays: dict[str, Any], opts: SolveOptions) -> SolveResult:
     with tempfile.TemporaryDirectory(prefix="isoflow-parts-") as tmp:
         rule_files = [Path(tmp) / f"part-{i}.json" for i in range(len(groups))]
 
-        workers = max(1, opts.parts_in_parallel)
-        total_size = sum(g.size for g in groups)
-
-        def run(i: int) -> SolveResult:
-            # each part gets its share of the solver time by size (all workers together have
-            # workers × limit), never past the shared deadline; time a part leaves unused
-            # goes to the widest gap afterwards
-            share = opts.time_limit_s * workers * groups[i].size / total_size
-            budget = max(1.0, min(deadline - time.perf_counter(), share))
-            return _solve_part(
+        def run(i: int, budget: float) -> SolveResult:
+            return solve_part(
                 _subproblem(arrays, groups[i]),
-                dataclasses.replace(opts, time_limit_s=budget),
+                dataclasses.replace(opts, time_limit_s=max(1.0, budget)),
                 rule_files[i] if opts.whole_model_stop else None,
             )
 
-        # largest part first, each solver in its own process; parts share one deadline
-        order = sorted(range(len(groups)), key=lambda i: -groups[i].size)
-        with ThreadPoolExecutor(max_workers=max(1, opts.parts_in_parallel)) as pool:
-            futures = {pool.submit(run, i): i for i in order}
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                if opts.whole_model_stop:
-                    _tell_last_part(results, rule_files, opts.mip_gap)
+        def done(i: int, result: SolveResult) -> None:
+            results[i] = result
+            if opts.whole_model_stop:
+                _tell_last_part(results, rule_files, opts.mip_gap)
+
+        sizes = [int(g.size) for g in groups]
+        _run_queues(worker_queues(sizes, opts.parts_in_parallel), sizes, deadline, run, done)
     solved: list[SolveResult] = [r for r in results if r is not None]
     for part in solved:
         if part.values is None:
@@ -278,7 +177,7 @@ def _solve_parts(arrays: dict[str, Any], opts: SolveOptions) -> SolveResult:
         widest = max(range(len(groups)), key=lambda i: _abs_gap(solved[i]))
         sub = _subproblem(arrays, groups[widest])
         sub["start_solution"] = solved[widest].values
-        again = _solve_arrays(sub, dataclasses.replace(opts, time_limit_s=left))
+        again = solve_arrays(sub, dataclasses.replace(opts, time_limit_s=left))
         if again.values is None or _abs_gap(again) >= _abs_gap(solved[widest]):
             break
         solved[widest] = again
@@ -303,6 +202,50 @@ def _solve_parts(arrays: dict[str, Any], opts: SolveOptions) -> SolveResult:
         notes=notes,
         time_cut=cut,
     )
+
+
+def worker_queues(sizes: list[int], workers: int) -> list[list[int]]:
+    """Parts (by index) for each worker, each queue smallest first.
+
+    Parts go largest first to the least loaded worker (by size). This longest-processing-time
+    assignment balances the workers' loads; solving a queue
+    smallest first lets the time small parts leave unused (they often prove their gap early)
+    pass on to the larger ones after them (:func:`_run_queues`).
+    """
+    queues: list[list[int]] = [[] for _ in range(max(1, min(workers, len(sizes))))]
+    loads = [0] * len(queues)
+    for i in sorted(range(len(sizes)), key=lambda i: (-sizes[i], i)):
+        w = min(range(len(queues)), key=lambda w: (loads[w], w))
+        queues[w].append(i)
+        loads[w] += sizes[i]
+    return [sorted(q, key=lambda i: (sizes[i], i)) for q in queues]
+
+
+def _run_queues(
+    queues: list[list[int]],
+    sizes: list[int],
+    deadline: float,
+    run: Callable[[int, float], SolveResult],
+    done: Callable[[int, SolveResult], None],
+) -> None:
+    """Each queue in its own thread (each solver in its own process), all to one deadline.
+
+    A part's budget is its size's share of what its queue has left:
+    ``budget_i = (deadline − now) · size_i / Σ_{j not yet solved in the queue} size_j``.
+    """
+    lock = threading.Lock()
+
+    def work(queue: list[int]) -> None:
+        for k, i in enumerate(queue):
+            left = deadline - time.perf_counter()
+            budget = left * sizes[i] / sum(sizes[j] for j in queue[k:])
+            result = run(i, budget)
+            with lock:
+                done(i, result)
+
+    with ThreadPoolExecutor(max_workers=len(queues)) as pool:
+        for future in [pool.submit(work, q) for q in queues]:
+            future.result()
 
 
 def _totals(parts: list[SolveResult]) -> tuple[float, float | None]:
@@ -348,113 +291,6 @@ def _tell_last_part(
     staged = target.with_suffix(".tmp")
     staged.write_text(json.dumps(rule), encoding="utf-8")
     staged.replace(target)  # atomic: the solver never reads half a file
-
-
-TIME_LIMIT = "Time limit reached"
-"""HiGHS's model status when its time limit stopped it."""
-
-LP_GUIDED_MIN_COLUMNS = 2000
-"""Parts at least this large first get an LP-guided incumbent (see :func:`_solve_part`)."""
-
-
-def _solve_part(
-    arrays: dict[str, Any], opts: SolveOptions, rule_file: Path | None = None
-) -> SolveResult:
-    """Solve one part; large mixed-integer parts first get an LP-guided incumbent.
-
-    HiGHS can spend a whole time limit on cutting planes at the root without improving a
-    poor first solution. So, within shares of the part's time limit (35 %, 55 %, 70 %):
-
-    1. solve the LP relaxation (interior point: several times faster than simplex here);
-    2. solve the MIP restricted to the integer columns the relaxation uses (most are zero;
-       the rest make a much smaller MIP);
-    3. repair: where that leaves a shortfall (an unserved booking) the relaxation avoids, free
-       the integer columns near it (three row hops: its options, their runs, shipments and
-       deliveries) and solve again from the restricted solution;
-    4. hand the best of these and the given start to the full MIP as its incumbent.
-
-    The answer is the full MIP's, with its true bound and gap.
-    """
-    integer = arrays["integer"]
-    if integer.size < LP_GUIDED_MIN_COLUMNS or not integer.any():
-        return _solve_arrays(arrays, opts, rule_file=rule_file)
-    started = time.perf_counter()
-    total = opts.time_limit_s
-
-    def until(share: float) -> SolveOptions:
-        budget = max(1.0, share * total - (time.perf_counter() - started))
-        return dataclasses.replace(opts, time_limit_s=budget)
-
-    relaxed = _solve_arrays({**arrays, "integer": np.zeros_like(integer)}, until(0.35), "ipm")
-    guided_result: SolveResult | None = None
-    start = arrays.get("start_solution")
-    offset = float(arrays["offset"].sum()) if "offset" in arrays else 0.0
-    best_cost = float(arrays["col_cost"] @ start) + offset if start is not None else np.inf
-    best = start
-    if relaxed.values is not None:
-        upper = arrays["col_upper"].copy()
-        upper[integer & (relaxed.values < 1e-6)] = 0.0
-        restricted = {k: v for k, v in arrays.items() if k != "start_solution"}
-        guided = _solve_arrays({**restricted, "col_upper": upper}, until(0.55))
-        guided_result = guided
-        shortfall = arrays.get("shortfall", np.zeros_like(integer))
-        if guided.values is not None:
-            worse = shortfall & (guided.values > relaxed.values + 0.5)
-            if worse.any():
-                near = neighbourhood(arrays, worse, hops=3) & integer
-                upper[near] = arrays["col_upper"][near]
-                repaired = _solve_arrays(
-                    {**restricted, "col_upper": upper, "start_solution": guided.values},
-                    until(0.7),
-                )
-                if repaired.values is not None and (repaired.objective or 0.0) < (
-                    guided.objective or 0.0
-                ):
-                    guided = repaired
-        if guided.values is not None and (guided.objective or 0.0) < best_cost:
-            best = guided.values
-    final = _solve_arrays(
-        {**arrays, "start_solution": best} if best is not None else arrays,
-        until(1.0),
-        rule_file=rule_file,
-    )
-    seconds = time.perf_counter() - started
-    cut = [
-        name
-        for name, step in (("LP relaxation", relaxed), ("LP-guided start", guided_result))
-        if step is not None and step.message == TIME_LIMIT
-    ]
-    if cut:
-        note = f"{' and '.join(cut)} stopped by its share of the time limit"
-        final = dataclasses.replace(final, notes=(*final.notes, note), time_cut=True)
-    if final.values is None and best is not None and best is not start:
-        # the full MIP failed or was stopped before taking its start: keep the guided plan
-        objective = float(arrays["col_cost"] @ best) + offset
-        # the relaxation's optimum bounds the part from below, if it was solved to the end
-        bound = relaxed.objective if relaxed.message == "Optimal" else None
-        gap = None if bound is None else (objective - bound) / max(abs(objective), 1e-9)
-        message = f"guided plan kept: {final.message}"
-        return SolveResult(
-            SolveStatus.FEASIBLE, objective, bound, gap, seconds, best, message, time_cut=True
-        )
-    return dataclasses.replace(final, seconds=seconds)
-
-
-def neighbourhood(
-    arrays: dict[str, Any], seeds: npt.NDArray[np.bool_], hops: int
-) -> npt.NDArray[np.bool_]:
-    """Columns reachable from ``seeds`` through at most ``hops`` shared rows."""
-    n_rows, n_cols = arrays["row_lower"].size, arrays["col_cost"].size
-    pattern = sp.csc_matrix(
-        (np.ones(arrays["index"].size, dtype=np.int32), arrays["index"], arrays["start"]),
-        shape=(n_rows, n_cols),
-    )
-    to_rows, to_cols = pattern.tocsr(), pattern.T.tocsr()
-    reached = seeds.copy()
-    for _ in range(hops):
-        rows = (to_rows @ reached.astype(np.int32)) > 0
-        reached |= (to_cols @ rows.astype(np.int32)) > 0
-    return reached
 
 
 def components(arrays: dict[str, Any], merge_below: int = 300) -> list[npt.NDArray[np.int64]]:
@@ -523,154 +359,3 @@ def _subproblem(arrays: dict[str, Any], cols: npt.NDArray[np.int64]) -> dict[str
     if "start_solution" in arrays:
         out["start_solution"] = arrays["start_solution"][cols]
     return out
-
-
-FEASIBILITY_TOL = 1e-6
-"""Largest violation (scaled row, bound or integrality) of a solution accepted as feasible."""
-
-OBJECTIVE_RTOL = 1e-9
-"""Relative tolerance between the solver's objective and the one re-evaluated from values."""
-
-
-def _solve_arrays(
-    arrays: dict[str, Any],
-    opts: SolveOptions,
-    lp_solver: str = "choose",
-    rule_file: Path | None = None,
-) -> SolveResult:
-    """Solve once, then check the answer against the model itself (see :func:`_honest`).
-
-    A start that violates the model is not handed over. When the solver returns values whose
-    objective disagrees with the one it reports (HiGHS can hand back the MIP start while
-    reporting the objective its presolve found), the answer is re-evaluated from the values;
-    if a start was given, the part is solved again from a cold start within the time left and
-    the better honest answer is kept, saying so in its message.
-    """
-    started = time.perf_counter()
-    notes: list[str] = []
-    start = arrays.get("start_solution")
-    if start is not None:
-        bad = violation(arrays, start)
-        if bad > FEASIBILITY_TOL:
-            arrays = {k: v for k, v in arrays.items() if k != "start_solution"}
-            notes.append(f"warm start violates the model by {bad:.2g} and was not used")
-            start = None
-    raw = _run_worker(arrays, opts, lp_solver, rule_file)
-    result, consistent = _honest(arrays, raw, opts)
-    if not consistent and start is not None and _misreported(raw, result, opts):
-        left = opts.time_limit_s - (time.perf_counter() - started)
-        cold_arrays = {k: v for k, v in arrays.items() if k != "start_solution"}
-        cold_opts = dataclasses.replace(opts, time_limit_s=max(1.0, left))
-        cold, _ = _honest(
-            cold_arrays, _run_worker(cold_arrays, cold_opts, lp_solver, rule_file), opts
-        )
-        notes.append(
-            "the solver returned its warm start with an objective that does not match it; "
-            "solved again from a cold start"
-        )
-        if cold.values is not None and (
-            result.values is None or (cold.objective or 0.0) <= (result.objective or 0.0)
-        ):
-            result = cold
-    notes = [*result.notes, *notes]
-    return dataclasses.replace(
-        result,
-        seconds=time.perf_counter() - started,
-        notes=tuple(dict.fromkeys(notes)),
-        time_cut=result.time_cut or result.message == TIME_LIMIT,
-    )
-
-
-def _misreported(raw: SolveResult, honest: SolveResult, opts: SolveOptions) -> bool:
-    """True if the solver claimed a plan materially better than the values it returned.
-
-    Material: by more than the gap we accept, ``mip_gap · |objective|``. Smaller differences
-    come from integer values within the solver's feasibility tolerance times large
-    penalties; they are reported from the values, without a second solve.
-    """
-    if raw.objective is None or honest.objective is None:
-        return False
-    return honest.objective - raw.objective > opts.mip_gap * max(abs(honest.objective), 1.0)
-
-
-def _honest(
-    arrays: dict[str, Any], result: SolveResult, opts: SolveOptions
-) -> tuple[SolveResult, bool]:
-    """The solver's answer with objective, bound, gap and status re-derived from its values.
-
-    ``objective = c·x + offset`` from the returned values; the bound is the solver's, and is
-    dropped if it lies above that objective (no bound can exceed a feasible plan's cost);
-    ``gap = (objective − bound) / |objective|``; the status is ``optimal`` only if the values
-    satisfy the model (:data:`FEASIBILITY_TOL`) and the gap is within ``mip_gap``. Returns the
-    answer and whether the solver's own objective agreed with the values.
-    """
-    if result.values is None:
-        return result, True
-    values = result.values
-    offset = float(arrays["offset"].sum()) if "offset" in arrays else 0.0
-    objective = float(arrays["col_cost"] @ values) + offset
-    reported = result.objective if result.objective is not None else objective
-    tol = OBJECTIVE_RTOL * max(1.0, abs(objective))
-    consistent = abs(reported - objective) <= tol
-    if violation(arrays, values) > FEASIBILITY_TOL:
-        message = f"solver values violate the model: {result.message}"
-        return SolveResult(
-            SolveStatus.ERROR, None, None, None, result.seconds, None, message
-        ), False
-    mip = bool(arrays["integer"].any())
-    bound = result.bound if mip else objective if result.status == SolveStatus.OPTIMAL else None
-    if bound is not None and bound > objective + tol:
-        bound = None
-    elif bound is not None:
-        bound = min(bound, objective)
-    gap = None if bound is None else max(0.0, objective - bound) / max(abs(objective), 1e-9)
-    closed = gap is not None and gap <= opts.mip_gap * (1 + 1e-9)
-    status = SolveStatus.OPTIMAL if closed else SolveStatus.FEASIBLE
-    if result.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE) or closed:
-        result = dataclasses.replace(result, status=status)
-    honest = dataclasses.replace(result, objective=objective, bound=bound, gap=gap)
-    return honest, consistent
-
-
-def _run_worker(
-    arrays: dict[str, Any],
-    opts: SolveOptions,
-    lp_solver: str = "choose",
-    rule_file: Path | None = None,
-) -> SolveResult:
-    """One HiGHS run in a child process under the watchdog; the solver's own figures."""
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="isoflow-solve-") as tmp:
-        model_path, result_path = Path(tmp) / "model.npz", Path(tmp) / "result.npz"
-        np.savez(model_path, **arrays)
-        extra = {"lp_solver": lp_solver, "rule_file": str(rule_file) if rule_file else None}
-        options_json = json.dumps({**dataclasses.asdict(opts), **extra})
-        command = [sys.executable, str(_WORKER), str(model_path), str(result_path), options_json]
-        deadline = opts.time_limit_s + opts.grace_s
-        with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
-            try:
-                _, err = proc.communicate(timeout=deadline)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.communicate()
-                return SolveResult(
-                    SolveStatus.WATCHDOG,
-                    None,
-                    None,
-                    None,
-                    time.perf_counter() - started,
-                    None,
-                    f"solver did not return within {deadline:.0f} s and was stopped",
-                )
-        seconds = time.perf_counter() - started
-        if proc.returncode != 0 or not result_path.exists():
-            detail = err.decode(errors="replace").strip().splitlines()
-            message = detail[-1] if detail else f"exit code {proc.returncode}"
-            return SolveResult(SolveStatus.ERROR, None, None, None, seconds, None, message)
-        with np.load(result_path, allow_pickle=False) as saved:
-            raw = json.loads(str(saved["meta"]))
-            raw["values"] = saved["values"] if raw.pop("has_values") else None
-    status = _classify(raw, opts)
-    return SolveResult(
-        status, raw["objective"], raw["bound"], raw["gap"], seconds, raw["values"], raw["status"]
-    )

@@ -1,0 +1,235 @@
+"""Large mixed-integer parts: an LP-guided incumbent and the relaxation's bound.
+
+HiGHS can spend a whole time limit on the root of a large part (its dual simplex and cutting
+planes) without improving a poor first solution, and a part stopped there has no bound at
+all. So a large part is solved in steps, each within a share of its time:
+
+1. the LP relaxation by interior point (three to four times faster than simplex on these
+   models). Its optimum ``z_LP`` is a proven lower bound on the part;
+2. the MIP restricted to the integer columns the relaxation uses (most are zero; the rest
+   make a much smaller MIP): an incumbent;
+3. a repair where that incumbent leaves a shortfall (an unserved booking) the relaxation
+   avoids: the integer columns near it are freed, all others fixed at the incumbent, and
+   the small MIP left is solved from the incumbent (:func:`_repair`);
+4. the full MIP from the best incumbent, for its cutting planes and branching, but only if
+   the time left is enough for its root (about :data:`ROOT_PER_LP` times the relaxation's
+   time); otherwise steps 2 and 3 get that time.
+
+The answer is the best plan found, with bound ``max(bound of the full MIP, z_LP)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from isoflow.engines.planner.solver_run import (
+    TIME_LIMIT,
+    SolveOptions,
+    SolveResult,
+    SolveStatus,
+    solve_arrays,
+)
+
+LP_GUIDED_MIN_COLUMNS = 2000
+"""Parts at least this large are solved in steps (see the module docstring)."""
+
+LP_SHARE = 0.6
+"""Share of the part's time the LP relaxation may take: without it there is no bound."""
+
+ROOT_PER_LP = 3.0
+"""Time of the full MIP's root (presolve, dual simplex, cuts) per second of the interior
+point relaxation, measured on the generated 5,000-booking network (about 45 s against 16 s)."""
+
+
+@dataclass
+class _Clock:
+    """The part's time: shares of it as solver options."""
+
+    opts: SolveOptions
+    started: float
+
+    def until(self, share: float) -> SolveOptions:
+        used = time.perf_counter() - self.started
+        budget = max(1.0, share * self.opts.time_limit_s - used)
+        return dataclasses.replace(self.opts, time_limit_s=budget)
+
+    def left(self) -> float:
+        return self.opts.time_limit_s - (time.perf_counter() - self.started)
+
+
+def solve_part(
+    arrays: dict[str, Any], opts: SolveOptions, rule_file: Path | None = None
+) -> SolveResult:
+    """Solve one independent part of the model; large MIP parts in steps (module docstring)."""
+    integer = arrays["integer"]
+    if integer.size < LP_GUIDED_MIN_COLUMNS or not integer.any():
+        return solve_arrays(arrays, opts, rule_file=rule_file)
+    clock = _Clock(opts, time.perf_counter())
+    relaxed = solve_arrays(
+        {**arrays, "integer": np.zeros_like(integer)}, clock.until(LP_SHARE), "ipm"
+    )
+    lp_bound = relaxed.objective if relaxed.message == "Optimal" else None
+    start = arrays.get("start_solution")
+    notes: list[str] = []
+    if lp_bound is None:
+        notes.append("LP relaxation stopped by its share of the time limit")
+    full_mip = lp_bound is None or clock.left() >= ROOT_PER_LP * relaxed.seconds + 2.0
+    guided: SolveResult | None = None
+    if lp_bound is not None and relaxed.values is not None:
+        guided = _guided(arrays, relaxed.values, clock, (0.55, 0.7) if full_mip else (0.9, 1.0))
+        if guided.message == TIME_LIMIT:
+            notes.append("LP-guided start stopped by its share of the time limit")
+    best = _cheaper(arrays, start, guided.values if guided else None)
+    final: SolveResult | None = None
+    if full_mip:
+        given = {**arrays, "start_solution": best} if best is not None else arrays
+        final = solve_arrays(given, clock.until(1.0), rule_file=rule_file)
+    else:
+        notes.append("full MIP skipped: its root would not finish in the time left")
+    result = _answer(arrays, final, best, lp_bound, opts)
+    cut = bool(notes) or result.time_cut
+    return dataclasses.replace(
+        result,
+        seconds=time.perf_counter() - clock.started,
+        notes=tuple(dict.fromkeys([*result.notes, *notes])),
+        time_cut=cut,
+    )
+
+
+def _guided(
+    arrays: dict[str, Any],
+    relaxed: npt.NDArray[np.float64],
+    clock: _Clock,
+    shares: tuple[float, float],
+) -> SolveResult:
+    """Step 2: the MIP on the relaxation's integer support; then step 3, its repair."""
+    integer = arrays["integer"]
+    upper = arrays["col_upper"].copy()
+    upper[integer & (relaxed < 1e-6)] = 0.0
+    restricted = {k: v for k, v in arrays.items() if k != "start_solution"}
+    guided = solve_arrays({**restricted, "col_upper": upper}, clock.until(shares[0]))
+    start = arrays.get("start_solution")
+    if start is not None and _cost(arrays, start) < _cost(arrays, guided.values):
+        # the restricted MIP found nothing better in its time: repair the given start
+        guided = dataclasses.replace(guided, values=start, objective=_cost(arrays, start))
+    if guided.values is None:
+        return guided
+    return _repair(restricted, relaxed, guided, clock, shares[1])
+
+
+REPAIR_HOPS = (3, 4, 5)
+"""Neighbourhoods tried in turn by the repair (row hops from an unserved booking)."""
+
+
+def _repair(
+    arrays: dict[str, Any],
+    relaxed: npt.NDArray[np.float64],
+    incumbent: SolveResult,
+    clock: _Clock,
+    share: float,
+) -> SolveResult:
+    """Serve the bookings the incumbent leaves short and the relaxation serves.
+
+    Their neighbourhood (integer columns within ``h`` row hops of the shortfall: its options,
+    the runs, shipments and generators those use, the other bookings on them) is freed to its
+    full bounds; every other integer column is fixed at the incumbent's value, so each round
+    is a small MIP started from the incumbent (a large neighbourhood search). ``h`` grows
+    through :data:`REPAIR_HOPS` while a round brings no improvement.
+    """
+    integer = arrays["integer"]
+    shortfall = arrays.get("shortfall", np.zeros_like(integer))
+    best = incumbent
+    for hops in REPAIR_HOPS:
+        assert best.values is not None
+        worse = shortfall & (best.values > relaxed + 0.5)
+        if not worse.any() or clock.left() < 1.0:
+            break
+        fixed = integer & ~neighbourhood(arrays, worse, hops=hops)
+        lower, upper = arrays["col_lower"].copy(), arrays["col_upper"].copy()
+        lower[fixed] = upper[fixed] = np.round(best.values[fixed])
+        bounded = {**arrays, "col_lower": lower, "col_upper": upper}
+        tried = solve_arrays({**bounded, "start_solution": best.values}, clock.until(share))
+        if tried.values is not None and (tried.objective or 0.0) < (best.objective or 0.0):
+            best = tried
+    return best
+
+
+def _cost(arrays: dict[str, Any], values: npt.NDArray[np.float64] | None) -> float:
+    if values is None:
+        return float(np.inf)
+    offset = float(arrays["offset"].sum()) if "offset" in arrays else 0.0
+    return float(arrays["col_cost"] @ values) + offset
+
+
+def _cheaper(
+    arrays: dict[str, Any], *plans: npt.NDArray[np.float64] | None
+) -> npt.NDArray[np.float64] | None:
+    """The plan of least cost among those given (``None`` if none is)."""
+    known = [p for p in plans if p is not None]
+    return min(known, key=lambda p: _cost(arrays, p)) if known else None
+
+
+def _answer(
+    arrays: dict[str, Any],
+    final: SolveResult | None,
+    best: npt.NDArray[np.float64] | None,
+    lp_bound: float | None,
+    opts: SolveOptions,
+) -> SolveResult:
+    """The cheaper of the full MIP's plan and ``best``, bounded by the better proven bound.
+
+    ``bound = max(bound of the full MIP, z_LP)``, clamped to the objective;
+    ``gap = (objective − bound) / |objective|``; ``optimal`` only when that gap is within
+    ``mip_gap``. ``best`` was checked against the model when it was solved.
+    """
+    if (
+        final is not None
+        and final.values is not None
+        and _cost(arrays, final.values) <= _cost(arrays, best)
+    ):
+        values, message = final.values, final.message
+    elif best is not None:
+        values = best
+        message = "LP-guided plan kept" + (f" ({final.message})" if final else "")
+    else:
+        return (
+            final
+            if final is not None
+            else SolveResult(SolveStatus.NO_SOLUTION, None, None, None, 0.0, None, "no plan found")
+        )
+    objective = _cost(arrays, values)
+    bounds = [b for b in (final.bound if final else None, lp_bound) if b is not None]
+    bound = min(max(bounds), objective) if bounds else None
+    gap = None if bound is None else (objective - bound) / max(abs(objective), 1e-9)
+    closed = gap is not None and gap <= opts.mip_gap * (1 + 1e-9)
+    status = SolveStatus.OPTIMAL if closed else SolveStatus.FEASIBLE
+    notes = final.notes if final is not None else ()
+    cut = final.time_cut if final is not None else True
+    return SolveResult(
+        status, objective, bound, gap, 0.0, values, message, notes=notes, time_cut=cut
+    )
+
+
+def neighbourhood(
+    arrays: dict[str, Any], seeds: npt.NDArray[np.bool_], hops: int
+) -> npt.NDArray[np.bool_]:
+    """Columns reachable from ``seeds`` through at most ``hops`` shared rows."""
+    n_rows, n_cols = arrays["row_lower"].size, arrays["col_cost"].size
+    pattern = sp.csc_matrix(
+        (np.ones(arrays["index"].size, dtype=np.int32), arrays["index"], arrays["start"]),
+        shape=(n_rows, n_cols),
+    )
+    to_rows, to_cols = pattern.tocsr(), pattern.T.tocsr()
+    reached = seeds.copy()
+    for _ in range(hops):
+        rows = (to_rows @ reached.astype(np.int32)) > 0
+        reached |= (to_cols @ rows.astype(np.int32)) > 0
+    return reached

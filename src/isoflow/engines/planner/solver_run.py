@@ -1,0 +1,280 @@
+"""One HiGHS run in a child process, under a watchdog, with its answer checked.
+
+HiGHS runs in a child Python process (model and result pass through ``.npz`` files): if it
+overruns its own time limit by more than a grace period
+(solvers have been seen to ignore limits), the watchdog kills it and the caller gets a
+:class:`SolveResult` with status ``WATCHDOG`` instead of a hung program. Results are typed:
+a :class:`SolveStatus` and the achieved MIP gap, never a bare string. Every answer is
+re-derived from its values (:func:`honest`) before anyone reads it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from isoflow.engines.planner._highs_worker import violation
+
+_WORKER = Path(__file__).with_name("_highs_worker.py")
+"""Script run in the child process; it imports only NumPy and highspy (fast start)."""
+
+
+class SolveStatus(StrEnum):
+    """Outcome of a solve."""
+
+    OPTIMAL = "optimal"
+    """Solved to the requested gap."""
+    FEASIBLE = "feasible"
+    """A plan was found but the time limit stopped the search before the requested gap."""
+    INFEASIBLE = "infeasible"
+    """No plan satisfies the hard constraints."""
+    NO_SOLUTION = "no_solution"
+    """The time limit was reached before any plan was found."""
+    WATCHDOG = "watchdog"
+    """The solver overran its time limit and was stopped."""
+    ERROR = "error"
+    """The solver failed."""
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Solver settings.
+
+    Attributes
+    ----------
+    time_limit_s
+        Time limit handed to HiGHS [s].
+    mip_gap
+        Relative MIP gap at which to stop [1].
+    threads
+        Solver threads (1 gives reproducible plans).
+    seed
+        Solver random seed.
+    grace_s
+        Extra time [s] before the watchdog kills an overrunning solver.
+    decompose
+        Solve independent parts of the model separately (exact; faster on large networks).
+    parts_in_parallel
+        Independent parts solved at the same time, each by a one-thread solver process.
+    penalty_floor
+        First bound, with the LP relaxation, the shortfall penalty (unserved bookings) every
+        plan must pay; the MIP gap is then measured on the objective above that floor.
+    whole_model_stop
+        See the attribute's docstring.
+    """
+
+    time_limit_s: float = 60.0
+    mip_gap: float = 0.01
+    threads: int = 1
+    seed: int = 0
+    grace_s: float = 10.0
+    decompose: bool = True
+    parts_in_parallel: int = 2
+    penalty_floor: bool = True
+    whole_model_stop: bool = False
+    """Let the last part still running stop as soon as the whole model is within the gap
+    (faster, but the plan then depends on when the other parts finished: machine speed).
+    Off by default, so that a plan solved to its gap is the same on every machine."""
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """What the solver returned."""
+
+    status: SolveStatus
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    seconds: float
+    values: npt.NDArray[np.float64] | None
+    message: str = ""
+    penalty_floor: float = 0.0
+    """Least shortfall penalty any plan pays (LP bound); the gap is measured above it."""
+    notes: tuple[str, ...] = ()
+    """What was done about the solver's answers (a start not used, a cold re-solve)."""
+    time_cut: bool = False
+    """A time limit stopped some step: the answer may depend on the machine's speed."""
+
+    @property
+    def has_solution(self) -> bool:
+        """True if ``values`` holds a feasible plan."""
+        return self.values is not None
+
+
+def _classify(raw: dict[str, Any], options: SolveOptions) -> SolveStatus:
+    name = str(raw["status"]).lower()
+    if "infeasible" in name and raw["values"] is None:
+        return SolveStatus.INFEASIBLE
+    if raw["values"] is None:
+        return SolveStatus.NO_SOLUTION if "time" in name else SolveStatus.ERROR
+    if name == "optimal":
+        return SolveStatus.OPTIMAL
+    gap = raw["gap"]
+    if gap is not None and gap <= options.mip_gap:
+        return SolveStatus.OPTIMAL
+    return SolveStatus.FEASIBLE
+
+
+TIME_LIMIT = "Time limit reached"
+"""HiGHS's model status when its time limit stopped it."""
+
+FEASIBILITY_TOL = 1e-6
+"""Largest violation (scaled row, bound or integrality) of a solution accepted as feasible."""
+
+OBJECTIVE_RTOL = 1e-9
+"""Relative tolerance between the solver's objective and the one re-evaluated from values."""
+
+
+def solve_arrays(
+    arrays: dict[str, Any],
+    opts: SolveOptions,
+    lp_solver: str = "choose",
+    rule_file: Path | None = None,
+) -> SolveResult:
+    """Solve once, then check the answer against the model itself (see :func:`honest`).
+
+    A start that violates the model is not handed over. When the solver returns values whose
+    objective disagrees with the one it reports (HiGHS can hand back the MIP start while
+    reporting the objective its presolve found), the answer is re-evaluated from the values;
+    if a start was given, the part is solved again from a cold start within the time left and
+    the better honest answer is kept, saying so in its message.
+    """
+    started = time.perf_counter()
+    notes: list[str] = []
+    start = arrays.get("start_solution")
+    if start is not None:
+        bad = violation(arrays, start)
+        if bad > FEASIBILITY_TOL:
+            arrays = {k: v for k, v in arrays.items() if k != "start_solution"}
+            notes.append(f"warm start violates the model by {bad:.2g} and was not used")
+            start = None
+    raw = run_worker(arrays, opts, lp_solver, rule_file)
+    result, consistent = honest(arrays, raw, opts)
+    if not consistent and start is not None and misreported(raw, result, opts):
+        left = opts.time_limit_s - (time.perf_counter() - started)
+        cold_arrays = {k: v for k, v in arrays.items() if k != "start_solution"}
+        cold_opts = dataclasses.replace(opts, time_limit_s=max(1.0, left))
+        cold, _ = honest(
+            cold_arrays, run_worker(cold_arrays, cold_opts, lp_solver, rule_file), opts
+        )
+        notes.append(
+            "the solver returned its warm start with an objective that does not match it; "
+            "solved again from a cold start"
+        )
+        if cold.values is not None and (
+            result.values is None or (cold.objective or 0.0) <= (result.objective or 0.0)
+        ):
+            result = cold
+    notes = [*result.notes, *notes]
+    return dataclasses.replace(
+        result,
+        seconds=time.perf_counter() - started,
+        notes=tuple(dict.fromkeys(notes)),
+        time_cut=result.time_cut or result.message == TIME_LIMIT,
+    )
+
+
+def misreported(raw: SolveResult, honest: SolveResult, opts: SolveOptions) -> bool:
+    """True if the solver claimed a plan materially better than the values it returned.
+
+    Material: by more than the gap we accept, ``mip_gap · |objective|``. Smaller differences
+    come from integer values within the solver's feasibility tolerance times large
+    penalties; they are reported from the values, without a second solve.
+    """
+    if raw.objective is None or honest.objective is None:
+        return False
+    return honest.objective - raw.objective > opts.mip_gap * max(abs(honest.objective), 1.0)
+
+
+def honest(
+    arrays: dict[str, Any], result: SolveResult, opts: SolveOptions
+) -> tuple[SolveResult, bool]:
+    """The solver's answer with objective, bound, gap and status re-derived from its values.
+
+    ``objective = c·x + offset`` from the returned values; the bound is the solver's, and is
+    dropped if it lies above that objective (no bound can exceed a feasible plan's cost);
+    ``gap = (objective − bound) / |objective|``; the status is ``optimal`` only if the values
+    satisfy the model (:data:`FEASIBILITY_TOL`) and the gap is within ``mip_gap``. Returns the
+    answer and whether the solver's own objective agreed with the values.
+    """
+    if result.values is None:
+        return result, True
+    values = result.values
+    offset = float(arrays["offset"].sum()) if "offset" in arrays else 0.0
+    objective = float(arrays["col_cost"] @ values) + offset
+    reported = result.objective if result.objective is not None else objective
+    tol = OBJECTIVE_RTOL * max(1.0, abs(objective))
+    consistent = abs(reported - objective) <= tol
+    if violation(arrays, values) > FEASIBILITY_TOL:
+        message = f"solver values violate the model: {result.message}"
+        return SolveResult(
+            SolveStatus.ERROR, None, None, None, result.seconds, None, message
+        ), False
+    mip = bool(arrays["integer"].any())
+    bound = result.bound if mip else objective if result.status == SolveStatus.OPTIMAL else None
+    if bound is not None and bound > objective + tol:
+        bound = None
+    elif bound is not None:
+        bound = min(bound, objective)
+    gap = None if bound is None else max(0.0, objective - bound) / max(abs(objective), 1e-9)
+    closed = gap is not None and gap <= opts.mip_gap * (1 + 1e-9)
+    status = SolveStatus.OPTIMAL if closed else SolveStatus.FEASIBLE
+    if result.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE) or closed:
+        result = dataclasses.replace(result, status=status)
+    honest = dataclasses.replace(result, objective=objective, bound=bound, gap=gap)
+    return honest, consistent
+
+
+def run_worker(
+    arrays: dict[str, Any],
+    opts: SolveOptions,
+    lp_solver: str = "choose",
+    rule_file: Path | None = None,
+) -> SolveResult:
+    """One HiGHS run in a child process under the watchdog; the solver's own figures."""
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="isoflow-solve-") as tmp:
+        model_path, result_path = Path(tmp) / "model.npz", Path(tmp) / "result.npz"
+        np.savez(model_path, **arrays)
+        extra = {"lp_solver": lp_solver, "rule_file": str(rule_file) if rule_file else None}
+        options_json = json.dumps({**dataclasses.asdict(opts), **extra})
+        command = [sys.executable, str(_WORKER), str(model_path), str(result_path), options_json]
+        deadline = opts.time_limit_s + opts.grace_s
+        with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
+            try:
+                _, err = proc.communicate(timeout=deadline)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+                return SolveResult(
+                    SolveStatus.WATCHDOG,
+                    None,
+                    None,
+                    None,
+                    time.perf_counter() - started,
+                    None,
+                    f"solver did not return within {deadline:.0f} s and was stopped",
+                )
+        seconds = time.perf_counter() - started
+        if proc.returncode != 0 or not result_path.exists():
+            detail = err.decode(errors="replace").strip().splitlines()
+            message = detail[-1] if detail else f"exit code {proc.returncode}"
+            return SolveResult(SolveStatus.ERROR, None, None, None, seconds, None, message)
+        with np.load(result_path, allow_pickle=False) as saved:
+            raw = json.loads(str(saved["meta"]))
+            raw["values"] = saved["values"] if raw.pop("has_values") else None
+    status = _classify(raw, opts)
+    return SolveResult(
+        status, raw["objective"], raw["bound"], raw["gap"], seconds, raw["values"], raw["status"]
+    )
