@@ -13,11 +13,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from isoflow.domain.calendar import latest_start
+from isoflow.engines.planner.flows import _via
+from isoflow.engines.planner.timing import latest_ready_times
 from isoflow.scenario.rules import may_supply, process_availability, shelf_life_s
 from isoflow.scenario.schema import Booking, Process, Product
 
 if TYPE_CHECKING:
-    from isoflow.engines.planner.candidates import Candidates
+    from isoflow.engines.planner.candidate_types import Candidates
     from isoflow.engines.planner.network import PlanningNetwork
 
 
@@ -114,8 +116,6 @@ def _closest(
     Producers that no route from reaches in time (one backward search from the hospital,
     shared by all of them) are judged at once; the rest by :func:`_verdict`.
     """
-    from isoflow.engines.planner.candidates import _via
-
     hosp, deadline = int(cand.booking_site[bi]), float(cand.booking_deadline[bi])
     reach = net.latest_ready_all(hosp, deadline, product)
     relaxed: dict[int, float] | None = None
@@ -140,8 +140,6 @@ def _closest(
 
 def _verdict(net: PlanningNetwork, cand: Candidates, bi: int, pi: int, product: Product) -> Reason:
     """The first rule that stops process ``pi`` from serving booking ``bi``."""
-    from isoflow.engines.planner.candidates import _via, latest_ready_times
-
     sc = net.scenario
     proc = sc.processes[pi]
     site = net.site_index[proc.site]
