@@ -44,6 +44,18 @@ def test_bound_above_a_feasible_objective_is_dropped() -> None:
     assert honest.status == SolveStatus.FEASIBLE
 
 
+def test_a_solver_stopped_before_any_bound_reports_none() -> None:
+    # HiGHS says -inf for the dual bound when its time ran out before the root LP
+    arrays = _choice_model().arrays()
+    told = SolveResult(
+        SolveStatus.FEASIBLE, 10.0, -np.inf, None, 0.1, np.array([1.0, 0.0]), "Time limit reached"
+    )
+    honest, _ = _honest(arrays, told, SolveOptions(mip_gap=0.01))
+    assert honest.bound is None
+    assert honest.gap is None
+    assert honest.status == SolveStatus.FEASIBLE
+
+
 def test_infeasible_start_is_not_handed_over() -> None:
     result = solve(_choice_model(), SolveOptions(time_limit_s=5), np.array([0.0, 0.0]))
     assert result.objective == 8.0

@@ -203,7 +203,8 @@ def honest(
     """The solver's answer with objective, bound, gap and status re-derived from its values.
 
     ``objective = c·x + offset`` from the returned values; the bound is the solver's, and is
-    dropped if it lies above that objective (no bound can exceed a feasible plan's cost);
+    dropped if it is not finite or lies above that objective (no bound can exceed a feasible
+    plan's cost);
     ``gap = (objective − bound) / |objective|``; the status is ``optimal`` only if the values
     satisfy the model (:data:`FEASIBILITY_TOL`) and the gap is within ``mip_gap``. Returns the
     answer and whether the solver's own objective agreed with the values.
@@ -223,6 +224,8 @@ def honest(
         ), False
     mip = bool(arrays["integer"].any())
     bound = result.bound if mip else objective if result.status == SolveStatus.OPTIMAL else None
+    if bound is not None and not np.isfinite(bound):
+        bound = None  # HiGHS reports -inf when it stopped before any bound
     if bound is not None and bound > objective + tol:
         bound = None
     elif bound is not None:
