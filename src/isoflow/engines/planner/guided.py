@@ -11,6 +11,8 @@ all. So a large part is solved in steps, each within a share of its time:
 3. a repair where that incumbent leaves a shortfall (an unserved booking) the relaxation
    avoids: the integer columns near it are freed, all others fixed at the incumbent, and
    the small MIP left is solved from the incumbent (:func:`_repair`);
+(steps 2 and 3 are left out when the given start already serves every booking the
+relaxation serves: the full MIP then gets their time)
 4. the full MIP from the best incumbent, for its cutting planes and branching, but only if
    the time left is enough for its root (about :data:`ROOT_PER_LP` times the relaxation's
    time); otherwise steps 2 and 3 get that time.
@@ -83,7 +85,9 @@ def solve_part(
         notes.append("LP relaxation stopped by its share of the time limit")
     full_mip = lp_bound is None or clock.left() >= ROOT_PER_LP * relaxed.seconds + 2.0
     guided: SolveResult | None = None
-    if lp_bound is not None and relaxed.values is not None:
+    if full_mip and _serves_as_relaxed(arrays, start, relaxed.values):
+        pass  # the start already serves what the relaxation serves: the MIP gets the time
+    elif lp_bound is not None and relaxed.values is not None:
         guided = _guided(arrays, relaxed.values, clock, (0.55, 0.7) if full_mip else (0.9, 1.0))
         if guided.message == TIME_LIMIT:
             notes.append("LP-guided start stopped by its share of the time limit")
@@ -160,6 +164,18 @@ def _repair(
         if tried.values is not None and (tried.objective or 0.0) < (best.objective or 0.0):
             best = tried
     return best
+
+
+def _serves_as_relaxed(
+    arrays: dict[str, Any],
+    start: npt.NDArray[np.float64] | None,
+    relaxed: npt.NDArray[np.float64] | None,
+) -> bool:
+    """True if ``start`` leaves no shortfall (unserved booking) that the relaxation serves."""
+    if start is None or relaxed is None:
+        return False
+    shortfall = arrays.get("shortfall", np.zeros_like(arrays["integer"]))
+    return not bool((shortfall & (start > relaxed + 0.5)).any())
 
 
 def _cost(arrays: dict[str, Any], values: npt.NDArray[np.float64] | None) -> float:
