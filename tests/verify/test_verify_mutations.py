@@ -469,6 +469,18 @@ def one_batch_a_day(p, s):
     s["processes"][0]["max_batches_per_day"] = 1
 
 
+@mutation("stock_exceeded", "fdg", ("site cyc", "of o18-water in week 1"))
+def o18_water_stock_below_what_the_runs_use(p, s):
+    # each run now takes 2.5 mL of O-18 water, and the cyclotron site holds less than the
+    # plan's runs use in the week (one run's worth short)
+    s["products"].append(
+        {"id": "o18-water", "stage": "target_material", "nuclide": "O-18", "unit": "mL"}
+    )
+    s["processes"][0]["inputs"] = [{"product": "o18-water", "per_batch": 2.5}]
+    site = next(x for x in s["sites"] if x["id"] == s["processes"][0]["site"])
+    site["stocks"] = [{"product": "o18-water", "per_week": 2.5 * (len(p["runs"]) - 1)}]
+
+
 @mutation("overlap", "fdg", "run fdg-run@phantom")
 def empty_run_overlapping_another(p, s):
     # a second, empty batch of the same cyclotron starting half-way through the first

@@ -38,12 +38,15 @@ from isoflow.engines.planner.plan import (
 )
 from isoflow.scenario.rules import (
     dose_tolerance,
+    horizon_week,
+    input_uses,
     lane_carries,
     latest_arrival,
     may_supply,
     prescribed_activity,
     process_availability,
     shelf_life_s,
+    stock_limits,
 )
 from isoflow.scenario.schema import Booking, Lane, Process, ProcessKind, Product, Scenario
 from isoflow.units import parse_datetime
@@ -62,8 +65,6 @@ COST_ABS = 1e-6
 
 GBQ = 1e9
 """Bq per GBq (prices are per GBq)."""
-
-WEEK_S = 7 * 86400.0
 
 CODES = (
     "agreement_max",
@@ -103,6 +104,7 @@ CODES = (
     "shipment_missing",
     "site_unavailable",
     "sizes",
+    "stock_exceeded",
     "too_early",
     "transit_mismatch",
     "transport_index",
@@ -222,6 +224,7 @@ class _Checker:
         self.check_allocations()
         self.check_bookings()
         self.check_runs()
+        self.check_stocks()
         self.check_generators()
         self.collect_loads()
         self.check_shipments()
@@ -539,6 +542,27 @@ class _Checker:
             for (_, e0, b0), (s1, _, b1) in itertools.pairwise(items):
                 if s1 < e0 - SLACK_S:
                     self.bad("overlap", f"run {b1}", f"starts before {b0} of {proc_id} ends")
+
+    def check_stocks(self) -> None:
+        """No site uses more of a limited material in a week than its stock allows."""
+        used: dict[tuple[str, str, int], float] = defaultdict(float)
+        horizon = _t(self.plan.start_utc)
+        for run in self.plan.runs:
+            proc = self.processes.get(run.process)
+            if proc is None:
+                continue
+            week = horizon_week(_t(run.start_utc), horizon)
+            for product, amount in input_uses(proc).items():
+                used[(proc.site, product, week)] += amount
+        for (site_id, product, week), amount in sorted(used.items()):
+            limit = stock_limits(self.sites[site_id]).get(product)
+            if limit is not None and amount > limit * (1 + REL):
+                self.bad(
+                    "stock_exceeded",
+                    f"site {site_id}",
+                    f"uses {amount:.6g} of {product} in week {week + 1} of the plan, "
+                    f"{limit:.6g} a week available",
+                )
 
     def check_run_record(
         self, subject: str, run: PlanRun, proc: Process, start: float, eop: float
@@ -942,7 +966,7 @@ class _Checker:
         start = _t(self.plan.start_utc)
         delivered: dict[tuple[int, int], float] = defaultdict(float)
         for d in self.deliveries():
-            delivered[(d.agreement, max(0, int((d.arrive - start) // WEEK_S)))] += d.activity_bq
+            delivered[(d.agreement, horizon_week(d.arrive, start))] += d.activity_bq
         agreements = self.sc.policies.supply_agreements
         for (ci, k), amount in sorted(delivered.items()):
             cap = agreements[ci].max_per_week

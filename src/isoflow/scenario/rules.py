@@ -9,7 +9,9 @@ out), so that a rule changes in one line and every engine follows.
 * :func:`shelf_life_s`: how long a product keeps (no stated shelf life: unlimited);
 * :func:`latest_arrival`: when a dose must be at its hospital (dispensing buffer);
 * :func:`may_supply`: GMP markets of a site;
-* :func:`process_availability`: when a process may run (windows, cycles, outages, dates).
+* :func:`process_availability`: when a process may run (windows, cycles, outages, dates);
+* :func:`input_uses`, :func:`stock_limits`, :func:`horizon_week`: materials a batch consumes
+  and how much of each a site may use per week.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from isoflow.scenario.schema import (
     Availability,
     Booking,
     Lane,
+    Process,
     Product,
     Site,
 )
@@ -142,3 +145,33 @@ def process_availability(
     if site.end is not None:
         closed.append((epoch(site.end), max(hi, epoch(site.end)) + 2 * margin))
     return windows, subtract(merge(allowed), closed)
+
+
+WEEK_S = 7 * 86400.0
+"""One week [s]: the period of input stocks and supply agreements."""
+
+
+def input_uses(process: Process) -> dict[str, float]:
+    """Materials one batch of ``process`` consumes: product id -> amount (product's unit).
+
+    Only fixed ``per_batch`` amounts count; an activity feed is limited by its supplier's
+    runs, not by a stock.
+    """
+    uses: dict[str, float] = {}
+    for inp in process.inputs:
+        if inp.per_batch > 0 and not inp.activity_feed:
+            uses[inp.product] = uses.get(inp.product, 0.0) + inp.per_batch
+    return uses
+
+
+def stock_limits(site: Site) -> dict[str, float]:
+    """How much of each material the site may use per week (none listed: no limit)."""
+    return {stock.product: stock.per_week for stock in site.stocks}
+
+
+def horizon_week(t_s: float, horizon_start_s: float) -> int:
+    """Week of an instant counted from the horizon's start.
+
+    0 for its first seven days (and anything before it), 1 for the next seven, and so on.
+    """
+    return max(0, math.floor((t_s - horizon_start_s) / WEEK_S))

@@ -207,6 +207,18 @@ class SiteKind(StrEnum):
     HUB = "hub"
 
 
+class InputStock(Strict):
+    """How much of a consumed material a site may use per week (O-18 water, targets, kits)."""
+
+    product: Identifier
+    """Material product id (consumed by the site's processes as a ``per_batch`` input)."""
+    per_week: NonNegative
+    """Amount available per week, in the product's unit; weeks count from the planning
+    horizon's start (the first week starts with the horizon)."""
+    provenance: Provenance = Provenance()
+    """Where the figure comes from."""
+
+
 class Site(Strict):
     """A place in the network: producer, processor, distributor, airport hub or hospital."""
 
@@ -233,6 +245,9 @@ class Site(Strict):
     dispensing_buffer: Duration = 1800.0
     """How long before administration a dose must arrive at this site [s] (checks,
     dispensing, transfer to the ward); 30 min unless stated."""
+    stocks: tuple[InputStock, ...] = ()
+    """Weekly limits on materials its processes consume per batch; a material with no
+    entry here is not limited."""
     start: UtcTime | None = None
     """Date the site starts operating; none if already operating."""
     end: UtcTime | None = None

@@ -173,6 +173,9 @@ def _references(s: Scenario) -> Iterable[Issue]:
     for i, p in enumerate(s.products):
         for k, sub in enumerate(p.substitutes):
             product(("products", i, "substitutes", k), sub)
+    for i, st in enumerate(s.sites):
+        for k, stock in enumerate(st.stocks):
+            product(("sites", i, "stocks", k, "product"), stock.product)
     for i, lane in enumerate(s.lanes):
         site(("lanes", i, "origin"), lane.origin)
         site(("lanes", i, "destination"), lane.destination)

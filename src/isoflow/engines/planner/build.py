@@ -20,6 +20,8 @@ Rows (one block each):
 * packages    ``Σ z + Σ v (or generator counts) − packages_max·s[d] ≤ 0`` per departure
 * overlap     ``Σ y over runs of a process active at one instant ≤ 1``
 * per day     ``Σ y over runs of a process starting on one local day ≤ max_batches_per_day``
+* stock       ``Σ per_batch·y over a site's runs using a material in one week ≤ per_week``
+              (see :mod:`.stocks`)
 * linking     ``v[f] ≤ y[src]``, ``y[r] ≤ Σ v`` into ``r``, ``z[k] ≤ Σ v`` of generators eluted
               for ``k``, ``v[f] ≤ Σ n[f]`` (tighten the relaxation; see
               :func:`.linking._linking_rows`)
@@ -40,6 +42,8 @@ from isoflow.engines.planner.candidates import Candidates
 from isoflow.engines.planner.linking import _linking_rows
 from isoflow.engines.planner.lp import INF, Block, LinearModel
 from isoflow.engines.planner.network import PlanningNetwork
+from isoflow.engines.planner.stocks import stock_rows
+from isoflow.scenario.rules import WEEK_S, horizon_week
 from isoflow.scenario.schema import ProcessKind
 
 GBQ = 1e9
@@ -354,13 +358,14 @@ def build(
 
     _linking_rows(m, cand, pos_of_run, e_row, n_cols_of_flow, y, z, v)
     _calendar_rows(net, m, cand, producing, y)
+    stock_rows(net, m, cand, producing, y)
     _contract_rows(net, m, cand, z, w, wts)
     return PlanningModel(
         m, cand, producing, dep_list, sized, {b.name: b for b in m.col_blocks.values()}, big_m
     )
 
 
-WEEK = 7 * 86400.0
+WEEK = WEEK_S
 
 
 def contract_deliveries(
@@ -420,7 +425,7 @@ def _contract_rows(
         else:
             arrive = cand.allocations[idx].route.arrive
             col, coef = z.start + idx, factor / GBQ
-        week = min(n_weeks - 1, max(0, int((arrive - net.horizon_start) // WEEK)))
+        week = min(n_weeks - 1, horizon_week(arrive, net.horizon_start))
         rows[(ci, week)].append((col, coef))
         price = agreements[ci].price_per_gbq
         if price > 0:

@@ -16,6 +16,7 @@ import numpy as np
 from isoflow.engines.planner.build import GBQ, PlanningModel
 from isoflow.engines.planner.candidates import Candidates
 from isoflow.engines.planner.network import PlanningNetwork, Route
+from isoflow.scenario.rules import horizon_week, input_uses, stock_limits
 
 OVERAGE = 1.2
 """Fixed safety factor on batch sizes used by the baseline planner."""
@@ -50,6 +51,8 @@ class _Greedy:
             self.net.site_index[self.sc.processes[r.process].site] for r in cand.runs
         ]
         self.coords = [(s.lat, s.lon) for s in sites]
+        self.stock_used: dict[tuple[str, str, int], float] = defaultdict(float)
+        self.limits = {(s.id, p): amount for s in sites for p, amount in stock_limits(s).items()}
 
     def _feedable(self) -> set[int]:
         """Runs that need no input, or can get it from a run that is itself feedable."""
@@ -132,6 +135,11 @@ class _Greedy:
         proc = self.sc.processes[r.process]
         if self.per_day[(r.process, self.local_day(run))] >= proc.max_batches_per_day:
             return False
+        if any(
+            self.stock_used[key] + amount > self.limits[key[:2]] * (1 + 1e-9)
+            for key, amount in self.stock_uses(run)
+        ):
+            return False
         return all(
             not (o.start < r.eop and r.start < o.eop) or proc.duration == 0
             for o in (
@@ -143,6 +151,19 @@ class _Greedy:
         if run not in self.open:
             self.open.add(run)
             self.per_day[(self.cand.runs[run].process, self.local_day(run))] += 1
+            for key, amount in self.stock_uses(run):
+                self.stock_used[key] += amount
+
+    def stock_uses(self, run: int) -> list[tuple[tuple[str, str, int], float]]:
+        """Limited materials the run consumes: ((site, material, week), amount)."""
+        r = self.cand.runs[run]
+        proc = self.sc.processes[r.process]
+        week = horizon_week(r.start, self.net.horizon_start)
+        return [
+            ((proc.site, product, week), amount)
+            for product, amount in input_uses(proc).items()
+            if (proc.site, product) in self.limits
+        ]
 
     def local_day(self, run: int) -> int:
         r = self.cand.runs[run]
