@@ -142,6 +142,7 @@ REASON_CODES = (
     "export_restricted",
     "no_route_within_shelf_life",
     "no_input_supply",
+    "input_stock",
     "capacity_exhausted",
 )
 """Every unserved reason code, typed here from the design note's table."""

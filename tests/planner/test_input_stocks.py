@@ -11,7 +11,7 @@ from isoflow.engines.planner.api import PlanOptions, make_plan
 from isoflow.engines.planner.candidates import CandidateOptions
 from isoflow.engines.verify import verify
 from isoflow.scenario import rules
-from isoflow.scenario.schema import Scenario
+from isoflow.scenario.schema import Departure, Scenario
 from isoflow.units import parse_datetime
 
 WATER = {"id": "o18-water", "stage": "target_material", "nuclide": "O-18", "unit": "mL"}
@@ -79,7 +79,7 @@ def test_five_ml_a_week_makes_two_runs_and_drops_the_deferrable_dose():
     assert not verify(plan, sc)
     assert {a.booking for a in plan.allocations} == {"dose-0", "dose-1"}
     assert sorted(r.start_utc[:10] for r in plan.runs) == ["2025-08-05", "2025-08-06"]
-    assert [u.booking for u in plan.unserved] == ["dose-2"]
+    assert [(u.booking, u.reason) for u in plan.unserved] == [("dose-2", "input_stock")]
 
 
 def test_which_dose_goes_follows_priority():
@@ -91,6 +91,21 @@ def test_which_dose_goes_follows_priority():
 def test_stock_for_one_run_and_a_half_allows_one():
     plan = make_plan(fdg_week(3.75), HOURLY)
     assert len(plan.runs) == 1
+    assert {u.reason for u in plan.unserved} == {"input_stock"}
+
+
+def test_a_dose_lost_to_a_full_lane_is_not_blamed_on_the_stock():
+    # enough water for every run, but the road leaves once a day (08:00) with room for one
+    # package: of two Tuesday doses one is lost to the lane, and the reason says capacity
+    sc = fdg_week(7.5)
+    road = sc.lanes[0].model_copy(
+        update={"timetable": (Departure(time="08:00"),), "capacity_packages": 1}
+    )
+    tuesday = sc.demand.bookings[0]
+    second = tuesday.model_copy(update={"id": "dose-0b", "priority": 5})
+    demand = sc.demand.model_copy(update={"bookings": (*sc.demand.bookings, second)})
+    plan = make_plan(sc.model_copy(update={"lanes": (road,), "demand": demand}), HOURLY)
+    assert [(u.booking, u.reason) for u in plan.unserved] == [("dose-0b", "capacity_exhausted")]
 
 
 def test_verify_flags_a_plan_using_more_than_the_stock():

@@ -23,7 +23,7 @@ from isoflow.engines.planner.plan import (
     PlanShipment,
     PlanUnserved,
 )
-from isoflow.engines.planner.reasons import MEANING, Reason
+from isoflow.engines.planner.reasons import MEANING, Reason, stock_bars
 from isoflow.scenario.schema import ProcessKind
 from isoflow.units import to_iso
 
@@ -189,7 +189,7 @@ def extract(
         )
 
     shipments = _shipments(net, pm, s, z, w, n)
-    unserved = _unserved(net, cand, served)
+    unserved = _unserved(net, cand, served, made)
     kpis = _kpis(net, cand, runs, allocations, shipments, unserved, len(generators))
     purchases = _purchases(net, pm, z, w)
     kpis["cost"]["purchases"] = purchases
@@ -287,9 +287,14 @@ def _purchases(
     return total
 
 
-def _unserved(net: PlanningNetwork, cand: Candidates, served: set[int]) -> list[PlanUnserved]:
+def _unserved(
+    net: PlanningNetwork, cand: Candidates, served: set[int], made: set[int]
+) -> list[PlanUnserved]:
     bookings = {b.id: b for b in net.scenario.demand.bookings}
     has_candidate = {a.booking for a in cand.allocations}
+    runs_of: dict[int, set[int]] = defaultdict(set)
+    for a in cand.allocations:
+        runs_of[a.booking].add(a.run)
     fed = {f.dst for f in cand.flows if f.dst >= 0} | {
         er for f in cand.flows for er, _ in f.elutions
     }
@@ -308,6 +313,8 @@ def _unserved(net: PlanningNetwork, cand: Candidates, served: set[int]) -> list[
             code, detail = cand.reasons[bi]
         elif bi in has_candidate and bi not in viable:
             code, detail = Reason.NO_INPUT_SUPPLY, MEANING[Reason.NO_INPUT_SUPPLY]
+        elif stock_bars(net, cand, made, runs_of[bi]):
+            code, detail = Reason.INPUT_STOCK, MEANING[Reason.INPUT_STOCK]
         else:
             code, detail = Reason.CAPACITY_EXHAUSTED, MEANING[Reason.CAPACITY_EXHAUSTED]
         out.append(

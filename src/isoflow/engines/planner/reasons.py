@@ -9,12 +9,14 @@ calendars). A producer's verdict is the first rule that stops it, in the order o
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from isoflow.domain.calendar import latest_start
 from isoflow.engines.planner.flows import _via
 from isoflow.engines.planner.timing import latest_ready_times
+from isoflow.scenario import rules
 from isoflow.scenario.rules import may_supply, process_availability, shelf_life_s
 from isoflow.scenario.schema import Booking, Process, Product
 
@@ -38,6 +40,7 @@ class Reason(StrEnum):
     EXPORT_RESTRICTED = "export_restricted"
     NO_ROUTE_WITHIN_SHELF_LIFE = "no_route_within_shelf_life"
     NO_INPUT_SUPPLY = "no_input_supply"
+    INPUT_STOCK = "input_stock"
     CAPACITY_EXHAUSTED = "capacity_exhausted"
 
 
@@ -62,6 +65,9 @@ MEANING: dict[Reason, str] = {
     "time within the product's shelf life (class-7 refusals included)",
     Reason.NO_INPUT_SUPPLY: "runs that could make the dose exist, but none can get its input "
     "activity (bulk isotope or generator) in time",
+    Reason.INPUT_STOCK: "runs that could make the dose exist, but each would take more of a "
+    "material (site stocks: O-18 water, targets, kits) than is left in its week after the "
+    "plan's runs",
     Reason.CAPACITY_EXHAUSTED: "feasible runs and routes exist, but batch, lane or daily-run "
     "capacity goes to bookings the objective values more (priority, cost)",
 }
@@ -211,3 +217,33 @@ def _detail(reason: Reason, b: Booking, product: Product, country: str, makers: 
     if reason == Reason.GMP_MARKET:
         return f"the producers that could serve it hold no GMP approval for {country}"
     return f"{MEANING[reason]} ({makers} producer(s) of {b.product} checked)"
+
+
+def stock_bars(net: PlanningNetwork, cand: Candidates, made: set[int], runs: set[int]) -> bool:
+    """True if none of ``runs`` could be added to the plan's ``made`` runs within the stocks.
+
+    A run is barred when some limited material it consumes (:func:`rules.input_uses`) plus
+    what the made runs of its site use in the same week (:func:`rules.horizon_week`) exceeds
+    the site's weekly stock (:func:`rules.stock_limits`). Runs already made are not barred.
+    """
+    sc = net.scenario
+    sites = {site.id: site for site in sc.sites}
+    used: dict[tuple[str, str, int], float] = defaultdict(float)
+    for r in made:
+        run = cand.runs[r]
+        proc = sc.processes[run.process]
+        for product, amount in rules.input_uses(proc).items():
+            used[(proc.site, product, rules.horizon_week(run.start, net.horizon_start))] += amount
+
+    def barred(r: int) -> bool:
+        run = cand.runs[r]
+        proc = sc.processes[run.process]
+        limits = rules.stock_limits(sites[proc.site])
+        week = rules.horizon_week(run.start, net.horizon_start)
+        return r not in made and any(
+            used[(proc.site, product, week)] + amount > limits[product] * (1 + 1e-9)
+            for product, amount in rules.input_uses(proc).items()
+            if product in limits
+        )
+
+    return bool(runs) and all(barred(r) for r in runs)
