@@ -13,6 +13,7 @@ from isoflow.domain.nuclides import NuclideData, canonical, default_data
 from isoflow.errors import (
     InputError,
     IsoflowError,
+    OptionError,
     PhysicsError,
     ScenarioError,
     SimulationError,
@@ -31,6 +32,7 @@ __all__ = [
     "Inventory",
     "IsoflowError",
     "NuclideData",
+    "OptionError",
     "PhysicsError",
     "ScenarioError",
     "SimulationError",

@@ -4,7 +4,8 @@
 
     IsoflowError                      base of every error isoflow raises on purpose
     ├── InputError (ValueError)       a value given by the user is malformed; names the field
-    │   └── UnknownNuclideError       a nuclide name not in the nuclear data set; suggests names
+    │   ├── UnknownNuclideError       a nuclide name not in the nuclear data set; suggests names
+    │   └── OptionError               an option outside its bounds (what was expected, what came)
     ├── PhysicsError                  a physically impossible request (e.g. a negative inventory)
     ├── ScenarioError                 a scenario failed validation; carries every issue found
     ├── SolverError                   the optimiser failed or was stopped
@@ -45,6 +46,35 @@ class UnknownNuclideError(InputError):
         self.suggestions = suggestions
         hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
         super().__init__(field, f"unknown nuclide {name!r}{hint}")
+
+
+class OptionError(InputError):
+    """An option (engine field or command flag) outside its physical or practical bounds.
+
+    Engines raise it naming their field (``horizon_s``); the command line renames it to the
+    flag the user typed (``--horizon``) and shows the text as typed (:meth:`renamed`).
+
+    Parameters
+    ----------
+    field
+        Field or flag name.
+    expected
+        What would be accepted, e.g. ``a duration between 1 h and 366 d``.
+    got
+        The value received, as text (cut to :data:`GOT_CHARS` characters).
+    """
+
+    GOT_CHARS = 40
+    """Longest value echoed in a message (a hostile 100,000-character value is cut)."""
+
+    def __init__(self, field: str, expected: str, got: str) -> None:
+        self.expected = expected
+        self.got = got if len(got) <= self.GOT_CHARS else got[: self.GOT_CHARS] + "..."
+        super().__init__(field, f"expected {expected}, got {self.got}")
+
+    def renamed(self, field: str, got: str | None = None) -> OptionError:
+        """The same error naming ``field`` (and ``got``, the value as the user typed it)."""
+        return OptionError(field, self.expected, self.got if got is None else got)
 
 
 class PhysicsError(IsoflowError):

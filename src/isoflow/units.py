@@ -162,7 +162,10 @@ def parse_datetime(text: str, field: str = "time") -> datetime:
         raise InputError(
             field, f"time {text!r} has no UTC offset; add one, e.g. {raw}Z or {raw}+09:00"
         )
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-05:00 lies past the last representable instant
+        raise InputError(field, f"time {text!r} is out of range") from None
 
 
 def to_iso(value: datetime) -> str:

@@ -34,10 +34,21 @@ def test_writes_valid_file_byte_identical(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--sites", "-1"], "--sites must be at least 1"),
-        (["--hospitals", "0"], "--hospitals must be at least 1"),
-        (["--days", "-3"], "--days must be at least 1"),
-        (["--seed", "-2"], "--seed must be non-negative"),
+        (
+            ["--sites", "-1"],
+            "option '--sites': expected a whole number between 1 and 1,000, got -1",
+        ),
+        (
+            ["--hospitals", "0"],
+            "option '--hospitals': expected a whole number between 1 and 10,000, got 0",
+        ),
+        (["--days", "-3"], "option '--days': expected a whole number between 1 and 366, got -3"),
+        (
+            ["--hospitals", "5000", "--days", "7"],
+            "option '--hospitals x --days': expected a number of hospital-days between 1 and "
+            "20,000, got 5000 x 7",
+        ),
+        (["--seed", "-2"], "option '--seed': expected a whole number between 0 and"),
     ],
 )
 def test_bad_sizes_exit_2(tmp_path, args, message):

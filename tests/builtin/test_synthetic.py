@@ -46,8 +46,10 @@ def test_most_bookings_reachable():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="at least 1"):
+    with pytest.raises(ValueError, match=r"^sites: expected a whole number between 1 and 1,000"):
         generate(0, 1, 1, 0)
+    with pytest.raises(ValueError, match=r"^hospital_days: .* got 30000$"):
+        generate(1, 10000, 3, 0)
     with pytest.raises(ValueError, match="subset"):
         generate(2, 2, 2, 0, products=("nope",))
 

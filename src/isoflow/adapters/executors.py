@@ -19,6 +19,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from isoflow import bounds
 from isoflow.errors import InputError
 
 T = TypeVar("T")
@@ -41,11 +42,11 @@ class InlineExecutor(Executor):
 def make_executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Executor]:
     """Yield an executor for ``workers`` local processes or a Dask ``scheduler``; close it after.
 
-    Raises :class:`InputError` for a bad worker count, or when Dask is requested but not
+    Raises :class:`~isoflow.errors.OptionError` for a worker count outside
+    :data:`~isoflow.bounds.WORKERS`, :class:`InputError` when Dask is requested but not
     installed (``pip install 'isoflow[dask]'``).
     """
-    if workers < 1:
-        raise InputError("--workers", f"expected at least 1 worker, got {workers}")
+    bounds.WORKERS.check(workers, "workers")
     if scheduler is None:
         if workers == 1:
             yield InlineExecutor()

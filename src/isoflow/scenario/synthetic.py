@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from isoflow import bounds
 from isoflow.scenario.schema import Scenario
 
 PRODUCTS: tuple[str, ...] = ("f18-fdg", "lu177-psma", "tc99m-dose")
@@ -150,8 +151,11 @@ def generate(
     requested ``products`` (a subset of :data:`PRODUCTS`), each timed after the product's
     cold-start lead time so that a planner can serve it.
     """
-    if sites < 1 or hospitals < 1 or days < 1:
-        raise ValueError("sites, hospitals and days must be at least 1")
+    bounds.SITES.check(sites, "sites")
+    bounds.HOSPITALS.check(hospitals, "hospitals")
+    bounds.DAYS.check(days, "days")
+    bounds.HOSPITAL_DAYS.check(hospitals * days, "hospital_days")
+    bounds.SYNTHETIC_SEED.check(seed, "seed")
     unknown = set(products) - set(PRODUCTS)
     if unknown or not products:
         raise ValueError(f"products must be a non-empty subset of {', '.join(PRODUCTS)}")

@@ -21,14 +21,23 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from isoflow.adapters.cli.common import console, load_valid, progress_bar, reports_errors
+from isoflow import bounds
+from isoflow.adapters.cli.common import (
+    TIME_LIMIT_HELP,
+    console,
+    flags,
+    load_valid,
+    progress_bar,
+    reports_errors,
+    time_limit_flag,
+    writing,
+)
 from isoflow.errors import InputError
 from isoflow.scenario.examples import DEFAULT_SCENARIO
 
 if TYPE_CHECKING:
+    from isoflow.engines.analysis.makeorbuy import MakeOrBuyInputs
     from isoflow.engines.planner.api import PlanOptions
-    from isoflow.engines.planner.plan import Plan
-    from isoflow.scenario.schema import Scenario
 
 
 analyze_app = typer.Typer(
@@ -47,17 +56,17 @@ DEFAULT_OUT = Path("isoflow-out")
 # --------------------------------------------------------------------------- helpers
 
 
-def _plan_options(time_limit: str, gap: float) -> PlanOptions:
+def plan_options(time_limit: str, gap: float) -> PlanOptions:
+    """Planner options of an analysis from ``--time-limit`` and ``--gap``."""
     from isoflow.engines.planner.api import PlanOptions
     from isoflow.engines.planner.solve import SolveOptions
-    from isoflow.units import parse_duration
 
-    limit = parse_duration(time_limit, "--time-limit")
-    if limit <= 0:
-        raise InputError("--time-limit", f"expected a duration > 0, got {time_limit!r}")
-    if not 0 <= gap < 1:
-        raise InputError("--gap", f"expected a fraction in [0, 1), got {gap!r}")
-    return PlanOptions(solve=SolveOptions(time_limit_s=limit, mip_gap=gap))
+    with flags(mip_gap="--gap"):
+        limit = time_limit_flag(time_limit)
+        return PlanOptions(solve=SolveOptions(time_limit_s=limit, mip_gap=gap))
+
+
+GAP_HELP = f"Relative MIP gap; {bounds.MIP_GAP.text}."
 
 
 def _cell(value: Any) -> Any:
@@ -86,39 +95,41 @@ def write_outputs(
     """
     from isoflow.engines.analysis.records import field_names, rows
 
+    paths = []
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        paths = []
-        payload: dict[str, Any] = {"analysis": name, **meta, "tables": {}}
-        for table, (record_type, records) in tables.items():
-            data = rows(records)
-            payload["tables"][table] = data
-            path = out / f"{name}_{table}.csv"
-            fields = list(data[0]) if data else field_names(record_type)
-            with path.open("w", newline="", encoding="utf-8") as fh:
-                writer = csv.DictWriter(fh, fieldnames=fields)
-                writer.writeheader()
-                writer.writerows({k: _cell(v) for k, v in row.items()} for row in data)
+        with writing(out):
+            out.mkdir(parents=True, exist_ok=True)
+            payload: dict[str, Any] = {"analysis": name, **meta, "tables": {}}
+            for table, (record_type, records) in tables.items():
+                data = rows(records)
+                payload["tables"][table] = data
+                path = out / f"{name}_{table}.csv"
+                fields = list(data[0]) if data else field_names(record_type)
+                with path.open("w", newline="", encoding="utf-8") as fh:
+                    writer = csv.DictWriter(fh, fieldnames=fields)
+                    writer.writeheader()
+                    writer.writerows({k: _cell(v) for k, v in row.items()} for row in data)
+                paths.append(path)
+            path = out / f"{name}.json"
+            text = json.dumps(payload, indent=1, allow_nan=False, default=str) + "\n"
+            path.write_text(text, encoding="utf-8")
             paths.append(path)
-        path = out / f"{name}.json"
-        path.write_text(
-            json.dumps(payload, indent=1, allow_nan=False, default=str) + "\n", encoding="utf-8"
-        )
-        paths.append(path)
-        if svg is not None:
-            path = out / f"{name}.svg"
-            path.write_text(svg, encoding="utf-8")
-            paths.append(path)
+            if svg is not None:
+                path = out / f"{name}.svg"
+                path.write_text(svg, encoding="utf-8")
+                paths.append(path)
     except OSError as exc:
         raise InputError("--out", f"cannot write to {out}: {exc.strerror or exc}") from None
     return paths
 
 
-def _wrote(paths: list[Path], out: Path) -> None:
+def print_wrote(paths: list[Path], out: Path) -> None:
+    """Say which files went where."""
     console.print(f"\nwrote {len(paths)} files to {out}/: " + ", ".join(p.name for p in paths))
 
 
-def _bq(value: float) -> str:
+def format_bq(value: float) -> str:
+    """An activity for a table (``-`` if not finite)."""
     from isoflow.units import format_activity
 
     return format_activity(value, 3) if math.isfinite(value) else "-"
@@ -130,17 +141,25 @@ def _bq(value: float) -> str:
 @reports_errors("option")
 def capacity_cmd(
     scenario: ScenarioArg = DEFAULT_SCENARIO,
-    first: Annotated[int, typer.Option("--from", help="First year.")] = 2025,
-    last: Annotated[int, typer.Option("--to", help="Last year.")] = 2035,
+    first: Annotated[int, typer.Option("--from", help=f"First year; {bounds.YEAR.text}.")] = 2025,
+    last: Annotated[
+        int, typer.Option("--to", help=f"Last year, from --from on; {bounds.YEAR.text}.")
+    ] = 2035,
     reserve: Annotated[
         float,
-        typer.Option(help="Outage reserve capacity, fraction of demand (OECD-NEA: 0.35)."),
+        typer.Option(
+            help="Outage reserve capacity, fraction of demand (OECD-NEA: 0.35); "
+            f"{bounds.RESERVE.text}."
+        ),
     ] = 0.35,
     by: Annotated[str, typer.Option("--by", help="Group rows by world, region or country.")] = (
         "region"
     ),
     growth_scale: Annotated[
-        float, typer.Option(help="Multiply every demand growth rate (growth scenario).")
+        float,
+        typer.Option(
+            help=f"Multiply every demand growth rate (growth scenario); {bounds.GROWTH_SCALE.text}."
+        ),
     ] = 1.0,
     out: OutOpt = DEFAULT_OUT,
 ) -> None:
@@ -155,15 +174,20 @@ def capacity_cmd(
     )
     from isoflow.engines.analysis.charts import heatmap
 
-    if by not in ("world", "region", "country"):
-        raise InputError("--by", f"expected world, region or country, got {by!r}")
-    opts = CapacityOptions(
-        first_year=first,
-        last_year=last,
-        reserve_margin=reserve,
-        grouping=by,  # type: ignore[arg-type]
-        growth_scale=growth_scale,
-    )
+    with flags(
+        first_year="--from",
+        last_year="--to",
+        reserve_margin="--reserve",
+        grouping="--by",
+        growth_scale="--growth-scale",
+    ):
+        opts = CapacityOptions(
+            first_year=first,
+            last_year=last,
+            reserve_margin=reserve,
+            grouping=by,  # type: ignore[arg-type]
+            growth_scale=growth_scale,
+        )
     sc = load_valid(scenario)
     t0 = time.perf_counter()
     res = capacity_vs_demand(sc, opts)
@@ -190,8 +214,8 @@ def capacity_cmd(
         table.add_row(
             s.isotope,
             s.region,
-            _bq(row.capacity_bq),
-            _bq(row.demand_bq),
+            format_bq(row.capacity_bq),
+            format_bq(row.demand_bq),
             str(s.first_shortfall_year or "-"),
             str(s.first_reserve_breach_year or "-"),
             str(s.first_n1_shortfall_year or "-"),
@@ -235,7 +259,7 @@ def capacity_cmd(
         {"scenario": sc.meta.name, "assumptions": list(res.assumptions), "seconds": seconds},
         svg,
     )
-    _wrote(paths, out)
+    print_wrote(paths, out)
 
 
 # --------------------------------------------------------------------------- contingency
@@ -247,19 +271,24 @@ def contingency_cmd(
     all_: Annotated[
         bool, typer.Option("--all", help="Try every element, not only those the plan uses.")
     ] = False,
-    n2: Annotated[int, typer.Option("--n2", help="Also try pairs among the top K.")] = 0,
+    n2: Annotated[
+        int, typer.Option("--n2", help=f"Also try pairs among the top K; {bounds.N2_TOP.text}.")
+    ] = 0,
     kinds: Annotated[
         str, typer.Option(help="Element kinds, comma-separated: site,lane,exports.")
     ] = "site,lane,exports",
     time_limit: Annotated[
-        str, typer.Option("--time-limit", help="Solver time limit per re-plan.")
+        str, typer.Option("--time-limit", help=f"Per re-plan: {TIME_LIMIT_HELP}")
     ] = "30s",
-    gap: Annotated[float, typer.Option(help="Relative MIP gap per re-plan.")] = 0.02,
-    workers: Annotated[int, typer.Option(help="Parallel re-plans (local processes).")] = 1,
+    gap: Annotated[float, typer.Option(help=f"Per re-plan: {GAP_HELP}")] = 0.02,
+    workers: Annotated[
+        int,
+        typer.Option(help=f"Parallel re-plans (local processes); {bounds.WORKERS.text}."),
+    ] = 1,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address, or 'local'.")
     ] = None,
-    top: Annotated[int, typer.Option(help="Rows to print.")] = 15,
+    top: Annotated[int, typer.Option(help=f"Rows to print; {bounds.ROWS.text}.")] = 15,
     out: OutOpt = DEFAULT_OUT,
 ) -> None:
     """Single points of failure: take out each site, lane, country's exports; re-plan; rank."""
@@ -273,17 +302,15 @@ def contingency_cmd(
     )
 
     kind_list = tuple(k.strip() for k in kinds.split(",") if k.strip())
-    bad = [k for k in kind_list if k not in ("site", "lane", "exports")]
-    if bad or not kind_list:
-        raise InputError("--kinds", f"expected site, lane or exports, got {kinds!r}")
-    if n2 < 0:
-        raise InputError("--n2", f"expected K >= 0, got {n2}")
-    opts = ContingencyOptions(
-        plan=_plan_options(time_limit, gap),
-        all_elements=all_,
-        n2_top=n2,
-        kinds=kind_list,  # type: ignore[arg-type]
-    )
+    with flags(n2_top="--n2", kinds=("--kinds", kinds), workers="--workers", value="--top"):
+        bounds.ROWS.check(top, "value")
+        bounds.WORKERS.check(workers, "workers")
+        opts = ContingencyOptions(
+            plan=plan_options(time_limit, gap),
+            all_elements=all_,
+            n2_top=n2,
+            kinds=kind_list,  # type: ignore[arg-type]
+        )
     sc = load_valid(scenario)
     t0 = time.perf_counter()
     with (
@@ -360,7 +387,7 @@ def contingency_cmd(
         },
         svg,
     )
-    _wrote(paths, out)
+    print_wrote(paths, out)
 
 
 # --------------------------------------------------------------------------- self-sufficiency
@@ -370,10 +397,13 @@ def contingency_cmd(
 def self_sufficiency_cmd(
     scenario: ScenarioArg = DEFAULT_SCENARIO,
     year: Annotated[
-        int | None, typer.Option(help="Year of the capacity-based table (default: scenario).")
+        int | None,
+        typer.Option(
+            help=f"Year of the capacity-based table; {bounds.YEAR.text} (default: scenario)."
+        ),
     ] = None,
-    time_limit: Annotated[str, typer.Option("--time-limit", help="Solver time limit.")] = "60s",
-    gap: Annotated[float, typer.Option(help="Relative MIP gap.")] = 0.01,
+    time_limit: Annotated[str, typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = "60s",
+    gap: Annotated[float, typer.Option(help=GAP_HELP)] = 0.01,
     out: OutOpt = DEFAULT_OUT,
 ) -> None:
     """Per country and isotope: share domestic production alone serves, and what imports cover."""
@@ -384,7 +414,10 @@ def self_sufficiency_cmd(
         self_sufficiency,
     )
 
-    opts = _plan_options(time_limit, gap)
+    opts = plan_options(time_limit, gap)
+    if year is not None:
+        with flags(capacity_year="--year"):
+            bounds.YEAR.check(year, "capacity_year")  # before the planning, not after
     sc = load_valid(scenario)
     t0 = time.perf_counter()
     with console.status("planning the network and the domestic-only case...", spinner="dots"):
@@ -426,8 +459,8 @@ def self_sufficiency_cmd(
             cap.add_row(
                 c.country,
                 c.isotope,
-                _bq(c.demand_bq),
-                _bq(c.domestic_capacity_bq),
+                format_bq(c.demand_bq),
+                format_bq(c.domestic_capacity_bq),
                 f"{c.share:.0%}",
             )
         console.print(cap)
@@ -459,7 +492,7 @@ def self_sufficiency_cmd(
         },
         svg,
     )
-    _wrote(paths, out)
+    print_wrote(paths, out)
 
 
 # --------------------------------------------------------------------------- make or buy
@@ -470,42 +503,56 @@ def make_or_buy_cmd(
     inputs: Annotated[
         Path | None, typer.Option("--inputs", help="YAML file with any of the inputs below.")
     ] = None,
-    capex: Annotated[float | None, typer.Option(help="Investment at year 0 [12e6].")] = None,
-    opex: Annotated[float | None, typer.Option(help="Fixed operating cost per year [2.5e6].")] = (
-        None
-    ),
-    capacity: Annotated[
-        float | None, typer.Option(help="Doses per year at full capacity [1e4].")
+    capex: Annotated[
+        float | None, typer.Option(help=f"Investment at year 0 [12e6]; {bounds.MONEY.text}.")
     ] = None,
-    ramp_up: Annotated[int | None, typer.Option(help="Years to full capacity [2].")] = None,
-    lifetime: Annotated[int | None, typer.Option(help="Years of operation [15].")] = None,
-    discount_rate: Annotated[float | None, typer.Option(help="Discount rate per year [0.08].")] = (
-        None
-    ),
+    opex: Annotated[
+        float | None,
+        typer.Option(help=f"Fixed operating cost per year [2.5e6]; {bounds.MONEY.text}."),
+    ] = None,
+    capacity: Annotated[
+        float | None,
+        typer.Option(help=f"Doses per year at full capacity [1e4]; {bounds.CAPACITY_DOSES.text}."),
+    ] = None,
+    ramp_up: Annotated[
+        int | None, typer.Option(help=f"Years to full capacity [2]; {bounds.RAMP_UP.text}.")
+    ] = None,
+    lifetime: Annotated[
+        int | None, typer.Option(help=f"Years of operation [15]; {bounds.LIFETIME.text}.")
+    ] = None,
+    discount_rate: Annotated[
+        float | None,
+        typer.Option(help=f"Discount rate per year [0.08]; {bounds.DISCOUNT_RATE.text}."),
+    ] = None,
     variable_cost: Annotated[
-        float | None, typer.Option(help="In-house cost per dose, isotope excluded [600].")
+        float | None,
+        typer.Option(help=f"In-house cost per dose, isotope excluded [600]; {bounds.MONEY.text}."),
     ] = None,
     cdmo_price: Annotated[
-        float | None, typer.Option(help="CDMO price per dose, isotope excluded [2000].")
+        float | None,
+        typer.Option(help=f"CDMO price per dose, isotope excluded [2000]; {bounds.MONEY.text}."),
     ] = None,
-    demand: Annotated[float | None, typer.Option(help="Doses needed in year 1 [3000].")] = None,
-    growth: Annotated[float | None, typer.Option(help="Demand growth per year [0.15].")] = None,
-    swing: Annotated[float, typer.Option(help="Tornado: relative change of each input.")] = 0.2,
+    demand: Annotated[
+        float | None, typer.Option(help=f"Doses needed in year 1 [3000]; {bounds.DOSES.text}.")
+    ] = None,
+    growth: Annotated[
+        float | None,
+        typer.Option(
+            help="Demand growth per year as a fraction (0.15 is +15 %) [0.15]; "
+            f"{bounds.GROWTH_RATE.text}."
+        ),
+    ] = None,
+    swing: Annotated[
+        float,
+        typer.Option(help=f"Tornado: relative change of each input; {bounds.SWING.text}."),
+    ] = 0.2,
     currency: Annotated[str, typer.Option(help="Currency label.")] = "USD",
     out: OutOpt = DEFAULT_OUT,
 ) -> None:
     """Build a facility or buy from a CDMO: NPVs, break-even volume and price, tornado."""
     from isoflow.engines.analysis.charts import tornado
-    from isoflow.engines.analysis.makeorbuy import (
-        MakeOrBuyInputs,
-        MakeOrBuyYear,
-        TornadoBar,
-        make_or_buy,
-    )
+    from isoflow.engines.analysis.makeorbuy import MakeOrBuyYear, TornadoBar, make_or_buy
 
-    base = MakeOrBuyInputs()
-    if inputs is not None:
-        base = MakeOrBuyInputs.from_mapping(_read_yaml(inputs), base)
     given = {
         "capex": capex,
         "opex_per_year": opex,
@@ -518,9 +565,9 @@ def make_or_buy_cmd(
         "demand_doses_year1": demand,
         "demand_growth": growth,
     }
-    x = MakeOrBuyInputs.from_mapping({k: v for k, v in given.items() if v is not None}, base)
-    if not 0 < swing < 1:
-        raise InputError("--swing", f"expected a fraction in (0, 1), got {swing!r}")
+    x = _make_or_buy_inputs(inputs, {k: v for k, v in given.items() if v is not None})
+    with flags(swing="--swing"):
+        bounds.SWING.check(swing, "swing")
     res = make_or_buy(x, swing)
     table = Table(title="Make or buy (NPV of costs)", title_justify="left")
     table.add_column("item")
@@ -582,163 +629,64 @@ def make_or_buy_cmd(
         {"inputs": vars(x), "result": summary, "currency": currency},
         svg,
     )
-    _wrote(paths, out)
+    print_wrote(paths, out)
+
+
+MAKE_OR_BUY_FLAGS = {
+    "capex": "--capex",
+    "opex_per_year": "--opex",
+    "capacity_doses_per_year": "--capacity",
+    "ramp_up_years": "--ramp-up",
+    "lifetime_years": "--lifetime",
+    "discount_rate": "--discount-rate",
+    "variable_cost_per_dose": "--variable-cost",
+    "cdmo_price_per_dose": "--cdmo-price",
+    "demand_doses_year1": "--demand",
+    "demand_growth": "--growth",
+}
+"""Flag of each make-or-buy input (errors name the flag, never the field)."""
+
+
+def _make_or_buy_inputs(inputs: Path | None, given: dict[str, float]) -> MakeOrBuyInputs:
+    """Defaults, then the ``--inputs`` file (errors name the file and key), then the flags."""
+    from isoflow.engines.analysis.makeorbuy import MakeOrBuyInputs
+
+    base = MakeOrBuyInputs()
+    if inputs is not None:
+        try:
+            base = MakeOrBuyInputs.from_mapping(_read_yaml(inputs), base)
+        except InputError as exc:
+            if exc.field == "--inputs":
+                raise
+            raise InputError("--inputs", f"{inputs}: {exc.field}: {exc.message}") from None
+    with flags(**MAKE_OR_BUY_FLAGS):
+        return MakeOrBuyInputs.from_mapping(given, base)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
 
     try:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError("--inputs", f"cannot read {path}: {exc.strerror or exc}") from None
-    except YAMLError as exc:
+    except UnicodeDecodeError as exc:
+        where = f"byte {exc.object[exc.start]:#04x} at offset {exc.start}"
+        raise InputError("--inputs", f"{path} is not UTF-8 text ({where})") from None
+    try:
+        data = YAML(typ="safe").load(text)
+    except Exception as exc:  # YAMLError, or anything ruamel raises on hostile text
         raise InputError("--inputs", f"{path} is not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise InputError("--inputs", f"{path} must hold a mapping of input: value")
     return {str(k): v for k, v in data.items()}
 
 
-# --------------------------------------------------------------------------- compare
-
-
-def _plan_or_scenario(ref: str, opts: PlanOptions) -> tuple[Plan, Scenario | None]:
-    from isoflow.adapters.plan_files import PLAN_FILE, read_plan
-    from isoflow.engines.planner.api import make_plan
-
-    path = Path(ref)
-    if (path.is_file() and path.suffix == ".json" and _looks_like_plan(path)) or (
-        path.is_dir() and (path / PLAN_FILE).exists()
-    ):
-        return read_plan(path), None
-    sc = load_valid(ref)
-    with console.status(f"planning {sc.meta.name}...", spinner="dots"):
-        return make_plan(sc, opts), sc
-
-
-def _looks_like_plan(path: Path) -> bool:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return False
-    return isinstance(data, dict) and "planner" in data and "allocations" in data
-
-
-KEY_KPIS = (
-    "bookings.total",
-    "bookings.served",
-    "bookings.unserved",
-    "bookings.served_share",
-    "cost.total",
-    "cost.production_fixed",
-    "cost.production_variable",
-    "cost.transport",
-    "activity.produced_eop_bq",
-    "activity.waste_eop_bq",
-    "runs",
-    "shipments",
-)
-
-
-@reports_errors("option")
-def compare_cmd(
-    a: Annotated[str, typer.Argument(help="Scenario (name, file, folder) or plan.json.")],
-    b: Annotated[str, typer.Argument(help="Scenario (name, file, folder) or plan.json.")],
-    time_limit: Annotated[str, typer.Option("--time-limit", help="Solver time limit.")] = "60s",
-    gap: Annotated[float, typer.Option(help="Relative MIP gap.")] = 0.01,
-    out: OutOpt = DEFAULT_OUT,
-) -> None:
-    """Compare two scenarios or plans: KPIs side by side, changed sites, lanes and bookings."""
-    from isoflow.engines.analysis.charts import bars
-    from isoflow.engines.analysis.compare import (
-        BookingChange,
-        KpiDelta,
-        ScenarioChange,
-        UsageChange,
-        compare_plans,
-        compare_scenarios,
-    )
-
-    opts = _plan_options(time_limit, gap)
-    plan_a, sc_a = _plan_or_scenario(a, opts)
-    plan_b, sc_b = _plan_or_scenario(b, opts)
-    res = compare_plans(plan_a, plan_b)
-    changes = compare_scenarios(sc_a, sc_b) if sc_a is not None and sc_b is not None else []
-    table = Table(title=f"KPIs: A = {a}, B = {b}", title_justify="left")
-    for col in ("metric", "A", "B", "B - A"):
-        table.add_column(col, justify="left" if col == "metric" else "right")
-    by_metric = {k.metric: k for k in res.kpis}
-    for metric in KEY_KPIS:
-        k = by_metric.get(metric)
-        if k is None:
-            continue
-        fmt = (
-            _bq
-            if metric.startswith("activity")
-            else ((lambda v: f"{v:.1%}") if metric.endswith("share") else (lambda v: f"{v:,.0f}"))
-        )
-        table.add_row(
-            metric,
-            "-" if k.a is None else fmt(k.a),
-            "-" if k.b is None else fmt(k.b),
-            "-" if k.delta is None else ("+" if k.delta > 0 else "") + fmt(k.delta),
-        )
-    console.print(table)
-    for k in res.kpis:
-        if k.metric.startswith("by_country.") and k.metric.endswith(".served") and k.delta:
-            console.print(f"  {k.metric}: {k.a or 0:.0f} -> {k.b or 0:.0f}", markup=False)
-    console.print(
-        f"{sum(u.kind == 'site' for u in res.usage)} sites and "
-        f"{sum(u.kind == 'lane' for u in res.usage)} lanes used differently; "
-        f"{len(res.bookings)} bookings changed outcome"
-        + (f"; {len(changes)} scenario items differ" if sc_a is not None and sc_b else "")
-    )
-    if res.bookings:
-        bt = Table(title="Bookings that changed", title_justify="left")
-        for col in ("booking", "product", "A", "B"):
-            bt.add_column(col)
-        for c in res.bookings[:15]:
-            bt.add_row(c.booking, c.product, c.a, c.b)
-        if len(res.bookings) > 15:
-            bt.add_row("...", f"{len(res.bookings) - 15} more in compare_bookings.csv", "", "")
-        console.print(bt)
-    countries = sorted(
-        {k.metric.split(".")[1] for k in res.kpis if k.metric.startswith("by_country.")}
-    )
-
-    def served(country: str, side: str) -> float:
-        k = by_metric.get(f"by_country.{country}.served")
-        value = None if k is None else (k.a if side == "a" else k.b)
-        return float(value or 0.0)
-
-    svg = bars(
-        countries,
-        [("A", [served(c, "a") for c in countries]), ("B", [served(c, "b") for c in countries])],
-        "Bookings served by country",
-        "bookings served",
-    )
-    paths = write_outputs(
-        out,
-        "compare",
-        {
-            "kpis": (KpiDelta, res.kpis),
-            "usage": (UsageChange, res.usage),
-            "bookings": (BookingChange, res.bookings),
-            "scenario_changes": (ScenarioChange, changes),
-        },
-        {"a": a, "b": b},
-        svg,
-    )
-    _wrote(paths, out)
-
-
 def register(app: typer.Typer, scenario_app: typer.Typer) -> None:
-    """Add ``isoflow analyze ...`` and ``isoflow compare`` to the app."""
+    """Add ``isoflow analyze ...`` to the app."""
     del scenario_app
     analyze_app.command("capacity")(capacity_cmd)
     analyze_app.command("contingency")(contingency_cmd)
     analyze_app.command("self-sufficiency")(self_sufficiency_cmd)
     analyze_app.command("make-or-buy")(make_or_buy_cmd)
     app.add_typer(analyze_app, name="analyze")
-    app.command("compare")(compare_cmd)

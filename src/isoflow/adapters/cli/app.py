@@ -30,11 +30,19 @@ COMMAND_MODULES = (
     "plan_cmds",
     "simulate_cmd",
     "analyze_cmds",
+    "compare_cmd",
 )
 """Modules of :mod:`isoflow.adapters.cli` that each define ``register(app, scenario_app)``."""
 
 
+_registered: list[str] = []
+
+
 def _register() -> None:
+    """Add every command module's commands to the app, once."""
+    if _registered:
+        return
+    _registered.append("done")
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(f"isoflow.adapters.cli.{name}")

@@ -7,14 +7,19 @@ Exit codes: 0 success, 1 a check failed (invalid scenario, plan violations, solv
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, ParamSpec
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from isoflow.errors import InputError, IsoflowError
+from isoflow import bounds
+from isoflow.errors import InputError, IsoflowError, OptionError
+from isoflow.units import parse_duration
 
 if TYPE_CHECKING:
     from isoflow.scenario.issues import Issue
@@ -62,6 +67,57 @@ def reports_errors(label: str) -> Callable[[Callable[P, None]], Callable[P, None
         return wrapper
 
     return decorate
+
+
+@contextmanager
+def flags(**names: str | tuple[str, object]) -> Iterator[None]:
+    """Name the flag in an :class:`OptionError` an engine raises naming its field.
+
+    ``flags(horizon_s=("--horizon", "1e300d"), threads="--threads")``: an error about
+    ``horizon_s`` becomes one about ``--horizon`` quoting the text as typed. Errors about
+    other fields pass through unchanged.
+    """
+    try:
+        yield
+    except OptionError as exc:
+        name = names.get(exc.field)
+        if name is None:
+            raise
+        flag, typed = name if isinstance(name, tuple) else (name, None)
+        raise exc.renamed(flag, None if typed is None else str(typed)) from None
+
+
+TIME_LIMIT_HELP = f"Solver time limit, e.g. 60s; {bounds.TIME_LIMIT.text}."
+
+
+def time_limit_flag(text: str, flag: str = "--time-limit") -> float:
+    """A ``--time-limit`` in seconds, within :data:`~isoflow.bounds.TIME_LIMIT`."""
+    with flags(value=(flag, text)):
+        return bounds.TIME_LIMIT.check(parse_duration(text, flag), "value")
+
+
+def option_line(exc: InputError) -> str:
+    """The one-line message of a bad option: ``option '--horizon': expected ...``."""
+    return f"option {exc.field!r}: {exc.message}" if exc.field else exc.message
+
+
+@dataclass
+class Outcome:
+    """What an interrupted command leaves behind, for the line the command line prints."""
+
+    kept: str = "nothing was written"
+
+
+outcome = Outcome()
+"""The running command's :class:`Outcome` (reset by each run of the command line)."""
+
+
+@contextmanager
+def writing(out: Path) -> Iterator[None]:
+    """Mark the block that writes results into ``out`` (an interruption leaves it partial)."""
+    outcome.kept = f"{out} may hold partly written results"
+    yield
+    outcome.kept = f"the results in {out} were written in full"
 
 
 def load_valid(ref: str) -> Scenario:

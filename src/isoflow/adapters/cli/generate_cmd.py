@@ -9,7 +9,9 @@ from typing import Annotated
 
 import typer
 
-from isoflow.adapters.cli.common import usage_error
+from isoflow import bounds
+from isoflow.adapters.cli.common import flags, option_line, usage_error
+from isoflow.errors import InputError
 
 
 def _fail(message: str) -> typer.Exit:
@@ -43,20 +45,26 @@ def _write(scenario: object, out: Path) -> None:
 
 
 def generate(
-    sites: Annotated[int, typer.Option("--sites", help="Production sites (>= 1).")] = 20,
-    hospitals: Annotated[int, typer.Option("--hospitals", help="Hospitals (>= 1).")] = 50,
-    days: Annotated[int, typer.Option("--days", help="Days of bookings (>= 1).")] = 7,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (>= 0).")] = 0,
+    sites: Annotated[
+        int, typer.Option("--sites", help=f"Production sites; {bounds.SITES.text}.")
+    ] = 20,
+    hospitals: Annotated[
+        int,
+        typer.Option(
+            "--hospitals",
+            help=f"Hospitals; {bounds.HOSPITALS.text}, and --hospitals x --days "
+            f"{bounds.HOSPITAL_DAYS.text} (7 bookings per hospital and day).",
+        ),
+    ] = 50,
+    days: Annotated[int, typer.Option("--days", help=f"Days of bookings; {bounds.DAYS.text}.")] = 7,
+    seed: Annotated[
+        int, typer.Option("--seed", help=f"Random seed; {bounds.SYNTHETIC_SEED.text}.")
+    ] = 0,
     out: Annotated[Path, typer.Option("--out", help="YAML file to write.")] = Path(
         "synthetic.yaml"
     ),
 ) -> None:
     """Generate a synthetic scenario (same seed, same file) and write it as YAML."""
-    for name, value in (("--sites", sites), ("--hospitals", hospitals), ("--days", days)):
-        if value < 1:
-            raise _fail(f"{name} must be at least 1, got {value}")
-    if seed < 0:
-        raise _fail(f"--seed must be non-negative, got {seed}")
     if out.suffix.lower() not in {".yaml", ".yml"}:
         raise _fail(f"--out must name a .yaml or .yml file, got {out}")
     parent = out.parent if str(out.parent) else Path(".")
@@ -65,7 +73,17 @@ def generate(
 
     from isoflow.scenario.synthetic import generate as build
 
-    scenario = build(sites, hospitals, days, seed)
+    try:
+        with flags(
+            sites="--sites",
+            hospitals="--hospitals",
+            days="--days",
+            hospital_days=("--hospitals x --days", f"{hospitals} x {days}"),
+            seed="--seed",
+        ):
+            scenario = build(sites, hospitals, days, seed)  # checks the sizes first
+    except InputError as exc:
+        raise _fail(option_line(exc)) from None
     try:
         _write(scenario, out)
     except OSError as exc:

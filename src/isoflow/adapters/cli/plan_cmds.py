@@ -14,12 +14,24 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from isoflow.adapters.cli.common import console, err_console, load_valid, usage_error
+from isoflow import bounds
+from isoflow.adapters.cli.common import (
+    TIME_LIMIT_HELP,
+    console,
+    err_console,
+    flags,
+    load_valid,
+    option_line,
+    time_limit_flag,
+    usage_error,
+    writing,
+)
 from isoflow.errors import InputError, IsoflowError
 from isoflow.scenario.examples import DEFAULT_SCENARIO
 from isoflow.units import format_activity, parse_datetime, parse_duration
 
 if TYPE_CHECKING:
+    from isoflow.engines.planner.api import PlanOptions
     from isoflow.engines.planner.plan import Plan
     from isoflow.scenario.schema import Scenario
 
@@ -29,12 +41,19 @@ def plan_cmd(
         str, typer.Argument(help="Built-in name, YAML/JSON file or CSV folder.")
     ] = DEFAULT_SCENARIO,
     start: Annotated[
-        str | None, typer.Option(help="Horizon start, ISO-8601 with offset (default: scenario).")
+        str | None,
+        typer.Option(
+            help="Horizon start, ISO-8601 with offset, in the years "
+            f"{bounds.START_YEARS.lo:.0f} to {bounds.START_YEARS.hi:.0f} (default: scenario)."
+        ),
     ] = None,
     horizon: Annotated[
-        str | None, typer.Option(help="Horizon length, e.g. 7d (default: scenario).")
+        str | None,
+        typer.Option(help=f"Horizon length, e.g. 7d; {bounds.HORIZON.text} (default: scenario)."),
     ] = None,
-    lead: Annotated[str, typer.Option(help="How early production may start, e.g. 7d.")] = "7d",
+    lead: Annotated[
+        str, typer.Option(help=f"How early production may start, e.g. 7d; {bounds.LEAD.text}.")
+    ] = "7d",
     out: Annotated[Path, typer.Option(help="Folder for plan.json and CSV tables.")] = Path(
         "isoflow-out"
     ),
@@ -42,35 +61,23 @@ def plan_cmd(
     baseline: Annotated[
         bool, typer.Option(help="Use the rule-of-thumb baseline planner instead.")
     ] = False,
-    time_limit: Annotated[
-        str, typer.Option("--time-limit", help="Solver time limit, e.g. 60s.")
-    ] = "25s",
+    time_limit: Annotated[str, typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = "25s",
     gap: Annotated[
         float,
         typer.Option(
             help="Relative MIP gap to stop at, measured on the objective above the penalty "
-            "of bookings no plan can serve."
+            f"of bookings no plan can serve; {bounds.MIP_GAP.text}."
         ),
     ] = 0.01,
-    threads: Annotated[int, typer.Option(help="Solver threads (1 = reproducible).")] = 1,
+    threads: Annotated[
+        int, typer.Option(help=f"Solver threads (1 = reproducible); {bounds.THREADS.text}.")
+    ] = 1,
 ) -> None:
     """Plan production, shipments and dose allocation for a scenario's bookings."""
-    from isoflow.engines.planner.api import PlanOptions
-    from isoflow.engines.planner.solve import SolveOptions
-
     try:
-        opts = PlanOptions(
-            start=parse_datetime(start, "--start") if start else None,
-            horizon_s=_positive(horizon, "--horizon") if horizon else None,
-            lead_s=parse_duration(lead, "--lead"),
-            solve=SolveOptions(
-                time_limit_s=_positive(time_limit, "--time-limit"),
-                mip_gap=_fraction(gap, "--gap"),
-                threads=_threads(threads),
-            ),
-        )
+        opts = _plan_options(start, horizon, lead, time_limit, gap, threads)
     except InputError as exc:
-        raise usage_error(f"option {exc.field!r}: {exc.message}") from None
+        raise usage_error(option_line(exc)) from None
     sc = load_valid(scenario)
     try:
         with console.status("planning...", spinner="dots"):
@@ -81,13 +88,39 @@ def plan_cmd(
     from isoflow.adapters.plan_files import write_plan
 
     try:
-        paths = write_plan(plan, out)
+        with writing(out):
+            paths = write_plan(plan, out)
     except OSError as exc:
         raise usage_error(f"option '--out': cannot write to {out}: {exc.strerror or exc}") from None
     print_summary(plan)
     if report:
-        paths.append(_report(plan, sc, out))
+        with writing(out):
+            paths.append(_report(plan, sc, out))
     console.print(f"\nwrote {len(paths)} files to {out}/: " + ", ".join(p.name for p in paths))
+
+
+def _plan_options(
+    start: str | None, horizon: str | None, lead: str, time_limit: str, gap: float, threads: int
+) -> PlanOptions:
+    """The planner's options from the flags; errors name the flag and quote its text."""
+    from isoflow.engines.planner.api import PlanOptions
+    from isoflow.engines.planner.solve import SolveOptions
+
+    with flags(
+        start=("--start", start),
+        horizon_s=("--horizon", horizon),
+        lead_s=("--lead", lead),
+        mip_gap="--gap",
+        threads="--threads",
+    ):
+        return PlanOptions(
+            start=parse_datetime(start, "--start") if start else None,
+            horizon_s=parse_duration(horizon, "--horizon") if horizon else None,
+            lead_s=parse_duration(lead, "--lead"),
+            solve=SolveOptions(
+                time_limit_s=time_limit_flag(time_limit), mip_gap=gap, threads=threads
+            ),
+        )
 
 
 def _make(sc: Scenario, opts: Any, baseline: bool) -> Plan:
@@ -106,25 +139,6 @@ def _report(plan: Plan, sc: Scenario, out: Path) -> Path:
     except ImportError:  # pragma: no cover - the report package ships with isoflow
         raise usage_error("the HTML report is not available in this installation") from None
     return render_report(plan, sc, out / "report.html")
-
-
-def _positive(text: str, field: str) -> float:
-    value = parse_duration(text, field)
-    if value <= 0:
-        raise InputError(field, f"expected a duration greater than zero, got {text!r}")
-    return value
-
-
-def _fraction(value: float, field: str) -> float:
-    if not 0 <= value < 1:
-        raise InputError(field, f"expected a fraction in [0, 1), got {value!r}")
-    return value
-
-
-def _threads(value: int) -> int:
-    if value < 1:
-        raise InputError("--threads", f"expected at least 1, got {value}")
-    return value
 
 
 def print_summary(plan: Plan) -> None:

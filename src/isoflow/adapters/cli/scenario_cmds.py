@@ -6,14 +6,16 @@ Exit codes: 0 valid, 1 invalid scenario, 2 usage error (no such file, folder or 
 from __future__ import annotations
 
 import json
+import os
 import statistics
+import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from isoflow.adapters.cli.common import console, err_console, usage_error
+from isoflow.adapters.cli.common import console, err_console, usage_error, writing
 from isoflow.scenario.examples import DEFAULT_SCENARIO, builtin_names, builtin_path
 
 if TYPE_CHECKING:
@@ -54,10 +56,30 @@ def schema_cmd(
     if out is None:
         typer.echo(text, nl=False)
         return
+    if out.is_dir():
+        raise usage_error(
+            f"option '--out': {out} is a folder; give a file, e.g. {out / 'scenario.schema.json'}"
+        )
     if not out.parent.exists():
-        raise usage_error(f"folder {str(out.parent)!r} does not exist")
-    out.write_text(text, encoding="utf-8")
+        raise usage_error(f"option '--out': folder {str(out.parent)!r} does not exist")
+    try:
+        with writing(out):
+            _write_atomic(out, text)
+    except OSError as exc:
+        raise usage_error(f"option '--out': cannot write {out}: {exc.strerror or exc}") from None
     typer.echo(f"wrote {out}")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 # --------------------------------------------------------------------------- validate

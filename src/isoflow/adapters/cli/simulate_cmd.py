@@ -7,37 +7,55 @@ scenario, plan or simulation failure, 2 usage error.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
+from isoflow import bounds
 from isoflow.adapters.cli.common import (
     console,
     err_console,
+    flags,
     load_valid,
+    option_line,
     progress_bar,
     usage_error,
+    writing,
 )
-from isoflow.errors import InputError, IsoflowError
+from isoflow.errors import InputError, IsoflowError, OptionError
 from isoflow.scenario.examples import DEFAULT_SCENARIO
 
 if TYPE_CHECKING:
     from isoflow.engines.planner.plan import Plan
+    from isoflow.engines.simulate import SimOptions
 
 
-def _check(replications: int, weeks: int, seed: int, workers: int, chunk: int) -> None:
-    if replications < 1:
-        raise InputError("--replications", f"expected at least 1, got {replications}")
-    if not 1 <= weeks <= 520:
-        raise InputError("--weeks", f"expected 1 to 520 weeks, got {weeks}")
-    if seed < 0:
-        raise InputError("--seed", f"expected a seed >= 0, got {seed}")
-    if workers < 1:
-        raise InputError("--workers", f"expected at least 1 worker, got {workers}")
-    if chunk < 1:
-        raise InputError("--chunk-size", f"expected at least 1, got {chunk}")
+def _options(
+    replications: int, weeks: int, seed: int, workers: int, chunk: int, scheduler: str | None
+) -> SimOptions:
+    """The simulator's options from the flags; errors name the flag."""
+    from isoflow.engines.simulate import ModelOptions, SimOptions
+
+    if scheduler is not None and workers != 1 and scheduler != "local":
+        raise InputError("--workers", "give either --workers or --scheduler ADDRESS, not both")
+    with flags(
+        replications="--replications",
+        weeks="--weeks",
+        seed="--seed",
+        chunk_size="--chunk-size",
+        workers="--workers",
+    ):
+        bounds.WORKERS.check(workers, "workers")
+        return SimOptions(
+            replications=replications,
+            seed=seed,
+            chunk_size=chunk,
+            model=ModelOptions(weeks=weeks),
+        )
 
 
 def simulate_cmd(
@@ -48,18 +66,32 @@ def simulate_cmd(
         Path | None,
         typer.Option(help="plan.json (or its folder) to execute; default: plan the scenario now."),
     ] = None,
-    replications: Annotated[int, typer.Option(help="Number of replications.")] = 500,
+    replications: Annotated[
+        int, typer.Option(help=f"Number of replications; {bounds.REPLICATIONS.text}.")
+    ] = 500,
     weeks: Annotated[
-        int, typer.Option(help="Repeat the weekly plan over W weeks (disruptions span them).")
+        int,
+        typer.Option(
+            help="Repeat the weekly plan over W weeks (disruptions span them); "
+            f"{bounds.WEEKS.text}."
+        ),
     ] = 1,
-    seed: Annotated[int, typer.Option(help="Root seed (same seed, same files).")] = 0,
-    workers: Annotated[int, typer.Option(help="Local worker processes.")] = 1,
+    seed: Annotated[
+        int, typer.Option(help=f"Root seed (same seed, same files); {bounds.SEED.text}.")
+    ] = 0,
+    workers: Annotated[
+        int, typer.Option(help=f"Local worker processes; {bounds.WORKERS.text}.")
+    ] = 1,
     scheduler: Annotated[
         str | None,
         typer.Option(help="Dask scheduler address, or 'local' for a throw-away LocalCluster."),
     ] = None,
     chunk_size: Annotated[
-        int, typer.Option("--chunk-size", help="Replications per task (part of the seed).")
+        int,
+        typer.Option(
+            "--chunk-size",
+            help=f"Replications per task (part of the seed); {bounds.CHUNK_SIZE.text}.",
+        ),
     ] = 250,
     out: Annotated[Path, typer.Option(help="Folder for records (CSV) and kpis.json.")] = Path(
         "isoflow-sim"
@@ -67,11 +99,9 @@ def simulate_cmd(
 ) -> None:
     """Simulate a plan under sampled disruptions with recourse; KPIs with 95 % intervals."""
     try:
-        _check(replications, weeks, seed, workers, chunk_size)
-        if scheduler is not None and workers != 1 and scheduler != "local":
-            raise InputError("--workers", "give either --workers or --scheduler ADDRESS, not both")
+        options = _options(replications, weeks, seed, workers, chunk_size, scheduler)
     except InputError as exc:
-        raise usage_error(f"option {exc.field!r}: {exc.message}") from None
+        raise usage_error(option_line(exc)) from None
     from isoflow.scenario.load import resolve
 
     if resolve(scenario) is None:
@@ -81,24 +111,11 @@ def simulate_cmd(
     the_plan = _read_plan(plan) if plan is not None else None
     sc = load_valid(scenario)
     from isoflow.adapters.executors import make_executor
-    from isoflow.engines.simulate import (
-        ModelOptions,
-        SimOptions,
-        build_model,
-        kpis,
-        simulate,
-        write_results,
-    )
+    from isoflow.engines.simulate import build_model, kpis, simulate, write_results
 
-    options = SimOptions(
-        replications=replications,
-        seed=seed,
-        chunk_size=chunk_size,
-        model=ModelOptions(weeks=weeks),
-    )
     try:
         status = "planning..." if the_plan is None else "compiling the plan..."
-        with console.status(status, spinner="dots"):
+        with console.status(status, spinner="dots"), _plan_span(plan):
             model, the_plan = build_model(sc, the_plan, options.model)
         with (
             make_executor(workers, scheduler) as executor,
@@ -111,16 +128,29 @@ def simulate_cmd(
 
             result = simulate(model, options, executor, progress)
     except InputError as exc:
-        raise usage_error(f"option {exc.field!r}: {exc.message}") from None
+        raise usage_error(option_line(exc)) from None
     except IsoflowError as exc:
         err_console.print(f"error: {exc}", markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
     try:
-        paths = write_results(result, out, sc.meta.name)
+        with writing(out):
+            paths = write_results(result, out, sc.meta.name)
     except OSError as exc:
         raise usage_error(f"option '--out': cannot write to {out}: {exc.strerror or exc}") from None
     print_kpis(kpis(result), sc.meta.name, the_plan)
     console.print(f"\nwrote {len(paths)} files to {out}/: " + ", ".join(p.name for p in paths))
+
+
+@contextmanager
+def _plan_span(plan: Path | None) -> Iterator[None]:
+    """A plan whose horizon lies outside the planner's bounds is a bad ``--plan``."""
+    try:
+        yield
+    except OptionError as exc:
+        if plan is None or exc.field not in ("start", "horizon_s", "lead_s"):
+            raise
+        message = f"the plan's {exc.field} is out of bounds: {exc.message}"
+        raise InputError("--plan", message) from None
 
 
 def _read_plan(path: Path) -> Plan:

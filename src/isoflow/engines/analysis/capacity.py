@@ -57,6 +57,7 @@ from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from isoflow import bounds
 from isoflow.domain.calendar import (
     WEEKDAYS,
     clock_minutes,
@@ -65,7 +66,7 @@ from isoflow.domain.decay import Inventory
 from isoflow.domain.generators import Generator
 from isoflow.domain.nuclides import default_data
 from isoflow.engines.analysis.records import DAY, HOUR
-from isoflow.errors import InputError
+from isoflow.errors import OptionError
 from isoflow.scenario.rules import (
     DEFAULT_PATIENT_KG,
     is_class7,
@@ -130,6 +131,11 @@ class LeadTimeRule:
     delivery_max_s: float = 24 * HOUR
     transfer_max_s: float = 48 * HOUR
 
+    def __post_init__(self) -> None:
+        bounds.SHELF_FRACTION.check(self.shelf_fraction, "shelf_fraction")
+        bounds.LEAD.check(self.delivery_max_s, "delivery_max_s")
+        bounds.LEAD.check(self.transfer_max_s, "transfer_max_s")
+
     def delivery(self, product: Product) -> float:
         """Delivery lead of a drug product [s]."""
         return min(self.delivery_max_s, self.shelf_fraction * (product.shelf_life or 0.0))
@@ -166,12 +172,15 @@ class CapacityOptions:
     leads: LeadTimeRule = field(default_factory=LeadTimeRule)
 
     def __post_init__(self) -> None:
+        bounds.YEAR.check(self.first_year, "first_year")
+        bounds.YEAR.check(self.last_year, "last_year")
         if self.last_year < self.first_year:
-            raise InputError(
-                "--to", f"last year {self.last_year} is before first year {self.first_year}"
-            )
-        if not 0 <= self.reserve_margin <= 10:
-            raise InputError("--reserve", f"expected a fraction >= 0, got {self.reserve_margin}")
+            expected = f"a year not before first year {self.first_year}"
+            raise OptionError("last_year", expected, str(self.last_year))
+        bounds.RESERVE.check(self.reserve_margin, "reserve_margin")
+        bounds.GROWTH_SCALE.check(self.growth_scale, "growth_scale")
+        if self.grouping not in ("world", "region", "country"):
+            raise OptionError("grouping", "world, region or country", repr(self.grouping))
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,11 @@ from datetime import timedelta
 from itertools import combinations
 from typing import Literal
 
+from isoflow import bounds
 from isoflow.engines.planner.api import PlanOptions, make_plan
 from isoflow.engines.planner.plan import Plan
 from isoflow.engines.planner.solve import SolveOptions
-from isoflow.errors import IsoflowError
+from isoflow.errors import IsoflowError, OptionError
 from isoflow.scenario.schema import ExportRestriction, Scenario
 
 ElementKind = Literal["site", "lane", "exports"]
@@ -74,6 +75,12 @@ class ContingencyOptions:
     n2_top: int = 0
     kinds: tuple[ElementKind, ...] = ("site", "lane", "exports")
     retry_factor: float = 4.0
+
+    def __post_init__(self) -> None:
+        bounds.N2_TOP.check(self.n2_top, "n2_top")
+        bounds.RETRY_FACTOR.check(self.retry_factor, "retry_factor")
+        if not self.kinds or any(k not in ("site", "lane", "exports") for k in self.kinds):
+            raise OptionError("kinds", "one or more of site, lane, exports", repr(self.kinds))
 
 
 @dataclass(frozen=True)
@@ -220,7 +227,7 @@ def plan_with_retry(scenario: Scenario, options: PlanOptions, retry_factor: floa
     """Plan; if the time limit stopped the solver short of the gap, retry once for longer."""
     plan = make_plan(scenario, options)
     if plan.solver is not None and plan.solver.status == "feasible" and retry_factor > 1:
-        limit = options.solve.time_limit_s * retry_factor
+        limit = min(options.solve.time_limit_s * retry_factor, bounds.SOLVER_TIME.hi)
         plan = make_plan(
             scenario, replace(options, solve=replace(options.solve, time_limit_s=limit))
         )

@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from isoflow import bounds
 from isoflow.errors import InputError
 
 
@@ -61,29 +62,8 @@ class MakeOrBuyInputs:
     """Relative demand growth per year [1]."""
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if not math.isfinite(value):
-                raise InputError(f.name, f"expected a finite number, got {value!r}")
-        positive = ("capacity_doses_per_year", "lifetime_years")
-        for name in positive:
-            if getattr(self, name) <= 0:
-                raise InputError(name, f"expected a value > 0, got {getattr(self, name)!r}")
-        nonneg = (
-            "capex",
-            "opex_per_year",
-            "ramp_up_years",
-            "variable_cost_per_dose",
-            "cdmo_price_per_dose",
-            "demand_doses_year1",
-        )
-        for name in nonneg:
-            if getattr(self, name) < 0:
-                raise InputError(name, f"expected a value >= 0, got {getattr(self, name)!r}")
-        if not -0.99 < self.discount_rate < 10:
-            raise InputError("discount_rate", f"expected a rate > -0.99, got {self.discount_rate}")
-        if not -0.99 < self.demand_growth < 10:
-            raise InputError("demand_growth", f"expected a rate > -0.99, got {self.demand_growth}")
+        for name, bound in BOUNDS.items():
+            bound.check(getattr(self, name), name)
 
     @classmethod
     def from_mapping(
@@ -100,9 +80,24 @@ class MakeOrBuyInputs:
         for key, raw in data.items():
             try:
                 values[key] = int(raw) if names[key].type == "int" else float(raw)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 raise InputError(key, f"expected a number, got {raw!r}") from None
         return dataclasses.replace(base or cls(), **values)
+
+
+BOUNDS: dict[str, bounds.Bound] = {
+    "capex": bounds.MONEY,
+    "opex_per_year": bounds.MONEY,
+    "capacity_doses_per_year": bounds.CAPACITY_DOSES,
+    "ramp_up_years": bounds.RAMP_UP,
+    "lifetime_years": bounds.LIFETIME,
+    "discount_rate": bounds.DISCOUNT_RATE,
+    "variable_cost_per_dose": bounds.MONEY,
+    "cdmo_price_per_dose": bounds.MONEY,
+    "demand_doses_year1": bounds.DOSES,
+    "demand_growth": bounds.GROWTH_RATE,
+}
+"""Bound of every input (money up to 10^12, rates a business case can mean)."""
 
 
 @dataclass(frozen=True)
@@ -230,7 +225,11 @@ TORNADO_INPUTS = tuple(f.name for f in fields(MakeOrBuyInputs))
 
 
 def tornado(x: MakeOrBuyInputs, swing: float = 0.2) -> list[TornadoBar]:
-    """Savings with each input at ``(1 ± swing)`` times its value, widest swing first."""
+    """Savings with each input at ``(1 ± swing)`` times its value, widest swing first.
+
+    A moved value is kept within its input's bound (:data:`BOUNDS`).
+    """
+    bounds.SWING.check(swing, "swing")
     out = []
     for f in fields(x):
         value = getattr(x, f.name)
@@ -238,8 +237,7 @@ def tornado(x: MakeOrBuyInputs, swing: float = 0.2) -> list[TornadoBar]:
         if f.type == "int":  # rounded, but moved by at least one year
             lo = float(max(0, min(math.floor(lo + 0.5), value - 1)))
             hi = float(max(math.floor(hi + 0.5), value + 1))
-            if f.name == "lifetime_years":
-                lo = max(lo, 1.0)
+        lo, hi = BOUNDS[f.name].clamp(lo), BOUNDS[f.name].clamp(hi)  # stay within the bounds
         kind: type[int] | type[float] = int if f.type == "int" else float
         low: dict[str, Any] = {f.name: kind(lo)}
         high: dict[str, Any] = {f.name: kind(hi)}

@@ -27,6 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
 
+from isoflow import bounds
 from isoflow.engines.analysis.capacity import CapacityOptions, capacity_vs_demand
 from isoflow.engines.planner.api import PlanOptions, make_plan, network_for
 from isoflow.engines.planner.candidates import generate
@@ -151,6 +152,8 @@ def self_sufficiency(
     ``capacity_year`` (default: the year of the scenario's start) selects the year of the
     capacity-based table; it is empty when the scenario has no demand rates.
     """
+    if capacity_year is not None:
+        bounds.YEAR.check(capacity_year, "capacity_year")
     opts = options or PlanOptions()
     base = base_plan or make_plan(scenario, opts)
     domestic_sc = domestic_only(scenario)
@@ -189,7 +192,7 @@ def self_sufficiency(
                 chain_imported_dose=c["chain_imported_dose"],
             )
         )
-    year = capacity_year or scenario.meta.start.year
+    year = scenario.meta.start.year if capacity_year is None else capacity_year
     removed = tuple(
         sorted({lane.id for lane in scenario.lanes} - {lane.id for lane in domestic_sc.lanes})
     )

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from isoflow import bounds
 from isoflow.domain.calendar import epoch
 from isoflow.engines.planner.build import ObjectiveWeights, build
 from isoflow.engines.planner.candidates import CandidateOptions, generate
@@ -25,12 +26,13 @@ class PlanOptions:
     Attributes
     ----------
     start
-        Start of the horizon (default: the scenario's ``meta.start``).
+        Start of the horizon (default: the scenario's ``meta.start``), in the years of
+        :data:`~isoflow.bounds.START_YEARS`.
     horizon_s
-        Length of the horizon [s] (default: the scenario's ``meta.horizon``).
+        Length of the horizon [s] (default: the scenario's ``meta.horizon``), 1 h to 366 d.
     lead_s
         How long before ``start`` production runs may begin [s]: planning next week's
-        bookings leaves this long to make their isotopes.
+        bookings leaves this long to make their isotopes (0 to 366 d).
     solve
         Solver settings (time limit, gap, threads, seed).
     weights
@@ -48,6 +50,13 @@ class PlanOptions:
     weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
     candidates: CandidateOptions = field(default_factory=CandidateOptions)
     warm_start: bool = True
+
+    def __post_init__(self) -> None:
+        if self.start is not None:
+            bounds.check_instant(self.start, "start")
+        if self.horizon_s is not None:
+            bounds.HORIZON.check(self.horizon_s, "horizon_s")
+        bounds.LEAD.check(self.lead_s, "lead_s")
 
 
 def network_for(scenario: Scenario, options: PlanOptions) -> PlanningNetwork:

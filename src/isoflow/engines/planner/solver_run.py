@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from isoflow import bounds
 from isoflow.engines.planner._highs_worker import violation
 
 _WORKER = Path(__file__).with_name("_highs_worker.py")
@@ -86,6 +87,14 @@ class SolveOptions:
     """Let the last part still running stop as soon as the whole model is within the gap
     (faster, but the plan then depends on when the other parts finished: machine speed).
     Off by default, so that a plan solved to its gap is the same on every machine."""
+
+    def __post_init__(self) -> None:
+        bounds.SOLVER_TIME.check(self.time_limit_s, "time_limit_s")
+        bounds.MIP_GAP.check(self.mip_gap, "mip_gap")
+        bounds.THREADS.check(self.threads, "threads")
+        bounds.SOLVER_SEED.check(self.seed, "seed")
+        bounds.GRACE.check(self.grace_s, "grace_s")
+        bounds.PARTS_IN_PARALLEL.check(self.parts_in_parallel, "parts_in_parallel")
 
 
 @dataclass(frozen=True)

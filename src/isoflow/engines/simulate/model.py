@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
+from isoflow import bounds
 from isoflow.domain.calendar import epoch
 from isoflow.engines.planner.candidates import Candidates
 from isoflow.engines.planner.network import Leg, PlanningNetwork
@@ -101,10 +102,11 @@ class ModelOptions:
     one that started earlier may still be under way."""
 
     def __post_init__(self) -> None:
-        if self.weeks < 1:
-            raise ValueError(f"weeks(={self.weeks}) must be >= 1")
-        if self.extra_notice_s < 0 or self.warmup_s < 0:
-            raise ValueError("buffers, notice and warm-up must be >= 0")
+        bounds.WEEKS.check(self.weeks, "weeks")
+        bounds.ALTERNATIVES.check(self.per_booking, "per_booking")
+        bounds.ALTERNATIVES.check(self.per_input, "per_input")
+        bounds.NOTICE.check(self.extra_notice_s, "extra_notice_s")
+        bounds.WARMUP.check(self.warmup_s, "warmup_s")
 
 
 @dataclass

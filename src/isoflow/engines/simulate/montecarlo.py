@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from isoflow import bounds
 from isoflow.engines.planner.plan import Plan
 from isoflow.engines.simulate.fast import SUMMARY_COLUMNS, ChunkResult, run_chunk
 from isoflow.engines.simulate.model import (
@@ -60,12 +61,9 @@ class SimOptions:
     model: ModelOptions = field(default_factory=ModelOptions)
 
     def __post_init__(self) -> None:
-        if self.replications < 1:
-            raise ValueError(f"replications(={self.replications}) must be >= 1")
-        if self.chunk_size < 1:
-            raise ValueError(f"chunk_size(={self.chunk_size}) must be >= 1")
-        if self.seed < 0:
-            raise ValueError(f"seed(={self.seed}) must be >= 0")
+        bounds.REPLICATIONS.check(self.replications, "replications")
+        bounds.SEED.check(self.seed, "seed")
+        bounds.CHUNK_SIZE.check(self.chunk_size, "chunk_size")
 
 
 @dataclass
