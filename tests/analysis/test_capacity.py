@@ -153,3 +153,39 @@ def test_bad_year_range_is_an_input_error():
 
     with pytest.raises(InputError, match="before first year"):
         CapacityOptions(2030, 2025)
+
+
+WATER = {"id": "o18-water", "stage": "target_material", "nuclide": "O-18", "unit": "mL"}
+
+
+def water_limited(per_week: float):
+    """One cyclotron, every day, 3 batches a day of 2.5 mL O-18 water each; the site holds
+    ``per_week`` mL a week."""
+    return scenario(
+        products=[FDG, WATER],
+        sites=[site("cyc", "cyclotron", stocks=[{"product": "o18-water", "per_week": per_week}])],
+        processes=[
+            fdg_process(
+                "fdg",
+                "cyc",
+                max_batches_per_day=3,
+                inputs=[{"product": "o18-water", "per_batch": 2.5}],
+            )
+        ],
+    )
+
+
+def test_o18_water_stock_caps_batches_per_week():
+    from isoflow.engines.analysis.capacity import process_capacities
+
+    # 2025: 365 days = 52 weeks + 1 day. Unlimited: 21 batches a week, 3 on the last day.
+    # 10 mL a week = 4 batches a week: 52 x 4 = 208, and the 1-day block gets 10/7 mL:
+    # floor(1.43 / 2.5) = 0 batches.
+    (row,) = process_capacities(water_limited(10.0), range(2025, 2026))
+    assert row.batches == 208
+    # 1,000 mL a week does not bind: 365 x 3 = 1,095
+    (free,) = process_capacities(water_limited(1000.0), range(2025, 2026))
+    assert free.batches == 1095
+    # 50 mL: 20 a week (< 21) and the last day's share 50/7 = 7.14 mL = 2 batches (< 3)
+    (tight,) = process_capacities(water_limited(50.0), range(2025, 2026))
+    assert tight.batches == 52 * 20 + 2

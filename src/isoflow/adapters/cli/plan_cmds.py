@@ -61,7 +61,7 @@ def plan_cmd(
     baseline: Annotated[
         bool, typer.Option(help="Use the rule-of-thumb baseline planner instead.")
     ] = False,
-    time_limit: Annotated[str, typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = "25s",
+    time_limit: Annotated[str, typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = "90s",
     gap: Annotated[
         float,
         typer.Option(

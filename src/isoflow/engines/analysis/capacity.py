@@ -8,6 +8,9 @@ Capacity
         capacity [Bq at end of production, EOP] = batch_max · max_batches_per_day
                                                   · available_days · (1 − qc_failure_prob)
 
+    with the batches of each week capped by the site's stocks of what a batch consumes
+    (O-18 water, targets: ``Site.stocks``; see :func:`stock_capped_batches`).
+
     ``available_days`` counts the local days of the year on which a weekly window opens and
     a whole batch (``duration``) fits in an operating-cycle 'on' period, outside planned
     outages and between the site's ``start`` and ``end`` dates (KJRR from 2026-27, Novartis
@@ -52,29 +55,30 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 from functools import lru_cache
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from isoflow import bounds
-from isoflow.domain.calendar import (
-    WEEKDAYS,
-    clock_minutes,
-)
 from isoflow.domain.decay import Inventory
 from isoflow.domain.generators import Generator
 from isoflow.domain.nuclides import default_data
+from isoflow.engines.analysis.batches import (
+    available_dates,
+    available_days,
+    stock_capped_batches,
+)
 from isoflow.engines.analysis.records import DAY, HOUR
 from isoflow.errors import OptionError
 from isoflow.scenario.rules import (
     DEFAULT_PATIENT_KG,
     is_class7,
-    process_availability,
     product_dose_activity,
     shelf_life_s,
 )
 from isoflow.scenario.schema import Process, Product, Scenario, Stage
+
+__all__ = ["available_dates", "available_days", "stock_capped_batches"]
 
 GENERATOR_SPAN_S = 14 * 86400.0
 """Longest span [s] over which a generator's elutions are counted towards capacity (a
@@ -279,42 +283,6 @@ def is_supply_process(scenario: Scenario, process: Process) -> bool:
     )
 
 
-def available_days(scenario: Scenario, process: Process, year: int) -> int:
-    """Local days of ``year`` on which ``process`` can start and finish a batch."""
-    site = scenario.site(process.site)
-    tz = ZoneInfo(site.timezone)
-    y0 = datetime(year, 1, 1, tzinfo=tz).timestamp()
-    y1 = datetime(year + 1, 1, 1, tzinfo=tz).timestamp()
-    av = process.availability
-    _, allowed = process_availability(av, site, y0, y1)
-    windows = [({str(d) for d in w.days}, w.start, w.end) for w in av.windows]
-    count = 0
-    day = date(year, 1, 1)
-    while day.year == year:
-        name = WEEKDAYS[day.weekday()]
-        for days, opening, closing in windows:
-            if name not in days:
-                continue
-            t0 = _local(day, opening, tz)
-            t1 = (
-                _local(day + timedelta(days=1), "00:00", tz)
-                if closing == "23:59"
-                else (_local(day, closing, tz))
-            )
-            if any(max(t0, a) < t1 and max(t0, a) + process.duration <= b for a, b in allowed):
-                count += 1
-                break
-        day += timedelta(days=1)
-    return count
-
-
-def _local(day: date, clock: str, tz: ZoneInfo) -> float:
-    minutes = clock_minutes(clock)
-    return datetime(
-        day.year, day.month, day.day, minutes // 60, minutes % 60, tzinfo=tz
-    ).timestamp()
-
-
 def process_capacities(scenario: Scenario, years: range) -> list[ProcessCapacity]:
     """Annual capacity [Bq at EOP] of every supply process in every year."""
     out = []
@@ -324,8 +292,9 @@ def process_capacities(scenario: Scenario, years: range) -> list[ProcessCapacity
         product = scenario.product(proc.output)
         country = scenario.site(proc.site).country
         for year in years:
-            days = available_days(scenario, proc, year)
-            batches = days * proc.max_batches_per_day
+            dates = available_dates(scenario, proc, year)
+            days = len(dates)
+            batches = stock_capped_batches(scenario, proc, dates, year)
             out.append(
                 ProcessCapacity(
                     year=year,
@@ -580,7 +549,8 @@ def _assumptions(opts: CapacityOptions) -> tuple[str, ...]:
     return (
         "capacity = batch_max x batches/day x available days x (1 - QC failure), supply "
         "processes only (no radioactive feed); site start/end dates, cycles and outages "
-        "respected",
+        "respected; batches a week capped by site stocks of per-batch inputs (weeks from "
+        "1 January)",
         f"demand in activity at the supply process's end of production: dose activity "
         f"decayed over min({lead.delivery_max_s / HOUR:g} h, {lead.shelf_fraction:g} x shelf "
         f"life) to the drug EOP, and every upstream feed over min("
