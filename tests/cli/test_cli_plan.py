@@ -134,6 +134,8 @@ REASON_CODES = (
     "not_approved",
     "no_producer",
     "gmp_market",
+    "no_licence",
+    "outside_service_area",
     "exceeds_batch_max",
     "lead_time",
     "site_in_outage",

@@ -299,6 +299,16 @@ def cdmo_loses_its_japanese_gmp(p, s):
     site_data(s, "cdmo")["gmp_markets"] = ["KR"]
 
 
+@mutation("no_licence", "chain", ("allocation jp", "no licence for lu-psma in JP"))
+def cdmo_licensed_for_korea_only(p, s):
+    site_data(s, "cdmo")["licences"] = [{"product": "lu-psma", "countries": ["KR"]}]
+
+
+@mutation("outside_service_area", "chain", ("allocation jp", "onc-jp is outside"))
+def cdmo_serves_the_korean_hospital_only(p, s):
+    site_data(s, "cdmo")["service_area"] = ["hosp-kr"]
+
+
 @mutation("unknown_batch", "chain", "allocation kr0")
 def allocation_from_a_batch_never_made(p, s):
     alloc(p, "kr0")["batch"] = "label@never"

@@ -8,7 +8,8 @@ out), so that a rule changes in one line and every engine follows.
 * :func:`prescribed_activity`, :func:`dose_tolerance`: the dose a booking must receive;
 * :func:`shelf_life_s`: how long a product keeps (no stated shelf life: unlimited);
 * :func:`latest_arrival`: when a dose must be at its hospital (dispensing buffer);
-* :func:`may_supply`: GMP markets of a site;
+* :func:`supply_bar`, :func:`may_supply`: which hospitals a site may supply with a product
+  (service area, licences, GMP markets);
 * :func:`process_availability`: when a process may run (windows, cycles, outages, dates);
 * :func:`input_uses`, :func:`stock_limits`, :func:`horizon_week`: materials a batch consumes
   and how much of each a site may use per week.
@@ -17,6 +18,7 @@ out), so that a rule changes in one line and every engine follows.
 from __future__ import annotations
 
 import math
+from enum import StrEnum
 from functools import lru_cache
 
 from isoflow.domain.calendar import (
@@ -35,6 +37,7 @@ from isoflow.scenario.schema import (
     Process,
     Product,
     Site,
+    SiteKind,
 )
 
 DEFAULT_PATIENT_KG = 70.0
@@ -110,9 +113,43 @@ def latest_arrival(administration_s: float, hospital: Site) -> float:
     return administration_s - float(hospital.dispensing_buffer)
 
 
-def may_supply(site: Site, country: str) -> bool:
-    """True if ``site`` may supply patient doses to ``country`` (no GMP markets: anywhere)."""
-    return not site.gmp_markets or country in site.gmp_markets
+class SupplyBar(StrEnum):
+    """Why a site may not supply patient doses of a product to a hospital."""
+
+    SERVICE_AREA = "service_area"
+    """The hospital is outside the site's service area (a hospital radiopharmacy serves
+    itself and its stated service area only)."""
+    LICENCE = "licence"
+    """The site's licence for the product does not cover the hospital's country."""
+    GMP_MARKET = "gmp_market"
+    """The site holds no GMP approval for the hospital's country."""
+
+
+def supply_bar(site: Site, hospital: Site, product_id: str) -> SupplyBar | None:
+    """The first rule that stops ``site`` supplying ``product_id`` doses to ``hospital``.
+
+    In order: the service area (a site that is a hospital serves itself and
+    ``service_area``; another site with a ``service_area`` serves only that), the product's
+    licences (``licences`` entries for the product: the countries they cover), the GMP
+    markets (``gmp_markets``; none listed: anywhere). ``None``: it may.
+    """
+    if (
+        hospital.id != site.id
+        and (site.service_area or SiteKind.HOSPITAL in site.kind)
+        and hospital.id not in site.service_area
+    ):
+        return SupplyBar.SERVICE_AREA
+    covered = [lic for lic in site.licences if lic.product == product_id]
+    if covered and not any(hospital.country in lic.countries for lic in covered):
+        return SupplyBar.LICENCE
+    if site.gmp_markets and hospital.country not in site.gmp_markets:
+        return SupplyBar.GMP_MARKET
+    return None
+
+
+def may_supply(site: Site, hospital: Site, product_id: str) -> bool:
+    """True if ``site`` may supply ``product_id`` doses to ``hospital`` (:func:`supply_bar`)."""
+    return supply_bar(site, hospital, product_id) is None
 
 
 def process_availability(

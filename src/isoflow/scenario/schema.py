@@ -219,6 +219,20 @@ class InputStock(Strict):
     """Where the figure comes from."""
 
 
+class Licence(Strict):
+    """Countries to which a site may ship one drug product.
+
+    A marketing authorisation, import permits: whatever lets the product cross into them.
+    """
+
+    product: Identifier
+    """Drug product id."""
+    countries: tuple[CountryCode, ...]
+    """Countries the licence covers (an empty list: none)."""
+    provenance: Provenance = Provenance()
+    """Where the licence facts come from."""
+
+
 class Site(Strict):
     """A place in the network: producer, processor, distributor, airport hub or hospital."""
 
@@ -242,6 +256,13 @@ class Site(Strict):
     """Roles of the site (one or more)."""
     gmp_markets: tuple[CountryCode, ...] = ()
     """Countries whose GMP approval the site holds (may supply drug products there)."""
+    licences: tuple[Licence, ...] = ()
+    """Per drug product, the countries the site may ship it to; a product listed here goes
+    only there (``gmp_markets`` still applies), one not listed follows ``gmp_markets``."""
+    service_area: tuple[Identifier, ...] = ()
+    """Hospitals (site ids) the site may supply patient doses to, besides itself. A site
+    that is itself a hospital (hospital radiopharmacy) serves only itself and these; any
+    other site serves every hospital when this is empty."""
     dispensing_buffer: Duration = 1800.0
     """How long before administration a dose must arrive at this site [s] (checks,
     dispensing, transfer to the ward); 30 min unless stated."""

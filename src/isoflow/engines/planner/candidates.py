@@ -224,9 +224,12 @@ def _allocate(
     deadline = cand.booking_deadline[b_idx]
     activity = cand.booking_activity[b_idx]
     site = net.site_index[proc.site]
-    countries = [net.site_country[h] for h in hosp.tolist()]
     ok = np.array(
-        [net.approved(pid, c) and may_supply(sc.sites[site], c) for c in countries], dtype=bool
+        [
+            net.approved(pid, net.site_country[h]) and may_supply(sc.sites[site], sc.sites[h], pid)
+            for h in hosp.tolist()
+        ],
+        dtype=bool,
     ) & (activity > 0)
     cap = math.inf if proc.kind == ProcessKind.ELUTION else proc.batch_max * (1 + 1e-12)
     forced_via = {

@@ -17,7 +17,7 @@ from isoflow.domain.calendar import latest_start
 from isoflow.engines.planner.flows import _via
 from isoflow.engines.planner.timing import latest_ready_times
 from isoflow.scenario import rules
-from isoflow.scenario.rules import may_supply, process_availability, shelf_life_s
+from isoflow.scenario.rules import SupplyBar, process_availability, shelf_life_s, supply_bar
 from isoflow.scenario.schema import Booking, Process, Product
 
 if TYPE_CHECKING:
@@ -32,6 +32,8 @@ class Reason(StrEnum):
     NOT_APPROVED = "not_approved"
     NO_PRODUCER = "no_producer"
     GMP_MARKET = "gmp_market"
+    NO_LICENCE = "no_licence"
+    OUTSIDE_SERVICE_AREA = "outside_service_area"
     EXCEEDS_BATCH_MAX = "exceeds_batch_max"
     LEAD_TIME = "lead_time"
     SITE_IN_OUTAGE = "site_in_outage"
@@ -50,6 +52,10 @@ MEANING: dict[Reason, str] = {
     Reason.NO_PRODUCER: "no process in the scenario makes the product",
     Reason.GMP_MARKET: "a producer could serve it in time, but holds no GMP approval for the "
     "hospital's country (site gmp_markets)",
+    Reason.NO_LICENCE: "a producer could serve it in time, but its licence for the product "
+    "does not cover the hospital's country (site licences)",
+    Reason.OUTSIDE_SERVICE_AREA: "a producer could serve it in time, but the hospital is "
+    "outside its service area (a hospital radiopharmacy serves itself and its service_area)",
     Reason.EXCEEDS_BATCH_MAX: "a run timed as late as possible would still have to make more "
     "than batch_max for this one dose (too much decay on the way)",
     Reason.LEAD_TIME: "the run would have to start before the earliest production start "
@@ -74,6 +80,8 @@ MEANING: dict[Reason, str] = {
 """What each reason code means (documented in docs/planner-design.md and `plan --help`)."""
 
 CLOSENESS: tuple[Reason, ...] = (
+    Reason.OUTSIDE_SERVICE_AREA,
+    Reason.NO_LICENCE,
     Reason.GMP_MARKET,
     Reason.EXCEEDS_BATCH_MAX,
     Reason.LEAD_TIME,
@@ -167,10 +175,18 @@ def _verdict(net: PlanningNetwork, cand: Candidates, bi: int, pi: int, product: 
         )
     windows, allowed = cand.wide_intervals[pi]
     verdict = _calendar_verdict(net, proc, t_admin, product, max(readies), windows, allowed)
-    gmp_ok = may_supply(sc.sites[site], net.site_country[booking_site])
-    if verdict is None:  # a run fits in time: only GMP or the batch size can stop it
-        return Reason.EXCEEDS_BATCH_MAX if gmp_ok else Reason.GMP_MARKET
+    bar = supply_bar(sc.sites[site], sc.sites[booking_site], product.id)
+    if verdict is None:  # a run fits in time: only who may supply, or the batch size, stop it
+        return Reason.EXCEEDS_BATCH_MAX if bar is None else BAR_REASON[bar]
     return verdict
+
+
+BAR_REASON: dict[SupplyBar, Reason] = {
+    SupplyBar.SERVICE_AREA: Reason.OUTSIDE_SERVICE_AREA,
+    SupplyBar.LICENCE: Reason.NO_LICENCE,
+    SupplyBar.GMP_MARKET: Reason.GMP_MARKET,
+}
+"""The unserved reason for each rule of :func:`rules.supply_bar`."""
 
 
 LOOK_BACK_S = 30 * 86400.0
@@ -216,6 +232,10 @@ def _detail(reason: Reason, b: Booking, product: Product, country: str, makers: 
         )
     if reason == Reason.GMP_MARKET:
         return f"the producers that could serve it hold no GMP approval for {country}"
+    if reason == Reason.NO_LICENCE:
+        return f"the producers that could serve it hold no licence for {b.product} in {country}"
+    if reason == Reason.OUTSIDE_SERVICE_AREA:
+        return f"{b.hospital} is outside the service area of the producers that could serve it"
     return f"{MEANING[reason]} ({makers} producer(s) of {b.product} checked)"
 
 

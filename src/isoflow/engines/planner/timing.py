@@ -136,7 +136,9 @@ def _deadline_starts(
         for pi in producers.get(b.product, []):
             proc = sc.processes[pi]
             site = net.site_index[proc.site]
-            if proc.kind == ProcessKind.ELUTION or not may_supply(sc.sites[site], country):
+            if proc.kind == ProcessKind.ELUTION or not may_supply(
+                sc.sites[site], sc.sites[hosp], b.product
+            ):
                 continue
             if pi not in spans:
                 spans[pi] = process_intervals(net, proc)

@@ -196,7 +196,7 @@ def _substitutes(c: _Compiler, d: _Dose) -> list[_Alt]:
         found = []
         for pi in producers.get(sub, []):
             proc = sc.processes[pi]
-            if not may_supply(sc.sites[net.site_index[proc.site]], country):
+            if not may_supply(sc.sites[net.site_index[proc.site]], sc.sites[hosp], sub):
                 continue
             for ri0 in cand_runs_of[pi]:
                 cr = cand.runs[ri0]

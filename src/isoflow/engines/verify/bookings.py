@@ -18,11 +18,12 @@ from isoflow.engines.planner.plan import PlanAllocation
 from isoflow.engines.verify.core import REL, SLACK_S, _lam, _t
 from isoflow.engines.verify.routes import _RouteChecks
 from isoflow.scenario.rules import (
+    SupplyBar,
     dose_tolerance,
     latest_arrival,
-    may_supply,
     prescribed_activity,
     shelf_life_s,
+    supply_bar,
 )
 from isoflow.scenario.schema import Booking, Product
 
@@ -84,9 +85,22 @@ class _BookingChecks(_RouteChecks):
         if a.site != run.site:
             self.bad("mismatch", subject, f"site {a.site}, its batch is made at {run.site}")
         site = self.sites.get(run.site)
-        if site is not None and not may_supply(site, country):
-            self.bad("gmp", subject, f"{run.site} holds no GMP approval for {country}")
         hospital = self.sites[booking.hospital]
+        bar = None if site is None else supply_bar(site, hospital, booking.product)
+        if bar == SupplyBar.GMP_MARKET:
+            self.bad("gmp", subject, f"{run.site} holds no GMP approval for {country}")
+        elif bar == SupplyBar.LICENCE:
+            self.bad(
+                "no_licence",
+                subject,
+                f"{run.site} holds no licence for {booking.product} in {country}",
+            )
+        elif bar == SupplyBar.SERVICE_AREA:
+            self.bad(
+                "outside_service_area",
+                subject,
+                f"{booking.hospital} is outside the service area of {run.site}",
+            )
         # administered before EOP is reported once, as before_production, not also as late
         deadline = latest_arrival(t_admin, hospital) if age >= -SLACK_S else math.inf
         self.check_legs(
