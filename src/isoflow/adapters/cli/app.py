@@ -1,15 +1,20 @@
 """Entry point of the ``isoflow`` command: one typer app, commands registered per module.
 
 Heavy imports (solver, scenario loading) stay inside commands so ``isoflow --help`` is fast.
-Exit codes: 0 success, 1 a check failed (invalid scenario, plan violations), 2 usage error.
+Exit codes: 0 success, 1 a check failed (invalid scenario, plan violations), 2 usage error,
+70 internal error (one line and a crash log), 130/143 stopped by SIGINT/SIGTERM.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+from collections.abc import Sequence
 
 import typer
+
+from isoflow.adapters.cli.guard import guarded
 
 app = typer.Typer(
     name="isoflow",
@@ -53,11 +58,31 @@ def _register() -> None:
         module.register(app, scenario_app)
 
 
+def run(args: Sequence[str]) -> int:
+    """Run the ``isoflow`` command line on ``args``; return the exit code.
+
+    No traceback reaches the user: SIGINT and SIGTERM stop every child process and exit
+    130/143, usage errors are one line (exit 2), anything unexpected one line and a crash
+    log (exit 70); see :mod:`~isoflow.adapters.cli.guard`.
+    """
+
+    def invoke() -> object:
+        _register()
+        return app(list(args), prog_name="isoflow", standalone_mode=False)
+
+    return guarded(invoke)
+
+
 def main() -> None:
-    """Run the ``isoflow`` command line."""
-    _register()
-    try:
-        app()
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        raise SystemExit(130) from None
+    """Run the ``isoflow`` command line.
+
+    After SIGINT or SIGTERM (exit 130, 143) the process ends at once, its children already
+    stopped and its folders removed: no exit hook (such as a pool's manager thread waiting
+    for a killed worker) can hold it up.
+    """
+    code = run(sys.argv[1:])
+    if code in (130, 143):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    raise SystemExit(code)

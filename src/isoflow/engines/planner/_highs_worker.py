@@ -7,6 +7,7 @@ highspy so that it starts in a fraction of a second.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -123,4 +124,7 @@ def main(model_path: str, result_path: str, options_json: str) -> None:
 
 
 if __name__ == "__main__":
+    # The parent decides when to stop (it kills this process); Ctrl-C at a terminal reaches
+    # the whole process group and must not end the solver with a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     main(*sys.argv[1:4])

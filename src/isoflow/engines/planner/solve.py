@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from isoflow.engines.planner.solver_run import (
     SolveStatus,
     solve_arrays,
 )
+from isoflow.processes import children
 
 __all__ = ["SolveOptions", "SolveResult", "SolveStatus", "components", "solve"]
 
@@ -147,8 +147,8 @@ def _solve_parts(arrays: dict[str, Any], opts: SolveOptions) -> SolveResult:
     values = np.zeros(arrays["col_cost"].size)
     deadline = started + opts.time_limit_s
     results: list[SolveResult | None] = [None] * len(groups)
-    with tempfile.TemporaryDirectory(prefix="isoflow-parts-") as tmp:
-        rule_files = [Path(tmp) / f"part-{i}.json" for i in range(len(groups))]
+    with children.folder("isoflow-parts-") as tmp:  # removed on a stop too (processes)
+        rule_files = [tmp / f"part-{i}.json" for i in range(len(groups))]
 
         def run(i: int, budget: float) -> SolveResult:
             return solve_part(

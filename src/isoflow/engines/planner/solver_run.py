@@ -14,7 +14,6 @@ import dataclasses
 import json
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,6 +25,7 @@ import numpy.typing as npt
 
 from isoflow import bounds
 from isoflow.engines.planner._highs_worker import violation
+from isoflow.processes import children
 
 _WORKER = Path(__file__).with_name("_highs_worker.py")
 """Script run in the child process; it imports only NumPy and highspy (fast start)."""
@@ -254,16 +254,22 @@ def run_worker(
     lp_solver: str = "choose",
     rule_file: Path | None = None,
 ) -> SolveResult:
-    """One HiGHS run in a child process under the watchdog; the solver's own figures."""
+    """One HiGHS run in a child process under the watchdog; the solver's own figures.
+
+    The child and its folder (``isoflow-solve-*``) are registered with
+    :data:`~isoflow.processes.children`: a stop kills the child at once (this call then
+    raises :class:`~isoflow.processes.StopRequested`) and any exception here kills it
+    before the folder is removed.
+    """
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="isoflow-solve-") as tmp:
-        model_path, result_path = Path(tmp) / "model.npz", Path(tmp) / "result.npz"
+    with children.folder("isoflow-solve-") as tmp:
+        model_path, result_path = tmp / "model.npz", tmp / "result.npz"
         np.savez(model_path, **arrays)
         extra = {"lp_solver": lp_solver, "rule_file": str(rule_file) if rule_file else None}
         options_json = json.dumps({**dataclasses.asdict(opts), **extra})
         command = [sys.executable, str(_WORKER), str(model_path), str(result_path), options_json]
         deadline = opts.time_limit_s + opts.grace_s
-        with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
+        with children.popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
             try:
                 _, err = proc.communicate(timeout=deadline)
             except subprocess.TimeoutExpired:
