@@ -230,7 +230,7 @@ def test_help_states_each_flags_bounds(command, path, flag, bound):
 
 
 def test_make_or_buy_flags_cover_every_input_with_its_engine_bound(command):
-    from isoflow.adapters.cli.analyze_cmds import MAKE_OR_BUY_FLAGS
+    from isoflow.adapters.cli.makeorbuy_cmd import MAKE_OR_BUY_FLAGS
     from isoflow.engines.analysis.makeorbuy import BOUNDS
 
     assert set(MAKE_OR_BUY_FLAGS) == set(BOUNDS)

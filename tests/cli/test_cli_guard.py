@@ -103,10 +103,14 @@ def test_the_interrupted_line_says_what_was_stopped_and_kept():
 def test_a_signal_during_a_command_stops_children_and_exits_128_plus_the_signal(
     capsys, monkeypatch
 ):
-    """In process: the handler raises in the command; the registry is left stopped."""
+    """In process: the handler stops the registry and raises in the command."""
+    seen: list[bool] = []
 
     def interrupted() -> dict[str, object]:
-        signal.raise_signal(signal.SIGTERM)
+        try:
+            signal.raise_signal(signal.SIGTERM)
+        finally:
+            seen.append(children.stopping)
         raise AssertionError("the handler raises first")
 
     monkeypatch.setattr("isoflow.scenario.docs.json_schema", interrupted)
@@ -115,7 +119,6 @@ def test_a_signal_during_a_command_stops_children_and_exits_128_plus_the_signal(
     assert stderr_lines(capsys) == [
         "interrupted by SIGTERM, removed the temporary folders; nothing was written"
     ]
-    assert children.stopping
+    assert seen == [True]  # stopped while the command ran
+    assert not children.stopping  # and ready again once it returned
     assert signal.getsignal(signal.SIGTERM) is before  # handlers restored
-    assert run(["nuclide", "Lu-177", "--json"]) == 0  # the next run starts afresh
-    assert not children.stopping

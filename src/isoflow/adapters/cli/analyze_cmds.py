@@ -36,7 +36,9 @@ from isoflow.errors import InputError
 from isoflow.scenario.examples import DEFAULT_SCENARIO
 
 if TYPE_CHECKING:
-    from isoflow.engines.analysis.makeorbuy import MakeOrBuyInputs
+    from isoflow.engines.analysis.capacity import CapacityResult
+    from isoflow.engines.analysis.contingency import ContingencyResult
+    from isoflow.engines.analysis.selfsufficiency import SelfSufficiencyResult
     from isoflow.engines.planner.api import PlanOptions
 
 
@@ -172,7 +174,6 @@ def capacity_cmd(
         ProcessCapacity,
         capacity_vs_demand,
     )
-    from isoflow.engines.analysis.charts import heatmap
 
     with flags(
         first_year="--from",
@@ -193,7 +194,28 @@ def capacity_cmd(
     res = capacity_vs_demand(sc, opts)
     seconds = time.perf_counter() - t0
 
-    table = Table(title=f"Capacity vs demand, {sc.meta.name}, {first}-{last}", title_justify="left")
+    _print_capacity(res, sc.meta.name, first, last, reserve, seconds)
+    svg = _capacity_svg(res, sc.meta.name, first, last, reserve)
+    paths = write_outputs(
+        out,
+        "capacity",
+        {
+            "rows": (CapacityRow, res.rows),
+            "summary": (CapacitySummary, res.summary),
+            "processes": (ProcessCapacity, res.processes),
+            "requirements": (DoseRequirement, res.requirements),
+        },
+        {"scenario": sc.meta.name, "assumptions": list(res.assumptions), "seconds": seconds},
+        svg,
+    )
+    print_wrote(paths, out)
+
+
+def _print_capacity(
+    res: CapacityResult, name: str, first: int, last: int, reserve: float, seconds: float
+) -> None:
+    """The first year's capacity and demand per isotope and region, and the assumptions."""
+    table = Table(title=f"Capacity vs demand, {name}, {first}-{last}", title_justify="left")
     for col in (
         "isotope",
         "region",
@@ -226,6 +248,11 @@ def capacity_cmd(
         console.print(f"  - {line}", markup=False)
     console.print(f"computed in {seconds:.2f} s")
 
+
+def _capacity_svg(res: CapacityResult, name: str, first: int, last: int, reserve: float) -> str:
+    """Heat map of demand over capacity per isotope, region and year."""
+    from isoflow.engines.analysis.charts import heatmap
+
     colours = {"ok": "#b7e1a1", "below_reserve": "#fdd87a", "shortfall": "#f4a09a"}
     labels = sorted({f"{r.isotope} {r.region}" for r in res.rows if r.demand_bq > 0})
     cells = {
@@ -236,30 +263,17 @@ def capacity_cmd(
         for r in res.rows
         if r.demand_bq > 0
     }
-    svg = heatmap(
+    return heatmap(
         labels,
         [str(y) for y in range(first, last + 1)],
         cells,
-        f"Demand / capacity per year ({sc.meta.name}; reserve {reserve:.0%})",
+        f"Demand / capacity per year ({name}; reserve {reserve:.0%})",
         [
             (colours["ok"], "capacity >= demand + reserve"),
             (colours["below_reserve"], "below reserve"),
             (colours["shortfall"], "capacity < demand"),
         ],
     )
-    paths = write_outputs(
-        out,
-        "capacity",
-        {
-            "rows": (CapacityRow, res.rows),
-            "summary": (CapacitySummary, res.summary),
-            "processes": (ProcessCapacity, res.processes),
-            "requirements": (DoseRequirement, res.requirements),
-        },
-        {"scenario": sc.meta.name, "assumptions": list(res.assumptions), "seconds": seconds},
-        svg,
-    )
-    print_wrote(paths, out)
 
 
 # --------------------------------------------------------------------------- contingency
@@ -330,6 +344,37 @@ def contingency_cmd(
         f"bookings; {len(res.rows)} failure cases in {seconds:.0f} s "
         f"({workers} worker{'s' if workers > 1 else ''})"
     )
+    _print_contingency(res, top)
+    shown = [r for r in res.rows if r.lost > 0 and r.order == 1][:25]
+    svg = bars(
+        [r.elements for r in shown],
+        [("treatments lost", [float(r.lost) for r in shown])],
+        f"Treatments lost per failure ({sc.meta.name}, base {res.base.served} served)",
+        "bookings lost vs the base plan",
+    )
+    paths = write_outputs(
+        out,
+        "contingency",
+        {
+            "ranking": (ContingencyRow, res.rows),
+            "breakdown": (LossBreakdown, res.breakdown),
+        },
+        {
+            "scenario": sc.meta.name,
+            "base_served": res.base.served,
+            "bookings": res.bookings,
+            "considered": list(res.considered),
+            "notes": list(res.notes),
+            "seconds": seconds,
+            "workers": workers,
+        },
+        svg,
+    )
+    print_wrote(paths, out)
+
+
+def _print_contingency(res: ContingencyResult, top: int) -> None:
+    """The N-1 (and N-2) rankings, ``top`` rows each, with the notes."""
     for order, title in ((1, "N-1"), (2, "N-2 (pairs among the top N-1)")):
         cases = [r for r in res.rows if r.order == order]
         if not cases:
@@ -362,32 +407,6 @@ def contingency_cmd(
         console.print(f"{len(errors)} re-plan(s) failed; see the 'error' column", markup=False)
     for line in res.notes:
         console.print(f"  - {line}", markup=False)
-    shown = [r for r in res.rows if r.lost > 0 and r.order == 1][:25]
-    svg = bars(
-        [r.elements for r in shown],
-        [("treatments lost", [float(r.lost) for r in shown])],
-        f"Treatments lost per failure ({sc.meta.name}, base {res.base.served} served)",
-        "bookings lost vs the base plan",
-    )
-    paths = write_outputs(
-        out,
-        "contingency",
-        {
-            "ranking": (ContingencyRow, res.rows),
-            "breakdown": (LossBreakdown, res.breakdown),
-        },
-        {
-            "scenario": sc.meta.name,
-            "base_served": res.base.served,
-            "bookings": res.bookings,
-            "considered": list(res.considered),
-            "notes": list(res.notes),
-            "seconds": seconds,
-            "workers": workers,
-        },
-        svg,
-    )
-    print_wrote(paths, out)
 
 
 # --------------------------------------------------------------------------- self-sufficiency
@@ -423,9 +442,41 @@ def self_sufficiency_cmd(
     with console.status("planning the network and the domestic-only case...", spinner="dots"):
         res = self_sufficiency(sc, opts, capacity_year=year)
     seconds = time.perf_counter() - t0
-    table = Table(
-        title=f"Self-sufficiency, {sc.meta.name} (bookings of the horizon)", title_justify="left"
+    _print_self_sufficiency(res, sc.meta.name)
+    for line in res.notes:
+        console.print(f"  - {line}", markup=False)
+    console.print(f"computed in {seconds:.1f} s")
+    svg = bars(
+        [f"{r.country} {r.isotope}" for r in res.rows],
+        [
+            ("full network", [r.share_network for r in res.rows]),
+            ("domestic only", [r.share_domestic for r in res.rows]),
+        ],
+        f"Share of bookings served ({sc.meta.name})",
+        "share of bookings served",
+        percent=True,
     )
+    paths = write_outputs(
+        out,
+        "self_sufficiency",
+        {
+            "plan": (SelfSufficiencyRow, res.rows),
+            "capacity": (CapacitySelfSufficiencyRow, res.capacity_rows),
+        },
+        {
+            "scenario": sc.meta.name,
+            "notes": list(res.notes),
+            "removed_lanes": list(res.removed_lanes),
+            "seconds": seconds,
+        },
+        svg,
+    )
+    print_wrote(paths, out)
+
+
+def _print_self_sufficiency(res: SelfSufficiencyResult, name: str) -> None:
+    """Shares served per country and isotope, and the capacity-based table if any."""
+    table = Table(title=f"Self-sufficiency, {name} (bookings of the horizon)", title_justify="left")
     for col in (
         "country",
         "isotope",
@@ -464,222 +515,6 @@ def self_sufficiency_cmd(
                 f"{c.share:.0%}",
             )
         console.print(cap)
-    for line in res.notes:
-        console.print(f"  - {line}", markup=False)
-    console.print(f"computed in {seconds:.1f} s")
-    svg = bars(
-        [f"{r.country} {r.isotope}" for r in res.rows],
-        [
-            ("full network", [r.share_network for r in res.rows]),
-            ("domestic only", [r.share_domestic for r in res.rows]),
-        ],
-        f"Share of bookings served ({sc.meta.name})",
-        "share of bookings served",
-        percent=True,
-    )
-    paths = write_outputs(
-        out,
-        "self_sufficiency",
-        {
-            "plan": (SelfSufficiencyRow, res.rows),
-            "capacity": (CapacitySelfSufficiencyRow, res.capacity_rows),
-        },
-        {
-            "scenario": sc.meta.name,
-            "notes": list(res.notes),
-            "removed_lanes": list(res.removed_lanes),
-            "seconds": seconds,
-        },
-        svg,
-    )
-    print_wrote(paths, out)
-
-
-# --------------------------------------------------------------------------- make or buy
-
-
-@reports_errors("option")
-def make_or_buy_cmd(
-    inputs: Annotated[
-        Path | None, typer.Option("--inputs", help="YAML file with any of the inputs below.")
-    ] = None,
-    capex: Annotated[
-        float | None, typer.Option(help=f"Investment at year 0 [12e6]; {bounds.MONEY.text}.")
-    ] = None,
-    opex: Annotated[
-        float | None,
-        typer.Option(help=f"Fixed operating cost per year [2.5e6]; {bounds.MONEY.text}."),
-    ] = None,
-    capacity: Annotated[
-        float | None,
-        typer.Option(help=f"Doses per year at full capacity [1e4]; {bounds.CAPACITY_DOSES.text}."),
-    ] = None,
-    ramp_up: Annotated[
-        int | None, typer.Option(help=f"Years to full capacity [2]; {bounds.RAMP_UP.text}.")
-    ] = None,
-    lifetime: Annotated[
-        int | None, typer.Option(help=f"Years of operation [15]; {bounds.LIFETIME.text}.")
-    ] = None,
-    discount_rate: Annotated[
-        float | None,
-        typer.Option(help=f"Discount rate per year [0.08]; {bounds.DISCOUNT_RATE.text}."),
-    ] = None,
-    variable_cost: Annotated[
-        float | None,
-        typer.Option(help=f"In-house cost per dose, isotope excluded [600]; {bounds.MONEY.text}."),
-    ] = None,
-    cdmo_price: Annotated[
-        float | None,
-        typer.Option(help=f"CDMO price per dose, isotope excluded [2000]; {bounds.MONEY.text}."),
-    ] = None,
-    demand: Annotated[
-        float | None, typer.Option(help=f"Doses needed in year 1 [3000]; {bounds.DOSES.text}.")
-    ] = None,
-    growth: Annotated[
-        float | None,
-        typer.Option(
-            help="Demand growth per year as a fraction (0.15 is +15 %) [0.15]; "
-            f"{bounds.GROWTH_RATE.text}."
-        ),
-    ] = None,
-    swing: Annotated[
-        float,
-        typer.Option(help=f"Tornado: relative change of each input; {bounds.SWING.text}."),
-    ] = 0.2,
-    currency: Annotated[str, typer.Option(help="Currency label.")] = "USD",
-    out: OutOpt = DEFAULT_OUT,
-) -> None:
-    """Build a facility or buy from a CDMO: NPVs, break-even volume and price, tornado."""
-    from isoflow.engines.analysis.charts import tornado
-    from isoflow.engines.analysis.makeorbuy import MakeOrBuyYear, TornadoBar, make_or_buy
-
-    given = {
-        "capex": capex,
-        "opex_per_year": opex,
-        "capacity_doses_per_year": capacity,
-        "ramp_up_years": ramp_up,
-        "lifetime_years": lifetime,
-        "discount_rate": discount_rate,
-        "variable_cost_per_dose": variable_cost,
-        "cdmo_price_per_dose": cdmo_price,
-        "demand_doses_year1": demand,
-        "demand_growth": growth,
-    }
-    x = _make_or_buy_inputs(inputs, {k: v for k, v in given.items() if v is not None})
-    with flags(swing="--swing"):
-        bounds.SWING.check(swing, "swing")
-    res = make_or_buy(x, swing)
-    table = Table(title="Make or buy (NPV of costs)", title_justify="left")
-    table.add_column("item")
-    table.add_column("value", justify="right")
-    for label, value in (
-        ("NPV make (build + run, buy the rest)", f"{res.npv_make:,.0f} {currency}"),
-        ("NPV buy (CDMO)", f"{res.npv_buy:,.0f} {currency}"),
-        ("savings of making", f"{res.savings:,.0f} {currency}"),
-        ("decision", res.decision.upper()),
-        (
-            "break-even volume",
-            "above capacity"
-            if res.break_even_volume is None
-            else f"{res.break_even_volume:,.0f} doses/yr",
-        ),
-        (
-            "break-even CDMO price",
-            "-" if res.break_even_price is None else f"{res.break_even_price:,.0f} {currency}/dose",
-        ),
-        ("levelised in-house cost at capacity", f"{res.levelised_cost_per_dose:,.0f} {currency}"),
-    ):
-        table.add_row(label, value)
-    console.print(table)
-    tt = Table(title=f"Sensitivity (each input ±{swing:.0%}; savings)", title_justify="left")
-    for col in ("input", "low", "high", "savings low", "savings high"):
-        tt.add_column(col, justify="left" if col == "input" else "right")
-    for b in res.tornado:
-        tt.add_row(
-            b.input,
-            f"{b.low_value:g}",
-            f"{b.high_value:g}",
-            f"{b.savings_low:,.0f}",
-            f"{b.savings_high:,.0f}",
-        )
-    console.print(tt)
-    console.print("inputs: " + ", ".join(f"{k}={v:g}" for k, v in vars(x).items()), markup=False)
-    svg = tornado(
-        [(b.input, b.savings_low, b.savings_high) for b in res.tornado],
-        res.savings,
-        f"Make-or-buy savings sensitivity (±{swing:.0%})",
-        f"NPV savings of making [{currency}]",
-    )
-    summary = {
-        k: getattr(res, k)
-        for k in (
-            "npv_make",
-            "npv_buy",
-            "savings",
-            "decision",
-            "break_even_volume",
-            "break_even_price",
-            "levelised_cost_per_dose",
-        )
-    }
-    paths = write_outputs(
-        out,
-        "make_or_buy",
-        {"years": (MakeOrBuyYear, res.years), "tornado": (TornadoBar, res.tornado)},
-        {"inputs": vars(x), "result": summary, "currency": currency},
-        svg,
-    )
-    print_wrote(paths, out)
-
-
-MAKE_OR_BUY_FLAGS = {
-    "capex": "--capex",
-    "opex_per_year": "--opex",
-    "capacity_doses_per_year": "--capacity",
-    "ramp_up_years": "--ramp-up",
-    "lifetime_years": "--lifetime",
-    "discount_rate": "--discount-rate",
-    "variable_cost_per_dose": "--variable-cost",
-    "cdmo_price_per_dose": "--cdmo-price",
-    "demand_doses_year1": "--demand",
-    "demand_growth": "--growth",
-}
-"""Flag of each make-or-buy input (errors name the flag, never the field)."""
-
-
-def _make_or_buy_inputs(inputs: Path | None, given: dict[str, float]) -> MakeOrBuyInputs:
-    """Defaults, then the ``--inputs`` file (errors name the file and key), then the flags."""
-    from isoflow.engines.analysis.makeorbuy import MakeOrBuyInputs
-
-    base = MakeOrBuyInputs()
-    if inputs is not None:
-        try:
-            base = MakeOrBuyInputs.from_mapping(_read_yaml(inputs), base)
-        except InputError as exc:
-            if exc.field == "--inputs":
-                raise
-            raise InputError("--inputs", f"{inputs}: {exc.field}: {exc.message}") from None
-    with flags(**MAKE_OR_BUY_FLAGS):
-        return MakeOrBuyInputs.from_mapping(given, base)
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    from ruamel.yaml import YAML
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError("--inputs", f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        where = f"byte {exc.object[exc.start]:#04x} at offset {exc.start}"
-        raise InputError("--inputs", f"{path} is not UTF-8 text ({where})") from None
-    try:
-        data = YAML(typ="safe").load(text)
-    except Exception as exc:  # YAMLError, or anything ruamel raises on hostile text
-        raise InputError("--inputs", f"{path} is not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise InputError("--inputs", f"{path} must hold a mapping of input: value")
-    return {str(k): v for k, v in data.items()}
 
 
 def register(app: typer.Typer, scenario_app: typer.Typer) -> None:
@@ -688,5 +523,4 @@ def register(app: typer.Typer, scenario_app: typer.Typer) -> None:
     analyze_app.command("capacity")(capacity_cmd)
     analyze_app.command("contingency")(contingency_cmd)
     analyze_app.command("self-sufficiency")(self_sufficiency_cmd)
-    analyze_app.command("make-or-buy")(make_or_buy_cmd)
     app.add_typer(analyze_app, name="analyze")

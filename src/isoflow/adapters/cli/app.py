@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "plan_cmds",
     "simulate_cmd",
     "analyze_cmds",
+    "makeorbuy_cmd",
     "compare_cmd",
 )
 """Modules of :mod:`isoflow.adapters.cli` that each define ``register(app, scenario_app)``."""

@@ -126,6 +126,7 @@ def guarded(command: Callable[[], object]) -> int:
             code = EXIT_INTERNAL
         received.finishing = True
         children.sweep()  # folders whose clean-up an interruption cut short
+        children.reset()  # the stop ends with the command (in-process callers go on)
         if received.signum is not None:
             err_console.print(interrupted_line(received), markup=False)
             return 128 + received.signum

@@ -1,0 +1,226 @@
+"""``isoflow analyze make-or-buy``: build a facility or buy doses from a CDMO.
+
+Inputs come from the defaults, then an ``--inputs`` YAML file, then the flags; each is
+checked against its bound (:data:`isoflow.engines.analysis.makeorbuy.BOUNDS`) and an error
+names the flag, or the file and key. Prints the NPVs, break-evens and the tornado, and
+writes them like the other analyses. Exit codes: 0 done, 2 usage error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from isoflow import bounds
+from isoflow.adapters.cli.analyze_cmds import (
+    DEFAULT_OUT,
+    OutOpt,
+    analyze_app,
+    print_wrote,
+    write_outputs,
+)
+from isoflow.adapters.cli.common import console, flags, reports_errors
+from isoflow.errors import InputError
+
+if TYPE_CHECKING:
+    from isoflow.engines.analysis.makeorbuy import MakeOrBuyInputs, MakeOrBuyResult
+
+
+@reports_errors("option")
+def make_or_buy_cmd(
+    inputs: Annotated[
+        Path | None, typer.Option("--inputs", help="YAML file with any of the inputs below.")
+    ] = None,
+    capex: Annotated[
+        float | None, typer.Option(help=f"Investment at year 0 [12e6]; {bounds.MONEY.text}.")
+    ] = None,
+    opex: Annotated[
+        float | None,
+        typer.Option(help=f"Fixed operating cost per year [2.5e6]; {bounds.MONEY.text}."),
+    ] = None,
+    capacity: Annotated[
+        float | None,
+        typer.Option(help=f"Doses per year at full capacity [1e4]; {bounds.CAPACITY_DOSES.text}."),
+    ] = None,
+    ramp_up: Annotated[
+        int | None, typer.Option(help=f"Years to full capacity [2]; {bounds.RAMP_UP.text}.")
+    ] = None,
+    lifetime: Annotated[
+        int | None, typer.Option(help=f"Years of operation [15]; {bounds.LIFETIME.text}.")
+    ] = None,
+    discount_rate: Annotated[
+        float | None,
+        typer.Option(help=f"Discount rate per year [0.08]; {bounds.DISCOUNT_RATE.text}."),
+    ] = None,
+    variable_cost: Annotated[
+        float | None,
+        typer.Option(help=f"In-house cost per dose, isotope excluded [600]; {bounds.MONEY.text}."),
+    ] = None,
+    cdmo_price: Annotated[
+        float | None,
+        typer.Option(help=f"CDMO price per dose, isotope excluded [2000]; {bounds.MONEY.text}."),
+    ] = None,
+    demand: Annotated[
+        float | None, typer.Option(help=f"Doses needed in year 1 [3000]; {bounds.DOSES.text}.")
+    ] = None,
+    growth: Annotated[
+        float | None,
+        typer.Option(
+            help="Demand growth per year as a fraction (0.15 is +15 %) [0.15]; "
+            f"{bounds.GROWTH_RATE.text}."
+        ),
+    ] = None,
+    swing: Annotated[
+        float,
+        typer.Option(help=f"Tornado: relative change of each input; {bounds.SWING.text}."),
+    ] = 0.2,
+    currency: Annotated[str, typer.Option(help="Currency label.")] = "USD",
+    out: OutOpt = DEFAULT_OUT,
+) -> None:
+    """Build a facility or buy from a CDMO: NPVs, break-even volume and price, tornado."""
+    from isoflow.engines.analysis.charts import tornado
+    from isoflow.engines.analysis.makeorbuy import MakeOrBuyYear, TornadoBar, make_or_buy
+
+    given = {
+        "capex": capex,
+        "opex_per_year": opex,
+        "capacity_doses_per_year": capacity,
+        "ramp_up_years": ramp_up,
+        "lifetime_years": lifetime,
+        "discount_rate": discount_rate,
+        "variable_cost_per_dose": variable_cost,
+        "cdmo_price_per_dose": cdmo_price,
+        "demand_doses_year1": demand,
+        "demand_growth": growth,
+    }
+    x = _make_or_buy_inputs(inputs, {k: v for k, v in given.items() if v is not None})
+    with flags(swing="--swing"):
+        bounds.SWING.check(swing, "swing")
+    res = make_or_buy(x, swing)
+    _print_result(res, swing, currency)
+    svg = tornado(
+        [(b.input, b.savings_low, b.savings_high) for b in res.tornado],
+        res.savings,
+        f"Make-or-buy savings sensitivity (±{swing:.0%})",
+        f"NPV savings of making [{currency}]",
+    )
+    summary = {
+        k: getattr(res, k)
+        for k in (
+            "npv_make",
+            "npv_buy",
+            "savings",
+            "decision",
+            "break_even_volume",
+            "break_even_price",
+            "levelised_cost_per_dose",
+        )
+    }
+    paths = write_outputs(
+        out,
+        "make_or_buy",
+        {"years": (MakeOrBuyYear, res.years), "tornado": (TornadoBar, res.tornado)},
+        {"inputs": vars(x), "result": summary, "currency": currency},
+        svg,
+    )
+    print_wrote(paths, out)
+
+
+def _print_result(res: MakeOrBuyResult, swing: float, currency: str) -> None:
+    """The NPV table, the sensitivity table and the inputs used."""
+    table = Table(title="Make or buy (NPV of costs)", title_justify="left")
+    table.add_column("item")
+    table.add_column("value", justify="right")
+    for label, value in (
+        ("NPV make (build + run, buy the rest)", f"{res.npv_make:,.0f} {currency}"),
+        ("NPV buy (CDMO)", f"{res.npv_buy:,.0f} {currency}"),
+        ("savings of making", f"{res.savings:,.0f} {currency}"),
+        ("decision", res.decision.upper()),
+        (
+            "break-even volume",
+            "above capacity"
+            if res.break_even_volume is None
+            else f"{res.break_even_volume:,.0f} doses/yr",
+        ),
+        (
+            "break-even CDMO price",
+            "-" if res.break_even_price is None else f"{res.break_even_price:,.0f} {currency}/dose",
+        ),
+        ("levelised in-house cost at capacity", f"{res.levelised_cost_per_dose:,.0f} {currency}"),
+    ):
+        table.add_row(label, value)
+    console.print(table)
+    tt = Table(title=f"Sensitivity (each input ±{swing:.0%}; savings)", title_justify="left")
+    for col in ("input", "low", "high", "savings low", "savings high"):
+        tt.add_column(col, justify="left" if col == "input" else "right")
+    for b in res.tornado:
+        tt.add_row(
+            b.input,
+            f"{b.low_value:g}",
+            f"{b.high_value:g}",
+            f"{b.savings_low:,.0f}",
+            f"{b.savings_high:,.0f}",
+        )
+    console.print(tt)
+    console.print(
+        "inputs: " + ", ".join(f"{k}={v:g}" for k, v in vars(res.inputs).items()), markup=False
+    )
+
+
+MAKE_OR_BUY_FLAGS = {
+    "capex": "--capex",
+    "opex_per_year": "--opex",
+    "capacity_doses_per_year": "--capacity",
+    "ramp_up_years": "--ramp-up",
+    "lifetime_years": "--lifetime",
+    "discount_rate": "--discount-rate",
+    "variable_cost_per_dose": "--variable-cost",
+    "cdmo_price_per_dose": "--cdmo-price",
+    "demand_doses_year1": "--demand",
+    "demand_growth": "--growth",
+}
+"""Flag of each make-or-buy input (errors name the flag, never the field)."""
+
+
+def _make_or_buy_inputs(inputs: Path | None, given: dict[str, float]) -> MakeOrBuyInputs:
+    """Defaults, then the ``--inputs`` file (errors name the file and key), then the flags."""
+    from isoflow.engines.analysis.makeorbuy import MakeOrBuyInputs
+
+    base = MakeOrBuyInputs()
+    if inputs is not None:
+        try:
+            base = MakeOrBuyInputs.from_mapping(_read_yaml(inputs), base)
+        except InputError as exc:
+            if exc.field == "--inputs":
+                raise
+            raise InputError("--inputs", f"{inputs}: {exc.field}: {exc.message}") from None
+    with flags(**MAKE_OR_BUY_FLAGS):
+        return MakeOrBuyInputs.from_mapping(given, base)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    from ruamel.yaml import YAML
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError("--inputs", f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        where = f"byte {exc.object[exc.start]:#04x} at offset {exc.start}"
+        raise InputError("--inputs", f"{path} is not UTF-8 text ({where})") from None
+    try:
+        data = YAML(typ="safe").load(text)
+    except Exception as exc:  # YAMLError, or anything ruamel raises on hostile text
+        raise InputError("--inputs", f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError("--inputs", f"{path} must hold a mapping of input: value")
+    return {str(k): v for k, v in data.items()}
+
+
+def register(app: typer.Typer, scenario_app: typer.Typer) -> None:
+    """Add ``isoflow analyze make-or-buy`` (the ``analyze`` group is added by analyze_cmds)."""
+    del app, scenario_app
+    analyze_app.command("make-or-buy")(make_or_buy_cmd)
