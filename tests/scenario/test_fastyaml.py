@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ruamel.yaml.nodes import ScalarNode as RuamelScalar
 
 from isoflow.errors import ScenarioError
 from isoflow.scenario.examples import builtin_dir
-from isoflow.scenario.fastyaml import parse_fast
+from isoflow.scenario.fastyaml import _resolve, _resolver, parse_fast, read_fast
 from isoflow.scenario.load import load_scenario
 from isoflow.scenario.yamlpos import parse_yaml
 
@@ -60,29 +61,78 @@ def test_scalars_as_yaml_1_2(scalar: str, value: object) -> None:
 
 
 @pytest.mark.parametrize(
+    "scalar",
+    [
+        "012",  # octal in ruamel's reading
+        "0x1f",
+        "1_000",
+        ".inf",
+        "-.Inf",
+        "2025-08-04T00:00:00",  # no offset
+        "2025-08-04T00:00:00.5Z",
+        "2025-08-04",  # a date
+    ],
+)
+def test_other_plain_scalars_are_built_by_ruamel(scalar: str) -> None:
+    text = f"a: {scalar}\n"
+    fast = parse_fast(text)
+    slow = parse_yaml(text, "x.yaml")[0]
+    assert fast == slow
+    assert type(fast["a"]) is type(slow["a"])  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
     "text",
     [
-        "a: 012\n",  # octal in ruamel's reading
-        "a: 0x1f\n",
-        "a: 1_000\n",
-        "a: .inf\n",
-        "a: 2025-08-04T00:00:00\n",  # no offset
-        "a: 2025-08-04T00:00:00.5Z\n",
-        "a: 2025-08-04\n",  # a date
-        "a: 1\na: 2\n",  # duplicate key: the round-trip reader reports its line
         "base: &b {x: 1}\nc:\n  <<: *b\n",
-        "a: [1, 2\n",  # syntax error
-        "",
         "a: !!int 010\n",  # explicit tags take YAML 1.1 readings in LibYAML
         "a: !!str USD\n",
         "a: !!bool maybe\n",  # would raise inside PyYAML's constructor
         "%YAML 1.1\n---\na: on\n",  # a directive changes the rules
-        "true: 1\nTrue: 2\n",  # the same key, spelled twice
-        "1: a\n1.0: b\n",
+        "a: *nowhere\n",  # the round-trip reader names the undefined alias
+        "? [a, b]\n: c\n",
+        "a: 1\n---\nb: 2\n",
     ],
 )
-def test_defers_what_it_does_not_take_on(text: str) -> None:
+def test_defers_what_changes_the_rules(text: str) -> None:
+    assert read_fast(text, "x.yaml").deferred
     assert parse_fast(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: 1\na: 2\n", 'x.yaml:2: a: duplicate key "a" in one mapping; each key may appear once'),
+        (
+            "true: 1\nTrue: 2\n",  # the same key, spelled twice
+            'x.yaml:2: True: duplicate key "True" in one mapping; each key may appear once',
+        ),
+        (
+            "1: a\n1.0: b\n",
+            'x.yaml:2: 1.0: duplicate key "1.0" in one mapping; each key may appear once',
+        ),
+        (
+            "a: [1, 2\nb: 3\n",
+            "x.yaml:2: YAML syntax error: did not find expected ',' or ']' (while parsing a "
+            "flow sequence)",
+        ),
+        (
+            "a: {b: 1",
+            "x.yaml:1: YAML syntax error: did not find expected ',' or '}' (while parsing a "
+            "flow mapping); the file ends before it is closed (cut short?)",
+        ),
+    ],
+)
+def test_errors_with_line(text: str, message: str) -> None:
+    reading = read_fast(text, "x.yaml")
+    assert [str(i) for i in reading.issues] == [message]
+    assert reading.data is None
+    assert parse_fast(text) is None
+
+
+def test_empty_text_is_no_data() -> None:
+    assert read_fast("", "x.yaml") == read_fast("# only a comment\n", "x.yaml")
+    assert read_fast("", "x.yaml").data is None
 
 
 def test_messages_keep_their_lines(tmp_path: Path) -> None:
@@ -122,3 +172,11 @@ def _kind(value: object) -> type:
         if isinstance(value, kind):
             return kind
     return type(value)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="0123456789.+-_:eExXoObBTZtrufalsnNyYi~<= ", max_size=10))
+def test_resolver_table_agrees_with_ruamel(value: str) -> None:
+    """The first-character table gives the tag ruamel's own ``resolve`` gives."""
+    expected = str(_resolver.resolve(RuamelScalar, value, (True, False)))
+    assert _resolve(value) == expected

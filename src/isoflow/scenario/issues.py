@@ -103,6 +103,19 @@ class Issue:
         }
 
 
+def locate_all(issues: Iterable[Issue], locate: Locator) -> list[Issue]:
+    """Every issue with file and line filled in by ``locate``.
+
+    A locator with a ``prefetch(paths)`` method (one that reads a file to find lines) is first
+    given every path at once, so a large file is read once for all its issues.
+    """
+    found = list(issues)
+    prefetch = getattr(locate, "prefetch", None)
+    if callable(prefetch):
+        prefetch([i.path for i in found if not i.file and i.line is None])
+    return [i.located(locate) for i in found]
+
+
 class ScenarioIssuesError(ScenarioError):
     """A :class:`ScenarioError` that also carries the structured :class:`Issue` list."""
 

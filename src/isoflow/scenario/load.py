@@ -6,6 +6,14 @@ Every problem is collected in one pass and raised as one
 :class:`~isoflow.scenario.issues.ScenarioIssuesError` (a :class:`~isoflow.errors.ScenarioError`)
 whose lines read ``scenario.yaml:5: sites.1.kind: Input should be ...``. Loading never writes.
 
+Reading is bounded (:mod:`isoflow.scenario.limits`: file size, nesting depth, aliases, length
+of numbers) and streamed: YAML is built from LibYAML's events (:mod:`~isoflow.scenario.fastyaml`),
+and each item of a bulk list becomes its model as soon as it is read
+(:mod:`~isoflow.scenario.items`), so memory stays a small multiple of the file. Lines for
+messages are looked up only for the paths that have an issue, in the text of the item they
+lie in (:class:`~isoflow.scenario.yamlpos.StreamLocator`,
+:class:`~isoflow.scenario.jsonpos.JsonLocator`).
+
 :func:`save_scenario` writes a YAML file or a CSV folder atomically.
 """
 
@@ -18,29 +26,35 @@ import math
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path as FsPath
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from isoflow.scenario import limits
 from isoflow.scenario.examples import builtin_path
-from isoflow.scenario.fastyaml import parse_fast
-from isoflow.scenario.fields import model_at, numeric_fields, shapes
+from isoflow.scenario.fastyaml import ItemHook, read_fast
+from isoflow.scenario.fields import model_at
 from isoflow.scenario.issues import (
     Issue,
     Location,
     Locator,
     Path,
     ScenarioIssuesError,
+    Severity,
+    locate_all,
     no_location,
 )
+from isoflow.scenario.items import boolean_issues, item_hooks
+from isoflow.scenario.jsonpos import JsonLocator
 from isoflow.scenario.schema import Scenario
 from isoflow.scenario.tables import TABLES, Table, read_table, write_table
-from isoflow.scenario.yamlpos import decode, parse_yaml, yaml_locator
+from isoflow.scenario.yamlpos import StreamLocator, decode, parse_yaml, yaml_locator
 
 SCENARIO_FILE = "scenario.yaml"
 """Name of the YAML file inside a CSV folder."""
@@ -63,12 +77,15 @@ class Loaded:
         Maps a field path to file and line, for later cross-reference checks.
     source
         What was read (path or built-in name).
+    warnings
+        Problems worth a look found while reading (a file that seems cut short).
     """
 
     scenario: Scenario | None
     issues: tuple[Issue, ...]
     locate: Locator
     source: str
+    warnings: tuple[Issue, ...] = ()
 
 
 # --------------------------------------------------------------------------- resolving
@@ -118,30 +135,70 @@ def load_scenario(ref: str | FsPath) -> Scenario:
 
 
 def _read_bytes(path: FsPath, file: str) -> tuple[bytes | None, list[Issue]]:
+    """The bytes of a file, refused above :data:`~isoflow.scenario.limits.MAX_FILE_BYTES`."""
     try:
-        return path.read_bytes(), []
+        with path.open("rb") as handle:
+            data = _read_bounded(handle)
     except OSError as exc:
         return None, [Issue((), f"cannot read the file: {exc.strerror}", file=file, code="io")]
+    if not isinstance(data, bytes):
+        return None, [Issue((), limits.size_message(data), file=file, code="limit:size")]
+    return data, []
+
+
+def _read_bounded(handle: io.BufferedReader) -> bytes | int | None:
+    """All bytes of ``handle``; beyond the limit, its size (None for a stream).
+
+    A regular file is read in one piece of its stated size; a pipe or a device (or a file
+    that grows meanwhile) is read on in pieces, so ``/dev/zero`` stops at the limit.
+    """
+    size = os.fstat(handle.fileno()).st_size
+    if size > limits.MAX_FILE_BYTES:
+        return size
+    data = handle.read(size) if size else b""
+    more = handle.read(1 << 16)
+    if not more:
+        return data
+    buffer = bytearray(data)
+    while more:
+        buffer += more
+        if len(buffer) > limits.MAX_FILE_BYTES:
+            return None
+        more = handle.read(1 << 20)
+    return bytes(buffer)
+
+
+def _read_text(path: FsPath, file: str) -> tuple[str | None, list[Issue]]:
+    data, issues = _read_bytes(path, file)
+    if data is None:
+        return None, issues
+    return decode(data, file)
+
+
+def _yaml_tree(
+    text: str, file: str, hooks: dict[Path, ItemHook]
+) -> tuple[Any, Locator, list[Issue], tuple[Issue, ...]]:
+    """Plain data, locator, errors and warnings of YAML ``text``, within the limits."""
+    reading = read_fast(text, file, hooks)
+    warnings = tuple(i for i in reading.issues if i.severity == Severity.WARNING)
+    if reading.errors:
+        return None, no_location, list(reading.errors), warnings
+    if not reading.deferred:
+        return reading.data, StreamLocator(text, file, reading.spans), [], warnings
+    # tags, directives or merge keys: the round-trip reader (the limits hold, checked above)
+    tree, issues = parse_yaml(text, file)
+    return tree, yaml_locator(tree, file), issues, warnings
 
 
 def _read_yaml(path: FsPath, source: str) -> Loaded:
     file = path.name
-    data, issues = _read_bytes(path, file)
-    text, more = decode(data, file) if data is not None else (None, [])
-    issues += more
+    text, issues = _read_text(path, file)
     if text is None:
         return Loaded(None, tuple(issues), no_location, source)
-    fast = parse_fast(text)
-    if isinstance(fast, dict):
-        loaded = _validate(fast, _lazy_locator(text, file), source, file)
-        if loaded.scenario is not None:
-            return loaded
-        # any problem is reported from the round-trip reading, with its lines
-    tree, issues = parse_yaml(text, file)
-    locate = yaml_locator(tree, file)
+    tree, locate, issues, warnings = _yaml_tree(text, file, item_hooks())
     if issues:
-        return Loaded(None, tuple(issues), locate, source)
-    return _validate(tree, locate, source, file)
+        return Loaded(None, tuple(issues), locate, source, warnings)
+    return _validate(tree, locate, source, file, warnings=warnings)
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -153,74 +210,70 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _json_problem(exc: Exception, text: str, file: str) -> Issue:
+    """The issue of a JSON file that ``json.loads`` refused for more than its syntax."""
+    found = [  # the same limits and duplicate keys, found again with their lines
+        i for i in read_fast(text, file).errors if i.code.startswith(("limit:", "duplicate"))
+    ]
+    if found:
+        return found[0]
+    _, located = parse_yaml(text, file)  # ruamel finds the line of a duplicate key
+    line = located[0].line if located else None
+    return Issue((), str(exc), file=file, line=line, code="json")
+
+
 def _read_json(path: FsPath, source: str) -> Loaded:
     file = path.name
-    data, issues = _read_bytes(path, file)
-    text, more = decode(data, file) if data is not None else (None, [])
-    issues += more
+    text, issues = _read_text(path, file)
     if text is None:
         return Loaded(None, tuple(issues), no_location, source)
     try:
-        tree = json.loads(text, object_pairs_hook=_reject_duplicates)
+        tree = limits.loads_json(text, object_pairs_hook=_reject_duplicates)
     except json.JSONDecodeError as exc:
         issue = Issue((), f"JSON syntax error: {exc.msg}", file=file, line=exc.lineno, code="json")
         return Loaded(None, (issue,), no_location, source)
-    except (ValueError, RecursionError) as exc:
-        _, located = parse_yaml(text, file)  # ruamel finds the line of a duplicate key
-        line = located[0].line if located else None
-        issue = Issue((), str(exc), file=file, line=line, code="json")
-        return Loaded(None, (issue,), no_location, source)
-
-    return _validate(tree, _lazy_locator(text, file), source, file)
+    except ValueError as exc:  # a limit or a duplicate key: found again, with line and field
+        return Loaded(None, (_json_problem(exc, text, file),), no_location, source)
+    _validate_items(tree, item_hooks())
+    return _validate(tree, JsonLocator(text, file), source, file)
 
 
-def _lazy_locator(text: str, file: str) -> Locator:
-    """Parse positions (ruamel reads JSON too) only once, and only if an issue needs a line."""
-    state: list[Locator] = []
+def _validate_items(tree: Any, hooks: dict[Path, ItemHook]) -> None:
+    """Replace each item of the bulk lists in ``tree`` by its model, one by one."""
+    for path, hook in hooks.items():
+        items: Any = tree
+        for key in path:
+            items = items.get(key) if isinstance(items, dict) else None
+        if isinstance(items, list):
+            for i, item in enumerate(items):
+                if type(item) is dict:
+                    items[i] = hook(item)
 
-    def locate(path: Path) -> Location:
-        if not state:
-            tree, problems = parse_yaml(text, file)
-            state.append(no_location if problems else yaml_locator(tree, file))
-        found = state[0](path)
-        return found if found.file else Location(file)
 
-    return locate
+def _folder_yaml(path: FsPath) -> tuple[Any, Locator, list[Issue], tuple[Issue, ...]]:
+    """The ``scenario.yaml`` of a folder: its data (``{}`` if empty), locator and issues."""
+    yaml_file = path / SCENARIO_FILE
+    if not yaml_file.is_file():
+        message = f"the folder has no {SCENARIO_FILE}; it must hold at least 'meta'"
+        return {}, no_location, [Issue((), message, file=SCENARIO_FILE, code="not_found")], ()
+    text, issues = _read_text(yaml_file, SCENARIO_FILE)
+    if text is None:
+        return None, no_location, issues, ()
+    tree, locate, issues, warnings = _yaml_tree(text, SCENARIO_FILE, {})
+    if tree is None and not issues:
+        tree = {}
+    if tree is not None and not isinstance(tree, dict):
+        return None, locate, [*issues, _not_mapping(tree, SCENARIO_FILE)], warnings
+    return tree, locate, issues, warnings
 
 
 def _read_folder(path: FsPath, source: str) -> Loaded:
-    yaml_file = path / SCENARIO_FILE
-    issues: list[Issue] = []
-    tree: Any = None
-    locate_yaml: Locator = no_location
-    if not yaml_file.is_file():
-        issues.append(
-            Issue(
-                (),
-                f"the folder has no {SCENARIO_FILE}; it must hold at least 'meta'",
-                file=SCENARIO_FILE,
-                code="not_found",
-            )
-        )
-        tree = {}
-    else:
-        data, more = _read_bytes(yaml_file, SCENARIO_FILE)
-        issues += more
-        text, more = decode(data, SCENARIO_FILE) if data is not None else (None, [])
-        issues += more
-        if text is not None:
-            tree, more = parse_yaml(text, SCENARIO_FILE)
-            issues += more
-            locate_yaml = yaml_locator(tree, SCENARIO_FILE)
-        if tree is None and not issues:
-            tree = {}
-    if tree is not None and not isinstance(tree, dict):
-        issues.append(_not_mapping(tree, SCENARIO_FILE))
-        tree = None
+    tree, locate_yaml, issues, warnings = _folder_yaml(path)
     merged: dict[str, Any] = dict(tree) if tree is not None else {}
     if "demand" in merged and isinstance(merged["demand"], dict):
         merged["demand"] = dict(merged["demand"])
-    row_lines: dict[tuple[str, ...], tuple[str, list[int]]] = {}
+    row_lines: dict[tuple[str, ...], tuple[str, Sequence[int]]] = {}
+    hooks = item_hooks(booleans=False)
     for table in TABLES:
         csv_path = path / table.file
         if not csv_path.is_file():
@@ -229,14 +282,17 @@ def _read_folder(path: FsPath, source: str) -> Loaded:
         issues += more
         if raw is None:
             continue
-        parsed, more = read_table(raw, table)
+        parsed, more = read_table(raw, table, hooks[table.path])
+        del raw
         issues += more
         row_lines[table.path] = (table.file, parsed.lines)
         issues += _place(merged, table, parsed.rows, locate_yaml)
-    locate = _folder_locator(locate_yaml, row_lines)
+    locate = _FolderLocator(locate_yaml, row_lines)
     if issues:
-        return Loaded(None, tuple(_sorted(issues)), locate, source)
-    return _validate(merged, locate, source, SCENARIO_FILE, skip=tuple(row_lines))
+        return Loaded(None, tuple(_sorted(issues)), locate, source, warnings)
+    return _validate(
+        merged, locate, source, SCENARIO_FILE, skip=tuple(row_lines), warnings=warnings
+    )
 
 
 def _place(merged: dict[str, Any], table: Table, rows: list[Any], locate: Locator) -> list[Issue]:
@@ -255,20 +311,35 @@ def _place(merged: dict[str, Any], table: Table, rows: list[Any], locate: Locato
     return []
 
 
-def _folder_locator(
-    locate_yaml: Locator, rows: dict[tuple[str, ...], tuple[str, list[int]]]
-) -> Locator:
-    def locate(path: Path) -> Location:
-        for prefix, (file, lines) in rows.items():
+class _FolderLocator:
+    """Lines of a CSV folder: table rows by their line, the rest in ``scenario.yaml``."""
+
+    def __init__(
+        self, locate_yaml: Locator, rows: dict[tuple[str, ...], tuple[str, Sequence[int]]]
+    ) -> None:
+        self.locate_yaml = locate_yaml
+        self.rows = rows
+
+    def _table(self, path: Path) -> Location | None:
+        for prefix, (file, lines) in self.rows.items():
             n = len(prefix)
             if path[:n] == prefix:
                 index = path[n] if len(path) > n else None
                 if isinstance(index, int) and 0 <= index < len(lines):
                     return Location(file, lines[index])
                 return Location(file, 1)
-        return locate_yaml(path)
+        return None
 
-    return locate
+    def prefetch(self, paths: list[Path]) -> None:
+        """Let the ``scenario.yaml`` locator find every path outside the tables at once."""
+        rest = [p for p in paths if self._table(p) is None]
+        prefetch = getattr(self.locate_yaml, "prefetch", None)
+        if callable(prefetch):
+            prefetch(rest)
+
+    def __call__(self, path: Path) -> Location:
+        found = self._table(path)
+        return found if found is not None else self.locate_yaml(path)
 
 
 # --------------------------------------------------------------------------- schema check
@@ -286,11 +357,16 @@ def _not_mapping(tree: Any, file: str) -> Issue:
 
 
 def _validate(
-    tree: Any, locate: Locator, source: str, file: str, skip: tuple[tuple[str, ...], ...] = ()
+    tree: Any,
+    locate: Locator,
+    source: str,
+    file: str,
+    skip: tuple[tuple[str, ...], ...] = (),
+    warnings: tuple[Issue, ...] = (),
 ) -> Loaded:
     if not isinstance(tree, dict):
-        return Loaded(None, (_not_mapping(tree, file),), locate, source)
-    issues = _booleans(tree, Scenario, (), skip)
+        return Loaded(None, (_not_mapping(tree, file),), locate, source, warnings)
+    issues = boolean_issues(tree, Scenario, (), skip)
     scenario: Scenario | None = None
     try:
         scenario = Scenario.model_validate(tree)
@@ -300,43 +376,13 @@ def _validate(
     except RecursionError:
         issues.append(Issue((), "the data nests too deeply (a recursive alias?)", code="yaml"))
     if issues:
-        located = [i.located(locate) for i in issues]
-        return Loaded(None, tuple(_sorted(located)), locate, source)
-    return Loaded(scenario, (), locate, source)
+        located = locate_all(issues, locate)
+        return Loaded(None, tuple(_sorted(located)), locate, source, warnings)
+    return Loaded(scenario, (), locate, source, warnings)
 
 
 def _sorted(issues: list[Issue]) -> list[Issue]:
     return sorted(issues, key=lambda i: (i.file, i.line or 0))
-
-
-def _booleans(
-    data: Any, model: type[BaseModel], path: Path, skip: tuple[tuple[str, ...], ...]
-) -> list[Issue]:
-    """Booleans written where a number is expected (pydantic would read ``true`` as 1)."""
-    if not isinstance(data, dict) or path in skip:
-        return []
-    found = [
-        Issue((*path, key), f"got the boolean {_show(data[key])}; expected a number", code="bool")
-        for key in numeric_fields(model)
-        if isinstance(data.get(key), bool)
-    ]
-    for key, shape in shapes(model).items():
-        value = data.get(key)
-        if value is None:
-            continue
-        if shape.kind == "model" and shape.model is not None:
-            found += _booleans(value, shape.model, (*path, key), skip)
-        elif (
-            shape.kind == "tuple"
-            and shape.item is not None
-            and shape.item.model is not None
-            and isinstance(value, list)
-            and (*path, key) not in skip
-        ):
-            sub = shape.item.model
-            for i, item in enumerate(value):
-                found += _booleans(item, sub, (*path, key, i), skip)
-    return found
 
 
 _SCALAR_TYPES = (str, int, float, bool, datetime, date, type(None))

@@ -32,6 +32,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
+from isoflow.scenario.limits import MAX_NUMBER_CHARS, number_message
 from isoflow.units import (
     ACTIVITY_UNITS,
     TIME_UNITS,
@@ -49,11 +50,18 @@ MAX_DURATION_S = 1000 * 365.2422 * 86400.0
 _SMALLEST_NORMAL = 2.2250738585072014e-308
 
 
+_LEADING_NUMBER = re.compile(r"\s*[+-]?[0-9.]*(?:[eE][+-]?[0-9]*)?")
+
+
 def _number_or_unit(parse: Any, kind: str) -> Any:
     def convert(value: Any) -> Any:
         if isinstance(value, bool):
             raise ValueError(f"expected {kind}, got a boolean")
         if isinstance(value, str):
+            number = _LEADING_NUMBER.match(value)
+            digits = len(number.group().strip()) if number is not None else 0
+            if digits > MAX_NUMBER_CHARS:
+                raise ValueError(number_message(digits))
             return parse(value, kind)
         return value
 

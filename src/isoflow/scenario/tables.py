@@ -20,14 +20,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
 
+from isoflow.scenario import limits
 from isoflow.scenario.fields import FieldShape, shapes
 from isoflow.scenario.issues import Issue, Path
+from isoflow.scenario.limits import loads_json
 from isoflow.scenario.schema import Booking, DemandRate, Lane, Process, Product, Site
 from isoflow.scenario.yamlpos import decode
 
@@ -159,17 +162,32 @@ def write_table(items: tuple[BaseModel, ...], model: type[BaseModel]) -> str:
 Converter = Callable[[str], Any]
 
 
+class CellError(ValueError):
+    """A cell that cannot be read; the message says what was found and what is expected."""
+
+    def __init__(self, message: str, *, json_cell: bool = False) -> None:
+        super().__init__(message)
+        self.json_cell = json_cell
+
+
+def _json_cell(text: str) -> Any:
+    try:
+        return loads_json(text)
+    except ValueError as exc:
+        raise CellError(str(exc), json_cell=True) from None
+
+
 def _converter(shape: FieldShape) -> Converter | None:
     """How to turn a non-empty cell into input for pydantic; None keeps the string."""
     if shape.kind == "model":
-        return json.loads
+        return _json_cell
     if shape.kind == "tuple":
         item = shape.item
         split_ok = item is not None and item.kind in _SCALARS
 
         def convert(text: str) -> Any:
             if text.lstrip()[:1] in ("[", "{") or not split_ok:
-                return json.loads(text)
+                return _json_cell(text)
             return [part.strip() for part in text.split(";")]
 
         return convert
@@ -180,6 +198,8 @@ def _converter(shape: FieldShape) -> Converter | None:
 
 def _number(text: str) -> Any:
     """Read a number cell as int or float; anything else (``7.4 GBq``, ``true``) stays text."""
+    if len(text) > limits.MAX_NUMBER_CHARS:
+        raise CellError(limits.number_message(len(text)))
     try:
         return int(text)
     except ValueError:
@@ -194,25 +214,19 @@ def _number(text: str) -> Any:
 class TableData:
     """Rows read from one CSV table."""
 
-    rows: list[dict[str, Any]]
-    lines: list[int]
+    rows: list[Any]
+    """One item per row: nested dicts ready for pydantic, or what ``convert`` made of them."""
+    lines: array[int]
     """Line in the file where each row starts (header = 1)."""
 
 
-def read_table(data: bytes, table: Table) -> tuple[TableData, list[Issue]]:
-    """Parse CSV bytes into nested dicts ready for pydantic, with every problem as an issue."""
-    text, issues = decode(data, table.file)
-    if text is None:
-        return TableData([], []), issues
+_Plan = list[tuple[int, str, tuple[str, ...], Converter | None, bool]]
+"""Per column read: index in the row, name, field keys, converter, required string."""
+
+
+def _plan(header: list[str], table: Table, issues: list[Issue]) -> _Plan:
     accepted = _cell_columns(table.model)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        return TableData([], []), [_csv_issue(table, 1, f"unreadable header: {exc}")]
-    if header is None:
-        return TableData([], []), [_csv_issue(table, 1, "the file is empty; expected a header")]
-    plan: list[tuple[int, str, tuple[str, ...], Converter | None, bool]] = []
+    plan: _Plan = []
     seen: set[str] = set()
     for index, raw in enumerate(header):
         name = raw.strip()
@@ -226,8 +240,63 @@ def read_table(data: bytes, table: Table) -> tuple[TableData, list[Issue]]:
             continue
         keys, shape, required_str = found
         plan.append((index, name, keys, _converter(shape), required_str))
-    rows: list[dict[str, Any]] = []
-    lines: list[int] = []
+    return plan
+
+
+def _row(
+    cells: list[str], plan: _Plan, table: Table, at: tuple[int, int], issues: list[Issue]
+) -> dict[str, Any]:
+    """The nested dict of one row (``at``: its index and line); bad cells become issues."""
+    row: dict[str, Any] = {}
+    for index, name, keys, convert, required_str in plan:
+        cell = cells[index].strip() if index < len(cells) else ""
+        if not cell:
+            if not required_str:
+                continue
+            value: Any = ""
+        elif convert is None:
+            value = cell
+        else:
+            try:
+                value = convert(cell)
+            except CellError as exc:
+                path: Path = (*table.path, at[0], *keys)
+                message = f"column {name!r}: {exc}"
+                if exc.json_cell:
+                    message = (
+                        f"invalid JSON in column {name!r}: {exc}; expected JSON or a "
+                        "';'-separated list"
+                    )
+                issues.append(Issue(path, message, file=table.file, line=at[1], code="csv"))
+                continue
+        _put(row, keys, value)
+    return row
+
+
+def read_table(
+    data: bytes, table: Table, convert: Callable[[dict[str, Any]], Any] | None = None
+) -> tuple[TableData, list[Issue]]:
+    """Parse CSV bytes into nested dicts ready for pydantic, with every problem as an issue.
+
+    ``convert`` is applied to each row as soon as it is read (the loader validates rows one
+    by one, so the plain data of a large table never exists as a whole).
+    """
+    text, issues = decode(data, table.file)
+    if text is None:
+        return TableData([], array("q")), issues
+    del text  # decoded again piece by piece (a StringIO would hold four bytes a character)
+    lines_in = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    reader = csv.reader(lines_in, strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        return TableData([], array("q")), [_csv_issue(table, 1, f"unreadable header: {exc}")]
+    if header is None:
+        message = "the file is empty; expected a header"
+        return TableData([], array("q")), [_csv_issue(table, 1, message)]
+    plan = _plan(header, table, issues)
+    rows: list[Any] = []
+    lines = array("q")
     width = len(header)
     start = reader.line_num + 1
     try:
@@ -237,39 +306,14 @@ def read_table(data: bytes, table: Table) -> tuple[TableData, list[Issue]]:
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) > width:
-                issues.append(
-                    _csv_issue(table, line, f"{len(cells)} cells but the header has {width}")
-                )
-            row: dict[str, Any] = {}
-            for index, name, keys, convert, required_str in plan:
-                cell = cells[index].strip() if index < len(cells) else ""
-                if not cell:
-                    if not required_str:
-                        continue
-                    value: Any = ""
-                elif convert is None:
-                    value = cell
-                else:
-                    try:
-                        value = convert(cell)
-                    except ValueError as exc:
-                        path: Path = (*table.path, len(rows), *keys)
-                        issues.append(
-                            Issue(
-                                path,
-                                f"invalid JSON in column {name!r}: {exc}; expected JSON or a "
-                                "';'-separated list",
-                                file=table.file,
-                                line=line,
-                                code="csv",
-                            )
-                        )
-                        continue
-                _put(row, keys, value)
-            rows.append(row)
+                message = f"{len(cells)} cells but the header has {width}"
+                issues.append(_csv_issue(table, line, message))
+            before = len(issues)
+            row = _row(cells, plan, table, (len(rows), line), issues)
+            rows.append(convert(row) if convert is not None and len(issues) == before else row)
             lines.append(line)
-    except csv.Error as exc:
-        issues.append(_csv_issue(table, reader.line_num, f"CSV syntax error: {exc}"))
+    except csv.Error as exc:  # reported where the row began (an open quote runs to the end)
+        issues.append(_csv_issue(table, start, f"CSV syntax error: {exc}"))
     return TableData(rows, lines), issues
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import Any
 
-from isoflow.scenario.issues import Issue, Locator, Path, Severity, no_location
+from isoflow.scenario.issues import Issue, Locator, Path, Severity, locate_all, no_location
 from isoflow.scenario.load import read_scenario
 from isoflow.scenario.rules import lane_carries
 from isoflow.scenario.schema import Lane, Scenario, SiteKind, Stage
@@ -90,9 +90,13 @@ def validate(ref: str | FsPath) -> ValidationReport:
     """Load ``ref`` (built-in name, file or CSV folder) and run every check; never raises."""
     loaded = read_scenario(ref)
     if loaded.scenario is None:
-        return ValidationReport(loaded.source, loaded.issues, None)
+        return ValidationReport(loaded.source, _in_order([*loaded.warnings, *loaded.issues]), None)
     issues = check_references(loaded.scenario, loaded.locate)
-    return ValidationReport(loaded.source, tuple(issues), loaded.scenario)
+    return ValidationReport(loaded.source, _in_order([*loaded.warnings, *issues]), loaded.scenario)
+
+
+def _in_order(issues: list[Issue]) -> tuple[Issue, ...]:
+    return tuple(sorted(issues, key=lambda i: (i.file, i.line or 0)))
 
 
 def validate_scenario(scenario: Scenario, source: str = "") -> ValidationReport:
@@ -116,8 +120,7 @@ def check_references(scenario: Scenario, locate: Locator = no_location) -> list[
         _generators,
     ):
         found.extend(check(scenario))
-    located = [i.located(locate) for i in found]
-    return sorted(located, key=lambda i: (i.file, i.line or 0))
+    return list(_in_order(locate_all(found, locate)))
 
 
 def _error(path: Path, message: str, code: str) -> Issue:
@@ -334,6 +337,7 @@ def _routes(s: Scenario) -> Iterable[Issue]:
     by_product: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for (pid, hospital), i in first.items():
         by_product[pid].append((hospital, i))
+    sites = {x.id for x in s.sites}
     for pid, targets in by_product.items():
         product = products.get(pid)
         sources = made.get(pid)
@@ -345,6 +349,8 @@ def _routes(s: Scenario) -> Iterable[Issue]:
                 graph[lane.origin].append((lane.destination, _lane_time(lane)))
         dist = _shortest(sources, graph)
         for hospital, i in targets:
+            if hospital not in sites:
+                continue  # an unknown site is an error already
             n = count[(pid, hospital)]
             affects = f" (affects {n} booking(s))"
             fastest = dist.get(hospital, math.inf)
