@@ -270,6 +270,7 @@ def _folder_yaml(path: FsPath) -> tuple[Any, Locator, list[Issue], tuple[Issue, 
 def _read_folder(path: FsPath, source: str) -> Loaded:
     tree, locate_yaml, issues, warnings = _folder_yaml(path)
     merged: dict[str, Any] = dict(tree) if tree is not None else {}
+    _empty_demand(merged)
     if "demand" in merged and isinstance(merged["demand"], dict):
         merged["demand"] = dict(merged["demand"])
     row_lines: dict[tuple[str, ...], tuple[str, Sequence[int]]] = {}
@@ -366,6 +367,7 @@ def _validate(
 ) -> Loaded:
     if not isinstance(tree, dict):
         return Loaded(None, (_not_mapping(tree, file),), locate, source, warnings)
+    _empty_demand(tree)
     issues = boolean_issues(tree, Scenario, (), skip)
     scenario: Scenario | None = None
     try:
@@ -379,6 +381,12 @@ def _validate(
         located = locate_all(issues, locate)
         return Loaded(None, tuple(_sorted(located)), locate, source, warnings)
     return Loaded(scenario, (), locate, source, warnings)
+
+
+def _empty_demand(tree: dict[str, Any]) -> None:
+    """``demand:`` with nothing under it is an empty section (a warning), not a wrong type."""
+    if "demand" in tree and tree["demand"] is None:
+        tree["demand"] = {}
 
 
 def _sorted(issues: list[Issue]) -> list[Issue]:

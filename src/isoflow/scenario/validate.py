@@ -21,11 +21,15 @@ from typing import Any
 from isoflow.scenario.issues import Issue, Locator, Path, Severity, locate_all, no_location
 from isoflow.scenario.load import read_scenario
 from isoflow.scenario.rules import lane_carries
-from isoflow.scenario.schema import Lane, Scenario, SiteKind, Stage
+from isoflow.scenario.schema import Booking, Lane, Product, Scenario, SiteKind, Stage
 from isoflow.units import format_duration
 
 DELIVERY_KINDS = frozenset({SiteKind.HOSPITAL, SiteKind.RADIOPHARMACY})
 """Site kinds that may receive patient bookings."""
+
+DOSE_STAGES = frozenset({Stage.DRUG_PRODUCT, Stage.GENERATOR})
+"""Product stages a booking may be of: a patient dose, or a generator eluted at the hospital
+(bulk isotope and target material are inputs of production, never delivered to patients)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +116,7 @@ def check_references(scenario: Scenario, locate: Locator = no_location) -> list[
     for check in (
         _duplicates,
         _references,
+        _demand,
         _lanes,
         _production,
         _bookings,
@@ -222,6 +227,40 @@ def _references(s: Scenario) -> Iterable[Issue]:
             )
 
 
+# --------------------------------------------------------------------------- demand
+
+
+def _demand(s: Scenario) -> Iterable[Issue]:
+    """An empty demand section (given, but with no bookings and no rates) is a warning."""
+    demand = s.demand
+    if "demand" not in s.model_fields_set or demand.bookings or demand.rates:
+        return
+    path: Path = ("demand", "bookings") if "bookings" in demand.model_fields_set else ("demand",)
+    yield Issue(
+        path,
+        "the demand section is empty (no bookings, no rates): there is nothing to plan or "
+        "simulate; add bookings or rates, or leave the section out",
+        Severity.WARNING,
+        code="empty_demand",
+    )
+
+
+def _dose_products(
+    section: Path, records: Sequence[Booking], products: dict[str, Product]
+) -> Iterable[Issue]:
+    """Records of demand (bookings) name a dose product, never bulk isotope or target."""
+    stages = " or ".join(f"'{stage}'" for stage in sorted(DOSE_STAGES))
+    for i, record in enumerate(records):
+        product = products.get(record.product)
+        if product is not None and product.stage not in DOSE_STAGES:
+            yield _error(
+                (*section, i, "product"),
+                f"product {record.product!r} is {product.stage.replace('_', ' ')}; a booking "
+                f"is of a dose product (stage {stages})",
+                "not_dose_product",
+            )
+
+
 # --------------------------------------------------------------------------- network
 
 
@@ -266,6 +305,8 @@ def _production(s: Scenario) -> Iterable[Issue]:
 
 
 def _bookings(s: Scenario) -> Iterable[Issue]:
+    products = {p.id: p for p in s.products}
+    yield from _dose_products(("demand", "bookings"), s.demand.bookings, products)
     sites = {x.id: x for x in s.sites}
     approved: dict[str, set[str]] = defaultdict(set)
     for a in s.policies.approvals:
