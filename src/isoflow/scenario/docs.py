@@ -25,10 +25,11 @@ from pydantic.fields import FieldInfo
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticUndefined
 
-from isoflow.scenario import quantities, tables
+from isoflow.scenario import limits, quantities, tables
 from isoflow.scenario.fields import shapes
 from isoflow.scenario.quantities import json_bounds
 from isoflow.scenario.schema import Scenario
+from isoflow.scenario.validate import DOSE_STAGES
 from isoflow.units import format_duration
 
 DOCS_PATH = Path("docs") / "scenario.md"
@@ -173,6 +174,23 @@ def _csv_section() -> list[str]:
     return [*lines, ""]
 
 
+def _limits_section() -> list[str]:
+    doc = inspect.getdoc(limits) or ""
+    stages = " or ".join(f"`{stage}`" for stage in sorted(DOSE_STAGES))
+    lines = ["## Limits and reading checks", "", " ".join(doc.split()), ""]
+    lines += ["| limit | value |", "|---|---|"]
+    lines += [f"| {what} | {value} |" for what, value in limits.describe()]
+    lines += [
+        "",
+        "A YAML file that ends in the middle of a plain value with no line break gets a",
+        "warning (it may have been cut short), and a syntax error at the very end of a file",
+        "says so. A `demand` section given but empty (no bookings, no rates) is a warning.",
+        f"A booking must be of a dose product: a product of stage {stages}.",
+        "",
+    ]
+    return lines
+
+
 def render() -> str:
     """Render the full Markdown text of ``docs/scenario.md``."""
     models, enums = _walk(Scenario)
@@ -207,6 +225,7 @@ def render() -> str:
         shapes(model)  # every field must be understood by the CSV and loader code
         out += _model_section(model)
     out += _csv_section()
+    out += _limits_section()
     return "\n".join(out).rstrip() + "\n"
 
 
