@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
+import numpy.typing as npt
+
 from isoflow import bounds
 from isoflow.domain.calendar import epoch
-from isoflow.engines.planner.build import ObjectiveWeights, build
-from isoflow.engines.planner.candidates import CandidateOptions, generate
+from isoflow.engines.planner.build import ObjectiveWeights, PlanningModel, build
+from isoflow.engines.planner.candidates import CandidateOptions, Candidates, generate
 from isoflow.engines.planner.extract import extract, iso
 from isoflow.engines.planner.greedy import greedy_values
 from isoflow.engines.planner.network import DAY, PlanningNetwork
@@ -67,6 +71,17 @@ def network_for(scenario: Scenario, options: PlanOptions) -> PlanningNetwork:
     return PlanningNetwork(scenario, t0 - options.lead_s, t0, t0 + horizon)
 
 
+def guided_greedy(
+    net: PlanningNetwork, cand: Candidates, pm: PlanningModel
+) -> Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]]:
+    """The warm-start greedy guided by a relaxation: values of every column -> a plan."""
+
+    def start(relaxed: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return greedy_values(net, cand, pm, overage=1.0, guide=relaxed)
+
+    return start
+
+
 def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     """Plan the bookings of a scenario's horizon with the optimiser.
 
@@ -77,9 +92,9 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     net = network_for(scenario, opts)
     cand = generate(net, opts.candidates)
     pm = build(net, cand, opts.weights)
-    start = greedy_values(net, cand, pm) if opts.warm_start else None
+    start = greedy_values(net, cand, pm, overage=1.0) if opts.warm_start else None
     build_seconds = time.perf_counter() - t_build
-    result = solve(pm.model, opts.solve, start)
+    result = solve(pm.model, opts.solve, start, relaxed_start=guided_greedy(net, cand, pm))
     if result.values is None:
         raise SolverError(
             f"the solver returned no plan ({result.status}): {result.message or 'no detail'}"

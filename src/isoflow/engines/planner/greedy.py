@@ -31,9 +31,18 @@ def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 class _Greedy:
     def __init__(
-        self, net: PlanningNetwork, cand: Candidates, pm: PlanningModel, overage: float
+        self,
+        net: PlanningNetwork,
+        cand: Candidates,
+        pm: PlanningModel,
+        overage: float,
+        guide: np.ndarray | None = None,
     ) -> None:
         self.net, self.cand, self.pm, self.overage = net, cand, pm, overage
+        # preference of each option and flow: its value in a relaxation (0 without one)
+        z, w = pm.model.col_blocks["z"], pm.model.col_blocks["w"]
+        self.z_pref = -guide[z.all] if guide is not None else np.zeros(z.size)
+        self.w_pref = -guide[w.all] if guide is not None else np.zeros(w.size)
         self.sc = net.scenario
         self.values = np.zeros(pm.model.num_cols)
         self.blocks = pm.model.col_blocks
@@ -91,6 +100,7 @@ class _Greedy:
             options = sorted(
                 by_booking[b],
                 key=lambda k: (
+                    round(float(self.z_pref[k]), 3),
                     round(self.dist(self.site_of_run[self.cand.allocations[k].run], hosp)),
                     self.cand.allocations[k].run not in self.open,
                     # grid runs first: a run timed for one booking takes the process's day
@@ -181,6 +191,7 @@ class _Greedy:
         for site, fis in by_dest.items():
             fis.sort(
                 key=lambda fi: (
+                    float(self.w_pref[fi]) < -1e-6,
                     self.cand.flows[fi].route.arrive,
                     self.dist(self.site_of_run[self.cand.flows[fi].src], site),
                 )
@@ -424,10 +435,18 @@ class _Greedy:
 
 
 def greedy_values(
-    net: PlanningNetwork, cand: Candidates, pm: PlanningModel, overage: float = OVERAGE
+    net: PlanningNetwork,
+    cand: Candidates,
+    pm: PlanningModel,
+    overage: float = OVERAGE,
+    guide: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The baseline's decisions as a feasible solution vector of the planning model."""
-    greedy = _Greedy(net, cand, pm, overage)
+    """The baseline's decisions as a feasible solution vector of the planning model.
+
+    ``guide``, values of the model's columns (a relaxation's), makes the greedy try each
+    booking's options in falling order of their value there before its own rules of thumb.
+    """
+    greedy = _Greedy(net, cand, pm, overage, guide)
     greedy.assign_bookings()
     flows = greedy.generators()
     greedy.feeds(flows)

@@ -5,7 +5,9 @@ planes) without improving a poor first solution, and a part stopped there has no
 all. So a large part is solved in steps, each within a share of its time:
 
 1. the LP relaxation by interior point (three to four times faster than simplex on these
-   models). Its optimum ``z_LP`` is a proven lower bound on the part;
+   models), within :data:`LP_SHARE` of the time. Its optimum ``z_LP`` is a proven lower
+   bound on the part; the planner's greedy guided by it (``relaxed_start``) is a candidate
+   incumbent;
 2. the MIP restricted to the integer columns the relaxation uses (most are zero; the rest
    make a much smaller MIP): an incumbent;
 3. a repair where that incumbent leaves a shortfall (an unserved booking) the relaxation
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +35,9 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from isoflow.engines.planner._highs_worker import violation
 from isoflow.engines.planner.solver_run import (
+    FEASIBILITY_TOL,
     TIME_LIMIT,
     SolveOptions,
     SolveResult,
@@ -43,8 +48,13 @@ from isoflow.engines.planner.solver_run import (
 LP_GUIDED_MIN_COLUMNS = 2000
 """Parts at least this large are solved in steps (see the module docstring)."""
 
-LP_SHARE = 0.6
-"""Share of the part's time the LP relaxation may take: without it there is no bound."""
+LP_SHARE = 0.85
+"""Share of the part's time the LP relaxation may take: without it there is no bound, no
+guided start and (the full MIP's root being slower still) no better plan."""
+
+SLOW_LP_S = 5.0
+"""A relaxation faster than this [s] leaves time for the full MIP whatever the budget (small
+parts: its presolve and cuts bound them far better than the relaxation alone)."""
 
 ROOT_PER_LP = 3.0
 """Time of the full MIP's root (presolve, dual simplex, cuts) per second of the interior
@@ -66,11 +76,26 @@ class _Clock:
     def left(self) -> float:
         return self.opts.time_limit_s - (time.perf_counter() - self.started)
 
+    def remaining(self, share: float) -> float:
+        """Seconds left until ``share`` of the part's time is used (negative past it)."""
+        return share * self.opts.time_limit_s - (time.perf_counter() - self.started)
+
+
+RelaxedStart = Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]]
+"""Given a relaxation's values of a part's columns, a plan for the part (a guided heuristic)."""
+
 
 def solve_part(
-    arrays: dict[str, Any], opts: SolveOptions, rule_file: Path | None = None
+    arrays: dict[str, Any],
+    opts: SolveOptions,
+    rule_file: Path | None = None,
+    relaxed_start: RelaxedStart | None = None,
 ) -> SolveResult:
-    """Solve one independent part of the model; large MIP parts in steps (module docstring)."""
+    """Solve one independent part of the model; large MIP parts in steps (module docstring).
+
+    ``relaxed_start`` turns the relaxation into a plan (the planner's greedy, guided by it);
+    the cheaper of that and the given start is the incumbent of the steps after it.
+    """
     integer = arrays["integer"]
     if integer.size < LP_GUIDED_MIN_COLUMNS or not integer.any():
         return solve_arrays(arrays, opts, rule_file=rule_file)
@@ -79,11 +104,17 @@ def solve_part(
         {**arrays, "integer": np.zeros_like(integer)}, clock.until(LP_SHARE), "ipm"
     )
     lp_bound = relaxed.objective if relaxed.message == "Optimal" else None
-    start = arrays.get("start_solution")
     notes: list[str] = []
+    if relaxed_start is not None and lp_bound is not None and relaxed.values is not None:
+        arrays = _with_guided_start(arrays, relaxed_start(relaxed.values))
+    start = arrays.get("start_solution")
     if lp_bound is None:
         notes.append("LP relaxation stopped by its share of the time limit")
-    full_mip = lp_bound is None or clock.left() >= ROOT_PER_LP * relaxed.seconds + 2.0
+    full_mip = (
+        lp_bound is None
+        or relaxed.seconds < SLOW_LP_S
+        or clock.left() >= ROOT_PER_LP * relaxed.seconds + 2.0
+    )
     guided: SolveResult | None = None
     if full_mip and _serves_as_relaxed(arrays, start, relaxed.values):
         pass  # the start already serves what the relaxation serves: the MIP gets the time
@@ -108,6 +139,15 @@ def solve_part(
     )
 
 
+def _with_guided_start(arrays: dict[str, Any], guided: npt.NDArray[np.float64]) -> dict[str, Any]:
+    """``arrays`` with the cheaper of its start and ``guided`` (if that satisfies the model)."""
+    if violation(arrays, guided) > FEASIBILITY_TOL:
+        return arrays
+    if _cost(arrays, guided) < _cost(arrays, arrays.get("start_solution")):
+        return {**arrays, "start_solution": guided}
+    return arrays
+
+
 def _guided(
     arrays: dict[str, Any],
     relaxed: npt.NDArray[np.float64],
@@ -116,11 +156,17 @@ def _guided(
 ) -> SolveResult:
     """Step 2: the MIP on the relaxation's integer support; then step 3, its repair."""
     integer = arrays["integer"]
-    upper = arrays["col_upper"].copy()
-    upper[integer & (relaxed < 1e-6)] = 0.0
-    restricted = {k: v for k, v in arrays.items() if k != "start_solution"}
-    guided = solve_arrays({**restricted, "col_upper": upper}, clock.until(shares[0]))
     start = arrays.get("start_solution")
+    upper = arrays["col_upper"].copy()
+    unused = integer & (relaxed < 1e-6)
+    if start is not None:  # the start's columns stay free: it is the first incumbent
+        unused &= start < 1e-6
+    upper[unused] = 0.0
+    restricted = {k: v for k, v in arrays.items() if k != "start_solution"}
+    given = {**restricted, "col_upper": upper}
+    if start is not None:
+        given["start_solution"] = start
+    guided = solve_arrays(given, clock.until(shares[0]))
     if start is not None and _cost(arrays, start) < _cost(arrays, guided.values):
         # the restricted MIP found nothing better in its time: repair the given start
         guided = dataclasses.replace(guided, values=start, objective=_cost(arrays, start))
@@ -129,8 +175,11 @@ def _guided(
     return _repair(restricted, relaxed, guided, clock, shares[1])
 
 
-REPAIR_HOPS = (3, 4, 5)
+REPAIR_HOPS = (2, 3, 4)
 """Neighbourhoods tried in turn by the repair (row hops from an unserved booking)."""
+
+REPAIR_SEEDS = 5
+"""Unserved bookings repaired together in one round (their neighbourhoods overlap little)."""
 
 
 def _repair(
@@ -142,28 +191,44 @@ def _repair(
 ) -> SolveResult:
     """Serve the bookings the incumbent leaves short and the relaxation serves.
 
-    Their neighbourhood (integer columns within ``h`` row hops of the shortfall: its options,
-    the runs, shipments and generators those use, the other bookings on them) is freed to its
-    full bounds; every other integer column is fixed at the incumbent's value, so each round
-    is a small MIP started from the incumbent (a large neighbourhood search). ``h`` grows
-    through :data:`REPAIR_HOPS` while a round brings no improvement.
+    A round takes up to :data:`REPAIR_SEEDS` of them; their neighbourhood (integer columns
+    within ``h`` row hops of the shortfall: its options, the runs, shipments and generators
+    those use, the other bookings on them) is freed to its full bounds and every other
+    integer column fixed at the incumbent's value, so each round is a small MIP started from
+    the incumbent (a large neighbourhood search). Rounds go through the short bookings with
+    ``h`` from :data:`REPAIR_HOPS`, widening ``h`` for those a round could not serve, until
+    none is left or the share of time is used.
     """
     integer = arrays["integer"]
     shortfall = arrays.get("shortfall", np.zeros_like(integer))
     best = incumbent
     for hops in REPAIR_HOPS:
         assert best.values is not None
-        worse = shortfall & (best.values > relaxed + 0.5)
-        if not worse.any() or clock.left() < 1.0:
-            break
-        fixed = integer & ~neighbourhood(arrays, worse, hops=hops)
-        lower, upper = arrays["col_lower"].copy(), arrays["col_upper"].copy()
-        lower[fixed] = upper[fixed] = np.round(best.values[fixed])
-        bounded = {**arrays, "col_lower": lower, "col_upper": upper}
-        tried = solve_arrays({**bounded, "start_solution": best.values}, clock.until(share))
-        if tried.values is not None and (tried.objective or 0.0) < (best.objective or 0.0):
-            best = tried
+        pending = list(np.flatnonzero(shortfall & (best.values > relaxed + 0.5)))
+        while pending and clock.remaining(share) >= 1.5:
+            seeds = np.zeros_like(shortfall)
+            seeds[pending[:REPAIR_SEEDS]] = True
+            pending = pending[REPAIR_SEEDS:]
+            tried = _repair_round(arrays, best, seeds, hops, clock.until(share))
+            if tried.values is not None and (tried.objective or 0.0) < (best.objective or 0.0):
+                best = tried
     return best
+
+
+def _repair_round(
+    arrays: dict[str, Any],
+    best: SolveResult,
+    seeds: npt.NDArray[np.bool_],
+    hops: int,
+    opts: SolveOptions,
+) -> SolveResult:
+    """One round of :func:`_repair`: free the seeds' neighbourhood, fix the rest, solve."""
+    assert best.values is not None
+    fixed = arrays["integer"] & ~neighbourhood(arrays, seeds, hops=hops)
+    lower, upper = arrays["col_lower"].copy(), arrays["col_upper"].copy()
+    lower[fixed] = upper[fixed] = np.round(best.values[fixed])
+    bounded = {**arrays, "col_lower": lower, "col_upper": upper}
+    return solve_arrays({**bounded, "start_solution": best.values}, opts)
 
 
 def _serves_as_relaxed(

@@ -23,7 +23,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from isoflow.engines.planner.guided import solve_part
+from isoflow.engines.planner.guided import RelaxedStart, solve_part
 from isoflow.engines.planner.lp import LinearModel
 from isoflow.engines.planner.solver_run import (
     OBJECTIVE_RTOL,
@@ -41,6 +41,7 @@ def solve(
     model: LinearModel,
     options: SolveOptions | None = None,
     start: npt.NDArray[np.float64] | None = None,
+    relaxed_start: RelaxedStart | None = None,
 ) -> SolveResult:
     """Solve ``model`` (minimisation) with HiGHS in a child process under a watchdog.
 
@@ -48,7 +49,8 @@ def solve(
     product families that share no run, route or capacity) are solved separately, largest
     first and ``parts_in_parallel`` at a time, all against one deadline; their objectives
     and bounds add up exactly. ``start`` is an optional feasible solution handed to HiGHS as its
-    first incumbent.
+    first incumbent; ``relaxed_start`` an optional heuristic that turns a relaxation's values
+    of every column into a plan (used by large parts once their relaxation is solved).
     """
     opts = options or SolveOptions()
     started = time.perf_counter()
@@ -66,7 +68,7 @@ def solve(
         opts = dataclasses.replace(opts, time_limit_s=max(1.0, left))
     if start is not None:
         arrays["start_solution"] = np.asarray(start, dtype=np.float64)
-    result = _solve_parts(arrays, opts)
+    result = _solve_parts(arrays, opts, relaxed_start)
     if result.values is None:
         return dataclasses.replace(result, seconds=time.perf_counter() - started)
     return _whole_model_figures(arrays, result, opts, floor, time.perf_counter() - started)
@@ -138,11 +140,13 @@ def _shortfall_floor(arrays: dict[str, Any], opts: SolveOptions) -> npt.NDArray[
     return np.asarray(penalty * np.clip(lp.values, 0.0, None), dtype=np.float64)
 
 
-def _solve_parts(arrays: dict[str, Any], opts: SolveOptions) -> SolveResult:
+def _solve_parts(
+    arrays: dict[str, Any], opts: SolveOptions, relaxed_start: RelaxedStart | None = None
+) -> SolveResult:
     """Solve the independent parts of a model against one deadline and add them up."""
     groups = components(arrays) if opts.decompose else [np.arange(arrays["col_cost"].size)]
     if len(groups) <= 1:
-        return solve_part(arrays, opts)
+        return solve_part(arrays, opts, relaxed_start=relaxed_start)
     started = time.perf_counter()
     values = np.zeros(arrays["col_cost"].size)
     deadline = started + opts.time_limit_s
@@ -155,6 +159,7 @@ def _solve_parts(arrays: dict[str, Any], opts: SolveOptions) -> SolveResult:
                 _subproblem(arrays, groups[i]),
                 dataclasses.replace(opts, time_limit_s=max(1.0, budget)),
                 rule_files[i] if opts.whole_model_stop else None,
+                _part_start(relaxed_start, groups[i], arrays["col_cost"].size),
             )
 
         def done(i: int, result: SolveResult) -> None:
@@ -202,6 +207,22 @@ def _solve_parts(arrays: dict[str, Any], opts: SolveOptions) -> SolveResult:
         notes=notes,
         time_cut=cut,
     )
+
+
+def _part_start(
+    relaxed_start: RelaxedStart | None, cols: npt.NDArray[np.int64], n_cols: int
+) -> RelaxedStart | None:
+    """The whole model's ``relaxed_start`` seen from one part: its columns in and out."""
+    if relaxed_start is None:
+        return None
+    whole_start = relaxed_start
+
+    def part(relaxed: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        whole = np.zeros(n_cols)
+        whole[cols] = relaxed
+        return whole_start(whole)[cols]
+
+    return part
 
 
 def worker_queues(sizes: list[int], workers: int) -> list[list[int]]:
