@@ -137,3 +137,30 @@ def test_a_hospital_radiopharmacy_supplies_its_own_hospital():
     sc = two_suppliers({"kind": ["hospital", "cyclotron"]}, with_far=False)
     near = next(s for s in sc.sites if s.id == "near")
     assert rules.supply_bar(near, near, "fdg") is None
+
+
+def test_a_relaxation_guides_the_greedy_to_the_option_it_prefers():
+    from isoflow.engines.planner.api import network_for
+    from isoflow.engines.planner.build import build
+    from isoflow.engines.planner.candidates import generate
+    from isoflow.engines.planner.greedy import greedy_values
+
+    sc = two_suppliers({})
+    net = network_for(sc, HOURLY)
+    cand = generate(net, HOURLY.candidates)
+    pm = build(net, cand)
+    z = pm.model.col_blocks["z"]
+    site_of = [sc.processes[cand.runs[a.run].process].site for a in cand.allocations]
+
+    def chosen(values: Any) -> set[str]:
+        return {site_of[k] for k in range(z.size) if values[z.start + k] > 0.5}
+
+    # unguided: the nearest supplier (the greedy's own rule of thumb)
+    assert chosen(greedy_values(net, cand, pm, overage=1.0)) == {"near"}
+    # a relaxation that puts the dose on a far option: the greedy follows it
+    guide = [0.0] * pm.model.num_cols
+    far = next(k for k in range(z.size) if site_of[k] == "far")
+    guide[z.start + far] = 1.0
+    import numpy as np
+
+    assert chosen(greedy_values(net, cand, pm, overage=1.0, guide=np.array(guide))) == {"far"}
