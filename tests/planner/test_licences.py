@@ -164,3 +164,19 @@ def test_a_relaxation_guides_the_greedy_to_the_option_it_prefers():
     import numpy as np
 
     assert chosen(greedy_values(net, cand, pm, overage=1.0, guide=np.array(guide))) == {"far"}
+
+
+def test_licences_and_service_areas_name_real_products_and_sites():
+    from isoflow.scenario.validate import check_references
+
+    sc = two_suppliers(
+        {
+            "licences": [{"product": "fgd", "countries": ["KR"]}],
+            "service_area": ["hosp", "hsop"],
+        }
+    )
+    issues = check_references(sc)
+    assert sorted((i.path, i.code) for i in issues) == [
+        (("sites", 0, "licences", 0, "product"), "unknown_ref"),
+        (("sites", 0, "service_area", 1), "unknown_ref"),
+    ]

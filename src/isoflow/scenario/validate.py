@@ -184,6 +184,10 @@ def _references(s: Scenario) -> Iterable[Issue]:
     for i, st in enumerate(s.sites):
         for k, stock in enumerate(st.stocks):
             product(("sites", i, "stocks", k, "product"), stock.product)
+        for k, lic in enumerate(st.licences):
+            product(("sites", i, "licences", k, "product"), lic.product)
+        for k, served in enumerate(st.service_area):
+            site(("sites", i, "service_area", k), served)
     for i, lane in enumerate(s.lanes):
         site(("lanes", i, "origin"), lane.origin)
         site(("lanes", i, "destination"), lane.destination)
