@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from isoflow.scenario.issues import Path as FieldPath
 from isoflow.scenario.items import item_hooks
 from isoflow.scenario.jsonpos import JsonLocator
 from isoflow.scenario.load import load_scenario, save_scenario
+from isoflow.scenario.schema import Scenario
 from isoflow.scenario.validate import validate
 from isoflow.scenario.yamlpos import StreamLocator, parse_yaml, yaml_locator
 
@@ -111,3 +113,33 @@ def test_reference_error_in_a_large_file_costs_no_second_reading(tmp_path: Path)
         "unknown site 'hosp-nowhere'; did you mean 'hosp-sydney'? (expected an id from 'sites')"
     ]
     assert t2 - t1 < 1.5 * (t1 - t0) + 0.5
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("form", ["yaml", "json", "folder"])
+def test_items_validated_as_read_give_the_same_scenario(
+    tmp_path: Path, path: Path, form: str
+) -> None:
+    """Items turned into models one by one (and sharing values) change nothing: the same
+    scenario as validating the whole file at once, with the same fields given."""
+    tree, _ = parse_yaml(path.read_text(encoding="utf-8"), path.name)
+    whole = Scenario.model_validate(tree)
+    target = path
+    if form == "json":
+        target = save_scenario(whole, tmp_path / "s.json")
+        whole = Scenario.model_validate(json.loads(target.read_text(encoding="utf-8")))
+    elif form == "folder":
+        target = save_scenario(whole, tmp_path / "folder")
+    loaded = load_scenario(target)
+    assert loaded == whole
+    if form != "folder":  # a folder has no whole-file reading to compare with
+        assert loaded.model_dump(exclude_unset=True) == whole.model_dump(exclude_unset=True)
+
+
+def test_bookings_share_equal_values(tmp_path: Path) -> None:
+    path, _ = _large(tmp_path, 50, None)
+    first, second = load_scenario(path).demand.bookings[:2]
+    assert first.hospital is second.hospital
+    assert first.administration is second.administration
+    assert first.model_fields_set is second.model_fields_set
+    assert first.id is not second.id
