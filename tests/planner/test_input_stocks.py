@@ -11,7 +11,7 @@ from isoflow.engines.planner.api import PlanOptions, make_plan
 from isoflow.engines.planner.candidates import CandidateOptions
 from isoflow.engines.verify import verify
 from isoflow.scenario import rules
-from isoflow.scenario.schema import Departure, Scenario
+from isoflow.scenario.schema import Departure, InputStock, Scenario
 from isoflow.units import parse_datetime
 
 WATER = {"id": "o18-water", "stage": "target_material", "nuclide": "O-18", "unit": "mL"}
@@ -135,11 +135,8 @@ def test_a_stock_of_an_unknown_material_is_a_reference_error():
     from isoflow.scenario.validate import check_references
 
     sc = fdg_week(5.0)
-    sites = [s.model_copy(update={"stocks": ()}) for s in sc.sites]
-    bad = sites[0].stocks + (
-        type(sc.sites[0].stocks[0])(product="o18-watter", per_week=5.0),
-    )
-    sites[0] = sites[0].model_copy(update={"stocks": bad})
+    wrong = InputStock(product="o18-watter", per_week=5.0)
+    sites = [sc.sites[0].model_copy(update={"stocks": (wrong,)}), *sc.sites[1:]]
     issues = check_references(sc.model_copy(update={"sites": tuple(sites)}))
     assert [(i.path, i.code) for i in issues] == [
         (("sites", 0, "stocks", 0, "product"), "unknown_ref")
