@@ -17,7 +17,7 @@ from isoflow.scenario.items import item_hooks
 from isoflow.scenario.jsonpos import JsonLocator
 from isoflow.scenario.load import load_scenario, save_scenario
 from isoflow.scenario.schema import Scenario
-from isoflow.scenario.validate import validate
+from isoflow.scenario.validate import validate, validate_scenario
 from isoflow.scenario.yamlpos import StreamLocator, parse_yaml, yaml_locator
 
 SMALL = Path(__file__).parent / "data" / "small.yaml"
@@ -143,3 +143,31 @@ def test_bookings_share_equal_values(tmp_path: Path) -> None:
     assert first.administration is second.administration
     assert first.model_fields_set is second.model_fields_set
     assert first.id is not second.id
+
+
+def test_many_bad_references_are_hinted_within_bounds(tmp_path: Path) -> None:
+    """Each unknown value is matched once, and at most 200 values are: the 201st distinct
+    misspelling is reported without a hint (a thousand ids cost up to 15 ms a match)."""
+    scenario = load_scenario(SMALL)
+    booking = scenario.demand.bookings[2]
+    bad = [
+        booking.model_copy(update={"id": f"x{i}", "hospital": "hosp-seoull"}) for i in range(500)
+    ]
+    bad += [
+        booking.model_copy(update={"id": f"y{i}", "hospital": f"hosp-seoul-{i:03d}"})
+        for i in range(250)
+    ]
+    demand = scenario.demand.model_copy(update={"bookings": tuple(bad)})
+    report = validate_scenario(scenario.model_copy(update={"demand": demand}))
+    messages = [i.message for i in report.errors]
+    assert len(messages) == 750
+    assert set(messages[:500]) == {
+        "unknown site 'hosp-seoull'; did you mean 'hosp-seoul'? (expected an id from 'sites')"
+    }
+    assert messages[500] == (
+        "unknown site 'hosp-seoul-000'; did you mean 'hosp-seoul'? (expected an id from 'sites')"
+    )
+    assert messages[500 + 198].endswith(
+        "-198'; did you mean 'hosp-seoul'? (expected an id from 'sites')"
+    )
+    assert messages[500 + 199] == "unknown site 'hosp-seoul-199' (expected an id from 'sites')"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -175,3 +176,25 @@ def test_json_cell_accepted_for_scalar_list(folder: Path) -> None:
         json.dumps(["reactor"]).replace('"', '""').join('""'),
     )
     assert [str(k) for k in load_scenario(folder).sites[1].kind] == ["reactor"]
+
+
+def test_unterminated_quote_reports_the_row_it_opens(folder: Path) -> None:
+    """An open quote runs to the end of the file: the error names the row where it began."""
+    _edit(folder / "bookings.csv", "b2,hosp-seoul", 'b2,"hosp-seoul')
+    assert _issues(folder) == [
+        "bookings.csv:3: demand.bookings: CSV syntax error: unexpected end of data"
+    ]
+
+
+def test_deep_json_cell_reports_row(folder: Path) -> None:
+    path = folder / "lanes.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[1][rows[0].index("timetable")] = "[" * 40 + "]" * 40
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    assert _issues(folder) == [
+        "lanes.csv:2: lanes.0.timetable: invalid JSON in column 'timetable': nested deeper "
+        "than 32 levels, the limit (a scenario needs seven); expected JSON or a ';'-separated "
+        "list"
+    ]
