@@ -23,7 +23,7 @@ from isoflow.engines.planner.plan import (
     PlanShipment,
     PlanUnserved,
 )
-from isoflow.engines.planner.reasons import MEANING, Reason, stock_bars
+from isoflow.engines.planner.reasons import MEANING, Reason, stock_bars, stock_use
 from isoflow.scenario.schema import ProcessKind
 from isoflow.units import to_iso
 
@@ -295,6 +295,7 @@ def _unserved(
     runs_of: dict[int, set[int]] = defaultdict(set)
     for a in cand.allocations:
         runs_of[a.booking].add(a.run)
+    used = stock_use(net, cand, made)
     fed = {f.dst for f in cand.flows if f.dst >= 0} | {
         er for f in cand.flows for er, _ in f.elutions
     }
@@ -313,7 +314,7 @@ def _unserved(
             code, detail = cand.reasons[bi]
         elif bi in has_candidate and bi not in viable:
             code, detail = Reason.NO_INPUT_SUPPLY, MEANING[Reason.NO_INPUT_SUPPLY]
-        elif stock_bars(net, cand, made, runs_of[bi]):
+        elif stock_bars(net, cand, made, used, runs_of[bi]):
             code, detail = Reason.INPUT_STOCK, MEANING[Reason.INPUT_STOCK]
         else:
             code, detail = Reason.CAPACITY_EXHAUSTED, MEANING[Reason.CAPACITY_EXHAUSTED]

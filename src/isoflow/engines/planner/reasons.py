@@ -239,29 +239,43 @@ def _detail(reason: Reason, b: Booking, product: Product, country: str, makers: 
     return f"{MEANING[reason]} ({makers} producer(s) of {b.product} checked)"
 
 
-def stock_bars(net: PlanningNetwork, cand: Candidates, made: set[int], runs: set[int]) -> bool:
-    """True if none of ``runs`` could be added to the plan's ``made`` runs within the stocks.
+StockUse = dict[tuple[str, str, int], float]
+"""Amount of each limited material a site uses in a week: (site, material, week) -> amount."""
 
-    A run is barred when some limited material it consumes (:func:`rules.input_uses`) plus
-    what the made runs of its site use in the same week (:func:`rules.horizon_week`) exceeds
-    the site's weekly stock (:func:`rules.stock_limits`). Runs already made are not barred.
+
+def stock_use(net: PlanningNetwork, cand: Candidates, made: set[int]) -> StockUse:
+    """What the plan's ``made`` runs consume, per site, material and week.
+
+    Uses :func:`rules.input_uses` and :func:`rules.horizon_week`.
     """
     sc = net.scenario
-    sites = {site.id: site for site in sc.sites}
-    used: dict[tuple[str, str, int], float] = defaultdict(float)
+    used: StockUse = defaultdict(float)
     for r in made:
         run = cand.runs[r]
         proc = sc.processes[run.process]
         for product, amount in rules.input_uses(proc).items():
             used[(proc.site, product, rules.horizon_week(run.start, net.horizon_start))] += amount
+    return used
+
+
+def stock_bars(
+    net: PlanningNetwork, cand: Candidates, made: set[int], used: StockUse, runs: set[int]
+) -> bool:
+    """True if none of ``runs`` could be added to the plan's ``made`` runs within the stocks.
+
+    A run is barred when some limited material it consumes plus what the made runs of its
+    site use in the same week (``used``, from :func:`stock_use`) exceeds the site's weekly
+    stock (:func:`rules.stock_limits`). Runs already made are not barred.
+    """
+    sc = net.scenario
 
     def barred(r: int) -> bool:
         run = cand.runs[r]
         proc = sc.processes[run.process]
-        limits = rules.stock_limits(sites[proc.site])
+        limits = rules.stock_limits(sc.sites[net.site_index[proc.site]])
         week = rules.horizon_week(run.start, net.horizon_start)
         return r not in made and any(
-            used[(proc.site, product, week)] + amount > limits[product] * (1 + 1e-9)
+            used.get((proc.site, product, week), 0.0) + amount > limits[product] * (1 + 1e-9)
             for product, amount in rules.input_uses(proc).items()
             if product in limits
         )
