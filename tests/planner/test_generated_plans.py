@@ -11,7 +11,9 @@ from isoflow.engines.planner.solve import SolveOptions
 from isoflow.engines.verify import verify
 from isoflow.scenario.synthetic import generate
 
-OPTIONS = PlanOptions(solve=SolveOptions(time_limit_s=20.0, mip_gap=1e-4))
+OPTIONS = PlanOptions(solve=SolveOptions(time_limit_s=60.0, mip_gap=1e-4))
+"""Most examples prove their 0.01 % gap in a few seconds; some take longer (3 sites, 4
+hospitals, seed 476: 22.6 s on 2 shared cores), so the limit leaves room, not a target."""
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
