@@ -36,6 +36,7 @@ from isoflow.scenario.schema import (
     Lane,
     Process,
     Product,
+    Scenario,
     Site,
     SiteKind,
 )
@@ -204,6 +205,15 @@ def input_uses(process: Process) -> dict[str, float]:
 def stock_limits(site: Site) -> dict[str, float]:
     """How much of each material the site may use per week (none listed: no limit)."""
     return {stock.product: stock.per_week for stock in site.stocks}
+
+
+def network_stock_limits(scenario: Scenario) -> dict[tuple[str, str], float]:
+    """Every site's weekly stock limits: (site id, material id) -> amount per week."""
+    return {
+        (site.id, product): amount
+        for site in scenario.sites
+        for product, amount in stock_limits(site).items()
+    }
 
 
 def horizon_week(t_s: float, horizon_start_s: float) -> int:

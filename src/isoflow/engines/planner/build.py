@@ -365,9 +365,6 @@ def build(
     )
 
 
-WEEK = WEEK_S
-
-
 def contract_deliveries(
     net: PlanningNetwork, cand: Candidates
 ) -> list[tuple[int, str, int, float]]:
@@ -416,7 +413,7 @@ def _contract_rows(
     sc = net.scenario
     deliveries = contract_deliveries(net, cand)
     agreements = sc.policies.supply_agreements
-    n_weeks = max(1, int(np.ceil((net.horizon_end - net.horizon_start) / WEEK)))
+    n_weeks = max(1, int(np.ceil((net.horizon_end - net.horizon_start) / WEEK_S)))
     rows: dict[tuple[int, int], list[tuple[int, float]]] = defaultdict(list)
     for ci, kind, idx, factor in deliveries:
         if kind == "w":
@@ -458,8 +455,8 @@ def _contract_rows(
     )
     r_rows, r_cols, r_vals, lows = [], [], [], []
     for row, (ci, week) in enumerate(weeks_with_min):
-        span = min(WEEK, net.horizon_end - net.horizon_start - week * WEEK)
-        lows.append(agreements[ci].min_per_week * span / WEEK / GBQ)
+        span = min(WEEK_S, net.horizon_end - net.horizon_start - week * WEEK_S)
+        lows.append(agreements[ci].min_per_week * span / WEEK_S / GBQ)
         for col, coef in rows.get((ci, week), []):
             r_rows.append(row)
             r_cols.append(col)

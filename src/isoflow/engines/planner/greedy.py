@@ -16,7 +16,7 @@ import numpy as np
 from isoflow.engines.planner.build import GBQ, PlanningModel
 from isoflow.engines.planner.candidates import Candidates
 from isoflow.engines.planner.network import PlanningNetwork, Route
-from isoflow.scenario.rules import horizon_week, input_uses, stock_limits
+from isoflow.scenario.rules import horizon_week, input_uses, network_stock_limits
 
 OVERAGE = 1.2
 """Fixed safety factor on batch sizes used by the baseline planner."""
@@ -61,7 +61,7 @@ class _Greedy:
         ]
         self.coords = [(s.lat, s.lon) for s in sites]
         self.stock_used: dict[tuple[str, str, int], float] = defaultdict(float)
-        self.limits = {(s.id, p): amount for s in sites for p, amount in stock_limits(s).items()}
+        self.limits = network_stock_limits(self.sc)
 
     def _feedable(self) -> set[int]:
         """Runs that need no input, or can get it from a run that is itself feedable."""

@@ -116,9 +116,9 @@ def solve_part(
         or clock.left() >= ROOT_PER_LP * relaxed.seconds + 2.0
     )
     guided: SolveResult | None = None
-    if full_mip and _serves_as_relaxed(arrays, start, relaxed.values):
-        pass  # the start already serves what the relaxation serves: the MIP gets the time
-    elif lp_bound is not None and relaxed.values is not None:
+    # when the start already serves what the relaxation serves, the full MIP gets the time
+    serves = full_mip and _serves_as_relaxed(arrays, start, relaxed.values)
+    if not serves and lp_bound is not None and relaxed.values is not None:
         guided = _guided(arrays, relaxed.values, clock, (0.55, 0.7) if full_mip else (0.9, 1.0))
         if guided.message == TIME_LIMIT:
             notes.append("LP-guided start stopped by its share of the time limit")

@@ -30,11 +30,7 @@ def stock_rows(
 ) -> None:
     """Add the ``stock`` rows (module docstring) for the producing runs ``producing``."""
     sc = net.scenario
-    limits = {
-        (site.id, product): amount
-        for site in sc.sites
-        for product, amount in rules.stock_limits(site).items()
-    }
+    limits = rules.network_stock_limits(sc)
     if not limits or producing.size == 0:
         return
     proc_of = np.array([cand.runs[int(r)].process for r in producing], dtype=np.int64)
