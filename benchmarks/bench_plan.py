@@ -56,7 +56,7 @@ def run(name: str, scenario: Scenario, t_load: float, limits: list[float]) -> No
         f"{rows1 / rows0:.2f} rows"
     )
     base = baseline_plan(scenario, PlanOptions())
-    b_served, b_cost = base.kpis["bookings"]["served"], base.kpis["cost"]["total"]
+    b_served, b_cost = base.kpis["doses"]["served"], base.kpis["cost"]["total"]
     for limit in limits:
         opts = PlanOptions(solve=SolveOptions(time_limit_s=limit, mip_gap=0.01))
         t0 = time.perf_counter()
@@ -71,7 +71,7 @@ def run(name: str, scenario: Scenario, t_load: float, limits: list[float]) -> No
         t0 = time.perf_counter()
         kpis = extract(net, pm, result.values)["kpis"]
         t_extract = time.perf_counter() - t0
-        served, total = kpis["bookings"]["served"], kpis["bookings"]["total"]
+        served, total = kpis["doses"]["served"], kpis["doses"]["total"]
         cost = kpis["cost"]["total"]
         gap = "n/a" if result.gap is None else f"{result.gap:.2%}"
         print(

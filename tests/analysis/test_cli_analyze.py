@@ -150,7 +150,7 @@ def test_compare_scenario_with_a_plan_file(run, kj_file, tmp_path):
     write_plan(make_plan(cut), tmp_path / "b")
     res = run("compare", kj_file, str(tmp_path / "b" / "plan.json"), "--out", str(tmp_path))
     assert res.exit_code == 0, res.output
-    assert "bookings.served" in res.stdout
+    assert "doses.served" in res.stdout
     changed = read_csv(tmp_path / "compare_bookings.csv")
     assert {r["booking"] for r in changed} == {"j-tue", "j-thu"}
     res = run("compare", kj_file, "missing.json", "--out", str(tmp_path))

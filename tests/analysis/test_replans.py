@@ -28,7 +28,7 @@ def network():
 
 def test_base_plan_serves_everything(network):
     _, plan = network
-    assert plan.kpis["bookings"]["served"] == 5
+    assert plan.kpis["doses"]["served"] == 5
 
 
 def test_the_korean_cyclotron_is_the_single_point_of_failure(network):
@@ -90,8 +90,8 @@ def test_self_sufficiency_shares_by_hand(network):
     res = self_sufficiency(sc, OPTS, base_plan=plan)
     rows = {r.country: r for r in res.rows}
     kr, jp = rows["KR"], rows["JP"]
-    assert (kr.bookings, kr.share_network, kr.share_domestic, kr.imports_cover) == (2, 1, 1, 0)
-    assert jp.bookings == 3
+    assert (kr.doses, kr.share_network, kr.share_domestic, kr.imports_cover) == (2, 1, 1, 0)
+    assert jp.doses == 3
     assert jp.share_network == 1.0
     assert jp.share_domestic == pytest.approx(1 / 3)
     assert jp.imports_cover == pytest.approx(2 / 3)
@@ -114,7 +114,7 @@ def test_compare_a_plan_with_the_flight_removed(network):
     cut = without(sc, [Element("lane", "kr-jp-air")], OPTS)
     res = compare_plans(plan, make_plan(cut, OPTS))
     kpis = {k.metric: k for k in res.kpis}
-    assert kpis["bookings.served"].delta == -2
+    assert kpis["doses.served"].delta == -2
     assert kpis["by_country.JP.served"].delta == -2
     assert kpis["by_country.KR.served"].delta == 0
     changed = {c.booking: (c.a, c.b) for c in res.bookings}

@@ -47,14 +47,14 @@ def test_plan_writes_json_tables_and_report(planned):
         "unserved.csv",
     ]
     plan = json.loads((out / "plan.json").read_text())
-    assert plan["kpis"]["bookings"] == {
+    assert plan["kpis"]["doses"] == {
         "total": 4,
         "served": 3,
         "unserved": 1,
         "served_share": 0.75,
     }
     assert plan["unserved"][0]["reason"] == "no_dose"
-    assert "bookings served: 3 of 4" in result.output
+    assert "doses served: 3 of 4" in result.output
     header = (out / "allocations.csv").read_text().splitlines()[0].split(",")
     assert header[:3] == ["booking", "hospital", "product"]
     assert len((out / "allocations.csv").read_text().splitlines()) == 1 + 3

@@ -106,7 +106,7 @@ def test_every_part_renders(browser_page, small_plan, small_scenario):
     assert _count(page, "#gantt .barlayer .point") == len(small_plan.runs) + qc
     assert _count(page, "#timeline .barlayer .point") == len(small_plan.shipments)
     # KPI tables
-    for key in ("bookings", "by_priority", "by_country", "by_product", "activity", "cost"):
+    for key in ("doses", "by_priority", "by_country", "by_product", "activity", "cost"):
         assert _count(page, f"#kpi-{key} tbody tr") >= 1, key
     assert _count(page, "#kpi-unserved tbody tr") == len(small_plan.unserved)
     assert _count(page, "#kpi-by_country tbody tr") == len(small_plan.kpis["by_country"])

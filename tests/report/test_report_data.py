@@ -292,7 +292,7 @@ def test_gantt_and_shipment_bars(small_plan):
 def test_kpi_tables(small_plan):
     tables = {t.key: t for t in kpi_tables(small_plan)}
     assert set(tables) >= {
-        "bookings",
+        "doses",
         "by_priority",
         "by_country",
         "by_product",
@@ -305,7 +305,7 @@ def test_kpi_tables(small_plan):
     k = small_plan.kpis
     assert len(tables["by_country"].rows) == len(k["by_country"])
     served = sum(int(r[2]) for r in tables["by_product"].rows)
-    assert served == k["bookings"]["served"] == len(small_plan.allocations)
+    assert served == k["doses"]["served"] == len(small_plan.allocations)
     assert [r[0] for r in tables["unserved"].rows] == [u.booking for u in small_plan.unserved]
     solver = dict(tables["solver"].rows)
     assert small_plan.solver is not None

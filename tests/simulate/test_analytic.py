@@ -76,12 +76,12 @@ def test_zero_disruption_rates_reproduce_the_plan_exactly():
     sc = load_scenario("tests/scenario/data/small.yaml")
     sc = sc.model_copy(update={"disruptions": Disruptions()})
     result, k, plan = _run(sc, 50)
-    total = plan.kpis["bookings"]["total"]
-    unserved = plan.kpis["bookings"]["unserved"]
+    total = plan.kpis["doses"]["total"]
+    unserved = plan.kpis["doses"]["unserved"]
     assert result.column("missed").tolist() == [unserved] * 50
     assert k["missed_per_week"] == {"mean": unserved, "lo": unserved, "hi": unserved}
     assert k["p_missed"]["mean"] == unserved / total
-    assert k["outcomes"]["served"] == 50 * plan.kpis["bookings"]["served"]
+    assert k["outcomes"]["served"] == 50 * plan.kpis["doses"]["served"]
     assert k["outcomes"]["missed"] == 50 * unserved
     assert np.all(result.column("cost") == plan.kpis["cost"]["total"])
     assert result.exceptions.shape[0] == 0

@@ -70,6 +70,7 @@ def planned() -> dict[str, tuple[Plan, Data]]:
         ("chain", vc.chain_data(), vc.OPTIONS),
         ("generators", vc.generator_data(), vc.OPTIONS),
         ("fdg", vc.fdg_data(), vc.HOURLY),
+        ("orders", vc.orders_data(), vc.OPTIONS),
     ):
         out[name] = (make_plan(Scenario.model_validate(data), options), data)
     return out
@@ -202,6 +203,60 @@ def booking_served_twice(p, s):
     sh["cost"] += per_package
     p["kpis"]["cost"]["transport"] += per_package
     p["kpis"]["cost"]["total"] += per_package
+
+
+def take_doses_off(p: Data, order: str, doses: int) -> Data:
+    """Serve ``doses`` fewer doses of an order (orders network): its allocation with the most
+    doses, the packages and their price on its departure."""
+    a = max((a for a in p["allocations"] if a["booking"] == order), key=lambda a: a["doses"])
+    a["doses"] -= doses
+    (leg,) = a["legs"]
+    sh = next(x for x in p["shipments"] if x["depart_utc"] == leg["depart_utc"])
+    sh["packages"] -= doses
+    sh["cost"] -= doses * vc.ORDER_PACKAGE
+    p["kpis"]["cost"]["transport"] -= doses * vc.ORDER_PACKAGE
+    p["kpis"]["cost"]["total"] -= doses * vc.ORDER_PACKAGE
+    return a
+
+
+@mutation("booking_missing", "orders", ("order split", "1 of 5 doses"))
+def order_served_a_dose_short_without_saying_so(p, s):
+    take_doses_off(p, "split", 1)
+
+
+@mutation("served_and_unserved", "orders", ("order split", "5 doses served and 1 listed"))
+def served_order_also_lists_a_dose_short(p, s):
+    p["unserved"].append(
+        {
+            "booking": "split",
+            "hospital": "near",
+            "product": "fdg",
+            "administration_utc": "2025-08-05T10:00:00Z",
+            "reason": "capacity_exhausted",
+            "detail": "-",
+            "doses": 1,
+        }
+    )
+
+
+@mutation("dose_count", "orders", ("allocation whole", "single-batch"))
+def single_batch_order_served_without_one_of_its_doses(p, s):
+    take_doses_off(p, "whole", 1)
+
+
+@mutation("dose_count", "orders", ("unserved split", "0 doses short"))
+def unserved_entry_of_no_doses(p, s):
+    p["unserved"].append(
+        {
+            "booking": "split",
+            "hospital": "near",
+            "product": "fdg",
+            "administration_utc": "2025-08-05T10:00:00Z",
+            "reason": "capacity_exhausted",
+            "detail": "-",
+            "doses": 0,
+        }
+    )
 
 
 @mutation("unknown_booking", "chain", "allocation ghost")
@@ -737,7 +792,7 @@ def agreement_price_changed(p, s):
 # --------------------------------------------------------------------------- tests
 
 
-@pytest.mark.parametrize("base", ["chain", "generators", "fdg"])
+@pytest.mark.parametrize("base", ["chain", "generators", "fdg", "orders"])
 def test_unmutated_round_trip_verifies(planned, base):
     assert codes_after(planned, base, lambda p, s: None) == []
 

@@ -11,6 +11,8 @@ Three networks, each planned once per test module:
   van and eluted daily at the hospital.
 * :func:`fdg_scenario`: one cyclotron making two F-18 batches the same morning for two
   hospitals.
+* :func:`orders_scenario`: the same cyclotron with small batches, serving orders: one of
+  five doses split over two batches, one single-batch order of two doses.
 
 Prices and figures are typed here so that tests derive costs by hand.
 """
@@ -27,7 +29,14 @@ from isoflow.engines.planner.plan import Plan
 from isoflow.engines.planner.solve import SolveOptions
 from isoflow.scenario.schema import Scenario
 
-__all__ = ["MONDAY", "OPTIONS", "chain_scenario", "fdg_scenario", "generator_scenario"]
+__all__ = [
+    "MONDAY",
+    "OPTIONS",
+    "chain_scenario",
+    "fdg_scenario",
+    "generator_scenario",
+    "orders_scenario",
+]
 
 OPTIONS = PlanOptions(lead_s=0.0, solve=SolveOptions(time_limit_s=10.0, mip_gap=1e-6))
 HOURLY = PlanOptions(
@@ -361,6 +370,44 @@ def fdg_data() -> dict[str, Any]:
 def fdg_scenario() -> Scenario:
     """The F-18 scenario."""
     return Scenario.model_validate(fdg_data())
+
+
+ORDER_PACKAGE = 2.0
+"""Price per package on the orders network's road lane."""
+
+
+def orders_data() -> dict[str, Any]:
+    """Orders from one cyclotron of 2.5 GBq batches: five doses (split) and two (together)."""
+    data = fdg_data()
+    data["meta"]["name"] = "orders"
+    data["processes"][0].update(batch_max="2.5 GBq", max_batches_per_day=4)
+    data["sites"] = data["sites"][:2]
+    data["lanes"] = [{**data["lanes"][0], "cost_per_package": ORDER_PACKAGE}]
+    data["demand"] = {
+        "orders": [
+            {
+                "id": "split",
+                "hospital": "near",
+                "product": "fdg",
+                "calibration": "2025-08-05T10:00:00Z",
+                "doses": 5,
+            },
+            {
+                "id": "whole",
+                "hospital": "near",
+                "product": "fdg",
+                "calibration": "2025-08-06T10:00:00Z",
+                "doses": 2,
+                "single_batch": True,
+            },
+        ]
+    }
+    return data
+
+
+def orders_scenario() -> Scenario:
+    """The orders scenario."""
+    return Scenario.model_validate(orders_data())
 
 
 def dump(plan: Plan) -> dict[str, Any]:

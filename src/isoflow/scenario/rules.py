@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from enum import StrEnum
 from functools import lru_cache
+from typing import Protocol
 
 from isoflow.domain.calendar import (
     Interval,
@@ -32,7 +33,6 @@ from isoflow.domain.calendar import (
 from isoflow.domain.nuclides import default_data
 from isoflow.scenario.schema import (
     Availability,
-    Booking,
     Lane,
     Process,
     Product,
@@ -40,6 +40,23 @@ from isoflow.scenario.schema import (
     Site,
     SiteKind,
 )
+
+
+class DoseRecord(Protocol):
+    """What a dose rule reads of a booking or an order (or a demand item)."""
+
+    @property
+    def activity(self) -> float | None:
+        """Activity of the dose [Bq], if the record states one."""
+
+    @property
+    def tolerance(self) -> float | None:
+        """Relative tolerance, if the record states one."""
+
+    @property
+    def patient_kg(self) -> float | None:
+        """Patient mass [kg], if the record states one."""
+
 
 DEFAULT_PATIENT_KG = 70.0
 """Patient mass [kg] of a weight-based dose when the booking states none (reference adult)."""
@@ -65,7 +82,7 @@ def lane_carries(lane: Lane, product: Product) -> bool:
     return lane.accepts_class7 or not is_class7(product)
 
 
-def prescribed_activity(booking: Booking, product: Product) -> float:
+def prescribed_activity(booking: DoseRecord, product: Product) -> float:
     """Activity [Bq] the patient of ``booking`` must receive at administration.
 
     In order: the booking's own activity; the product's fixed dose; the product's dose per kg
@@ -94,7 +111,7 @@ def product_dose_activity(product: Product, patient_kg: float | None = None) -> 
     return 0.0
 
 
-def dose_tolerance(booking: Booking, product: Product) -> float:
+def dose_tolerance(booking: DoseRecord, product: Product) -> float:
     """Relative tolerance [1] on the administered activity: the booking's, else the product's."""
     if booking.tolerance is not None:
         return float(booking.tolerance)

@@ -517,6 +517,35 @@ class Booking(Strict):
     """Body mass [kg], for per-kg doses."""
 
 
+class Order(Strict):
+    """An order of ``doses`` doses of a product, calibrated at one instant, for a site.
+
+    How hospitals and central radiopharmacies order diagnostics: not patient by patient, but
+    n doses (each of ``activity`` at ``calibration``) for a morning's list. The doses may come
+    from several batches unless ``single_batch`` is set; an order can be served in part, and
+    the plan reports the doses served and short. Each dose travels as one package.
+    """
+
+    id: Identifier
+    """Unique order id (unique among bookings and orders)."""
+    hospital: Identifier
+    """Site id of the hospital or radiopharmacy that receives the doses."""
+    product: Identifier
+    """Drug product id."""
+    calibration: UtcTime
+    """Instant at which each dose must hold ``activity`` (the calibration time)."""
+    doses: Annotated[int, Field(ge=1, le=100000)]
+    """Number of doses ordered."""
+    activity: PositiveActivity | None = None
+    """Activity of each dose at calibration [Bq]; default: the product's dose."""
+    tolerance: Fraction | None = None
+    """Accepted relative deviation per dose; default: the product's dose tolerance."""
+    priority: Annotated[int, Field(ge=1, le=5)] = 3
+    """1 (most urgent) to 5 (deferrable); every dose of the order has it."""
+    single_batch: bool = False
+    """All doses from one batch along one route (all or none), e.g. one multi-dose vial."""
+
+
 class DemandRate(Strict):
     """A demand rate for strategic horizons."""
 
@@ -535,10 +564,12 @@ class DemandRate(Strict):
 
 
 class Demand(Strict):
-    """Bookings for operational planning and rates for strategic analysis."""
+    """Bookings and orders for operational planning, rates for strategic analysis."""
 
     bookings: tuple[Booking, ...] = ()
     """Individual patient bookings."""
+    orders: tuple[Order, ...] = ()
+    """Orders of several doses (diagnostics ordered per site and calibration time)."""
     rates: tuple[DemandRate, ...] = ()
     """Demand rates per country and product."""
 

@@ -340,8 +340,8 @@ def contingency_cmd(
     seconds = time.perf_counter() - t0
 
     console.print(
-        f"[bold]{sc.meta.name}[/bold]: base plan serves {res.base.served} of {res.bookings} "
-        f"bookings; {len(res.rows)} failure cases in {seconds:.0f} s "
+        f"[bold]{sc.meta.name}[/bold]: base plan serves {res.base.served} of {res.doses} "
+        f"doses; {len(res.rows)} failure cases in {seconds:.0f} s "
         f"({workers} worker{'s' if workers > 1 else ''})"
     )
     _print_contingency(res, top)
@@ -350,7 +350,7 @@ def contingency_cmd(
         [r.elements for r in shown],
         [("treatments lost", [float(r.lost) for r in shown])],
         f"Treatments lost per failure ({sc.meta.name}, base {res.base.served} served)",
-        "bookings lost vs the base plan",
+        "doses lost vs the base plan",
     )
     paths = write_outputs(
         out,
@@ -362,7 +362,7 @@ def contingency_cmd(
         {
             "scenario": sc.meta.name,
             "base_served": res.base.served,
-            "bookings": res.bookings,
+            "doses": res.doses,
             "considered": list(res.considered),
             "notes": list(res.notes),
             "seconds": seconds,
@@ -452,8 +452,8 @@ def self_sufficiency_cmd(
             ("full network", [r.share_network for r in res.rows]),
             ("domestic only", [r.share_domestic for r in res.rows]),
         ],
-        f"Share of bookings served ({sc.meta.name})",
-        "share of bookings served",
+        f"Share of doses served ({sc.meta.name})",
+        "share of doses served",
         percent=True,
     )
     paths = write_outputs(
@@ -476,11 +476,11 @@ def self_sufficiency_cmd(
 
 def _print_self_sufficiency(res: SelfSufficiencyResult, name: str) -> None:
     """Shares served per country and isotope, and the capacity-based table if any."""
-    table = Table(title=f"Self-sufficiency, {name} (bookings of the horizon)", title_justify="left")
+    table = Table(title=f"Self-sufficiency, {name} (doses of the horizon)", title_justify="left")
     for col in (
         "country",
         "isotope",
-        "bookings",
+        "doses",
         "network",
         "domestic only",
         "imports cover",
@@ -491,7 +491,7 @@ def _print_self_sufficiency(res: SelfSufficiencyResult, name: str) -> None:
         table.add_row(
             r.country,
             r.isotope,
-            str(r.bookings),
+            str(r.doses),
             f"{r.share_network:.0%}",
             f"{r.share_domestic:.0%}",
             f"{r.imports_cover:.0%}",

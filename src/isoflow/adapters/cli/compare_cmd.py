@@ -55,10 +55,10 @@ def _looks_like_plan(path: Path) -> bool:
 
 
 KEY_KPIS = (
-    "bookings.total",
-    "bookings.served",
-    "bookings.unserved",
-    "bookings.served_share",
+    "doses.total",
+    "doses.served",
+    "doses.unserved",
+    "doses.served_share",
     "cost.total",
     "cost.production_fixed",
     "cost.production_variable",
@@ -144,8 +144,8 @@ def compare_cmd(
     svg = bars(
         countries,
         [("A", [served(c, "a") for c in countries]), ("B", [served(c, "b") for c in countries])],
-        "Bookings served by country",
-        "bookings served",
+        "Doses served by country",
+        "doses served",
     )
     paths = write_outputs(
         out,

@@ -144,7 +144,7 @@ def _report(plan: Plan, sc: Scenario, out: Path) -> Path:
 def print_summary(plan: Plan) -> None:
     """Print the plan's KPIs as readable tables."""
     k = plan.kpis
-    b = k["bookings"]
+    b = k["doses"]
     console.print(
         f"[bold]{plan.scenario}[/bold]  {plan.start_utc} → {plan.end_utc}  planner: {plan.planner}"
     )
@@ -175,15 +175,23 @@ def print_summary(plan: Plan) -> None:
         if s.message:
             console.print(f"solver note: {s.message}", markup=False)
     console.print(
-        f"bookings served: [bold]{b['served']}[/bold] of {b['total']} ({b['served_share']:.1%})"
+        f"doses served: [bold]{b['served']}[/bold] of {b['total']} ({b['served_share']:.1%})"
     )
-    table = Table(title="Bookings by product", title_justify="left")
+    patients, orders = k["patients"], k["orders"]
+    if patients["total"] and orders["total"]:
+        console.print(f"patients (bookings) served: {patients['served']} of {patients['total']}")
+    if orders["total"]:
+        console.print(
+            f"orders: {orders['served']} served in full, {orders['part_served']} in part, "
+            f"{orders['unserved']} not at all, of {orders['total']}"
+        )
+    table = Table(title="Doses by product", title_justify="left")
     for col in ("product", "served", "total"):
         table.add_column(col, justify="left" if col == "product" else "right")
     for name, row in k["by_product"].items():
         table.add_row(name, str(row["served"]), str(row["total"]))
     console.print(table)
-    table = Table(title="Bookings by country", title_justify="left")
+    table = Table(title="Doses by country", title_justify="left")
     for col in ("country", "served", "total"):
         table.add_column(col, justify="left" if col == "country" else "right")
     for name, row in k["by_country"].items():

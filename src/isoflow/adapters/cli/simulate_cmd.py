@@ -168,11 +168,11 @@ def _ci(x: dict[str, float], fmt: str = "{:.2f}") -> str:
 
 def print_kpis(k: dict[str, Any], scenario: str, plan: Plan) -> None:
     """Print the KPI tables with their 95 % intervals."""
-    planned = plan.kpis.get("bookings", {})
+    planned = plan.kpis.get("doses", {})
     console.print(
         f"[bold]{scenario}[/bold]: {k['replications']} replications x {k['weeks']} week(s), "
         f"seed {k['seed']}; plan serves {planned.get('served', '?')} of "
-        f"{planned.get('total', '?')} bookings a week"
+        f"{planned.get('total', '?')} doses a week"
     )
     table = Table(title="KPIs (mean [95 % interval])", title_justify="left")
     table.add_column("KPI")

@@ -89,11 +89,11 @@ def _table_html(t: Table) -> str:
 
 def _tiles(plan: Plan, currency: str) -> str:
     k = plan.kpis
-    b, act, cost = k.get("bookings", {}), k.get("activity", {}), k.get("cost", {})
+    b, act, cost = k.get("doses", {}), k.get("activity", {}), k.get("cost", {})
     produced = float(act.get("produced_eop_bq") or 0.0)
     waste = float(act.get("waste_eop_bq") or 0.0)
     tiles = [
-        ("bookings served", f"{b.get('served', '–')} / {b.get('total', '–')}"),
+        ("doses served", f"{b.get('served', '–')} / {b.get('total', '–')}"),
         ("served share", f"{100 * float(b.get('served_share', 0.0)):.1f} %" if b else "–"),
         ("produced at EOP", f"{produced / GBQ:,.1f} GBq"),
         ("administered", f"{float(act.get('administered_bq') or 0.0) / GBQ:,.2f} GBq"),

@@ -40,17 +40,17 @@ def _served_table(key: str, title: str, head: str, tally: Any) -> Table:
     for k, v in (tally or {}).items():
         total, served = int(v.get("total", 0)), int(v.get("served", 0))
         rows.append((str(k), str(total), str(served), str(total - served), _share(served, total)))
-    return Table(key, title, (head, "bookings", "served", "unserved", "served share"), rows)
+    return Table(key, title, (head, "doses", "served", "unserved", "served share"), rows)
 
 
 def kpi_tables(plan: Plan) -> list[Table]:
     """The plan's KPIs as display tables (missing KPIs show as empty tables or dashes)."""
     k = plan.kpis
-    b = k.get("bookings", {})
+    b = k.get("doses", {})
     tables = [
         Table(
-            "bookings",
-            "Bookings",
+            "doses",
+            "Doses",
             ("total", "served", "unserved", "served share"),
             [
                 (
@@ -107,11 +107,20 @@ def kpi_tables(plan: Plan) -> list[Table]:
     tables.append(
         Table(
             "unserved",
-            "Unserved bookings",
-            ("booking", "hospital", "product", "administration (UTC)", "reason", "detail"),
+            "Unserved bookings and orders",
+            (
+                "booking or order",
+                "doses",
+                "hospital",
+                "product",
+                "administration (UTC)",
+                "reason",
+                "detail",
+            ),
             [
                 (
                     u.booking,
+                    str(u.doses),
                     u.hospital,
                     u.product,
                     chart_time(u.administration_utc),
@@ -126,7 +135,7 @@ def kpi_tables(plan: Plan) -> list[Table]:
         Table(
             "unserved_by_reason",
             "Unserved by reason",
-            ("reason", "bookings"),
+            ("reason", "doses"),
             [(str(r), str(n)) for r, n in (k.get("unserved_by_reason") or {}).items()],
         )
     )

@@ -8,14 +8,14 @@ lanes, processes, products and bookings added, removed or modified between two s
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from isoflow.engines.planner.plan import Plan
+from isoflow.engines.planner.plan import Plan, PlanAllocation
 from isoflow.scenario.schema import Scenario
 
 
@@ -106,25 +106,43 @@ def kpi_deltas(a: Plan, b: Plan) -> list[KpiDelta]:
 
 
 def _status(plan: Plan) -> dict[str, tuple[str, str, str]]:
-    out = {a.booking: (f"served@{a.site}", a.product, a.hospital) for a in plan.allocations}
+    """Outcome of each booking or order, with its product and hospital.
+
+    ``served@site`` (doses per site when an order is split or short), ``unserved:reason``.
+    """
+    served: dict[str, Counter[str]] = defaultdict(Counter)
+    short: dict[str, list[str]] = defaultdict(list)
+    ref: dict[str, tuple[str, str]] = {}
+    for a in plan.allocations:
+        served[a.booking][a.site] += a.doses
+        ref[a.booking] = (a.product, a.hospital)
     for u in plan.unserved:
-        out[u.booking] = (f"unserved:{u.reason}", u.product, u.hospital)
+        short[u.booking].append(f"{u.doses}:{u.reason}" if u.doses > 1 else u.reason)
+        ref.setdefault(u.booking, (u.product, u.hospital))
+    out = {}
+    for bid, (product, hospital) in ref.items():
+        sites = served.get(bid, Counter())
+        whole = len(sites) == 1 and bid not in short
+        parts = [
+            f"served@{site}" if whole else f"served@{site}:{n}" for site, n in sorted(sites.items())
+        ]
+        parts += [f"unserved:{x}" for x in sorted(short.get(bid, []))]
+        out[bid] = (";".join(parts), product, hospital)
     return out
 
 
 def compare_plans(a: Plan, b: Plan) -> PlanComparison:
     """KPIs side by side and the sites, lanes and bookings that changed."""
     runs_a, runs_b = Counter(r.site for r in a.runs), Counter(r.site for r in b.runs)
-    doses_a = Counter(x.site for x in a.allocations)
-    doses_b = Counter(x.site for x in b.allocations)
+    doses_a, doses_b = _doses_by(a, lambda x: [x.site]), _doses_by(b, lambda x: [x.site])
     usage = [
         UsageChange("site", s, runs_a[s], runs_b[s], doses_a[s], doses_b[s])
         for s in sorted(set(runs_a) | set(runs_b) | set(doses_a) | set(doses_b))
         if (runs_a[s], doses_a[s]) != (runs_b[s], doses_b[s])
     ]
     ship_a, ship_b = Counter(s.lane for s in a.shipments), Counter(s.lane for s in b.shipments)
-    carried_a = Counter(s.lane for s in a.shipments for _ in s.bookings)
-    carried_b = Counter(s.lane for s in b.shipments for _ in s.bookings)
+    carried_a = _doses_by(a, lambda x: sorted({g.lane for g in x.legs}))
+    carried_b = _doses_by(b, lambda x: sorted({g.lane for g in x.legs}))
     usage += [
         UsageChange("lane", lane, ship_a[lane], ship_b[lane], carried_a[lane], carried_b[lane])
         for lane in sorted(set(ship_a) | set(ship_b))
@@ -143,6 +161,15 @@ def compare_plans(a: Plan, b: Plan) -> PlanComparison:
     return PlanComparison(tuple(kpi_deltas(a, b)), tuple(usage), tuple(bookings))
 
 
+def _doses_by(plan: Plan, keys: Callable[[PlanAllocation], list[str]]) -> Counter[str]:
+    """Doses of the plan's allocations counted under each of ``keys(allocation)``."""
+    out: Counter[str] = Counter()
+    for x in plan.allocations:
+        for key in keys(x):
+            out[key] += x.doses
+    return out
+
+
 def _by_id(items: Iterable[BaseModel]) -> dict[str, BaseModel]:
     return {str(getattr(item, "id")): item for item in items}  # noqa: B009
 
@@ -155,6 +182,7 @@ def compare_scenarios(a: Scenario, b: Scenario) -> list[ScenarioChange]:
         "processes": (a.processes, b.processes),
         "products": (a.products, b.products),
         "bookings": (a.demand.bookings, b.demand.bookings),
+        "orders": (a.demand.orders, b.demand.orders),
     }
     out = []
     for section, (items_a, items_b) in sections.items():

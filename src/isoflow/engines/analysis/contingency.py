@@ -3,8 +3,8 @@
 For every *element* — a site (all of its processes stop), a lane (removed), or a country's
 exports (an :class:`~isoflow.scenario.schema.ExportRestriction` on all products over the
 whole planning window) — the scenario is re-planned with the optimiser and the bookings
-served are compared with the base plan. Elements are ranked by *treatments lost* (bookings
-served in the base plan minus bookings served without the element), with the loss broken
+served are compared with the base plan. Elements are ranked by *treatments lost* (doses
+served in the base plan minus doses served without the element), with the loss broken
 down by country and by product. ``n2_top`` adds every pair among the top-k N-1 elements.
 
 By default only elements the base plan uses are tried (sites with runs or allocations,
@@ -21,6 +21,7 @@ scenarios should be read with the gap in mind (it is reported).
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
@@ -33,6 +34,7 @@ from isoflow.engines.planner.api import PlanOptions, make_plan
 from isoflow.engines.planner.plan import Plan
 from isoflow.engines.planner.solve import SolveOptions
 from isoflow.errors import IsoflowError, OptionError
+from isoflow.scenario.demand import demand_items
 from isoflow.scenario.schema import ExportRestriction, Scenario
 
 ElementKind = Literal["site", "lane", "exports"]
@@ -94,7 +96,8 @@ class Outcome:
     gap: float | None
     seconds: float
     error: str = ""
-    served_ids: frozenset[str] = frozenset()
+    served_doses: dict[str, int] = field(default_factory=dict)
+    """Doses served per booking or order id."""
 
 
 @dataclass(frozen=True)
@@ -108,13 +111,13 @@ class ContingencyRow:
     """1 for N-1, 2 for N-2."""
     served: int
     lost: int
-    """Bookings served in the base plan minus bookings served now."""
+    """Doses served in the base plan minus doses served now."""
     own_lost: int
-    """Of the bookings the base plan served and this case does not, those at the failed
+    """Of the doses the base plan served and this case does not, those at the failed
     sites themselves (a hospital whose own radiopharmacy is out); ``lost - own_lost`` is
     the loss the failure causes elsewhere in the network."""
     lost_share: float
-    """``lost`` / bookings in the horizon."""
+    """``lost`` / doses in the horizon."""
     countries_hit: str
     """Countries losing treatments, most first, e.g. ``KR 12; JP 3``."""
     products_hit: str
@@ -143,7 +146,7 @@ class ContingencyResult:
     rows: tuple[ContingencyRow, ...]
     breakdown: tuple[LossBreakdown, ...]
     base: Outcome
-    bookings: int
+    doses: int
     considered: tuple[str, ...]
     notes: tuple[str, ...]
 
@@ -208,18 +211,26 @@ def without(scenario: Scenario, elements: Sequence[Element], options: PlanOption
 # --------------------------------------------------------------------------- re-plans
 
 
+def _doses_by_record(plan: Plan) -> dict[str, int]:
+    """Doses the plan serves per booking or order id."""
+    out: dict[str, int] = defaultdict(int)
+    for a in plan.allocations:
+        out[a.booking] += a.doses
+    return dict(out)
+
+
 def outcome(scenario: Scenario, plan: Plan, seconds: float) -> Outcome:
-    """Bookings served by a plan, in total and by country and product."""
+    """Doses served by a plan, in total and by country and product."""
     k = plan.kpis
     solver = plan.solver
     return Outcome(
-        served=int(k["bookings"]["served"]),
+        served=int(k["doses"]["served"]),
         by_country={c: int(v["served"]) for c, v in k["by_country"].items()},
         by_product={p: int(v["served"]) for p, v in k["by_product"].items()},
         status=solver.status if solver else plan.planner,
         gap=solver.gap if solver else None,
         seconds=seconds,
-        served_ids=frozenset(a.booking for a in plan.allocations),
+        served_doses=_doses_by_record(plan),
     )
 
 
@@ -302,7 +313,7 @@ def contingency(
     t0 = time.perf_counter()
     plan = base_plan or plan_with_retry(scenario, opts.plan, opts.retry_factor)
     base = outcome(scenario, plan, time.perf_counter() - t0)
-    bookings = int(plan.kpis["bookings"]["total"])
+    doses = int(plan.kpis["doses"]["total"])
     elements = all_elements(scenario) if opts.all_elements else used_elements(scenario, plan)
     elements = [e for e in elements if e.kind in opts.kinds]
     cases: list[tuple[Element, ...]] = [(e,) for e in elements]
@@ -314,12 +325,16 @@ def contingency(
         cases += pairs
         results += _run_all(scenario, pairs, opts.plan, pool, progress, opts.retry_factor)
 
-    hospital = {b.id: b.hospital for b in scenario.demand.bookings}
+    hospital = {b.id: b.hospital for b in demand_items(scenario)}
     rows: list[ContingencyRow] = []
     breakdown: list[LossBreakdown] = []
     for case, res in zip(cases, results, strict=True):
         failed = {e.id for e in case if e.kind == "site"}
-        own = sum(hospital.get(b) in failed for b in base.served_ids - res.served_ids)
+        own = sum(
+            max(0, n - res.served_doses.get(b, 0))
+            for b, n in base.served_doses.items()
+            if hospital.get(b) in failed
+        )
         name = " + ".join(str(e) for e in case)
         by_c = _hits(base.by_country, res.by_country)
         by_p = _hits(base.by_product, res.by_product)
@@ -331,7 +346,7 @@ def contingency(
                 served=res.served,
                 lost=base.served - res.served,
                 own_lost=own,
-                lost_share=(base.served - res.served) / bookings if bookings else 0.0,
+                lost_share=(base.served - res.served) / doses if doses else 0.0,
                 countries_hit="; ".join(f"{k} {b - n}" for k, b, n in by_c),
                 products_hit="; ".join(f"{k} {b - n}" for k, b, n in by_p),
                 status=res.status,
@@ -361,13 +376,13 @@ def contingency(
         "a case whose status is still 'feasible' has an upper bound of the loss",
         "site out: all its processes stop; lane out: removed; exports out: an export "
         "restriction on all products over the whole planning window",
-        "treatments lost = bookings served in the base plan - bookings served now",
+        "treatments lost = doses served in the base plan - doses served now",
     )
     return ContingencyResult(
         rows=ranked_rows,
         breakdown=tuple(breakdown),
         base=base,
-        bookings=bookings,
+        doses=doses,
         considered=tuple(str(e) for e in elements),
         notes=notes,
     )

@@ -1,16 +1,16 @@
 """Self-sufficiency: what share of each country's demand domestic production alone can serve.
 
-Plan-based (the bookings of the planning horizon)
+Plan-based (the doses booked or ordered in the planning horizon)
     The base plan uses the whole network. The *domestic* plan removes every cross-border
     lane (origin and destination in different countries), so each country can only use
     what its own sites make from its own sites' feed. Per country and isotope (the drug
     product's nuclide)::
 
-        share_domestic = served in the domestic plan / bookings
-        share_network  = served in the base plan / bookings
+        share_domestic = doses served in the domestic plan / doses
+        share_network  = doses served in the base plan / doses
         imports_cover  = share_network − share_domestic
 
-    The base plan's served bookings are also classified by where their supply chain ran:
+    The base plan's served doses are also classified by where their supply chain ran:
     ``domestic`` (every batch made in the country), ``imported_feed`` (the dose was made in
     the country from an imported isotope or generator) or ``imported_dose`` (made abroad).
     An elution draws on the generators delivered to its site and eluted at its start.
@@ -32,6 +32,7 @@ from isoflow.engines.analysis.capacity import CapacityOptions, capacity_vs_deman
 from isoflow.engines.planner.api import PlanOptions, make_plan, network_for
 from isoflow.engines.planner.candidates import generate
 from isoflow.engines.planner.plan import Plan
+from isoflow.scenario.demand import demand_items
 from isoflow.scenario.schema import Scenario
 
 ChainOrigin = Literal["domestic", "imported_feed", "imported_dose"]
@@ -44,7 +45,8 @@ class SelfSufficiencyRow:
     country: str
     isotope: str
     products: str
-    bookings: int
+    doses: int
+    """Doses booked or ordered in the horizon."""
     served_network: int
     served_domestic: int
     share_network: float
@@ -95,7 +97,18 @@ def domestic_only(scenario: Scenario) -> Scenario:
 
 
 def chain_origins(scenario: Scenario, plan: Plan) -> dict[str, ChainOrigin]:
-    """Where each served booking's supply chain ran: booking id -> origin class."""
+    """Where each served booking's supply chain ran: booking id -> origin class.
+
+    For an order served from several chains, the last allocation's.
+    """
+    return {
+        a.booking: origin
+        for a, origin in zip(plan.allocations, allocation_origins(scenario, plan), strict=True)
+    }
+
+
+def allocation_origins(scenario: Scenario, plan: Plan) -> list[ChainOrigin]:
+    """Where the supply chain of each of the plan's allocations ran, in the plan's order."""
     country = {s.id: s.country for s in scenario.sites}
     runs = {r.batch: r for r in plan.runs}
     # an elution run draws on the generators delivered to its site and eluted at its start
@@ -115,29 +128,29 @@ def chain_origins(scenario: Scenario, plan: Plan) -> dict[str, ChainOrigin]:
             out |= upstream_sites(feed, seen)
         return out
 
-    out: dict[str, ChainOrigin] = {}
+    out: list[ChainOrigin] = []
     for a in plan.allocations:
         home = country[a.hospital]
         sites = upstream_sites(a.batch, set()) | {a.site}
         if all(country[s] == home for s in sites):
-            out[a.booking] = "domestic"
+            out.append("domestic")
         elif country[a.site] == home:
-            out[a.booking] = "imported_feed"
+            out.append("imported_feed")
         else:
-            out[a.booking] = "imported_dose"
+            out.append("imported_dose")
     return out
 
 
-def _booking_keys(scenario: Scenario, options: PlanOptions) -> dict[str, tuple[str, str, str]]:
-    """Bookings of the horizon: id -> (country, isotope, product)."""
+def _booking_keys(scenario: Scenario, options: PlanOptions) -> dict[str, tuple[str, str, str, int]]:
+    """Bookings and orders of the horizon: id -> (country, isotope, product, doses)."""
     net = network_for(scenario, options)
     ids = generate(net, options.candidates).booking_ids
-    bookings = {b.id: b for b in scenario.demand.bookings}
+    bookings = {b.id: b for b in demand_items(scenario)}
     country = {s.id: s.country for s in scenario.sites}
     out = {}
     for bid in ids:
         b = bookings[bid]
-        out[bid] = (country[b.hospital], scenario.product(b.product).nuclide, b.product)
+        out[bid] = (country[b.hospital], scenario.product(b.product).nuclide, b.product, b.doses)
     return out
 
 
@@ -159,29 +172,31 @@ def self_sufficiency(
     domestic_sc = domestic_only(scenario)
     domestic = make_plan(domestic_sc, opts)
     keys = _booking_keys(scenario, opts)
-    served_base = {a.booking for a in base.allocations}
-    served_dom = {a.booking for a in domestic.allocations}
-    origins = chain_origins(scenario, base)
+    served_dom: dict[str, int] = defaultdict(int)
+    for a in domestic.allocations:
+        served_dom[a.booking] += a.doses
 
     counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     products: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for bid, (country, iso, product) in keys.items():
+    for bid, (country, iso, product, doses) in keys.items():
         c = counts[(country, iso)]
         products[(country, iso)].add(product)
-        c["bookings"] += 1
-        c["network"] += bid in served_base
-        c["domestic"] += bid in served_dom
-        if bid in origins:
-            c[f"chain_{origins[bid]}"] += 1
+        c["doses"] += doses
+        c["domestic"] += served_dom.get(bid, 0)
+    for a, origin in zip(base.allocations, allocation_origins(scenario, base), strict=True):
+        if a.booking in keys:
+            country, iso, _, _ = keys[a.booking]
+            counts[(country, iso)]["network"] += a.doses
+            counts[(country, iso)][f"chain_{origin}"] += a.doses
     rows = []
     for (country, iso), c in sorted(counts.items()):
-        n = c["bookings"]
+        n = c["doses"]
         rows.append(
             SelfSufficiencyRow(
                 country=country,
                 isotope=iso,
                 products=";".join(sorted(products[(country, iso)])),
-                bookings=n,
+                doses=n,
                 served_network=c["network"],
                 served_domestic=c["domestic"],
                 share_network=c["network"] / n,

@@ -1,23 +1,28 @@
 """The planning MILP, built block by block from candidate arrays (see docs/planner-design.md).
 
 Variables (one block each): ``y`` run made (binary), ``x`` activity at EOP [GBq], ``z``
-allocation chosen (binary), ``u`` booking unserved, ``w`` intermediate flow [GBq at the
-source's EOP], ``n`` generator count per size (integer), ``s`` departure used (binary).
+units allocated (integer in ``[0, N[b]]``), ``u`` units unserved, ``w`` intermediate flow
+[GBq at the source's EOP], ``n`` generator count per size (integer), ``s`` departure used (binary).
 Activities are in GBq inside the model to keep coefficients well scaled.
+
+Demand is in *units* (:mod:`isoflow.scenario.demand`): a booking or a single-batch order is
+one unit of ``m[b]`` doses (``N[b] = 1``), a splittable order of n doses is ``N[b] = n`` units
+of one dose. ``need[k]`` is per unit, every dose is one package, and the penalty of an
+unserved unit is per dose times ``m[b]``.
 
 Rows (one block each):
 
-* cover       ``Σ_k z[k] + u[b] = 1``                                  per booking
+* cover       ``Σ_k z[k] + u[b] = N[b]``                               per booking or order
 * batch       ``Σ_k need[k]·z[k] + Σ_f w[f] − x[r] ≤ 0``               per producing run
 * size        ``batch_min·y[r] ≤ x[r] ≤ batch_max·y[r]``               per producing run
-* link        ``z[k] ≤ y[r(k)]`` (strengthens the relaxation)             per dose candidate
+* link        ``z[k] ≤ N[b(k)]·y[r(k)]`` (strengthens the relaxation)     per dose candidate
 * feed        ``x[r]·feed[r] − Σ_f factor[f]·w[f] ≤ 0``                per run needing input
 * elution     ``Σ_k need[k]·z[k] − Σ_f yield[f,e]·w[f] ≤ 0``           per elution slot
 * generator   ``w[f] − Σ size·n[f,size] = 0``                          per sized generator flow
-* ship        ``z[k] − s[d] ≤ 0`` and ``v[f] − s[d] ≤ 0``               per leg of a candidate
+* ship        ``z[k] − N[b(k)]·s[d] ≤ 0`` and ``v[f] − s[d] ≤ 0``       per leg of a candidate
 * flow used   ``w[f] − M·v[f] ≤ 0`` (``v`` binary: the flow ships)         per flow
 * ti          ``Σ ti·z + Σ ti·w − TI_max·s[d] ≤ 0``                    per departure
-* packages    ``Σ z + Σ v (or generator counts) − packages_max·s[d] ≤ 0`` per departure
+* packages    ``Σ m·z + Σ v (or generator counts) − packages_max·s[d] ≤ 0`` per departure
 * overlap     ``Σ y over runs of a process active at one instant ≤ 1``
 * per day     ``Σ y over runs of a process starting on one local day ≤ max_batches_per_day``
 * stock       ``Σ per_batch·y over a site's runs using a material in one week ≤ per_week``
@@ -114,14 +119,18 @@ def build(
     package_cost = np.array(
         [sum(sc.lanes[leg.lane].cost_per_package for leg in a.route.legs) for a in allocs]
     )
-    z = m.add_vars("z", n_k, upper=1, cost=package_cost, integer=True)
+    k_book = np.array([a.booking for a in allocs], dtype=np.int64)
+    units = cand.booking_units.astype(np.float64)
+    unit_doses = cand.booking_unit_doses.astype(np.float64)
+    k_units, k_doses = units[k_book], unit_doses[k_book]
+    z = m.add_vars("z", n_k, upper=k_units, cost=package_cost * k_doses, integer=True)
     priority = cand.booking_priority.astype(np.float64)
     # bookings with no candidate are unserved whatever the plan: no penalty, so the objective
     # and the MIP gap measure only what the plan can change
     has_option = np.zeros(n_b, dtype=bool)
     has_option[[a.booking for a in allocs]] = True
-    u_cost = np.where(has_option, wts.unserved * (6.0 - priority) / 3.0, 0.0)
-    u = m.add_vars("u", n_b, upper=1, cost=u_cost, shortfall=True)
+    u_cost = np.where(has_option, wts.unserved * (6.0 - priority) / 3.0 * unit_doses, 0.0)
+    u = m.add_vars("u", n_b, upper=units, cost=u_cost, shortfall=True)
     w = m.add_vars("w", n_f, upper=INF)
 
     departures: dict[tuple[int, float], int] = {}
@@ -160,7 +169,6 @@ def build(
 
     # ---------------------------------------------------------------- rows
     k_idx = np.arange(n_k)
-    k_book = np.array([a.booking for a in allocs], dtype=np.int64)
     k_run = np.array([a.run for a in allocs], dtype=np.int64)
     k_need = np.array([a.need_eop for a in allocs], dtype=np.float64) / GBQ
     m.add_rows(
@@ -168,8 +176,8 @@ def build(
         rows=np.concatenate([k_book, np.arange(n_b)]),
         cols=np.concatenate([z.cols(k_idx), u.all]),
         vals=1.0,
-        lower=np.ones(n_b),
-        upper=np.ones(n_b),
+        lower=units,
+        upper=units,
     )
 
     f_src = np.array([f.src for f in flows], dtype=np.int64)
@@ -192,7 +200,7 @@ def build(
         "serve_needs_run",
         rows=np.concatenate([np.arange(on_prod.size), np.arange(on_prod.size)]),
         cols=np.concatenate([z.cols(on_prod), y.cols(k_prod[on_prod])]),
-        vals=np.concatenate([np.ones(on_prod.size), -np.ones(on_prod.size)]),
+        vals=np.concatenate([np.ones(on_prod.size), -k_units[on_prod]]),
         lower=-INF,
         upper=0.0,
         count=on_prod.size,
@@ -290,16 +298,17 @@ def build(
         {fi: max(sizes) for fi, sizes in sized},
     )
     ti_rows, ti_cols, ti_vals = [], [], []
-    pk_rows, pk_cols = [], []
+    pk_rows, pk_cols, pk_vals = [], [], []
     for ki, a in enumerate(allocs):
         for leg in a.route.legs:
             d = departures[(leg.lane, leg.depart)]
             sh_rows += [row, row]
             sh_cols += [z.start + ki, s.start + d]
-            sh_vals += [1.0, -1.0]
+            sh_vals += [1.0, -float(k_units[ki])]
             row += 1
             pk_rows.append(d)
             pk_cols.append(z.start + ki)
+            pk_vals.append(float(k_doses[ki]))
     alloc_product = [procs[runs[a.run].process].output for a in allocs]
     for ki, a in enumerate(allocs):
         ti = products[alloc_product[ki]].transport.ti_per_gbq * k_need[ki]
@@ -320,6 +329,7 @@ def build(
             for c in n_cols_of_flow.get(fi, [v.start + fi]):
                 pk_rows.append(d)
                 pk_cols.append(c)
+                pk_vals.append(1.0)
             if product.transport.ti_per_gbq > 0:
                 ti_rows.append(d)
                 ti_cols.append(w.start + fi)
@@ -350,13 +360,13 @@ def build(
         "packages",
         rows=np.concatenate([np.array(pk_rows, dtype=np.int64), np.arange(n_d)]),
         cols=np.concatenate([np.array(pk_cols, dtype=np.int64), s.all]),
-        vals=np.concatenate([np.ones(len(pk_rows)), -cap_pk]),
+        vals=np.concatenate([np.array(pk_vals, dtype=float), -cap_pk]),
         lower=-INF,
         upper=0.0,
         count=n_d,
     )
 
-    _linking_rows(m, cand, pos_of_run, e_row, n_cols_of_flow, y, z, v)
+    _linking_rows(m, cand, pos_of_run, e_row, n_cols_of_flow, y, z, v, k_units)
     _calendar_rows(net, m, cand, producing, y)
     stock_rows(net, m, cand, producing, y)
     _contract_rows(net, m, cand, z, w, wts)
@@ -380,7 +390,6 @@ def contract_deliveries(
         return out
     procs = sc.processes
     runs = cand.runs
-    hospital_of = {b.id: b.hospital for b in sc.demand.bookings}
     for ci, c in enumerate(sc.policies.supply_agreements):
         lam = float(net.product_lambda[net.product_index[c.product]])
         for fi, f in enumerate(cand.flows):
@@ -395,7 +404,7 @@ def contract_deliveries(
             proc = procs[run.process]
             if proc.site != c.supplier or proc.output != c.product:
                 continue
-            if hospital_of[cand.booking_ids[a.booking]] == c.customer:
+            if sc.sites[int(cand.booking_site[a.booking])].id == c.customer:
                 delivered = a.need_eop * float(np.exp(-lam * (a.route.arrive - run.eop)))
                 out.append((ci, "z", ki, delivered))
     return out
@@ -489,7 +498,7 @@ def _flow_bounds(
     """
     slot_need: dict[int, float] = defaultdict(float)
     for k, a in enumerate(cand.allocations):
-        slot_need[a.run] += float(k_need[k])
+        slot_need[a.run] += float(k_need[k]) * int(cand.booking_units[a.booking])
     out = np.empty(len(cand.flows))
     for fi, f in enumerate(cand.flows):
         cap = bmax_of_run(f.src) / GBQ

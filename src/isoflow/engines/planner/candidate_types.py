@@ -109,7 +109,13 @@ class Candidates:
     """Runs that need an activity feed: run -> input activity at start per Bq output at EOP."""
     booking_ids: list[str] = field(default_factory=list)
     booking_activity: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    """Activity [Bq] one allocation unit must hold at administration (all the doses of a
+    single-batch order, one dose otherwise)."""
     booking_time: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    booking_units: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    """Allocation units of each booking or order (:attr:`DemandItem.units`)."""
+    booking_unit_doses: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    """Doses in one unit (:attr:`DemandItem.doses_per_unit`)."""
     booking_priority: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     booking_site: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     """Hospital of each booking (site index)."""

@@ -46,8 +46,9 @@ from isoflow.engines.planner.timing import (
     latest_ready_times,
     process_intervals,
 )
+from isoflow.scenario.demand import DemandItem, demand_items
 from isoflow.scenario.rules import latest_arrival, may_supply, prescribed_activity, shelf_life_s
-from isoflow.scenario.schema import Booking, Process, ProcessKind, Product
+from isoflow.scenario.schema import Process, ProcessKind, Product
 
 __all__ = [
     "HOUR",
@@ -78,7 +79,7 @@ def generate(net: PlanningNetwork, opts: CandidateOptions | None = None) -> Cand
     cand = Candidates()
     bookings = [
         b
-        for b in sc.demand.bookings
+        for b in demand_items(sc)
         if net.horizon_start <= epoch(b.administration) < net.horizon_end
     ]
     cand.exhaustive = len(bookings) < o.exhaustive_below
@@ -93,9 +94,13 @@ def generate(net: PlanningNetwork, opts: CandidateOptions | None = None) -> Cand
         )
     cand.booking_ids = [b.id for b in bookings]
     products = {p.id: p for p in sc.products}
+    # a unit of a single-batch order carries all its doses; of a splittable order, one dose
     cand.booking_activity = np.array(
-        [prescribed_activity(b, products[b.product]) for b in bookings], dtype=np.float64
+        [prescribed_activity(b, products[b.product]) * b.doses_per_unit for b in bookings],
+        dtype=np.float64,
     )
+    cand.booking_units = np.array([b.units for b in bookings], dtype=np.int64)
+    cand.booking_unit_doses = np.array([b.doses_per_unit for b in bookings], dtype=np.int64)
     cand.booking_time = np.array([epoch(b.administration) for b in bookings], dtype=np.float64)
     cand.booking_priority = np.array([b.priority for b in bookings], dtype=np.int64)
     cand.booking_site = np.array([net.site_index[b.hospital] for b in bookings], dtype=np.int64)
@@ -197,7 +202,7 @@ def _keep_options(
 def _allocate(
     net: PlanningNetwork,
     cand: Candidates,
-    bookings: list[Booking],
+    bookings: list[DemandItem],
     bis: list[int],
     pi: int,
     run_ids: list[int],

@@ -24,6 +24,7 @@ from isoflow.engines.planner.plan import (
     PlanUnserved,
 )
 from isoflow.engines.planner.reasons import MEANING, Reason, stock_bars, stock_use
+from isoflow.scenario.demand import DemandItem, demand_items
 from isoflow.scenario.schema import ProcessKind
 from isoflow.units import to_iso
 
@@ -60,19 +61,19 @@ def extract(
     blocks = pm.model.col_blocks
     y = values[blocks["y"].slice()] > 0.5
     x = values[blocks["x"].slice()] * GBQ
-    z = values[blocks["z"].slice()] > 0.5
+    z = np.rint(values[blocks["z"].slice()]).astype(np.int64)
     w = np.maximum(values[blocks["w"].slice()], 0.0) * GBQ
     w[w < FLOW_FLOOR_BQ] = 0.0
     n = np.rint(values[blocks["n"].slice()]).astype(int)
     s = values[blocks["s"].slice()] > 0.5
     procs = sc.processes
     products = {p.id: p for p in sc.products}
-    bookings = {b.id: b for b in sc.demand.bookings}
+    bookings = {b.id: b for b in demand_items(sc)}
 
     allocated: dict[int, float] = defaultdict(float)
     allocations = []
-    served: set[int] = set()
-    for ki in np.flatnonzero(z):
+    served: dict[int, int] = defaultdict(int)  # booking or order -> units served
+    for ki in np.flatnonzero(z > 0):
         a = cand.allocations[int(ki)]
         run = cand.runs[a.run]
         proc = procs[run.process]
@@ -80,8 +81,11 @@ def extract(
         product = products[booking.product]
         lam = float(net.product_lambda[net.product_index[product.id]])
         t_admin = float(cand.booking_time[a.booking])
-        allocated[a.run] += a.need_eop
-        served.add(a.booking)
+        count = int(z[ki])
+        allocated[a.run] += a.need_eop * count
+        served[a.booking] += count
+        per_unit = int(cand.booking_unit_doses[a.booking])
+        dose_eop = a.need_eop / per_unit
         allocations.append(
             PlanAllocation(
                 booking=booking.id,
@@ -91,10 +95,11 @@ def extract(
                 batch=batch_id(net, cand, a.run),
                 site=proc.site,
                 end_of_production_utc=iso(run.eop),
-                activity_eop_bq=a.need_eop,
+                activity_eop_bq=dose_eop,
                 administration_utc=iso(t_admin),
-                activity_admin_bq=a.need_eop * math.exp(-lam * (t_admin - run.eop)),
+                activity_admin_bq=dose_eop * math.exp(-lam * (t_admin - run.eop)),
                 legs=legs(net, a.route),
+                doses=count * per_unit,
             )
         )
 
@@ -218,22 +223,26 @@ def _shipments(
     net: PlanningNetwork,
     pm: PlanningModel,
     s: npt.NDArray[np.bool_],
-    z: npt.NDArray[np.bool_],
+    z: npt.NDArray[np.int64],
     w: npt.NDArray[np.float64],
     values_n: npt.NDArray[np.int64],
 ) -> list[PlanShipment]:
     sc = net.scenario
     cand = pm.cand
     contents_b: dict[tuple[int, float], list[str]] = defaultdict(list)
+    doses: dict[tuple[int, float], int] = defaultdict(int)
     contents_f: dict[tuple[int, float], list[str]] = defaultdict(list)
     ti: dict[tuple[int, float], float] = defaultdict(float)
     products = {p.id: p for p in sc.products}
-    for ki in np.flatnonzero(z):
+    for ki in np.flatnonzero(z > 0):
         a = cand.allocations[int(ki)]
         product = products[sc.processes[cand.runs[a.run].process].output]
+        count = int(z[ki])
         for g in a.route.legs:
-            contents_b[(g.lane, g.depart)].append(cand.booking_ids[a.booking])
-            ti[(g.lane, g.depart)] += product.transport.ti_per_gbq * a.need_eop / GBQ
+            key = (g.lane, g.depart)
+            contents_b[key].append(cand.booking_ids[a.booking])
+            doses[key] += count * int(cand.booking_unit_doses[a.booking])
+            ti[key] += product.transport.ti_per_gbq * a.need_eop * count / GBQ
     counts = _generator_counts(pm, values_n)
     pieces: dict[tuple[int, float], list[int]] = defaultdict(list)
     for fi in np.flatnonzero(w > 0):
@@ -250,7 +259,7 @@ def _shipments(
         if key not in contents_b and key not in contents_f:
             continue
         lane = sc.lanes[lane_i]
-        packages = len(contents_b[key]) + sum(pieces[key])
+        packages = doses[key] + sum(pieces[key])
         out.append(
             PlanShipment(
                 lane=lane.id,
@@ -272,7 +281,7 @@ def _shipments(
 def _purchases(
     net: PlanningNetwork,
     pm: PlanningModel,
-    z: npt.NDArray[np.bool_],
+    z: npt.NDArray[np.int64],
     w: npt.NDArray[np.float64],
 ) -> float:
     """Cost of activity bought under supply agreements (price per GBq delivered)."""
@@ -282,15 +291,16 @@ def _purchases(
         price = agreements[ci].price_per_gbq
         if kind == "w":
             total += price * factor * float(w[idx]) / GBQ
-        elif z[idx]:
-            total += price * factor / GBQ
+        else:
+            total += price * factor * int(z[idx]) / GBQ
     return total
 
 
 def _unserved(
-    net: PlanningNetwork, cand: Candidates, served: set[int], made: set[int]
+    net: PlanningNetwork, cand: Candidates, served: dict[int, int], made: set[int]
 ) -> list[PlanUnserved]:
-    bookings = {b.id: b for b in net.scenario.demand.bookings}
+    """Bookings and orders (or the part of an order) the plan leaves unserved, with reasons."""
+    bookings = {b.id: b for b in demand_items(net.scenario)}
     has_candidate = {a.booking for a in cand.allocations}
     runs_of: dict[int, set[int]] = defaultdict(set)
     for a in cand.allocations:
@@ -307,7 +317,8 @@ def _unserved(
     }
     out = []
     for bi, bid in enumerate(cand.booking_ids):
-        if bi in served:
+        short_units = int(cand.booking_units[bi]) - served.get(bi, 0)
+        if short_units <= 0:
             continue
         b = bookings[bid]
         if bi in cand.reasons:
@@ -326,6 +337,7 @@ def _unserved(
                 administration_utc=iso(float(cand.booking_time[bi])),
                 reason=str(code),
                 detail=detail,
+                doses=short_units * int(cand.booking_unit_doses[bi]),
             )
         )
     return out
@@ -344,25 +356,29 @@ def _kpis(
     unserved: list[PlanUnserved],
     generators: int,
 ) -> dict[str, Any]:
-    """Bookings served (by priority, country, product), activity by stage, cost.
+    """Doses served (by priority, country, product), patients, orders, activity by stage, cost.
 
-    Activity: ``produced_eop_bq`` is what was made of dose products (drug-product runs and
-    eluates) at their EOP; ``allocated_eop_bq`` what was dispensed into doses;
-    ``waste_eop_bq`` what any run or eluate made but nobody used; ``by_stage`` the same per
-    stage (bulk isotope, generator, drug product) without double counting across stages.
+    Demand is counted in doses (``doses``, and the tallies by priority, country and product);
+    ``patients`` counts the per-patient bookings, ``orders`` the orders (served in full, in
+    part, not at all). Activity: ``produced_eop_bq`` is what was made of dose products
+    (drug-product runs and eluates) at their EOP; ``allocated_eop_bq`` what was dispensed into
+    doses; ``waste_eop_bq`` what any run or eluate made but nobody used; ``by_stage`` the same
+    per stage (bulk isotope, generator, drug product) without double counting across stages.
     """
     sc = net.scenario
-    bookings = {b.id: b for b in sc.demand.bookings}
+    items = {b.id: b for b in demand_items(sc)}
+    planned = [items[bid] for bid in cand.booking_ids]
     products = {p.id: p for p in sc.products}
-    served_ids = {a.booking for a in allocations}
+    served: dict[str, int] = defaultdict(int)
+    for a in allocations:
+        served[a.booking] += a.doses
 
     def tally(key: Any) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
-        for bid in cand.booking_ids:
-            k = str(key(bookings[bid]))
-            row = out.setdefault(k, {"total": 0, "served": 0})
-            row["total"] += 1
-            row["served"] += bid in served_ids
+        for b in planned:
+            row = out.setdefault(str(key(b)), {"total": 0, "served": 0})
+            row["total"] += b.doses
+            row["served"] += served.get(b.id, 0)
         return dict(sorted(out.items()))
 
     country_of = {s.id: s.country for s in sc.sites}
@@ -384,22 +400,22 @@ def _kpis(
     fixed = sum(r.fixed_cost for r in runs)
     variable = sum(r.variable_cost for r in runs)
     transport = sum(sh.cost for sh in shipments)
-    total = len(cand.booking_ids)
     return {
-        "bookings": {
-            "total": total,
-            "served": len(served_ids),
-            "unserved": len(unserved),
-            "served_share": (len(served_ids) / total) if total else 1.0,
-        },
+        "doses": _served_counts(
+            sum(b.doses for b in planned), sum(served.values()), sum(u.doses for u in unserved)
+        ),
+        "patients": _served_counts(
+            *_patients(planned, served), sum(1 for u in unserved if items[u.booking].is_patient)
+        ),
+        "orders": _order_counts(planned, served),
         "by_priority": tally(lambda b: b.priority),
         "by_country": tally(lambda b: country_of[b.hospital]),
         "by_product": tally(lambda b: b.product),
-        "unserved_by_reason": _count(u.reason for u in unserved),
+        "unserved_by_reason": _count((u.reason, u.doses) for u in unserved),
         "activity": {
             "produced_eop_bq": dose_products["produced_eop_bq"],
-            "allocated_eop_bq": sum(a.activity_eop_bq for a in allocations),
-            "administered_bq": sum(a.activity_admin_bq for a in allocations),
+            "allocated_eop_bq": sum(a.activity_eop_bq * a.doses for a in allocations),
+            "administered_bq": sum(a.activity_admin_bq * a.doses for a in allocations),
             "waste_eop_bq": unused,
             "impurity_eop_bq": impurity,
             "by_stage": dict(sorted(by_stage.items())),
@@ -417,8 +433,37 @@ def _kpis(
     }
 
 
+def _served_counts(total: int, served: int, unserved: int) -> dict[str, Any]:
+    return {
+        "total": total,
+        "served": served,
+        "unserved": unserved,
+        "served_share": (served / total) if total else 1.0,
+    }
+
+
+def _patients(planned: list[DemandItem], served: dict[str, int]) -> tuple[int, int]:
+    """Per-patient bookings planned, and served."""
+    patients = [b for b in planned if b.is_patient]
+    return len(patients), sum(1 for b in patients if served.get(b.id, 0) >= b.doses)
+
+
+def _order_counts(planned: list[DemandItem], served: dict[str, int]) -> dict[str, int]:
+    """Orders planned, served in full, in part, and not at all."""
+    orders = [b for b in planned if not b.is_patient]
+    full = sum(1 for b in orders if served.get(b.id, 0) >= b.doses)
+    none = sum(1 for b in orders if served.get(b.id, 0) == 0)
+    return {
+        "total": len(orders),
+        "served": full,
+        "part_served": len(orders) - full - none,
+        "unserved": none,
+    }
+
+
 def _count(items: Any) -> dict[str, int]:
+    """Sum of counts per key, keys sorted: ``(key, count)`` pairs in."""
     out: dict[str, int] = defaultdict(int)
-    for item in items:
-        out[item] += 1
+    for key, n in items:
+        out[key] += n
     return dict(sorted(out.items()))

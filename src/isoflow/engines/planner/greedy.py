@@ -87,6 +87,11 @@ class _Greedy:
         return _distance_km(*self.coords[a], *self.coords[b])
 
     def assign_bookings(self) -> None:
+        """Serve bookings and orders in priority order, each from its best options with room.
+
+        ``chosen`` holds one entry per unit served (an order's units may come from several
+        options, or several from one).
+        """
         by_booking: dict[int, list[int]] = defaultdict(list)
         for k, a in enumerate(self.cand.allocations):
             by_booking[a.booking].append(k)
@@ -94,9 +99,8 @@ class _Greedy:
             by_booking,
             key=lambda b: (int(self.cand.booking_priority[b]), float(self.cand.booking_time[b])),
         )
-        bookings = {b.id: b for b in self.sc.demand.bookings}
         for b in order:
-            hosp = self.net.site_index[bookings[self.cand.booking_ids[b]].hospital]
+            hosp = int(self.cand.booking_site[b])
             options = sorted(
                 by_booking[b],
                 key=lambda k: (
@@ -108,31 +112,47 @@ class _Greedy:
                     self.cand.allocations[k].need_eop,
                 ),
             )
+            left = int(self.cand.booking_units[b])
+            per_unit = int(self.cand.booking_unit_doses[b])
             for k in options:
-                a = self.cand.allocations[k]
-                if a.run not in self.feedable or not self.room(a.route, 1):
-                    continue
-                if a.run not in self.pos:
-                    self.elution_need[a.run] += a.need_eop
-                    self.take(a.route, 1)
-                    self.chosen.append(k)
+                left -= self._serve(k, left, per_unit)
+                if left <= 0:
                     break
-                if self.demand[a.run] + a.need_eop > self.capacity(a.run):
-                    continue
-                if a.run not in self.open and not self.can_open(a.run):
-                    continue
-                self.open_run(a.run)
-                self.demand[a.run] += a.need_eop
-                self.take(a.route, 1)
-                self.chosen.append(k)
-                break
+
+    def _serve(self, k: int, units: int, per_unit: int) -> int:
+        """Serve up to ``units`` units through option ``k``; return how many it took."""
+        a = self.cand.allocations[k]
+        if a.run not in self.feedable:
+            return 0
+        n = min(units, self.room_for(a.route) // per_unit)
+        if a.run in self.pos:
+            spare = self.capacity(a.run) - self.demand[a.run]
+            n = min(n, int(spare // a.need_eop) if a.need_eop > 0 else n)
+            if n <= 0 or (a.run not in self.open and not self.can_open(a.run)):
+                return 0
+            self.open_run(a.run)
+            self.demand[a.run] += a.need_eop * n
+        elif n > 0:
+            self.elution_need[a.run] += a.need_eop * n
+        if n <= 0:
+            return 0
+        self.take(a.route, n * per_unit)
+        self.chosen.extend([k] * n)
+        return n
 
     def room(self, route: Route, packages: int) -> bool:
         """True if every departure of ``route`` can take ``packages`` more packages."""
+        return self.room_for(route) >= packages
+
+    def room_for(self, route: Route) -> int:
+        """Packages every departure of ``route`` can still take."""
         lanes = self.sc.lanes
-        return all(
-            self.packages[(g.lane, g.depart)] + packages <= lanes[g.lane].capacity_packages
-            for g in route.legs
+        return min(
+            (
+                lanes[g.lane].capacity_packages - self.packages[(g.lane, g.depart)]
+                for g in route.legs
+            ),
+            default=10**9,
         )
 
     def take(self, route: Route, packages: int) -> None:
@@ -357,20 +377,22 @@ class _Greedy:
                     batch = min(batch, supplied / self.cand.feed_needed[r])
                 size[r] = batch
             for r, batch in size.items():
-                doses = [k for k in self.chosen if self.cand.allocations[k].run == r]
-                dose_need = sum(self.cand.allocations[k].need_eop for k in doses)
+                doses = [i for i, k in enumerate(self.chosen) if self.cand.allocations[k].run == r]
+                dose_need = sum(self.cand.allocations[self.chosen[i]].need_eop for i in doses)
                 outs = [fi for fi in flow_amount if flows[fi].src == r]
                 out_total = sum(flow_amount[fi] for fi in outs)
                 if dose_need + out_total <= batch * (1 + 1e-9) + 1.0:
                     continue
                 changed = True
                 budget = batch
-                keep = set()
-                for k in doses:
-                    if self.cand.allocations[k].need_eop <= budget:
-                        budget -= self.cand.allocations[k].need_eop
-                        keep.add(k)
-                self.chosen = [k for k in self.chosen if k not in doses or k in keep]
+                drop = set()
+                for i in doses:
+                    need = self.cand.allocations[self.chosen[i]].need_eop
+                    if need <= budget:
+                        budget -= need
+                    else:
+                        drop.add(i)
+                self.chosen = [k for i, k in enumerate(self.chosen) if i not in drop]
                 scale = max(0.0, budget) / out_total if out_total > 0 else 0.0
                 for fi in outs:
                     flow_amount[fi] *= min(1.0, scale)
@@ -399,12 +421,11 @@ class _Greedy:
         flow_amount = self.settle(flow_amount)
         v = self.values
         b = self.blocks
+        units = self.cand.booking_units.astype(np.float64).copy()
         for k in self.chosen:
-            v[b["z"].start + k] = 1.0
-        served = {self.cand.allocations[k].booking for k in self.chosen}
-        for bi in range(len(self.cand.booking_ids)):
-            if bi not in served:
-                v[b["u"].start + bi] = 1.0
+            v[b["z"].start + k] += 1.0
+            units[self.cand.allocations[k].booking] -= 1.0
+        v[b["u"].start : b["u"].start + units.size] = units
         for r, batch in self.sizes.items():
             used = sum(
                 self.cand.allocations[k].need_eop

@@ -24,6 +24,7 @@ def _linking_rows(
     y: Block,
     z: Block,
     v: Block,
+    k_units: npt.NDArray[np.float64],
 ) -> None:
     """Logical links between the binaries that tighten the LP relaxation.
 
@@ -31,7 +32,8 @@ def _linking_rows(
 
     * ``v[f] ≤ y[src(f)]``: a flow ships only from a run that is made;
     * ``y[r] ≤ Σ v[f]`` over flows into ``r``: a run that needs input receives some;
-    * ``z[k] ≤ Σ v[f]`` over generator deliveries eluted at dose ``k``'s slot;
+    * ``z[k] ≤ N[k]·Σ v[f]`` over generator deliveries eluted at dose ``k``'s slot (``N[k]``:
+      the units of ``k``'s booking or order);
     * ``v[f] ≤ Σ n[f, size]``: a delivery of sized generators holds at least one.
     """
     flows = cand.flows
@@ -80,7 +82,7 @@ def _linking_rows(
         for fi in at_slot.get(a.run, []):
             rows.append(count)
             cols.append(v.start + fi)
-            vals.append(-1.0)
+            vals.append(-float(k_units[ki]))
         count += 1
     for fi, n_cols in n_cols_of_flow.items():
         rows += [count] * (len(n_cols) + 1)

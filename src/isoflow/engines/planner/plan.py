@@ -25,7 +25,7 @@ class PlanLeg(_Data):
 
 
 class PlanAllocation(_Data):
-    """A booking served: from which batch, along which legs, with which activities."""
+    """A booking (or doses of an order) served: from which batch, along which legs."""
 
     booking: str
     hospital: str
@@ -38,6 +38,14 @@ class PlanAllocation(_Data):
     administration_utc: str
     activity_admin_bq: float
     legs: tuple[PlanLeg, ...] = ()
+    doses: int = 1
+    """Doses served this way (an order's doses from one batch along one route); the
+    activities above are per dose."""
+
+    @property
+    def dispensed_eop_bq(self) -> float:
+        """Activity [Bq at EOP] the batch gives to these doses: per dose times doses."""
+        return self.activity_eop_bq * self.doses
 
 
 class PlanInput(_Data):
@@ -107,7 +115,7 @@ class PlanShipment(_Data):
 
 
 class PlanUnserved(_Data):
-    """A booking the plan cannot serve, and the binding reason."""
+    """A booking (or doses of an order) the plan cannot serve, and the binding reason."""
 
     booking: str
     hospital: str
@@ -115,6 +123,8 @@ class PlanUnserved(_Data):
     administration_utc: str
     reason: str
     detail: str
+    doses: int = 1
+    """Doses short: all of a booking's, or the part of an order not served."""
 
 
 class SolverReport(_Data):

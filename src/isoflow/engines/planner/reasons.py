@@ -17,8 +17,9 @@ from isoflow.domain.calendar import latest_start
 from isoflow.engines.planner.flows import _via
 from isoflow.engines.planner.timing import latest_ready_times
 from isoflow.scenario import rules
+from isoflow.scenario.demand import DemandItem
 from isoflow.scenario.rules import SupplyBar, process_availability, shelf_life_s, supply_bar
-from isoflow.scenario.schema import Booking, Process, Product
+from isoflow.scenario.schema import Process, Product
 
 if TYPE_CHECKING:
     from isoflow.engines.planner.candidate_types import Candidates
@@ -97,7 +98,7 @@ CLOSENESS: tuple[Reason, ...] = (
 def explain_missing(
     net: PlanningNetwork,
     cand: Candidates,
-    bookings: list[Booking],
+    bookings: list[DemandItem],
     producers: dict[str, list[int]],
     products: dict[str, Product],
 ) -> None:
@@ -221,7 +222,7 @@ def _calendar_verdict(
     return Reason.OUTSIDE_OPERATING_HOURS
 
 
-def _detail(reason: Reason, b: Booking, product: Product, country: str, makers: int) -> str:
+def _detail(reason: Reason, b: DemandItem, product: Product, country: str, makers: int) -> str:
     """A sentence for the unserved table: the meaning, with this booking's particulars."""
     if reason == Reason.NO_ROUTE_WITHIN_SHELF_LIFE:
         shelf = shelf_life_s(product)

@@ -26,8 +26,9 @@ from isoflow.domain.calendar import (
 from isoflow.engines.planner.candidate_types import CandidateOptions, Candidates
 from isoflow.engines.planner.flows import _via
 from isoflow.engines.planner.network import DAY, PlanningNetwork
+from isoflow.scenario.demand import DemandItem
 from isoflow.scenario.rules import may_supply, process_availability, shelf_life_s
-from isoflow.scenario.schema import Booking, Process, ProcessKind, Product
+from isoflow.scenario.schema import Process, ProcessKind, Product
 
 HOUR = 3600.0
 
@@ -102,7 +103,7 @@ def candidate_starts(net: PlanningNetwork, process: Process, opts: CandidateOpti
 def _deadline_starts(
     net: PlanningNetwork,
     cand: Candidates,
-    bookings: list[Booking],
+    bookings: list[DemandItem],
     producers: dict[str, list[int]],
     best_grid: dict[tuple[int, int], float],
     gain: float,

@@ -38,6 +38,7 @@ CODES = (
     "contract_excludes",
     "cost_mismatch",
     "decay_mismatch",
+    "dose_count",
     "dose_out_of_tolerance",
     "double_allocation",
     "duration",

@@ -3,8 +3,9 @@
 Each allocation against its booking (product, hospital, nuclide, administration instant),
 its dose (shelf life, decay from end of production to administration, the prescribed dose
 within tolerance), approvals, its batch (EOP, product, site, GMP) and its route; every
-booking of the horizon served or listed unserved, never both. Codes: ``double_allocation``,
-``unknown_booking``, ``mismatch``, ``not_approved``, ``unknown_batch``, ``gmp``,
+booking of the horizon served or listed unserved, never both; every dose of an order served or
+listed short, no more. Activities of an allocation are per dose. Codes: ``double_allocation``,
+``dose_count``, ``unknown_booking``, ``mismatch``, ``not_approved``, ``unknown_batch``, ``gmp``,
 ``before_production``, ``expired``, ``decay_mismatch``, ``dose_out_of_tolerance``,
 ``served_and_unserved``, ``booking_missing``.
 """
@@ -12,11 +13,13 @@ booking of the horizon served or listed unserved, never both. Codes: ``double_al
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 
 from isoflow.domain.calendar import epoch
 from isoflow.engines.planner.plan import PlanAllocation
 from isoflow.engines.verify.core import REL, SLACK_S, _lam, _t
 from isoflow.engines.verify.routes import _RouteChecks
+from isoflow.scenario.demand import DemandItem
 from isoflow.scenario.rules import (
     SupplyBar,
     dose_tolerance,
@@ -25,26 +28,42 @@ from isoflow.scenario.rules import (
     shelf_life_s,
     supply_bar,
 )
-from isoflow.scenario.schema import Booking, Product
+from isoflow.scenario.schema import Product
 
 
 class _BookingChecks(_RouteChecks):
     """Allocations and bookings (routes through :class:`_RouteChecks`)."""
 
     def check_allocations(self) -> None:
-        """Every allocation: its booking, dose, decay, approvals, batch and route."""
+        """Every allocation: its booking or order, doses, decay, approvals, batch and route."""
         seen: set[str] = set()
         for a in self.plan.allocations:
-            if a.booking in seen:
-                self.bad("double_allocation", f"allocation {a.booking}", "booking served twice")
-            seen.add(a.booking)
             booking = self.bookings.get(a.booking)
             if booking is None:
                 self.bad("unknown_booking", f"allocation {a.booking}", "not in the scenario")
                 continue
+            if a.booking in seen and booking.single_batch:
+                what = "booking" if booking.is_patient else "single-batch order"
+                self.bad("double_allocation", f"allocation {a.booking}", f"{what} served twice")
+            seen.add(a.booking)
+            self.check_doses(a, booking)
             self.check_allocation(a, booking)
 
-    def check_allocation(self, a: PlanAllocation, booking: Booking) -> None:
+    def check_doses(self, a: PlanAllocation, booking: DemandItem) -> None:
+        """An allocation serves at least one dose; a single-batch record all of them."""
+        subject = f"allocation {a.booking}"
+        if a.doses < 1:
+            self.bad("dose_count", subject, f"{a.doses} doses; an allocation serves at least one")
+        elif booking.single_batch and a.doses != booking.doses:
+            self.miscounted.add(booking.id)
+            self.bad(
+                "dose_count",
+                subject,
+                f"{a.doses} doses from one batch; the single-batch record needs all "
+                f"{booking.doses} together",
+            )
+
+    def check_allocation(self, a: PlanAllocation, booking: DemandItem) -> None:
         """One allocation of a known booking."""
         subject = f"allocation {a.booking}"
         product = self.products[booking.product]
@@ -108,7 +127,7 @@ class _BookingChecks(_RouteChecks):
         )
 
     def check_dose(
-        self, subject: str, a: PlanAllocation, booking: Booking, product: Product, age: float
+        self, subject: str, a: PlanAllocation, booking: DemandItem, product: Product, age: float
     ) -> None:
         """Shelf life, decay from EOP to administration, and the prescribed dose."""
         if age < -SLACK_S:
@@ -143,12 +162,17 @@ class _BookingChecks(_RouteChecks):
             )
 
     def check_bookings(self) -> None:
-        """Every booking of the horizon is served or listed unserved, never both."""
-        served = {a.booking for a in self.plan.allocations}
-        listed = {u.booking for u in self.plan.unserved}
-        for booking in sorted(served & listed):
-            self.bad("served_and_unserved", f"booking {booking}", "listed as both")
+        """Every booking and order of the horizon served or listed short, dose for dose.
+
+        Per record: doses served plus doses listed unserved equal the doses booked; a booking
+        (or single-batch order) is never both served and listed.
+        """
+        served: dict[str, int] = defaultdict(int)
+        for a in self.plan.allocations:
+            served[a.booking] += max(a.doses, 0)
+        short: dict[str, int] = defaultdict(int)
         for u in self.plan.unserved:
+            short[u.booking] += u.doses
             b = self.bookings.get(u.booking)
             if b is None:
                 self.bad("unknown_booking", f"unserved {u.booking}", "not in the scenario")
@@ -158,12 +182,34 @@ class _BookingChecks(_RouteChecks):
                     f"unserved {u.booking}",
                     f"product {u.product} at {u.hospital}, booked {b.product} at {b.hospital}",
                 )
+            elif u.doses < 1:
+                self.bad("dose_count", f"unserved {u.booking}", f"{u.doses} doses short")
         lo, hi = _t(self.plan.start_utc), _t(self.plan.end_utc)
-        for b in self.sc.demand.bookings:
-            if lo <= epoch(b.administration) < hi and b.id not in served | listed:
-                self.bad(
-                    "booking_missing",
-                    f"booking {b.id}",
-                    f"administered {b.administration.isoformat()} within the plan's horizon "
-                    "but neither allocated nor listed as unserved",
-                )
+        for b in self.bookings.values():
+            if b.id in self.miscounted:
+                continue  # reported as dose_count
+            if not lo <= epoch(b.administration) < hi and b.id not in served.keys() | short:
+                continue
+            self.check_count(b, served.get(b.id, 0), short.get(b.id, 0))
+
+    def check_count(self, b: DemandItem, served: int, short: int) -> None:
+        """Doses served and listed short of one record add up to the doses booked."""
+        subject = f"{'booking' if b.is_patient else 'order'} {b.id}"
+        if served and short and b.single_batch:
+            self.bad("served_and_unserved", subject, "listed as both")
+        elif b.single_batch and served > b.doses:
+            return  # served twice: reported as double_allocation
+        elif served + short > b.doses:
+            self.bad(
+                "served_and_unserved",
+                subject,
+                f"{served} doses served and {short} listed unserved, {b.doses} ordered",
+            )
+        elif served + short < b.doses:
+            self.bad(
+                "booking_missing",
+                subject,
+                f"administered {b.administration.isoformat()} within the plan's horizon: "
+                f"{b.doses - served - short} of {b.doses} doses neither allocated nor listed "
+                "as unserved",
+            )

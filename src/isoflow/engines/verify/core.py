@@ -17,6 +17,7 @@ from functools import lru_cache
 from isoflow.domain.calendar import epoch
 from isoflow.domain.nuclides import default_data
 from isoflow.engines.planner.plan import Plan
+from isoflow.scenario.demand import demand_items
 from isoflow.scenario.schema import Scenario
 from isoflow.units import parse_datetime
 
@@ -95,13 +96,15 @@ class _CheckerBase:
         self.products = {p.id: p for p in scenario.products}
         self.processes = {p.id: p for p in scenario.processes}
         self.lanes = {lane.id: lane for lane in scenario.lanes}
-        self.bookings = {b.id: b for b in scenario.demand.bookings}
+        self.bookings = {b.id: b for b in demand_items(scenario)}
         self.runs = {r.batch: r for r in plan.runs}
         approvals: dict[str, set[str]] = defaultdict(set)
         for a in scenario.policies.approvals:
             approvals[a.product].update(a.countries)
         self.approvals = approvals
         self.loads: dict[tuple[str, int], _Load] = {}
+        self.miscounted: set[str] = set()
+        """Single-batch records whose allocation has the wrong dose count (reported once)."""
 
     def bad(self, code: str, subject: str, detail: str) -> None:
         """Record one violation."""

@@ -68,7 +68,7 @@ class _CostChecks(_ShipmentChecks, _RunChecks):
                 continue
             eop = _t(src.end_of_production_utc)
             arrive = _t(a.legs[-1].arrive_utc) if a.legs else _t(src.release_utc)
-            add(src.site, booking.hospital, booking.product, eop, arrive, a.activity_eop_bq)
+            add(src.site, booking.hospital, booking.product, eop, arrive, a.dispensed_eop_bq)
         return out
 
     def check_agreements(self) -> None:

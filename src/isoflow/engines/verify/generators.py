@@ -41,7 +41,7 @@ class _GeneratorChecks(_RunChecks):
                     subject,
                     f"eluate of {run.activity_eop_bq:.6g} Bq, generators give {available:.6g} Bq",
                 )
-            used = sum(a.activity_eop_bq for a in self.plan.allocations if a.batch == run.batch)
+            used = sum(a.dispensed_eop_bq for a in self.plan.allocations if a.batch == run.batch)
             if used > available * (1 + REL) + 1.0:
                 self.bad(
                     "overdrawn",

@@ -130,7 +130,7 @@ class _RunChecks(_RouteChecks):
 
     def check_use(self, subject: str, batch: str, activity: float) -> None:
         """A batch gives no more than it makes (doses, inputs and generators, at its EOP)."""
-        used = sum(a.activity_eop_bq for a in self.plan.allocations if a.batch == batch)
+        used = sum(a.dispensed_eop_bq for a in self.plan.allocations if a.batch == batch)
         used += sum(i.activity_eop_bq for r in self.plan.runs for i in r.inputs if i.batch == batch)
         used += sum(g.activity_calibration_bq for g in self.plan.generators if g.batch == batch)
         if used > activity * (1 + REL) + 1.0:

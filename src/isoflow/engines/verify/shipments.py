@@ -28,7 +28,8 @@ class _ShipmentChecks(_RouteChecks):
         for a in self.plan.allocations:
             booking = self.bookings.get(a.booking)
             product = self.products.get(booking.product if booking else a.product)
-            self.put(a.legs, product, a.activity_eop_bq, booking=a.booking)
+            doses = max(a.doses, 0)
+            self.put(a.legs, product, a.dispensed_eop_bq, booking=a.booking, packages=doses)
         for run in self.plan.runs:
             for inp in run.inputs:
                 src = self.runs.get(inp.batch)
@@ -48,11 +49,12 @@ class _ShipmentChecks(_RouteChecks):
         batch: str | None = None,
         packages: int = 1,
     ) -> None:
-        """Put one dose (``booking``) or one delivery of ``batch`` on every leg's departure.
+        """Put doses (``booking``) or one delivery of ``batch`` on every leg's departure.
 
-        A dose is one package, a bulk input one, a generator delivery one per generator. The
-        transport index is the product's TI per GBq times the activity at EOP (the planner's
-        conservative convention: activity only decays after EOP).
+        A dose is one package (a departure lists a booking or order once per allocation on
+        it), a bulk input one, a generator delivery one per generator. The transport index is
+        the product's TI per GBq times the activity at EOP (the planner's conservative
+        convention: activity only decays after EOP).
         """
         ti = product.transport.ti_per_gbq * activity / GBQ if product is not None else 0.0
         for leg in legs:
