@@ -64,8 +64,8 @@ def test_booking_of_bulk_isotope_in_a_csv_folder(tmp_path: Path, small_path: Pat
 # --------------------------------------------------------------------------- empty demand
 
 EMPTY = (
-    "warning: the demand section is empty (no bookings, no rates): there is nothing to plan "
-    "or simulate; add bookings or rates, or leave the section out"
+    "warning: the demand section is empty (no bookings, orders or rates): there is nothing to "
+    "plan or simulate; add bookings, orders or rates, or leave the section out"
 )
 
 

@@ -30,6 +30,7 @@ def test_folder_layout(folder: Path) -> None:
     assert sorted(p.name for p in folder.iterdir()) == [
         "bookings.csv",
         "lanes.csv",
+        "orders.csv",
         "processes.csv",
         "products.csv",
         "rates.csv",

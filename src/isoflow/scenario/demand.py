@@ -63,6 +63,21 @@ class DemandItem:
         return ("demand", section, self.index)
 
     @property
+    def time_field(self) -> str:
+        """Name of the record's time field in the scenario."""
+        return "administration" if self.kind == DemandKind.BOOKING else "calibration"
+
+    @property
+    def noun(self) -> str:
+        """``booking`` or ``order``, for messages."""
+        return str(self.kind)
+
+    @property
+    def a_noun(self) -> str:
+        """``a booking`` or ``an order``, for messages."""
+        return "a booking" if self.kind == DemandKind.BOOKING else "an order"
+
+    @property
     def is_patient(self) -> bool:
         """A per-patient booking (counted in patients as well as doses)."""
         return self.kind == DemandKind.BOOKING

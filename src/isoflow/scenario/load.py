@@ -470,10 +470,11 @@ def _flow_items(items: list[Any]) -> CommentedSeq:
 
 
 def dump_yaml(data: dict[str, Any]) -> str:
-    """YAML text of plain data; flat booking mappings are written one per line."""
+    """YAML text of plain data; flat booking and order mappings are written one per line."""
     demand = data.get("demand")
-    if isinstance(demand, dict) and isinstance(demand.get("bookings"), list):
-        demand["bookings"] = _flow_items(demand["bookings"])
+    for key in ("bookings", "orders"):
+        if isinstance(demand, dict) and isinstance(demand.get(key), list):
+            demand[key] = _flow_items(demand[key])
     yaml = YAML(typ="rt")
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)

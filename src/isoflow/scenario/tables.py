@@ -3,7 +3,8 @@
 Format (see ``docs/scenario.md``):
 
 * Table files (all optional): ``products.csv``, ``sites.csv``, ``processes.csv``, ``lanes.csv``,
-  ``bookings.csv`` (``demand.bookings``) and ``rates.csv`` (``demand.rates``). Everything else,
+  ``bookings.csv`` (``demand.bookings``), ``orders.csv`` (``demand.orders``) and ``rates.csv``
+  (``demand.rates``). Everything else,
   at least ``meta``, lives in ``scenario.yaml`` in the same folder; a list given in a table must
   not also appear in ``scenario.yaml``.
 * One header row of field names; nested model fields are flattened with dots
@@ -31,7 +32,7 @@ from isoflow.scenario import limits
 from isoflow.scenario.fields import FieldShape, shapes
 from isoflow.scenario.issues import Issue, Path
 from isoflow.scenario.limits import loads_json
-from isoflow.scenario.schema import Booking, DemandRate, Lane, Process, Product, Site
+from isoflow.scenario.schema import Booking, DemandRate, Lane, Order, Process, Product, Site
 from isoflow.scenario.yamlpos import decode
 
 
@@ -53,6 +54,7 @@ TABLES: tuple[Table, ...] = (
     Table(("processes",), "processes.csv", Process),
     Table(("lanes",), "lanes.csv", Lane),
     Table(("demand", "bookings"), "bookings.csv", Booking),
+    Table(("demand", "orders"), "orders.csv", Order),
     Table(("demand", "rates"), "rates.csv", DemandRate),
 )
 """Every list that may be given as a CSV table."""

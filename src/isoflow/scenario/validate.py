@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import Any
 
+from isoflow.scenario.demand import DemandItem, demand_items
 from isoflow.scenario.issues import Issue, Locator, Path, Severity, locate_all, no_location
 from isoflow.scenario.load import read_scenario
 from isoflow.scenario.rules import lane_carries
-from isoflow.scenario.schema import Booking, Lane, Product, Scenario, SiteKind, Stage
+from isoflow.scenario.schema import Lane, Product, Scenario, SiteKind, Stage
 from isoflow.units import format_duration
 
 DELIVERY_KINDS = frozenset({SiteKind.HOSPITAL, SiteKind.RADIOPHARMACY})
@@ -76,6 +77,7 @@ class ValidationReport:
         sizes = (
             f"{len(s.sites)} sites, {len(s.products)} products, {len(s.processes)} processes, "
             f"{len(s.lanes)} lanes, {len(s.demand.bookings)} bookings"
+            + (f", {len(s.demand.orders)} orders" if s.demand.orders else "")
         )
         return f"{self.source}: valid ({sizes}; {counts})"
 
@@ -141,7 +143,6 @@ def _duplicates(s: Scenario) -> Iterable[Issue]:
         (("sites",), s.sites),
         (("processes",), s.processes),
         (("lanes",), s.lanes),
-        (("demand", "bookings"), s.demand.bookings),
         (("policies", "exclusive_distribution"), s.policies.exclusive_distribution),
         (("policies", "supply_agreements"), s.policies.supply_agreements),
     ]
@@ -156,6 +157,18 @@ def _duplicates(s: Scenario) -> Iterable[Issue]:
                     f"duplicate id {item.id!r} (already used by {where}); ids must be unique",
                     "duplicate_id",
                 )
+    # bookings and orders share one id space (plans name either by its id)
+    seen: dict[str, str] = {}
+    for item in demand_items(s):
+        where = ".".join(map(str, item.path))
+        other = seen.setdefault(item.id, where)
+        if other != where:
+            yield _error(
+                (*item.path, "id"),
+                f"duplicate id {item.id!r} (already used by {other}); ids of bookings and "
+                "orders must be unique",
+                "duplicate_id",
+            )
 
 
 class _Hints:
@@ -244,15 +257,12 @@ def _references(s: Scenario) -> Iterable[Issue]:
     for path, value, known, what, section in refs:
         if value not in known:
             yield _unknown(path, value, known, what, section, hints)
-    # Bookings are the bulk: check them in one tight loop.
-    for i, b in enumerate(s.demand.bookings):
+    # Bookings and orders are the bulk: check them in one tight loop.
+    for b in demand_items(s):
         if b.hospital not in sites:
-            yield _unknown(
-                ("demand", "bookings", i, "hospital"), b.hospital, sites, "site", "sites", hints
-            )
+            yield _unknown((*b.path, "hospital"), b.hospital, sites, "site", "sites", hints)
         if b.product not in products:
-            path = ("demand", "bookings", i, "product")
-            yield _unknown(path, b.product, products, "product", "products", hints)
+            yield _unknown((*b.path, "product"), b.product, products, "product", "products", hints)
 
 
 # --------------------------------------------------------------------------- demand
@@ -261,30 +271,28 @@ def _references(s: Scenario) -> Iterable[Issue]:
 def _demand(s: Scenario) -> Iterable[Issue]:
     """An empty demand section (given, but with no bookings and no rates) is a warning."""
     demand = s.demand
-    if "demand" not in s.model_fields_set or demand.bookings or demand.rates:
+    if "demand" not in s.model_fields_set or demand.bookings or demand.orders or demand.rates:
         return
     path: Path = ("demand", "bookings") if "bookings" in demand.model_fields_set else ("demand",)
     yield Issue(
         path,
-        "the demand section is empty (no bookings, no rates): there is nothing to plan or "
-        "simulate; add bookings or rates, or leave the section out",
+        "the demand section is empty (no bookings, orders or rates): there is nothing to plan "
+        "or simulate; add bookings, orders or rates, or leave the section out",
         Severity.WARNING,
         code="empty_demand",
     )
 
 
-def _dose_products(
-    section: Path, records: Sequence[Booking], products: dict[str, Product]
-) -> Iterable[Issue]:
-    """Records of demand (bookings) name a dose product, never bulk isotope or target."""
+def _dose_products(records: Sequence[DemandItem], products: dict[str, Product]) -> Iterable[Issue]:
+    """Bookings and orders name a dose product, never bulk isotope or target."""
     stages = " or ".join(f"'{stage}'" for stage in sorted(DOSE_STAGES))
-    for i, record in enumerate(records):
+    for record in records:
         product = products.get(record.product)
         if product is not None and product.stage not in DOSE_STAGES:
             yield _error(
-                (*section, i, "product"),
-                f"product {record.product!r} is {product.stage.replace('_', ' ')}; a booking "
-                f"is of a dose product (stage {stages})",
+                (*record.path, "product"),
+                f"product {record.product!r} is {product.stage.replace('_', ' ')}; "
+                f"{record.a_noun} is of a dose product (stage {stages})",
                 "not_dose_product",
             )
 
@@ -334,37 +342,38 @@ def _production(s: Scenario) -> Iterable[Issue]:
 
 def _bookings(s: Scenario) -> Iterable[Issue]:
     products = {p.id: p for p in s.products}
-    yield from _dose_products(("demand", "bookings"), s.demand.bookings, products)
+    items = demand_items(s)
+    yield from _dose_products(items, products)
     sites = {x.id: x for x in s.sites}
     approved: dict[str, set[str]] = defaultdict(set)
     for a in s.policies.approvals:
         approved[a.product].update(a.countries)
     start, end = s.meta.start, s.end
-    for i, b in enumerate(s.demand.bookings):
+    for b in items:
         site = sites.get(b.hospital)
         if site is not None:
             if not DELIVERY_KINDS.intersection(site.kind):
                 kinds = ", ".join(site.kind)
                 yield _error(
-                    ("demand", "bookings", i, "hospital"),
-                    f"site {b.hospital!r} is {kinds}; a booking needs a site of kind "
+                    (*b.path, "hospital"),
+                    f"site {b.hospital!r} is {kinds}; {b.a_noun} needs a site of kind "
                     "'hospital' or 'radiopharmacy'",
                     "not_hospital",
                 )
             countries = approved.get(b.product)
             if countries is not None and site.country not in countries:
                 yield Issue(
-                    ("demand", "bookings", i, "product"),
+                    (*b.path, "product"),
                     f"product {b.product!r} is not approved in {site.country} (approved in "
-                    f"{', '.join(sorted(countries))}); the booking will be listed as unserved "
+                    f"{', '.join(sorted(countries))}); the {b.noun} will be listed as unserved "
                     f"(not_approved) unless {site.country} is added to its approval",
                     Severity.WARNING,
                     code="not_approved",
                 )
         if not start <= b.administration < end:
             yield Issue(
-                ("demand", "bookings", i, "administration"),
-                f"administration {b.administration.isoformat()} is outside the horizon "
+                (*b.path, b.time_field),
+                f"{b.time_field} {b.administration.isoformat()} is outside the horizon "
                 f"{start.isoformat()} .. {end.isoformat()}; it will be ignored",
                 Severity.WARNING,
                 code="outside_horizon",
@@ -397,15 +406,15 @@ def _routes(s: Scenario) -> Iterable[Issue]:
     """A booked product must be able to reach the hospital within its shelf life."""
     made = _producers(s)
     products = {p.id: p for p in s.products}
-    first: dict[tuple[str, str], int] = {}
+    first: dict[tuple[str, str], DemandItem] = {}
     count: dict[tuple[str, str], int] = defaultdict(int)
-    for i, b in enumerate(s.demand.bookings):
+    for b in demand_items(s):
         key = (b.product, b.hospital)
-        first.setdefault(key, i)
+        first.setdefault(key, b)
         count[key] += 1
-    by_product: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for (pid, hospital), i in first.items():
-        by_product[pid].append((hospital, i))
+    by_product: dict[str, list[tuple[str, DemandItem]]] = defaultdict(list)
+    for (pid, hospital), b in first.items():
+        by_product[pid].append((hospital, b))
     sites = {x.id for x in s.sites}
     for pid, targets in by_product.items():
         product = products.get(pid)
@@ -417,25 +426,25 @@ def _routes(s: Scenario) -> Iterable[Issue]:
             if lane_carries(lane, product):
                 graph[lane.origin].append((lane.destination, _lane_time(lane)))
         dist = _shortest(sources, graph)
-        for hospital, i in targets:
+        for hospital, b in targets:
             if hospital not in sites:
                 continue  # an unknown site is an error already
             n = count[(pid, hospital)]
-            affects = f" (affects {n} booking(s))"
+            affects = f" (affects {n} booking(s) or order(s))"
             fastest = dist.get(hospital, math.inf)
             if math.isinf(fastest):
                 yield Issue(
-                    ("demand", "bookings", i, "hospital"),
+                    (*b.path, "hospital"),
                     f"no lane route from any producer of {pid!r} to {hospital!r}{affects}",
                     Severity.WARNING,
                     code="no_route",
                 )
             elif product.shelf_life is not None and product.shelf_life < fastest:
                 yield Issue(
-                    ("demand", "bookings", i, "product"),
+                    (*b.path, "product"),
                     f"shelf life of {pid!r} ({format_duration(product.shelf_life)}) is shorter "
                     f"than the fastest route from a producer to {hospital!r} "
-                    f"({format_duration(fastest)}){affects}; the booking will be listed as "
+                    f"({format_duration(fastest)}){affects}; the {b.noun} will be listed as "
                     "unserved (no_route_within_shelf_life)",
                     Severity.WARNING,
                     code="shelf_life",
