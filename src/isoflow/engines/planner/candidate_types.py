@@ -128,6 +128,9 @@ class Candidates:
     timed_for: dict[int, frozenset[int]] = field(default_factory=dict)
     """Runs timed for bookings: run -> the hospitals (site indices) of those bookings."""
     wide_intervals: dict[int, tuple[list[Interval], list[Interval]]] = field(default_factory=dict)
+    elution_slots: dict[int, list[float]] = field(default_factory=dict)
+    """Per elution process: its elution instants in the planning window (for explaining
+    unserved bookings; filled on demand)."""
     """Per process: (start windows, allowed intervals) from 30 d before the earliest start to
     the horizon's end (for explaining unserved bookings; filled on demand)."""
     """Bookings with no candidate: booking -> (reason code, detail)."""

@@ -14,12 +14,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from isoflow.domain.calendar import latest_start
+from isoflow.engines.planner.candidate_types import CandidateOptions
 from isoflow.engines.planner.flows import _via
-from isoflow.engines.planner.timing import latest_ready_times
+from isoflow.engines.planner.timing import candidate_starts, latest_ready_times
 from isoflow.scenario import rules
 from isoflow.scenario.demand import DemandItem
 from isoflow.scenario.rules import SupplyBar, process_availability, shelf_life_s, supply_bar
-from isoflow.scenario.schema import Process, Product
+from isoflow.scenario.schema import Process, ProcessKind, Product
 
 if TYPE_CHECKING:
     from isoflow.engines.planner.candidate_types import Candidates
@@ -176,10 +177,31 @@ def _verdict(net: PlanningNetwork, cand: Candidates, bi: int, pi: int, product: 
         )
     windows, allowed = cand.wide_intervals[pi]
     verdict = _calendar_verdict(net, proc, t_admin, product, max(readies), windows, allowed)
+    if verdict is None and proc.kind == ProcessKind.ELUTION:
+        verdict = _elution_verdict(net, cand, pi, t_admin, product, max(readies))
     bar = supply_bar(sc.sites[site], sc.sites[booking_site], product.id)
     if verdict is None:  # a run fits in time: only who may supply, or the batch size, stop it
         return Reason.EXCEEDS_BATCH_MAX if bar is None else BAR_REASON[bar]
     return verdict
+
+
+def _elution_verdict(
+    net: PlanningNetwork, cand: Candidates, pi: int, t_admin: float, product: Product, ready: float
+) -> Reason | None:
+    """None if an elution slot of process ``pi`` lies where a dose for ``t_admin`` may come from.
+
+    Elutions happen at fixed instants (elution times, or evenly spaced slots in each day's
+    window), not anywhere in a window: with none between the shelf life's start and the
+    latest ready time, the dose is outside the operating hours.
+    """
+    proc = net.scenario.processes[pi]
+    if pi not in cand.elution_slots:
+        cand.elution_slots[pi] = candidate_starts(net, proc, CandidateOptions())
+    lo = max(net.earliest, t_admin - shelf_life_s(product) - proc.duration)
+    hi = min(ready - proc.qc_release, t_admin) - proc.duration
+    if any(lo <= t <= hi for t in cand.elution_slots[pi]):
+        return None
+    return Reason.OUTSIDE_OPERATING_HOURS
 
 
 BAR_REASON: dict[SupplyBar, Reason] = {
