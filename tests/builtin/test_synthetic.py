@@ -60,3 +60,27 @@ def test_large_scenario_is_fast():
     s = generate(1000, 2000, 7, 1)
     assert time.perf_counter() - t0 < 15
     assert len(s.demand.bookings) > 90_000
+
+
+def test_orders_mode_gives_real_volume_as_orders_and_therapy_bookings():
+    hospitals, per_day = 40, 30.0
+    s = generate(12, hospitals, 7, 5, orders=True, per_hospital_day=per_day)
+    report = validate_scenario(s)
+    assert report.ok, [str(i) for i in report.errors]
+    orders = s.demand.orders
+    assert {o.product for o in orders} == {"f18-fdg", "tc99m-dose"}
+    assert {b.product for b in s.demand.bookings} == {"lu177-psma"}
+    assert all(o.doses >= 1 and not o.single_batch for o in orders)
+    for o in orders:
+        assert s.meta.start <= o.calibration < s.end
+    # F-18 needs 6 h of lead: Monday's lists (08:00 and 12:00 local in UTC+7..+10, that is
+    # Sunday 22:00 to Monday 05:00 UTC) come too early; Sundays are closed. Expected F-18
+    # doses = hospitals x per_day x F-18 share x (volume of Tuesday..Saturday in mean days)
+    fdg = sum(o.doses for o in orders if o.product == "f18-fdg")
+    share = 0.5 / 0.9  # F-18 share of the diagnostic mix (0.5 of 0.5 + 0.4)
+    per_day_volume = [1.0, 1.0, 1.0, 1.0, 1.0, 0.25, 0.0]
+    days = sum(per_day_volume[1:]) * 7.0 / 5.25
+    expected = hospitals * per_day * share * days
+    assert abs(fdg - expected) < 4 * expected**0.5, (fdg, expected)
+    sundays = [o for o in orders if o.calibration.weekday() == 6 and o.calibration.hour > 12]
+    assert sundays == []  # Sunday lists (local) never occur

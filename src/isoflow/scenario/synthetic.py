@@ -144,12 +144,19 @@ def generate(
     seed: int,
     products: Sequence[str] = PRODUCTS,
     per_hospital_day: float = 7.0,
+    orders: bool = False,
+    therapies_per_hospital_day: float = 0.2,
 ) -> Scenario:
     """A valid synthetic scenario with ``sites`` producers and ``hospitals`` hospitals.
 
     Bookings: Poisson(``per_hospital_day``) per hospital and day over ``days`` days, of the
     requested ``products`` (a subset of :data:`PRODUCTS`), each timed after the product's
     cold-start lead time so that a planner can serve it.
+
+    With ``orders``, demand comes at real volume as the field orders it (:func:`_orders`):
+    ``per_hospital_day`` diagnostic doses per hospital and day as orders (F-18 in a morning
+    and a midday list, Tc-99m in a morning list), therapies as per-patient bookings at
+    ``therapies_per_hospital_day``; cyclotron runs are then of real size (400 GBq).
     """
     bounds.SITES.check(sites, "sites")
     bounds.HOSPITALS.check(hospitals, "hospitals")
@@ -276,7 +283,7 @@ def generate(
                 s_id[i],
                 "synthesis",
                 "f18-fdg",
-                "50 GBq",
+                "400 GBq" if orders else "50 GBq",
                 "150 min",
                 "45 min",
                 per_day=3,
@@ -357,6 +364,13 @@ def generate(
         lanes.append(lane)
 
     # bookings
+    if orders:
+        demand = _orders(
+            rng, wanted, h_id, h_zone, days, per_hospital_day, therapies_per_hospital_day
+        )
+        return _scenario(
+            sites, hospitals, days, seed, procs, site_rows, lanes, demand, wanted, bool(h_id)
+        )
     counts = rng.poisson(per_hospital_day, size=(hospitals, days))
     hosp = np.repeat(np.repeat(np.arange(hospitals), days), counts.ravel())
     wanted = [p for p in wanted if _LEAD_H[p] < days * 24 - 8]  # bookable in the horizon
@@ -392,6 +406,33 @@ def generate(
         )
     ]
 
+    return _scenario(
+        sites,
+        hospitals,
+        days,
+        seed,
+        procs,
+        site_rows,
+        lanes,
+        {"bookings": bookings},
+        wanted,
+        bool(hosp.size),
+    )
+
+
+def _scenario(
+    sites: int,
+    hospitals: int,
+    days: int,
+    seed: int,
+    procs: list[dict[str, Any]],
+    site_rows: list[dict[str, Any]],
+    lanes: list[dict[str, Any]],
+    demand: dict[str, Any],
+    wanted: list[str],
+    approve: bool,
+) -> Scenario:
+    """The scenario from its generated parts."""
     data = {
         "meta": {
             "name": f"synthetic-s{sites}-h{hospitals}-d{days}-{seed}",
@@ -405,11 +446,88 @@ def generate(
         "sites": site_rows,
         "processes": procs,
         "lanes": lanes,
-        "demand": {"bookings": bookings},
+        "demand": demand,
         "policies": {
             "approvals": [
-                {"product": p, "countries": [z[0] for z in _ZONES]} for p in wanted if hosp.size
+                {"product": p, "countries": [z[0] for z in _ZONES]} for p in wanted if approve
             ]
         },
     }
     return Scenario.model_validate(data)
+
+
+_LISTS_MIN = {"f18-fdg": (8 * 60, 12 * 60), "tc99m-dose": (8 * 60,)}
+"""Calibration times of a hospital's daily diagnostic orders [min after local midnight]."""
+_DAY_SHARE = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 0.25, 0.0]) * 7.0 / 5.25
+"""Diagnostic volume Monday..Sunday relative to the daily mean (clinics: weekdays, some
+Saturday lists, no Sunday); the horizon starts on a Monday."""
+
+
+def _orders(
+    rng: np.random.Generator,
+    wanted: list[str],
+    h_id: list[str],
+    h_zone: npt.NDArray[np.int64],
+    days: int,
+    per_hospital_day: float,
+    therapies_per_hospital_day: float,
+) -> dict[str, Any]:
+    """Demand at real volume: diagnostic orders per hospital, day and list; therapy bookings.
+
+    Diagnostic doses per hospital and day are Poisson(``per_hospital_day`` times the day's
+    share, :data:`_DAY_SHARE`), shared between
+    the diagnostic products by their mix and split evenly over each product's daily lists
+    (:data:`_LISTS_MIN`); a list with at least one dose is one splittable order. Therapies
+    (Lu-177 PSMA) are Poisson(``therapies_per_hospital_day``) bookings per hospital and
+    weekday at 10:00 local. Nothing is due before the product's cold-start lead time.
+    """
+    hospitals = len(h_id)
+    offset = np.array([z[2] for z in _ZONES])[h_zone] * 60
+    diagnostic = [p for p in wanted if p in _LISTS_MIN]
+    mix = np.array([_MIX[p] for p in diagnostic]) if diagnostic else np.zeros(0)
+    orders: list[dict[str, Any]] = []
+    for k, product in enumerate(diagnostic):
+        lists = _LISTS_MIN[product]
+        rate = per_hospital_day * mix[k] / mix.sum() / len(lists)
+        day_rate = rate * _DAY_SHARE[np.arange(days) % 7]
+        doses = rng.poisson(day_rate[None, :, None], size=(hospitals, days, len(lists)))
+        h, d, li = np.nonzero(doses)
+        minute = d * 1440 + np.array(lists)[li] - offset[h]
+        ok = minute >= _LEAD_H[product] * 60
+        when = _START64 + minute.astype("timedelta64[m]")
+        stamps = np.datetime_as_string(when, unit="m")
+        orders += [
+            {
+                "id": f"o-{product}-{n:06d}",
+                "hospital": h_id[hh],
+                "product": product,
+                "calibration": f"{t}Z",
+                "doses": int(q),
+                "priority": 3,
+            }
+            for n, (hh, t, q) in enumerate(
+                zip(h[ok].tolist(), stamps[ok], doses[h, d, li][ok].tolist(), strict=True)
+            )
+        ]
+    orders.sort(key=lambda o: (o["calibration"], o["hospital"], o["product"]))
+    bookings: list[dict[str, Any]] = []
+    if "lu177-psma" in wanted:
+        counts = rng.poisson(therapies_per_hospital_day, size=(hospitals, days))
+        weekday = (np.arange(days) % 7) < 5  # the horizon starts on a Monday
+        counts[:, ~weekday] = 0
+        hosp = np.repeat(np.repeat(np.arange(hospitals), days), counts.ravel())
+        day = np.repeat(np.tile(np.arange(days), hospitals), counts.ravel())
+        minute = day * 1440 + 10 * 60 - offset[hosp]
+        keep = minute >= _LEAD_H["lu177-psma"] * 60
+        stamps = np.datetime_as_string(_START64 + minute[keep].astype("timedelta64[m]"), unit="m")
+        bookings = [
+            {
+                "id": f"b{n:06d}",
+                "hospital": h_id[hh],
+                "product": "lu177-psma",
+                "administration": f"{t}Z",
+                "priority": 2,
+            }
+            for n, (hh, t) in enumerate(zip(hosp[keep].tolist(), stamps, strict=True))
+        ]
+    return {"bookings": bookings, "orders": orders}
