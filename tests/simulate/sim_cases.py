@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from test_orders import order_week
+
 from isoflow.scenario.schema import Scenario
 
 MONDAY = "2025-08-04T00:00:00Z"
@@ -45,8 +47,8 @@ def maker(id_: str, site_id: str, day: str, qc: float, fixed_cost: float = 0.0) 
     }
 
 
-def road(id_: str, origin: str, dest: str = "hosp") -> dict[str, Any]:
-    return {"id": id_, "origin": origin, "destination": dest, "mode": "road", "transit": "2 h"}
+def road(id_: str, origin: str, dest: str = "hosp", transit: str = "2 h") -> dict[str, Any]:
+    return {"id": id_, "origin": origin, "destination": dest, "mode": "road", "transit": transit}
 
 
 def supply_case(
@@ -89,4 +91,108 @@ def supply_case(
         },
         "disruptions": disruptions or {},
     }
+    return Scenario.model_validate(data)
+
+
+FDG = {
+    "id": "fdg",
+    "stage": "drug_product",
+    "nuclide": "F-18",
+    "shelf_life": "10 h",
+    "dose": {"activity": "370 MBq", "tolerance": 0.1},
+}
+
+
+def cyclotron(
+    id_: str, site_id: str, qc: float, batch_max: str = "2.5 GBq", fixed_cost: float = 0.0
+) -> dict[str, Any]:
+    """An FDG synthesis, runs of 1 h, QC 30 min, at most 4 a day from 05:00 to 09:00."""
+    return {
+        "id": id_,
+        "site": site_id,
+        "kind": "synthesis",
+        "output": "fdg",
+        "batch_max": batch_max,
+        "duration": "1 h",
+        "qc_release": "30 min",
+        "qc_failure_prob": qc,
+        "max_batches_per_day": 4,
+        "fixed_cost": fixed_cost,
+        "availability": {"windows": [{"start": "05:00", "end": "09:00"}]},
+    }
+
+
+def order_case(p: float, disruptions: dict[str, Any] | None = None) -> Scenario:
+    """Orders next to a booking: cyclotron A serves them, a costly B is the backup.
+
+    Tuesday 10:00: an order of 5 doses (more than one of A's 2.5 GBq batches holds: split);
+    Wednesday 10:00: an order of 3 doses from a single batch, and a patient booking. B's
+    batches (25 GBq) hold every dose of a day. Both cyclotrons fail QC with probability
+    ``p``; each is 1 h by road from the hospital.
+    """
+    data: dict[str, Any] = {
+        "meta": {"name": "orders", "start": MONDAY, "horizon": "7 d"},
+        "products": [FDG],
+        "sites": [site("cyc-a", "cyclotron"), site("cyc-b", "cyclotron"), site("hosp", "hospital")],
+        "processes": [
+            cyclotron("fdg-a", "cyc-a", p),
+            cyclotron("fdg-b", "cyc-b", p, "25 GBq", fixed_cost=1e5),
+        ],
+        "lanes": [road("a-hosp", "cyc-a", transit="1 h"), road("b-hosp", "cyc-b", transit="1 h")],
+        "demand": {
+            "orders": [
+                {
+                    "id": "split",
+                    "hospital": "hosp",
+                    "product": "fdg",
+                    "calibration": "2025-08-05T10:00:00Z",
+                    "doses": 5,
+                },
+                {
+                    "id": "vial",
+                    "hospital": "hosp",
+                    "product": "fdg",
+                    "calibration": "2025-08-06T10:00:00Z",
+                    "doses": 3,
+                    "single_batch": True,
+                },
+            ],
+            "bookings": [
+                {
+                    "id": "patient",
+                    "hospital": "hosp",
+                    "product": "fdg",
+                    "administration": "2025-08-06T10:00:00Z",
+                }
+            ],
+        },
+        "disruptions": disruptions or {},
+    }
+    return Scenario.model_validate(data)
+
+
+def order_week_qc(
+    p: float,
+    *,
+    per_day: int = 4,
+    near_batch_max: str | None = None,
+    disruptions: dict[str, Any] | None = None,
+) -> Scenario:
+    """The planner's order week with QC failures: every batch fails QC with probability ``p``.
+
+    5 doses of 370 MBq at Tuesday 10:00 (``order_week``: 2.5 GBq batches, the one ending at
+    08:00 holds 3 doses, the one ending at 07:00 2; with ``per_day=1`` only the first runs and
+    2 doses are short). With ``near_batch_max``, a costly cyclotron of that batch size 10 min
+    by road from the hospital may start batches from 07:30 (after the first planned QC
+    result), also failing QC with probability ``p``.
+    """
+    data = order_week(5, per_day=per_day).model_dump(mode="json", exclude_defaults=True)
+    data["processes"][0]["qc_failure_prob"] = p
+    if near_batch_max is not None:
+        near = cyclotron("fdg-near", "near", p, near_batch_max, fixed_cost=1e5)
+        near["availability"] = {"windows": [{"start": "07:30", "end": "09:00"}]}
+        data["sites"].append(site("near", "cyclotron"))
+        data["processes"].append(near)
+        data["lanes"].append(road("near-hosp", "near", transit="10 min"))
+    data["disruptions"] = disruptions or {}
     return Scenario.model_validate(data)

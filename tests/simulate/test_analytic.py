@@ -40,6 +40,8 @@ def lognormal_tail(x: float, mean: float, cv: float) -> float:
 def test_one_supplier_failing_with_probability_p_misses_p(p):
     _, k, _ = _run(supply_case(p, bookings=3), 3000)
     assert _within(k["p_missed"], p)
+    assert k["patients"]["per_week"] == 3  # every booking is a patient
+    assert _within(k["patients"]["p_missed"], p)
     assert k["missed_by_cause"]["qc_failure"]["share"]["mean"] == pytest.approx(1.0)
 
 
@@ -49,7 +51,7 @@ def test_independent_backup_misses_p_squared():
     assert {a.site for a in plan.allocations} == {"a"}  # B is the costly backup
     assert _within(k["p_missed"], p * p)
     # B serves exactly when A failed and B did not: p (1 - p)
-    recovered = result.column("alternative") / result.column("bookings")
+    recovered = result.column("alternative") / result.column("doses")
     assert abs(recovered.mean() - p * (1 - p)) < 0.03
 
 

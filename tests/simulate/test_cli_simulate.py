@@ -31,12 +31,15 @@ def test_simulate_small_writes_records_and_kpis(run, tmp_path):
     out = tmp_path / "sim"
     res = run(SMALL, "--replications", "120", "--weeks", "2", "--seed", "3", "--out", str(out))
     assert res.exit_code == 0, res.output
-    assert "P(booking missed)" in res.stdout
+    assert "P(dose missed)" in res.stdout
+    assert "P(patient missed)" in res.stdout  # small's bookings are patients
+    assert "booking" not in res.stdout.split("wrote")[0].lower()  # the KPIs count doses
     assert "wrote 4 files" in res.stdout
     k = json.loads((out / "kpis.json").read_text())
     assert (k["replications"], k["weeks"], k["scenario"]) == (120, 2, "small")
     rows = (out / "replications.csv").read_text().splitlines()
     assert len(rows) == 121
+    assert rows[0].startswith("replication,doses,cancelled,")
     # the same seed again: the same bytes
     again = run(
         SMALL, "--replications", "120", "--weeks", "2", "--seed", "3", "--out", str(out / "b")
@@ -65,3 +68,23 @@ def test_bad_options_exit_2_with_one_line(run, args, needle):
     assert len(lines) == 1
     assert lines[0].startswith("error:")
     assert needle in lines[0]
+
+
+def test_simulate_an_order_prints_doses_and_names_the_order(run, tmp_path):
+    from sim_cases import order_week_qc
+
+    from isoflow.scenario.load import save_scenario
+
+    path = save_scenario(order_week_qc(0.2), tmp_path / "orders.yaml")
+    out = tmp_path / "sim"
+    res = run(str(path), "--replications", "50", "--seed", "1", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    assert "plan serves 5 of 5 doses a week" in res.stdout
+    assert "P(dose missed)" in res.stdout
+    assert "patient" not in res.stdout  # an order of doses, no patient bookings
+    header, *rows = (out / "bookings.csv").read_text().splitlines()
+    assert header.startswith("booking,kind,doses,")
+    assert sorted(r.split(",")[:3] for r in rows) == [
+        ["order", "order", "2"],
+        ["order", "order", "3"],
+    ]

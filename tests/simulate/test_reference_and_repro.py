@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sim_cases import supply_case
+from sim_cases import order_case, supply_case
 
 from isoflow.adapters.executors import make_executor
 from isoflow.engines.simulate import (
@@ -54,6 +54,65 @@ def test_fast_engine_and_simpy_reference_agree(mixed):
         assert _overlap(fast["recourse_per_week"][name], ref["recourse_per_week"][name]), name
     for cause in ("site_outage", "qc_failure", "lane_cancel", "lane_delay", "demand_surge"):
         a, b = fast["missed_by_cause"][cause], ref["missed_by_cause"][cause]
+        assert _overlap(a["per_week"], b["per_week"]), cause
+
+
+ORDER_MIX = {
+    "sites": [{"site": "cyc-a", "outages_per_year": 20, "duration": {"mean": "2 d", "cv": 1.0}}],
+    "lanes": [
+        {
+            "lane": "a-hosp",
+            "cancel_prob": 0.1,
+            "delay_prob": 0.3,
+            "delay": {"mean": "20 min", "cv": 1.0},
+        }
+    ],
+    "booking_cancel_prob": 0.1,
+    "extra_booking_rate": 0.3,
+}
+
+
+@pytest.fixture(scope="module")
+def orders():
+    return build_model(order_case(0.1, disruptions=ORDER_MIX))
+
+
+def test_fast_engine_and_simpy_reference_agree_on_orders(orders):
+    model, plan = orders
+    split = [a for a in plan.allocations if a.booking == "split"]
+    assert len({a.batch for a in split}) == 2  # split over two batches
+    assert sum(a.doses for a in split) == 5
+    assert [a.doses for a in plan.allocations if a.booking == "vial"] == [3]
+    fast = kpis(simulate(model, SimOptions(replications=4000, seed=11)))
+    ref_opts = SimOptions(replications=1000, seed=12)
+    ref = kpis(as_result(model, ref_opts, [simulate_reference(model, 1000, seed=12)]))
+    # by hand: 9 doses a week (1 of them a patient), each cancelled with probability 0.1
+    # and bringing 0.3 extra doses on average
+    assert (fast["doses_per_week"], fast["patients"]["per_week"]) == (9, 1)
+    half = (fast["cancelled_per_week"]["hi"] - fast["cancelled_per_week"]["lo"]) / 2
+    assert abs(fast["cancelled_per_week"]["mean"] - 0.9) <= 1.5 * half
+    half = (fast["extra_per_week"]["hi"] - fast["extra_per_week"]["lo"]) / 2
+    assert abs(fast["extra_per_week"]["mean"] - 2.7) <= 1.5 * half
+    # disrupted enough to test something: misses, re-bookings and alternative batches
+    assert fast["p_missed"]["mean"] > 0.05
+    for name in ("rerouted", "alternative"):
+        assert fast["recourse_per_week"][name]["mean"] > 0.2, name
+        assert _overlap(fast["recourse_per_week"][name], ref["recourse_per_week"][name]), name
+    for key in (
+        "p_missed",
+        "p_missed_pooled",
+        "missed_per_week",
+        "served_late_per_week",
+        "cancelled_per_week",
+        "extra_per_week",
+        "cost_per_week",
+    ):
+        assert _overlap(fast[key], ref[key]), key
+    for key in ("p_missed", "missed_per_week"):
+        assert _overlap(fast["patients"][key], ref["patients"][key]), key
+    for cause in ("site_outage", "qc_failure", "lane_cancel", "lane_delay", "demand_surge"):
+        a, b = fast["missed_by_cause"][cause], ref["missed_by_cause"][cause]
+        assert a["total"] > 0, cause
         assert _overlap(a["per_week"], b["per_week"]), cause
 
 

@@ -177,15 +177,19 @@ def print_kpis(k: dict[str, Any], scenario: str, plan: Plan) -> None:
     table = Table(title="KPIs (mean [95 % interval])", title_justify="left")
     table.add_column("KPI")
     table.add_column("value", justify="right")
-    table.add_row("P(booking missed)", _ci(k["p_missed"], "{:.4f}"))
-    table.add_row("missed treatments / week", _ci(k["missed_per_week"]))
-    table.add_row("served late (postponed) / week", _ci(k["served_late_per_week"]))
+    table.add_row("P(dose missed)", _ci(k["p_missed"], "{:.4f}"))
+    table.add_row("missed doses / week", _ci(k["missed_per_week"]))
+    patients = k["patients"]
+    if patients["per_week"]:
+        table.add_row("P(patient missed)", _ci(patients["p_missed"], "{:.4f}"))
+        table.add_row("missed patients / week", _ci(patients["missed_per_week"]))
+    table.add_row("doses served late (postponed) / week", _ci(k["served_late_per_week"]))
     for name, v in k["recourse_per_week"].items():
-        table.add_row(f"recovered by {name} / week", _ci(v))
-    table.add_row("cancelled bookings / week", _ci(k["cancelled_per_week"]))
+        table.add_row(f"doses recovered by {name} / week", _ci(v))
+    table.add_row("cancelled doses / week", _ci(k["cancelled_per_week"]))
     table.add_row("cost / week", _ci(k["cost_per_week"], "{:,.0f}"))
     console.print(table)
-    table = Table(title="Missed treatments by cause", title_justify="left")
+    table = Table(title="Missed doses by cause", title_justify="left")
     for col in ("cause", "per week", "share"):
         table.add_column(col, justify="left" if col == "cause" else "right")
     for name, v in k["missed_by_cause"].items():
@@ -196,7 +200,7 @@ def print_kpis(k: dict[str, Any], scenario: str, plan: Plan) -> None:
         ("missed_per_week_by_country", "country"),
         ("missed_per_week_by_product", "product"),
     ):
-        table = Table(title=f"Missed treatments per week by {title}", title_justify="left")
+        table = Table(title=f"Missed doses per week by {title}", title_justify="left")
         table.add_column(title)
         table.add_column("per week", justify="right")
         for name, v in k[key].items():

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from isoflow.engines.simulate.bookings import _BookRow
 from isoflow.engines.simulate.builder import _Builder, _Compiler
 from isoflow.engines.simulate.codes import YEAR
 from isoflow.scenario.schema import DurationDistribution, Scenario
@@ -80,14 +82,18 @@ class SimModel:
     dem_opt_hi: I64
     dem_planned: B  # first option is the planned one
     dem_detect: F64  # when the demand is known (extra bookings: admin - notice)
-    # bookings
-    book_id: list[str]
+    # bookings: one row per consignment instance (a booking, or an order's allocation or
+    # short part, in one week; see :mod:`.bookings`); an option's need is per dose, a
+    # demand's need is that times its doses (run inputs: one)
+    book_id: list[str]  # booking or order id
     book_week: I64
-    book_time: F64
+    book_time: F64  # administration (calibration for orders)
     book_country: I64
     book_product: I64
-    book_cancel_p: F64
-    book_extra_rate: F64
+    book_doses: I64  # doses of the consignment
+    book_patient: B  # a per-patient booking (its doses are patients)
+    book_cancel_p: F64  # per dose
+    book_extra_rate: F64  # mean extra doses of the consignment (rate per dose x doses)
     book_demand: I64
     book_plan_reason: list[str]
     countries: list[str]
@@ -100,8 +106,18 @@ class SimModel:
 
     @property
     def n_bookings(self) -> int:
-        """Booking instances over all weeks."""
+        """Consignment instances (bookings, and orders' consignments) over all weeks."""
         return len(self.book_id)
+
+    @property
+    def n_doses(self) -> int:
+        """Doses booked and ordered over all weeks."""
+        return int(self.book_doses.sum())
+
+    @property
+    def n_patients(self) -> int:
+        """Per-patient bookings over all weeks."""
+        return int(self.book_doses[self.book_patient].sum())
 
 
 def lognormal(dist: DurationDistribution) -> tuple[float, float]:
@@ -111,11 +127,10 @@ def lognormal(dist: DurationDistribution) -> tuple[float, float]:
     return math.log(mean) - sigma2 / 2, math.sqrt(sigma2)
 
 
-def _finish(c: _Compiler, book_rows: list[tuple[str, int, float, int, int, int, str]]) -> SimModel:
+def _finish(c: _Compiler, book_rows: list[_BookRow]) -> SimModel:
     """Turn the compilation's lists into arrays, departures with their disruption parameters."""
     b, sc, plan, o = c.b, c.sc, c.plan, c.o
     countries, products = c.country_names, c.product_names
-    cancel_p, extra_rate = c.cancel_p, c.extra_rate
     lanes = sc.lanes
     dis = sc.disruptions
     shocks = list(dis.policy_shocks)
@@ -176,19 +191,29 @@ def _finish(c: _Compiler, book_rows: list[tuple[str, int, float, int, int, int, 
         dem_opt_hi=np.array([d[3] for d in dem], dtype=np.int64),
         dem_planned=np.array([d[4] for d in dem], dtype=np.bool_),
         dem_detect=np.array([d[5] for d in dem], dtype=np.float64),
-        book_id=[r[0] for r in book_rows],
-        book_week=np.array([r[1] for r in book_rows], dtype=np.int64),
-        book_time=np.array([r[2] for r in book_rows], dtype=np.float64),
-        book_country=np.array([r[3] for r in book_rows], dtype=np.int64),
-        book_product=np.array([r[4] for r in book_rows], dtype=np.int64),
-        book_cancel_p=np.full(len(book_rows), cancel_p),
-        book_extra_rate=np.full(len(book_rows), extra_rate),
-        book_demand=np.array([r[5] for r in book_rows], dtype=np.int64),
-        book_plan_reason=[r[6] for r in book_rows],
+        **_book_arrays(book_rows, c.cancel_p, c.extra_rate),
         countries=countries,
         products=products,
         plan_cost_per_week=float(plan.kpis.get("cost", {}).get("total", 0.0)),
     )
+
+
+def _book_arrays(book_rows: list[_BookRow], cancel_p: float, extra_rate: float) -> dict[str, Any]:
+    """The ``book_*`` arrays of the consignment instances (see :class:`SimModel`)."""
+    doses = np.array([r[7] for r in book_rows], dtype=np.int64)
+    return {
+        "book_id": [r[0] for r in book_rows],
+        "book_week": np.array([r[1] for r in book_rows], dtype=np.int64),
+        "book_time": np.array([r[2] for r in book_rows], dtype=np.float64),
+        "book_country": np.array([r[3] for r in book_rows], dtype=np.int64),
+        "book_product": np.array([r[4] for r in book_rows], dtype=np.int64),
+        "book_doses": doses,
+        "book_patient": np.array([r[8] for r in book_rows], dtype=np.bool_),
+        "book_cancel_p": np.full(len(book_rows), cancel_p),
+        "book_extra_rate": extra_rate * doses.astype(np.float64),
+        "book_demand": np.array([r[5] for r in book_rows], dtype=np.int64),
+        "book_plan_reason": [r[6] for r in book_rows],
+    }
 
 
 def _departures(b: _Builder, sc: Scenario) -> tuple[I64, F64, F64, I64]:
@@ -245,9 +270,7 @@ def _option_legs(
     return leg_lo, leg_hi, legs
 
 
-def _span(
-    runs: F64, dep_time: F64, book_rows: list[tuple[str, int, float, int, int, int, str]]
-) -> tuple[float, float]:
+def _span(runs: F64, dep_time: F64, book_rows: list[_BookRow]) -> tuple[float, float]:
     """First and last instant of the runs, departures and administrations compiled."""
     n_dep = len(dep_time)
     times = [runs[:, 0].min() if len(runs) else 0.0]

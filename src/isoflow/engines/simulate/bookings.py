@@ -1,10 +1,31 @@
-"""Demands of bookings: every week's copy of each patient dose, with its options.
+"""Demands of bookings and orders: every week's copy of each consignment, with its options.
 
-A booking's options are tried in order: its planned delivery, re-bookings after a cancelled
-leg, then alternatives in order of start: more of its planned batch, other candidate batches
-of the product (at most ``max_batches_per_day`` a process-day, the planned batch's day
-counting its own), and batches of a substitute product approved in the hospital's country
-(:func:`_batches_a_day`). A booking with no planned delivery keeps the plan's unserved reason.
+**Consignments.** A consignment is what the plan sends together: a booking (one patient
+dose); the doses of an order that one :class:`~isoflow.engines.planner.plan.PlanAllocation`
+serves (one batch, one route: a split order has several); or the part of an order the plan
+leaves short (its ``PlanUnserved`` entry), which keeps the plan's reason and is missed like an
+unserved booking (its extra doses may still be served by recourse). Every week's copy of a
+consignment of ``n`` doses is one demand that carries ``n`` (``book_doses``):
+
+* its doses share the batch and the legs, so they share every disruption: serving them as one
+  demand is exact for the planned delivery and its re-bookings (the same packages on another
+  departure);
+* recourse moves the consignment whole: an alternative needs ``n`` times its per-dose
+  activity (``opt_need`` is per dose) from one batch's spare. That is what a single-batch
+  order requires; for a splittable order it is the recourse policy (a consignment is never
+  split further), simple and conservative;
+* outcomes and KPIs count doses: a served, late or missed consignment counts ``n`` served,
+  late or missed doses. A booking cancellation is drawn per dose (the consignment travels
+  with the doses still wanted, and needs only their activity), and extra bookings arrive at
+  ``extra_booking_rate`` per dose, each one extra dose. Doses of bookings are patients.
+
+A booking is a consignment of one dose, so it behaves as before.
+
+**Options**, tried in order: the planned delivery, re-bookings after a cancelled leg, then
+alternatives in order of start: more of the planned batch, other candidate batches of the
+product (at most ``max_batches_per_day`` a process-day, the planned batch's day counting its
+own), and batches of a substitute product approved in the hospital's country
+(:func:`_batches_a_day`).
 """
 
 from __future__ import annotations
@@ -16,24 +37,38 @@ from typing import Any
 from isoflow.domain.calendar import epoch
 from isoflow.engines.planner.candidates import Candidates
 from isoflow.engines.planner.network import PlanningNetwork
+from isoflow.engines.planner.plan import PlanAllocation
 from isoflow.engines.simulate.builder import _Compiler, _local_day, _t
 from isoflow.engines.simulate.codes import K_ALTERNATIVE, K_PLANNED, K_SUBSTITUTE, WEEK
-from isoflow.scenario.rules import dose_tolerance, latest_arrival, may_supply, shelf_life_s
-from isoflow.scenario.schema import Booking
+from isoflow.scenario.demand import DemandItem
+from isoflow.scenario.rules import (
+    dose_tolerance,
+    latest_arrival,
+    may_supply,
+    prescribed_activity,
+    shelf_life_s,
+)
 
-_BookRow = tuple[str, int, float, int, int, int, str]
-"""A booking instance: id, week, administration, country, product, demand, plan reason."""
+_BookRow = tuple[str, int, float, int, int, int, str, int, bool]
+"""A consignment instance: id (booking or order), week, administration, country, product,
+demand, plan reason, doses, per-patient booking."""
+
+_Consignment = tuple[PlanAllocation | None, int, str]
+"""A consignment: its planned allocation (None: the part the plan leaves short), doses, plan
+reason (empty when planned)."""
 
 _Alt = tuple[float, int, int, list[int], float, float, float, float]
-"""An alternative: start, substitute flag, run, legs, need at EOP, start, arrival, slack."""
+"""An alternative: start, substitute flag, run, legs, need per dose at EOP, start, arrival,
+slack."""
 
 
 @dataclass(frozen=True)
 class _Dose:
-    """One week's copy of a booking: where and when it is needed, and how much."""
+    """One week's copy of a consignment: where and when it is needed, and how much per dose."""
 
     bid: str
-    bk: Booking
+    bk: DemandItem
+    al: PlanAllocation | None
     off: float
     admin0: float
     hosp: int
@@ -43,62 +78,84 @@ class _Dose:
     deadline: float
 
 
+def consignments(c: _Compiler, item: DemandItem) -> list[_Consignment]:
+    """The consignments of a booking or order: its planned allocations, then the rest short.
+
+    The short part is the plan's ``PlanUnserved`` entry (its doses and reason); without one,
+    doses no allocation covers are short for ``no_candidate``.
+    """
+    allocs = c.allocs_of.get(item.id, [])
+    out: list[_Consignment] = [(a, a.doses, "") for a in allocs]
+    u = c.unserved.get(item.id)
+    short = u.doses if u is not None else item.doses - sum(a.doses for a in allocs)
+    if short > 0:
+        out.append((None, short, u.reason if u is not None else "no_candidate"))
+    return out
+
+
 def add_bookings(c: _Compiler) -> list[_BookRow]:
-    """Every week's bookings as demands with their options, by administration time."""
-    b, net, cand, o, bookings = c.b, c.net, c.cand, c.o, c.bookings
-    book_rows: list[_BookRow] = []
-    # bookings (all weeks), by administration time
+    """Every week's consignments as demands with their options, by administration time."""
+    b, net, o = c.b, c.net, c.o
+    parts = {
+        bid: consignments(c, it)
+        for bid, it in c.items.items()
+        if net.horizon_start <= epoch(it.administration) < net.horizon_end
+    }
+    # consignments (all weeks), by administration time
     order = sorted(
-        (
-            (bk_time + w * WEEK, w, bid)
-            for bid, bk_time in ((k, epoch(v.administration)) for k, v in bookings.items())
-            if net.horizon_start <= bk_time < net.horizon_end
-            for w in range(o.weeks)
-        ),
+        (epoch(c.items[bid].administration) + w * WEEK, w, bid, k)
+        for bid, cons in parts.items()
+        for w in range(o.weeks)
+        for k in range(len(cons))
     )
-    for admin, week, bid in order:
-        off = week * WEEK
-        bk = bookings[bid]
-        admin0 = admin - off
-        hosp = net.site_index[bk.hospital]
-        country = net.site_country[hosp]
-        ci = c.cand_index.get(bid)
-        a_rx = float(cand.booking_activity[ci]) if ci is not None else 0.0
-        prod = c.products[bk.product]
-        tol = dose_tolerance(bk, prod)
-        deadline = latest_arrival(admin0, net.scenario.sites[hosp])
-        d = _Dose(bid, bk, off, admin0, hosp, country, a_rx, tol, deadline)
+    book_rows: list[_BookRow] = []
+    for admin, week, bid, k in order:
+        al, doses, reason = parts[bid][k]
+        d = _dose(c, c.items[bid], al, week * WEEK)
         lo = len(b.options)
-        planned = bid in c.alloc_of
-        if planned:
-            _planned_options(c, d)
-        if ci is not None and a_rx > 0:
-            alts = _same_product(c, d, ci, planned)
+        if al is not None:
+            _planned_options(c, d, al)
+        ci = c.cand_index.get(bid)
+        if ci is not None and d.a_rx > 0:
+            alts = _same_product(c, d, ci)
             alts += _substitutes(c, d)
             _alternative_options(c, d, alts)
         di = len(b.demands)
+        planned = al is not None
         b.demands.append(
             (-1, len(book_rows), lo, len(b.options), planned, admin - o.extra_notice_s, 0.0)
         )
-        reason = "" if planned else c.unserved.get(bid, "no_candidate")
         book_rows.append(
             (
                 bid,
                 week,
                 admin,
-                c.country_names.index(country),
-                c.product_names.index(bk.product),
+                c.country_names.index(d.country),
+                c.product_names.index(d.bk.product),
                 di,
                 reason,
+                doses,
+                d.bk.is_patient,
             )
         )
     return book_rows
 
 
-def _planned_options(c: _Compiler, d: _Dose) -> None:
-    """A booking's planned delivery, then its re-bookings after a cancelled leg."""
+def _dose(c: _Compiler, bk: DemandItem, al: PlanAllocation | None, off: float) -> _Dose:
+    """A consignment's week copy: hospital, per-dose activity, tolerance, latest arrival."""
+    net = c.net
+    admin0 = epoch(bk.administration)
+    hosp = net.site_index[bk.hospital]
+    prod = c.products[bk.product]
+    a_rx = prescribed_activity(bk, prod)
+    deadline = latest_arrival(admin0, net.scenario.sites[hosp])
+    tol = dose_tolerance(bk, prod)
+    return _Dose(bk.id, bk, al, off, admin0, hosp, net.site_country[hosp], a_rx, tol, deadline)
+
+
+def _planned_options(c: _Compiler, d: _Dose, al: PlanAllocation) -> None:
+    """A consignment's planned delivery, then its re-bookings after a cancelled leg."""
     b, bk, off, deadline = c.b, d.bk, d.off, d.deadline
-    al = c.alloc_of[d.bid]
     run = c.plan_run(al.batch, off)
     eop = _t(al.end_of_production_utc)
     slack = c.slack_of(bk.product, d.admin0, eop, al.activity_admin_bq, d.a_rx, d.tol)
@@ -119,15 +176,18 @@ def _planned_options(c: _Compiler, d: _Dose) -> None:
     c.rebooks(al.legs, d.hosp, bk.product, off, run, (deadline, slack, 0.0))
 
 
-def _same_product(c: _Compiler, d: _Dose, ci: int, planned: bool) -> list[_Alt]:
-    """More of the planned batch, and other candidate batches of the booked product."""
-    sc, net, cand, plan_runs, alloc_of = c.sc, c.net, c.cand, c.plan_runs, c.alloc_of
+def _same_product(c: _Compiler, d: _Dose, ci: int) -> list[_Alt]:
+    """More of the planned batch, and other candidate batches of the booked product.
+
+    Needs are per dose: the planned allocation's, and a candidate's need per unit over the
+    doses of a unit.
+    """
+    sc, net, cand, plan_runs = c.sc, c.net, c.cand, c.plan_runs
     plan_run, cand_run, legs_of = c.plan_run, c.cand_run, c.legs_of
     arrive_of, slack_of = c.arrive_of, c.slack_of
-    bid, bk, off, admin0, a_rx, tol = d.bid, d.bk, d.off, d.admin0, d.a_rx, d.tol
+    bk, al, off, admin0, a_rx, tol = d.bk, d.al, d.off, d.admin0, d.a_rx, d.tol
     alts: list[_Alt] = []
-    if planned:  # more of the planned batch (extra bookings, if decided before start)
-        al = alloc_of[bid]
+    if al is not None:  # more of the planned batch (extra bookings, if decided before start)
         st0 = _t(plan_runs[al.batch].start_utc)
         rel0 = _t(plan_runs[al.batch].release_utc)
         alts.append(
@@ -143,9 +203,10 @@ def _same_product(c: _Compiler, d: _Dose, ci: int, planned: bool) -> list[_Alt]:
             )
         )
     taken: dict[tuple[int, int], int] = {}
-    if planned:
-        pr = plan_runs[alloc_of[bid].batch]
+    if al is not None:
+        pr = plan_runs[al.batch]
         taken[(c.proc_index[pr.process], _local_day(net, pr.site, _t(pr.start_utc)))] = 1
+    unit_doses = int(cand.booking_unit_doses[ci])
     for ai in sorted(
         c.cand_allocs.get(ci, []), key=lambda ai: -cand.runs[cand.allocations[ai].run].start
     ):
@@ -168,7 +229,7 @@ def _same_product(c: _Compiler, d: _Dose, ci: int, planned: bool) -> list[_Alt]:
                 0,
                 alt_run,
                 legs_of(ca.route.legs, off),
-                ca.need_eop,
+                ca.need_eop / unit_doses,
                 cr.start,
                 ca.route.arrive,
                 slack,

@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 from isoflow.domain.calendar import epoch
 from isoflow.engines.planner.candidates import Candidates
 from isoflow.engines.planner.network import Leg, PlanningNetwork
-from isoflow.engines.planner.plan import Plan, PlanLeg
+from isoflow.engines.planner.plan import Plan, PlanAllocation, PlanLeg, PlanUnserved
 from isoflow.engines.simulate.codes import K_REBOOK
+from isoflow.scenario.demand import demand_items
 from isoflow.scenario.rules import shelf_life_s
 from isoflow.scenario.schema import ProcessKind, Scenario
 
@@ -121,17 +122,20 @@ class _Compiler:
         for g in plan.generators:
             for e in g.elutions:
                 self.gen_of_elution[(g.site, e.time_utc)] = (g.batch, g.legs)
-        self.bookings = bookings = {bk.id: bk for bk in sc.demand.bookings}
+        # bookings and orders alike (one id space); an order may have several allocations
+        self.items = items = {it.id: it for it in demand_items(sc)}
         self.cand_index = {bid: i for i, bid in enumerate(cand.booking_ids)}
-        self.alloc_of = {a.booking: a for a in plan.allocations}
+        self.allocs_of: dict[str, list[PlanAllocation]] = defaultdict(list)
+        for al in plan.allocations:
+            self.allocs_of[al.booking].append(al)
         self.cand_allocs: dict[int, list[int]] = defaultdict(list)
-        for ai, a in enumerate(cand.allocations):
-            self.cand_allocs[a.booking].append(ai)
-        self.unserved = {u.booking: u.reason for u in plan.unserved}
+        for ai, ca in enumerate(cand.allocations):
+            self.cand_allocs[ca.booking].append(ai)
+        self.unserved: dict[str, PlanUnserved] = {u.booking: u for u in plan.unserved}
         self.country_names = sorted(
-            {net.site_country[net.site_index[bk.hospital]] for bk in bookings.values()}
+            {net.site_country[net.site_index[it.hospital]] for it in items.values()}
         )
-        self.product_names = sorted({bk.product for bk in bookings.values()})
+        self.product_names = sorted({it.product for it in items.values()})
         self.extra_rate = sc.disruptions.extra_booking_rate
         self.cancel_p = sc.disruptions.booking_cancel_prob
 

@@ -1,7 +1,7 @@
 """Codes and units shared by the compiled model and both engines.
 
-Cause codes of a missed (or recovered) treatment (:data:`CAUSES`, ``C_*``), outcome codes of
-a booking (:data:`OUTCOMES`, ``O_*``), option kinds (``K_*``, the same numbers as the
+Cause codes of a missed (or recovered) dose (:data:`CAUSES`, ``C_*``), outcome codes of
+a consignment's doses (:data:`OUTCOMES`, ``O_*``), option kinds (``K_*``, the same numbers as the
 outcomes they give), and the week and year in seconds.
 """
 
@@ -21,7 +21,7 @@ CAUSES: tuple[str, ...] = (
     "policy_shock",
     "demand_surge",
 )
-"""Cause codes of a missed (or recovered) treatment; index = code."""
+"""Cause codes of a missed (or recovered) dose; index = code."""
 C_NONE, C_PLAN, C_OUTAGE, C_QC, C_CANCEL, C_DELAY, C_HOLD, C_SHOCK, C_SURGE = range(9)
 
 OUTCOMES: tuple[str, ...] = (
@@ -32,8 +32,8 @@ OUTCOMES: tuple[str, ...] = (
     "missed",
     "cancelled",
 )
-"""Outcome codes of a booking; index = code."""
+"""Outcome codes of a consignment's doses (a booking's: its one dose); index = code."""
 O_SERVED, O_REROUTED, O_ALTERNATIVE, O_SUBSTITUTE, O_MISSED, O_CANCELLED = range(6)
 
 K_PLANNED, K_REBOOK, K_ALTERNATIVE, K_SUBSTITUTE = range(4)
-"""Option kinds; a served booking's outcome is its option kind (``O_*`` share the codes)."""
+"""Option kinds; a served consignment's outcome is its option kind (``O_*`` share the codes)."""

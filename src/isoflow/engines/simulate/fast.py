@@ -2,9 +2,10 @@
 
 Everything random is drawn up front, in a fixed order, from one generator seeded by the
 chunk's :class:`~numpy.random.SeedSequence`; then the engine walks the model's demands in
-order (run inputs by the fed run's start, then bookings by administration), each step a
-handful of array operations over all replications of the chunk. No Python object is made
-per event.
+order (run inputs by the fed run's start, then consignments of bookings and orders by
+administration, each followed by its extra doses), each step a handful of array operations
+over all replications of the chunk. No Python object is made per event. What it records is
+counted in doses by :mod:`.tally`.
 
 Semantics (shared with :mod:`.reference`):
 
@@ -18,8 +19,12 @@ Semantics (shared with :mod:`.reference`):
   known at the run's failure time, the cancelled departure, or the planned arrival.
 * options are tried once each, in order; a re-booking only after the planned consignment
   lost that leg; an alternative batch only if it starts at or after the moment the last
-  failure became known and its spare activity covers the need (reserved when tried).
-* a demand with no option left is missed with the cause of its first failure.
+  failure became known and its spare activity covers the need (per dose times the doses
+  still wanted of the consignment; reserved when tried).
+* a demand with no option left is missed with the cause of its first failure, all its doses
+  with it.
+* doses are cancelled independently (``booking_cancel_prob`` each); extra doses arrive
+  Poisson (``extra_booking_rate`` per dose of a consignment), each a one-dose demand.
 """
 
 from __future__ import annotations
@@ -39,61 +44,20 @@ from isoflow.engines.simulate.model import (
     C_QC,
     C_SHOCK,
     C_SURGE,
-    CAUSES,
     K_PLANNED,
     K_REBOOK,
     O_CANCELLED,
     O_MISSED,
-    OUTCOMES,
     SimModel,
 )
+from isoflow.engines.simulate.tally import SUMMARY_COLUMNS, ChunkResult, Tally, collect
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 I8 = npt.NDArray[np.int8]
 B = npt.NDArray[np.bool_]
 
-N_CAUSES = len(CAUSES)
-N_OUTCOMES = len(OUTCOMES)
-
-
-@dataclass
-class ChunkResult:
-    """What one chunk of replications produced (concatenated in chunk order by the caller).
-
-    Per replication (rows): ``summary`` columns are :data:`SUMMARY_COLUMNS`;
-    ``missed_country`` and ``missed_product`` count missed treatments (extra bookings
-    included); ``missed_cause`` by cause. Per booking instance (summed over the chunk's
-    replications): ``book_outcome`` counts outcomes, ``book_cause`` missed by cause,
-    ``book_late`` late administrations. ``exceptions`` lists every booking instance not
-    served as planned and on time (plan-unserved bookings excluded): columns replication,
-    booking, extra (0 = the booking itself, k = its k-th extra booking), outcome, cause,
-    postponement [s].
-    """
-
-    summary: F64
-    missed_country: I64
-    missed_product: I64
-    missed_cause: I64
-    book_outcome: I64
-    book_cause: I64
-    book_late: I64
-    exceptions: F64
-
-
-SUMMARY_COLUMNS: tuple[str, ...] = (
-    "bookings",
-    "cancelled",
-    "extra",
-    "served",
-    "served_late",
-    "rerouted",
-    "alternative",
-    "substitute",
-    "missed",
-    "lost_activity_bq",
-    "cost",
-)
+__all__ = ["SUMMARY_COLUMNS", "ChunkResult", "run_chunk", "sample"]
 
 
 def _intervals(
@@ -237,12 +201,13 @@ def _evaluate(m: SimModel, s: _State, o: int) -> tuple[B, B, F64, I8, I64, F64]:
 
 
 def _resolve(
-    m: SimModel, s: _State, d: int, pending: B, t_detect: F64, first_opt: int
+    m: SimModel, s: _State, d: int, pending: B, t_detect: F64, first_opt: int, doses: I64
 ) -> tuple[B, I8, B, F64, I8, F64]:
-    """Serve demand ``d`` in the replications ``pending``.
+    """Serve demand ``d`` of ``doses`` doses (per replication) in the replications ``pending``.
 
-    Returns (still pending = missed, outcome kind of the serving option, late, root-cause
-    failure time, root cause, postponement).
+    An alternative needs its per-dose need times ``doses`` from its run's spare. Returns
+    (still pending = missed, outcome kind of the serving option, late, root-cause failure
+    time, root cause, postponement).
     """
     reps = pending.size
     pending = pending.copy()
@@ -263,7 +228,7 @@ def _resolve(
             elig = pending & (fail_leg == m.opt_rebook_leg[o])
         else:
             run = int(m.opt_run[o])
-            need = m.opt_need[o]
+            need = m.opt_need[o] * doses
             elig = pending & (m.opt_start[o] >= t_det) & (s.spare[:, run] >= need)
             if not elig.any():
                 continue
@@ -295,148 +260,80 @@ def run_chunk(
     rng = np.random.default_rng(seed)
     s = sample(m, rng, reps)
     nb = m.n_bookings
-    cancelled = (
-        rng.random((reps, nb)) < m.book_cancel_p
-        if (m.book_cancel_p > 0).any()
-        else np.zeros((reps, nb), dtype=np.bool_)
-    )
-    extras = (
-        rng.poisson(m.book_extra_rate, size=(reps, nb))
-        if (m.book_extra_rate > 0).any()
-        else np.zeros((reps, nb), dtype=np.int64)
-    )
+    t = Tally.empty(reps, nb)
+    if (m.book_cancel_p > 0).any():
+        t.cancelled = rng.binomial(m.book_doses, m.book_cancel_p, size=(reps, nb))
+    if (m.book_extra_rate > 0).any():
+        t.extras = rng.poisson(m.book_extra_rate, size=(reps, nb))
+    _inputs(m, s, reps)
+    wanted = (m.book_doses - t.cancelled).astype(np.int64)
+    one = np.ones(reps, dtype=np.int64)
     inf = np.full(reps, -np.inf)
-    # run inputs, in order of the fed run's start
+    for i in range(nb):
+        d = int(m.book_demand[i])
+        active = wanted[:, i] > 0
+        if m.dem_planned[d]:
+            missed, kind, late, _, cause, post = _resolve(m, s, d, active, inf, 0, wanted[:, i])
+            t.outcome[:, i] = np.where(missed, O_MISSED, kind)
+            t.cause[:, i] = np.where(missed, cause, C_NONE)
+            t.late[:, i] = late
+            t.post[:, i] = post
+        else:
+            t.outcome[:, i] = O_MISSED
+            t.cause[:, i] = C_PLAN
+        t.outcome[~active, i] = O_CANCELLED
+        t.cause[~active, i] = C_NONE
+        _extras(m, s, t, i, one, first_rep)
+    return collect(m, _lost(m, s), s.cost, first_rep, t)
+
+
+def _inputs(m: SimModel, s: _State, reps: int) -> None:
+    """Serve the run inputs, in order of the fed run's start; a missed one fails its run."""
+    inf = np.full(reps, -np.inf)
+    one = np.ones(reps, dtype=np.int64)
     for d in range(m.n_inputs):
         dst = int(m.dem_run[d])
         start = m.run_start[dst]
-        missed, _, _, _, cause, _ = _resolve(m, s, d, np.ones(reps, dtype=np.bool_), inf, 0)
+        everywhere = np.ones(reps, dtype=np.bool_)
+        missed, _, _, _, cause, _ = _resolve(m, s, d, everywhere, inf, 0, one)
         lost = missed & (start < s.fail_t[:, dst])
         s.fail_t[:, dst] = np.where(lost, start, s.fail_t[:, dst])
         s.fail_c[:, dst] = np.where(lost, cause, s.fail_c[:, dst])
-    outcome = np.zeros((reps, nb), dtype=np.int8)
-    bcause = np.zeros((reps, nb), dtype=np.int8)
-    blate = np.zeros((reps, nb), dtype=np.bool_)
-    bpost = np.zeros((reps, nb))
-    extra_rows: list[F64] = []
-    extra_missed = np.zeros((reps, nb), dtype=np.int64)
-    extra_served = np.zeros((reps, nb), dtype=np.int64)
-    for i in range(nb):
-        d = int(m.book_demand[i])
-        active = ~cancelled[:, i]
-        if m.dem_planned[d]:
-            missed, kind, late, _, cause, post = _resolve(m, s, d, active, inf, 0)
-            outcome[:, i] = np.where(missed, O_MISSED, kind)
-            bcause[:, i] = np.where(missed, cause, C_NONE)
-            blate[:, i] = late
-            bpost[:, i] = post
-        else:
-            outcome[:, i] = O_MISSED
-            bcause[:, i] = C_PLAN
-        outcome[cancelled[:, i], i] = O_CANCELLED
-        bcause[cancelled[:, i], i] = C_NONE
-        n_extra = int(extras[:, i].max()) if extras.size else 0
-        for k in range(1, n_extra + 1):
-            want = extras[:, i] >= k
-            t0 = np.full(reps, m.dem_detect[d])
-            first = 1 if m.dem_planned[d] else 0
-            missed, kind, late, _, _, post = _resolve(m, s, d, want, t0, first)
-            extra_missed[:, i] += missed
-            extra_served[:, i] += want & ~missed
-            rows = np.flatnonzero(want)
-            out = np.where(missed, O_MISSED, kind)[rows]
-            extra_rows.append(
-                np.column_stack(
-                    [
-                        rows + first_rep,
-                        np.full(rows.size, i),
-                        np.full(rows.size, k),
-                        out,
-                        np.where(missed[rows], C_SURGE, C_NONE),
-                        post[rows],
-                    ]
-                ).astype(np.float64)
-            )
-    return _collect(
-        m,
-        s,
-        first_rep,
-        outcome,
-        bcause,
-        blate,
-        bpost,
-        extras,
-        extra_missed,
-        extra_served,
-        extra_rows,
-    )
 
 
-def _collect(
-    m: SimModel,
-    s: _State,
-    first_rep: int,
-    outcome: I8,
-    bcause: I8,
-    blate: B,
-    bpost: F64,
-    extras: I64,
-    extra_missed: I64,
-    extra_served: I64,
-    extra_rows: list[F64],
-) -> ChunkResult:
-    reps, nb = outcome.shape
-    missed = outcome == O_MISSED
-    counts = np.stack([(outcome == k).sum(axis=1) for k in range(N_OUTCOMES)], axis=1)
-    lost = np.where(
-        np.isfinite(s.fail_t) & (s.fail_t > m.run_start) & m.run_planned,
-        m.run_eop_bq,
-        0.0,
-    ).sum(axis=1)
-    summary = np.column_stack(
-        [
-            np.full(reps, nb) + extras.sum(axis=1),
-            counts[:, O_CANCELLED],
-            extras.sum(axis=1),
-            counts[:, :O_MISSED].sum(axis=1) + extra_served.sum(axis=1),
-            blate.sum(axis=1),
-            counts[:, 1],
-            counts[:, 2],
-            counts[:, 3],
-            counts[:, O_MISSED] + extra_missed.sum(axis=1),
-            lost,
-            s.cost,
-        ]
-    ).astype(np.float64)
-    n_c, n_p = len(m.countries), len(m.products)
-    all_missed = missed.astype(np.int64) + extra_missed
-    mc = np.zeros((reps, n_c), dtype=np.int64)
-    mp = np.zeros((reps, n_p), dtype=np.int64)
-    for c in range(n_c):
-        mc[:, c] = all_missed[:, m.book_country == c].sum(axis=1)
-    for p in range(n_p):
-        mp[:, p] = all_missed[:, m.book_product == p].sum(axis=1)
-    cause_counts = np.stack(
-        [(missed & (bcause == c)).sum(axis=1) for c in range(N_CAUSES)], axis=1
-    ).astype(np.int64)
-    cause_counts[:, C_SURGE] += extra_missed.sum(axis=1)
-    book_outcome = np.stack([(outcome == k).sum(axis=0) for k in range(N_OUTCOMES)], axis=1)
-    book_cause = np.stack([(missed & (bcause == c)).sum(axis=0) for c in range(N_CAUSES)], axis=1)
-    book_cause[:, C_SURGE] += extra_missed.sum(axis=0)
-    exc = ((outcome != 0) | blate) & (bcause != C_PLAN) & (outcome != O_CANCELLED)
-    r, b = np.nonzero(exc)
-    rows = np.column_stack(
-        [r + first_rep, b, np.zeros(r.size), outcome[r, b], bcause[r, b], bpost[r, b]]
-    ).astype(np.float64)
-    exceptions = np.concatenate([rows, *extra_rows]) if extra_rows else rows
-    order = np.lexsort((exceptions[:, 2], exceptions[:, 1], exceptions[:, 0]))
-    return ChunkResult(
-        summary=summary,
-        missed_country=mc,
-        missed_product=mp,
-        missed_cause=cause_counts,
-        book_outcome=book_outcome.astype(np.int64),
-        book_cause=book_cause.astype(np.int64),
-        book_late=blate.sum(axis=0).astype(np.int64),
-        exceptions=exceptions[order],
-    )
+def _extras(m: SimModel, s: _State, t: Tally, i: int, one: I64, first_rep: int) -> None:
+    """The extra doses of consignment ``i``, served by its alternatives.
+
+    One dose each, known ``extra_notice_s`` ahead, never served by the planned delivery.
+    """
+    d = int(m.book_demand[i])
+    reps = one.size
+    n_extra = int(t.extras[:, i].max()) if t.extras.size else 0
+    for k in range(1, n_extra + 1):
+        want = t.extras[:, i] >= k
+        t0 = np.full(reps, m.dem_detect[d])
+        first = 1 if m.dem_planned[d] else 0
+        missed, kind, _, _, _, post = _resolve(m, s, d, want, t0, first, one)
+        t.extra_missed[:, i] += missed
+        t.extra_served[:, i] += want & ~missed
+        rows = np.flatnonzero(want)
+        out = np.where(missed, O_MISSED, kind)[rows]
+        t.extra_rows.append(
+            np.column_stack(
+                [
+                    rows + first_rep,
+                    np.full(rows.size, i),
+                    np.full(rows.size, k),
+                    np.ones(rows.size),
+                    out,
+                    np.where(missed[rows], C_SURGE, C_NONE),
+                    post[rows],
+                ]
+            ).astype(np.float64)
+        )
+
+
+def _lost(m: SimModel, s: _State) -> F64:
+    """Planned activity [Bq at EOP] lost per replication: planned runs failed after start."""
+    failed = np.isfinite(s.fail_t) & (s.fail_t > m.run_start) & m.run_planned
+    return np.asarray(np.where(failed, m.run_eop_bq, 0.0).sum(axis=1), dtype=np.float64)

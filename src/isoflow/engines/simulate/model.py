@@ -15,22 +15,26 @@ What is compiled (times in s since the epoch, activities in Bq):
 * **departures**: each (lane, departure instant) used by any route, planned or not; its
   fate (cancelled, delayed, held at customs, closed by a policy shock) is sampled once per
   replication, so every consignment on one flight shares it.
-* **demands**: what must arrive somewhere in time. A *booking* (a patient dose at a hospital)
-  or a run *input* (bulk isotope or a generator feeding a planned run). Each has a list of
-  **options** tried in order: the planned one, then re-bookings of the same consignment
-  after a cancelled leg, then alternative batches (same product or a substitute product)
-  in order of start. An option needs ``need`` Bq at its run's EOP from the run's spare
-  (planned options need nothing extra) and arrives at ``arrive`` plus sampled delays; it
-  serves on time if it arrives by ``deadline``, late (postponed administration) if within
-  ``slack`` more, where ``slack`` keeps the decayed dose within tolerance and shelf life.
+* **demands**: what must arrive somewhere in time. A *consignment* of doses at a hospital
+  (a booking: one patient dose; or the doses of an order that one planned batch serves, or
+  that the plan leaves short; see :mod:`.bookings`) or a run *input* (bulk isotope or a
+  generator feeding a planned run). Each has a list of **options** tried in order: the
+  planned one, then re-bookings of the same consignment after a cancelled leg, then
+  alternative batches (same product or a substitute product) in order of start. An option
+  needs ``need`` Bq at its run's EOP per dose (a consignment needs that times its doses; an
+  input counts as one) from the run's spare (planned options need nothing extra) and
+  arrives at ``arrive`` plus sampled delays; it serves on time if it arrives by
+  ``deadline``, late (postponed administration) if within ``slack`` more, where ``slack``
+  keeps the decayed dose within tolerance and shelf life. Outcomes are counted in doses.
 
 With ``weeks > 1`` the weekly plan is repeated with a 7-day shift; runs and departures that
 coincide across weeks are merged, so one physical flight or batch has one fate.
 
 The code: the cause, outcome and option-kind codes are in :mod:`.codes`; the arrays in
 :mod:`.arrays` (:class:`SimModel`, and assembling it); one compilation's indexes and helpers
-in :mod:`.builder`; the options of run inputs in :mod:`.inputs` and of bookings in
-:mod:`.bookings`. :func:`compile_model` here puts them together.
+in :mod:`.builder`; the options of run inputs in :mod:`.inputs` and of bookings and orders in
+:mod:`.bookings`. :func:`compile_model` here puts them together; the engines' records are
+summed in doses by :mod:`.tally`.
 """
 
 from __future__ import annotations

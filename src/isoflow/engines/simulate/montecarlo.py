@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from isoflow import bounds
 from isoflow.engines.planner.plan import Plan
-from isoflow.engines.simulate.fast import SUMMARY_COLUMNS, ChunkResult, run_chunk
+from isoflow.engines.simulate.fast import run_chunk
 from isoflow.engines.simulate.model import (
     CAUSES,
     OUTCOMES,
@@ -28,6 +28,7 @@ from isoflow.engines.simulate.model import (
     SimModel,
     compile_model,
 )
+from isoflow.engines.simulate.tally import SUMMARY_COLUMNS, ChunkResult
 from isoflow.errors import SimulationError
 from isoflow.scenario.schema import Scenario
 
@@ -203,12 +204,16 @@ def ratio_interval(num: F64, den: F64) -> dict[str, float]:
 
 
 def kpis(result: SimResult) -> dict[str, Any]:
-    """Aggregate KPIs with 95 % intervals (JSON-ready)."""
+    """Aggregate KPIs with 95 % intervals (JSON-ready), counted in doses.
+
+    ``p_missed`` is the mean over replications of doses missed over doses still wanted (not
+    cancelled), ``p_missed_pooled`` the ratio of their sums; counts per week are doses;
+    ``patients`` gives the same for the doses of per-patient bookings.
+    """
     m = result.model
     weeks = m.weeks
-    active = result.column("bookings") - result.column("cancelled")
+    active = result.column("doses") - result.column("cancelled")
     missed = result.column("missed")
-    frac = np.divide(missed, active, out=np.zeros_like(missed), where=active > 0)
     total_missed = result.missed_cause.sum(axis=0)
     by_cause = {}
     for c, name in enumerate(CAUSES):
@@ -225,8 +230,8 @@ def kpis(result: SimResult) -> dict[str, Any]:
         "weeks": weeks,
         "seed": result.options.seed,
         "chunk_size": result.options.chunk_size,
-        "bookings_per_week": m.n_bookings / weeks,
-        "p_missed": interval(frac),
+        "doses_per_week": m.n_doses / weeks,
+        "p_missed": interval(_share(missed, active)),
         "p_missed_pooled": ratio_interval(missed, active),
         "missed_per_week": interval(missed / weeks),
         "served_late_per_week": interval(result.column("served_late") / weeks),
@@ -236,6 +241,7 @@ def kpis(result: SimResult) -> dict[str, Any]:
         },
         "cancelled_per_week": interval(result.column("cancelled") / weeks),
         "extra_per_week": interval(result.column("extra") / weeks),
+        "patients": _patients(result),
         "lost_activity_bq_per_week": interval(result.column("lost_activity_bq") / weeks),
         "cost_per_week": interval(result.column("cost") / weeks),
         "missed_per_week_by_country": {
@@ -246,4 +252,22 @@ def kpis(result: SimResult) -> dict[str, Any]:
         },
         "missed_by_cause": by_cause,
         "outcomes": {name: int(result.book_outcome[:, i].sum()) for i, name in enumerate(OUTCOMES)},
+    }
+
+
+def _share(part: F64, whole: F64) -> F64:
+    """``part / whole`` per replication, 0 where ``whole`` is 0."""
+    return np.divide(part, whole, out=np.zeros_like(part), where=whole > 0)
+
+
+def _patients(result: SimResult) -> dict[str, Any]:
+    """Patients (doses of per-patient bookings): booked per week, missed, share missed."""
+    weeks = result.model.weeks
+    active = result.column("patients") - result.column("patients_cancelled")
+    missed = result.column("patients_missed")
+    return {
+        "per_week": result.model.n_patients / weeks,
+        "p_missed": interval(_share(missed, active)),
+        "p_missed_pooled": ratio_interval(missed, active),
+        "missed_per_week": interval(missed / weeks),
     }

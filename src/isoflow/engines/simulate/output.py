@@ -1,11 +1,15 @@
 """Result files: flat CSV records and ``kpis.json``, byte-identical for the same seed.
 
-* ``replications.csv``: one row per replication (:data:`SUMMARY_COLUMNS` plus missed
-  treatments by cause);
-* ``bookings.csv``: one row per booking instance (booking × week): outcome counts over all
-  replications, missed by cause, late administrations, missed share;
-* ``exceptions.csv``: every booking (or extra booking) not served as planned and on time in
-  a replication: outcome, cause, postponement [h];
+Everything is counted in doses (a booking is one dose; see :mod:`.bookings` for orders).
+
+* ``replications.csv``: one row per replication (:data:`SUMMARY_COLUMNS` plus missed doses
+  by cause);
+* ``bookings.csv``: one row per consignment instance (a booking, or the doses of an order
+  from one planned batch or left short by the plan, × week), named by the booking or order
+  id with its kind and doses: doses by outcome over all replications, missed doses by cause,
+  doses administered late, missed share;
+* ``exceptions.csv``: every consignment (or extra dose) not served as planned and on time in
+  a replication: its doses, outcome, cause, postponement [h];
 * ``kpis.json``: aggregate KPIs with 95 % intervals.
 
 Numbers are written with fixed formats (no time stamps, no platform-dependent repr), so
@@ -21,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from isoflow.engines.simulate.fast import SUMMARY_COLUMNS
 from isoflow.engines.simulate.model import CAUSES, OUTCOMES
 from isoflow.engines.simulate.montecarlo import SimResult, kpis
+from isoflow.engines.simulate.tally import SUMMARY_COLUMNS
 
 FILES = ("replications.csv", "bookings.csv", "exceptions.csv", "kpis.json")
 
@@ -53,17 +57,42 @@ def _round(obj: Any) -> Any:
 def write_results(result: SimResult, out_dir: Path, scenario: str = "") -> list[Path]:
     """Write the four result files into ``out_dir`` (created); return their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    m = result.model
     causes = CAUSES[1:]
     lines = [",".join(("replication", *SUMMARY_COLUMNS, *(f"missed_{c}" for c in causes)))]
     for i, (row, mc) in enumerate(zip(result.summary, result.missed_cause, strict=True)):
         lines.append(",".join([str(i), *map(_num, row), *map(str, mc[1:])]))
     _rows(lines, out_dir / FILES[0])
+    _rows(_booking_lines(result), out_dir / FILES[1])
+    m = result.model
+    lines = ["replication,booking,week,extra,doses,outcome,cause,postponement_h"]
+    ids = np.asarray(m.book_id, dtype=object)
+    for row in result.exceptions:
+        b = int(row[1])
+        lines.append(
+            f"{int(row[0])},{ids[b]},{int(m.book_week[b])},{int(row[2])},{int(row[3])},"
+            f"{OUTCOMES[int(row[4])]},{CAUSES[int(row[5])]},{row[6] / 3600:.4f}"
+        )
+    _rows(lines, out_dir / FILES[2])
 
+    k = kpis(result)
+    k["scenario"] = scenario
+    (out_dir / FILES[3]).write_text(
+        json.dumps(_round(k), indent=1, sort_keys=False, allow_nan=False) + "\n",
+        encoding="utf-8",
+    )
+    return [out_dir / f for f in FILES]
+
+
+def _booking_lines(result: SimResult) -> list[str]:
+    """``bookings.csv``: one row per consignment instance, counts in doses."""
+    m = result.model
+    causes = CAUSES[1:]
     lines = [
         ",".join(
             (
                 "booking",
+                "kind",
+                "doses",
                 "week",
                 "administration_utc",
                 "country",
@@ -79,12 +108,15 @@ def write_results(result: SimResult, out_dir: Path, scenario: str = "") -> list[
     reps = result.replications
     for i, bid in enumerate(m.book_id):
         oc = result.book_outcome[i]
-        active = reps - int(oc[OUTCOMES.index("cancelled")])
+        doses = int(m.book_doses[i])
+        active = reps * doses - int(oc[OUTCOMES.index("cancelled")])
         missed = int(oc[OUTCOMES.index("missed")])
         lines.append(
             ",".join(
                 [
                     bid,
+                    "booking" if m.book_patient[i] else "order",
+                    str(doses),
                     str(int(m.book_week[i])),
                     _iso(float(m.book_time[i])),
                     m.countries[int(m.book_country[i])],
@@ -97,23 +129,4 @@ def write_results(result: SimResult, out_dir: Path, scenario: str = "") -> list[
                 ]
             )
         )
-    _rows(lines, out_dir / FILES[1])
-
-    ex = result.exceptions
-    lines = ["replication,booking,week,extra,outcome,cause,postponement_h"]
-    ids = np.asarray(m.book_id, dtype=object)
-    for row in ex:
-        b = int(row[1])
-        lines.append(
-            f"{int(row[0])},{ids[b]},{int(m.book_week[b])},{int(row[2])},"
-            f"{OUTCOMES[int(row[3])]},{CAUSES[int(row[4])]},{row[5] / 3600:.4f}"
-        )
-    _rows(lines, out_dir / FILES[2])
-
-    k = kpis(result)
-    k["scenario"] = scenario
-    (out_dir / FILES[3]).write_text(
-        json.dumps(_round(k), indent=1, sort_keys=False, allow_nan=False) + "\n",
-        encoding="utf-8",
-    )
-    return [out_dir / f for f in FILES]
+    return lines

@@ -3,8 +3,10 @@
 Straightforward on purpose: outages and policy shocks are renewal processes that switch a
 site or a country's exports off; each batch is a process (start, inputs checked, possibly
 interrupted by an outage, QC at release); each consignment waits for its batch, then for
-each departure, whose fate is drawn when it leaves; each demand (booking, run input, extra
-booking) follows its options one after the other as failures become known. It shares
+each departure, whose fate is drawn when it leaves; each demand (a booking's or an order's
+consignment with the doses still wanted after per-dose cancellations, a run input, an extra
+dose) follows its options one after the other as failures become known, an alternative
+taking its per-dose need times those doses. It shares
 :class:`SimModel` with the vectorised engine but none of its code, so agreement between
 the two (within their intervals) checks the fast engine; its speed is the baseline.
 
@@ -20,7 +22,6 @@ from typing import Any
 
 import numpy as np
 
-from isoflow.engines.simulate.fast import ChunkResult, _collect, _State
 from isoflow.engines.simulate.model import (
     C_CANCEL,
     C_DELAY,
@@ -37,6 +38,7 @@ from isoflow.engines.simulate.model import (
     O_MISSED,
     SimModel,
 )
+from isoflow.engines.simulate.tally import ChunkResult, Tally, collect
 from isoflow.errors import SimulationError
 
 
@@ -188,8 +190,13 @@ class _Replication:
         yield env.timeout(max(arrival - env.now, 0.0))
         return _Try(True, env.now, late=arrival > deadline, post=max(arrival - deadline, 0.0))
 
-    def serve(self, d: int, t_detect: float, first: int) -> Generator[Any, Any, _Served]:
-        """Follow the options of demand ``d`` until one serves or none is left."""
+    def serve(
+        self, d: int, t_detect: float, first: int, doses: int = 1
+    ) -> Generator[Any, Any, _Served]:
+        """Follow the options of demand ``d`` until one serves or none is left.
+
+        An alternative takes its per-dose need times ``doses`` from its run's spare.
+        """
         m = self.m
         cause, fail_leg, t_det = C_NONE, -2, t_detect
         for o in range(int(m.dem_opt_lo[d]) + first, int(m.dem_opt_hi[d])):
@@ -197,7 +204,7 @@ class _Replication:
             if kind == K_REBOOK and fail_leg != m.opt_rebook_leg[o]:
                 continue
             if kind not in (K_PLANNED, K_REBOOK):
-                run, need = int(m.opt_run[o]), m.opt_need[o]
+                run, need = int(m.opt_run[o]), m.opt_need[o] * doses
                 if m.opt_start[o] < t_det or self.spare[run] < need:
                     continue
                 self.spare[run] -= need
@@ -219,9 +226,9 @@ class _Replication:
         self.input_done[d].succeed()
 
     # ---------------------------------------------------------------- replication
-    def run(self) -> tuple[Any, ...]:
-        """Run the replication; return per-booking arrays and extras."""
-        m, env, rng = self.m, self.env, self.rng
+    def _disruptions(self) -> None:
+        """Start the outage and policy-shock renewal processes, the inputs and the runs."""
+        m, env = self.m, self.env
         for s in range(m.outage_rate.size):
             if m.outage_rate[s] > 0:
                 env.process(
@@ -240,45 +247,54 @@ class _Replication:
             env.process(self._input(d))
         for r in range(m.run_start.size):
             env.process(self._run(r))
-        nb = m.n_bookings
-        outcome = np.zeros(nb, dtype=np.int8)
-        bcause = np.zeros(nb, dtype=np.int8)
-        late = np.zeros(nb, dtype=np.bool_)
-        post = np.zeros(nb)
-        extras = np.zeros(nb, dtype=np.int64)
-        extra_missed = np.zeros(nb, dtype=np.int64)
-        extra_served = np.zeros(nb, dtype=np.int64)
-        extra_rows: list[tuple[int, int, int, int, float]] = []
 
-        def booking(i: int) -> Generator[Any, Any, None]:
-            d = int(m.book_demand[i])
-            if m.book_cancel_p[i] > 0 and rng.random() < m.book_cancel_p[i]:
-                outcome[i] = O_CANCELLED
-            elif not m.dem_planned[d]:
-                outcome[i], bcause[i] = O_MISSED, C_PLAN
-            else:
-                res = yield env.process(self.serve(d, -math.inf, 0))
-                outcome[i] = O_MISSED if res.missed else res.kind
-                bcause[i] = res.cause if res.missed else C_NONE
-                late[i], post[i] = res.late, res.post
+    def _booking(self, t: Tally, i: int) -> Generator[Any, Any, None]:
+        """Consignment ``i``: each dose cancelled independently, the rest served together."""
+        m, rng = self.m, self.rng
+        d = int(m.book_demand[i])
+        doses = int(m.book_doses[i])
+        if m.book_cancel_p[i] > 0:
+            t.cancelled[0, i] = rng.binomial(doses, m.book_cancel_p[i])
+        wanted = doses - int(t.cancelled[0, i])
+        if wanted == 0:
+            t.outcome[0, i] = O_CANCELLED
+        elif not m.dem_planned[d]:
+            t.outcome[0, i], t.cause[0, i] = O_MISSED, C_PLAN
+        else:
+            res = yield self.env.process(self.serve(d, -math.inf, 0, wanted))
+            t.outcome[0, i] = O_MISSED if res.missed else res.kind
+            t.cause[0, i] = res.cause if res.missed else C_NONE
+            t.late[0, i], t.post[0, i] = res.late, res.post
 
-        def extra(i: int, k: int) -> Generator[Any, Any, None]:
-            d = int(m.book_demand[i])
-            yield env.timeout(max(m.dem_detect[d] - env.now, 0.0))
-            res = yield env.process(self.serve(d, m.dem_detect[d], 1 if m.dem_planned[d] else 0))
-            extra_missed[i] += res.missed
-            extra_served[i] += not res.missed
-            out = O_MISSED if res.missed else res.kind
-            extra_rows.append((i, k, out, C_SURGE if res.missed else C_NONE, res.post))
+    def _extra(self, t: Tally, i: int, k: int, rep: int) -> Generator[Any, Any, None]:
+        """The ``k``-th extra dose of consignment ``i``, known ``extra_notice_s`` ahead."""
+        m, env = self.m, self.env
+        d = int(m.book_demand[i])
+        yield env.timeout(max(m.dem_detect[d] - env.now, 0.0))
+        res = yield env.process(self.serve(d, m.dem_detect[d], 1 if m.dem_planned[d] else 0))
+        t.extra_missed[0, i] += res.missed
+        t.extra_served[0, i] += not res.missed
+        out = O_MISSED if res.missed else res.kind
+        cause = C_SURGE if res.missed else C_NONE
+        t.extra_rows.append(np.array([[rep, i, k, 1, out, cause, res.post]], dtype=np.float64))
 
-        for i in range(nb):
-            env.process(booking(i))
+    def run(self, rep: int) -> Tally:
+        """Run the replication (numbered ``rep``); return its one-row tally."""
+        m, env, rng = self.m, self.env, self.rng
+        self._disruptions()
+        t = Tally.empty(1, m.n_bookings)
+        for i in range(m.n_bookings):
+            env.process(self._booking(t, i))
             if m.book_extra_rate[i] > 0:
-                extras[i] = rng.poisson(m.book_extra_rate[i])
-                for k in range(1, int(extras[i]) + 1):
-                    env.process(extra(i, k))
+                t.extras[0, i] = rng.poisson(m.book_extra_rate[i])
+                for k in range(1, int(t.extras[0, i]) + 1):
+                    env.process(self._extra(t, i, k, rep))
         env.run()
-        return outcome, bcause, late, post, extras, extra_missed, extra_served, extra_rows
+        return t
+
+
+_ROWS = ("outcome", "cause", "late", "post", "cancelled", "extras", "extra_missed", "extra_served")
+"""The per-consignment arrays of a :class:`Tally`, copied row by row from each replication."""
 
 
 def simulate_reference(model: SimModel, replications: int, seed: int = 0) -> ChunkResult:
@@ -293,37 +309,17 @@ def simulate_reference(model: SimModel, replications: int, seed: int = 0) -> Chu
             "the SimPy reference needs simpy: pip install 'isoflow[dev]'"
         ) from None
     m = model
-    nb, n_run = m.n_bookings, m.run_start.size
-    shape = (replications, nb)
-    outcome = np.zeros(shape, dtype=np.int8)
-    bcause = np.zeros(shape, dtype=np.int8)
-    blate = np.zeros(shape, dtype=np.bool_)
-    bpost = np.zeros(shape)
-    extras = np.zeros(shape, dtype=np.int64)
-    e_missed = np.zeros(shape, dtype=np.int64)
-    e_served = np.zeros(shape, dtype=np.int64)
-    fail_t = np.full((replications, n_run), np.inf)
+    t = Tally.empty(replications, m.n_bookings)
+    lost = np.zeros(replications)
     cost = np.zeros(replications)
-    rows: list[np.ndarray[Any, np.dtype[np.float64]]] = []
+    planned_eop = np.where(m.run_planned, m.run_eop_bq, 0.0)
     for r, ss in enumerate(np.random.SeedSequence(seed).spawn(replications)):
         rep = _Replication(m, np.random.default_rng(ss))
-        o, c, lt, p, ex, em, es, er = rep.run()
-        outcome[r], bcause[r], blate[r], bpost[r] = o, c, lt, p
-        extras[r], e_missed[r], e_served[r] = ex, em, es
-        fail_t[r], cost[r] = rep.fail_t, rep.cost
-        if er:
-            rows.append(
-                np.array([(r, i, k, out, cs, pp) for i, k, out, cs, pp in er], dtype=np.float64)
-            )
-    state = _State(
-        fail_t,
-        np.zeros((replications, n_run), dtype=np.int8),
-        np.zeros((replications, 1), dtype=np.bool_),
-        np.zeros((replications, 1), dtype=np.int8),
-        np.zeros((replications, 1)),
-        np.zeros((replications, 1)),
-        np.zeros((replications, n_run)),
-        np.zeros((replications, n_run), dtype=np.bool_),
-        cost,
-    )
-    return _collect(m, state, 0, outcome, bcause, blate, bpost, extras, e_missed, e_served, rows)
+        one = rep.run(r)
+        for name in _ROWS:
+            getattr(t, name)[r] = getattr(one, name)[0]
+        t.extra_rows.extend(one.extra_rows)
+        failed = np.isfinite(rep.fail_t) & (rep.fail_t > m.run_start)
+        lost[r] = float(planned_eop[failed].sum())
+        cost[r] = rep.cost
+    return collect(m, lost, cost, 0, t)
