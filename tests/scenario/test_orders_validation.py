@@ -93,7 +93,10 @@ def test_orders_round_trip_through_a_csv_folder(tmp_path: Path, small_text: str)
     original = load_scenario(_write(tmp_path, _with_order(small_text)))
     assert len(original.demand.orders) == 1
     folder = save_scenario(original, tmp_path / "folder")
-    assert (folder / "orders.csv").read_text(encoding="utf-8").splitlines()[0].startswith(
-        "id,hospital,product,calibration,doses"
+    assert (
+        (folder / "orders.csv")
+        .read_text(encoding="utf-8")
+        .splitlines()[0]
+        .startswith("id,hospital,product,calibration,doses")
     )
     assert load_scenario(folder) == original

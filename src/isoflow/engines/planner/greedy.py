@@ -359,63 +359,91 @@ class _Greedy:
 
         A run short of input makes less; its outgoing orders shrink in proportion and the
         doses it can no longer cover are dropped (they become unserved), downstream first.
+        Each round is linear in the doses and flows chosen (indices grouped once a round).
         """
         flows = self.cand.flows
+        inflows: dict[int, list[int]] = defaultdict(list)
+        for fi, f in enumerate(flows):
+            if f.dst >= 0:
+                inflows[f.dst].append(fi)
         for _ in range(len(self.cand.runs) + 1):
-            changed = False
-            size: dict[int, float] = {}
-            for r in {*self.demand, *(f.src for f in flows)}:
-                if r not in self.pos:
-                    continue
-                batch = self._batch(r)
-                if r in self.cand.feed_needed:
-                    supplied = sum(
-                        flow_amount.get(fi, 0.0) * f.factor
-                        for fi, f in enumerate(flows)
-                        if f.dst == r
-                    )
-                    batch = min(batch, supplied / self.cand.feed_needed[r])
-                size[r] = batch
-            for r, batch in size.items():
-                doses = [i for i, k in enumerate(self.chosen) if self.cand.allocations[k].run == r]
-                dose_need = sum(self.cand.allocations[self.chosen[i]].need_eop for i in doses)
-                outs = [fi for fi in flow_amount if flows[fi].src == r]
-                out_total = sum(flow_amount[fi] for fi in outs)
-                if dose_need + out_total <= batch * (1 + 1e-9) + 1.0:
-                    continue
-                changed = True
-                budget = batch
-                drop = set()
-                for i in doses:
-                    need = self.cand.allocations[self.chosen[i]].need_eop
-                    if need <= budget:
-                        budget -= need
-                    else:
-                        drop.add(i)
-                self.chosen = [k for i, k in enumerate(self.chosen) if i not in drop]
-                scale = max(0.0, budget) / out_total if out_total > 0 else 0.0
-                for fi in outs:
-                    flow_amount[fi] *= min(1.0, scale)
-            supply: dict[int, float] = defaultdict(float)
-            for fi, amount in flow_amount.items():
-                for er, yld in flows[fi].elutions:
-                    supply[er] += yld * amount
-            used: dict[int, float] = defaultdict(float)
-            keep_list = []
-            for k in self.chosen:
-                a = self.cand.allocations[k]
-                if a.run in self.pos:
-                    keep_list.append(k)
-                elif used[a.run] + a.need_eop <= supply[a.run] * (1 + 1e-9):
-                    used[a.run] += a.need_eop
-                    keep_list.append(k)
-                else:
-                    changed = True
-            self.chosen = keep_list
+            size = self._sizes(flow_amount, inflows)
+            changed = self._trim_runs(size, flow_amount)
+            changed = self._trim_elutions(flow_amount) or changed
             self.sizes = size
             if not changed:
                 break
         return {fi: amount for fi, amount in flow_amount.items() if amount > 1.0}
+
+    def _sizes(
+        self, flow_amount: dict[int, float], inflows: dict[int, list[int]]
+    ) -> dict[int, float]:
+        """Batch of each producing run in use: its demand, capped by the input it gets."""
+        size: dict[int, float] = {}
+        for r in {*self.demand, *(f.src for f in self.cand.flows)}:
+            if r not in self.pos:
+                continue
+            batch = self._batch(r)
+            if r in self.cand.feed_needed:
+                supplied = sum(
+                    flow_amount.get(fi, 0.0) * self.cand.flows[fi].factor for fi in inflows[r]
+                )
+                batch = min(batch, supplied / self.cand.feed_needed[r])
+            size[r] = batch
+        return size
+
+    def _trim_runs(self, size: dict[int, float], flow_amount: dict[int, float]) -> bool:
+        """Drop doses and shrink outgoing flows of runs that give out more than their batch."""
+        allocs, flows = self.cand.allocations, self.cand.flows
+        at_run: dict[int, list[int]] = defaultdict(list)
+        for i, k in enumerate(self.chosen):
+            at_run[allocs[k].run].append(i)
+        outs_of: dict[int, list[int]] = defaultdict(list)
+        for fi in flow_amount:
+            outs_of[flows[fi].src].append(fi)
+        drop: set[int] = set()
+        for r, batch in size.items():
+            doses = at_run.get(r, [])
+            dose_need = sum(allocs[self.chosen[i]].need_eop for i in doses)
+            outs = outs_of.get(r, [])
+            out_total = sum(flow_amount[fi] for fi in outs)
+            if dose_need + out_total <= batch * (1 + 1e-9) + 1.0:
+                continue
+            budget = batch
+            for i in doses:
+                need = allocs[self.chosen[i]].need_eop
+                if need <= budget:
+                    budget -= need
+                else:
+                    drop.add(i)
+            scale = max(0.0, budget) / out_total if out_total > 0 else 0.0
+            for fi in outs:
+                flow_amount[fi] *= min(1.0, scale)
+            drop.add(-1)  # something changed even if no dose was dropped
+        if drop:
+            self.chosen = [k for i, k in enumerate(self.chosen) if i not in drop]
+        return bool(drop)
+
+    def _trim_elutions(self, flow_amount: dict[int, float]) -> bool:
+        """Drop doses of elution slots beyond what the delivered generators give."""
+        supply: dict[int, float] = defaultdict(float)
+        for fi, amount in flow_amount.items():
+            for er, yld in self.cand.flows[fi].elutions:
+                supply[er] += yld * amount
+        used: dict[int, float] = defaultdict(float)
+        keep_list = []
+        changed = False
+        for k in self.chosen:
+            a = self.cand.allocations[k]
+            if a.run in self.pos:
+                keep_list.append(k)
+            elif used[a.run] + a.need_eop <= supply[a.run] * (1 + 1e-9):
+                used[a.run] += a.need_eop
+                keep_list.append(k)
+            else:
+                changed = True
+        self.chosen = keep_list
+        return changed
 
     def fill(self, flow_amount: dict[int, float]) -> np.ndarray:
         flow_amount = self.settle(flow_amount)
@@ -426,12 +454,13 @@ class _Greedy:
             v[b["z"].start + k] += 1.0
             units[self.cand.allocations[k].booking] -= 1.0
         v[b["u"].start : b["u"].start + units.size] = units
+        given: dict[int, float] = defaultdict(float)  # run -> Bq it gives to doses and flows
+        for k in self.chosen:
+            given[self.cand.allocations[k].run] += self.cand.allocations[k].need_eop
+        for fi, amount in flow_amount.items():
+            given[self.cand.flows[fi].src] += amount
         for r, batch in self.sizes.items():
-            used = sum(
-                self.cand.allocations[k].need_eop
-                for k in self.chosen
-                if self.cand.allocations[k].run == r
-            ) + sum(a for fi, a in flow_amount.items() if self.cand.flows[fi].src == r)
+            used = given.get(r, 0.0)
             if used > 0:
                 v[b["y"].start + self.pos[r]] = 1.0
                 v[b["x"].start + self.pos[r]] = max(batch, used) / GBQ
