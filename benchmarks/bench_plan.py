@@ -1,7 +1,7 @@
 """Planner benchmark: the built-in week and a generated national-scale network.
 
 Run: .venv/bin/python benchmarks/bench_plan.py [--quick] [--limits 30,60,120] [--one-core]
-[--only builtin|generated]
+[--only builtin|generated|volume]
 
 For each instance it prints, measured in this process:
 
@@ -13,6 +13,12 @@ For each instance it prints, measured in this process:
   instance;
 * the machine's load average before each solve (timings on a busy machine are upper bounds).
 
+``--only volume`` plans a generated network at real national volume (30 production sites,
+500 hospitals, about 100,000 diagnostic doses a week as orders and 500 therapy bookings) at
+10, 40, 70 and 100 % of that volume, and prints for each the model size, candidates + build,
+solve, gap, doses served and peak memory (this process and the solver processes), so the
+growth rate is visible; the time limit is the last of ``--limits`` (default 120 s).
+
 ``--one-core`` pins this process and the solver processes it starts to core 0 (as
 ``taskset -c 0``). Nothing is asserted: the numbers are for the reader and the closing notes.
 """
@@ -20,6 +26,7 @@ For each instance it prints, measured in this process:
 from __future__ import annotations
 
 import os
+import resource
 import sys
 import time
 
@@ -82,6 +89,51 @@ def run(name: str, scenario: Scenario, t_load: float, limits: list[float]) -> No
         )
 
 
+VOLUME = (30, 500, 40.0, 1.0)
+"""Real national volume: production sites, hospitals, diagnostic doses and therapy bookings
+per hospital and day (about 100,000 diagnostic doses and 500 therapy bookings a week)."""
+
+
+def volume(limit: float) -> None:
+    """Model size, times, gap and memory from 10 % to 100 % of real national volume."""
+    sites, hospitals, per_day, therapies = VOLUME
+    print(f"\n== real volume: {sites} production sites, {hospitals} hospitals, limit {limit:g} s")
+    for share in (0.1, 0.4, 0.7, 1.0):
+        sc = synthetic(
+            sites,
+            hospitals,
+            7,
+            1,
+            orders=True,
+            per_hospital_day=per_day * share,
+            therapies_per_hospital_day=therapies * share,
+        )
+        doses = sum(o.doses for o in sc.demand.orders)
+        opts = PlanOptions(solve=SolveOptions(time_limit_s=limit, mip_gap=0.01))
+        t0 = time.perf_counter()
+        net = network_for(sc, opts)
+        cand = generate(net, opts.candidates)
+        pm = build(net, cand, opts.weights)
+        start = greedy_values(net, cand, pm, overage=1.0)
+        t_build = time.perf_counter() - t0
+        load = os.getloadavg()[0]
+        result = solve(pm.model, opts.solve, start, relaxed_start=guided_greedy(net, cand, pm))
+        assert result.values is not None, result.message
+        kpis = extract(net, pm, result.values)["kpis"]
+        gap = "n/a" if result.gap is None else f"{result.gap:.2%}"
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+        child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
+        print(
+            f"   {share:>4.0%}: {doses} diagnostic doses in {len(sc.demand.orders)} orders + "
+            f"{len(sc.demand.bookings)} therapy bookings; {pm.model.num_cols} columns, "
+            f"{pm.model.num_rows} rows; candidates+build {t_build:.1f} s "
+            f"({t_build / max(result.seconds, 1e-9):.0%} of solve), solve {result.seconds:.1f} s "
+            f"(load avg {load:.1f}), {result.status}, gap {gap}; doses served "
+            f"{kpis['doses']['served']}/{kpis['doses']['total']}; peak memory {own:.2f} GiB "
+            f"(solver processes {child:.2f} GiB)"
+        )
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     limits = [25.0]
@@ -95,6 +147,8 @@ def main() -> None:
     if only in (None, "builtin"):
         builtin = load_scenario("apac-2025")
         run("built-in apac-2025 week", builtin, time.perf_counter() - t0, limits)
+    if not quick and only == "volume":
+        volume(limits[-1] if "--limits" in sys.argv else 120.0)
     if not quick and only in (None, "generated"):
         t0 = time.perf_counter()
         large = synthetic(30, 500, 7, 1, per_hospital_day=5000 / 3500)

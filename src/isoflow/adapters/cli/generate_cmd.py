@@ -63,6 +63,16 @@ def generate(
     out: Annotated[Path, typer.Option("--out", help="YAML file to write.")] = Path(
         "synthetic.yaml"
     ),
+    orders: Annotated[
+        bool,
+        typer.Option(
+            "--orders",
+            help="Demand at real volume as the field orders it: 40 diagnostic doses per "
+            "hospital and day as orders (F-18 in a morning and a midday list, Tc-99m in a "
+            "morning list), therapies as per-patient bookings (1 per hospital and weekday), "
+            "cyclotron runs of real size. 500 hospitals give about 100,000 doses a week.",
+        ),
+    ] = False,
 ) -> None:
     """Generate a synthetic scenario (same seed, same file) and write it as YAML."""
     if out.suffix.lower() not in {".yaml", ".yml"}:
@@ -81,7 +91,20 @@ def generate(
             hospital_days=("--hospitals x --days", f"{hospitals} x {days}"),
             seed="--seed",
         ):
-            scenario = build(sites, hospitals, days, seed)  # checks the sizes first
+            # checks the sizes first
+            scenario = (
+                build(
+                    sites,
+                    hospitals,
+                    days,
+                    seed,
+                    orders=True,
+                    per_hospital_day=40.0,
+                    therapies_per_hospital_day=1.0,
+                )
+                if orders
+                else build(sites, hospitals, days, seed)
+            )
     except InputError as exc:
         raise _fail(option_line(exc)) from None
     try:
@@ -90,8 +113,14 @@ def generate(
         raise _fail(f"cannot write {out}: {exc.strerror or exc}") from None
     typer.echo(
         f"wrote {out}: {sites} sites, {hospitals} hospitals, {len(scenario.lanes)} lanes, "
-        f"{len(scenario.processes)} processes, {len(scenario.demand.bookings)} bookings "
-        f"over {days} d (seed {seed})"
+        f"{len(scenario.processes)} processes, {len(scenario.demand.bookings)} bookings"
+        + (
+            f", {len(scenario.demand.orders)} orders of "
+            f"{sum(o.doses for o in scenario.demand.orders)} doses"
+            if orders
+            else ""
+        )
+        + f" over {days} d (seed {seed})"
     )
 
 
