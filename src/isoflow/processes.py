@@ -100,9 +100,12 @@ class Registry:
             self._remove(key)
 
     @contextmanager
-    def folder(self, prefix: str) -> Iterator[Path]:
-        """A new temporary folder (``prefix`` + random), removed when the block ends."""
-        path = Path(tempfile.mkdtemp(prefix=prefix))
+    def folder(self, prefix: str, parent: Path | None = None) -> Iterator[Path]:
+        """A new temporary folder (``prefix`` + random), removed when the block ends.
+
+        It is made in ``parent`` if given, else in the system's temporary folder.
+        """
+        path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
         with self._lock:
             self._folders.add(path)
         try:

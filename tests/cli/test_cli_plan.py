@@ -40,6 +40,7 @@ def test_plan_writes_json_tables_and_report(planned):
     assert names == [
         "allocations.csv",
         "generators.csv",
+        "manifest.json",
         "plan.json",
         "report.html",
         "runs.csv",

@@ -34,7 +34,7 @@ def test_simulate_small_writes_records_and_kpis(run, tmp_path):
     assert "P(dose missed)" in res.stdout
     assert "P(patient missed)" in res.stdout  # small's bookings are patients
     assert "booking" not in res.stdout.split("wrote")[0].lower()  # the KPIs count doses
-    assert "wrote 4 files" in res.stdout
+    assert "wrote 5 files" in res.stdout  # the four records and manifest.json
     k = json.loads((out / "kpis.json").read_text())
     assert (k["replications"], k["weeks"], k["scenario"]) == (120, 2, "small")
     rows = (out / "replications.csv").read_text().splitlines()

@@ -1,7 +1,8 @@
-"""Plan files: ``plan.json`` (the whole plan) and CSV tables, written atomically.
+"""Plan files: ``plan.json`` (the whole plan) and CSV tables.
 
-``write_plan`` writes everything into a temporary folder beside the target and then moves
-the files into place, so an interrupted write never leaves a half-written plan.
+``write_plan`` writes them into a folder as one result set (all at once, described by
+``manifest.json``; see :mod:`isoflow.adapters.results`); ``write_plan_files`` writes them
+into a folder as it is, for a command that adds more files to the same set (the report).
 ``read_plan`` reads ``plan.json`` (or a folder holding it) back into a :class:`Plan`.
 """
 
@@ -9,9 +10,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,8 @@ from isoflow.engines.planner.plan import Plan
 from isoflow.errors import InputError
 
 PLAN_FILE = "plan.json"
+REPORT_FILE = "report.html"
+"""The HTML report ``isoflow plan --report`` adds to the plan's files."""
 TABLES = ("allocations", "runs", "shipments", "unserved", "generators")
 
 
@@ -48,28 +48,40 @@ def _rows(plan: Plan, table: str) -> list[dict[str, Any]]:
 
 
 def write_plan(plan: Plan, out_dir: Path) -> list[Path]:
-    """Write ``plan.json`` and one CSV per table into ``out_dir``; return the paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".plan-", dir=out_dir))
-    try:
-        names = [PLAN_FILE]
-        (staging / PLAN_FILE).write_text(
-            json.dumps(plan.model_dump(mode="json"), indent=1, allow_nan=False) + "\n",
-            encoding="utf-8",
-        )
-        for table in TABLES:
-            rows = _rows(plan, table)
-            fields = list(rows[0]) if rows else _empty_fields(table)
-            with (staging / f"{table}.csv").open("w", newline="", encoding="utf-8") as fh:
-                writer = csv.DictWriter(fh, fieldnames=fields)
-                writer.writeheader()
-                writer.writerows(rows)
-            names.append(f"{table}.csv")
-        for name in names:
-            os.replace(staging / name, out_dir / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return [out_dir / n for n in names]
+    """Write ``plan.json`` and one CSV per table into ``out_dir`` at once; return the paths.
+
+    The files replace those of an earlier plan in ``out_dir`` (a report of it too); the
+    paths end with ``manifest.json``. Raises :class:`OSError` if writing fails, leaving
+    ``out_dir`` as it was.
+    """
+    from isoflow.adapters.results import Run, result_set
+
+    with result_set(out_dir, Run("plan", plan.scenario), optional=[REPORT_FILE]) as rs:
+        rs.add(write_plan_files(plan, rs.folder))
+    return rs.written
+
+
+def write_plan_files(plan: Plan, folder: Path) -> list[Path]:
+    """Write ``plan.json`` and one CSV per table into the existing ``folder``; return them."""
+    path = folder / PLAN_FILE
+    path.write_text(
+        json.dumps(plan.model_dump(mode="json"), indent=1, allow_nan=False) + "\n",
+        encoding="utf-8",
+    )
+    paths = [path]
+    for table in TABLES:
+        rows = _rows(plan, table)
+        fields = list(rows[0]) if rows else _empty_fields(table)
+        paths.append(_write_csv(folder / f"{table}.csv", fields, rows))
+    return paths
+
+
+def _write_csv(path: Path, fields: list[str], rows: list[dict[str, Any]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
 
 
 def _empty_fields(table: str) -> list[str]:

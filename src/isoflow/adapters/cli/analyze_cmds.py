@@ -4,7 +4,8 @@
 
 Each command takes ``[SCENARIO]`` (default: the built-in ``apac-2025``), prints a readable
 summary and writes its tables into ``--out`` (default ``isoflow-out``) as CSV, one JSON file
-with every table plus the assumptions, and a chart as SVG. Exit codes: 0 done, 1 invalid
+with every table plus the assumptions, and a chart as SVG, all at once with a
+``manifest.json`` (:func:`write_outputs`). Exit codes: 0 done, 1 invalid
 scenario or solver failure, 2 usage error (bad option, unwritable folder).
 """
 
@@ -27,15 +28,17 @@ from isoflow.adapters.cli.common import (
     console,
     flags,
     load_valid,
+    print_wrote,
     progress_bar,
     reports_errors,
+    results,
+    run_record,
     time_limit_flag,
-    writing,
 )
-from isoflow.errors import InputError
 from isoflow.scenario.examples import DEFAULT_SCENARIO
 
 if TYPE_CHECKING:
+    from isoflow.adapters.results import ResultSet, Run
     from isoflow.engines.analysis.capacity import CapacityResult
     from isoflow.engines.analysis.contingency import ContingencyResult
     from isoflow.engines.analysis.selfsufficiency import SelfSufficiencyResult
@@ -50,7 +53,12 @@ analyze_app = typer.Typer(
 
 ScenarioArg = Annotated[str, typer.Argument(help="Built-in name, YAML/JSON file or CSV folder.")]
 OutOpt = Annotated[
-    Path, typer.Option("--out", help="Folder for the CSV/JSON tables and the SVG chart.")
+    Path,
+    typer.Option(
+        "--out",
+        help="Folder for the CSV/JSON tables and the SVG chart, put in place at once with "
+        "manifest.json (other commands' files there are kept).",
+    ),
 ]
 DEFAULT_OUT = Path("isoflow-out")
 
@@ -89,45 +97,41 @@ def write_outputs(
     tables: Mapping[str, tuple[type[Any], Sequence[Any]]],
     meta: Mapping[str, Any],
     svg: str | None = None,
-) -> list[Path]:
+    *,
+    run: Run,
+) -> ResultSet:
     """Write ``NAME_TABLE.csv`` per table, ``NAME.json`` (all tables + meta), ``NAME.svg``.
 
     ``tables`` maps a table name to (record type, records); the type gives the header of an
-    empty table.
+    empty table. The files go into ``out`` at once, with ``manifest.json`` recording ``run``.
     """
     from isoflow.engines.analysis.records import field_names, rows
 
-    paths = []
-    try:
-        with writing(out):
-            out.mkdir(parents=True, exist_ok=True)
-            payload: dict[str, Any] = {"analysis": name, **meta, "tables": {}}
-            for table, (record_type, records) in tables.items():
-                data = rows(records)
-                payload["tables"][table] = data
-                path = out / f"{name}_{table}.csv"
-                fields = list(data[0]) if data else field_names(record_type)
-                with path.open("w", newline="", encoding="utf-8") as fh:
-                    writer = csv.DictWriter(fh, fieldnames=fields)
-                    writer.writeheader()
-                    writer.writerows({k: _cell(v) for k, v in row.items()} for row in data)
-                paths.append(path)
-            path = out / f"{name}.json"
-            text = json.dumps(payload, indent=1, allow_nan=False, default=str) + "\n"
-            path.write_text(text, encoding="utf-8")
-            paths.append(path)
-            if svg is not None:
-                path = out / f"{name}.svg"
-                path.write_text(svg, encoding="utf-8")
-                paths.append(path)
-    except OSError as exc:
-        raise InputError("--out", f"cannot write to {out}: {exc.strerror or exc}") from None
-    return paths
+    with results(out, run) as rs:
+        payload: dict[str, Any] = {"analysis": name, **meta, "tables": {}}
+        for table, (record_type, records) in tables.items():
+            data = rows(records)
+            payload["tables"][table] = data
+            fields = list(data[0]) if data else field_names(record_type)
+            rs.add([_write_table(rs.folder / f"{name}_{table}.csv", fields, data)])
+        path = rs.folder / f"{name}.json"
+        path.write_text(
+            json.dumps(payload, indent=1, allow_nan=False, default=str) + "\n", encoding="utf-8"
+        )
+        rs.add([path])
+        if svg is not None:
+            path = rs.folder / f"{name}.svg"
+            path.write_text(svg, encoding="utf-8")
+            rs.add([path])
+    return rs
 
 
-def print_wrote(paths: list[Path], out: Path) -> None:
-    """Say which files went where."""
-    console.print(f"\nwrote {len(paths)} files to {out}/: " + ", ".join(p.name for p in paths))
+def _write_table(path: Path, fields: list[str], data: Sequence[Mapping[str, Any]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows({k: _cell(v) for k, v in row.items()} for row in data)
+    return path
 
 
 def format_bq(value: float) -> str:
@@ -166,6 +170,7 @@ def capacity_cmd(
     out: OutOpt = DEFAULT_OUT,
 ) -> None:
     """Annual supply capacity vs demand per isotope and region, with reserve and N-1."""
+    options = dict(locals())  # as given, for manifest.json
     from isoflow.engines.analysis.capacity import (
         CapacityOptions,
         CapacityRow,
@@ -196,7 +201,7 @@ def capacity_cmd(
 
     _print_capacity(res, sc.meta.name, first, last, reserve, seconds)
     svg = _capacity_svg(res, sc.meta.name, first, last, reserve)
-    paths = write_outputs(
+    rs = write_outputs(
         out,
         "capacity",
         {
@@ -207,8 +212,9 @@ def capacity_cmd(
         },
         {"scenario": sc.meta.name, "assumptions": list(res.assumptions), "seconds": seconds},
         svg,
+        run=run_record("analyze capacity", options, sc.meta.name, scenario=scenario),
     )
-    print_wrote(paths, out)
+    print_wrote(rs)
 
 
 def _print_capacity(
@@ -306,6 +312,7 @@ def contingency_cmd(
     out: OutOpt = DEFAULT_OUT,
 ) -> None:
     """Single points of failure: take out each site, lane, country's exports; re-plan; rank."""
+    options = dict(locals())  # as given, for manifest.json
     from isoflow.adapters.executors import make_executor
     from isoflow.engines.analysis.charts import bars
     from isoflow.engines.analysis.contingency import (
@@ -352,7 +359,7 @@ def contingency_cmd(
         f"Treatments lost per failure ({sc.meta.name}, base {res.base.served} served)",
         "doses lost vs the base plan",
     )
-    paths = write_outputs(
+    rs = write_outputs(
         out,
         "contingency",
         {
@@ -369,8 +376,9 @@ def contingency_cmd(
             "workers": workers,
         },
         svg,
+        run=run_record("analyze contingency", options, sc.meta.name, scenario=scenario),
     )
-    print_wrote(paths, out)
+    print_wrote(rs)
 
 
 def _print_contingency(res: ContingencyResult, top: int) -> None:
@@ -426,6 +434,7 @@ def self_sufficiency_cmd(
     out: OutOpt = DEFAULT_OUT,
 ) -> None:
     """Per country and isotope: share domestic production alone serves, and what imports cover."""
+    options = dict(locals())  # as given, for manifest.json
     from isoflow.engines.analysis.charts import bars
     from isoflow.engines.analysis.selfsufficiency import (
         CapacitySelfSufficiencyRow,
@@ -456,7 +465,7 @@ def self_sufficiency_cmd(
         "share of doses served",
         percent=True,
     )
-    paths = write_outputs(
+    rs = write_outputs(
         out,
         "self_sufficiency",
         {
@@ -470,8 +479,9 @@ def self_sufficiency_cmd(
             "seconds": seconds,
         },
         svg,
+        run=run_record("analyze self-sufficiency", options, sc.meta.name, scenario=scenario),
     )
-    print_wrote(paths, out)
+    print_wrote(rs)
 
 
 def _print_self_sufficiency(res: SelfSufficiencyResult, name: str) -> None:

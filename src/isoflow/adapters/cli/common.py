@@ -7,7 +7,8 @@ Exit codes: 0 success, 1 a check failed (invalid scenario, plan violations, solv
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Sequence
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from isoflow.errors import InputError, IsoflowError, OptionError
 from isoflow.units import parse_duration
 
 if TYPE_CHECKING:
+    from isoflow.adapters.results import ResultSet, Run
     from isoflow.scenario.issues import Issue
     from isoflow.scenario.schema import Scenario
 
@@ -114,10 +116,61 @@ outcome = Outcome()
 
 @contextmanager
 def writing(out: Path) -> Iterator[None]:
-    """Mark the block that writes results into ``out`` (an interruption leaves it partial)."""
-    outcome.kept = f"{out} may hold partly written results"
+    """Mark the block that writes the single file ``out`` atomically (for the stop line)."""
+    outcome.kept = f"{out} was left as it was"
     yield
-    outcome.kept = f"the results in {out} were written in full"
+    outcome.kept = f"{out} was written in full"
+
+
+@contextmanager
+def results(out: Path, run: Run, optional: Iterable[str] = ()) -> Iterator[ResultSet]:
+    """Write one command's results into ``out`` at once (:mod:`isoflow.adapters.results`).
+
+    The block writes its files into the set's ``folder``. An interruption leaves the previous
+    results (the line printed says so); a failure to write (a full disk, no permission) is
+    one line naming ``--out``, exit 2.
+    """
+    from isoflow.adapters.results import result_set
+
+    outcome.kept = (
+        f"the previous results in {out} were kept" if out.exists() else "nothing was written"
+    )
+
+    def committed() -> None:
+        outcome.kept = f"the results in {out} were written in full"
+
+    try:
+        with result_set(out, run, optional, on_commit=committed) as rs:
+            yield rs
+    except OSError as exc:
+        raise usage_error(f"option '--out': cannot write to {out}: {exc.strerror or exc}") from None
+
+
+def run_record(
+    command: str,
+    options: Mapping[str, object],
+    scenario_name: str | None = None,
+    /,
+    **inputs: str | Path | None,
+) -> Run:
+    """What ``manifest.json`` records of this run; ``inputs`` are scenarios or files by role."""
+    from isoflow.adapters.results import Run
+    from isoflow.scenario.load import resolve
+
+    found = {}
+    for role, ref in inputs.items():
+        path = None if ref is None else resolve(ref)
+        if path is not None:
+            found[role] = Path(os.path.abspath(path))
+    return Run(command, scenario_name, found, dict(options))
+
+
+def print_wrote(rs: ResultSet) -> None:
+    """Say which files went where (and which files of the previous run were removed)."""
+    line = f"\nwrote {len(rs.written)} files to {rs.out}/: " + ", ".join(p.name for p in rs.written)
+    if rs.removed:
+        line += f" (removed the previous run's {', '.join(rs.removed)})"
+    console.print(line, markup=False)
 
 
 def load_valid(ref: str) -> Scenario:

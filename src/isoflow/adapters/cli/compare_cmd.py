@@ -20,10 +20,16 @@ from isoflow.adapters.cli.analyze_cmds import (
     OutOpt,
     format_bq,
     plan_options,
-    print_wrote,
     write_outputs,
 )
-from isoflow.adapters.cli.common import TIME_LIMIT_HELP, console, load_valid, reports_errors
+from isoflow.adapters.cli.common import (
+    TIME_LIMIT_HELP,
+    console,
+    load_valid,
+    print_wrote,
+    reports_errors,
+    run_record,
+)
 from isoflow.bounds import MIP_GAP
 
 if TYPE_CHECKING:
@@ -79,6 +85,7 @@ def compare_cmd(
     out: OutOpt = DEFAULT_OUT,
 ) -> None:
     """Compare two scenarios or plans: KPIs side by side, changed sites, lanes and bookings."""
+    options = dict(locals())  # as given, for manifest.json
     from isoflow.engines.analysis.charts import bars
     from isoflow.engines.analysis.compare import (
         BookingChange,
@@ -147,7 +154,7 @@ def compare_cmd(
         "Doses served by country",
         "doses served",
     )
-    paths = write_outputs(
+    rs = write_outputs(
         out,
         "compare",
         {
@@ -158,8 +165,9 @@ def compare_cmd(
         },
         {"a": a, "b": b},
         svg,
+        run=run_record("compare", options, a=a, b=b),
     )
-    print_wrote(paths, out)
+    print_wrote(rs)
 
 
 def register(app: typer.Typer, scenario_app: typer.Typer) -> None:

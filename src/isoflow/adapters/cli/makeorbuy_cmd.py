@@ -19,10 +19,9 @@ from isoflow.adapters.cli.analyze_cmds import (
     DEFAULT_OUT,
     OutOpt,
     analyze_app,
-    print_wrote,
     write_outputs,
 )
-from isoflow.adapters.cli.common import console, flags, reports_errors
+from isoflow.adapters.cli.common import console, flags, print_wrote, reports_errors, run_record
 from isoflow.errors import InputError
 
 if TYPE_CHECKING:
@@ -81,6 +80,7 @@ def make_or_buy_cmd(
     out: OutOpt = DEFAULT_OUT,
 ) -> None:
     """Build a facility or buy from a CDMO: NPVs, break-even volume and price, tornado."""
+    options = dict(locals())  # as given, for manifest.json
     from isoflow.engines.analysis.charts import tornado
     from isoflow.engines.analysis.makeorbuy import MakeOrBuyYear, TornadoBar, make_or_buy
 
@@ -119,14 +119,15 @@ def make_or_buy_cmd(
             "levelised_cost_per_dose",
         )
     }
-    paths = write_outputs(
+    rs = write_outputs(
         out,
         "make_or_buy",
         {"years": (MakeOrBuyYear, res.years), "tornado": (TornadoBar, res.tornado)},
         {"inputs": vars(x), "result": summary, "currency": currency},
         svg,
+        run=run_record("analyze make-or-buy", options, inputs=inputs),
     )
-    print_wrote(paths, out)
+    print_wrote(rs)
 
 
 def _print_result(res: MakeOrBuyResult, swing: float, currency: str) -> None:

@@ -2,8 +2,10 @@
 
 ``isoflow plan`` with no argument plans the built-in ``apac-2025`` week: it prints a KPI
 summary and where the files went (``plan.json`` plus CSV tables; ``--report`` adds an
-offline HTML report). Exit codes: 0 planned, 1 invalid scenario or solver failure,
-2 usage error. ``isoflow verify`` exits 1 if the plan breaks any rule of the scenario.
+offline HTML report), all put into ``--out`` at once with a ``manifest.json``. Exit codes:
+0 planned, 1 invalid scenario or solver failure, 2 usage error (an unwritable ``--out``
+too). ``isoflow verify`` writes nothing and exits 1 if the plan breaks any rule of the
+scenario.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from isoflow.adapters.cli.common import (
     flags,
     load_valid,
     option_line,
+    print_wrote,
+    results,
+    run_record,
     time_limit_flag,
     usage_error,
-    writing,
 )
 from isoflow.errors import InputError, IsoflowError
 from isoflow.scenario.examples import DEFAULT_SCENARIO
@@ -54,9 +58,13 @@ def plan_cmd(
     lead: Annotated[
         str, typer.Option(help=f"How early production may start, e.g. 7d; {bounds.LEAD.text}.")
     ] = "7d",
-    out: Annotated[Path, typer.Option(help="Folder for plan.json and CSV tables.")] = Path(
-        "isoflow-out"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="Folder for plan.json, CSV tables and report.html, put in place at once with "
+            "manifest.json (other commands' files there are kept)."
+        ),
+    ] = Path("isoflow-out"),
     report: Annotated[bool, typer.Option(help="Also write an offline HTML report.")] = False,
     baseline: Annotated[
         bool, typer.Option(help="Use the rule-of-thumb baseline planner instead.")
@@ -74,6 +82,7 @@ def plan_cmd(
     ] = 1,
 ) -> None:
     """Plan production, shipments and dose allocation for a scenario's bookings."""
+    options = dict(locals())  # as given, for manifest.json
     try:
         opts = _plan_options(start, horizon, lead, time_limit, gap, threads)
     except InputError as exc:
@@ -85,18 +94,15 @@ def plan_cmd(
     except IsoflowError as exc:
         err_console.print(f"error: {exc}", markup=False)
         raise typer.Exit(1) from None
-    from isoflow.adapters.plan_files import write_plan
+    from isoflow.adapters.plan_files import REPORT_FILE, write_plan_files
 
-    try:
-        with writing(out):
-            paths = write_plan(plan, out)
-    except OSError as exc:
-        raise usage_error(f"option '--out': cannot write to {out}: {exc.strerror or exc}") from None
+    run = run_record("plan", options, plan.scenario, scenario=scenario)
+    with results(out, run, optional=[REPORT_FILE]) as rs:
+        rs.add(write_plan_files(plan, rs.folder))
+        if report:
+            rs.add([_report(plan, sc, rs.folder / REPORT_FILE)])
     print_summary(plan)
-    if report:
-        with writing(out):
-            paths.append(_report(plan, sc, out))
-    console.print(f"\nwrote {len(paths)} files to {out}/: " + ", ".join(p.name for p in paths))
+    print_wrote(rs)
 
 
 def _plan_options(
@@ -133,12 +139,12 @@ def _make(sc: Scenario, opts: Any, baseline: bool) -> Plan:
     return make_plan(sc, opts)
 
 
-def _report(plan: Plan, sc: Scenario, out: Path) -> Path:
+def _report(plan: Plan, sc: Scenario, path: Path) -> Path:
     try:
         from isoflow.adapters.report.html import render_report
     except ImportError:  # pragma: no cover - the report package ships with isoflow
         raise usage_error("the HTML report is not available in this installation") from None
-    return render_report(plan, sc, out / "report.html")
+    return render_report(plan, sc, path)
 
 
 def print_summary(plan: Plan) -> None:

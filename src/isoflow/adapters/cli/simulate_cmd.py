@@ -1,8 +1,9 @@
 """``isoflow simulate``: Monte Carlo disruptions with recourse on a plan.
 
 With no argument it plans the built-in ``apac-2025`` week and simulates it. Prints the KPI
-table with 95 % intervals and where the records went. Exit codes: 0 done, 1 invalid
-scenario, plan or simulation failure, 2 usage error.
+table with 95 % intervals and where the records went (put into ``--out`` at once, with a
+``manifest.json``). Exit codes: 0 done, 1 invalid scenario, plan or simulation failure,
+2 usage error (an unwritable ``--out`` too).
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from isoflow.adapters.cli.common import (
     flags,
     load_valid,
     option_line,
+    print_wrote,
     progress_bar,
+    results,
+    run_record,
     usage_error,
-    writing,
 )
 from isoflow.errors import InputError, IsoflowError, OptionError
 from isoflow.scenario.examples import DEFAULT_SCENARIO
@@ -93,11 +96,16 @@ def simulate_cmd(
             help=f"Replications per task (part of the seed); {bounds.CHUNK_SIZE.text}.",
         ),
     ] = 250,
-    out: Annotated[Path, typer.Option(help="Folder for records (CSV) and kpis.json.")] = Path(
-        "isoflow-sim"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="Folder for records (CSV) and kpis.json, put in place at once with "
+            "manifest.json (other commands' files there are kept)."
+        ),
+    ] = Path("isoflow-sim"),
 ) -> None:
     """Simulate a plan under sampled disruptions with recourse; KPIs with 95 % intervals."""
+    options_given = dict(locals())  # as given, seeds too, for manifest.json
     try:
         options = _options(replications, weeks, seed, workers, chunk_size, scheduler)
     except InputError as exc:
@@ -132,13 +140,11 @@ def simulate_cmd(
     except IsoflowError as exc:
         err_console.print(f"error: {exc}", markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
-    try:
-        with writing(out):
-            paths = write_results(result, out, sc.meta.name)
-    except OSError as exc:
-        raise usage_error(f"option '--out': cannot write to {out}: {exc.strerror or exc}") from None
+    run = run_record("simulate", options_given, sc.meta.name, scenario=scenario, plan=plan)
+    with results(out, run) as rs:
+        rs.add(write_results(result, rs.folder, sc.meta.name))
     print_kpis(kpis(result), sc.meta.name, the_plan)
-    console.print(f"\nwrote {len(paths)} files to {out}/: " + ", ".join(p.name for p in paths))
+    print_wrote(rs)
 
 
 @contextmanager
