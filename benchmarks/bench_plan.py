@@ -29,6 +29,7 @@ import os
 import resource
 import sys
 import time
+from typing import Any, NamedTuple
 
 from isoflow.engines.planner.api import PlanOptions, guided_greedy, network_for
 from isoflow.engines.planner.baseline import baseline_plan
@@ -52,6 +53,38 @@ def _size(scenario: Scenario, cand_opts: CandidateOptions) -> tuple[int, int, fl
     return pm.model.num_cols, pm.model.num_rows, time.perf_counter() - t0
 
 
+class Timed(NamedTuple):
+    """One plan, timed step by step."""
+
+    result: Any
+    kpis: dict[str, Any]
+    t_build: float
+    """Candidates, model build and warm start [s]."""
+    t_extract: float
+    load: float
+    """Load average before the solve."""
+    columns: int
+    rows: int
+
+
+def _plan_once(scenario: Scenario, limit: float) -> Timed:
+    """Plan once as ``make_plan`` does, timing each step."""
+    opts = PlanOptions(solve=SolveOptions(time_limit_s=limit, mip_gap=0.01))
+    t0 = time.perf_counter()
+    net = network_for(scenario, opts)
+    cand = generate(net, opts.candidates)
+    pm = build(net, cand, opts.weights)
+    start = greedy_values(net, cand, pm, overage=1.0)
+    t_build = time.perf_counter() - t0
+    load = os.getloadavg()[0]
+    result = solve(pm.model, opts.solve, start, relaxed_start=guided_greedy(net, cand, pm))
+    assert result.values is not None, result.message
+    t0 = time.perf_counter()
+    kpis = extract(net, pm, result.values)["kpis"]
+    t_extract = time.perf_counter() - t0
+    return Timed(result, kpis, t_build, t_extract, load, pm.model.num_cols, pm.model.num_rows)
+
+
 def run(name: str, scenario: Scenario, t_load: float, limits: list[float]) -> None:
     cols0, rows0, t0_build = _size(scenario, BEFORE)
     cols1, rows1, _ = _size(scenario, CandidateOptions())
@@ -65,19 +98,7 @@ def run(name: str, scenario: Scenario, t_load: float, limits: list[float]) -> No
     base = baseline_plan(scenario, PlanOptions())
     b_served, b_cost = base.kpis["doses"]["served"], base.kpis["cost"]["total"]
     for limit in limits:
-        opts = PlanOptions(solve=SolveOptions(time_limit_s=limit, mip_gap=0.01))
-        t0 = time.perf_counter()
-        net = network_for(scenario, opts)
-        cand = generate(net, opts.candidates)
-        pm = build(net, cand, opts.weights)
-        start = greedy_values(net, cand, pm, overage=1.0)
-        t_build = time.perf_counter() - t0
-        load = os.getloadavg()[0]
-        result = solve(pm.model, opts.solve, start, relaxed_start=guided_greedy(net, cand, pm))
-        assert result.values is not None, result.message
-        t0 = time.perf_counter()
-        kpis = extract(net, pm, result.values)["kpis"]
-        t_extract = time.perf_counter() - t0
+        result, kpis, t_build, t_extract, load, _, _ = _plan_once(scenario, limit)
         served, total = kpis["doses"]["served"], kpis["doses"]["total"]
         cost = kpis["cost"]["total"]
         gap = "n/a" if result.gap is None else f"{result.gap:.2%}"
@@ -109,24 +130,13 @@ def volume(limit: float) -> None:
             therapies_per_hospital_day=therapies * share,
         )
         doses = sum(o.doses for o in sc.demand.orders)
-        opts = PlanOptions(solve=SolveOptions(time_limit_s=limit, mip_gap=0.01))
-        t0 = time.perf_counter()
-        net = network_for(sc, opts)
-        cand = generate(net, opts.candidates)
-        pm = build(net, cand, opts.weights)
-        start = greedy_values(net, cand, pm, overage=1.0)
-        t_build = time.perf_counter() - t0
-        load = os.getloadavg()[0]
-        result = solve(pm.model, opts.solve, start, relaxed_start=guided_greedy(net, cand, pm))
-        assert result.values is not None, result.message
-        kpis = extract(net, pm, result.values)["kpis"]
+        result, kpis, t_build, _, load, cols, rows = _plan_once(sc, limit)
         gap = "n/a" if result.gap is None else f"{result.gap:.2%}"
         own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
         child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
         print(
             f"   {share:>4.0%}: {doses} diagnostic doses in {len(sc.demand.orders)} orders + "
-            f"{len(sc.demand.bookings)} therapy bookings; {pm.model.num_cols} columns, "
-            f"{pm.model.num_rows} rows; candidates+build {t_build:.1f} s "
+            f"{len(sc.demand.bookings)} therapy bookings; {cols} columns, {rows} rows; candidates+build {t_build:.1f} s "
             f"({t_build / max(result.seconds, 1e-9):.0%} of solve), solve {result.seconds:.1f} s "
             f"(load avg {load:.1f}), {result.status}, gap {gap}; doses served "
             f"{kpis['doses']['served']}/{kpis['doses']['total']}; peak memory {own:.2f} GiB "

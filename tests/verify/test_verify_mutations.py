@@ -219,13 +219,8 @@ def take_doses_off(p: Data, order: str, doses: int) -> Data:
     return a
 
 
-@mutation("booking_missing", "orders", ("order split", "1 of 5 doses"))
-def order_served_a_dose_short_without_saying_so(p, s):
-    take_doses_off(p, "split", 1)
-
-
-@mutation("served_and_unserved", "orders", ("order split", "5 doses served and 1 listed"))
-def served_order_also_lists_a_dose_short(p, s):
+def list_split_order_short(p: Data, doses: int) -> None:
+    """List ``doses`` doses of the split order (orders network) as unserved."""
     p["unserved"].append(
         {
             "booking": "split",
@@ -234,9 +229,19 @@ def served_order_also_lists_a_dose_short(p, s):
             "administration_utc": "2025-08-05T10:00:00Z",
             "reason": "capacity_exhausted",
             "detail": "-",
-            "doses": 1,
+            "doses": doses,
         }
     )
+
+
+@mutation("booking_missing", "orders", ("order split", "1 of 5 doses"))
+def order_served_a_dose_short_without_saying_so(p, s):
+    take_doses_off(p, "split", 1)
+
+
+@mutation("served_and_unserved", "orders", ("order split", "5 doses served and 1 listed"))
+def served_order_also_lists_a_dose_short(p, s):
+    list_split_order_short(p, 1)
 
 
 @mutation("dose_count", "orders", ("allocation whole", "single-batch"))
@@ -246,17 +251,7 @@ def single_batch_order_served_without_one_of_its_doses(p, s):
 
 @mutation("dose_count", "orders", ("unserved split", "0 doses short"))
 def unserved_entry_of_no_doses(p, s):
-    p["unserved"].append(
-        {
-            "booking": "split",
-            "hospital": "near",
-            "product": "fdg",
-            "administration_utc": "2025-08-05T10:00:00Z",
-            "reason": "capacity_exhausted",
-            "detail": "-",
-            "doses": 0,
-        }
-    )
+    list_split_order_short(p, 0)
 
 
 @mutation("unknown_booking", "chain", "allocation ghost")
