@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final, Literal
 
+from isoflow.domain.sixday import from_six_day_ci
 from isoflow.errors import InputError
 
 CURIE_BQ: Final = 3.7e10
@@ -40,6 +41,11 @@ ACTIVITY_UNITS: Final[dict[str, float]] = {
     "kCi": CURIE_BQ * 1e3,
 }
 """Activity units and their size in becquerel. Case-sensitive: ``mBq`` is not ``MBq``."""
+
+SIX_DAY_UNITS: Final[dict[str, float]] = {"Ci6d": 1.0, "kCi6d": 1e3}
+"""Mo-99 six-day curies (activity six days after the processor's reference time; see
+:mod:`isoflow.domain.sixday`): the number of six-day Ci per unit. An activity given in them
+is the Mo-99 activity at the reference time."""
 
 TIME_UNITS: Final[dict[str, float]] = {
     "us": 1e-6,
@@ -106,11 +112,15 @@ def parse_amount(text: str, field: str = "amount") -> Amount:
         raise InputError(field, f"missing unit in {text!r}; expected {expected}")
     if unit.lower() == ATOMS_UNIT or unit.lower() == "atom":
         return Amount(_finite_non_negative(number, field, text), "atoms")
+    if unit in SIX_DAY_UNITS:
+        value = from_six_day_ci(number * SIX_DAY_UNITS[unit])
+        return Amount(_finite_non_negative(value, field, text), "Bq")
     if unit not in ACTIVITY_UNITS:
         raise InputError(
             field,
             f"unknown activity unit {unit!r} in {text!r}; expected one of "
-            f"{', '.join(ACTIVITY_UNITS)} or atoms",
+            f"{', '.join(ACTIVITY_UNITS)}, {', '.join(SIX_DAY_UNITS)} (Mo-99 six-day curies) "
+            "or atoms",
         )
     return Amount(_finite_non_negative(number * ACTIVITY_UNITS[unit], field, text), "Bq")
 

@@ -35,6 +35,7 @@ from pydantic_core import CoreSchema
 from isoflow.scenario.limits import MAX_NUMBER_CHARS, number_message
 from isoflow.units import (
     ACTIVITY_UNITS,
+    SIX_DAY_UNITS,
     TIME_UNITS,
     parse_activity,
     parse_datetime,
@@ -173,7 +174,9 @@ class QuantityJson:
         return {"anyOf": [number, text]}
 
 
-_ACTIVITY_JSON = QuantityJson(tuple(ACTIVITY_UNITS), ("7.4 GBq", "200 mCi"))
+_ACTIVITY_JSON = QuantityJson(
+    (*ACTIVITY_UNITS, *SIX_DAY_UNITS), ("7.4 GBq", "200 mCi", "2500 Ci6d")
+)
 _DURATION_JSON = QuantityJson(tuple(TIME_UNITS), ("90 min", "6 h", "5 d"))
 
 

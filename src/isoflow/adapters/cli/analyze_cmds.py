@@ -217,6 +217,10 @@ def capacity_cmd(
     print_wrote(rs)
 
 
+WEEKS = 365.2425 / 7
+"""Weeks in a year (mean Gregorian year)."""
+
+
 def _print_capacity(
     res: CapacityResult, name: str, first: int, last: int, reserve: float, seconds: float
 ) -> None:
@@ -250,6 +254,17 @@ def _print_capacity(
         )
     console.print(table)
     console.print("activities at end of production of the supply process, per year")
+    mo99 = [r for r in firsts.values() if r.capacity_six_day_ci is not None]
+    if mo99:
+        console.print(
+            f"Mo-99 capacity {first} in six-day Ci (a year; a week): "
+            + "; ".join(
+                f"{r.region} {r.capacity_six_day_ci:,.0f}; {r.capacity_six_day_ci / WEEKS:,.0f}"
+                for r in sorted(mo99, key=lambda r: r.region)
+                if r.capacity_six_day_ci is not None
+            ),
+            markup=False,
+        )
     for line in res.assumptions:
         console.print(f"  - {line}", markup=False)
     console.print(f"computed in {seconds:.2f} s")

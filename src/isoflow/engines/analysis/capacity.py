@@ -63,6 +63,7 @@ from isoflow import bounds
 from isoflow.domain.decay import Inventory
 from isoflow.domain.generators import Generator
 from isoflow.domain.nuclides import default_data
+from isoflow.domain.sixday import six_day_ci
 from isoflow.engines.analysis.batches import (
     available_dates,
     available_days,
@@ -201,6 +202,8 @@ class ProcessCapacity:
     batches: int
     capacity_bq: float
     """Activity at end of production per year [Bq]."""
+    capacity_six_day_ci: float | None = None
+    """Mo-99 only: the same in six-day curies (:mod:`isoflow.domain.sixday`)."""
 
 
 @dataclass(frozen=True)
@@ -241,6 +244,8 @@ class CapacityRow:
     utilisation: float
     """Demand / capacity (inf when there is no capacity)."""
     status: Literal["ok", "below_reserve", "shortfall"]
+    capacity_six_day_ci: float | None = None
+    """Mo-99 only: ``capacity_bq`` in six-day curies (:mod:`isoflow.domain.sixday`)."""
 
 
 @dataclass(frozen=True)
@@ -305,10 +310,16 @@ def process_capacities(scenario: Scenario, years: range) -> list[ProcessCapacity
                     product=product.id,
                     available_days=days,
                     batches=batches,
-                    capacity_bq=proc.batch_max * batches * (1.0 - proc.qc_failure_prob),
+                    capacity_bq=(cap := proc.batch_max * batches * (1.0 - proc.qc_failure_prob)),
+                    capacity_six_day_ci=in_six_day_ci(product.nuclide, cap),
                 )
             )
     return out
+
+
+def in_six_day_ci(isotope: str, activity_bq: float) -> float | None:
+    """Mo-99 activity at its reference time in six-day curies; ``None`` for other isotopes."""
+    return six_day_ci(activity_bq) if isotope == "Mo-99" else None
 
 
 # --------------------------------------------------------------------------- demand side
@@ -495,6 +506,7 @@ def capacity_vs_demand(
                     surplus_n1_bq=cap_n1 - dem,
                     utilisation=dem / cap if cap > 0 else (math.inf if dem > 0 else 0.0),
                     status=status,
+                    capacity_six_day_ci=in_six_day_ci(key[0], cap),
                 )
             )
     return CapacityResult(
