@@ -38,6 +38,10 @@ class InputError(IsoflowError, ValueError):
         super().__init__(f"{field}: {message}" if field else message)
 
 
+class PlanFileError(InputError):
+    """A plan file whose content is not a plan: ``field`` names the file and line."""
+
+
 class UnknownNuclideError(InputError):
     """A nuclide name that the nuclear data set does not contain."""
 

@@ -16,7 +16,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from isoflow.engines.planner.plan import Plan
-from isoflow.errors import InputError
+from isoflow.errors import InputError, PlanFileError
+from isoflow.scenario.jsonpos import JsonLocator
+from isoflow.scenario.limits import loads_json
 
 PLAN_FILE = "plan.json"
 REPORT_FILE = "report.html"
@@ -100,20 +102,27 @@ def _empty_fields(table: str) -> list[str]:
 def read_plan(path: Path) -> Plan:
     """Read a plan from ``plan.json`` or a folder holding it.
 
-    Raises :class:`InputError` naming the file and the first faulty field.
+    Raises :class:`InputError` if there is no plan there, :class:`PlanFileError` naming the
+    file, line and first faulty field if its content is not a plan.
     """
     file = path / PLAN_FILE if path.is_dir() else path
     if not file.exists():
         raise InputError(str(path), f"no plan found (expected {PLAN_FILE})")
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(str(file), f"not a readable JSON plan: {exc}") from None
+        text = file.read_text(encoding="utf-8")
+        data = loads_json(text)  # bounded: nesting depth and number length
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise PlanFileError(str(file), f"not a readable JSON plan: {exc}") from None
+    except OSError as exc:
+        raise InputError(str(file), f"cannot read: {exc.strerror or exc}") from None
     try:
         return Plan.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise InputError(
-            str(file), f"{where}: {first['msg']} ({exc.error_count()} problem(s))"
+        line = JsonLocator(text, str(file))(tuple(first["loc"])).line
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise PlanFileError(
+            f"{file}:{line}" if line else str(file),
+            f"{where}: {message} ({exc.error_count()} problem(s))",
         ) from None

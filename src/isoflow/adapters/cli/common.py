@@ -19,11 +19,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from isoflow import bounds
-from isoflow.errors import InputError, IsoflowError, OptionError
+from isoflow.errors import InputError, IsoflowError, OptionError, PlanFileError
 from isoflow.units import parse_duration
 
 if TYPE_CHECKING:
     from isoflow.adapters.results import ResultSet, Run
+    from isoflow.engines.planner.plan import Plan
     from isoflow.scenario.issues import Issue
     from isoflow.scenario.schema import Scenario
 
@@ -40,6 +41,22 @@ def fail(message: str, code: int) -> NoReturn:
     """Print ``error: message`` as one line on stderr and exit with ``code``."""
     err_console.print(f"error: {' '.join(message.split())}", markup=False)
     raise typer.Exit(code)
+
+
+def plan_from(path: Path, what: str) -> Plan:
+    """Read a plan file for a command.
+
+    A bad file exits 1 naming file, line and field; no plan at ``path`` is a usage error
+    (exit 2) naming the argument or option ``what``.
+    """
+    from isoflow.adapters.plan_files import read_plan
+
+    try:
+        return read_plan(path)
+    except PlanFileError as exc:
+        fail(str(exc), 1)
+    except InputError as exc:
+        raise usage_error(f"{what}: {exc}") from None
 
 
 def usage_error(message: str) -> typer.Exit:

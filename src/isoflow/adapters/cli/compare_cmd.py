@@ -26,6 +26,7 @@ from isoflow.adapters.cli.common import (
     TIME_LIMIT_HELP,
     console,
     load_valid,
+    plan_from,
     print_wrote,
     reports_errors,
     run_record,
@@ -39,14 +40,14 @@ if TYPE_CHECKING:
 
 
 def _plan_or_scenario(ref: str, opts: PlanOptions) -> tuple[Plan, Scenario | None]:
-    from isoflow.adapters.plan_files import PLAN_FILE, read_plan
+    from isoflow.adapters.plan_files import PLAN_FILE
     from isoflow.engines.planner.api import make_plan
 
     path = Path(ref)
     if (path.is_file() and path.suffix == ".json" and _looks_like_plan(path)) or (
         path.is_dir() and (path / PLAN_FILE).exists()
     ):
-        return read_plan(path), None
+        return plan_from(path, f"argument {ref!r}"), None
     sc = load_valid(ref)
     with console.status(f"planning {sc.meta.name}...", spinner="dots"):
         return make_plan(sc, opts), sc

@@ -24,6 +24,7 @@ from isoflow.adapters.cli.common import (
     flags,
     load_valid,
     option_line,
+    plan_from,
     print_wrote,
     results,
     run_record,
@@ -245,13 +246,9 @@ def verify_cmd(
     ] = DEFAULT_SCENARIO,
 ) -> None:
     """Independently re-check a plan: decay, shelf life, calendars, routes, capacities."""
-    from isoflow.adapters.plan_files import read_plan
     from isoflow.engines.verify import verify
 
-    try:
-        plan = read_plan(plan_path)
-    except InputError as exc:
-        raise usage_error(f"argument 'PLAN': {exc}") from None
+    plan = plan_from(plan_path, "argument 'PLAN'")
     sc = load_valid(scenario)
     violations = verify(plan, sc)  # a plan made for another scenario: scenario_mismatch
     if violations:

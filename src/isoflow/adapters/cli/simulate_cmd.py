@@ -23,6 +23,7 @@ from isoflow.adapters.cli.common import (
     flags,
     load_valid,
     option_line,
+    plan_from,
     print_wrote,
     progress_bar,
     results,
@@ -160,12 +161,7 @@ def _plan_span(plan: Path | None) -> Iterator[None]:
 
 
 def _read_plan(path: Path) -> Plan:
-    from isoflow.adapters.plan_files import read_plan
-
-    try:
-        return read_plan(path)
-    except InputError as exc:
-        raise usage_error(f"option '--plan': {exc.message}") from None
+    return plan_from(path, "option '--plan'")
 
 
 def _ci(x: dict[str, float], fmt: str = "{:.2f}") -> str:

@@ -7,9 +7,25 @@ Times are UTC ISO-8601 strings ending in ``Z``; activities are in Bq.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+from isoflow.errors import InputError
+from isoflow.units import parse_datetime
+
+
+def _instant(text: str) -> str:
+    """An instant of the plan: must parse as ISO-8601 with an offset (kept as written)."""
+    try:
+        parse_datetime(text, "time")
+    except InputError as exc:
+        raise ValueError(exc.message) from None
+    return text
+
+
+UtcText = Annotated[str, AfterValidator(_instant)]
+"""An ISO-8601 instant as written in ``plan.json`` (``...Z``), checked when a plan is read."""
 
 
 class _Data(BaseModel):
@@ -20,8 +36,8 @@ class PlanLeg(_Data):
     """One leg of a route."""
 
     lane: str
-    depart_utc: str
-    arrive_utc: str
+    depart_utc: UtcText
+    arrive_utc: UtcText
 
 
 class PlanAllocation(_Data):
@@ -33,9 +49,9 @@ class PlanAllocation(_Data):
     nuclide: str
     batch: str
     site: str
-    end_of_production_utc: str
+    end_of_production_utc: UtcText
     activity_eop_bq: float
-    administration_utc: str
+    administration_utc: UtcText
     activity_admin_bq: float
     legs: tuple[PlanLeg, ...] = ()
     doses: int = 1
@@ -54,7 +70,7 @@ class PlanInput(_Data):
     batch: str
     product: str
     activity_eop_bq: float
-    arrive_utc: str
+    arrive_utc: UtcText
     legs: tuple[PlanLeg, ...] = ()
 
 
@@ -66,9 +82,9 @@ class PlanRun(_Data):
     site: str
     product: str
     nuclide: str
-    start_utc: str
-    end_of_production_utc: str
-    release_utc: str
+    start_utc: UtcText
+    end_of_production_utc: UtcText
+    release_utc: UtcText
     activity_eop_bq: float
     activity_allocated_bq: float
     inputs: tuple[PlanInput, ...] = ()
@@ -79,7 +95,7 @@ class PlanRun(_Data):
 class PlanElution(_Data):
     """One elution of a delivered generator."""
 
-    time_utc: str
+    time_utc: UtcText
     daughter_bq: float
 
 
@@ -93,7 +109,7 @@ class PlanGenerator(_Data):
     daughter: str
     activity_calibration_bq: float
     sizes_bq: tuple[float, ...] = ()
-    arrive_utc: str
+    arrive_utc: UtcText
     efficiency: float
     elutions: tuple[PlanElution, ...] = ()
     legs: tuple[PlanLeg, ...] = ()
@@ -105,8 +121,8 @@ class PlanShipment(_Data):
     lane: str
     origin: str
     destination: str
-    depart_utc: str
-    arrive_utc: str
+    depart_utc: UtcText
+    arrive_utc: UtcText
     bookings: tuple[str, ...] = ()
     batches: tuple[str, ...] = ()
     packages: int
@@ -120,7 +136,7 @@ class PlanUnserved(_Data):
     booking: str
     hospital: str
     product: str
-    administration_utc: str
+    administration_utc: UtcText
     reason: str
     detail: str
     doses: int = 1
@@ -155,9 +171,9 @@ class Plan(_Data):
 
     scenario: str
     planner: str
-    start_utc: str
-    end_utc: str
-    earliest_run_utc: str
+    start_utc: UtcText
+    end_utc: UtcText
+    earliest_run_utc: UtcText
     allocations: tuple[PlanAllocation, ...] = ()
     runs: tuple[PlanRun, ...] = ()
     generators: tuple[PlanGenerator, ...] = ()
