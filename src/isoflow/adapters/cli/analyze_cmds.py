@@ -15,6 +15,7 @@ import csv
 import json
 import math
 import time
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from isoflow.engines.analysis.capacity import CapacityResult
     from isoflow.engines.analysis.contingency import ContingencyResult
     from isoflow.engines.analysis.selfsufficiency import SelfSufficiencyResult
+    from isoflow.engines.analysis.weekly import WeekRow
     from isoflow.engines.planner.api import PlanOptions
 
 
@@ -179,6 +181,7 @@ def capacity_cmd(
         ProcessCapacity,
         capacity_vs_demand,
     )
+    from isoflow.engines.analysis.weekly import WeekRow, weekly_profile
 
     with flags(
         first_year="--from",
@@ -197,9 +200,11 @@ def capacity_cmd(
     sc = load_valid(scenario)
     t0 = time.perf_counter()
     res = capacity_vs_demand(sc, opts)
+    weeks = weekly_profile(sc, first, opts)
     seconds = time.perf_counter() - t0
 
     _print_capacity(res, sc.meta.name, first, last, reserve, seconds)
+    _print_weeks(weeks, first)
     svg = _capacity_svg(res, sc.meta.name, first, last, reserve)
     rs = write_outputs(
         out,
@@ -209,6 +214,7 @@ def capacity_cmd(
             "summary": (CapacitySummary, res.summary),
             "processes": (ProcessCapacity, res.processes),
             "requirements": (DoseRequirement, res.requirements),
+            "weeks": (WeekRow, weeks),
         },
         {"scenario": sc.meta.name, "assumptions": list(res.assumptions), "seconds": seconds},
         svg,
@@ -219,6 +225,47 @@ def capacity_cmd(
 
 WEEKS = 365.2425 / 7
 """Weeks in a year (mean Gregorian year)."""
+
+MAX_WEEK_LINES = 12
+"""Isotope and region lines of problem weeks printed (all are in capacity_weeks.csv)."""
+
+
+def _print_weeks(weeks: Sequence[WeekRow], year: int) -> None:
+    """The weeks of ``year`` below demand or reserve, per isotope and region, with sites down."""
+    problems: dict[tuple[str, str], list[WeekRow]] = defaultdict(list)
+    for w in weeks:
+        if w.status != "ok" and w.demand_bq > 0:
+            problems[(w.isotope, w.region)].append(w)
+    if not problems:
+        console.print(f"every week of {year} has capacity for demand plus reserve")
+        return
+    console.print(f"weeks of {year} below demand (!) or reserve, with the sites down:")
+    for n, ((isotope, region), rows) in enumerate(sorted(problems.items())):
+        if n == MAX_WEEK_LINES:
+            console.print(f"  ... {len(problems) - n} more in capacity_weeks.csv")
+            break
+        console.print(f"  {isotope} {region}: weeks {_spans(rows)}", markup=False)
+
+
+def _spans(rows: Sequence[WeekRow]) -> str:
+    """Consecutive weeks of the same status and sites down as ranges: ``10-11! (a, b)``."""
+    parts: list[str] = []
+    start = prev = rows[0]
+    for w in [*rows[1:], None]:
+        if (
+            w is not None
+            and w.week == prev.week + 1
+            and (w.status, w.sites_down) == (prev.status, prev.sites_down)
+        ):
+            prev = w
+            continue
+        span = str(start.week) if start.week == prev.week else f"{start.week}-{prev.week}"
+        mark = "!" if start.status == "shortfall" else ""
+        down = f" ({start.sites_down.replace(';', ', ')})" if start.sites_down else ""
+        parts.append(f"{span}{mark}{down}")
+        if w is not None:
+            start = prev = w
+    return ", ".join(parts)
 
 
 def _print_capacity(

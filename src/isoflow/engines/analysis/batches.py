@@ -56,23 +56,44 @@ def _local(day: date, clock: str, tz: ZoneInfo) -> float:
 def stock_capped_batches(scenario: Scenario, process: Process, dates: list[date], year: int) -> int:
     """Batches of ``process`` in ``year``, capped each week by the site's stocks.
 
+    The sum of :func:`weekly_batches`.
+    """
+    return sum(weekly_batches(scenario, process, dates, year).values())
+
+
+def weekly_batches(
+    scenario: Scenario, process: Process, dates: list[date], year: int
+) -> dict[int, int]:
+    """Batches of ``process`` in each week of ``year`` (0-based), capped by the site's stocks.
+
     ``max_batches_per_day`` on each available date. Weeks are seven-day blocks from
     1 January; in a week of ``n`` available dates the batches are
     ``min(n · max_batches_per_day, ⌊stock_week / per_batch⌋)`` for every limited material
     (:func:`~isoflow.scenario.rules.input_uses`, ``stock_limits``); a last block shorter
-    than seven days gets its share of a week's stock.
+    than seven days gets its share of a week's stock. Weeks with no available date are
+    absent.
     """
     limits = stock_limits(scenario.site(process.site))
     uses = {p: a for p, a in input_uses(process).items() if p in limits}
     per_week: dict[int, int] = defaultdict(int)
     for day in dates:
-        per_week[(day - date(year, 1, 1)).days // 7] += process.max_batches_per_day
+        per_week[week_of(day, year)] += process.max_batches_per_day
     if not uses:
-        return sum(per_week.values())
-    year_days = (date(year + 1, 1, 1) - date(year, 1, 1)).days
-    total = 0
+        return dict(per_week)
+    year_days = days_in_year(year)
+    out = {}
     for week, batches in per_week.items():
         share = min(7, year_days - 7 * week) / 7
         cap = min(math.floor(limits[p] * share / a + 1e-9) for p, a in uses.items())
-        total += min(batches, cap)
-    return total
+        out[week] = min(batches, cap)
+    return out
+
+
+def week_of(day: date, year: int) -> int:
+    """The 0-based seven-day block from 1 January of ``year`` that ``day`` falls in."""
+    return (day - date(year, 1, 1)).days // 7
+
+
+def days_in_year(year: int) -> int:
+    """365 or 366."""
+    return (date(year + 1, 1, 1) - date(year, 1, 1)).days

@@ -310,11 +310,16 @@ def process_capacities(scenario: Scenario, years: range) -> list[ProcessCapacity
                     product=product.id,
                     available_days=days,
                     batches=batches,
-                    capacity_bq=(cap := proc.batch_max * batches * (1.0 - proc.qc_failure_prob)),
+                    capacity_bq=(cap := passed_per_batch(proc) * batches),
                     capacity_six_day_ci=in_six_day_ci(product.nuclide, cap),
                 )
             )
     return out
+
+
+def passed_per_batch(process: Process) -> float:
+    """Mean activity [Bq at EOP] of one batch: ``batch_max`` times the share passing QC."""
+    return process.batch_max * (1.0 - process.qc_failure_prob)
 
 
 def in_six_day_ci(isotope: str, activity_bq: float) -> float | None:
@@ -463,7 +468,7 @@ def capacity_vs_demand(
         world_cap: dict[str, float] = defaultdict(float)
         for pc in procs:
             if pc.year == year:
-                for key in _keys(pc.isotope, pc.country, opts.grouping):
+                for key in row_keys(pc.isotope, pc.country, opts.grouping):
                     cap_site[key][pc.site] += pc.capacity_bq
                 world_cap[pc.isotope] += pc.capacity_bq
         demand_doses: dict[tuple[str, str], float] = defaultdict(float)
@@ -478,7 +483,7 @@ def capacity_vs_demand(
                 [w / total for w in weights] if total > 0 else [1 / len(options_)] * len(options_)
             )
             for r, share in zip(options_, shares, strict=True):
-                for key in _keys(r.isotope, country, opts.grouping):
+                for key in row_keys(r.isotope, country, opts.grouping):
                     demand_doses[key] += doses * share
                     demand_bq[key] += doses * share * r.eop_bq_per_dose
         for key in sorted(set(cap_site) | set(demand_bq)):
@@ -519,7 +524,7 @@ def capacity_vs_demand(
     )
 
 
-def _keys(isotope: str, country: str, grouping: Grouping) -> list[tuple[str, str]]:
+def row_keys(isotope: str, country: str, grouping: Grouping) -> list[tuple[str, str]]:
     """Row keys a site or demand counts in: its group, and ``World`` too."""
     group = group_of(country, grouping)
     return [(isotope, group)] if group == "World" else [(isotope, group), (isotope, "World")]
