@@ -1,8 +1,8 @@
 """Mo-99 in six-day curies: the unit by hand, in a scenario, and in the capacity analysis.
 
 The OECD-NEA six-reactor table (six-day Ci per week times operating weeks) comes out
-exactly. One six-day curie is the Mo-99 that leaves 1 Ci six days after the reference time: at the
-reference time it is ``1 Ci x 2^(144 h / 65.94 h)`` (Mo-99 half-life 65.94 h, ICRP-107),
+exactly. One six-day curie is the Mo-99 that leaves 1 Ci six days after the reference time:
+at the reference time it is ``1 Ci x 2^(144 h / 65.94 h)`` (Mo-99 half-life 65.94 h, ICRP-107),
 3.7e10 Bq x 4.5435 = 1.6811e11 Bq.
 """
 

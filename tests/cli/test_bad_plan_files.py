@@ -84,4 +84,5 @@ def test_no_plan_at_the_path_is_a_usage_error(tmp_path: Path) -> None:
     _register()
     res = CliRunner().invoke(app, ["verify", str(tmp_path / "none"), "--scenario", SMALL])
     assert res.exit_code == 2, res.output
-    assert "argument 'PLAN'" in res.output and "no plan found" in res.output
+    assert "argument 'PLAN'" in res.output
+    assert "no plan found" in res.output
