@@ -1264,9 +1264,14 @@ PRODUCTS: list[dict[str, Any]] = [
         "nuclide": "Ge-68",
         "daughter": "Ga-68",
         "shelf_life": "365 d",
+        "max_elutions": 250,
+        "efficiency_decline_per_year": 0.37,
         "transport": {"package": "type_a", "ti_per_gbq": 0.3},
         "provenance": prov(
-            "replace after 250 elutions or 12 months; loading 0.74-4.04 GBq (via " + PHYS + " §3)",
+            "replace after 250 elutions or 12 months; loading 0.74-4.04 GBq; elution yield "
+            "declines to about 35 % at 21 months (0.65 / 1.75 y = 0.37 a year) (via "
+            + PHYS
+            + " §3)",
             "medium",
         ),
     },

@@ -12,7 +12,9 @@ out), so that a rule changes in one line and every engine follows.
   (service area, licences, GMP markets);
 * :func:`process_availability`: when a process may run (windows, cycles, outages, dates);
 * :func:`input_uses`, :func:`stock_limits`, :func:`horizon_week`: materials a batch consumes
-  and how much of each a site may use per week.
+  and how much of each a site may use per week;
+* :func:`supply_elutions`: what each elution of a generator gives to doses (efficiency and
+  its decline with age, the elution limit, a discarded first elution).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from isoflow.domain.calendar import (
     subtract,
     weekly_intervals,
 )
+from isoflow.domain.decay import Inventory
+from isoflow.domain.generators import Generator
 from isoflow.domain.nuclides import default_data
 from isoflow.scenario.schema import (
     Availability,
@@ -40,6 +44,7 @@ from isoflow.scenario.schema import (
     Site,
     SiteKind,
 )
+from isoflow.units import YEAR_S
 
 
 class DoseRecord(Protocol):
@@ -239,3 +244,56 @@ def horizon_week(t_s: float, horizon_start_s: float) -> int:
     0 for its first seven days (and anything before it), 1 for the next seven, and so on.
     """
     return max(0, math.floor((t_s - horizon_start_s) / WEEK_S))
+
+
+def supply_elutions(
+    generator: Product,
+    offsets_s: tuple[float, ...],
+    efficiency: float,
+    discard_first: bool = False,
+) -> tuple[float, ...]:
+    """Daughter activity [Bq] for doses from each elution, per 1 Bq of parent at calibration.
+
+    The generator holds 1 Bq of its parent and no daughter at calibration and is eluted at
+    each of ``offsets_s`` [s after calibration, non-decreasing] (exact chain solution, every
+    earlier elution included). Elution ``k`` removes ``efficiency · (1 − d · age)`` of the
+    daughter (``efficiency``: the elution process's ``elution_efficiency``; ``d``: the
+    generator's ``efficiency_decline_per_year``; age in years; floor 0); the first gives
+    nothing to doses when ``discard_first`` (the process's ``discard_first_elution``; it still
+    empties the column); after ``max_elutions`` elutions the generator is retired and gives
+    nothing.
+    """
+    if generator.daughter is None:
+        return tuple(0.0 for _ in offsets_s)
+    return _supply_elutions(
+        generator.nuclide,
+        generator.daughter,
+        efficiency,
+        generator.efficiency_decline_per_year,
+        generator.max_elutions if generator.max_elutions is not None else len(offsets_s),
+        discard_first,
+        tuple(offsets_s),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _supply_elutions(
+    parent: str,
+    daughter: str,
+    efficiency: float,
+    decline: float,
+    limit: int,
+    discard_first: bool,
+    offsets_s: tuple[float, ...],
+) -> tuple[float, ...]:
+    gen = Generator(Inventory.from_activities({parent: 1.0}), daughter, efficiency)
+    out: list[float] = []
+    for k, t in enumerate(offsets_s):
+        if k >= limit:
+            out.append(0.0)
+            continue
+        eff = efficiency * max(0.0, 1.0 - decline * max(0.0, t) / YEAR_S)
+        (got,) = gen.elute([t], eff)
+        given = got.activities_bq.get(gen.daughter, 0.0)
+        out.append(0.0 if k == 0 and discard_first else given)
+    return tuple(out)

@@ -176,6 +176,12 @@ class Product(Strict):
     """Products this one may replace when recourse is needed (e.g. c.a. for n.c.a. Lu-177)."""
     sizes: tuple[PositiveActivity, ...] = ()
     """Generators: nominal sizes, parent activity at calibration [Bq]; empty means any size."""
+    max_elutions: Annotated[int, Field(ge=1, le=100000)] | None = None
+    """Generators: elutions one generator may give (e.g. 250 for Ge-68/Ga-68); it is retired
+    after them. None: no limit but the shelf life (its age limit)."""
+    efficiency_decline_per_year: Fraction = 0.0
+    """Generators: relative fall of the elution efficiency per year of age, linear (Ge-68/Ga-68
+    about 0.37: to 35 % after 21 months)."""
     provenance: Provenance = Provenance()
     """Where the figures come from."""
 
@@ -385,6 +391,9 @@ class Process(Strict):
     """Decay-corrected yield of an ``activity_feed`` input into the output [1]."""
     elution_efficiency: Fraction = 0.9
     """Elution only: fraction of the daughter element removed per elution."""
+    discard_first_elution: bool = False
+    """Elution only: the first elution of each generator goes to waste (the daughter grown in
+    during transport, and any breakthrough), not to doses; it still empties the column."""
     batch_min: Activity = 0.0
     """Smallest batch, activity at end of production [Bq] (or product unit)."""
     batch_max: PositiveActivity

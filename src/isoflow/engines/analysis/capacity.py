@@ -29,9 +29,11 @@ Demand
       decayed back over a *delivery lead* ``min(24 h, shelf_life/4)`` of the drug product;
     * a fed step divides by its yield and the decay during its ``duration``, and the feed
       is decayed back over a *transfer lead* ``min(48 h, shelf_life/4)`` of the feed;
-    * a generator step divides by the daughter eluted over the generator's life per Bq of
-      parent at calibration (exact chain solution, elution every ``max(24 h / batches per
-      day, 4 daughter half-lives)``, the process's ``elution_efficiency``);
+    * a generator step divides by the daughter eluted for doses over the generator's life
+      (its shelf life, at most two weeks, or ``max_elutions``) per Bq of parent at
+      calibration (exact chain solution, elution every ``max(24 h / batches per day, 4
+      daughter half-lives)``, the elution rule :func:`~isoflow.scenario.rules.supply_elutions`: the process's
+      ``elution_efficiency``, its decline with age, a discarded first elution);
     * several routes to one isotope are averaged; a product reachable from several isotopes
       (Ga-68 from Ge-68 generators or from cyclotrons) has its demand split in proportion
       to each isotope's dose-equivalent capacity that year.
@@ -56,12 +58,9 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from typing import Literal
 
 from isoflow import bounds
-from isoflow.domain.decay import Inventory
-from isoflow.domain.generators import Generator
 from isoflow.domain.nuclides import default_data
 from isoflow.domain.sixday import six_day_ci
 from isoflow.engines.analysis.batches import (
@@ -76,14 +75,15 @@ from isoflow.scenario.rules import (
     is_class7,
     product_dose_activity,
     shelf_life_s,
+    supply_elutions,
 )
 from isoflow.scenario.schema import Process, Product, Scenario, Stage
 
 __all__ = ["available_dates", "available_days", "stock_capped_batches"]
 
 GENERATOR_SPAN_S = 14 * 86400.0
-"""Longest span [s] over which a generator's elutions are counted towards capacity (a
-generator with no shelf life is counted over two weeks, a common replacement cycle)."""
+"""Longest span [s] over which a generator's elutions are counted towards capacity (two
+weeks, a common replacement cycle)."""
 
 ORC_OECD_NEA = 0.35
 """Outage reserve capacity as a fraction of demand used by the OECD-NEA (HLG-MR) [1]."""
@@ -334,19 +334,28 @@ def _lam(nuclide: str) -> float:
     return float(default_data().decay_constants([nuclide])[0])
 
 
-@lru_cache(maxsize=256)
-def generator_yield(
-    parent: str, daughter: str, efficiency: float, interval_s: float, life_s: float
-) -> float:
-    """Daughter activity eluted over a generator's life per Bq of parent at calibration [1].
+def generator_life_s(generator: Product) -> float:
+    """How long a generator's elutions count towards capacity [s].
 
-    Elutions at ``interval_s, 2·interval_s, ...`` up to ``life_s`` (at most 2,000), each
-    removing ``efficiency`` of the daughter (exact chain solution).
+    Its shelf life (age limit), but at most :data:`GENERATOR_SPAN_S`: capacity counts every
+    elution slot as a batch, so over a long life (a Ge-68/Ga-68 generator's year) it would
+    count elutions no hospital makes; ``max_elutions`` may end it sooner.
+    """
+    return min(shelf_life_s(generator), GENERATOR_SPAN_S)
+
+
+def generator_yield(
+    generator: Product, efficiency: float, discard_first: bool, interval_s: float, life_s: float
+) -> float:
+    """Daughter activity for doses over a generator's life per Bq of parent at calibration [1].
+
+    Elutions at ``interval_s, 2·interval_s, ...`` up to ``life_s`` (at most 2,000), by the
+    elution rule (:func:`~isoflow.scenario.rules.supply_elutions`: efficiency and its decline
+    with age, the elution limit, a discarded first elution; exact chain solution).
     """
     n = max(1, min(2000, int(life_s // interval_s)))
-    gen = Generator(Inventory.from_activities({parent: 1.0}), daughter, efficiency)
-    elutions = gen.elute([interval_s * (k + 1) for k in range(n)])
-    return float(sum(e.activities_bq.get(daughter, 0.0) for e in elutions))
+    offsets = tuple(interval_s * (k + 1) for k in range(n))
+    return float(sum(supply_elutions(generator, offsets, efficiency, discard_first)))
 
 
 def _per_bq(
@@ -370,11 +379,11 @@ def _per_bq(
             half = math.log(2) / lam_d if lam_d > 0 else DAY
             interval = max(DAY / proc.max_batches_per_day, 4 * half)
             y = generator_yield(
-                feed.nuclide,
-                feed.daughter,
+                feed,
                 proc.elution_efficiency,
+                proc.discard_first_elution,
                 interval,
-                min(shelf_life_s(feed), GENERATOR_SPAN_S),
+                generator_life_s(feed),
             )
             step = math.exp(_lam(feed.nuclide) * leads.transfer(feed)) / (
                 y * proc.yield_fraction * math.exp(-lam_d * proc.duration)

@@ -33,7 +33,6 @@ from isoflow.engines.planner.flows import (
     _generator_flows,
     _upstream_flows,
     _via,
-    elution_yields,
 )
 from isoflow.engines.planner.network import PlanningNetwork
 from isoflow.engines.planner.reasons import explain_missing
@@ -59,7 +58,6 @@ __all__ = [
     "Flow",
     "Run",
     "candidate_starts",
-    "elution_yields",
     "generate",
     "latest_ready_times",
     "process_intervals",

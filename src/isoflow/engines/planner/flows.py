@@ -3,38 +3,22 @@
 Feed rows of runs that consume activity (:func:`_feed_rows`), bulk flows back from every
 useful run to the runs that can feed it (:func:`_upstream_flows`), generator deliveries to
 elution sites with the daughter activity each eluted slot gets (:func:`_generator_flows`,
-:func:`elution_yields`), and the distributor an exclusive contract forces a route through
-(:func:`_via`).
+from :func:`isoflow.scenario.rules.supply_elutions`), and the distributor an exclusive
+contract forces a route through (:func:`_via`).
 """
 
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
-from isoflow.domain.decay import Inventory
-from isoflow.domain.generators import Generator
 from isoflow.engines.planner.candidate_types import CandidateOptions, Candidates, Flow
 from isoflow.engines.planner.network import PlanningNetwork
 from isoflow.engines.planner.routing import Route, _route_choice
-from isoflow.scenario.rules import shelf_life_s
+from isoflow.scenario.rules import shelf_life_s, supply_elutions
 from isoflow.scenario.schema import ProcessKind, Product
-
-
-@lru_cache(maxsize=4096)
-def elution_yields(
-    parent: str, daughter: str, efficiency: float, times: tuple[float, ...]
-) -> tuple[float, ...]:
-    """Daughter activity [Bq] eluted at each of ``times`` [s after calibration] per 1 Bq parent.
-
-    The generator holds 1 Bq of ``parent`` and no daughter at calibration and is eluted at
-    every one of ``times`` (exact chain solution, previous elutions included).
-    """
-    gen = Generator(Inventory.from_activities({parent: 1.0}), daughter, efficiency)
-    return tuple(e.activities_bq.get(gen.daughter, 0.0) for e in gen.elute(list(times)))
 
 
 def _feed_rows(net: PlanningNetwork, cand: Candidates) -> None:
@@ -124,6 +108,20 @@ def _via(
     return None
 
 
+def _with_first_elution(
+    cand: Candidates, every_slot: list[int], chosen: list[int], arrive: float
+) -> list[int]:
+    """``chosen`` slots led by the first elution slot after ``arrive``, useful or not.
+
+    A process that discards each generator's first elution elutes it at the first slot
+    after it arrives, whether doses are due then or not; that elution gives no doses.
+    """
+    first = next((ri for ri in every_slot if cand.runs[ri].start >= arrive), None)
+    if first is None or (chosen and cand.runs[chosen[0]].start <= cand.runs[first].start):
+        return chosen
+    return [first, *chosen]
+
+
 def _generator_flows(
     net: PlanningNetwork,
     cand: Candidates,
@@ -169,12 +167,17 @@ def _generator_flows(
             covering = [i for i, (_, _, mask) in enumerate(options) if mask[k]]
             covering.sort(key=lambda i: -cand.runs[options[i][0]].eop)
             keep.update(covering[:per_feed])
+        every_slot = sorted(runs_of_process[pi], key=lambda ri: cand.runs[ri].start)
         for i in sorted(keep):
             si, route, mask = options[i]
             src = cand.runs[si]
             chosen = [slots[k] for k in np.flatnonzero(mask)]
+            if proc.discard_first_elution:
+                chosen = _with_first_elution(cand, every_slot, chosen, route.arrive)
             offsets = tuple(round(cand.runs[r].start - src.eop, 1) for r in chosen)
-            yields = elution_yields(gen.nuclide, gen.daughter, proc.elution_efficiency, offsets)
+            yields = supply_elutions(
+                gen, offsets, proc.elution_efficiency, proc.discard_first_elution
+            )
             cand.flows.append(
                 Flow(si, -1, route, 1.0, tuple(zip(chosen, yields, strict=True)), dst_site)
             )

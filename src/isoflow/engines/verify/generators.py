@@ -12,12 +12,10 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from isoflow.domain.decay import Inventory
-from isoflow.domain.generators import Generator
 from isoflow.engines.planner.plan import PlanGenerator
 from isoflow.engines.verify.core import REL, SLACK_S, _t
 from isoflow.engines.verify.runs import _RunChecks
-from isoflow.scenario.rules import shelf_life_s
+from isoflow.scenario.rules import shelf_life_s, supply_elutions
 from isoflow.scenario.schema import Process, ProcessKind, Product
 
 
@@ -110,23 +108,23 @@ class _GeneratorChecks(_RunChecks):
         """Each elution's daughter activity, recomputed with the exact chain solution.
 
         The generator holds ``g.activity_calibration_bq`` of the product's parent at
-        calibration (its batch's EOP) and is eluted at every listed time, in time order, with
-        the elution process's efficiency; what each elution gives adds to ``eluted``.
+        calibration (its batch's EOP) and is eluted at every listed time, in time order, by
+        the elution rule (:func:`~isoflow.scenario.rules.supply_elutions`: the process's
+        efficiency, its decline with age, the elution limit, a discarded first elution); what
+        each elution gives to doses adds to ``eluted``.
         """
         elutions = sorted(g.elutions, key=lambda e: _t(e.time_utc))
         if g.activity_calibration_bq <= 0 or not elutions or product.daughter is None:
             return
         if _t(elutions[0].time_utc) < calibration:
             return  # reported as elution_before_arrival (nothing arrives before calibration)
-        gen = Generator(
-            Inventory.from_activities({product.nuclide: g.activity_calibration_bq}),
-            product.daughter,
-            efficiency,
-        )
         times = [_t(e.time_utc) for e in elutions]
-        got = gen.elute([t - calibration for t in times])
-        for e, t, elution in zip(elutions, times, got, strict=True):
-            value = elution.activities_bq.get(gen.daughter, 0.0)
+        proc = self.elution_process(g.site, product.id)
+        discard = proc.discard_first_elution if proc is not None else False
+        offsets = tuple(t - calibration for t in times)
+        per_bq = supply_elutions(product, offsets, efficiency, discard)
+        for e, t, share in zip(elutions, times, per_bq, strict=True):
+            value = share * g.activity_calibration_bq
             if not math.isclose(value, e.daughter_bq, rel_tol=REL, abs_tol=1.0):
                 self.bad(
                     "elution_mismatch",
