@@ -217,3 +217,48 @@ def test_ids_number_the_bookings_in_time_order(drawn):
     assert [b.id for b in drawn] == [f"bk-{k:05d}" for k in range(1, len(drawn) + 1)]
     times = [b.administration for b in drawn]
     assert times == sorted(times)
+
+
+# --------------------------------------------------------------------------- at real volume
+
+
+@pytest.fixture(scope="module")
+def full() -> tuple[tuple[Booking, ...], tuple[Any, ...]]:
+    from isoflow.scenario.bookings import generate_demand
+
+    return generate_demand(_tiny(), MONDAY, 7 * WEEKS, seed=5)
+
+
+# The whole national rates (no sampling): therapies weekdays only (5 of 5.25 weighted days)
+FULL_PER_WEEK = {
+    "lu-dose": 100 * 1.1**2 * 5 / 5.25,
+    "lu-kg": 40 * 5 / 5.25,
+    "fdg": 400.0,
+    "tc-dose": 1.0,
+}
+
+
+def test_demand_at_full_rates_by_hand(full):
+    bookings, orders = full
+    patients = Counter(b.product for b in bookings)
+    assert set(patients) == {"lu-dose", "lu-kg"}  # therapies are per-patient bookings
+    for product in ("lu-dose", "lu-kg"):
+        assert _within_poisson(patients[product], FULL_PER_WEEK[product] * WEEKS), product
+    doses = Counter()
+    for o in orders:
+        doses[o.product] += o.doses
+    assert set(doses) == {"fdg", "tc-dose"}  # diagnostics are orders
+    for product in ("fdg", "tc-dose"):
+        assert _within_poisson(doses[product], FULL_PER_WEEK[product] * WEEKS), product
+    assert not any(o.hospital == "hosp-jp" for o in orders)
+
+
+def test_orders_come_in_a_morning_and_a_midday_list(full):
+    _, orders = full
+    for o in orders:
+        local = o.calibration.astimezone(ZoneInfo("UTC"))  # the tiny sites keep UTC
+        assert (local.hour, local.minute) in ((8, 0), (12, 0)), o
+        assert local.weekday() != 6  # no Sunday lists
+        assert not o.single_batch
+    keys = [(o.hospital, o.product, o.calibration) for o in orders]
+    assert len(keys) == len(set(keys))  # one order per hospital, product and list

@@ -33,6 +33,7 @@ from isoflow.scenario.rules import lane_carries, process_availability
 from isoflow.scenario.schema import (
     Booking,
     Lane,
+    Order,
     Process,
     Product,
     Scenario,
@@ -231,36 +232,25 @@ def _weekday_index(day: datetime) -> int:
     return day.weekday()
 
 
-def generate_bookings(
+def _bookable(
     scenario: Scenario,
     start: datetime,
-    days: int,
-    seed: int,
-    share: Mapping[str, float] | None = None,
-    lead_s: float = PRODUCTION_LEAD_S,
-) -> tuple[Booking, ...]:
-    """Draw ``days`` days of bookings from ``scenario.demand.rates``, reproducibly from ``seed``.
+    share: Mapping[str, float] | None,
+    reach: Reach,
+    full: bool = False,
+) -> tuple[list[tuple[Site, Product]], list[float]]:
+    """(hospital, product) pairs that may book, and each pair's expected doses a week.
 
-    ``start`` is a UTC instant (the first day is the local calendar day containing it at each
-    hospital, then consecutive days).  ``share`` maps product id -> fraction of the national
-    rate booked; by default therapies get :data:`DEFAULT_SHARE_THERAPY` and diagnostics
-    :data:`DEFAULT_SHARE_DIAGNOSTIC`.  Existing bookings in ``scenario`` are ignored.
+    The national weekly rate (grown to ``start``'s year) of each approved drug product is
+    split evenly across the country's hospitals the product can reach. A sample by default
+    (``share`` per product, or :data:`DEFAULT_SHARE_THERAPY` / :data:`DEFAULT_SHARE_DIAGNOSTIC`,
+    at least :data:`MIN_PER_WEEK`); the whole rate with ``full``.
     """
-    if days < 0:
-        raise ValueError("days must be non-negative")
-    if start.tzinfo is None:
-        raise ValueError("start must be timezone-aware")
-    start = start.astimezone(UTC)
-    rng = np.random.default_rng(seed)
     products = {p.id: p for p in scenario.products}
     hospitals = sorted(
         (s for s in scenario.sites if SiteKind.HOSPITAL in s.kind), key=lambda s: s.id
     )
     approved = _approved(scenario)
-    reach = supply_reach(scenario, lead_s)
-    horizon_start = scenario.meta.start
-
-    # rows: one per (hospital, product) pair that may book; columns: days
     pairs: list[tuple[Site, Product]] = []
     rates: list[float] = []
     for rate in sorted(scenario.demand.rates, key=lambda r: (r.country, r.product)):
@@ -278,17 +268,28 @@ def generate_bookings(
             continue
         years = start.year - rate.base_year
         weekly = rate.doses_per_week * (1.0 + rate.growth_per_year) ** years
-        frac = (share or {}).get(
-            product.id, DEFAULT_SHARE_THERAPY if is_therapy(product) else DEFAULT_SHARE_DIAGNOSTIC
-        )
-        booked = min(weekly, max(weekly * frac, MIN_PER_WEEK))
+        if full:
+            booked = weekly
+        else:
+            frac = (share or {}).get(
+                product.id,
+                DEFAULT_SHARE_THERAPY if is_therapy(product) else DEFAULT_SHARE_DIAGNOSTIC,
+            )
+            booked = min(weekly, max(weekly * frac, MIN_PER_WEEK))
         for h in local:
             pairs.append((h, product))
             rates.append(booked / len(local))
-    if not pairs or days == 0:
-        return ()
+    return pairs, rates
 
-    # local calendar day of each (pair, day): midnight at the hospital
+
+def _daily_counts(
+    rng: np.random.Generator,
+    pairs: list[tuple[Site, Product]],
+    rates: list[float],
+    start: datetime,
+    days: int,
+) -> tuple[list[datetime], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Local midnight of each pair's first day, Poisson doses per pair and day, therapy flags."""
     day0 = [
         datetime.combine(start.astimezone(ZoneInfo(h.timezone)).date(), datetime.min.time())
         for h, _ in pairs
@@ -299,9 +300,65 @@ def generate_bookings(
     therapy = np.array([is_therapy(p) for _, p in pairs])
     weights = np.where(therapy[:, None], THERAPY_DAY_WEIGHTS[weekday], DAY_WEIGHTS[weekday])
     lam = np.asarray(rates)[:, None] * weights / DAY_WEIGHTS.sum()
-    counts = rng.poisson(lam)
+    return day0, rng.poisson(lam), therapy
 
-    # one row per booking drawn
+
+def _deliverable(
+    scenario: Scenario,
+    reach: Reach,
+    hospital: Site,
+    product: Product,
+    when: datetime,
+    start: datetime,
+    days: int,
+) -> bool:
+    """True if a dose due ``when`` is in the days drawn, at an open hospital, in reach."""
+    if not start <= when < start + timedelta(days=days):
+        return False  # local days overhang the UTC horizon at its ends
+    if not _operating(hospital, when, when + timedelta(seconds=1)):
+        return False
+    earliest = reach.at(product.id, hospital.id)
+    lead = (when - scenario.meta.start).total_seconds()
+    return earliest is not None and lead >= earliest + LEAD_MARGIN_S
+
+
+def generate_bookings(
+    scenario: Scenario,
+    start: datetime,
+    days: int,
+    seed: int,
+    share: Mapping[str, float] | None = None,
+    lead_s: float = PRODUCTION_LEAD_S,
+) -> tuple[Booking, ...]:
+    """Draw ``days`` days of bookings from ``scenario.demand.rates``, reproducibly from ``seed``.
+
+    ``start`` is a UTC instant (the first day is the local calendar day containing it at each
+    hospital, then consecutive days).  ``share`` maps product id -> fraction of the national
+    rate booked; by default therapies get :data:`DEFAULT_SHARE_THERAPY` and diagnostics
+    :data:`DEFAULT_SHARE_DIAGNOSTIC`.  Existing bookings in ``scenario`` are ignored.
+    """
+    start = _checked_start(start, days)
+    rng = np.random.default_rng(seed)
+    reach = supply_reach(scenario, lead_s)
+    pairs, rates = _bookable(scenario, start, share, reach)
+    if not pairs or days == 0:
+        return ()
+    day0, counts, therapy = _daily_counts(rng, pairs, rates, start, days)
+    return _draft_bookings(scenario, reach, rng, pairs, day0, counts, therapy, start, days)
+
+
+def _draft_bookings(
+    scenario: Scenario,
+    reach: Reach,
+    rng: np.random.Generator,
+    pairs: list[tuple[Site, Product]],
+    day0: list[datetime],
+    counts: npt.NDArray[np.int64],
+    therapy: npt.NDArray[np.bool_],
+    start: datetime,
+    days: int,
+) -> tuple[Booking, ...]:
+    """One booking per dose drawn (``counts[pair, day]``), at a random clinic slot."""
     pair_idx, day_idx = np.nonzero(counts)
     reps = counts[pair_idx, day_idx]
     pair_of = np.repeat(pair_idx, reps)
@@ -319,35 +376,93 @@ def generate_bookings(
         zone = ZoneInfo(hospital.timezone)
         local_time = day0[int(pair_of[i])] + timedelta(days=int(day_of[i]), minutes=int(minute[i]))
         when = local_time.replace(tzinfo=zone).astimezone(UTC)
-        if not start <= when < start + timedelta(days=days):
-            continue  # local days overhang the UTC horizon at its ends
-        if not _operating(hospital, when, when + timedelta(seconds=1)):
-            continue
-        earliest = reach.at(product.id, hospital.id)
-        lead = (when - horizon_start).total_seconds()
-        if earliest is None or lead < earliest + LEAD_MARGIN_S:
-            continue
-        drafts.append((when, hospital.id, product.id, product, float(kg[i])))
+        if _deliverable(scenario, reach, hospital, product, when, start, days):
+            drafts.append((when, hospital.id, product.id, product, float(kg[i])))
     drafts.sort(key=lambda d: (d[0], d[1], d[2], d[4]))
-    bookings = []
-    for k, (when, hospital_id, product_id, product, mass) in enumerate(drafts, start=1):
-        per_kg = product.dose is not None and product.dose.per_kg is not None
-        bookings.append(
-            Booking(
-                id=f"bk-{k:05d}",
-                hospital=hospital_id,
-                product=product_id,
-                administration=when,
-                priority=priority(product),
-                patient_kg=mass if per_kg else None,
-            )
-        )
-    return tuple(bookings)
+    return tuple(
+        _booking(f"bk-{k:05d}", when, hospital_id, product, mass)
+        for k, (when, hospital_id, _, product, mass) in enumerate(drafts, start=1)
+    )
+
+
+def _checked_start(start: datetime, days: int) -> datetime:
+    if days < 0:
+        raise ValueError("days must be non-negative")
+    if start.tzinfo is None:
+        raise ValueError("start must be timezone-aware")
+    return start.astimezone(UTC)
+
+
+def _booking(ident: str, when: datetime, hospital: str, product: Product, mass: float) -> Booking:
+    per_kg = product.dose is not None and product.dose.per_kg is not None
+    return Booking(
+        id=ident,
+        hospital=hospital,
+        product=product.id,
+        administration=when,
+        priority=priority(product),
+        patient_kg=mass if per_kg else None,
+    )
+
+
+ORDER_LISTS_MIN = (8 * 60, 12 * 60)
+"""Calibration times of a hospital's daily diagnostic orders, local [min after midnight]: a
+morning and a midday list; a day's diagnostic doses are shared evenly between them."""
+
+
+def generate_demand(
+    scenario: Scenario,
+    start: datetime,
+    days: int,
+    seed: int,
+    lead_s: float = PRODUCTION_LEAD_S,
+) -> tuple[tuple[Booking, ...], tuple[Order, ...]]:
+    """``days`` days of demand at 100 % of ``scenario.demand.rates`` (no sampling).
+
+    The same draw as :func:`generate_bookings` at the whole national rate: therapies become
+    per-patient bookings (weekdays, therapy hours); each hospital's diagnostic doses of a
+    product and day are shared at random between the day's lists (:data:`ORDER_LISTS_MIN`),
+    one splittable order per list with at least one dose. Reproducible from ``seed``.
+    """
+    start = _checked_start(start, days)
+    rng = np.random.default_rng(seed)
+    reach = supply_reach(scenario, lead_s)
+    pairs, rates = _bookable(scenario, start, None, reach, full=True)
+    if not pairs or days == 0:
+        return (), ()
+    day0, counts, therapy = _daily_counts(rng, pairs, rates, start, days)
+    patient_counts = np.where(therapy[:, None], counts, 0)
+    bookings = _draft_bookings(
+        scenario, reach, rng, pairs, day0, patient_counts, therapy, start, days
+    )
+    lists = len(ORDER_LISTS_MIN)
+    orders: list[Order] = []
+    for i, j in zip(*np.nonzero(np.where(therapy[:, None], 0, counts)), strict=True):
+        hospital, product = pairs[int(i)]
+        zone = ZoneInfo(hospital.timezone)
+        split = rng.multinomial(int(counts[i, j]), [1.0 / lists] * lists)
+        for li, n in enumerate(split.tolist()):
+            local = day0[int(i)] + timedelta(days=int(j), minutes=ORDER_LISTS_MIN[li])
+            when = local.replace(tzinfo=zone).astimezone(UTC)
+            if n and _deliverable(scenario, reach, hospital, product, when, start, days):
+                orders.append(
+                    Order(
+                        id=f"or-{len(orders) + 1:05d}",
+                        hospital=hospital.id,
+                        product=product.id,
+                        calibration=when,
+                        doses=n,
+                        priority=priority(product),
+                    )
+                )
+    orders.sort(key=lambda o: (o.calibration, o.hospital, o.product))
+    return bookings, tuple(orders)
 
 
 __all__ = [
     "Reach",
     "generate_bookings",
+    "generate_demand",
     "priority",
     "supply_reach",
 ]

@@ -32,8 +32,9 @@ Demand
     * a generator step divides by the daughter eluted for doses over the generator's life
       (its shelf life, at most two weeks, or ``max_elutions``) per Bq of parent at
       calibration (exact chain solution, elution every ``max(24 h / batches per day, 4
-      daughter half-lives)``, the elution rule :func:`~isoflow.scenario.rules.supply_elutions`: the process's
-      ``elution_efficiency``, its decline with age, a discarded first elution);
+      daughter half-lives)``, the elution rule
+      :func:`~isoflow.scenario.rules.supply_elutions`: the process's ``elution_efficiency``,
+      its decline with age, a discarded first elution);
     * several routes to one isotope are averaged; a product reachable from several isotopes
       (Ga-68 from Ge-68 generators or from cyclotrons) has its demand split in proportion
       to each isotope's dose-equivalent capacity that year.
