@@ -1,4 +1,8 @@
-"""``isoflow scenario generate``: write a seeded synthetic scenario to a YAML file."""
+"""``isoflow scenario generate`` and ``isoflow scenario demand``: scenarios written as YAML.
+
+``generate`` makes a seeded synthetic scenario; ``demand`` replaces a scenario's bookings by
+its demand at 100 % of its rates.
+"""
 
 from __future__ import annotations
 
@@ -124,7 +128,57 @@ def generate(
     )
 
 
+def demand(
+    scenario: Annotated[
+        str, typer.Argument(help="Scenario file, folder or built-in name.", metavar="SCENARIO")
+    ] = "apac-2025",
+    days: Annotated[
+        int, typer.Option("--days", help=f"Days of demand from the start; {bounds.DAYS.text}.")
+    ] = 7,
+    seed: Annotated[
+        int, typer.Option("--seed", help=f"Random seed; {bounds.SYNTHETIC_SEED.text}.")
+    ] = 1,
+    out: Annotated[Path, typer.Option("--out", help="YAML file to write.")] = Path(
+        "real-volume.yaml"
+    ),
+) -> None:
+    """Replace a scenario's bookings by demand at 100 % of its rates and write it as YAML.
+
+    Therapies become per-patient bookings, diagnostics orders (per hospital, product, day and
+    list: 08:00 and 12:00 local); no sampling. Same scenario, days and seed, same file.
+    """
+    if out.suffix.lower() not in {".yaml", ".yml"}:
+        raise _fail(f"--out must name a .yaml or .yml file, got {out}")
+    parent = out.parent if str(out.parent) else Path(".")
+    if out.is_dir() or not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise _fail(f"cannot write {out}: folder {parent} does not exist or is not writable")
+    try:
+        with flags(days="--days", seed="--seed"):
+            bounds.DAYS.check(days, "days")
+            bounds.SYNTHETIC_SEED.check(seed, "seed")
+    except InputError as exc:
+        raise _fail(option_line(exc)) from None
+    from isoflow.adapters.cli.common import load_valid
+    from isoflow.scenario.bookings import generate_demand
+
+    sc = load_valid(scenario)
+    bookings, orders = generate_demand(sc, sc.meta.start, days, seed)
+    full = sc.model_copy(
+        update={"demand": sc.demand.model_copy(update={"bookings": bookings, "orders": orders})}
+    )
+    try:
+        _write(full, out)
+    except OSError as exc:
+        raise _fail(f"cannot write {out}: {exc.strerror or exc}") from None
+    typer.echo(
+        f"wrote {out}: {sc.meta.name} with {len(bookings)} therapy bookings and "
+        f"{len(orders)} orders of {sum(o.doses for o in orders)} doses over {days} d "
+        f"(100 % of its rates, seed {seed})"
+    )
+
+
 def register(app: typer.Typer, scenario_app: typer.Typer) -> None:
-    """Add ``isoflow scenario generate``."""
+    """Add ``isoflow scenario generate`` and ``isoflow scenario demand``."""
     del app
     scenario_app.command("generate")(generate)
+    scenario_app.command("demand")(demand)
