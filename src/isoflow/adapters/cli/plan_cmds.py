@@ -221,10 +221,11 @@ def print_summary(plan: Plan) -> None:
         f"{cost['transport']:,.0f}); {k['runs']} runs, {k['shipments']} shipments"
     )
     if plan.unserved:
-        table = Table(title="Unserved bookings", title_justify="left")
+        table = Table(title="Unserved bookings and orders", title_justify="left")
         shown = plan.unserved[:15]
         columns = {
-            "booking": [u.booking for u in shown],
+            "booking or order": [u.booking for u in shown],
+            "doses": [str(u.doses) for u in shown],
             "product": [u.product for u in shown],
             "hospital": [u.hospital for u in shown],
             "reason": [u.reason for u in shown],
