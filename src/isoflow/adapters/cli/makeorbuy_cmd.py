@@ -1,6 +1,8 @@
 """``isoflow analyze make-or-buy``: build a facility or buy doses from a CDMO.
 
-Inputs come from the defaults, then an ``--inputs`` YAML file, then the flags; each is
+Inputs come from the defaults (or, with ``--process``, from a process of a scenario and its
+plan: :mod:`isoflow.engines.analysis.makeorbuy_plan`), then an ``--inputs`` YAML file, then
+the flags; each is
 checked against its bound (:data:`isoflow.engines.analysis.makeorbuy.BOUNDS`) and an error
 names the flag, or the file and key. Prints the NPVs, break-evens and the tornado, and
 writes them like the other analyses. Exit codes: 0 done, 2 usage error.
@@ -77,6 +79,22 @@ def make_or_buy_cmd(
         typer.Option(help=f"Tornado: relative change of each input; {bounds.SWING.text}."),
     ] = 0.2,
     currency: Annotated[str, typer.Option(help="Currency label.")] = "USD",
+    process: Annotated[
+        str | None,
+        typer.Option(
+            "--process",
+            help="Take demand, growth, capacity, in-house cost per dose (and the CDMO price, "
+            "from a priced supply agreement of the product) from this process of --scenario "
+            "and its plan; inputs given here or in --inputs still win.",
+        ),
+    ] = None,
+    scenario: Annotated[
+        str | None, typer.Option("--scenario", help="Scenario of --process [apac-2025].")
+    ] = None,
+    plan: Annotated[
+        Path | None,
+        typer.Option("--plan", help="plan.json (or its folder) of --scenario; default: plan it."),
+    ] = None,
     out: OutOpt = DEFAULT_OUT,
 ) -> None:
     """Build a facility or buy from a CDMO: NPVs, break-even volume and price, tornado."""
@@ -96,7 +114,8 @@ def make_or_buy_cmd(
         "demand_doses_year1": demand,
         "demand_growth": growth,
     }
-    x = _make_or_buy_inputs(inputs, {k: v for k, v in given.items() if v is not None})
+    base = _from_plan(process, scenario, plan) if process is not None else None
+    x = _make_or_buy_inputs(inputs, {k: v for k, v in given.items() if v is not None}, base)
     with flags(swing="--swing"):
         bounds.SWING.check(swing, "swing")
     res = make_or_buy(x, swing)
@@ -186,11 +205,41 @@ MAKE_OR_BUY_FLAGS = {
 """Flag of each make-or-buy input (errors name the flag, never the field)."""
 
 
-def _make_or_buy_inputs(inputs: Path | None, given: dict[str, float]) -> MakeOrBuyInputs:
-    """Defaults, then the ``--inputs`` file (errors name the file and key), then the flags."""
+def _from_plan(process: str, scenario: str | None, plan_path: Path | None) -> MakeOrBuyInputs:
+    """Inputs derived from ``process`` and its scenario's plan, printed with their sources."""
+    from isoflow.adapters.cli.common import load_valid, plan_from
+    from isoflow.engines.analysis.makeorbuy_plan import inputs_from_plan
+    from isoflow.engines.planner.api import make_plan
+
+    sc = load_valid(scenario or "apac-2025")
+    if plan_path is not None:
+        the_plan = plan_from(plan_path, "option '--plan'")
+    else:
+        with console.status(f"planning {sc.meta.name}...", spinner="dots"):
+            the_plan = make_plan(sc)
+    derived_inputs, d = inputs_from_plan(sc, the_plan, process)
+    console.print(
+        f"from the plan of {sc.meta.name}: {d.process} makes {d.product}, {d.doses_per_week} "
+        f"doses in {d.runs_per_week} runs a week ({d.mean_eop_bq_per_dose / 1e9:.3f} GBq at "
+        f"EOP a dose, so {d.doses_per_batch:,.1f} doses a batch; {d.batches_per_year} batches "
+        f"a year); in-house {d.cost_per_dose:,.2f} a dose (its runs' fixed and variable cost)",
+        markup=False,
+    )
+    for note in d.notes:
+        console.print(f"  - {note}", markup=False)
+    return derived_inputs
+
+
+def _make_or_buy_inputs(
+    inputs: Path | None, given: dict[str, float], derived: MakeOrBuyInputs | None = None
+) -> MakeOrBuyInputs:
+    """Defaults (or ``derived``), then the ``--inputs`` file, then the flags.
+
+    Errors name the flag, or the file and key.
+    """
     from isoflow.engines.analysis.makeorbuy import MakeOrBuyInputs
 
-    base = MakeOrBuyInputs()
+    base = derived or MakeOrBuyInputs()
     if inputs is not None:
         try:
             base = MakeOrBuyInputs.from_mapping(_read_yaml(inputs), base)
