@@ -20,6 +20,7 @@ from isoflow import bounds
 from isoflow.adapters.cli.common import (
     console,
     err_console,
+    fail,
     flags,
     load_valid,
     option_line,
@@ -36,6 +37,7 @@ from isoflow.scenario.examples import DEFAULT_SCENARIO
 if TYPE_CHECKING:
     from isoflow.engines.planner.plan import Plan
     from isoflow.engines.simulate import SimOptions
+    from isoflow.scenario.schema import Scenario
 
 
 def _options(
@@ -119,6 +121,8 @@ def simulate_cmd(
         )
     the_plan = _read_plan(plan) if plan is not None else None
     sc = load_valid(scenario)
+    if the_plan is not None:
+        _check_plan(the_plan, sc)
     from isoflow.adapters.executors import make_executor
     from isoflow.engines.simulate import build_model, kpis, simulate, write_results
 
@@ -158,6 +162,19 @@ def _plan_span(plan: Path | None) -> Iterator[None]:
             raise
         message = f"the plan's {exc.field} is out of bounds: {exc.message}"
         raise InputError("--plan", message) from None
+
+
+def _check_plan(plan: Plan, scenario: Scenario) -> None:
+    """A plan is simulated only if ``isoflow verify`` finds it sound for the scenario."""
+    from isoflow.engines.verify import verify
+
+    violations = verify(plan, scenario)
+    if violations:
+        fail(
+            f"option '--plan': the plan does not hold for scenario {scenario.meta.name!r} "
+            f"({len(violations)} violation(s); see isoflow verify), first: {violations[0]}",
+            1,
+        )
 
 
 def _read_plan(path: Path) -> Plan:
