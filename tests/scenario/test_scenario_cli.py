@@ -78,7 +78,7 @@ def test_show_json_summary(app: typer.Typer, small_path: Path) -> None:
         {"mode": "air", "lanes": 3, "median_transit_h": 8.0},
         {"mode": "road", "lanes": 2, "median_transit_h": 2.0},
     ]
-    assert {"product": "lu177-psma", "country": "KR", "bookings": 1} in data[
+    assert {"product": "lu177-psma", "country": "KR", "bookings": 1, "doses": 1} in data[
         "bookings_by_product_country"
     ]
 
@@ -86,7 +86,12 @@ def test_show_json_summary(app: typer.Typer, small_path: Path) -> None:
 def test_show_tables(app: typer.Typer, small_path: Path) -> None:
     result = runner.invoke(app, ["scenario", "show", str(small_path)])
     assert result.exit_code == 0
-    for title in ("Sites by kind and country", "Products", "Lanes by mode", "Bookings by product"):
+    for title in (
+        "Sites by kind and country",
+        "Products",
+        "Lanes by mode",
+        "Bookings and orders by product",
+    ):
         assert title in result.output
 
 

@@ -151,16 +151,20 @@ def list_cmd(
 
 
 def summary(scenario: Scenario) -> dict[str, Any]:
-    """Counts and key facts of a scenario, as plain data."""
+    """Counts and key facts of a scenario, as plain data (demand: bookings and orders)."""
+    from isoflow.scenario.demand import demand_items
+
     sites = {s.id: s for s in scenario.sites}
     by_kind = Counter((str(k), s.country) for s in scenario.sites for k in s.kind)
     lanes: dict[str, list[float]] = {}
     for lane in scenario.lanes:
         lanes.setdefault(str(lane.mode), []).append(lane.transit / 3600.0)
-    bookings = Counter(
-        (b.product, sites[b.hospital].country if b.hospital in sites else "?")
-        for b in scenario.demand.bookings
-    )
+    bookings: Counter[tuple[str, str]] = Counter()
+    doses: Counter[tuple[str, str]] = Counter()
+    for b in demand_items(scenario):
+        key = (b.product, sites[b.hospital].country if b.hospital in sites else "?")
+        bookings[key] += 1
+        doses[key] += b.doses
     return {
         "name": scenario.meta.name,
         "title": scenario.meta.title,
@@ -183,7 +187,8 @@ def summary(scenario: Scenario) -> dict[str, Any]:
             for m, v in sorted(lanes.items())
         ],
         "bookings_by_product_country": [
-            {"product": p, "country": c, "bookings": n} for (p, c), n in sorted(bookings.items())
+            {"product": p, "country": c, "bookings": n, "doses": doses[(p, c)]}
+            for (p, c), n in sorted(bookings.items())
         ],
     }
 
@@ -199,9 +204,9 @@ def _print_summary(data: dict[str, Any]) -> None:
         ("Products", "products", ["id", "stage", "nuclide", "shelf_life_h"]),
         ("Lanes by mode", "lanes_by_mode", ["mode", "lanes", "median_transit_h"]),
         (
-            "Bookings by product and country",
+            "Bookings and orders by product and country",
             "bookings_by_product_country",
-            ["product", "country", "bookings"],
+            ["product", "country", "bookings", "doses"],
         ),
     ]
     for title, key, cols in sections:
