@@ -136,7 +136,8 @@ def volume(limit: float) -> None:
         child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
         print(
             f"   {share:>4.0%}: {doses} diagnostic doses in {len(sc.demand.orders)} orders + "
-            f"{len(sc.demand.bookings)} therapy bookings; {cols} columns, {rows} rows; candidates+build {t_build:.1f} s "
+            f"{len(sc.demand.bookings)} therapy bookings; {cols} columns, {rows} rows; "
+            f"candidates+build {t_build:.1f} s "
             f"({t_build / max(result.seconds, 1e-9):.0%} of solve), solve {result.seconds:.1f} s "
             f"(load avg {load:.1f}), {result.status}, gap {gap}; doses served "
             f"{kpis['doses']['served']}/{kpis['doses']['total']}; peak memory {own:.2f} GiB "
