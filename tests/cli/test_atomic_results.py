@@ -41,6 +41,7 @@ CAPACITY_FILES = {
     "capacity_summary.csv",
     "capacity_processes.csv",
     "capacity_requirements.csv",
+    "capacity_weeks.csv",
     "capacity.json",
     "capacity.svg",
 }
