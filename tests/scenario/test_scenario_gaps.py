@@ -186,3 +186,26 @@ def test_cli_prints_the_warning_and_exits_0(tmp_path: Path, small_text: str) -> 
     assert f"small.yaml:{line}: lanes.4.transit: warning: the file ends in the middle" in (
         result.output.replace("\n", " ")
     )
+
+
+# --------------------------------------------------------------------------- meta bounds
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "expected"),
+    [
+        ("horizon: 7 d", "horizon: 99999 d", "meta.horizon", "from 1 h to 366 d, got 99999 d"),
+        ("horizon: 7 d", "horizon: 10 min", "meta.horizon", "from 1 h to 366 d"),
+        ("start: ", "start: 9999-12-31T00:00Z\n  # was: ", "meta.start", "from 1950 to 2150"),
+    ],
+)
+def test_meta_out_of_bounds_is_one_error_with_its_line(
+    tmp_path: Path, small_text: str, old: str, new: str, field: str, expected: str
+) -> None:
+    assert old in small_text
+    text = small_text.replace(old, new, 1)
+    report = validate(_write(tmp_path, text))
+    (error,) = report.errors
+    line = _line(text, new.split("\n")[0])
+    assert str(error).startswith(f"small.yaml:{line}: {field}: ")
+    assert expected in str(error)

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from isoflow.domain.calendar import clock_minutes
 from isoflow.domain.nuclides import canonical
@@ -755,15 +755,32 @@ class Meta(Strict):
     schema_version: Literal[1] = SCHEMA_VERSION
     """Version of this schema."""
     start: UtcTime
-    """Start of the planning horizon."""
+    """Start of the planning horizon (a year from 1950 to 2150)."""
     horizon: PositiveDuration = 7 * 86400.0
-    """Length of the planning horizon [s]."""
+    """Length of the planning horizon [s], from 1 h to 366 d (as ``isoflow plan --horizon``)."""
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
     """ISO 4217 currency of all costs."""
     sources: tuple[str, ...] = ()
     """References the scenario is drawn from."""
     seed: Annotated[int, Field(ge=0)] | None = None
     """Seed of the random generator that produced generated content (bookings); none if none."""
+
+    @field_validator("horizon")
+    @classmethod
+    def _horizon_span(cls, value: float) -> float:
+        if not 3600.0 <= value <= 366 * 86400.0:
+            raise ValueError(f"expected a horizon from 1 h to 366 d, got {value / 86400.0:g} d")
+        return value
+
+    @field_validator("start")
+    @classmethod
+    def _start_year(cls, value: datetime) -> datetime:
+        if not 1950 <= value.year <= 2150:
+            raise ValueError(
+                f"expected a start from 1950 to 2150, got {value.isoformat()} (a planning "
+                "horizon is weeks or months around today)"
+            )
+        return value
 
 
 class Scenario(Strict):
