@@ -56,27 +56,52 @@ def extract(
     net: PlanningNetwork, pm: PlanningModel, values: npt.NDArray[np.float64]
 ) -> dict[str, Any]:
     """Plan records and KPIs from a solution vector."""
-    sc = net.scenario
-    cand = pm.cand
     blocks = pm.model.col_blocks
-    y = values[blocks["y"].slice()] > 0.5
-    x = values[blocks["x"].slice()] * GBQ
     z = np.rint(values[blocks["z"].slice()]).astype(np.int64)
     w = np.maximum(values[blocks["w"].slice()], 0.0) * GBQ
     w[w < FLOW_FLOOR_BQ] = 0.0
     n = np.rint(values[blocks["n"].slice()]).astype(int)
     s = values[blocks["s"].slice()] > 0.5
-    procs = sc.processes
+    allocated: dict[int, float] = defaultdict(float)  # run -> Bq it gives at EOP
+    served: dict[int, int] = defaultdict(int)  # booking or order -> units served
+    allocations = _allocations(net, pm.cand, z, allocated, served)
+    inputs, generators, eluted = _flows(net, pm, w, n, allocated)
+    runs, made = _runs(net, pm, values, allocated, inputs, eluted)
+    shipments = _shipments(net, pm, s, z, w, n)
+    unserved = _unserved(net, pm.cand, served, made)
+    kpis = _kpis(net, pm.cand, runs, allocations, shipments, unserved, len(generators))
+    purchases = _purchases(net, pm, z, w)
+    kpis["cost"]["purchases"] = purchases
+    kpis["cost"]["total"] += purchases
+    return {
+        "allocations": tuple(allocations),
+        "runs": tuple(runs),
+        "generators": tuple(generators),
+        "shipments": tuple(shipments),
+        "unserved": tuple(unserved),
+        "kpis": kpis,
+    }
+
+
+def _allocations(
+    net: PlanningNetwork,
+    cand: Candidates,
+    z: npt.NDArray[np.int64],
+    allocated: dict[int, float],
+    served: dict[int, int],
+) -> list[PlanAllocation]:
+    """One record per option with units served (``z``); activities per dose.
+
+    Adds what each run gives to doses to ``allocated`` and the units served per booking or
+    order to ``served``.
+    """
+    sc = net.scenario
     products = {p.id: p for p in sc.products}
     bookings = {b.id: b for b in demand_items(sc)}
-
-    allocated: dict[int, float] = defaultdict(float)
-    allocations = []
-    served: dict[int, int] = defaultdict(int)  # booking or order -> units served
+    out = []
     for ki in np.flatnonzero(z > 0):
         a = cand.allocations[int(ki)]
         run = cand.runs[a.run]
-        proc = procs[run.process]
         booking = bookings[cand.booking_ids[a.booking]]
         product = products[booking.product]
         lam = float(net.product_lambda[net.product_index[product.id]])
@@ -86,14 +111,14 @@ def extract(
         served[a.booking] += count
         per_unit = int(cand.booking_unit_doses[a.booking])
         dose_eop = a.need_eop / per_unit
-        allocations.append(
+        out.append(
             PlanAllocation(
                 booking=booking.id,
                 hospital=booking.hospital,
                 product=product.id,
                 nuclide=product.nuclide,
                 batch=batch_id(net, cand, a.run),
-                site=proc.site,
+                site=sc.processes[run.process].site,
                 end_of_production_utc=iso(run.eop),
                 activity_eop_bq=dose_eop,
                 administration_utc=iso(t_admin),
@@ -102,11 +127,23 @@ def extract(
                 doses=count * per_unit,
             )
         )
+    return out
 
+
+def _flows(
+    net: PlanningNetwork,
+    pm: PlanningModel,
+    w: npt.NDArray[np.float64],
+    n: npt.NDArray[np.int64],
+    allocated: dict[int, float],
+) -> tuple[dict[int, list[PlanInput]], list[PlanGenerator], dict[int, float]]:
+    """Inputs into runs, generator deliveries, and the daughter eluted at each elution run."""
+    cand = pm.cand
+    procs = net.scenario.processes
+    products = {p.id: p for p in net.scenario.products}
     inputs: dict[int, list[PlanInput]] = defaultdict(list)
     generators = []
     eluted: dict[int, float] = defaultdict(float)
-    eluted_from: dict[int, list[str]] = defaultdict(list)
     sized = dict(pm.sized_flows)
     size_col = 0
     size_counts: dict[int, list[int]] = {}
@@ -116,8 +153,7 @@ def extract(
     for flow_index in np.flatnonzero(w > 0):
         fi = int(flow_index)
         f = cand.flows[fi]
-        src = cand.runs[f.src]
-        src_product = products[procs[src.process].output]
+        src_product = products[procs[cand.runs[f.src].process].output]
         allocated[f.src] += float(w[fi])
         if f.dst >= 0:
             inputs[f.dst].append(
@@ -130,22 +166,21 @@ def extract(
                 )
             )
             continue
-        site = sc.sites[f.site].id
         elution_proc = procs[cand.runs[f.elutions[0][0]].process] if f.elutions else None
         sizes_bq: tuple[float, ...] = ()
-        if int(fi) in sized:
-            counts = size_counts[int(fi)]
+        if fi in sized:
             sizes_bq = tuple(
-                size * GBQ for size, c in zip(sized[int(fi)], counts, strict=True) for _ in range(c)
+                size * GBQ
+                for size, c in zip(sized[fi], size_counts[fi], strict=True)
+                for _ in range(c)
             )
         for er, yld in f.elutions:
             eluted[er] += yld * float(w[fi])
-            eluted_from[er].append(batch_id(net, cand, f.src))
         generators.append(
             PlanGenerator(
                 batch=batch_id(net, cand, f.src),
                 product=src_product.id,
-                site=site,
+                site=net.scenario.sites[f.site].id,
                 parent=src_product.nuclide,
                 daughter=src_product.daughter or "",
                 activity_calibration_bq=float(w[fi]),
@@ -159,14 +194,31 @@ def extract(
                 legs=legs(net, f.route),
             )
         )
+    return inputs, generators, eluted
 
-    runs = []
+
+def _runs(
+    net: PlanningNetwork,
+    pm: PlanningModel,
+    values: npt.NDArray[np.float64],
+    allocated: dict[int, float],
+    inputs: dict[int, list[PlanInput]],
+    eluted: dict[int, float],
+) -> tuple[list[PlanRun], set[int]]:
+    """The runs made (and the elutions used), with their activity and costs; the runs made."""
+    cand = pm.cand
+    procs = net.scenario.processes
+    products = {p.id: p for p in net.scenario.products}
+    blocks = pm.model.col_blocks
+    y = values[blocks["y"].slice()] > 0.5
+    x = values[blocks["x"].slice()] * GBQ
     pos_of = {int(r): i for i, r in enumerate(pm.producing_runs)}
     made = {
         int(pm.producing_runs[i])
         for i in np.flatnonzero(y)
         if x[i] > 0 or allocated.get(int(pm.producing_runs[i]), 0.0) > 0
     }
+    runs = []
     for ri in sorted(
         made | {a for a in allocated if procs[cand.runs[a].process].kind == ProcessKind.ELUTION}
     ):
@@ -192,21 +244,7 @@ def extract(
                 variable_cost=0.0 if is_elution else proc.variable_cost_per_gbq * activity / GBQ,
             )
         )
-
-    shipments = _shipments(net, pm, s, z, w, n)
-    unserved = _unserved(net, cand, served, made)
-    kpis = _kpis(net, cand, runs, allocations, shipments, unserved, len(generators))
-    purchases = _purchases(net, pm, z, w)
-    kpis["cost"]["purchases"] = purchases
-    kpis["cost"]["total"] += purchases
-    return {
-        "allocations": tuple(allocations),
-        "runs": tuple(runs),
-        "generators": tuple(generators),
-        "shipments": tuple(shipments),
-        "unserved": tuple(unserved),
-        "kpis": kpis,
-    }
+    return runs, made
 
 
 def _generator_counts(pm: PlanningModel, n: npt.NDArray[np.int64]) -> dict[int, int]:
