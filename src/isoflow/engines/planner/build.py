@@ -44,14 +44,16 @@ import numpy as np
 import numpy.typing as npt
 
 from isoflow.engines.planner.candidates import Candidates
+from isoflow.engines.planner.columns import GBQ, Columns, add_columns
 from isoflow.engines.planner.linking import _linking_rows
 from isoflow.engines.planner.lp import INF, Block, LinearModel
 from isoflow.engines.planner.network import PlanningNetwork
 from isoflow.engines.planner.stocks import stock_rows
 from isoflow.scenario.rules import WEEK_S, horizon_week
-from isoflow.scenario.schema import ProcessKind
 
-GBQ = 1e9
+__all__ = ["GBQ", "ObjectiveWeights", "PlanningModel", "build", "contract_deliveries"]
+
+F64 = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -93,286 +95,253 @@ class PlanningModel:
 def build(
     net: PlanningNetwork, cand: Candidates, weights: ObjectiveWeights | None = None
 ) -> PlanningModel:
-    """Assemble the MILP from candidates."""
+    """Assemble the MILP from candidates.
+
+    The columns (:mod:`.columns`), then one function per family of rows, each with its
+    equation in its docstring.
+    """
     wts = weights or ObjectiveWeights()
-    sc = net.scenario
     m = LinearModel()
-    runs = cand.runs
-    procs = sc.processes
-    is_elution = np.array([procs[r.process].kind == ProcessKind.ELUTION for r in runs], dtype=bool)
-    producing = np.flatnonzero(~is_elution).astype(np.int64)
-    pos_of_run = np.full(len(runs), -1, dtype=np.int64)
-    pos_of_run[producing] = np.arange(producing.size)
+    c = add_columns(net, cand, m, wts.unserved, wts.per_run, wts.waste_per_gbq)
+    _cover_rows(m, cand, c)
+    _batch_rows(m, cand, c)
+    _feed_rows(m, cand, c)
+    e_row = _elution_rows(m, cand, c)
+    _generator_rows(m, c)
+    big_m = _flow_bounds(
+        cand,
+        c.k_need,
+        lambda r: net.scenario.processes[cand.runs[r].process].batch_max,
+        {fi: max(sizes) for fi, sizes in c.sized},
+    )
+    _shipment_rows(net, m, cand, c, big_m)
+    _linking_rows(m, cand, c.pos_of_run, e_row, c.n_cols_of_flow, c.y, c.z, c.v, c.k_units)
+    _calendar_rows(net, m, cand, c.producing, c.y)
+    stock_rows(net, m, cand, c.producing, c.y)
+    _contract_rows(net, m, cand, c.z, c.w, wts)
+    return PlanningModel(
+        m,
+        cand,
+        c.producing,
+        list(c.departures),
+        c.sized,
+        {b.name: b for b in m.col_blocks.values()},
+        big_m,
+    )
+
+
+def _cover_rows(m: LinearModel, cand: Candidates, c: Columns) -> None:
+    """cover: ``Σ_k z[k] + u[b] = N[b]`` per booking or order."""
     n_b = len(cand.booking_ids)
-    allocs = cand.allocations
-    flows = cand.flows
-    n_k, n_f, n_r = len(allocs), len(flows), producing.size
-
-    # ---------------------------------------------------------------- variables
-    proc_of = np.array([runs[i].process for i in producing], dtype=np.int64)
-    bmax = np.array([procs[p].batch_max for p in proc_of], dtype=np.float64) / GBQ
-    bmin = np.array([procs[p].batch_min for p in proc_of], dtype=np.float64) / GBQ
-    fixed = np.array([procs[p].fixed_cost for p in proc_of], dtype=np.float64)
-    var_cost = np.array([procs[p].variable_cost_per_gbq for p in proc_of], dtype=np.float64)
-    y = m.add_vars("y", n_r, upper=1, cost=fixed + wts.per_run, integer=True)
-    x = m.add_vars("x", n_r, upper=bmax, cost=var_cost + wts.waste_per_gbq)
-    package_cost = np.array(
-        [sum(sc.lanes[leg.lane].cost_per_package for leg in a.route.legs) for a in allocs]
-    )
-    k_book = np.array([a.booking for a in allocs], dtype=np.int64)
-    units = cand.booking_units.astype(np.float64)
-    unit_doses = cand.booking_unit_doses.astype(np.float64)
-    k_units, k_doses = units[k_book], unit_doses[k_book]
-    z = m.add_vars("z", n_k, upper=k_units, cost=package_cost * k_doses, integer=True)
-    priority = cand.booking_priority.astype(np.float64)
-    # bookings with no candidate are unserved whatever the plan: no penalty, so the objective
-    # and the MIP gap measure only what the plan can change
-    has_option = np.zeros(n_b, dtype=bool)
-    has_option[[a.booking for a in allocs]] = True
-    u_cost = np.where(has_option, wts.unserved * (6.0 - priority) / 3.0 * unit_doses, 0.0)
-    u = m.add_vars("u", n_b, upper=units, cost=u_cost, shortfall=True)
-    w = m.add_vars("w", n_f, upper=INF)
-
-    departures: dict[tuple[int, float], int] = {}
-    for route in [a.route for a in allocs] + [f.route for f in flows]:
-        for leg in route.legs:
-            departures.setdefault((leg.lane, leg.depart), len(departures))
-    dep_list = list(departures)
-    ship_cost = np.array([sc.lanes[lane].cost_per_shipment for lane, _ in dep_list])
-    s = m.add_vars("s", len(dep_list), upper=1, cost=ship_cost, integer=True)
-
-    sized: list[tuple[int, tuple[float, ...]]] = []
-    products = {p.id: p for p in sc.products}
-    for fi, f in enumerate(flows):
-        if f.dst == -1:
-            product = products[procs[runs[f.src].process].output]
-            if product.sizes:
-                sized.append((fi, tuple(float(v) / GBQ for v in product.sizes)))
-    n_sizes = sum(len(sz) for _, sz in sized)
-    # every package pays each lane's cost_per_package: a bulk flow is one package, a generator
-    # delivery one package per generator
-    flow_package_cost = np.array(
-        [sum(sc.lanes[leg.lane].cost_per_package for leg in f.route.legs) for f in flows]
-    )
-    is_sized = np.zeros(n_f, dtype=bool)
-    is_sized[[fi for fi, _ in sized]] = True
-    n_cost = np.concatenate(
-        [np.full(len(sizes), flow_package_cost[fi]) for fi, sizes in sized] or [np.zeros(0)]
-    )
-    n = m.add_vars("n", n_sizes, upper=1000, cost=n_cost, integer=True)
-    v = m.add_vars("v", n_f, upper=1, cost=np.where(is_sized, 0.0, flow_package_cost), integer=True)
-    n_cols_of_flow: dict[int, list[int]] = {}
-    col = n.start
-    for fi, sizes in sized:
-        n_cols_of_flow[fi] = list(range(col, col + len(sizes)))
-        col += len(sizes)
-
-    # ---------------------------------------------------------------- rows
-    k_idx = np.arange(n_k)
-    k_run = np.array([a.run for a in allocs], dtype=np.int64)
-    k_need = np.array([a.need_eop for a in allocs], dtype=np.float64) / GBQ
     m.add_rows(
         "cover",
-        rows=np.concatenate([k_book, np.arange(n_b)]),
-        cols=np.concatenate([z.cols(k_idx), u.all]),
+        rows=np.concatenate([c.k_book, np.arange(n_b)]),
+        cols=np.concatenate([c.z.cols(np.arange(c.z.size)), c.u.all]),
         vals=1.0,
-        lower=units,
-        upper=units,
+        lower=c.units,
+        upper=c.units,
     )
 
-    f_src = np.array([f.src for f in flows], dtype=np.int64)
-    f_idx = np.arange(n_f)
-    k_prod = pos_of_run[k_run] if n_k else np.zeros(0, np.int64)
+
+def _batch_rows(m: LinearModel, cand: Candidates, c: Columns) -> None:
+    """Producing runs.
+
+    * batch ``Σ_k need[k]·z[k] + Σ_f w[f] − x[r] ≤ 0``;
+    * link ``z[k] − N[k]·y[r(k)] ≤ 0`` (a dose only from a run that is made);
+    * size ``batch_min·y[r] ≤ x[r] ≤ batch_max·y[r]``.
+    """
+    n_r, n_f = c.producing.size, len(cand.flows)
+    k_idx = np.arange(c.z.size)
+    f_src = np.array([f.src for f in cand.flows], dtype=np.int64)
+    k_prod = c.pos_of_run[c.k_run] if c.z.size else np.zeros(0, np.int64)
     k_on_prod = k_prod >= 0
-    f_prod = pos_of_run[f_src] if n_f else np.zeros(0, np.int64)
+    f_prod = c.pos_of_run[f_src] if n_f else np.zeros(0, np.int64)
     m.add_rows(
         "batch",
         rows=np.concatenate([k_prod[k_on_prod], f_prod, np.arange(n_r)]),
-        cols=np.concatenate([z.cols(k_idx[k_on_prod]), w.cols(f_idx), x.all]),
-        vals=np.concatenate([k_need[k_on_prod], np.ones(n_f), -np.ones(n_r)]),
+        cols=np.concatenate([c.z.cols(k_idx[k_on_prod]), c.w.cols(np.arange(n_f)), c.x.all]),
+        vals=np.concatenate([c.k_need[k_on_prod], np.ones(n_f), -np.ones(n_r)]),
         lower=-INF,
         upper=0.0,
         count=n_r,
     )
-    # strong linking: a dose can only come from a run that is made (z <= y)
     on_prod = np.flatnonzero(k_on_prod)
     m.add_rows(
         "serve_needs_run",
         rows=np.concatenate([np.arange(on_prod.size), np.arange(on_prod.size)]),
-        cols=np.concatenate([z.cols(on_prod), y.cols(k_prod[on_prod])]),
-        vals=np.concatenate([np.ones(on_prod.size), -k_units[on_prod]]),
+        cols=np.concatenate([c.z.cols(on_prod), c.y.cols(k_prod[on_prod])]),
+        vals=np.concatenate([np.ones(on_prod.size), -c.k_units[on_prod]]),
         lower=-INF,
         upper=0.0,
         count=on_prod.size,
     )
-    m.add_rows(
-        "size_max",
-        rows=np.concatenate([np.arange(n_r), np.arange(n_r)]),
-        cols=np.concatenate([x.all, y.all]),
-        vals=np.concatenate([np.ones(n_r), -bmax]),
-        lower=-INF,
-        upper=0.0,
-        count=n_r,
-    )
-    m.add_rows(
-        "size_min",
-        rows=np.concatenate([np.arange(n_r), np.arange(n_r)]),
-        cols=np.concatenate([x.all, y.all]),
-        vals=np.concatenate([np.ones(n_r), -bmin]),
-        lower=0.0,
-        upper=INF,
-        count=n_r,
-    )
+    for name, bound, lower, upper in (
+        ("size_max", c.bmax, -INF, 0.0),
+        ("size_min", c.bmin, 0.0, INF),
+    ):
+        m.add_rows(
+            name,
+            rows=np.concatenate([np.arange(n_r), np.arange(n_r)]),
+            cols=np.concatenate([c.x.all, c.y.all]),
+            vals=np.concatenate([np.ones(n_r), -bound]),
+            lower=lower,
+            upper=upper,
+            count=n_r,
+        )
 
-    # feed: runs needing input activity
+
+def _feed_rows(m: LinearModel, cand: Candidates, c: Columns) -> None:
+    """feed: ``x[r]·feed[r] − Σ_f factor[f]·w[f] ≤ 0`` per run needing input activity."""
     feed_runs = sorted(cand.feed_needed)
     feed_row = {r: i for i, r in enumerate(feed_runs)}
-    fr_rows, fr_cols, fr_vals = [], [], []
+    rows, cols, vals = [], [], []
     for r in feed_runs:
-        fr_rows.append(feed_row[r])
-        fr_cols.append(x.start + int(pos_of_run[r]))
-        fr_vals.append(cand.feed_needed[r])
-    for fi, f in enumerate(flows):
+        rows.append(feed_row[r])
+        cols.append(c.x.start + int(c.pos_of_run[r]))
+        vals.append(cand.feed_needed[r])
+    for fi, f in enumerate(cand.flows):
         if f.dst >= 0 and f.dst in feed_row:
-            fr_rows.append(feed_row[f.dst])
-            fr_cols.append(w.start + fi)
-            fr_vals.append(-f.factor)
-    m.add_rows(
-        "feed",
-        rows=fr_rows,
-        cols=fr_cols,
-        vals=fr_vals,
-        lower=-INF,
-        upper=0.0,
-        count=len(feed_runs),
-    )
+            rows.append(feed_row[f.dst])
+            cols.append(c.w.start + fi)
+            vals.append(-f.factor)
+    m.add_rows("feed", rows=rows, cols=cols, vals=vals, lower=-INF, upper=0.0, count=len(feed_runs))
 
-    # elution supply
-    elution_runs = np.flatnonzero(is_elution)
+
+def _elution_rows(m: LinearModel, cand: Candidates, c: Columns) -> dict[int, int]:
+    """elution: ``Σ_k need[k]·z[k] − Σ_f yield[f,e]·w[f] ≤ 0`` per elution slot.
+
+    Returns the row of each elution run.
+    """
+    elution_runs = np.flatnonzero(c.is_elution)
     e_row = {int(r): i for i, r in enumerate(elution_runs)}
-    el_rows, el_cols, el_vals = [], [], []
-    for ki, a in enumerate(allocs):
+    rows, cols, vals = [], [], []
+    for ki, a in enumerate(cand.allocations):
         if a.run in e_row:
-            el_rows.append(e_row[a.run])
-            el_cols.append(z.start + ki)
-            el_vals.append(k_need[ki])
-    for fi, f in enumerate(flows):
+            rows.append(e_row[a.run])
+            cols.append(c.z.start + ki)
+            vals.append(c.k_need[ki])
+    for fi, f in enumerate(cand.flows):
         for er, yld in f.elutions:
             if er in e_row:
-                el_rows.append(e_row[er])
-                el_cols.append(w.start + fi)
-                el_vals.append(-yld)
+                rows.append(e_row[er])
+                cols.append(c.w.start + fi)
+                vals.append(-yld)
     m.add_rows(
-        "elution",
-        rows=el_rows,
-        cols=el_cols,
-        vals=el_vals,
-        lower=-INF,
-        upper=0.0,
-        count=len(elution_runs),
+        "elution", rows=rows, cols=cols, vals=vals, lower=-INF, upper=0.0, count=len(elution_runs)
     )
+    return e_row
 
-    # generator sizes
-    g_rows, g_cols, g_vals = [], [], []
-    col = n.start
-    for row, (fi, sizes) in enumerate(sized):
-        g_rows.append(row)
-        g_cols.append(w.start + fi)
-        g_vals.append(1.0)
+
+def _generator_rows(m: LinearModel, c: Columns) -> None:
+    """generator: ``w[f] − Σ size·n[f,size] = 0`` per sized generator flow."""
+    rows, cols, vals = [], [], []
+    col = c.n.start
+    for row, (fi, sizes) in enumerate(c.sized):
+        rows.append(row)
+        cols.append(c.w.start + fi)
+        vals.append(1.0)
         for size in sizes:
-            g_rows.append(row)
-            g_cols.append(col)
-            g_vals.append(-size)
+            rows.append(row)
+            cols.append(col)
+            vals.append(-size)
             col += 1
     m.add_rows(
-        "generator", rows=g_rows, cols=g_cols, vals=g_vals, lower=0.0, upper=0.0, count=len(sized)
+        "generator", rows=rows, cols=cols, vals=vals, lower=0.0, upper=0.0, count=len(c.sized)
     )
 
-    # shipments: legs use departures; transport index and package capacity
+
+def _shipment_rows(
+    net: PlanningNetwork, m: LinearModel, cand: Candidates, c: Columns, big_m: F64
+) -> None:
+    """Departures.
+
+    * ship ``z[k] − N[k]·s[d] ≤ 0`` and ``v[f] − s[d] ≤ 0`` per leg of a candidate;
+    * flow used ``w[f] − M·v[f] ≤ 0``;
+    * ti ``Σ ti·z + Σ ti·w − TI_max·s[d] ≤ 0``;
+    * packages ``Σ m·z + Σ v (or generator counts) − packages_max·s[d] ≤ 0`` (a dose is
+      one package, a bulk flow one, a generator delivery one per generator).
+    """
+    sc = net.scenario
+    products = {p.id: p for p in sc.products}
+    deps = c.departures
     sh_rows, sh_cols, sh_vals = [], [], []
-    row = 0
-    big_m = _flow_bounds(
-        cand,
-        k_need,
-        lambda r: procs[runs[r].process].batch_max,
-        {fi: max(sizes) for fi, sizes in sized},
-    )
     ti_rows, ti_cols, ti_vals = [], [], []
     pk_rows, pk_cols, pk_vals = [], [], []
-    for ki, a in enumerate(allocs):
+    row = 0
+    for ki, a in enumerate(cand.allocations):
         for leg in a.route.legs:
-            d = departures[(leg.lane, leg.depart)]
+            d = deps[(leg.lane, leg.depart)]
             sh_rows += [row, row]
-            sh_cols += [z.start + ki, s.start + d]
-            sh_vals += [1.0, -float(k_units[ki])]
+            sh_cols += [c.z.start + ki, c.s.start + d]
+            sh_vals += [1.0, -float(c.k_units[ki])]
             row += 1
             pk_rows.append(d)
-            pk_cols.append(z.start + ki)
-            pk_vals.append(float(k_doses[ki]))
-    alloc_product = [procs[runs[a.run].process].output for a in allocs]
-    for ki, a in enumerate(allocs):
-        ti = products[alloc_product[ki]].transport.ti_per_gbq * k_need[ki]
+            pk_cols.append(c.z.start + ki)
+            pk_vals.append(float(c.k_doses[ki]))
+    for ki, a in enumerate(cand.allocations):
+        product = products[sc.processes[cand.runs[a.run].process].output]
+        ti = product.transport.ti_per_gbq * c.k_need[ki]
         if ti > 0:
             for leg in a.route.legs:
-                ti_rows.append(departures[(leg.lane, leg.depart)])
-                ti_cols.append(z.start + ki)
+                ti_rows.append(deps[(leg.lane, leg.depart)])
+                ti_cols.append(c.z.start + ki)
                 ti_vals.append(ti)
-    for fi, f in enumerate(flows):
-        product = products[procs[runs[f.src].process].output]
+    for fi, f in enumerate(cand.flows):
+        product = products[sc.processes[cand.runs[f.src].process].output]
         for leg in f.route.legs:
-            d = departures[(leg.lane, leg.depart)]
+            d = deps[(leg.lane, leg.depart)]
             sh_rows += [row, row]
-            sh_cols += [v.start + fi, s.start + d]
+            sh_cols += [c.v.start + fi, c.s.start + d]
             sh_vals += [1.0, -1.0]
             row += 1
-            # a flow is one package, a generator delivery one package per generator
-            for c in n_cols_of_flow.get(fi, [v.start + fi]):
+            for col in c.n_cols_of_flow.get(fi, [c.v.start + fi]):
                 pk_rows.append(d)
-                pk_cols.append(c)
+                pk_cols.append(col)
                 pk_vals.append(1.0)
             if product.transport.ti_per_gbq > 0:
                 ti_rows.append(d)
-                ti_cols.append(w.start + fi)
+                ti_cols.append(c.w.start + fi)
                 ti_vals.append(product.transport.ti_per_gbq)
     m.add_rows("ship", rows=sh_rows, cols=sh_cols, vals=sh_vals, lower=-INF, upper=0.0, count=row)
+    _capacity_rows(net, m, c, big_m, (ti_rows, ti_cols, ti_vals), (pk_rows, pk_cols, pk_vals))
+
+
+def _capacity_rows(
+    net: PlanningNetwork,
+    m: LinearModel,
+    c: Columns,
+    big_m: F64,
+    ti: tuple[list[int], list[int], list[float]],
+    packages: tuple[list[int], list[int], list[float]],
+) -> None:
+    """Flow used (big-M), and each departure's transport index and package capacity."""
+    n_f = c.w.size
     m.add_rows(
         "flow_used",
         rows=np.concatenate([np.arange(n_f), np.arange(n_f)]),
-        cols=np.concatenate([w.all, v.all]),
+        cols=np.concatenate([c.w.all, c.v.all]),
         vals=np.concatenate([np.ones(n_f), -big_m]),
         lower=-INF,
         upper=0.0,
         count=n_f,
     )
+    lanes = net.scenario.lanes
+    dep_list = list(c.departures)
     n_d = len(dep_list)
-    cap_ti = np.array([sc.lanes[lane].capacity_ti for lane, _ in dep_list])
-    cap_pk = np.array([sc.lanes[lane].capacity_packages for lane, _ in dep_list], dtype=float)
-    m.add_rows(
-        "ti",
-        rows=np.concatenate([np.array(ti_rows, dtype=np.int64), np.arange(n_d)]),
-        cols=np.concatenate([np.array(ti_cols, dtype=np.int64), s.all]),
-        vals=np.concatenate([np.array(ti_vals, dtype=float), -cap_ti]),
-        lower=-INF,
-        upper=0.0,
-        count=n_d,
-    )
-    m.add_rows(
-        "packages",
-        rows=np.concatenate([np.array(pk_rows, dtype=np.int64), np.arange(n_d)]),
-        cols=np.concatenate([np.array(pk_cols, dtype=np.int64), s.all]),
-        vals=np.concatenate([np.array(pk_vals, dtype=float), -cap_pk]),
-        lower=-INF,
-        upper=0.0,
-        count=n_d,
-    )
-
-    _linking_rows(m, cand, pos_of_run, e_row, n_cols_of_flow, y, z, v, k_units)
-    _calendar_rows(net, m, cand, producing, y)
-    stock_rows(net, m, cand, producing, y)
-    _contract_rows(net, m, cand, z, w, wts)
-    return PlanningModel(
-        m, cand, producing, dep_list, sized, {b.name: b for b in m.col_blocks.values()}, big_m
-    )
+    caps = {
+        "ti": np.array([lanes[lane].capacity_ti for lane, _ in dep_list]),
+        "packages": np.array([lanes[lane].capacity_packages for lane, _ in dep_list], dtype=float),
+    }
+    for name, (rows, cols, vals) in (("ti", ti), ("packages", packages)):
+        m.add_rows(
+            name,
+            rows=np.concatenate([np.array(rows, dtype=np.int64), np.arange(n_d)]),
+            cols=np.concatenate([np.array(cols, dtype=np.int64), c.s.all]),
+            vals=np.concatenate([np.array(vals, dtype=float), -caps[name]]),
+            lower=-INF,
+            upper=0.0,
+            count=n_d,
+        )
 
 
 def contract_deliveries(
