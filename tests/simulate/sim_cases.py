@@ -196,3 +196,55 @@ def order_week_qc(
         data["lanes"].append(road("near-hosp", "near", transit="10 min"))
     data["disruptions"] = disruptions or {}
     return Scenario.model_validate(data)
+
+
+def tight_order_case(p: float, disruptions: dict[str, Any] | None = None) -> Scenario:
+    """:func:`order_case` with a tight backup: B's batches hold 2.5 GBq, as A's.
+
+    A consignment's doses move whole, so after a failure the backup's batch serves some
+    needs and not others: who comes first matters (extra doses, known a day ahead, or the
+    consignments whose batch fails).
+    """
+    data = order_case(p, disruptions).model_dump(mode="json", exclude_defaults=True)
+    for proc in data["processes"]:
+        if proc["id"] == "fdg-b":
+            proc["batch_max"] = "2.5 GBq"
+    return Scenario.model_validate(data)
+
+
+def every_disruption(
+    sc: Scenario, outages: float = 2.0, shocks: float = 2.0, qc: float = 0.05, extra: float = 0.3
+) -> Scenario:
+    """``sc`` with every kind of disruption: outages at every producer, QC failures, lane
+    cancellations and delays, customs holds and export closures in every country, dose
+    cancellations and extra doses."""
+    data = sc.model_dump(mode="json", exclude_defaults=True)
+    kinds = {"reactor", "cdmo", "cyclotron"}
+    producers = [s["id"] for s in data["sites"] if kinds & set(s["kind"])]
+    countries = sorted({s["country"] for s in data["sites"]})
+    data["disruptions"] = {
+        "sites": [
+            {"site": s, "outages_per_year": outages, "duration": {"mean": "2 d", "cv": 1.0}}
+            for s in producers
+        ],
+        "lanes": [
+            {
+                "lane": ln["id"],
+                "cancel_prob": 0.05,
+                "delay_prob": 0.2,
+                "delay": {"mean": "3 h", "cv": 1.0},
+            }
+            for ln in data["lanes"]
+        ],
+        "customs": [
+            {"country": c, "hold_prob": 0.1, "hold": {"mean": "6 h", "cv": 1.0}} for c in countries
+        ],
+        "policy_shocks": [
+            {"country": c, "per_year": shocks, "duration": {"mean": "2 d", "cv": 1.0}}
+            for c in countries
+        ],
+        "qc_failure_prob": qc,
+        "booking_cancel_prob": 0.05,
+        "extra_booking_rate": extra,
+    }
+    return Scenario.model_validate(data)

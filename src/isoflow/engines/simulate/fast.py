@@ -1,26 +1,32 @@
 """The vectorised engine: one chunk of replications as NumPy arrays over replications.
 
 Everything random is drawn up front, in a fixed order, from one generator seeded by the
-chunk's :class:`~numpy.random.SeedSequence`; then the engine walks the model's demands in
-order (run inputs by the fed run's start, then consignments of bookings and orders by
-administration, each followed by its extra doses), each step a handful of array operations
-over all replications of the chunk. No Python object is made per event. What it records is
-counted in doses by :mod:`.tally`.
+chunk's :class:`~numpy.random.SeedSequence`; then :mod:`.recourse` settles every demand in
+time order, each step a handful of array operations over all replications of the chunk. No
+Python object is made per event. What it records is counted in doses by :mod:`.tally`.
 
 Semantics (shared with :mod:`.reference`):
 
 * a run fails at the first of: an outage of its site overlapping ``[start, release]``
   (detected at ``max(start, outage start)``); a QC failure (at release); a missing input
-  (at its start). The earliest failure's cause is kept.
+  (at its start; the cause of the first input found missed). The earliest failure's cause
+  is kept.
 * a departure is cancelled (lane cancellation, or its origin country's exports closed by a
   policy shock at departure), or delayed, or held at customs; delays add up along a route.
 * an option succeeds if its run succeeds, no leg is cancelled, and it arrives by the
   deadline (on time) or within the slack (late: postponed administration). A failure is
   known at the run's failure time, the cancelled departure, or the planned arrival.
-* options are tried once each, in order; a re-booking only after the planned consignment
-  lost that leg; an alternative batch only if it starts at or after the moment the last
-  failure became known and its spare activity covers the need (per dose times the doses
-  still wanted of the consignment; reserved when tried).
+* a demand counts on its planned delivery (an extra dose, known ``extra_notice_s`` ahead,
+  has none). When a need becomes known, the failure of the option counted on or an extra
+  dose's notice, the demand takes the next option it may use, in its order, each option
+  looked at once: a re-booking only after the planned consignment lost that leg; an
+  alternative batch only if it starts at or after that moment and its spare activity
+  covers the need (per dose times the doses still wanted of the consignment), which it then
+  reserves.
+* **first come, first served**: needs take spare in the order they become known, whatever
+  the administration they are for; needs known at the same instant in demand order: run
+  inputs (by the fed run's start), then consignments by administration, each followed by
+  its extra doses.
 * a demand with no option left is missed with the cause of its first failure, all its doses
   with it.
 * doses are cancelled independently (``booking_cancel_prob`` each); extra doses arrive
@@ -36,20 +42,13 @@ import numpy.typing as npt
 
 from isoflow.engines.simulate.model import (
     C_CANCEL,
-    C_DELAY,
-    C_HOLD,
     C_NONE,
     C_OUTAGE,
-    C_PLAN,
     C_QC,
     C_SHOCK,
-    C_SURGE,
-    K_PLANNED,
-    K_REBOOK,
-    O_CANCELLED,
-    O_MISSED,
     SimModel,
 )
+from isoflow.engines.simulate.recourse import recourse
 from isoflow.engines.simulate.tally import SUMMARY_COLUMNS, ChunkResult, Tally, collect
 
 F64 = npt.NDArray[np.float64]
@@ -57,7 +56,7 @@ I64 = npt.NDArray[np.int64]
 I8 = npt.NDArray[np.int8]
 B = npt.NDArray[np.bool_]
 
-__all__ = ["SUMMARY_COLUMNS", "ChunkResult", "run_chunk", "sample"]
+__all__ = ["SUMMARY_COLUMNS", "ChunkResult", "draw", "run_chunk", "sample"]
 
 
 def _intervals(
@@ -97,6 +96,8 @@ class _State:
     spare: F64  # (R, runs)
     started: B  # (R, runs) unplanned run started by recourse
     cost: F64  # (R,)
+    outages: tuple[F64, F64]  # (R, sites, K) starts and ends of site outages (inf: none)
+    shocks: tuple[F64, F64]  # (R, countries, K) the same of policy shocks
 
 
 def sample(model: SimModel, rng: np.random.Generator, reps: int) -> _State:
@@ -157,99 +158,9 @@ def sample(model: SimModel, rng: np.random.Generator, reps: int) -> _State:
         spare,
         np.zeros((reps, n_run), dtype=np.bool_),
         np.full(reps, m.plan_cost_per_week * m.weeks),
+        (o_st, o_en),
+        (s_st, s_en),
     )
-
-
-def _evaluate(m: SimModel, s: _State, o: int) -> tuple[B, B, F64, I8, I64, F64]:
-    """Outcome of option ``o`` in every replication.
-
-    Returns (success, late, failure time, cause, index of the first cancelled leg or -1,
-    postponement [s]).
-    """
-    run = int(m.opt_run[o])
-    legs = m.legs[m.opt_leg_lo[o] : m.opt_leg_hi[o]]
-    rfail = s.fail_t[:, run]
-    run_ok = np.isinf(rfail)
-    reps = rfail.size
-    if legs.size:
-        canc = s.cancel[:, legs]
-        any_c = canc.any(axis=1)
-        first = canc.argmax(axis=1)
-        c_time = m.dep_time[legs][first]
-        c_cause = s.dcause[:, legs][np.arange(reps), first]
-        dl = s.delay[:, legs].sum(axis=1)
-        hd = s.hold[:, legs].sum(axis=1)
-    else:
-        any_c = np.zeros(reps, dtype=np.bool_)
-        first = np.zeros(reps, dtype=np.int64)
-        c_time = np.zeros(reps)
-        c_cause = np.zeros(reps, dtype=np.int8)
-        dl = hd = np.zeros(reps)
-    arrival = m.opt_arrive[o] + dl + hd
-    deadline = m.opt_deadline[o]
-    in_time = arrival <= deadline + m.opt_slack[o]
-    success = run_ok & ~any_c & in_time
-    late = success & (arrival > deadline)
-    fail_time = np.where(~run_ok, rfail, np.where(any_c, c_time, m.opt_arrive[o]))
-    cause = np.where(
-        ~run_ok,
-        s.fail_c[:, run],
-        np.where(any_c, c_cause, np.where(hd > dl, C_HOLD, C_DELAY)),
-    ).astype(np.int8)
-    leg = np.where(run_ok & any_c, first, -1)
-    return success, late, fail_time, cause, leg, np.maximum(arrival - deadline, 0.0)
-
-
-def _resolve(
-    m: SimModel, s: _State, d: int, pending: B, t_detect: F64, first_opt: int, doses: I64
-) -> tuple[B, I8, B, F64, I8, F64]:
-    """Serve demand ``d`` of ``doses`` doses (per replication) in the replications ``pending``.
-
-    An alternative needs its per-dose need times ``doses`` from its run's spare. Returns
-    (still pending = missed, outcome kind of the serving option, late, root-cause failure
-    time, root cause, postponement).
-    """
-    reps = pending.size
-    pending = pending.copy()
-    kind = np.zeros(reps, dtype=np.int8)
-    late = np.zeros(reps, dtype=np.bool_)
-    cause = np.zeros(reps, dtype=np.int8)
-    post = np.zeros(reps)
-    fail_leg = np.full(reps, -2, dtype=np.int64)
-    t_det = t_detect.copy()
-    lo, hi = int(m.dem_opt_lo[d]), int(m.dem_opt_hi[d])
-    for o in range(lo + first_opt, hi):
-        if not pending.any():
-            break
-        k = int(m.opt_kind[o])
-        if k == K_PLANNED:
-            elig = pending
-        elif k == K_REBOOK:
-            elig = pending & (fail_leg == m.opt_rebook_leg[o])
-        else:
-            run = int(m.opt_run[o])
-            need = m.opt_need[o] * doses
-            elig = pending & (m.opt_start[o] >= t_det) & (s.spare[:, run] >= need)
-            if not elig.any():
-                continue
-            s.spare[:, run] -= np.where(elig, need, 0.0)
-            if not m.run_planned[run]:
-                s.cost += np.where(elig & ~s.started[:, run], m.run_fixed_cost[run], 0.0)
-                s.started[:, run] |= elig
-            s.cost += np.where(elig, need * m.run_var_cost[run], 0.0)
-        if not elig.any():
-            continue
-        ok, lt, ft, cs, leg, pp = _evaluate(m, s, o)
-        served = elig & ok
-        kind[served] = k
-        late |= served & lt
-        post = np.where(served & lt, pp, post)
-        failed = elig & ~ok
-        cause = np.where(failed & (cause == C_NONE), cs, cause).astype(np.int8)
-        t_det = np.where(failed, np.maximum(ft, t_det), t_det)
-        fail_leg = np.where(failed, leg if k == K_PLANNED else -2, fail_leg)
-        pending &= ~served
-    return pending, kind, late, t_det, cause, post
 
 
 def run_chunk(
@@ -257,80 +168,26 @@ def run_chunk(
 ) -> ChunkResult:
     """Simulate ``reps`` replications seeded by ``seed``, numbered from ``first_rep``."""
     m = model
-    rng = np.random.default_rng(seed)
-    s = sample(m, rng, reps)
-    nb = m.n_bookings
-    t = Tally.empty(reps, nb)
-    if (m.book_cancel_p > 0).any():
-        t.cancelled = rng.binomial(m.book_doses, m.book_cancel_p, size=(reps, nb))
-    if (m.book_extra_rate > 0).any():
-        t.extras = rng.poisson(m.book_extra_rate, size=(reps, nb))
-    _inputs(m, s, reps)
-    wanted = (m.book_doses - t.cancelled).astype(np.int64)
-    one = np.ones(reps, dtype=np.int64)
-    inf = np.full(reps, -np.inf)
-    for i in range(nb):
-        d = int(m.book_demand[i])
-        active = wanted[:, i] > 0
-        if m.dem_planned[d]:
-            missed, kind, late, _, cause, post = _resolve(m, s, d, active, inf, 0, wanted[:, i])
-            t.outcome[:, i] = np.where(missed, O_MISSED, kind)
-            t.cause[:, i] = np.where(missed, cause, C_NONE)
-            t.late[:, i] = late
-            t.post[:, i] = post
-        else:
-            t.outcome[:, i] = O_MISSED
-            t.cause[:, i] = C_PLAN
-        t.outcome[~active, i] = O_CANCELLED
-        t.cause[~active, i] = C_NONE
-        _extras(m, s, t, i, one, first_rep)
+    s, t = draw(m, seed, reps)
+    recourse(m, s, t, first_rep)
     return collect(m, _lost(m, s), s.cost, first_rep, t)
 
 
-def _inputs(m: SimModel, s: _State, reps: int) -> None:
-    """Serve the run inputs, in order of the fed run's start; a missed one fails its run."""
-    inf = np.full(reps, -np.inf)
-    one = np.ones(reps, dtype=np.int64)
-    for d in range(m.n_inputs):
-        dst = int(m.dem_run[d])
-        start = m.run_start[dst]
-        everywhere = np.ones(reps, dtype=np.bool_)
-        missed, _, _, _, cause, _ = _resolve(m, s, d, everywhere, inf, 0, one)
-        lost = missed & (start < s.fail_t[:, dst])
-        s.fail_t[:, dst] = np.where(lost, start, s.fail_t[:, dst])
-        s.fail_c[:, dst] = np.where(lost, cause, s.fail_c[:, dst])
+def draw(model: SimModel, seed: np.random.SeedSequence, reps: int) -> tuple[_State, Tally]:
+    """Everything random of a chunk, in this order: the world, then the doses.
 
-
-def _extras(m: SimModel, s: _State, t: Tally, i: int, one: I64, first_rep: int) -> None:
-    """The extra doses of consignment ``i``, served by its alternatives.
-
-    One dose each, known ``extra_notice_s`` ahead, never served by the planned delivery.
+    The world is :func:`sample`'s; the doses are each consignment's cancelled and extra
+    doses, in a tally where nothing else is recorded yet.
     """
-    d = int(m.book_demand[i])
-    reps = one.size
-    n_extra = int(t.extras[:, i].max()) if t.extras.size else 0
-    for k in range(1, n_extra + 1):
-        want = t.extras[:, i] >= k
-        t0 = np.full(reps, m.dem_detect[d])
-        first = 1 if m.dem_planned[d] else 0
-        missed, kind, _, _, _, post = _resolve(m, s, d, want, t0, first, one)
-        t.extra_missed[:, i] += missed
-        t.extra_served[:, i] += want & ~missed
-        rows = np.flatnonzero(want)
-        out = np.where(missed, O_MISSED, kind)[rows]
-        t.extra_rows.append(
-            np.column_stack(
-                [
-                    rows + first_rep,
-                    np.full(rows.size, i),
-                    np.full(rows.size, k),
-                    np.ones(rows.size),
-                    out,
-                    np.where(missed[rows], C_SURGE, C_NONE),
-                    post[rows],
-                ]
-            ).astype(np.float64)
-        )
+    m = model
+    rng = np.random.default_rng(seed)
+    s = sample(m, rng, reps)
+    t = Tally.empty(reps, m.n_bookings)
+    if (m.book_cancel_p > 0).any():
+        t.cancelled = rng.binomial(m.book_doses, m.book_cancel_p, size=(reps, m.n_bookings))
+    if (m.book_extra_rate > 0).any():
+        t.extras = rng.poisson(m.book_extra_rate, size=(reps, m.n_bookings))
+    return s, t
 
 
 def _lost(m: SimModel, s: _State) -> F64:

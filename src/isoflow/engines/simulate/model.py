@@ -26,6 +26,14 @@ What is compiled (times in s since the epoch, activities in Bq):
   arrives at ``arrive`` plus sampled delays; it serves on time if it arrives by
   ``deadline``, late (postponed administration) if within ``slack`` more, where ``slack``
   keeps the decayed dose within tolerance and shelf life. Outcomes are counted in doses.
+* **recourse, first come first served**: a demand takes its next option when its need
+  becomes known (the failure of the option it counts on, known at the run's failure, the
+  cancelled departure or the planned arrival; an extra dose's notice), and an alternative
+  then reserves its spare. Needs take spare in the order they become known, whatever the
+  administration they are for; needs known at one instant in demand order (run inputs by
+  the fed run's start, then consignments by administration, each followed by its extra
+  doses). A run whose input is missed fails at its start, for the first input found
+  missed. Both engines follow this (:mod:`.fast` states the whole semantics).
 
 With ``weeks > 1`` the weekly plan is repeated with a 7-day shift; runs and departures that
 coincide across weeks are merged, so one physical flight or batch has one fate.
