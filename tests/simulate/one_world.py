@@ -72,7 +72,7 @@ def differences(a: ChunkResult, b: ChunkResult) -> list[str]:
     """What differs between two chunk results of the same replications (empty: nothing)."""
     out = []
     names = ("summary", "missed_cause", "missed_country", "missed_product", "exceptions")
-    for name in (*names, "book_outcome", "book_cause"):
+    for name in (*names, "wanted_country", "wanted_product", "book_outcome", "book_cause"):
         x, y = getattr(a, name), getattr(b, name)
         if x.shape != y.shape or not np.array_equal(x, y):
             out.append(name)

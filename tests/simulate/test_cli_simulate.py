@@ -37,6 +37,14 @@ def test_simulate_small_writes_records_and_kpis(run, tmp_path):
     assert "wrote 5 files" in res.stdout  # the four records and manifest.json
     k = json.loads((out / "kpis.json").read_text())
     assert (k["replications"], k["weeks"], k["scenario"]) == (120, 2, "small")
+    # the tails: percentiles and P(loss > x), overall, by country and product, activity
+    assert "A week's loss over replications" in res.stdout
+    assert "P(loss > x)" in res.stdout
+    tails = k["tails"]
+    assert set(tails["missed_per_week_by_country"]) == {"AU", "KR"}
+    for t in (tails["missed_per_week"], tails["lost_activity_bq_per_week"]):
+        assert t["p5"] <= t["p50"] <= t["p95"] <= t["p99"]
+        assert list(t["p_loss_over"]) == ["1%", "5%", "10%", "25%", "50%"]
     rows = (out / "replications.csv").read_text().splitlines()
     assert len(rows) == 121
     assert rows[0].startswith("replication,doses,cancelled,")

@@ -14,6 +14,14 @@ only other options, re-bookings, need a cancelled leg. So the doses missed in a 
   together: independent doses would give ``5p(1-p)``);
 * doses missed over doses wanted: ``p``.
 
+Tails (:func:`~isoflow.engines.simulate.montecarlo.tail`): a percentile ``q`` is the smallest
+value ``v`` with ``P(M <= v) >= q`` (the inverse of the distribution); for M = 3·X1 + 2·X2 at
+``p = 0.2``, ``P(M <= 0) = 0.64``, ``P(M <= 2) = 0.80``, ``P(M <= 3) = 0.96``: p5 = p50 = 0,
+p95 = 3, p99 = 5. The loss shares are M/5 in {0, 40, 60, 100} %: P(loss > x) is
+``P(M > 0) = 1 - (1-p)² = 0.36`` for x = 1, 5, 10 and 25 %, ``P(M >= 3) = p = 0.2`` for 50 %. The
+empirical distribution at ``R = 10^4`` is 0.01 from the nearest threshold (F(3) = 0.96 against
+0.95: five standard errors), so the empirical percentiles are these.
+
 Tolerances: with ``R`` replications an empirical frequency of probability ``π`` has standard
 error ``√(π(1-π)/R)`` and the mean of ``M`` has ``√(Var/R)``; the tests allow 4 standard
 errors (a false alarm has probability 6e-5 per comparison; the seeds are fixed, so the
@@ -142,6 +150,55 @@ def test_records_name_the_order_and_count_its_doses(split_run, tmp_path):
         assert len(rows_of) == int(np.isin(missed, with_it).sum())
     summary = _csv(tmp_path / "replications.csv")
     assert {float(r["doses"]) for r in summary} == {5.0}
+
+
+def _p_over(tails: dict, share: dict[str, float], reps: int) -> None:
+    """``P(loss > x)`` of ``tails`` is ``share[x]`` (within 4 standard errors)."""
+    for x, prob in share.items():
+        se = math.sqrt(prob * (1 - prob) / reps)
+        assert _close(tails["p_loss_over"][x], prob, se), x
+
+
+def test_the_tails_of_a_split_order(split_run):
+    # M = 3·X1 + 2·X2 doses a week (the module docstring): four points
+    k = split_run[1]
+    lost = 1 - (1 - P) ** 2
+    share = {"1%": lost, "5%": lost, "10%": lost, "25%": lost, "50%": P}
+    tails = k["tails"]
+    # one country and one product: each is all of it
+    (country,) = tails["missed_per_week_by_country"].values()
+    (product,) = tails["missed_per_week_by_product"].values()
+    for t in (tails["missed_per_week"], country, product):
+        assert (t["p5"], t["p50"], t["p95"], t["p99"]) == (0.0, 0.0, 3.0, 5.0)
+        _p_over(t, share, REPS)
+        assert _contains(t, 5 * P)  # the mean, within its interval
+
+
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_the_tails_of_a_two_point_loss(engine):
+    # one batch a day (the short-part case below): 3 doses from the 08:00 batch, 2 short,
+    # so M = 2 + 3·X1 doses a week, 40 % or 100 % of the order. P(M <= 2) = 1 - p = 0.8:
+    # p5 = p50 = 2, p95 = p99 = 5; P(loss > x) = 1 up to 25 %, p over 50 %. The planned
+    # activity lost is the batch's when it fails QC: 0 or all the plan makes (one batch),
+    # so percentiles 0, 0, A, A and P(lost > x) = p for every x.
+    model, plan = build_model(order_week_qc(P, per_day=1), None, ModelOptions())
+    if engine == "fast":
+        result = simulate(model, SimOptions(replications=REPS, seed=7))
+    else:
+        ref = simulate_reference(model, REF_REPS, seed=9)
+        result = as_result(model, SimOptions(replications=REF_REPS, seed=9), [ref])
+    reps = result.replications
+    tails = kpis(result)["tails"]
+    doses = tails["missed_per_week"]
+    assert (doses["p5"], doses["p50"], doses["p95"], doses["p99"]) == (2.0, 2.0, 5.0, 5.0)
+    assert _contains(doses, 2 + 3 * P)
+    _p_over(doses, {"1%": 1.0, "5%": 1.0, "10%": 1.0, "25%": 1.0, "50%": P}, reps)
+    (made,) = [r.activity_eop_bq for r in plan.runs]
+    activity = tails["lost_activity_bq_per_week"]
+    assert (activity["p5"], activity["p50"]) == (0.0, 0.0)
+    assert activity["p95"] == activity["p99"] == pytest.approx(made)
+    assert _contains(activity, P * made)
+    _p_over(activity, dict.fromkeys(("1%", "5%", "10%", "25%", "50%"), P), reps)
 
 
 def test_the_short_part_of_an_order_is_missed_for_the_plan_reason(tmp_path):

@@ -225,6 +225,47 @@ def print_kpis(k: dict[str, Any], scenario: str, plan: Plan) -> None:
         for name, v in k[key].items():
             table.add_row(name, _ci(v))
         console.print(table)
+    print_tails(k["tails"])
+
+
+def print_tails(tails: dict[str, Any]) -> None:
+    """Print the tail KPIs: a week's loss over replications, next to its mean.
+
+    Rows: all doses; by country; by product; planned activity lost (GBq at EOP).
+    """
+    groups = [
+        [("all doses", tails["missed_per_week"], 1.0)],
+        [(c, v, 1.0) for c, v in tails["missed_per_week_by_country"].items()],
+        [(p, v, 1.0) for p, v in tails["missed_per_week_by_product"].items()],
+        [("activity, GBq", tails["lost_activity_bq_per_week"], 1e9)],
+    ]
+    table = Table(
+        title="A week's loss over replications: doses missed (activity lost at EOP)",
+        title_justify="left",
+    )
+    for col in ("", "mean [95 % interval]", "p5", "p50", "p95", "p99"):
+        table.add_column(col, justify="left" if not col else "right")
+    for group in groups:
+        for name, v, scale in group:
+            ci = {key: v[key] / scale for key in ("mean", "lo", "hi")}
+            cells = (f"{v[f'p{q}'] / scale:.2f}" for q in (5, 50, 95, 99))
+            table.add_row(name, _ci(ci), *cells)
+        table.add_section()
+    console.print(table)
+    over = list(groups[0][0][1]["p_loss_over"])
+    table = Table(
+        title="P(loss > x): share of replications losing more than x of the doses wanted "
+        "(activity made)",
+        title_justify="left",
+    )
+    table.add_column("")
+    for x in over:
+        table.add_column(f"x = {x}", justify="right")
+    for group in groups:
+        for name, v, _ in group:
+            table.add_row(name, *(f"{v['p_loss_over'][x]:.3f}" for x in over))
+        table.add_section()
+    console.print(table)
 
 
 def register(app: typer.Typer, scenario_app: typer.Typer) -> None:

@@ -4,8 +4,9 @@
   :class:`SimModel` of flat arrays;
 * :func:`simulate` runs replications on any executor, vectorised over replications
   (:mod:`.fast`), reproducible by seed whatever the number of workers;
-* :func:`kpis` aggregates KPIs with 95 % intervals; :func:`write_results` writes the
-  records (CSV) and ``kpis.json``;
+* :func:`kpis` aggregates KPIs with 95 % intervals, and their tails over replications
+  (percentiles, P(loss > x)); :func:`write_results` writes the records (CSV) and
+  ``kpis.json``;
 * :func:`simulate_reference` is the straightforward SimPy model of the same semantics,
   one ``Environment`` per replication: the statistical cross-check and speed baseline.
 """

@@ -37,6 +37,10 @@ I64 = npt.NDArray[np.int64]
 
 Z95 = 1.959963984540054
 """Two-sided 95 % normal quantile; intervals are mean ± Z95 · standard error."""
+PERCENTILES = (5, 50, 95, 99)
+"""Percentiles of the tail KPIs (:func:`tail`)."""
+LOSS_OVER = (0.01, 0.05, 0.10, 0.25, 0.50)
+"""Loss shares ``x`` of the tail KPIs' ``P(loss > x)`` (:func:`tail`)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,8 @@ class SimResult:
     summary: F64
     missed_country: I64
     missed_product: I64
+    wanted_country: I64
+    wanted_product: I64
     missed_cause: I64
     book_outcome: I64
     book_cause: I64
@@ -173,6 +179,8 @@ def as_result(model: SimModel, options: SimOptions, parts: list[ChunkResult]) ->
         summary=np.concatenate([r.summary for r in parts]),
         missed_country=np.concatenate([r.missed_country for r in parts]),
         missed_product=np.concatenate([r.missed_product for r in parts]),
+        wanted_country=np.concatenate([r.wanted_country for r in parts]),
+        wanted_product=np.concatenate([r.wanted_product for r in parts]),
         missed_cause=np.concatenate([r.missed_cause for r in parts]),
         book_outcome=np.sum([r.book_outcome for r in parts], axis=0),
         book_cause=np.sum([r.book_cause for r in parts], axis=0),
@@ -208,7 +216,8 @@ def kpis(result: SimResult) -> dict[str, Any]:
 
     ``p_missed`` is the mean over replications of doses missed over doses still wanted (not
     cancelled), ``p_missed_pooled`` the ratio of their sums; counts per week are doses;
-    ``patients`` gives the same for the doses of per-patient bookings.
+    ``patients`` gives the same for the doses of per-patient bookings; ``tails`` the
+    distribution over replications of doses missed and activity lost (:func:`tails`).
     """
     m = result.model
     weeks = m.weeks
@@ -252,6 +261,51 @@ def kpis(result: SimResult) -> dict[str, Any]:
         },
         "missed_by_cause": by_cause,
         "outcomes": {name: int(result.book_outcome[:, i].sum()) for i, name in enumerate(OUTCOMES)},
+        "tails": tails(result),
+    }
+
+
+def tail(per_week: F64, share: F64) -> dict[str, Any]:
+    """The distribution over replications of a loss, next to its mean.
+
+    ``per_week`` is the loss of each replication a week (over its weeks), ``share`` the
+    same loss as a share of what was at stake. Gives the mean with its 95 % interval
+    (:func:`interval`), the percentiles :data:`PERCENTILES` of ``per_week`` (``p5``...: the
+    smallest value that at least that share of replications does not exceed, the inverse
+    of the empirical distribution) and, for each ``x`` of :data:`LOSS_OVER`, the share of
+    replications whose ``share`` is over ``x`` (``p_loss_over``, keyed ``"1%"``...).
+    """
+    out: dict[str, Any] = interval(per_week)
+    for q in PERCENTILES:
+        out[f"p{q}"] = float(np.percentile(per_week, q, method="inverted_cdf"))
+    out["p_loss_over"] = {f"{x:.0%}": float((share > x).mean()) for x in LOSS_OVER}
+    return out
+
+
+def tails(result: SimResult) -> dict[str, Any]:
+    """Tail KPIs (:func:`tail`) of doses missed and of planned activity lost.
+
+    Doses missed a week, overall, by country and by product, each against the doses still
+    wanted of it; planned activity lost [Bq at EOP] a week, against all the activity the
+    plan makes.
+    """
+    m = result.model
+    weeks = m.weeks
+    missed = result.column("missed")
+    active = result.column("doses") - result.column("cancelled")
+    mc, wc = result.missed_country.astype(np.float64), result.wanted_country.astype(np.float64)
+    mp, wp = result.missed_product.astype(np.float64), result.wanted_product.astype(np.float64)
+    lost = result.column("lost_activity_bq")
+    made = float(m.run_eop_bq[m.run_planned].sum())
+    return {
+        "missed_per_week": tail(missed / weeks, _share(missed, active)),
+        "missed_per_week_by_country": {
+            c: tail(mc[:, i] / weeks, _share(mc[:, i], wc[:, i])) for i, c in enumerate(m.countries)
+        },
+        "missed_per_week_by_product": {
+            p: tail(mp[:, i] / weeks, _share(mp[:, i], wp[:, i])) for i, p in enumerate(m.products)
+        },
+        "lost_activity_bq_per_week": tail(lost / weeks, lost / made if made > 0 else lost * 0.0),
     }
 
 

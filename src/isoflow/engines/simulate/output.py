@@ -10,7 +10,7 @@ Everything is counted in doses (a booking is one dose; see :mod:`.bookings` for 
   doses administered late, missed share;
 * ``exceptions.csv``: every consignment (or extra dose) not served as planned and on time in
   a replication: its doses, outcome, cause, postponement [h];
-* ``kpis.json``: aggregate KPIs with 95 % intervals.
+* ``kpis.json``: aggregate KPIs with 95 % intervals, and their tails over replications.
 
 Numbers are written with fixed formats (no time stamps, no platform-dependent repr), so
 the same seed gives the same bytes.

@@ -72,11 +72,13 @@ class ChunkResult:
     """What one chunk of replications produced (concatenated in chunk order by the caller).
 
     Per replication (rows): ``summary`` columns are :data:`SUMMARY_COLUMNS`;
-    ``missed_country`` and ``missed_product`` count missed doses (extra bookings included);
-    ``missed_cause`` missed doses by cause. Per consignment instance (summed over the chunk's
-    replications): ``book_outcome`` doses by outcome, ``book_cause`` missed doses by cause,
-    ``book_late`` doses administered late. ``exceptions`` lists every consignment instance not
-    served as planned and on time (plan-unserved ones excluded), columns
+    ``missed_country`` and ``missed_product`` count missed doses (extra bookings included),
+    ``wanted_country`` and ``wanted_product`` the doses still wanted (not cancelled, extra
+    bookings included); ``missed_cause`` missed doses by cause. Per consignment instance
+    (summed over the chunk's replications): ``book_outcome`` doses by outcome,
+    ``book_cause`` missed doses by cause, ``book_late`` doses administered late.
+    ``exceptions`` lists every consignment instance not served as planned and on time
+    (plan-unserved ones excluded), columns
     :data:`EXCEPTION_COLUMNS`: replication, consignment, extra (0 = the consignment itself, k =
     its k-th extra dose), doses concerned, outcome, cause, postponement [s].
     """
@@ -84,6 +86,8 @@ class ChunkResult:
     summary: F64
     missed_country: I64
     missed_product: I64
+    wanted_country: I64
+    wanted_product: I64
     missed_cause: I64
     book_outcome: I64
     book_cause: I64
@@ -149,12 +153,15 @@ def collect(m: SimModel, lost: F64, cost: F64, first_rep: int, t: Tally) -> Chun
     cause_counts[:, C_SURGE] += t.extra_missed.sum(axis=1)
     book_cause[:, C_SURGE] += t.extra_missed.sum(axis=0)
     all_missed = missed_doses + t.extra_missed
-    mc = np.zeros((reps, len(m.countries)), dtype=np.int64)
-    mp = np.zeros((reps, len(m.products)), dtype=np.int64)
-    for c in range(len(m.countries)):
-        mc[:, c] = all_missed[:, m.book_country == c].sum(axis=1)
-    for p in range(len(m.products)):
-        mp[:, p] = all_missed[:, m.book_product == p].sum(axis=1)
+    all_wanted = wanted + t.extras
+    mc, wc = (
+        _by(all_missed, m.book_country, len(m.countries)),
+        _by(all_wanted, m.book_country, len(m.countries)),
+    )
+    mp, wp = (
+        _by(all_missed, m.book_product, len(m.products)),
+        _by(all_wanted, m.book_product, len(m.products)),
+    )
     pat = m.book_patient
     summary = np.column_stack(
         [
@@ -178,12 +185,22 @@ def collect(m: SimModel, lost: F64, cost: F64, first_rep: int, t: Tally) -> Chun
         summary=summary,
         missed_country=mc,
         missed_product=mp,
+        wanted_country=wc,
+        wanted_product=wp,
         missed_cause=cause_counts,
         book_outcome=book_outcome,
         book_cause=book_cause,
         book_late=late_doses.sum(axis=0).astype(np.int64),
         exceptions=_exceptions(first_rep, t, wanted),
     )
+
+
+def _by(doses: I64, group: I64, n: int) -> I64:
+    """Per replication, the sum of ``doses`` (R, consignments) over each group's."""
+    out = np.zeros((doses.shape[0], n), dtype=np.int64)
+    for g in range(n):
+        out[:, g] = doses[:, group == g].sum(axis=1)
+    return out
 
 
 def _exceptions(first_rep: int, t: Tally, wanted: I64) -> F64:
