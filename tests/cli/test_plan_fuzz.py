@@ -27,6 +27,7 @@ from isoflow.engines.planner.baseline import baseline_plan
 from isoflow.engines.verify import verify
 from isoflow.errors import PlanFileError
 from isoflow.scenario.load import load_scenario
+from mutations import mutated
 
 SMALL = Path(__file__).parents[1] / "scenario" / "data" / "small.yaml"
 SCENARIO = load_scenario(SMALL)
@@ -44,44 +45,6 @@ junk = st.one_of(
 )
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            found += _paths(value, (*prefix, i))
-    return found
-
-
-PATHS = _paths(BASE)
-
-
-@st.composite
-def mutated(draw: st.DrawFn) -> dict[str, Any]:
-    data = copy.deepcopy(BASE)
-    for _ in range(draw(st.integers(min_value=1, max_value=3))):
-        path = draw(st.sampled_from(PATHS))
-        parent: Any = data
-        try:
-            for key in path[:-1]:
-                parent = parent[key]
-            last = path[-1]
-            action = draw(st.sampled_from(["replace", "delete", "duplicate", "junk_key"]))
-            if action == "replace":
-                parent[last] = draw(junk)
-            elif action == "delete":
-                del parent[last]
-            elif action == "duplicate" and isinstance(parent, list):
-                parent.append(copy.deepcopy(parent[last]))
-            elif isinstance(parent[last], dict):
-                parent[last][draw(st.text(min_size=1, max_size=6))] = draw(junk)
-        except (KeyError, IndexError, TypeError):
-            continue  # an earlier mutation removed this path
-    return data
-
-
 def test_the_unmutated_plan_is_sound() -> None:
     assert BASE["allocations"]
     plan = read_plan(_write(BASE))
@@ -96,7 +59,7 @@ def _write(data: dict[str, Any]) -> Path:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=mutated())
+@given(data=mutated(BASE, junk))
 def test_a_mutated_plan_is_read_and_verified_without_a_crash(data: dict[str, Any]) -> None:
     path = _write(data)
     try:

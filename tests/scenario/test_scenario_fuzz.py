@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from isoflow.errors import ScenarioError
 from isoflow.scenario.load import dump_yaml, load_scenario, save_scenario
+from mutations import mutated
 
 SMALL = Path(__file__).parent / "data" / "small.yaml"
 BASE: dict[str, Any] = json.loads(json.dumps(load_scenario(SMALL).model_dump(mode="json")))
@@ -29,44 +30,6 @@ junk = st.one_of(
 )
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            found += _paths(value, (*prefix, i))
-    return found
-
-
-PATHS = _paths(BASE)
-
-
-@st.composite
-def mutated(draw: st.DrawFn) -> dict[str, Any]:
-    data = copy.deepcopy(BASE)
-    for _ in range(draw(st.integers(min_value=1, max_value=3))):
-        path = draw(st.sampled_from(PATHS))
-        parent: Any = data
-        try:
-            for key in path[:-1]:
-                parent = parent[key]
-            last = path[-1]
-            action = draw(st.sampled_from(["replace", "delete", "duplicate", "junk_key"]))
-            if action == "replace":
-                parent[last] = draw(junk)
-            elif action == "delete":
-                del parent[last]
-            elif action == "duplicate" and isinstance(parent, list):
-                parent.append(copy.deepcopy(parent[last]))
-            elif isinstance(parent, dict):
-                parent[draw(st.text(min_size=1, max_size=8))] = draw(junk)
-        except (KeyError, IndexError, TypeError):
-            continue  # an earlier mutation removed or replaced this path
-    return data
-
-
 def _load(path: Path) -> None:
     error: ScenarioError | None = None
     try:
@@ -80,7 +43,7 @@ SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 
 
 @SETTINGS
-@given(mutated())
+@given(mutated(BASE, junk))
 def test_mutated_data_loads_or_raises_scenario_error(data: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         yaml_path = Path(tmp) / "s.yaml"
