@@ -406,7 +406,6 @@ def _kpis(
     sc = net.scenario
     items = {b.id: b for b in demand_items(sc)}
     planned = [items[bid] for bid in cand.booking_ids]
-    products = {p.id: p for p in sc.products}
     served: dict[str, int] = defaultdict(int)
     for a in allocations:
         served[a.booking] += a.doses
@@ -420,21 +419,8 @@ def _kpis(
         return dict(sorted(out.items()))
 
     country_of = {s.id: s.country for s in sc.sites}
-    stage_of = {p.id: str(p.stage) for p in sc.products}
     kind_of = {p.id: p.kind for p in sc.processes}
     production_runs = [r for r in runs if kind_of[r.process] != ProcessKind.ELUTION]
-    by_stage: dict[str, dict[str, float]] = {}
-    for r in runs:
-        row = by_stage.setdefault(stage_of[r.product], {"produced_eop_bq": 0.0, "used_eop_bq": 0.0})
-        row["produced_eop_bq"] += r.activity_eop_bq
-        row["used_eop_bq"] += min(r.activity_allocated_bq, r.activity_eop_bq)
-    dose_products = by_stage.get("drug_product", {"produced_eop_bq": 0.0})
-    unused = sum(max(0.0, r.activity_eop_bq - r.activity_allocated_bq) for r in runs)
-    impurity = 0.0
-    for r in production_runs:
-        carried = products[r.product].impurity
-        if carried is not None:
-            impurity += r.activity_eop_bq * carried.fraction_at_eop
     fixed = sum(r.fixed_cost for r in runs)
     variable = sum(r.variable_cost for r in runs)
     transport = sum(sh.cost for sh in shipments)
@@ -450,14 +436,7 @@ def _kpis(
         "by_country": tally(lambda b: country_of[b.hospital]),
         "by_product": tally(lambda b: b.product),
         "unserved_by_reason": _count((u.reason, u.doses) for u in unserved),
-        "activity": {
-            "produced_eop_bq": dose_products["produced_eop_bq"],
-            "allocated_eop_bq": sum(a.activity_eop_bq * a.doses for a in allocations),
-            "administered_bq": sum(a.activity_admin_bq * a.doses for a in allocations),
-            "waste_eop_bq": unused,
-            "impurity_eop_bq": impurity,
-            "by_stage": dict(sorted(by_stage.items())),
-        },
+        "activity": _activity(net, runs, production_runs, allocations),
         "cost": {
             "production_fixed": fixed,
             "production_variable": variable,
@@ -468,6 +447,37 @@ def _kpis(
         "runs": len(production_runs),
         "shipments": len(shipments),
         "generators": generators,
+    }
+
+
+def _activity(
+    net: PlanningNetwork,
+    runs: list[PlanRun],
+    production_runs: list[PlanRun],
+    allocations: list[PlanAllocation],
+) -> dict[str, Any]:
+    """Activity made, dispensed, administered, wasted and carried as impurity (see _kpis)."""
+    products = {p.id: p for p in net.scenario.products}
+    by_stage: dict[str, dict[str, float]] = {}
+    for r in runs:
+        stage = str(products[r.product].stage)
+        row = by_stage.setdefault(stage, {"produced_eop_bq": 0.0, "used_eop_bq": 0.0})
+        row["produced_eop_bq"] += r.activity_eop_bq
+        row["used_eop_bq"] += min(r.activity_allocated_bq, r.activity_eop_bq)
+    impurity = 0.0
+    for r in production_runs:
+        carried = products[r.product].impurity
+        if carried is not None:
+            impurity += r.activity_eop_bq * carried.fraction_at_eop
+    return {
+        "produced_eop_bq": by_stage.get("drug_product", {"produced_eop_bq": 0.0})[
+            "produced_eop_bq"
+        ],
+        "allocated_eop_bq": sum(a.dispensed_eop_bq for a in allocations),
+        "administered_bq": sum(a.activity_admin_bq * a.doses for a in allocations),
+        "waste_eop_bq": sum(max(0.0, r.activity_eop_bq - r.activity_allocated_bq) for r in runs),
+        "impurity_eop_bq": impurity,
+        "by_stage": dict(sorted(by_stage.items())),
     }
 
 
