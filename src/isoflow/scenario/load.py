@@ -483,7 +483,8 @@ def dump_yaml(data: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-def _atomic_write(target: FsPath, text: str) -> None:
+def write_text_atomic(target: FsPath, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``target``, then rename it into place."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
@@ -539,9 +540,9 @@ def save_scenario(scenario: Scenario, path: str | FsPath) -> FsPath:
     target.parent.mkdir(parents=True, exist_ok=True)
     suffix = target.suffix.lower()
     if suffix in YAML_SUFFIXES:
-        _atomic_write(target, dump_yaml(_plain(scenario)))
+        write_text_atomic(target, dump_yaml(_plain(scenario)))
     elif suffix in JSON_SUFFIXES:
-        _atomic_write(target, json.dumps(_plain(scenario), indent=2, ensure_ascii=False) + "\n")
+        write_text_atomic(target, json.dumps(_plain(scenario), indent=2, ensure_ascii=False) + "\n")
     elif target.is_file():
         raise IsADirectoryError(f"{target} is a file; give a .yaml or .json name or a folder")
     else:

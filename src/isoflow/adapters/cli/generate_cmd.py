@@ -7,9 +7,8 @@ its demand at 100 % of its rates.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,35 +16,18 @@ from isoflow import bounds
 from isoflow.adapters.cli.common import flags, option_line, usage_error
 from isoflow.errors import InputError
 
+if TYPE_CHECKING:
+    from isoflow.scenario.schema import Scenario
+
 
 def _fail(message: str) -> typer.Exit:
     return usage_error(message)
 
 
-def _write(scenario: object, out: Path) -> None:
-    from isoflow.scenario import load
+def _write(scenario: Scenario, out: Path) -> None:
+    from isoflow.scenario.load import save_scenario
 
-    save = getattr(load, "save_scenario", None)
-    if save is not None:
-        save(scenario, out)
-        return
-    import io
-
-    from ruamel.yaml import YAML
-
-    from isoflow.scenario.schema import Scenario
-
-    assert isinstance(scenario, Scenario)
-    buf = io.StringIO()
-    YAML().dump(scenario.model_dump(mode="json"), buf)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(buf.getvalue())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    save_scenario(scenario, out)
 
 
 def generate(

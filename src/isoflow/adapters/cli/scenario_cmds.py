@@ -6,9 +6,7 @@ Exit codes: 0 valid, 1 invalid scenario, 2 usage error (no such file, folder or 
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -64,22 +62,12 @@ def schema_cmd(
         raise usage_error(f"option '--out': folder {str(out.parent)!r} does not exist")
     try:
         with writing(out):
-            _write_atomic(out, text)
+            from isoflow.scenario.load import write_text_atomic
+
+            write_text_atomic(out, text)
     except OSError as exc:
         raise usage_error(f"option '--out': cannot write {out}: {exc.strerror or exc}") from None
     typer.echo(f"wrote {out}")
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --------------------------------------------------------------------------- validate
