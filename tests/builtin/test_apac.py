@@ -125,10 +125,9 @@ def test_ca_lutetium_carries_impurity_and_substitutes(apac: Scenario):
     assert apac.product("o18-water").unit == "mL"
 
 
-def test_build_script_is_in_sync():
-    import runpy
-    from pathlib import Path
-
-    script = Path(__file__).resolve().parents[2] / "scripts" / "build_apac.py"
-    module = runpy.run_path(str(script))
-    assert module["render"]() == module["OUT"].read_text(encoding="utf-8")
+def test_bookings_regenerate_from_the_seed(apac: Scenario):
+    """bookings.csv is exactly what the generator draws from rates.csv with meta.seed."""
+    bare = apac.model_copy(update={"demand": apac.demand.model_copy(update={"bookings": ()})})
+    assert apac.meta.seed is not None
+    drawn = generate_bookings(bare, apac.meta.start, 7, apac.meta.seed)
+    assert drawn == apac.demand.bookings

@@ -330,8 +330,8 @@ def test_non_utf8_byte_reports_line(tmp_path: Path) -> None:
 def test_top_level_must_be_a_mapping(tmp_path: Path, text: str, found: str) -> None:
     issues = _schema_issues(tmp_path, text)
     assert issues == [
-        f"small.yaml:1: the top level is {found}; expected a mapping with keys meta, products, "
-        "sites, processes, lanes, demand, policies, disruptions"
+        f"small.yaml:1: the top level is {found}; expected a mapping with keys meta, sources, "
+        "products, sites, processes, lanes, demand, policies, disruptions"
     ]
 
 

@@ -85,7 +85,7 @@ def test_aliases_within_the_limit_are_read(tmp_path: Path, small_text: str) -> N
     path.write_text(text, encoding="utf-8")
     assert _errors(validate(path)) == [
         f"shared.yaml:{_line(text, 'x_shared:')}: x_shared: unknown field 'x_shared' (allowed: "
-        "meta, products, sites, processes, lanes, demand, policies, disruptions)"
+        "meta, sources, products, sites, processes, lanes, demand, policies, disruptions)"
     ]
 
 

@@ -28,13 +28,20 @@ def test_round_trip_yaml_csv_folder_yaml(small_path: Path, tmp_path: Path) -> No
 
 def test_folder_layout(folder: Path) -> None:
     assert sorted(p.name for p in folder.iterdir()) == [
+        "approvals.csv",
         "bookings.csv",
+        "lane_departures.csv",
+        "lane_disruptions.csv",
         "lanes.csv",
         "orders.csv",
+        "process_inputs.csv",
+        "process_outages.csv",
+        "process_windows.csv",
         "processes.csv",
         "products.csv",
         "rates.csv",
         "scenario.yaml",
+        "site_disruptions.csv",
         "sites.csv",
     ]
     lanes = (folder / "lanes.csv").read_text(encoding="utf-8").splitlines()
@@ -57,7 +64,7 @@ def test_failed_folder_save_keeps_old_folder(
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     calls: list[str] = []
 
-    def broken(items: object, model: type) -> str:
+    def broken(items: object, model: type, **options: object) -> str:
         calls.append(model.__name__)
         if len(calls) == 3:
             raise OSError("disk full")
@@ -112,11 +119,13 @@ def test_bad_cell_reports_row(folder: Path) -> None:
 def test_unit_in_cell_and_number_in_cell(folder: Path) -> None:
     _edit(
         folder / "lanes.csv",
-        "cyc-hosp,cyc-seoul,hosp-seoul,road,,,0.0,3600.0,",
-        "cyc-hosp,cyc-seoul,hosp-seoul,road,,,0.0,90 min,",
+        "cyc-hosp,cyc-seoul,hosp-seoul,road,,0.0,1 h,",
+        "cyc-hosp,cyc-seoul,hosp-seoul,road,,0.0,90 min,",
     )
     scenario = load_scenario(folder)
     assert scenario.lanes[3].transit == 5400.0
+    _edit(folder / "lanes.csv", "road,,0.0,90 min,", "road,,0.0,5400,")
+    assert load_scenario(folder).lanes[3].transit == 5400.0
 
 
 def test_unknown_column_reports_header(folder: Path) -> None:
@@ -126,11 +135,24 @@ def test_unknown_column_reports_header(folder: Path) -> None:
     assert issues[0].startswith("sites.csv:1: sites: unknown column 'oprator'; did you mean")
 
 
+def _set_cell(path: Path, row: int, column: str, value: str) -> None:
+    """Put ``value`` in ``column`` of data row ``row`` (1 = first), adding the column."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    if column not in rows[0]:
+        rows[0].append(column)
+        for cells in rows[1:]:
+            cells.append("")
+    rows[row][rows[0].index(column)] = value
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
 def test_bad_json_cell_reports_row(folder: Path) -> None:
-    _edit(folder / "lanes.csv", '"[{""days"": [""Mon"", ""Thu""]', '"[{""days"": [""Mon"", ""Thu""')
+    _set_cell(folder / "lanes.csv", 2, "timetable", '[{"days": ["Mon", "Thu"]')
     issues = _issues(folder)
     assert len(issues) == 1
-    assert issues[0].startswith("lanes.csv:2: lanes.0.timetable: invalid JSON in column")
+    assert issues[0].startswith("lanes.csv:3: lanes.1.timetable: invalid JSON in column")
 
 
 def test_nan_cell_reports_row(folder: Path) -> None:
@@ -188,14 +210,9 @@ def test_unterminated_quote_reports_the_row_it_opens(folder: Path) -> None:
 
 
 def test_deep_json_cell_reports_row(folder: Path) -> None:
-    path = folder / "lanes.csv"
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle))
-    rows[1][rows[0].index("timetable")] = "[" * 40 + "]" * 40
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(rows)
+    _set_cell(folder / "lanes.csv", 2, "timetable", "[" * 40 + "]" * 40)
     assert _issues(folder) == [
-        "lanes.csv:2: lanes.0.timetable: invalid JSON in column 'timetable': nested deeper "
+        "lanes.csv:3: lanes.1.timetable: invalid JSON in column 'timetable': nested deeper "
         "than 32 levels, the limit (a scenario needs seven); expected JSON or a ';'-separated "
         "list"
     ]

@@ -25,7 +25,7 @@ from pydantic.fields import FieldInfo
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticUndefined
 
-from isoflow.scenario import limits, quantities, tables
+from isoflow.scenario import children, derive, limits, quantities, tables
 from isoflow.scenario.fields import shapes
 from isoflow.scenario.quantities import json_bounds
 from isoflow.scenario.schema import Scenario
@@ -169,8 +169,21 @@ def _csv_section() -> list[str]:
     lines = ["## CSV table folders", "", doc.split("\n\n", 1)[1] if "\n\n" in doc else doc, ""]
     lines += ["| list | file | columns |", "|---|---|---|"]
     for table in tables.TABLES:
-        cols = ", ".join(f"`{c.name}`" for c in tables.columns(table.model))
+        skip = children.skipped_fields(table.path)
+        cols = ", ".join(
+            f"`{c.name}`"
+            for c in tables.columns(table.model)
+            if not any(c.keys[: len(k)] == k for k in skip)
+        )
         lines.append(f"| `{'.'.join(table.path)}` | `{table.file}` | {cols} |")
+    lines += ["", "Child tables (first column: the id of the parent row):", ""]
+    lines += ["| list | file | columns |", "|---|---|---|"]
+    for child in children.CHILD_TABLES:
+        cols = ", ".join(f"`{c.name}`" for c in tables.columns(child.model))
+        where = ".".join((*child.parent, "*", *child.field))
+        lines.append(f"| `{where}` | `{child.file}` | `{child.key}`, {cols} |")
+    derive_doc = inspect.getdoc(derive) or ""
+    lines += ["", "### Derived values", "", derive_doc, ""]
     return [*lines, ""]
 
 

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from isoflow.scenario.quantities import QuantityJson
+
 Kind = Literal["model", "tuple", "number", "integer", "bool", "str", "time", "enum", "other"]
 
 
@@ -109,3 +111,28 @@ def model_at(root: type[BaseModel], path: tuple[str | int, ...]) -> type[BaseMod
         else:
             return None
     return current.model if current.kind == "model" else None
+
+
+def _quantity_in(annotation: Any, metadata: list[Any]) -> str | None:
+    for item in metadata:
+        if isinstance(item, QuantityJson):
+            return "activity" if "GBq" in item.units else "duration"
+    if typing.get_origin(annotation) is typing.Annotated:
+        base, *extra = typing.get_args(annotation)
+        return _quantity_in(base, extra)
+    for arg in typing.get_args(annotation):
+        found = _quantity_in(arg, [])
+        if found is not None:
+            return found
+    return None
+
+
+@cache
+def quantities(model: type[BaseModel]) -> dict[str, str]:
+    """Fields of ``model`` holding an activity or a duration: name -> ``activity``/``duration``."""
+    found: dict[str, str] = {}
+    for name, info in model.model_fields.items():
+        kind = _quantity_in(info.annotation, list(info.metadata))
+        if kind is not None:
+            found[name] = kind
+    return found

@@ -37,6 +37,16 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from isoflow.scenario import limits
+from isoflow.scenario.children import (
+    ChildRows,
+    Injector,
+    child_text,
+    children_of,
+    locate_child,
+    parse_child,
+    skipped_fields,
+    unclaimed,
+)
 from isoflow.scenario.examples import builtin_path
 from isoflow.scenario.fastyaml import ItemHook, read_fast
 from isoflow.scenario.fields import model_at
@@ -271,29 +281,60 @@ def _read_folder(path: FsPath, source: str) -> Loaded:
     tree, locate_yaml, issues, warnings = _folder_yaml(path)
     merged: dict[str, Any] = dict(tree) if tree is not None else {}
     _empty_demand(merged)
-    if "demand" in merged and isinstance(merged["demand"], dict):
-        merged["demand"] = dict(merged["demand"])
+    for section in ("demand", "policies", "disruptions"):
+        if section in merged and isinstance(merged[section], dict):
+            merged[section] = dict(merged[section])
     row_lines: dict[tuple[str, ...], tuple[str, Sequence[int]]] = {}
+    injectors: dict[tuple[str, ...], Injector] = {}
     hooks = item_hooks(booleans=False)
     for table in TABLES:
         csv_path = path / table.file
+        groups, more = _read_children(path, table, csv_path.is_file())
+        issues += more
         if not csv_path.is_file():
             continue
         raw, more = _read_bytes(csv_path, table.file)
         issues += more
         if raw is None:
             continue
-        parsed, more = read_table(raw, table, hooks[table.path])
+        injector = Injector(groups)
+        hook = injector.wrap(hooks[table.path]) if groups else hooks[table.path]
+        parsed, more = read_table(raw, table, hook)
         del raw
-        issues += more
+        issues += more + injector.issues + unclaimed(groups)
         row_lines[table.path] = (table.file, parsed.lines)
+        injectors[table.path] = injector
         issues += _place(merged, table, parsed.rows, locate_yaml)
-    locate = _FolderLocator(locate_yaml, row_lines)
+    locate = _FolderLocator(locate_yaml, row_lines, injectors)
     if issues:
         return Loaded(None, tuple(_sorted(issues)), locate, source, warnings)
     return _validate(
         merged, locate, source, SCENARIO_FILE, skip=tuple(row_lines), warnings=warnings
     )
+
+
+def _read_children(
+    folder: FsPath, table: Table, parent_given: bool
+) -> tuple[list[ChildRows], list[Issue]]:
+    """The child tables of ``table`` found in ``folder``, grouped by parent id."""
+    groups: list[ChildRows] = []
+    issues: list[Issue] = []
+    for child in children_of(table.path):
+        child_path = folder / child.file
+        if not child_path.is_file():
+            continue
+        if not parent_given:
+            message = f"{child.file} lists items of {table.file}, which the folder does not have"
+            issues.append(Issue(table.path, message, file=child.file, line=1, code="not_found"))
+            continue
+        raw, more = _read_bytes(child_path, child.file)
+        issues += more
+        if raw is None:
+            continue
+        grouped, more = parse_child(raw, child)
+        issues += more
+        groups.append(grouped)
+    return groups, issues
 
 
 def _place(merged: dict[str, Any], table: Table, rows: list[Any], locate: Locator) -> list[Issue]:
@@ -316,15 +357,22 @@ class _FolderLocator:
     """Lines of a CSV folder: table rows by their line, the rest in ``scenario.yaml``."""
 
     def __init__(
-        self, locate_yaml: Locator, rows: dict[tuple[str, ...], tuple[str, Sequence[int]]]
+        self,
+        locate_yaml: Locator,
+        rows: dict[tuple[str, ...], tuple[str, Sequence[int]]],
+        injectors: dict[tuple[str, ...], Injector] | None = None,
     ) -> None:
         self.locate_yaml = locate_yaml
         self.rows = rows
+        self.injectors = injectors or {}
 
     def _table(self, path: Path) -> Location | None:
         for prefix, (file, lines) in self.rows.items():
             n = len(prefix)
             if path[:n] == prefix:
+                inside = locate_child(path, prefix, self.injectors)
+                if inside is not None:
+                    return inside
                 index = path[n] if len(path) > n else None
                 if isinstance(index, int) and 0 <= index < len(lines):
                     return Location(file, lines[index])
@@ -501,8 +549,9 @@ def _table_sections(data: dict[str, Any]) -> None:
         for key in table.path[:-1]:
             holder = holder.get(key, {})
         holder.pop(table.path[-1], None)
-    if data.get("demand") == {}:
-        del data["demand"]
+    for section in ("demand", "policies", "disruptions"):
+        if data.get(section) == {}:
+            del data[section]
 
 
 def _write_folder(scenario: Scenario, target: FsPath) -> None:
@@ -515,8 +564,14 @@ def _write_folder(scenario: Scenario, target: FsPath) -> None:
             items: Any = scenario
             for key in table.path:
                 items = getattr(items, key)
-            text = write_table(items, table.model)
+            if table.optional and not items:
+                continue
+            text = write_table(items, table.model, skip=skipped_fields(table.path))
             (tmp / table.file).write_text(text, encoding="utf-8", newline="\n")
+            for child in children_of(table.path):
+                child_csv = child_text(items, child)
+                if child_csv is not None:
+                    (tmp / child.file).write_text(child_csv, encoding="utf-8", newline="\n")
         if target.exists():
             old = target.with_name(f".{target.name}.old")
             shutil.rmtree(old, ignore_errors=True)

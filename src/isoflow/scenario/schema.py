@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from isoflow.domain.calendar import clock_minutes
 from isoflow.domain.nuclides import canonical
+from isoflow.scenario.citations import Provenance, Source
 from isoflow.scenario.quantities import (
     Activity,
     CountryCode,
@@ -83,15 +84,6 @@ class Weekday(StrEnum):
 
 
 ALL_DAYS: tuple[Weekday, ...] = tuple(Weekday)
-
-
-class Provenance(Strict):
-    """Where a figure comes from."""
-
-    source: str = ""
-    """Citation of the public source (publisher, title, date)."""
-    confidence: Literal["high", "medium", "low", "estimate"] = "estimate"
-    """How much to trust the figure; ``estimate`` marks an assumption to replace."""
 
 
 # --------------------------------------------------------------------------- products
@@ -298,6 +290,9 @@ class WeeklyWindow(Strict):
     end: LocalClock = "23:59"
     """Local closing time HH:MM (later than ``start``)."""
 
+    provenance: Provenance = Provenance()
+    """Where the figures come from."""
+
     @model_validator(mode="after")
     def _ordered(self) -> WeeklyWindow:
         if clock_minutes(self.end) <= clock_minutes(self.start):
@@ -325,6 +320,9 @@ class Outage(Strict):
     """End of the outage."""
     reason: str = ""
     """Why the site is down."""
+
+    provenance: Provenance = Provenance()
+    """Where the figures come from."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Outage:
@@ -372,6 +370,8 @@ class ProcessInput(Strict):
     The activity consumed at batch start is ``output activity at end of production / (yield ·
     exp(-λ·duration))``: decay during processing is accounted for exactly.
     """
+    provenance: Provenance = Provenance()
+    """Where the figures come from."""
 
 
 class Process(Strict):
@@ -447,6 +447,8 @@ class Departure(Strict):
     """Local departure time HH:MM at the origin."""
     flight: str = ""
     """Flight number or service name."""
+    provenance: Provenance = Provenance()
+    """Where the figures come from."""
 
 
 class Border(Strict):
@@ -610,6 +612,8 @@ class ExportRestriction(Strict):
     """End of the restriction; none means until further notice."""
     reason: str = ""
     """Policy behind it."""
+    provenance: Provenance = Provenance()
+    """Where the figures come from."""
 
 
 class ExclusiveDistribution(Strict):
@@ -684,6 +688,8 @@ class SiteDisruption(Strict):
     """Mean number of unplanned outages per year."""
     duration: DurationDistribution = DurationDistribution(mean=7 * 86400.0)
     """Outage duration."""
+    provenance: Provenance = Provenance()
+    """Where the figures come from."""
 
 
 class LaneDisruption(Strict):
@@ -697,6 +703,8 @@ class LaneDisruption(Strict):
     """Probability a departure is delayed."""
     delay: DurationDistribution = DurationDistribution(mean=3 * 3600.0)
     """Delay when delayed."""
+    provenance: Provenance = Provenance()
+    """Where the figures come from."""
 
 
 class CustomsDisruption(Strict):
@@ -708,6 +716,8 @@ class CustomsDisruption(Strict):
     """Probability a shipment is held beyond the normal clearance."""
     hold: DurationDistribution = DurationDistribution(mean=12 * 3600.0)
     """Extra hold duration."""
+    provenance: Provenance = Provenance()
+    """Where the figures come from."""
 
 
 class PolicyShock(Strict):
@@ -719,6 +729,8 @@ class PolicyShock(Strict):
     """Mean number of shocks per year."""
     duration: DurationDistribution = DurationDistribution(mean=30 * 86400.0)
     """How long exports stay closed."""
+    provenance: Provenance = Provenance()
+    """Where the figures come from."""
 
 
 class Disruptions(Strict):
@@ -788,6 +800,8 @@ class Scenario(Strict):
 
     meta: Meta
     """Header: name, horizon, currency."""
+    sources: tuple[Source, ...] = ()
+    """Public sources cited by the rows' ``provenance.source_id``."""
     products: tuple[Product, ...] = Field(min_length=1)
     """Products."""
     sites: tuple[Site, ...] = Field(min_length=1)

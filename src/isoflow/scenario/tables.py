@@ -2,17 +2,28 @@
 
 Format (see ``docs/scenario.md``):
 
-* Table files (all optional): ``products.csv``, ``sites.csv``, ``processes.csv``, ``lanes.csv``,
-  ``bookings.csv`` (``demand.bookings``), ``orders.csv`` (``demand.orders``) and ``rates.csv``
-  (``demand.rates``). Everything else,
+* Table files (all optional): one per list of the scenario, named in the table below
+  (``sites.csv``, ``processes.csv``, ``lanes.csv``, ``bookings.csv`` for ``demand.bookings``,
+  ``approvals.csv`` for ``policies.approvals``, ``site_disruptions.csv`` for
+  ``disruptions.sites``, ``sources.csv`` for the sources the rows cite...). Everything else,
   at least ``meta``, lives in ``scenario.yaml`` in the same folder; a list given in a table must
   not also appear in ``scenario.yaml``.
+* Child tables hold the lists nested in a row, one item per row, first column the parent's id:
+  ``process_inputs.csv``, ``process_windows.csv``, ``process_outages.csv``,
+  ``site_licences.csv``, ``site_stocks.csv``, ``lane_departures.csv`` (see
+  :mod:`isoflow.scenario.children`). Such a list may instead be JSON in the parent's cell, but
+  not both for one parent.
 * One header row of field names; nested model fields are flattened with dots
-  (``provenance.source``, ``border.customs_delay``, ``availability.cycle.on``).
+  (``provenance.source_id``, ``border.customs_delay``, ``availability.cycle.on``).
 * A tuple of plain values is ``;``-separated (``cyclotron;hospital``); a tuple of models (or any
   cell starting with ``[`` or ``{``) is JSON (``[{"time": "08:00", "days": ["Mon"]}]``).
 * An empty cell means "not given" (the default applies); a nested model whose cells are all
-  empty is absent. Numbers, units (``7.4 GBq``), times and booleans are written as in YAML.
+  empty is absent. Numbers, units (``7.4 GBq``), times and booleans are written as in YAML;
+  saved tables write activities and durations with a unit (``300 TBq``, ``15.75 h``) that
+  reads back to the same value.
+* Every row may carry ``provenance.source`` (a note), ``provenance.source_id`` (ids of
+  ``sources.csv``), ``provenance.confidence`` and ``provenance.derived_by`` (a deriver of
+  :mod:`isoflow.scenario.derive` whose values validation recomputes).
 * Rows are reported by their line in the file: the header is line 1.
 """
 
@@ -21,6 +32,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,11 +41,29 @@ from typing import Any
 from pydantic import BaseModel
 
 from isoflow.scenario import limits
-from isoflow.scenario.fields import FieldShape, shapes
+from isoflow.scenario.citations import Source
+from isoflow.scenario.fields import FieldShape, quantities, shapes
 from isoflow.scenario.issues import Issue, Path
 from isoflow.scenario.limits import loads_json
-from isoflow.scenario.schema import Booking, DemandRate, Lane, Order, Process, Product, Site
+from isoflow.scenario.schema import (
+    Approval,
+    Booking,
+    CustomsDisruption,
+    DemandRate,
+    ExclusiveDistribution,
+    ExportRestriction,
+    Lane,
+    LaneDisruption,
+    Order,
+    PolicyShock,
+    Process,
+    Product,
+    Site,
+    SiteDisruption,
+    SupplyAgreement,
+)
 from isoflow.scenario.yamlpos import decode
+from isoflow.units import ACTIVITY_UNITS, TIME_UNITS, parse_activity, parse_duration
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +76,12 @@ class Table:
     """CSV file name in the folder."""
     model: type[BaseModel]
     """Model of one row."""
+    optional: bool = False
+    """Written only when the list is not empty."""
 
 
 TABLES: tuple[Table, ...] = (
+    Table(("sources",), "sources.csv", Source, optional=True),
     Table(("products",), "products.csv", Product),
     Table(("sites",), "sites.csv", Site),
     Table(("processes",), "processes.csv", Process),
@@ -56,6 +89,26 @@ TABLES: tuple[Table, ...] = (
     Table(("demand", "bookings"), "bookings.csv", Booking),
     Table(("demand", "orders"), "orders.csv", Order),
     Table(("demand", "rates"), "rates.csv", DemandRate),
+    Table(("policies", "approvals"), "approvals.csv", Approval, optional=True),
+    Table(
+        ("policies", "export_restrictions"),
+        "export_restrictions.csv",
+        ExportRestriction,
+        optional=True,
+    ),
+    Table(
+        ("policies", "exclusive_distribution"),
+        "exclusive_distribution.csv",
+        ExclusiveDistribution,
+        optional=True,
+    ),
+    Table(
+        ("policies", "supply_agreements"), "supply_agreements.csv", SupplyAgreement, optional=True
+    ),
+    Table(("disruptions", "sites"), "site_disruptions.csv", SiteDisruption, optional=True),
+    Table(("disruptions", "lanes"), "lane_disruptions.csv", LaneDisruption, optional=True),
+    Table(("disruptions", "customs"), "customs_disruptions.csv", CustomsDisruption, optional=True),
+    Table(("disruptions", "policy_shocks"), "policy_shocks.csv", PolicyShock, optional=True),
 )
 """Every list that may be given as a CSV table."""
 
@@ -73,6 +126,8 @@ class Column:
     """True if the field's default is an empty tuple (an empty list is written as '')."""
     required_str: bool
     """True for a required string field (an empty cell is the empty string)."""
+    unit: str | None = None
+    """``activity`` or ``duration`` for a quantity (written with a unit), else None."""
 
 
 def columns(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[Column]:
@@ -91,6 +146,7 @@ def columns(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[Column
                 shape,
                 empty_default=info.default == (),
                 required_str=info.is_required() and shape.kind == "str",
+                unit=quantities(model).get(name),
             )
         )
     return found
@@ -126,7 +182,38 @@ def _scalar_text(value: Any) -> str:
     return str(value)
 
 
+_UNITS: dict[str, tuple[tuple[str, float], ...]] = {
+    "activity": tuple((u, ACTIVITY_UNITS[u]) for u in ("TBq", "GBq", "MBq", "kBq", "Bq")),
+    "duration": tuple((u, TIME_UNITS[u]) for u in ("d", "h", "min", "s")),
+}
+_PARSE = {"activity": parse_activity, "duration": parse_duration}
+
+
+def with_unit(value: float, kind: str) -> str:
+    """A quantity as a reviewer reads it (``7.4 GBq``, ``15.75 h``), read back exactly.
+
+    The largest unit that keeps the number at 1 or more and whose text (at most 10
+    significant digits) parses back to the same float; the plain SI number otherwise.
+    """
+    if value == 0 or not math.isfinite(value):
+        return _scalar_text(value)
+    parse = _PARSE[kind]
+    for unit, size in _UNITS[kind]:
+        number = value / size
+        if abs(number) < 1 and unit not in ("Bq", "s"):
+            continue
+        text = f"{number:.10g} {unit}"
+        if "e" not in text and parse(text) == value:
+            return text
+    return _scalar_text(value)
+
+
 def _cell(value: Any, column: Column) -> str:
+    if column.unit is not None:
+        if isinstance(value, float | int) and not isinstance(value, bool):
+            return with_unit(float(value), column.unit)
+        if isinstance(value, list) and value and all(isinstance(v, float | int) for v in value):
+            return ";".join(with_unit(float(v), column.unit) for v in value)
     if isinstance(value, list):
         if not value:
             return "" if column.empty_default else "[]"
@@ -140,12 +227,24 @@ def _cell(value: Any, column: Column) -> str:
     return _scalar_text(value)
 
 
-def write_table(items: tuple[BaseModel, ...], model: type[BaseModel]) -> str:
-    """CSV text of ``items`` with one column per leaf field of ``model``."""
-    cols = columns(model)
+def write_table(
+    items: tuple[BaseModel, ...],
+    model: type[BaseModel],
+    skip: frozenset[tuple[str, ...]] = frozenset(),
+    lead: tuple[tuple[str, str], ...] = (),
+) -> str:
+    """CSV text of ``items`` with one column per leaf field of ``model``.
+
+    ``skip``: fields (key paths) left out, e.g. nested lists written as child tables.
+    ``lead``: (column name, value) written first in every row, e.g. a child table's parent key
+    (``items`` then holds one parent's children; the header is written only when ``lead`` is
+    empty or the caller asks for it through :func:`table_header`).
+    """
+    cols = [c for c in columns(model) if not any(c.keys[: len(k)] == k for k in skip)]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([c.name for c in cols])
+    if not lead:
+        writer.writerow([c.name for c in cols])
     for item in items:
         data = item.model_dump(mode="json")
         row = []
@@ -154,7 +253,19 @@ def write_table(items: tuple[BaseModel, ...], model: type[BaseModel]) -> str:
             for key in col.keys:
                 value = value.get(key) if isinstance(value, dict) else None
             row.append(_cell(value, col))
-        writer.writerow(row)
+        writer.writerow([v for _, v in lead] + row)
+    return out.getvalue()
+
+
+def table_header(
+    model: type[BaseModel],
+    skip: frozenset[tuple[str, ...]] = frozenset(),
+    lead: tuple[str, ...] = (),
+) -> str:
+    """The header line :func:`write_table` writes for ``model`` (with ``lead`` columns first)."""
+    cols = [c.name for c in columns(model) if not any(c.keys[: len(k)] == k for k in skip)]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow([*lead, *cols])
     return out.getvalue()
 
 

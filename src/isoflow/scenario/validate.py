@@ -23,6 +23,7 @@ from isoflow.scenario.issues import Issue, Locator, Path, Severity, locate_all, 
 from isoflow.scenario.load import read_scenario
 from isoflow.scenario.rules import lane_carries
 from isoflow.scenario.schema import Lane, Product, Scenario, SiteKind, Stage
+from isoflow.scenario.sourcing import check_sources
 from isoflow.units import format_duration
 
 DELIVERY_KINDS = frozenset({SiteKind.HOSPITAL, SiteKind.RADIOPHARMACY})
@@ -125,6 +126,7 @@ def check_references(scenario: Scenario, locate: Locator = no_location) -> list[
         _routes,
         _outages,
         _generators,
+        check_sources,
     ):
         found.extend(check(scenario))
     return list(_in_order(locate_all(found, locate)))
