@@ -759,6 +759,18 @@ def transport_total_misstated(p, s):
     p["kpis"]["cost"]["transport"] += 1.0
 
 
+@mutation("revenue_mismatch", "orders", "kpis revenue.total")
+def revenue_misstated(p, s):
+    p["kpis"]["revenue"]["total"] += 1.0
+
+
+@mutation("revenue_mismatch", "chain", "kpis revenue.total", "kpis margin")
+def doses_priced_after_planning(p, s):
+    """The scenario now prices its doses; the plan's revenue and margin do not say so."""
+    products = sorted({a["product"] for a in p["allocations"]})
+    s.setdefault("demand", {})["prices"] = [{"product": x, "per_dose": 100.0} for x in products]
+
+
 @mutation("cost_mismatch", "chain", "kpis cost.purchases")
 def purchases_total_misstated(p, s):
     p["kpis"]["cost"]["purchases"] *= 1.01

@@ -13,6 +13,7 @@ out), so that a rule changes in one line and every engine follows.
 * :func:`process_availability`: when a process may run (windows, cycles, outages, dates);
 * :func:`input_uses`, :func:`stock_limits`, :func:`horizon_week`: materials a batch consumes
   and how much of each a site may use per week;
+* :class:`DosePrices`: what a dose of a product fetches in a country;
 * :func:`supply_elutions`: what each elution of a generator gives to doses (efficiency and
   its decline with age, the elution limit, a discarded first elution).
 """
@@ -37,6 +38,7 @@ from isoflow.domain.generators import Generator
 from isoflow.domain.nuclides import default_data
 from isoflow.scenario.schema import (
     Availability,
+    DosePrice,
     Lane,
     Process,
     Product,
@@ -297,3 +299,25 @@ def _supply_elutions(
         given = got.activities_bq.get(gen.daughter, 0.0)
         out.append(0.0 if k == 0 and discard_first else given)
     return tuple(out)
+
+
+class DosePrices:
+    """Dose prices of a scenario (``demand.prices``): the price of a product in a country.
+
+    A price listing the country wins over one with no countries (the product's price
+    elsewhere); no entry: no price (``None``).
+    """
+
+    def __init__(self, prices: tuple[DosePrice, ...]) -> None:
+        self.by_country: dict[tuple[str, str], float] = {}
+        self.default: dict[str, float] = {}
+        for price in prices:
+            if not price.countries:
+                self.default.setdefault(price.product, price.per_dose)
+            for country in price.countries:
+                self.by_country.setdefault((price.product, country), price.per_dose)
+
+    def of(self, product_id: str, country: str) -> float | None:
+        """Price of one dose of ``product_id`` delivered in ``country`` (None: no price)."""
+        found = self.by_country.get((product_id, country))
+        return found if found is not None else self.default.get(product_id)

@@ -574,6 +574,19 @@ class DemandRate(Strict):
     """Where the figures come from."""
 
 
+class DosePrice(Strict):
+    """What a hospital pays per dose of a product, in the scenario's currency."""
+
+    product: Identifier
+    """Drug product id."""
+    countries: tuple[CountryCode, ...] = ()
+    """Countries the price applies to; empty: every country without a price of its own."""
+    per_dose: Money
+    """Price of one dose delivered (list price or reimbursement)."""
+    provenance: Provenance = Provenance()
+    """Where the price comes from."""
+
+
 class Demand(Strict):
     """Bookings and orders for operational planning, rates for strategic analysis."""
 
@@ -583,6 +596,8 @@ class Demand(Strict):
     """Orders of several doses (diagnostics ordered per site and calibration time)."""
     rates: tuple[DemandRate, ...] = ()
     """Demand rates per country and product."""
+    prices: tuple[DosePrice, ...] = ()
+    """Dose prices per product and market (for revenue and margin)."""
 
 
 # --------------------------------------------------------------------------- policies

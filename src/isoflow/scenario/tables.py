@@ -50,6 +50,7 @@ from isoflow.scenario.schema import (
     Booking,
     CustomsDisruption,
     DemandRate,
+    DosePrice,
     ExclusiveDistribution,
     ExportRestriction,
     Lane,
@@ -89,6 +90,7 @@ TABLES: tuple[Table, ...] = (
     Table(("demand", "bookings"), "bookings.csv", Booking),
     Table(("demand", "orders"), "orders.csv", Order),
     Table(("demand", "rates"), "rates.csv", DemandRate),
+    Table(("demand", "prices"), "prices.csv", DosePrice, optional=True),
     Table(("policies", "approvals"), "approvals.csv", Approval, optional=True),
     Table(
         ("policies", "export_restrictions"),

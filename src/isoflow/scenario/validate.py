@@ -126,6 +126,7 @@ def check_references(scenario: Scenario, locate: Locator = no_location) -> list[
         _routes,
         _outages,
         _generators,
+        _prices,
         check_sources,
     ):
         found.extend(check(scenario))
@@ -134,6 +135,35 @@ def check_references(scenario: Scenario, locate: Locator = no_location) -> list[
 
 def _error(path: Path, message: str, code: str) -> Issue:
     return Issue(path, message, Severity.ERROR, code=code)
+
+
+# --------------------------------------------------------------------------- prices
+
+
+def _prices(s: Scenario) -> Iterable[Issue]:
+    """A product has at most one price per country and one for everywhere else."""
+    first: dict[tuple[str, str], int] = {}
+    for i, price in enumerate(s.demand.prices):
+        for k, market in enumerate(price.countries or ("",)):
+            j = first.setdefault((price.product, market), i)
+            if j != i:
+                where = f"{market}" if market else "countries not listed elsewhere"
+                path: Path = (
+                    ("demand", "prices", i, "countries", k)
+                    if market
+                    else (
+                        "demand",
+                        "prices",
+                        i,
+                        "countries",
+                    )
+                )
+                yield _error(
+                    path,
+                    f"{price.product!r} already has a price for {where} (demand.prices.{j}); "
+                    "give each market one price",
+                    "duplicate_price",
+                )
 
 
 # --------------------------------------------------------------------------- ids
@@ -237,6 +267,8 @@ def _references(s: Scenario) -> Iterable[Issue]:
             product(("processes", i, "inputs", k, "product"), inp.product)
     for i, r in enumerate(s.demand.rates):
         product(("demand", "rates", i, "product"), r.product)
+    for i, price in enumerate(s.demand.prices):
+        product(("demand", "prices", i, "product"), price.product)
     pol = s.policies
     for i, a in enumerate(pol.approvals):
         product(("policies", "approvals", i, "product"), a.product)

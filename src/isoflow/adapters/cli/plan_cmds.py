@@ -220,6 +220,19 @@ def print_summary(plan: Plan) -> None:
         f" fixed + {cost['production_variable']:,.0f} variable, transport "
         f"{cost['transport']:,.0f}); {k['runs']} runs, {k['shipments']} shipments"
     )
+    revenue = k.get("revenue")
+    if isinstance(revenue, dict) and revenue.get("priced_doses"):
+        unpriced = revenue["unpriced_doses"]
+        console.print(
+            f"revenue {revenue['total']:,.0f} {revenue['currency']} for "
+            f"{revenue['priced_doses']:,} priced doses; margin {k['margin']:,.0f} "
+            f"{revenue['currency']}"
+            + (
+                f" ({unpriced:,} doses served have no price: margin understated)"
+                if unpriced
+                else ""
+            )
+        )
     if plan.unserved:
         table = Table(title="Unserved bookings and orders", title_justify="left")
         shown = plan.unserved[:15]

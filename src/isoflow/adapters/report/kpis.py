@@ -98,10 +98,12 @@ def kpi_tables(plan: Plan) -> list[Table]:
                     ("production, fixed", "production_fixed"),
                     ("production, variable", "production_variable"),
                     ("transport", "transport"),
+                    ("purchases", "purchases"),
                     ("total", "total"),
                 )
                 if key in cost
-            ],
+            ]
+            + _revenue_rows(k),
         )
     )
     tables.append(
@@ -162,3 +164,17 @@ def _solver_table(plan: Plan) -> Table:
         if s.message:
             rows.append(("message", s.message))
     return Table("solver", "Solver", ("item", "value"), rows)
+
+
+def _revenue_rows(k: dict[str, Any]) -> list[tuple[str, ...]]:
+    """Revenue and margin rows of the cost table, when the scenario prices its doses."""
+    revenue = k.get("revenue")
+    if not isinstance(revenue, dict) or not revenue.get("priced_doses"):
+        return []
+    rows: list[tuple[str, ...]] = [
+        (f"revenue ({int(revenue['priced_doses']):,} priced doses)", f"{revenue['total']:,.2f}"),
+        ("margin (revenue - total cost)", f"{float(k.get('margin', 0.0)):,.2f}"),
+    ]
+    if revenue.get("unpriced_doses"):
+        rows.append(("doses served without a price", f"{int(revenue['unpriced_doses']):,}"))
+    return rows

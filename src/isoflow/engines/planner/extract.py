@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,8 @@ from isoflow.engines.planner.plan import (
 )
 from isoflow.engines.planner.reasons import MEANING, Reason, stock_bars, stock_use
 from isoflow.scenario.demand import DemandItem, demand_items
-from isoflow.scenario.schema import ProcessKind
+from isoflow.scenario.rules import DosePrices
+from isoflow.scenario.schema import ProcessKind, Scenario
 from isoflow.units import to_iso
 
 FLOW_FLOOR_BQ = 1e4
@@ -73,6 +75,8 @@ def extract(
     purchases = _purchases(net, pm, z, w)
     kpis["cost"]["purchases"] = purchases
     kpis["cost"]["total"] += purchases
+    kpis["revenue"] = revenue(net.scenario, allocations)
+    kpis["margin"] = kpis["revenue"]["total"] - kpis["cost"]["total"]
     return {
         "allocations": tuple(allocations),
         "runs": tuple(runs),
@@ -447,6 +451,34 @@ def _kpis(
         "runs": len(production_runs),
         "shipments": len(shipments),
         "generators": generators,
+    }
+
+
+def revenue(scenario: Scenario, allocations: Sequence[PlanAllocation]) -> dict[str, Any]:
+    """Revenue of the doses served at the scenario's dose prices (``demand.prices``).
+
+    ``total = Σ doses × price(product, hospital's country)`` over the allocations;
+    ``by_product`` the same per product; ``priced_doses`` and ``unpriced_doses`` count the
+    doses served with and without a price (a margin is only the whole story when the latter
+    is zero). The price rule is :class:`~isoflow.scenario.rules.DosePrices`.
+    """
+    prices = DosePrices(scenario.demand.prices)
+    country = {s.id: s.country for s in scenario.sites}
+    by_product: dict[str, float] = defaultdict(float)
+    priced = unpriced = 0
+    for a in allocations:
+        price = prices.of(a.product, country[a.hospital])
+        if price is None:
+            unpriced += a.doses
+            continue
+        priced += a.doses
+        by_product[a.product] += price * a.doses
+    return {
+        "total": sum(by_product.values()),
+        "by_product": dict(sorted(by_product.items())),
+        "priced_doses": priced,
+        "unpriced_doses": unpriced,
+        "currency": scenario.meta.currency,
     }
 
 

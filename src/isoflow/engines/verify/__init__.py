@@ -61,6 +61,7 @@ CODES = (
     "overdrawn",
     "overlap",
     "qc_release",
+    "revenue_mismatch",
     "scenario_mismatch",
     "served_and_unserved",
     "shipment_contents",

@@ -3,7 +3,8 @@
 Activity delivered under each supply agreement (at arrival, from the legs) within its weekly
 maximum; each run's fixed and variable cost against its process's prices; the plan's cost
 KPIs (production, transport, purchases, total) against totals recomputed from the scenario's
-prices. Codes: ``agreement_max``, ``cost_mismatch``.
+prices; the revenue and margin KPIs against the doses served at the scenario's dose prices.
+Codes: ``agreement_max``, ``cost_mismatch``, ``revenue_mismatch``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from isoflow.engines.verify.core import GBQ, REL, _close, _departure, _lam, _t
 from isoflow.engines.verify.runs import _RunChecks
 from isoflow.engines.verify.shipments import _ShipmentChecks
-from isoflow.scenario.rules import horizon_week
+from isoflow.scenario.rules import DosePrices, horizon_week
 from isoflow.scenario.schema import ProcessKind
 
 
@@ -141,6 +142,7 @@ class _CostChecks(_ShipmentChecks, _RunChecks):
         cost = self.plan.kpis.get("cost")
         if not isinstance(cost, dict):
             return
+        self.check_revenue(want["total"])
         for name, value in want.items():
             got = cost.get(name)
             if isinstance(got, int | float) and not _close(float(got), value):
@@ -149,3 +151,31 @@ class _CostChecks(_ShipmentChecks, _RunChecks):
                     f"kpis cost.{name}",
                     f"{float(got):.10g}, recomputed from the scenario's prices {value:.10g}",
                 )
+
+    def check_revenue(self, cost_total: float) -> None:
+        """The revenue and margin KPIs against recomputed ones.
+
+        Revenue = Σ doses served × the dose price in the hospital's country; margin =
+        revenue − cost. A plan without these KPIs is not checked.
+        """
+        prices = DosePrices(self.sc.demand.prices)
+        total = 0.0
+        for a in self.plan.allocations:
+            hospital = self.sites.get(a.hospital)
+            price = prices.of(a.product, hospital.country) if hospital is not None else None
+            total += (price or 0.0) * a.doses
+        revenue = self.plan.kpis.get("revenue")
+        got = revenue.get("total") if isinstance(revenue, dict) else None
+        if isinstance(got, int | float) and not _close(float(got), total):
+            self.bad(
+                "revenue_mismatch",
+                "kpis revenue.total",
+                f"{float(got):.10g}, recomputed from the scenario's dose prices {total:.10g}",
+            )
+        margin = self.plan.kpis.get("margin")
+        if isinstance(margin, int | float) and not _close(float(margin), total - cost_total):
+            self.bad(
+                "revenue_mismatch",
+                "kpis margin",
+                f"{float(margin):.10g}, recomputed revenue minus cost {total - cost_total:.10g}",
+            )
