@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -55,10 +53,9 @@ def test_bad_arguments():
 
 
 @pytest.mark.slow
-def test_large_scenario_is_fast():
-    t0 = time.perf_counter()
+def test_large_scenario():
+    """A large network is generated whole (its time is measured in benchmarks/, not here)."""
     s = generate(1000, 2000, 7, 1)
-    assert time.perf_counter() - t0 < 15
     assert len(s.demand.bookings) > 90_000
 
 
