@@ -164,3 +164,33 @@ def test_a_hospital_losing_its_own_radiopharmacy_counts_as_own_loss(network):
     assert (rows["site:hosp-jp"].lost, rows["site:hosp-jp"].own_lost) == (1, 1)
     assert (rows["site:cyc-kr"].lost, rows["site:cyc-kr"].own_lost) == (2, 0)
     assert [r.rank for r in res.rows] == [1, 2]
+
+
+def test_doses_that_no_foreign_run_reaches_are_not_importable(network):
+    sc, plan = network
+    rows = {r.country: r for r in self_sufficiency(sc, OPTS, base_plan=plan).rows}
+    # the only cross-border lane is Korea -> Japan: Japanese doses can come from Korea,
+    # Korean doses from nowhere abroad
+    assert rows["JP"].dose_importable
+    assert not rows["KR"].dose_importable
+
+
+def test_plan_and_capacity_shares_are_reconciled_in_one_line(network):
+    from isoflow.scenario.schema import Demand, DemandRate
+
+    sc, plan = network
+    # one JP dose a week in the rates: Tokyo's cyclotron covers the year's demand many times
+    # over, while the domestic plan serves 1 of the week's 3 JP doses (Tuesday and Thursday
+    # fall outside its Wednesday hours)
+    rates = (DemandRate(country="JP", product="fdg", doses_per_week=1.0),)
+    demand = Demand(bookings=sc.demand.bookings, orders=sc.demand.orders, rates=rates)
+    rated = sc.model_copy(update={"demand": demand})
+    res = self_sufficiency(rated, OPTS, base_plan=plan)
+    (cap,) = res.capacity_rows
+    assert (cap.country, cap.isotope, cap.share) == ("JP", "F-18", 1.0)
+    assert res.reconciled == (
+        "JP F-18: the domestic plan serves 33% of this week's doses, domestic F-18 capacity "
+        f"covers 100% of {sc.meta.start.year}'s demand; unserved in the week: 67% "
+        "outside_operating_hours (the capacity table ignores routing, timing and this week's "
+        "outages)",
+    )

@@ -538,6 +538,7 @@ def self_sufficiency_cmd(
             "scenario": sc.meta.name,
             "notes": list(res.notes),
             "removed_lanes": list(res.removed_lanes),
+            "plan_vs_capacity": list(res.reconciled),
             "seconds": seconds,
         },
         svg,
@@ -556,6 +557,7 @@ def _print_self_sufficiency(res: SelfSufficiencyResult, name: str) -> None:
         "network",
         "domestic only",
         "imports cover",
+        "doses importable",
         "chain: domestic / imported feed / imported dose",
     ):
         table.add_column(col, justify="left" if col in ("country", "isotope") else "right")
@@ -567,6 +569,7 @@ def _print_self_sufficiency(res: SelfSufficiencyResult, name: str) -> None:
             f"{r.share_network:.0%}",
             f"{r.share_domestic:.0%}",
             f"{r.imports_cover:.0%}",
+            "yes" if r.dose_importable else "no",
             f"{r.chain_domestic} / {r.chain_imported_feed} / {r.chain_imported_dose}",
         )
     console.print(table)
@@ -587,6 +590,8 @@ def _print_self_sufficiency(res: SelfSufficiencyResult, name: str) -> None:
                 f"{c.share:.0%}",
             )
         console.print(cap)
+    for line in res.reconciled:
+        console.print(f"  * {line}", markup=False)
 
 
 def register(app: typer.Typer, scenario_app: typer.Typer) -> None:

@@ -15,20 +15,35 @@ Plan-based (the doses booked or ordered in the planning horizon)
     the country from an imported isotope or generator) or ``imported_dose`` (made abroad).
     An elution draws on the generators delivered to its site and eluted at its start.
 
+    ``dose_importable`` says whether any of the row's doses could be made abroad at all (a
+    candidate run in another country reaches the hospital within the product's shelf life);
+    where none can (F-18 FDG far from any border), domestic production is the only supply and
+    a low share is a capacity gap that imports cannot close.
+
 Capacity-based (demand rates of one year)
     :func:`capacity_self_sufficiency` compares each country's own supply capacity with its
     demand per supply isotope (see :mod:`isoflow.engines.analysis.capacity`):
     ``share = min(1, domestic capacity / demand)``.
+
+The two answer different questions (this week's doses with every rule of the plan, against a
+year's activity with none of routing, timing or outages), so :func:`reconcile` gives one line
+for each country and isotope where they differ by more than 10 points, with the reasons the
+domestic plan left its doses unserved.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from isoflow import bounds
-from isoflow.engines.analysis.capacity import CapacityOptions, capacity_vs_demand
+from isoflow.engines.analysis.capacity import (
+    CapacityOptions,
+    capacity_vs_demand,
+    dose_requirements,
+)
 from isoflow.engines.planner.api import PlanOptions, make_plan, network_for
 from isoflow.engines.planner.candidates import generate
 from isoflow.engines.planner.plan import Plan
@@ -59,6 +74,8 @@ class SelfSufficiencyRow:
     """Base-plan doses made in the country from imported isotope or generators."""
     chain_imported_dose: int
     """Base-plan doses made abroad."""
+    dose_importable: bool = True
+    """Some dose of the row could be made abroad (a foreign candidate run reaches it)."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +99,9 @@ class SelfSufficiencyResult:
     capacity_rows: tuple[CapacitySelfSufficiencyRow, ...]
     removed_lanes: tuple[str, ...]
     notes: tuple[str, ...]
+    reconciled: tuple[str, ...] = ()
+    """One line per country and isotope where the plan-based and capacity-based shares
+    differ by more than 10 points, saying why (:func:`reconcile`)."""
 
 
 def domestic_only(scenario: Scenario) -> Scenario:
@@ -141,16 +161,76 @@ def allocation_origins(scenario: Scenario, plan: Plan) -> list[ChainOrigin]:
     return out
 
 
-def _booking_keys(scenario: Scenario, options: PlanOptions) -> dict[str, tuple[str, str, str, int]]:
-    """Bookings and orders of the horizon: id -> (country, isotope, product, doses)."""
+def _booking_keys(
+    scenario: Scenario, options: PlanOptions
+) -> tuple[dict[str, tuple[str, str, str, int]], set[str]]:
+    """Bookings and orders of the horizon, and those that could be made abroad.
+
+    Returns id -> (country, isotope, product, doses), and the ids of the bookings and
+    orders a candidate run in another country could serve.
+    """
     net = network_for(scenario, options)
-    ids = generate(net, options.candidates).booking_ids
+    cand = generate(net, options.candidates)
+    ids = cand.booking_ids
     bookings = {b.id: b for b in demand_items(scenario)}
     country = {s.id: s.country for s in scenario.sites}
     out = {}
     for bid in ids:
         b = bookings[bid]
         out[bid] = (country[b.hospital], scenario.product(b.product).nuclide, b.product, b.doses)
+    process_country = [country[p.site] for p in scenario.processes]
+    foreign = {
+        ids[a.booking]
+        for a in cand.allocations
+        if process_country[cand.runs[a.run].process] != out[ids[a.booking]][0]
+    }
+    return out, foreign
+
+
+def _supply_isotopes(scenario: Scenario) -> dict[str, set[str]]:
+    """Drug nuclide -> the supply isotopes its doses come from (Tc-99m -> Mo-99)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for req in dose_requirements(scenario):
+        out[scenario.product(req.product).nuclide].add(req.isotope)
+    return out
+
+
+def reconcile(
+    scenario: Scenario,
+    rows: Sequence[SelfSufficiencyRow],
+    capacity_rows: Sequence[CapacitySelfSufficiencyRow],
+    domestic: Plan,
+) -> list[str]:
+    """Why the plan-based and capacity-based shares differ, one line per row.
+
+    Rows whose domestic share and capacity share differ by more than 10 points get both
+    shares and the reasons the domestic plan left doses unserved.
+    """
+    capacity = {(c.country, c.isotope): c for c in capacity_rows}
+    supply = _supply_isotopes(scenario)
+    country = {s.id: s.country for s in scenario.sites}
+    nuclide = {p.id: p.nuclide for p in scenario.products}
+    reasons: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for u in domestic.unserved:
+        reasons[(country[u.hospital], nuclide[u.product])][u.reason] += u.doses
+    out = []
+    for r in rows:
+        for iso in sorted(supply.get(r.isotope, {r.isotope})):
+            cap = capacity.get((r.country, iso))
+            if cap is None or abs(cap.share - r.share_domestic) <= 0.10:
+                continue
+            why = ", ".join(
+                f"{n / r.doses:.0%} {reason}"
+                for reason, n in reasons[(r.country, r.isotope)].most_common(3)
+            )
+            out.append(
+                f"{r.country} {r.isotope}: the domestic plan serves {r.share_domestic:.0%} of "
+                f"this week's doses, domestic {iso} capacity covers {cap.share:.0%} of "
+                f"{cap.year}'s demand"
+                + (f"; unserved in the week: {why}" if why else "")
+                + ("" if r.dose_importable else "; no dose can come from abroad")
+                + " (the capacity table ignores routing, timing and this week's outages)"
+            )
     return out
 
 
@@ -171,7 +251,7 @@ def self_sufficiency(
     base = base_plan or make_plan(scenario, opts)
     domestic_sc = domestic_only(scenario)
     domestic = make_plan(domestic_sc, opts)
-    keys = _booking_keys(scenario, opts)
+    keys, foreign = _booking_keys(scenario, opts)
     served_dom: dict[str, int] = defaultdict(int)
     for a in domestic.allocations:
         served_dom[a.booking] += a.doses
@@ -183,6 +263,7 @@ def self_sufficiency(
         products[(country, iso)].add(product)
         c["doses"] += doses
         c["domestic"] += served_dom.get(bid, 0)
+        c["importable"] += bid in foreign
     for a, origin in zip(base.allocations, allocation_origins(scenario, base), strict=True):
         if a.booking in keys:
             country, iso, _, _ = keys[a.booking]
@@ -205,15 +286,18 @@ def self_sufficiency(
                 chain_domestic=c["chain_domestic"],
                 chain_imported_feed=c["chain_imported_feed"],
                 chain_imported_dose=c["chain_imported_dose"],
+                dose_importable=c["importable"] > 0,
             )
         )
     year = scenario.meta.start.year if capacity_year is None else capacity_year
     removed = tuple(
         sorted({lane.id for lane in scenario.lanes} - {lane.id for lane in domestic_sc.lanes})
     )
+    capacity_rows = tuple(capacity_self_sufficiency(scenario, year))
     return SelfSufficiencyResult(
         rows=tuple(rows),
-        capacity_rows=tuple(capacity_self_sufficiency(scenario, year)),
+        capacity_rows=capacity_rows,
+        reconciled=tuple(reconcile(scenario, rows, capacity_rows, domestic)),
         removed_lanes=removed,
         notes=(
             "domestic plan: every cross-border lane removed "
