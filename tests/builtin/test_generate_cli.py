@@ -68,3 +68,34 @@ def test_unwritable_path_exits_2(tmp_path):
         r = _run("--out", str(locked / "x.yaml"))
         assert r.exit_code == 2
         locked.chmod(0o700)
+
+
+def test_writes_a_csv_folder_and_refuses_other_folders(tmp_path):
+    args = ["--sites", "4", "--hospitals", "6", "--days", "2", "--seed", "9"]
+    yaml_file, folder = tmp_path / "a.yaml", tmp_path / "net"
+    assert _run(*args, "--out", str(yaml_file)).exit_code == 0
+    r = _run(*args, "--out", str(folder))
+    assert r.exit_code == 0, r.output
+    assert (folder / "scenario.yaml").is_file() and (folder / "sites.csv").is_file()
+    assert load_scenario(folder) == load_scenario(yaml_file)
+    # written again in place: a scenario folder is replaced as a whole
+    assert _run(*args, "--out", str(folder)).exit_code == 0
+    other = tmp_path / "photos"
+    other.mkdir()
+    (other / "keep.jpg").write_bytes(b"x")
+    r = _run(*args, "--out", str(other))
+    assert r.exit_code == 2
+    assert "it exists and is not a scenario folder" in r.output
+    assert (other / "keep.jpg").read_bytes() == b"x"
+    r = _run(*args, "--out", str(tmp_path / "x.txt"))
+    assert r.exit_code == 2
+    assert "--out must name a .yaml or .yml file or a folder" in r.output
+
+
+def test_demand_at_real_volume_into_a_folder(tmp_path):
+    folder = tmp_path / "real"
+    r = runner.invoke(app, ["scenario", "demand", "--seed", "3", "--out", str(folder)])
+    assert r.exit_code == 0, r.output
+    real = load_scenario(folder)
+    assert real.demand.orders and real.demand.rates
+    assert sum(o.doses for o in real.demand.orders) > 10_000

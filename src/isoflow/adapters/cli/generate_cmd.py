@@ -46,9 +46,10 @@ def generate(
     seed: Annotated[
         int, typer.Option("--seed", help=f"Random seed; {bounds.SYNTHETIC_SEED.text}.")
     ] = 0,
-    out: Annotated[Path, typer.Option("--out", help="YAML file to write.")] = Path(
-        "synthetic.yaml"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="YAML file to write, or a folder (written as CSV tables)."),
+    ] = Path("synthetic.yaml"),
     orders: Annotated[
         bool,
         typer.Option(
@@ -60,12 +61,8 @@ def generate(
         ),
     ] = False,
 ) -> None:
-    """Generate a synthetic scenario (same seed, same file) and write it as YAML."""
-    if out.suffix.lower() not in {".yaml", ".yml"}:
-        raise _fail(f"--out must name a .yaml or .yml file, got {out}")
-    parent = out.parent if str(out.parent) else Path(".")
-    if out.is_dir() or not parent.is_dir() or not os.access(parent, os.W_OK):
-        raise _fail(f"cannot write {out}: folder {parent} does not exist or is not writable")
+    """Generate a synthetic scenario (same seed, same file) and write it (YAML or CSV folder)."""
+    _check_out(out)
 
     from isoflow.scenario.synthetic import generate as build
 
@@ -120,20 +117,17 @@ def demand(
     seed: Annotated[
         int, typer.Option("--seed", help=f"Random seed; {bounds.SYNTHETIC_SEED.text}.")
     ] = 1,
-    out: Annotated[Path, typer.Option("--out", help="YAML file to write.")] = Path(
-        "real-volume.yaml"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="YAML file to write, or a folder (written as CSV tables)."),
+    ] = Path("real-volume.yaml"),
 ) -> None:
-    """Replace a scenario's bookings by demand at 100 % of its rates and write it as YAML.
+    """Replace a scenario's bookings by demand at 100 % of its rates and write it out.
 
     Therapies become per-patient bookings, diagnostics orders (per hospital, product, day and
     list: 08:00 and 12:00 local); no sampling. Same scenario, days and seed, same file.
     """
-    if out.suffix.lower() not in {".yaml", ".yml"}:
-        raise _fail(f"--out must name a .yaml or .yml file, got {out}")
-    parent = out.parent if str(out.parent) else Path(".")
-    if out.is_dir() or not parent.is_dir() or not os.access(parent, os.W_OK):
-        raise _fail(f"cannot write {out}: folder {parent} does not exist or is not writable")
+    _check_out(out)
     try:
         with flags(days="--days", seed="--seed"):
             bounds.DAYS.check(days, "days")
@@ -157,6 +151,25 @@ def demand(
         f"{len(orders)} orders of {sum(o.doses for o in orders)} doses over {days} d "
         f"(100 % of its rates, seed {seed})"
     )
+
+
+def _check_out(out: Path) -> None:
+    """``--out`` names a YAML file or a CSV folder that may be (re)written."""
+    from isoflow.scenario.load import SCENARIO_FILE
+
+    suffix = out.suffix.lower()
+    if suffix and suffix not in {".yaml", ".yml"}:
+        raise _fail(f"--out must name a .yaml or .yml file or a folder, got {out}")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise _fail(f"cannot write {out}: folder {parent} does not exist or is not writable")
+    if suffix and out.is_dir():
+        raise _fail(f"cannot write {out}: it is a folder")
+    if not suffix and out.exists() and not (out / SCENARIO_FILE).is_file():
+        raise _fail(
+            f"cannot write {out}: it exists and is not a scenario folder (no {SCENARIO_FILE}); "
+            "a scenario folder is replaced as a whole"
+        )
 
 
 def register(app: typer.Typer, scenario_app: typer.Typer) -> None:
