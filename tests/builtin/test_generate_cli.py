@@ -76,7 +76,8 @@ def test_writes_a_csv_folder_and_refuses_other_folders(tmp_path):
     assert _run(*args, "--out", str(yaml_file)).exit_code == 0
     r = _run(*args, "--out", str(folder))
     assert r.exit_code == 0, r.output
-    assert (folder / "scenario.yaml").is_file() and (folder / "sites.csv").is_file()
+    assert (folder / "scenario.yaml").is_file()
+    assert (folder / "sites.csv").is_file()
     assert load_scenario(folder) == load_scenario(yaml_file)
     # written again in place: a scenario folder is replaced as a whole
     assert _run(*args, "--out", str(folder)).exit_code == 0
@@ -97,5 +98,6 @@ def test_demand_at_real_volume_into_a_folder(tmp_path):
     r = runner.invoke(app, ["scenario", "demand", "--seed", "3", "--out", str(folder)])
     assert r.exit_code == 0, r.output
     real = load_scenario(folder)
-    assert real.demand.orders and real.demand.rates
+    assert real.demand.orders
+    assert real.demand.rates
     assert sum(o.doses for o in real.demand.orders) > 10_000
