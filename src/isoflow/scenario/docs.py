@@ -25,7 +25,7 @@ from pydantic.fields import FieldInfo
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticUndefined
 
-from isoflow.scenario import children, derive, limits, quantities, tables
+from isoflow.scenario import children, derive, limits, overlays, quantities, tables
 from isoflow.scenario.fields import shapes
 from isoflow.scenario.quantities import json_bounds
 from isoflow.scenario.schema import Scenario
@@ -238,6 +238,7 @@ def render() -> str:
         shapes(model)  # every field must be understood by the CSV and loader code
         out += _model_section(model)
     out += _csv_section()
+    out += ["## What-if overlays", "", inspect.getdoc(overlays) or "", ""]
     out += _limits_section()
     return "\n".join(out).rstrip() + "\n"
 

@@ -36,7 +36,7 @@ from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from isoflow.scenario import limits
+from isoflow.scenario import limits, overlays
 from isoflow.scenario.children import (
     ChildRows,
     Injector,
@@ -102,7 +102,13 @@ class Loaded:
 
 
 def resolve(ref: str | FsPath) -> FsPath | None:
-    """Path of a scenario reference (built-in name, file or folder), or None if not found."""
+    """Path of a scenario reference (built-in name, file or folder), or None if not found.
+
+    For ``BASE+OVERLAY`` the path of ``BASE`` (the overlay is looked up when read).
+    """
+    parts = overlays.split(ref) if isinstance(ref, str) else None
+    if parts is not None:
+        return resolve(parts[0])
     path = FsPath(ref)
     if path.exists():
         return path
@@ -115,7 +121,14 @@ def resolve(ref: str | FsPath) -> FsPath | None:
 
 
 def read_scenario(ref: str | FsPath) -> Loaded:
-    """Read and schema-check a scenario, returning every issue instead of raising."""
+    """Read and schema-check a scenario, returning every issue instead of raising.
+
+    ``BASE+OVERLAY`` reads the scenario ``BASE`` with a what-if overlay applied
+    (:mod:`isoflow.scenario.overlays`).
+    """
+    parts = overlays.split(ref) if isinstance(ref, str) else None
+    if parts is not None:
+        return _read_overlaid(parts[0], parts[1], str(ref))
     path = resolve(ref)
     source = str(ref)
     if path is None:
@@ -129,6 +142,62 @@ def read_scenario(ref: str | FsPath) -> Loaded:
         return _read_yaml(path, source)
     message = f"unsupported scenario file {path.name!r}; expected .yaml, .yml, .json or a folder"
     return Loaded(None, (Issue((), message, code="not_found"),), no_location, source)
+
+
+def _read_overlaid(base_ref: str, names: list[str], source: str) -> Loaded:
+    """The scenario ``base_ref`` with the overlays ``names`` merged in, in order."""
+    base = read_scenario(base_ref)
+    path = resolve(base_ref)
+    if base.scenario is None or path is None:
+        return Loaded(None, base.issues, base.locate, source, base.warnings)
+    merge = overlays.Merge(_plain(base.scenario))
+    issues: list[Issue] = []
+    locates: dict[str, Locator] = {}
+    titles: list[str] = []
+    stems: list[str] = []
+    for name in names:
+        file = overlays.find(path, name)
+        if file is None:
+            shipped = ", ".join(overlays.names(path)) or "none"
+            message = f"no overlay {name!r} for {base_ref!r} (its overlays: {shipped})"
+            issues.append(Issue((), message, code="not_found"))
+            continue
+        text, more = _read_text(file, file.name)
+        issues += more
+        if text is None:
+            continue
+        tree, locate, more, _ = _yaml_tree(text, file.name, {})
+        issues += more
+        if not isinstance(tree, dict):
+            issues.append(_not_mapping(tree, file.name))
+            continue
+        issues += _overlay_keys(tree, locate, file.name)
+        issues += locate_all(overlays.apply(merge, tree, file.name), locate)
+        locates[file.name] = locate
+        titles.append(overlays.title(tree, file.stem))
+        stems.append(file.stem)
+    meta = merge.data.setdefault("meta", {})
+    meta["name"] = ":".join([base.scenario.meta.name, *stems])
+    meta["title"] = " + ".join([base.scenario.meta.title or base.scenario.meta.name, *titles])
+    if issues:
+        return Loaded(None, tuple(_sorted(issues)), no_location, source)
+    locate_merged = overlays.locator(base.locate, merge, locates)
+    return _validate(merge.data, locate_merged, source, SCENARIO_FILE, warnings=base.warnings)
+
+
+def _overlay_keys(tree: dict[str, Any], locate: Locator, file: str) -> list[Issue]:
+    allowed = [overlays.HEADER, overlays.REMOVE, *Scenario.model_fields]
+    return [
+        Issue(
+            (key,),
+            f"unknown key {key!r} in an overlay (allowed: {', '.join(allowed)})",
+            file=file,
+            line=locate((key,)).line,
+            code="overlay",
+        )
+        for key in tree
+        if key not in allowed
+    ]
 
 
 def load_scenario(ref: str | FsPath) -> Scenario:

@@ -114,8 +114,9 @@ def validate_cmd(
 def list_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """List the built-in scenarios with their titles."""
+    """List the built-in scenarios with their titles, and their what-if overlays (NAME+OVERLAY)."""
     from isoflow.errors import ScenarioError
+    from isoflow.scenario import overlays
     from isoflow.scenario.load import load_scenario
 
     rows: list[dict[str, str]] = []
@@ -126,6 +127,13 @@ def list_cmd(
         except ScenarioError:
             title = "(invalid: run isoflow validate)"
         rows.append({"name": name, "title": title, "default": str(name == DEFAULT_SCENARIO)})
+        for overlay in overlays.names(path) if path is not None else []:
+            ref = f"{name}{overlays.SEPARATOR}{overlay}"
+            try:
+                what = load_scenario(ref).meta.title.split(" + ", 1)[-1]
+            except ScenarioError:
+                what = "(invalid: run isoflow validate)"
+            rows.append({"name": ref, "title": f"what-if: {what}", "default": "False"})
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
