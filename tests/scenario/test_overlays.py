@@ -120,3 +120,10 @@ def test_an_overlay_file_given_by_path(folder: Path, tmp_path: Path) -> None:
     variant = load_scenario(f"{folder}+{other}")
     assert {x.id: x for x in variant.lanes}["sg-sel"].transit == 12 * 3600
     assert variant.meta.name.endswith(":elsewhere")
+
+
+def test_saving_a_scenario_folder_keeps_its_overlays(folder: Path) -> None:
+    base = load_scenario(folder)
+    save_scenario(base, folder)
+    assert (folder / "overlays" / "down.yaml").read_text(encoding="utf-8") == OUTAGE
+    assert load_scenario(f"{folder}+down").meta.name.endswith(":down")

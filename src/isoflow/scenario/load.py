@@ -641,6 +641,9 @@ def _write_folder(scenario: Scenario, target: FsPath) -> None:
                 child_csv = child_text(items, child)
                 if child_csv is not None:
                     (tmp / child.file).write_text(child_csv, encoding="utf-8", newline="\n")
+        kept = target / overlays.OVERLAY_DIR
+        if kept.is_dir():  # the folder's what-if overlays belong to it: keep them
+            shutil.copytree(kept, tmp / overlays.OVERLAY_DIR)
         if target.exists():
             old = target.with_name(f".{target.name}.old")
             shutil.rmtree(old, ignore_errors=True)
@@ -658,7 +661,8 @@ def save_scenario(scenario: Scenario, path: str | FsPath) -> FsPath:
     """Write ``scenario`` atomically: a ``.yaml``/``.yml``/``.json`` file, else a CSV folder.
 
     A folder gets ``scenario.yaml`` plus one CSV per table (see :mod:`isoflow.scenario.tables`);
-    an existing folder is replaced as a whole. Returns the path written.
+    an existing folder is replaced as a whole, but for its ``overlays/`` (what-if variants of
+    the scenario, kept as they are). Returns the path written.
     """
     target = FsPath(path)
     target.parent.mkdir(parents=True, exist_ok=True)
