@@ -64,7 +64,8 @@ def test_an_order_of_bulk_isotope_is_refused(tmp_path: Path, small_text: str) ->
     text = _with_order(small_text, product="lu177-nca")
     assert [str(i) for i in validate(_write(tmp_path, text)).errors] == [
         f"small.yaml:{_line(text, '- {id: o1')}: demand.orders.0.product: product 'lu177-nca' "
-        "is bulk isotope; an order is of a dose product (stage 'drug_product' or 'generator')"
+        "is bulk isotope; an order is of a dose product (stage 'drug_product' or 'generator'); "
+        "an export of it is an order at a site of kind 'market'"
     ]
 
 

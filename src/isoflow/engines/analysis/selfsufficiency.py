@@ -142,7 +142,10 @@ def allocation_origins(scenario: Scenario, plan: Plan) -> list[ChainOrigin]:
 
 
 def _booking_keys(scenario: Scenario, options: PlanOptions) -> dict[str, tuple[str, str, str, int]]:
-    """Bookings and orders of the horizon: id -> (country, isotope, product, doses)."""
+    """Bookings and orders of the horizon: id -> (country, isotope, product, doses).
+
+    Exports (orders at markets) are left out: they are no country's patients.
+    """
     net = network_for(scenario, options)
     ids = generate(net, options.candidates).booking_ids
     bookings = {b.id: b for b in demand_items(scenario)}
@@ -150,6 +153,8 @@ def _booking_keys(scenario: Scenario, options: PlanOptions) -> dict[str, tuple[s
     out = {}
     for bid in ids:
         b = bookings[bid]
+        if b.export:
+            continue
         out[bid] = (country[b.hospital], scenario.product(b.product).nuclide, b.product, b.doses)
     return out
 

@@ -12,6 +12,7 @@ import numpy.typing as npt
 from isoflow.domain.calendar import from_epoch
 from isoflow.engines.planner.build import GBQ, PlanningModel, contract_deliveries
 from isoflow.engines.planner.candidates import Candidates
+from isoflow.engines.planner.exports import export_kpis
 from isoflow.engines.planner.network import PlanningNetwork, Route
 from isoflow.engines.planner.plan import (
     PlanAllocation,
@@ -402,12 +403,20 @@ def _kpis(
     (drug-product runs and eluates) at their EOP; ``allocated_eop_bq`` what was dispensed into
     doses; ``waste_eop_bq`` what any run or eluate made but nobody used; ``by_stage`` the same
     per stage (bulk isotope, generator, drug product) without double counting across stages.
+    Exports (orders at markets) are no patient doses: every count above leaves them out, and
+    ``exports`` (present when the horizon holds exports) counts them in units and activity
+    (:func:`.exports.export_kpis`); their activity counts as used (not waste) in
+    ``waste_eop_bq`` and ``by_stage``.
     """
     sc = net.scenario
     items = {b.id: b for b in demand_items(sc)}
-    planned = [items[bid] for bid in cand.booking_ids]
+    everything = [items[bid] for bid in cand.booking_ids]
+    planned = [b for b in everything if not b.export]
+    doses_of = [a for a in allocations if not items[a.booking].export]
+    exports = export_kpis(everything, allocations, unserved, {p.id: p for p in sc.products})
+    unserved = [u for u in unserved if not items[u.booking].export]
     served: dict[str, int] = defaultdict(int)
-    for a in allocations:
+    for a in doses_of:
         served[a.booking] += a.doses
 
     def tally(key: Any) -> dict[str, dict[str, int]]:
@@ -424,7 +433,7 @@ def _kpis(
     fixed = sum(r.fixed_cost for r in runs)
     variable = sum(r.variable_cost for r in runs)
     transport = sum(sh.cost for sh in shipments)
-    return {
+    kpis: dict[str, Any] = {
         "doses": _served_counts(
             sum(b.doses for b in planned), sum(served.values()), sum(u.doses for u in unserved)
         ),
@@ -436,7 +445,7 @@ def _kpis(
         "by_country": tally(lambda b: country_of[b.hospital]),
         "by_product": tally(lambda b: b.product),
         "unserved_by_reason": _count((u.reason, u.doses) for u in unserved),
-        "activity": _activity(net, runs, production_runs, allocations),
+        "activity": _activity(net, runs, production_runs, doses_of),
         "cost": {
             "production_fixed": fixed,
             "production_variable": variable,
@@ -448,6 +457,9 @@ def _kpis(
         "shipments": len(shipments),
         "generators": generators,
     }
+    if exports["orders"]["total"]:
+        kpis["exports"] = exports
+    return kpis
 
 
 def _activity(
