@@ -255,6 +255,8 @@ class CapacityResult:
     exports: tuple[ExportRequirement, ...] = ()
     """Export orders (orders at markets) of the years, per supply isotope with its share;
     their activity is in the rows' ``demand_bq`` (never in ``demand_doses``)."""
+    rate_demand_bq: Mapping[tuple[int, str, str], float] = field(default_factory=dict)
+    """The part of each row's ``demand_bq`` from demand rates, by (year, isotope, region)."""
 
 
 # --------------------------------------------------------------------------- supply side
@@ -326,6 +328,7 @@ def capacity_vs_demand(
         by_product[r.product].append(r)
     rows: list[CapacityRow] = []
     exports: list[ExportRequirement] = []
+    from_rates: dict[tuple[int, str, str], float] = {}
     for year in years:
         cap_site: dict[Key, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         world_cap: dict[str, float] = defaultdict(float)
@@ -335,6 +338,7 @@ def capacity_vs_demand(
                     cap_site[key][pc.site] += pc.capacity_bq
                 world_cap[pc.isotope] += pc.capacity_bq
         doses, demand = _rate_demand(scenario, year, opts, by_product, world_cap)
+        from_rates.update({(year, *key): bq for key, bq in demand.items()})
         shared = _shared_exports(export_requirements(scenario, year, opts.leads), world_cap)
         for e in shared:
             for key in row_keys(e.isotope, e.country, opts.grouping):
@@ -352,6 +356,7 @@ def capacity_vs_demand(
         options=opts,
         assumptions=_assumptions(opts),
         exports=tuple(exports),
+        rate_demand_bq=from_rates,
     )
 
 

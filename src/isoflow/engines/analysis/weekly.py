@@ -94,9 +94,8 @@ def weekly_profile(
                 output[key][proc.site][week] += per_batch * batches
     rows = []
     for key in sorted(set(annual) | set(capacity)):
-        row = annual.get(key)
         exports = exported.get(key, [0.0] * n_weeks)
-        rates_year = (row.demand_bq if row is not None else 0.0) - sum(exports)
+        rates_year = result.rate_demand_bq.get((year, *key), 0.0)
         for week in range(n_weeks):
             days = 7 if week < n_weeks - 1 else days_in_year(year) - 7 * (n_weeks - 1)
             share = days / days_in_year(year)
