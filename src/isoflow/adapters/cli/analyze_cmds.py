@@ -207,19 +207,17 @@ def capacity_cmd(
     _print_capacity(res, sc.meta.name, first, last, reserve, seconds)
     _print_weeks(weeks, first)
     svg = _capacity_svg(res, sc.meta.name, first, last, reserve)
-    tables: dict[str, tuple[type[Any], Sequence[Any]]] = {
-        "rows": (CapacityRow, res.rows),
-        "summary": (CapacitySummary, res.summary),
-        "processes": (ProcessCapacity, res.processes),
-        "requirements": (DoseRequirement, res.requirements),
-        "weeks": (WeekRow, weeks),
-    }
-    if res.exports:
-        tables["exports"] = (ExportRequirement, res.exports)
     rs = write_outputs(
         out,
         "capacity",
-        tables,
+        {
+            "rows": (CapacityRow, res.rows),
+            "summary": (CapacitySummary, res.summary),
+            "processes": (ProcessCapacity, res.processes),
+            "requirements": (DoseRequirement, res.requirements),
+            "weeks": (WeekRow, weeks),
+            **({"exports": (ExportRequirement, res.exports)} if res.exports else {}),
+        },
         {"scenario": sc.meta.name, "assumptions": list(res.assumptions), "seconds": seconds},
         svg,
         run=run_record("analyze capacity", options, sc.meta.name, scenario=scenario),
