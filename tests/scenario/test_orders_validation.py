@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from isoflow.scenario.demand import demand_items
 from isoflow.scenario.load import load_scenario, save_scenario
 from isoflow.scenario.validate import validate
 
@@ -64,7 +65,8 @@ def test_an_order_of_bulk_isotope_is_refused(tmp_path: Path, small_text: str) ->
     text = _with_order(small_text, product="lu177-nca")
     assert [str(i) for i in validate(_write(tmp_path, text)).errors] == [
         f"small.yaml:{_line(text, '- {id: o1')}: demand.orders.0.product: product 'lu177-nca' "
-        "is bulk isotope; an order is of a dose product (stage 'drug_product' or 'generator')"
+        "is bulk isotope; an order is of a dose product (stage 'drug_product' or 'generator'); "
+        "an export of it is an order at a site of kind 'market'"
     ]
 
 
@@ -100,3 +102,116 @@ def test_orders_round_trip_through_a_csv_folder(tmp_path: Path, small_text: str)
         .startswith("id,hospital,product,calibration,doses")
     )
     assert load_scenario(folder) == original
+
+
+# --------------------------------------------------------------------------- exports
+
+MARKET = (
+    "  - {id: eu-ams, name: Europe via AMS, country: NL, lat: 52.31, lon: 4.76,"
+    " timezone: Europe/Amsterdam, kind: [market]}\nprocesses:\n"
+)
+
+
+def _with_market(small_text: str, kinds: str = "[market]") -> str:
+    """The small scenario with a sixth site (sites.5), the market ``eu-ams``."""
+    assert small_text.count("processes:\n") == 1
+    return small_text.replace("processes:\n", MARKET.replace("[market]", kinds), 1)
+
+
+def _with_export(small_text: str, order: str) -> str:
+    """The small scenario with the market and ``order`` (demand.orders.0)."""
+    marker = "  bookings:\n"
+    return _with_market(small_text).replace(marker, f"  orders:\n    - {order}\n{marker}", 1)
+
+
+def test_an_export_of_bulk_isotope_at_a_market_validates(tmp_path: Path, small_text: str) -> None:
+    text = _with_export(
+        small_text,
+        "{id: x1, hospital: eu-ams, product: lu177-nca, calibration: '2025-08-06T12:00:00Z', "
+        "doses: 4, activity: 500 GBq}",
+    )
+    report = validate(_write(tmp_path, text))
+    assert report.errors == ()
+    sc = load_scenario(_write(tmp_path, text))
+    (item,) = [i for i in demand_items(sc) if i.id == "x1"]
+    assert item.export
+    assert not item.is_patient
+
+
+def test_an_export_without_activity_names_its_line_and_field(
+    tmp_path: Path, small_text: str
+) -> None:
+    text = _with_export(
+        small_text,
+        "{id: x1, hospital: eu-ams, product: lu177-nca, calibration: '2025-08-06T12:00:00Z', "
+        "doses: 4}",
+    )
+    assert [str(i) for i in validate(_write(tmp_path, text)).errors] == [
+        f"small.yaml:{_line(text, '- {id: x1')}: demand.orders.0.activity: export order 'x1' "
+        "(at market 'eu-ams') needs 'activity', the activity of each unit at calibration "
+        "(e.g. '500 GBq'); an export has no patient dose to default to"
+    ]
+
+
+def test_an_export_of_bulk_isotope_at_a_hospital_is_refused(
+    tmp_path: Path, small_text: str
+) -> None:
+    text = _with_export(
+        small_text,
+        "{id: x1, hospital: hosp-seoul, product: lu177-nca, calibration: '2025-08-06T12:00:00Z',"
+        " doses: 4, activity: 500 GBq}",
+    )
+    assert [str(i) for i in validate(_write(tmp_path, text)).errors] == [
+        f"small.yaml:{_line(text, '- {id: x1')}: demand.orders.0.product: product 'lu177-nca' "
+        "is bulk isotope; an order is of a dose product (stage 'drug_product' or 'generator'); "
+        "an export of it is an order at a site of kind 'market'"
+    ]
+
+
+def test_an_export_of_target_material_is_refused(tmp_path: Path, small_text: str) -> None:
+    text = _with_export(
+        small_text,
+        "{id: x1, hospital: eu-ams, product: o18-water, calibration: '2025-08-06T12:00:00Z', "
+        "doses: 4, activity: 1 GBq}",
+    )
+    assert [str(i) for i in validate(_write(tmp_path, text)).errors] == [
+        f"small.yaml:{_line(text, '- {id: x1')}: demand.orders.0.product: product 'o18-water' "
+        "is target material; an export is of bulk isotope, a generator or a drug product"
+    ]
+
+
+def test_a_market_takes_no_bookings(tmp_path: Path, small_text: str) -> None:
+    text = _with_market(small_text).replace(
+        "{id: b4, hospital: hosp-seoul", "{id: b4, hospital: eu-ams"
+    )
+    assert [str(i) for i in validate(_write(tmp_path, text)).errors] == [
+        f"small.yaml:{_line(text, '- {id: b4')}: demand.bookings.3.hospital: site 'eu-ams' is "
+        "market; a booking needs a site of kind 'hospital' or 'radiopharmacy' (a market takes "
+        "orders, not bookings)"
+    ]
+
+
+def test_a_market_is_no_hospital(tmp_path: Path, small_text: str) -> None:
+    text = _with_market(small_text, "[market, hospital]")
+    assert [str(i) for i in validate(_write(tmp_path, text)).errors] == [
+        f"small.yaml:{_line(text, '- {id: eu-ams')}: sites.5.kind: site 'eu-ams' is a market "
+        "and a hospital; a market is export demand outside the region (no patients): make the "
+        "hospital a site of its own"
+    ]
+
+
+def test_an_export_without_activity_in_a_csv_folder_names_its_row(
+    tmp_path: Path, small_text: str
+) -> None:
+    text = _with_export(
+        small_text,
+        "{id: x1, hospital: eu-ams, product: lu177-nca, calibration: '2025-08-06T12:00:00Z', "
+        "doses: 4, activity: 500 GBq}",
+    )
+    folder = save_scenario(load_scenario(_write(tmp_path, text)), tmp_path / "folder")
+    table = folder / "orders.csv"
+    table.write_text(
+        table.read_text(encoding="utf-8").replace("500000000000.0", ""), encoding="utf-8"
+    )
+    (error,) = [str(i) for i in validate(folder).errors]
+    assert error.startswith("orders.csv:2: demand.orders.0.activity: export order 'x1'")

@@ -172,6 +172,53 @@ def cycle_intervals(
     return out
 
 
+DAY_S = 86400.0
+"""One day [s]."""
+
+
+def nearest_local_date(t: float, timezone: str) -> date:
+    """The local date in ``timezone`` whose midnight is nearest the instant ``t`` [s].
+
+    The date of the local clock 12 h later: an instant before local noon belongs to its own
+    date, one at noon or later to the next (23:30 on Sunday: Monday).
+    """
+    local = from_epoch(t).astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+    return (local + timedelta(hours=12)).date()
+
+
+def local_midnight(day: date, timezone: str) -> float:
+    """The instant [s since epoch] of local midnight starting ``day`` in ``timezone``."""
+    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(timezone)).timestamp()
+
+
+def local_day_cycle_intervals(
+    first: date, on_days: int, off_days: int, timezone: str, start: float, end: float
+) -> list[Interval]:
+    """'On' periods [s] within ``[start, end)`` of a cycle counted in whole local days.
+
+    The periods run from local midnight to local midnight: ``on_days`` local dates from
+    ``first``, then ``off_days`` off, and so on (and back in time). A period is ``on_days``
+    calendar days whatever the daylight-saving changes in it (23 h or 25 h days included).
+    """
+    if off_days <= 0:
+        return [(start, end)] if end > start else []
+    period = on_days + off_days
+    lo_date = from_epoch(start).astimezone(ZoneInfo(timezone)).date()
+    k = (lo_date - first).days // period - 1
+    out: list[Interval] = []
+    while True:
+        day = first + timedelta(days=k * period)
+        t0 = local_midnight(day, timezone)
+        if t0 >= end:
+            break
+        t1 = local_midnight(day + timedelta(days=on_days), timezone)
+        lo, hi = max(t0, start), min(t1, end)
+        if hi > lo:
+            out.append((lo, hi))
+        k += 1
+    return out
+
+
 def covers(intervals: Sequence[Interval], t0: float, t1: float) -> bool:
     """True if one interval of the sorted list contains ``[t0, t1]``."""
     return any(lo <= t0 and t1 <= hi for lo, hi in intervals)

@@ -7,6 +7,10 @@ follow the same rules and differ only in their dose count and whether they may b
 The planner allocates *units*: a splittable order of n doses is n units of one dose each; a
 single-batch order (and a booking) is one unit of all its doses (:attr:`DemandItem.units`,
 :attr:`DemandItem.doses_per_unit`).
+
+An order at an export market (:func:`~isoflow.scenario.rules.is_market`) is an *export*
+(:attr:`DemandItem.export`): it is planned, verified and simulated as any order, but its units
+are no patient doses, and every KPI counts them apart.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from isoflow.scenario.rules import is_market
 from isoflow.scenario.schema import Booking, Order, Scenario
 
 
@@ -45,6 +50,8 @@ class DemandItem:
     kind: DemandKind
     index: int
     """Position in its list of the scenario (``demand.bookings`` or ``demand.orders``)."""
+    export: bool = False
+    """An order at an export market: its units are exports, not patient doses."""
 
     @property
     def units(self) -> int:
@@ -101,8 +108,11 @@ def from_booking(b: Booking, index: int) -> DemandItem:
     )
 
 
-def from_order(o: Order, index: int) -> DemandItem:
-    """An order as a demand item: ``doses`` doses at its calibration time."""
+def from_order(o: Order, index: int, export: bool = False) -> DemandItem:
+    """An order as a demand item: ``doses`` doses at its calibration time.
+
+    ``export``: the order is at a market (an export, not patient doses).
+    """
     return DemandItem(
         id=o.id,
         hospital=o.hospital,
@@ -116,18 +126,24 @@ def from_order(o: Order, index: int) -> DemandItem:
         single_batch=o.single_batch,
         kind=DemandKind.ORDER,
         index=index,
+        export=export,
     )
 
 
 def demand_items(scenario: Scenario) -> tuple[DemandItem, ...]:
-    """Every booking, then every order, of the scenario as demand items."""
+    """Every booking, then every order, of the scenario as demand items.
+
+    An order is an export when its site is a market; a booking never is (a booking at a
+    market is a validation error).
+    """
     demand = scenario.demand
+    markets = {s.id for s in scenario.sites if is_market(s)}
     return (
         *(from_booking(b, i) for i, b in enumerate(demand.bookings)),
-        *(from_order(o, i) for i, o in enumerate(demand.orders)),
+        *(from_order(o, i, o.hospital in markets) for i, o in enumerate(demand.orders)),
     )
 
 
 def total_doses(items: Iterable[DemandItem]) -> int:
-    """Doses requested by ``items``."""
-    return sum(item.doses for item in items)
+    """Patient doses requested by ``items`` (exports excluded)."""
+    return sum(item.doses for item in items if not item.export)

@@ -141,7 +141,8 @@ def _model_section(model: type[BaseModel]) -> list[str]:
 
 def _enum_section(enum: type[Enum]) -> list[str]:
     values = ", ".join(f"`{m.value}`" for m in enum)
-    return [f"- **{enum.__name__}**: {values}. {inspect.cleandoc(enum.__doc__ or '')}"]
+    doc = " ".join(inspect.cleandoc(enum.__doc__ or "").split())
+    return [f"- **{enum.__name__}**: {values}. {doc}"]
 
 
 def _quantity_docs() -> list[tuple[str, str]]:
@@ -198,7 +199,10 @@ def _limits_section() -> list[str]:
         "A YAML file that ends in the middle of a plain value with no line break gets a",
         "warning (it may have been cut short), and a syntax error at the very end of a file",
         "says so. A `demand` section given but empty (no bookings, no rates) is a warning.",
-        f"A booking must be of a dose product: a product of stage {stages}.",
+        f"A booking must be of a dose product: a product of stage {stages}; so must an order",
+        "at a hospital or radiopharmacy. An order at a site of kind `market` is an export: of",
+        "any product but target material (bulk isotope too), with its `activity` stated; a",
+        "market takes no bookings and is no hospital or radiopharmacy.",
         "",
     ]
     return lines

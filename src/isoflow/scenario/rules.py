@@ -8,9 +8,12 @@ out), so that a rule changes in one line and every engine follows.
 * :func:`prescribed_activity`, :func:`dose_tolerance`: the dose a booking must receive;
 * :func:`shelf_life_s`: how long a product keeps (no stated shelf life: unlimited);
 * :func:`latest_arrival`: when a dose must be at its hospital (dispensing buffer);
-* :func:`supply_bar`, :func:`may_supply`: which hospitals a site may supply with a product
-  (service area, licences, GMP markets);
-* :func:`process_availability`: when a process may run (windows, cycles, outages, dates);
+* :func:`is_market`: which sites are export markets (demand outside the region, never
+  patients);
+* :func:`supply_bar`, :func:`may_supply`: which hospitals (or markets) a site may supply with a
+  product (service area, licences, GMP markets);
+* :func:`process_availability`, :func:`cycle_on_periods`: when a process may run (windows,
+  operating cycles in whole local days, outages, dates);
 * :func:`input_uses`, :func:`stock_limits`, :func:`horizon_week`: materials a batch consumes
   and how much of each a site may use per week;
 * :class:`DosePrices`: what a dose of a product fetches in a country;
@@ -26,10 +29,13 @@ from functools import lru_cache
 from typing import Protocol
 
 from isoflow.domain.calendar import (
+    DAY_S,
     Interval,
     cycle_intervals,
     epoch,
+    local_day_cycle_intervals,
     merge,
+    nearest_local_date,
     subtract,
     weekly_intervals,
 )
@@ -40,6 +46,7 @@ from isoflow.scenario.schema import (
     Availability,
     DosePrice,
     Lane,
+    OperatingCycle,
     Process,
     Product,
     Scenario,
@@ -138,6 +145,16 @@ def latest_arrival(administration_s: float, hospital: Site) -> float:
     return administration_s - float(hospital.dispensing_buffer)
 
 
+def is_market(site: Site) -> bool:
+    """True if ``site`` is an export market (kind ``market``).
+
+    A market is demand outside the modelled region: its orders are exports, counted in units
+    and activity apart from patient doses, and the service areas of hospitals and their
+    suppliers (:func:`supply_bar`) do not apply to it.
+    """
+    return SiteKind.MARKET in site.kind
+
+
 class SupplyBar(StrEnum):
     """Why a site may not supply patient doses of a product to a hospital."""
 
@@ -154,12 +171,14 @@ def supply_bar(site: Site, hospital: Site, product_id: str) -> SupplyBar | None:
     """The first rule that stops ``site`` supplying ``product_id`` doses to ``hospital``.
 
     In order: the service area (a site that is a hospital serves itself and
-    ``service_area``; another site with a ``service_area`` serves only that), the product's
-    licences (``licences`` entries for the product: the countries they cover), the GMP
-    markets (``gmp_markets``; none listed: anywhere). ``None``: it may.
+    ``service_area``; another site with a ``service_area`` serves only that; an export market,
+    :func:`is_market`, is no hospital and lies outside every service area's rule), the
+    product's licences (``licences`` entries for the product: the countries they cover), the
+    GMP markets (``gmp_markets``; none listed: anywhere). ``None``: it may.
     """
     if (
-        hospital.id != site.id
+        not is_market(hospital)
+        and hospital.id != site.id
         and (site.service_area or SiteKind.HOSPITAL in site.kind)
         and hospital.id not in site.service_area
     ):
@@ -196,17 +215,38 @@ def process_availability(
     )
     margin = 60 * 86400.0
     allowed: list[Interval] = [(lo - margin, hi + margin)]
-    cycle = availability.cycle
-    if cycle is not None:
-        allowed = cycle_intervals(
-            epoch(cycle.anchor), cycle.on, cycle.off, lo - margin, hi + margin
-        )
+    if availability.cycle is not None:
+        allowed = cycle_on_periods(availability.cycle, site, lo - margin, hi + margin)
     closed = [(epoch(o.start), epoch(o.end)) for o in availability.outages]
     if site.start is not None:
         closed.append((min(lo, epoch(site.start)) - 2 * margin, epoch(site.start)))
     if site.end is not None:
         closed.append((epoch(site.end), max(hi, epoch(site.end)) + 2 * margin))
     return windows, subtract(merge(allowed), closed)
+
+
+def cycle_on_periods(cycle: OperatingCycle, site: Site, lo: float, hi: float) -> list[Interval]:
+    """The 'on' periods of an operating cycle within ``[lo, hi)`` [s since epoch].
+
+    A cycle of whole days (``on`` and ``off`` multiples of 24 h, as reactor cycles are stated:
+    OPAL's 30 days on, 5 off) runs in whole local days of the site, so that an 'on' period of
+    n days gives exactly n local operating days (n days of weekly windows, n batch days a
+    year's hand count finds) whatever the time of day of the anchor and the daylight-saving
+    changes: the first 'on' day is the local date whose midnight is nearest the anchor
+    (:func:`~isoflow.domain.calendar.nearest_local_date`: 23:30 on Sunday starts on Monday,
+    10:00 on Monday on Monday), each period runs from a local midnight to the local midnight
+    ``on`` days later, and the next starts ``on + off`` local days after. (Counted from the
+    anchor instant itself, a period starting late on a local day touched n + 1 local days and
+    gave a batch day too many per cycle: 1.5 weeks a year for OPAL's cycle.) Any other cycle
+    runs at its exact instants: 'on' from ``anchor + k·(on + off)`` for ``on`` seconds.
+    """
+    on, off = float(cycle.on), float(cycle.off)
+    if on % DAY_S == 0 and off % DAY_S == 0:
+        first = nearest_local_date(epoch(cycle.anchor), site.timezone)
+        return local_day_cycle_intervals(
+            first, round(on / DAY_S), round(off / DAY_S), site.timezone, lo, hi
+        )
+    return cycle_intervals(epoch(cycle.anchor), on, off, lo, hi)
 
 
 WEEK_S = 7 * 86400.0

@@ -192,7 +192,14 @@ class Product(Strict):
 
 
 class SiteKind(StrEnum):
-    """What a site does."""
+    """What a site does.
+
+    A ``market`` is an aggregated demand outside the modelled region (e.g. 'Europe via AMS',
+    'US buyers of Lu-177'): it makes nothing and treats no patient; it takes export orders
+    (``demand.orders`` at the site) of bulk isotope, generators or drug product, which compete
+    with the region's patients for the same batches. A market may not also be a hospital or
+    radiopharmacy.
+    """
 
     REACTOR = "reactor"
     CYCLOTRON = "cyclotron"
@@ -203,6 +210,7 @@ class SiteKind(StrEnum):
     DISTRIBUTOR = "distributor"
     HOSPITAL = "hospital"
     HUB = "hub"
+    MARKET = "market"
 
 
 class InputStock(Strict):
@@ -251,7 +259,8 @@ class Site(Strict):
     timezone: TimeZone
     """IANA time zone of the site (timetables and windows are local)."""
     kind: tuple[SiteKind, ...] = Field(min_length=1)
-    """Roles of the site (one or more)."""
+    """Roles of the site (one or more); ``market`` (export demand outside the region) only
+    with roles that neither treat patients nor dispense (not ``hospital``, ``radiopharmacy``)."""
     gmp_markets: tuple[CountryCode, ...] = ()
     """Countries whose GMP approval the site holds (may supply drug products there)."""
     licences: tuple[Licence, ...] = ()
@@ -301,14 +310,22 @@ class WeeklyWindow(Strict):
 
 
 class OperatingCycle(Strict):
-    """A repeating on/off operating cycle (e.g. a research reactor's cycles)."""
+    """A repeating on/off operating cycle (e.g. a research reactor's cycles).
+
+    A cycle of whole days (``on`` and ``off`` multiples of 24 h) runs in whole local days of
+    the site, so that n days 'on' are n local operating days (the operating days and weeks a
+    year that the NEA states) whatever the time of day of ``anchor`` and the daylight-saving
+    changes: the first 'on' day is the local date whose midnight is nearest ``anchor``
+    (23:30 on a Sunday: Monday), and every period runs from local midnight to local midnight.
+    Any other cycle runs at its exact instants from ``anchor``.
+    """
 
     anchor: UtcTime
-    """Start of one 'on' period."""
+    """Start of one 'on' period (a cycle of whole days: the local midnight nearest it)."""
     on: PositiveDuration
-    """Length of the operating period [s]."""
+    """Length of the operating period [s] (whole days: that many local days)."""
     off: Duration
-    """Length of the shutdown between operating periods [s]."""
+    """Length of the shutdown between operating periods [s] (whole days: local days)."""
 
 
 class Outage(Strict):
@@ -535,24 +552,35 @@ class Order(Strict):
     n doses (each of ``activity`` at ``calibration``) for a morning's list. The doses may come
     from several batches unless ``single_batch`` is set; an order can be served in part, and
     the plan reports the doses served and short. Each dose travels as one package.
+
+    An order at a site of kind ``market`` is an *export*: demand from outside the modelled
+    region (Europe buying Mo-99 from OPAL, Lu-177 bulk shipped to the US) competing for the
+    same batches. It is of any radioactive product but target material (bulk isotope too),
+    ``doses`` counts its units (packages) and ``activity`` is required (a bulk product has no
+    dose). Plans, verification and simulation serve it as any order; their KPIs count export
+    units and activity apart (``exports``), never as patient doses.
     """
 
     id: Identifier
     """Unique order id (unique among bookings and orders)."""
     hospital: Identifier
-    """Site id of the hospital or radiopharmacy that receives the doses."""
+    """Site id of the hospital or radiopharmacy that receives the doses, or of the market
+    (kind ``market``) that receives an export."""
     product: Identifier
-    """Drug product id."""
+    """Product id: a drug product or generator; at a market also a bulk isotope."""
     calibration: UtcTime
     """Instant at which each dose must hold ``activity`` (the calibration time)."""
     doses: Annotated[int, Field(ge=1, le=100000)]
-    """Number of doses ordered."""
+    """Number of doses ordered (an export: units, each one package of ``activity``)."""
     activity: PositiveActivity | None = None
-    """Activity of each dose at calibration [Bq]; default: the product's dose."""
+    """Activity of each dose at calibration [Bq]; default: the product's dose. Required for an
+    export (an order at a market)."""
     tolerance: Fraction | None = None
-    """Accepted relative deviation per dose; default: the product's dose tolerance."""
+    """Accepted relative deviation per dose; default: the product's dose tolerance (none for
+    a product without a dose: the activity exactly)."""
     priority: Annotated[int, Field(ge=1, le=5)] = 3
-    """1 (most urgent) to 5 (deferrable); every dose of the order has it."""
+    """1 (most urgent) to 5 (deferrable); every dose of the order has it (an export unit
+    weighs in the plan as one dose of its priority)."""
     single_batch: bool = False
     """All doses from one batch along one route (all or none), e.g. one multi-dose vial."""
 

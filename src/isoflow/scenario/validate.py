@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import Any
 
-from isoflow.scenario.demand import DemandItem, demand_items
+from isoflow.scenario.demand import DemandItem, DemandKind, demand_items
 from isoflow.scenario.issues import Issue, Locator, Path, Severity, locate_all, no_location
 from isoflow.scenario.load import read_scenario
-from isoflow.scenario.rules import lane_carries
+from isoflow.scenario.rules import is_market, lane_carries
 from isoflow.scenario.schema import Lane, Product, Scenario, SiteKind, Stage
 from isoflow.scenario.sourcing import check_sources
 from isoflow.units import format_duration
@@ -32,6 +32,10 @@ DELIVERY_KINDS = frozenset({SiteKind.HOSPITAL, SiteKind.RADIOPHARMACY})
 DOSE_STAGES = frozenset({Stage.DRUG_PRODUCT, Stage.GENERATOR})
 """Product stages a booking may be of: a patient dose, or a generator eluted at the hospital
 (bulk isotope and target material are inputs of production, never delivered to patients)."""
+
+EXPORT_STAGES = frozenset({Stage.BULK_ISOTOPE, Stage.DRUG_PRODUCT, Stage.GENERATOR})
+"""Product stages an export (an order at a market) may be of: any radioactive product with an
+activity to deliver, bulk isotope included; target material is an input of production."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,16 +322,60 @@ def _demand(s: Scenario) -> Iterable[Issue]:
 
 
 def _dose_products(records: Sequence[DemandItem], products: dict[str, Product]) -> Iterable[Issue]:
-    """Bookings and orders name a dose product, never bulk isotope or target."""
+    """Bookings and orders name a dose product, never bulk isotope or target.
+
+    Exports (orders at a market) may be of any product of :data:`EXPORT_STAGES`.
+    """
     stages = " or ".join(f"'{stage}'" for stage in sorted(DOSE_STAGES))
     for record in records:
         product = products.get(record.product)
-        if product is not None and product.stage not in DOSE_STAGES:
+        if product is None:
+            continue
+        if record.export:
+            if product.stage not in EXPORT_STAGES:
+                yield _error(
+                    (*record.path, "product"),
+                    f"product {record.product!r} is target material; an export is of bulk "
+                    "isotope, a generator or a drug product",
+                    "not_export_product",
+                )
+        elif product.stage not in DOSE_STAGES:
+            hint = (
+                "; an export of it is an order at a site of kind 'market'"
+                if record.kind == DemandKind.ORDER and product.stage in EXPORT_STAGES
+                else ""
+            )
             yield _error(
                 (*record.path, "product"),
                 f"product {record.product!r} is {product.stage.replace('_', ' ')}; "
-                f"{record.a_noun} is of a dose product (stage {stages})",
+                f"{record.a_noun} is of a dose product (stage {stages}){hint}",
                 "not_dose_product",
+            )
+
+
+def _export_activities(records: Sequence[DemandItem]) -> Iterable[Issue]:
+    """An export states the activity of each unit: a bulk product has no dose to default to."""
+    for record in records:
+        if record.export and record.activity is None:
+            yield _error(
+                (*record.path, "activity"),
+                f"export order {record.id!r} (at market {record.hospital!r}) needs 'activity', "
+                "the activity of each unit at calibration (e.g. '500 GBq'); an export has no "
+                "patient dose to default to",
+                "export_activity",
+            )
+
+
+def _market_kinds(s: Scenario) -> Iterable[Issue]:
+    """A market is demand outside the region: not also a hospital or radiopharmacy."""
+    for i, site in enumerate(s.sites):
+        both = sorted(DELIVERY_KINDS.intersection(site.kind))
+        if is_market(site) and both:
+            yield _error(
+                ("sites", i, "kind"),
+                f"site {site.id!r} is a market and a {' and a '.join(both)}; a market is export "
+                "demand outside the region (no patients): make the hospital a site of its own",
+                "market_kind",
             )
 
 
@@ -383,15 +431,21 @@ def _bookings(s: Scenario) -> Iterable[Issue]:
     for a in s.policies.approvals:
         approved[a.product].update(a.countries)
     start, end = s.meta.start, s.end
+    yield from _export_activities(items)
+    yield from _market_kinds(s)
     for b in items:
         site = sites.get(b.hospital)
         if site is not None:
-            if not DELIVERY_KINDS.intersection(site.kind):
+            if not b.export and not DELIVERY_KINDS.intersection(site.kind):
                 kinds = ", ".join(site.kind)
+                where = (
+                    "'hospital', 'radiopharmacy' or 'market'"
+                    if b.kind == DemandKind.ORDER
+                    else ("'hospital' or 'radiopharmacy' (a market takes orders, not bookings)")
+                )
                 yield _error(
                     (*b.path, "hospital"),
-                    f"site {b.hospital!r} is {kinds}; {b.a_noun} needs a site of kind "
-                    "'hospital' or 'radiopharmacy'",
+                    f"site {b.hospital!r} is {kinds}; {b.a_noun} needs a site of kind {where}",
                     "not_hospital",
                 )
             countries = approved.get(b.product)

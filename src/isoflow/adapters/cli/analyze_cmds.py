@@ -178,6 +178,7 @@ def capacity_cmd(
         CapacityRow,
         CapacitySummary,
         DoseRequirement,
+        ExportRequirement,
         ProcessCapacity,
         capacity_vs_demand,
     )
@@ -215,6 +216,7 @@ def capacity_cmd(
             "processes": (ProcessCapacity, res.processes),
             "requirements": (DoseRequirement, res.requirements),
             "weeks": (WeekRow, weeks),
+            **({"exports": (ExportRequirement, res.exports)} if res.exports else {}),
         },
         {"scenario": sc.meta.name, "assumptions": list(res.assumptions), "seconds": seconds},
         svg,

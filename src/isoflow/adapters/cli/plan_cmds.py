@@ -148,6 +148,16 @@ def _report(plan: Plan, sc: Scenario, path: Path) -> Path:
     return render_report(plan, sc, path)
 
 
+def export_line(exports: dict[str, Any]) -> str:
+    """The plan summary's line of exports (orders at markets): units, then activity."""
+    units = exports["units"]
+    return (
+        f"exports (not patient doses): {units['served']} of {units['total']} units served "
+        f"({units['served_share']:.1%}), {format_activity(exports['activity_served_bq'])} of "
+        f"{format_activity(exports['activity_requested_bq'])} at calibration"
+    )
+
+
 def print_summary(plan: Plan) -> None:
     """Print the plan's KPIs as readable tables."""
     k = plan.kpis
@@ -192,6 +202,8 @@ def print_summary(plan: Plan) -> None:
             f"orders: {orders['served']} served in full, {orders['part_served']} in part, "
             f"{orders['unserved']} not at all, of {orders['total']}"
         )
+    if "exports" in k:
+        console.print(export_line(k["exports"]))
     table = Table(title="Doses by product", title_justify="left")
     for col in ("product", "served", "total"):
         table.add_column(col, justify="left" if col == "product" else "right")

@@ -147,7 +147,11 @@ def list_cmd(
 
 
 def summary(scenario: Scenario) -> dict[str, Any]:
-    """Counts and key facts of a scenario, as plain data (demand: bookings and orders)."""
+    """Counts and key facts of a scenario, as plain data.
+
+    Demand: bookings and orders by product and country (patient doses); exports (orders at
+    markets) by product and market, in units, when there are any.
+    """
     from isoflow.scenario.demand import demand_items
 
     sites = {s.id: s for s in scenario.sites}
@@ -157,11 +161,15 @@ def summary(scenario: Scenario) -> dict[str, Any]:
         lanes.setdefault(str(lane.mode), []).append(lane.transit / 3600.0)
     bookings: Counter[tuple[str, str]] = Counter()
     doses: Counter[tuple[str, str]] = Counter()
+    exports: Counter[tuple[str, str]] = Counter()
     for b in demand_items(scenario):
+        if b.export:  # units for a market, not patient doses
+            exports[(b.product, b.hospital)] += b.doses
+            continue
         key = (b.product, sites[b.hospital].country if b.hospital in sites else "?")
         bookings[key] += 1
         doses[key] += b.doses
-    return {
+    out: dict[str, Any] = {
         "name": scenario.meta.name,
         "title": scenario.meta.title,
         "start": scenario.meta.start.isoformat(),
@@ -187,6 +195,11 @@ def summary(scenario: Scenario) -> dict[str, Any]:
             for (p, c), n in sorted(bookings.items())
         ],
     }
+    if exports:
+        out["exports_by_product_market"] = [
+            {"product": p, "market": m, "units": n} for (p, m), n in sorted(exports.items())
+        ]
+    return out
 
 
 def _print_summary(data: dict[str, Any]) -> None:
@@ -205,6 +218,14 @@ def _print_summary(data: dict[str, Any]) -> None:
             ["product", "country", "bookings", "doses"],
         ),
     ]
+    if "exports_by_product_market" in data:
+        sections.append(
+            (
+                "Exports by product and market",
+                "exports_by_product_market",
+                ["product", "market", "units"],
+            )
+        )
     for title, key, cols in sections:
         table = Table(*cols, title=title)
         for row in data[key]:

@@ -207,6 +207,13 @@ def print_kpis(k: dict[str, Any], scenario: str, plan: Plan) -> None:
         table.add_row(f"doses recovered by {name} / week", _ci(v))
     table.add_row("cancelled doses / week", _ci(k["cancelled_per_week"]))
     table.add_row("cost / week", _ci(k["cost_per_week"], "{:,.0f}"))
+    exports = k.get("exports")
+    if exports:
+        table.add_row("P(export unit missed)", _ci(exports["p_missed"], "{:.4f}"))
+        table.add_row(
+            f"missed export units / week (of {exports['units_per_week']:g})",
+            _ci(exports["missed_per_week"]),
+        )
     console.print(table)
     table = Table(title="Missed doses by cause", title_justify="left")
     for col in ("cause", "per week", "share"):

@@ -35,6 +35,7 @@ KIND_COLOURS: dict[str, str] = {
     SiteKind.DISTRIBUTOR: "#bcbd22",
     SiteKind.HOSPITAL: "#2ca02c",
     SiteKind.HUB: "#7f7f7f",
+    SiteKind.MARKET: "#1f77b4",
 }
 
 

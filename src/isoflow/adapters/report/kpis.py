@@ -65,6 +65,8 @@ def kpi_tables(plan: Plan) -> list[Table]:
         _served_table("by_country", "Served by country", "country", k.get("by_country")),
         _served_table("by_product", "Served by product", "product", k.get("by_product")),
     ]
+    if k.get("exports"):
+        tables.append(_exports_table(k["exports"]))
     act = k.get("activity", {})
     produced = float(act.get("produced_eop_bq", 0.0) or 0.0)
     act_rows = [
@@ -143,6 +145,19 @@ def kpi_tables(plan: Plan) -> list[Table]:
     )
     tables.append(_solver_table(plan))
     return tables
+
+
+def _exports_table(exports: dict[str, Any]) -> Table:
+    """Exports (orders at markets) by product: units and activity at calibration."""
+    rows = []
+    for product, v in (exports.get("by_product") or {}).items():
+        total, served = int(v.get("total", 0)), int(v.get("served", 0))
+        asked, got = v.get("activity_requested_bq"), v.get("activity_served_bq")
+        rows.append(
+            (str(product), str(total), str(served), _gbq(asked), _gbq(got), _share(served, total))
+        )
+    columns = ("product", "units", "served", "GBq ordered", "GBq served", "served share")
+    return Table("exports", "Exports (not patient doses)", columns, rows)
 
 
 def _solver_table(plan: Plan) -> Table:

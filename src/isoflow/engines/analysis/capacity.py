@@ -42,6 +42,16 @@ Demand
     These leads are assumptions (state them with the results); change them with
     :class:`LeadTimeRule`.
 
+    *Exports* (orders at a site of kind ``market``: demand outside the region, e.g. Europe
+    buying Mo-99 from OPAL) compete for the same capacity: each export order calibrated in
+    the year (local date at its market) adds ``units · activity`` decayed back over its
+    product's delivery lead and walked upstream as a dose
+    (:func:`~isoflow.engines.analysis.requirements.export_requirements`) to the demand of
+    the market's region (and ``World``), shared over isotopes as doses are. It counts in
+    ``demand_bq`` but never in ``demand_doses``; ``CapacityResult.exports`` lists it. The
+    weekly profile puts it in the week of its calibration. (The region's own bookings and
+    orders are a sample of its rates and are not added.)
+
 Reserve and N-1
     The OECD-NEA's High-level Group on the Security of Supply of Medical Radioisotopes
     (HLG-MR) asks the supply chain to hold *outage reserve capacity* (ORC, policy principle
@@ -58,33 +68,47 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Literal
 
 from isoflow import bounds
-from isoflow.domain.nuclides import default_data
 from isoflow.domain.sixday import six_day_ci
 from isoflow.engines.analysis.batches import (
     available_dates,
     available_days,
     stock_capped_batches,
 )
-from isoflow.engines.analysis.records import DAY, HOUR
-from isoflow.errors import OptionError
-from isoflow.scenario.rules import (
-    DEFAULT_PATIENT_KG,
-    is_class7,
-    product_dose_activity,
-    shelf_life_s,
-    supply_elutions,
+from isoflow.engines.analysis.records import HOUR
+from isoflow.engines.analysis.requirements import (
+    GENERATOR_SPAN_S,
+    DoseRequirement,
+    ExportRequirement,
+    LeadTimeRule,
+    dose_activity,
+    dose_requirements,
+    doses_in_year,
+    export_requirements,
+    generator_life_s,
+    generator_yield,
 )
-from isoflow.scenario.schema import Process, Product, Scenario, Stage
+from isoflow.errors import OptionError
+from isoflow.scenario.rules import DEFAULT_PATIENT_KG, is_class7
+from isoflow.scenario.schema import Process, Product, Scenario
 
-__all__ = ["available_dates", "available_days", "stock_capped_batches"]
-
-GENERATOR_SPAN_S = 14 * 86400.0
-"""Longest span [s] over which a generator's elutions are counted towards capacity (two
-weeks, a common replacement cycle)."""
+__all__ = [
+    "GENERATOR_SPAN_S",
+    "DoseRequirement",
+    "ExportRequirement",
+    "LeadTimeRule",
+    "available_dates",
+    "available_days",
+    "dose_activity",
+    "dose_requirements",
+    "doses_in_year",
+    "export_requirements",
+    "generator_life_s",
+    "generator_yield",
+    "stock_capped_batches",
+]
 
 ORC_OECD_NEA = 0.35
 """Outage reserve capacity as a fraction of demand used by the OECD-NEA (HLG-MR) [1]."""
@@ -93,6 +117,9 @@ REFERENCE_MASS_KG = DEFAULT_PATIENT_KG
 """Patient mass used for per-kg doses [kg]."""
 
 Grouping = Literal["world", "region", "country"]
+
+Key = tuple[str, str]
+"""A row's key: (isotope, region)."""
 
 REGIONS: Mapping[str, str] = {
     **dict.fromkeys(("AU", "NZ"), "Oceania"),
@@ -117,38 +144,6 @@ def group_of(country: str, grouping: Grouping) -> str:
     if grouping == "country":
         return country
     return REGIONS.get(country, "Other")
-
-
-@dataclass(frozen=True)
-class LeadTimeRule:
-    """Assumed lead times when converting doses into activity at end of production.
-
-    Attributes
-    ----------
-    shelf_fraction
-        A lead is this fraction of the product's shelf life [1] ...
-    delivery_max_s
-        ... at most this long from drug EOP to administration [s] ...
-    transfer_max_s
-        ... and at most this long from an upstream EOP to the downstream batch [s].
-    """
-
-    shelf_fraction: float = 0.25
-    delivery_max_s: float = 24 * HOUR
-    transfer_max_s: float = 48 * HOUR
-
-    def __post_init__(self) -> None:
-        bounds.SHELF_FRACTION.check(self.shelf_fraction, "shelf_fraction")
-        bounds.LEAD.check(self.delivery_max_s, "delivery_max_s")
-        bounds.LEAD.check(self.transfer_max_s, "transfer_max_s")
-
-    def delivery(self, product: Product) -> float:
-        """Delivery lead of a drug product [s]."""
-        return min(self.delivery_max_s, self.shelf_fraction * (product.shelf_life or 0.0))
-
-    def transfer(self, product: Product) -> float:
-        """Transfer lead of an upstream product [s]."""
-        return min(self.transfer_max_s, self.shelf_fraction * (product.shelf_life or 0.0))
 
 
 @dataclass(frozen=True)
@@ -208,22 +203,6 @@ class ProcessCapacity:
 
 
 @dataclass(frozen=True)
-class DoseRequirement:
-    """Activity of a supply isotope at its EOP needed per dose of a drug product."""
-
-    product: str
-    isotope: str
-    dose_activity_bq: float
-    """Activity at administration [Bq] (per-kg doses at the reference mass)."""
-    delivery_lead_h: float
-    """Assumed drug EOP -> administration [h]."""
-    eop_bq_per_dose: float
-    """Supply isotope at its end of production per dose [Bq]."""
-    routes: int
-    """Processes (routes) averaged."""
-
-
-@dataclass(frozen=True)
 class CapacityRow:
     """Capacity against demand for one year, isotope and region. Activities are at EOP [Bq]."""
 
@@ -273,6 +252,11 @@ class CapacityResult:
     requirements: tuple[DoseRequirement, ...]
     options: CapacityOptions
     assumptions: tuple[str, ...]
+    exports: tuple[ExportRequirement, ...] = ()
+    """Export orders (orders at markets) of the years, per supply isotope with its share;
+    their activity is in the rows' ``demand_bq`` (never in ``demand_doses``)."""
+    rate_demand_bq: Mapping[tuple[int, str, str], float] = field(default_factory=dict)
+    """The part of each row's ``demand_bq`` from demand rates, by (year, isotope, region)."""
 
 
 # --------------------------------------------------------------------------- supply side
@@ -328,135 +312,6 @@ def in_six_day_ci(isotope: str, activity_bq: float) -> float | None:
     return six_day_ci(activity_bq) if isotope == "Mo-99" else None
 
 
-# --------------------------------------------------------------------------- demand side
-
-
-def _lam(nuclide: str) -> float:
-    return float(default_data().decay_constants([nuclide])[0])
-
-
-def generator_life_s(generator: Product) -> float:
-    """How long a generator's elutions count towards capacity [s].
-
-    Its shelf life (age limit), but at most :data:`GENERATOR_SPAN_S`: capacity counts every
-    elution slot as a batch, so over a long life (a Ge-68/Ga-68 generator's year) it would
-    count elutions no hospital makes; ``max_elutions`` may end it sooner.
-    """
-    return min(shelf_life_s(generator), GENERATOR_SPAN_S)
-
-
-def generator_yield(
-    generator: Product, efficiency: float, discard_first: bool, interval_s: float, life_s: float
-) -> float:
-    """Daughter activity for doses over a generator's life per Bq of parent at calibration [1].
-
-    Elutions at ``interval_s, 2·interval_s, ...`` up to ``life_s`` (at most 2,000), by the
-    elution rule (:func:`~isoflow.scenario.rules.supply_elutions`: efficiency and its decline
-    with age, the elution limit, a discarded first elution; exact chain solution).
-    """
-    n = max(1, min(2000, int(life_s // interval_s)))
-    offsets = tuple(interval_s * (k + 1) for k in range(n))
-    return float(sum(supply_elutions(generator, offsets, efficiency, discard_first)))
-
-
-def _per_bq(
-    sc: Scenario, product_id: str, leads: LeadTimeRule, seen: frozenset[str]
-) -> dict[str, list[float]]:
-    """Supply isotope -> Bq at its EOP per Bq of ``product_id`` at EOP, one value per route."""
-    out: dict[str, list[float]] = defaultdict(list)
-    product = sc.product(product_id)
-    for proc in sc.processes:
-        if proc.output != product_id:
-            continue
-        feeds = [i for i in proc.inputs if i.activity_feed]
-        if not feeds:
-            out[product.nuclide].append(1.0)
-            continue
-        feed = sc.product(feeds[0].product)
-        if feed.id in seen:
-            continue
-        if feed.stage == Stage.GENERATOR and feed.daughter is not None:
-            lam_d = _lam(feed.daughter)
-            half = math.log(2) / lam_d if lam_d > 0 else DAY
-            interval = max(DAY / proc.max_batches_per_day, 4 * half)
-            y = generator_yield(
-                feed,
-                proc.elution_efficiency,
-                proc.discard_first_elution,
-                interval,
-                generator_life_s(feed),
-            )
-            step = math.exp(_lam(feed.nuclide) * leads.transfer(feed)) / (
-                y * proc.yield_fraction * math.exp(-lam_d * proc.duration)
-            )
-        else:
-            lam = _lam(feed.nuclide)
-            step = math.exp(lam * leads.transfer(feed)) / (
-                proc.yield_fraction * math.exp(-lam * proc.duration)
-            )
-        for iso, values in _per_bq(sc, feed.id, leads, seen | {product_id}).items():
-            out[iso].extend(v * step for v in values)
-    return out
-
-
-def dose_activity(product: Product) -> float:
-    """Activity of one dose at administration [Bq] (per-kg doses at the reference mass)."""
-    return product_dose_activity(product)
-
-
-def dose_requirements(
-    scenario: Scenario, leads: LeadTimeRule | None = None
-) -> list[DoseRequirement]:
-    """Activity of each supply isotope at its EOP needed per dose, for every dosed product.
-
-    A product without any supply route gets one row with its own nuclide, the dose activity
-    and ``routes=0``: its demand shows up with no capacity against it.
-    """
-    rule = leads or LeadTimeRule()
-    out = []
-    for product in scenario.products:
-        if product.dose is None:
-            continue
-        activity = dose_activity(product)
-        lead = rule.delivery(product)
-        at_eop = activity * math.exp(_lam(product.nuclide) * lead)
-        routes = _per_bq(scenario, product.id, rule, frozenset())
-        if not routes:
-            out.append(
-                DoseRequirement(product.id, product.nuclide, activity, lead / HOUR, activity, 0)
-            )
-        for iso, values in sorted(routes.items()):
-            out.append(
-                DoseRequirement(
-                    product=product.id,
-                    isotope=iso,
-                    dose_activity_bq=activity,
-                    delivery_lead_h=lead / HOUR,
-                    eop_bq_per_dose=at_eop * sum(values) / len(values),
-                    routes=len(values),
-                )
-            )
-    return out
-
-
-def doses_in_year(
-    scenario: Scenario, year: int, growth_scale: float = 1.0
-) -> list[tuple[str, str, float]]:
-    """(country, product, doses) of every demand rate in ``year``."""
-    days = (date(year + 1, 1, 1) - date(year, 1, 1)).days
-    return [
-        (
-            r.country,
-            r.product,
-            r.doses_per_week
-            * days
-            / 7.0
-            * (1.0 + r.growth_per_year * growth_scale) ** (year - r.base_year),
-        )
-        for r in scenario.demand.rates
-    ]
-
-
 # --------------------------------------------------------------------------- comparison
 
 
@@ -471,59 +326,28 @@ def capacity_vs_demand(
     by_product: dict[str, list[DoseRequirement]] = defaultdict(list)
     for r in reqs:
         by_product[r.product].append(r)
-
     rows: list[CapacityRow] = []
+    exports: list[ExportRequirement] = []
+    from_rates: dict[tuple[int, str, str], float] = {}
     for year in years:
-        cap_site: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        cap_site: dict[Key, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         world_cap: dict[str, float] = defaultdict(float)
         for pc in procs:
             if pc.year == year:
                 for key in row_keys(pc.isotope, pc.country, opts.grouping):
                     cap_site[key][pc.site] += pc.capacity_bq
                 world_cap[pc.isotope] += pc.capacity_bq
-        demand_doses: dict[tuple[str, str], float] = defaultdict(float)
-        demand_bq: dict[tuple[str, str], float] = defaultdict(float)
-        for country, product, doses in doses_in_year(scenario, year, opts.growth_scale):
-            options_ = by_product.get(product, [])
-            if not options_:
-                continue
-            weights = [world_cap.get(r.isotope, 0.0) / r.eop_bq_per_dose for r in options_]
-            total = sum(weights)
-            shares = (
-                [w / total for w in weights] if total > 0 else [1 / len(options_)] * len(options_)
-            )
-            for r, share in zip(options_, shares, strict=True):
-                for key in row_keys(r.isotope, country, opts.grouping):
-                    demand_doses[key] += doses * share
-                    demand_bq[key] += doses * share * r.eop_bq_per_dose
-        for key in sorted(set(cap_site) | set(demand_bq)):
-            sites = cap_site.get(key, {})
-            cap = sum(sites.values())
-            largest = max(sites, key=lambda s: sites[s]) if sites else ""
-            cap_n1 = cap - (sites[largest] if largest else 0.0)
-            dem = demand_bq.get(key, 0.0)
-            required = dem * (1.0 + opts.reserve_margin)
-            status: Literal["ok", "below_reserve", "shortfall"] = (
-                "shortfall" if cap < dem else "below_reserve" if cap < required else "ok"
-            )
-            rows.append(
-                CapacityRow(
-                    year=year,
-                    isotope=key[0],
-                    region=key[1],
-                    capacity_bq=cap,
-                    demand_doses=demand_doses.get(key, 0.0),
-                    demand_bq=dem,
-                    required_bq=required,
-                    surplus_bq=cap - required,
-                    largest_site=largest,
-                    capacity_n1_bq=cap_n1,
-                    surplus_n1_bq=cap_n1 - dem,
-                    utilisation=dem / cap if cap > 0 else (math.inf if dem > 0 else 0.0),
-                    status=status,
-                    capacity_six_day_ci=in_six_day_ci(key[0], cap),
-                )
-            )
+        doses, demand = _rate_demand(scenario, year, opts, by_product, world_cap)
+        from_rates.update({(year, *key): bq for key, bq in demand.items()})
+        shared = _shared_exports(export_requirements(scenario, year, opts.leads), world_cap)
+        for e in shared:
+            for key in row_keys(e.isotope, e.country, opts.grouping):
+                demand[key] += e.demand_bq
+        exports += shared
+        rows += [
+            _row(year, key, cap_site.get(key, {}), doses.get(key, 0.0), demand.get(key, 0.0), opts)
+            for key in sorted(set(cap_site) | set(demand))
+        ]
     return CapacityResult(
         rows=tuple(rows),
         summary=tuple(_summaries(rows)),
@@ -531,10 +355,88 @@ def capacity_vs_demand(
         requirements=tuple(reqs),
         options=opts,
         assumptions=_assumptions(opts),
+        exports=tuple(exports),
+        rate_demand_bq=from_rates,
     )
 
 
-def row_keys(isotope: str, country: str, grouping: Grouping) -> list[tuple[str, str]]:
+def _shares(options: list[tuple[str, float]], world_cap: Mapping[str, float]) -> list[float]:
+    """How a demand splits over the isotopes that can supply it, ``(isotope, Bq per unit)``.
+
+    In proportion to the units each isotope's world capacity of the year makes; evenly when
+    none has capacity.
+    """
+    weights = [world_cap.get(iso, 0.0) / per_unit for iso, per_unit in options]
+    total = sum(weights)
+    return [w / total for w in weights] if total > 0 else [1 / len(options)] * len(options)
+
+
+def _rate_demand(
+    scenario: Scenario,
+    year: int,
+    opts: CapacityOptions,
+    by_product: Mapping[str, list[DoseRequirement]],
+    world_cap: Mapping[str, float],
+) -> tuple[dict[Key, float], dict[Key, float]]:
+    """Doses and their activity at supply EOP per row key, from the demand rates of ``year``."""
+    doses_of: dict[Key, float] = defaultdict(float)
+    bq_of: dict[Key, float] = defaultdict(float)
+    for country, product, doses in doses_in_year(scenario, year, opts.growth_scale):
+        options = by_product.get(product, [])
+        if not options:
+            continue
+        shares = _shares([(r.isotope, r.eop_bq_per_dose) for r in options], world_cap)
+        for r, share in zip(options, shares, strict=True):
+            for key in row_keys(r.isotope, country, opts.grouping):
+                doses_of[key] += doses * share
+                bq_of[key] += doses * share * r.eop_bq_per_dose
+    return doses_of, bq_of
+
+
+def _shared_exports(
+    exports: list[ExportRequirement], world_cap: Mapping[str, float]
+) -> list[ExportRequirement]:
+    """Each export order's isotopes with their share of its demand (:func:`_shares`)."""
+    by_order: dict[str, list[ExportRequirement]] = defaultdict(list)
+    for e in exports:
+        by_order[e.order].append(e)
+    out = []
+    for options in by_order.values():
+        shares = _shares([(e.isotope, e.eop_bq_per_unit) for e in options], world_cap)
+        out += [e.shared(s) for e, s in zip(options, shares, strict=True)]
+    return out
+
+
+def _row(
+    year: int, key: Key, sites: dict[str, float], doses: float, dem: float, opts: CapacityOptions
+) -> CapacityRow:
+    """One year's row of an isotope and region: capacity of its ``sites`` against ``dem``."""
+    cap = sum(sites.values())
+    largest = max(sites, key=lambda s: sites[s]) if sites else ""
+    cap_n1 = cap - (sites[largest] if largest else 0.0)
+    required = dem * (1.0 + opts.reserve_margin)
+    status: Literal["ok", "below_reserve", "shortfall"] = (
+        "shortfall" if cap < dem else "below_reserve" if cap < required else "ok"
+    )
+    return CapacityRow(
+        year=year,
+        isotope=key[0],
+        region=key[1],
+        capacity_bq=cap,
+        demand_doses=doses,
+        demand_bq=dem,
+        required_bq=required,
+        surplus_bq=cap - required,
+        largest_site=largest,
+        capacity_n1_bq=cap_n1,
+        surplus_n1_bq=cap_n1 - dem,
+        utilisation=dem / cap if cap > 0 else (math.inf if dem > 0 else 0.0),
+        status=status,
+        capacity_six_day_ci=in_six_day_ci(key[0], cap),
+    )
+
+
+def row_keys(isotope: str, country: str, grouping: Grouping) -> list[Key]:
     """Row keys a site or demand counts in: its group, and ``World`` too."""
     group = group_of(country, grouping)
     return [(isotope, group)] if group == "World" else [(isotope, group), (isotope, "World")]
@@ -587,7 +489,9 @@ def _assumptions(opts: CapacityOptions) -> tuple[str, ...]:
         f"outage reserve capacity {opts.reserve_margin:.0%} of demand (OECD-NEA HLG-MR "
         "practice for Mo-99, NEA/SEN/HLGMR(2019)1), applied to every isotope",
         "N-1: the largest single site of the isotope in the region is out",
-        "demand is the scenario's demand rates only: suppliers outside the region also serve "
-        "markets not in the scenario, so 'World' and exporting-region margins are upper bounds",
+        "demand is the scenario's demand rates plus its export orders (orders at market "
+        "sites, in the year of their calibration): suppliers outside the region also serve "
+        "markets the scenario does not list, so 'World' and exporting-region margins are "
+        "upper bounds",
         f"demand growth x{opts.growth_scale:g} of each rate's growth_per_year",
     )

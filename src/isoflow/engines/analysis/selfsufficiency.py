@@ -167,7 +167,8 @@ def _booking_keys(
     """Bookings and orders of the horizon, and those that could be made abroad.
 
     Returns id -> (country, isotope, product, doses), and the ids of the bookings and
-    orders a candidate run in another country could serve.
+    orders a candidate run in another country could serve. Exports (orders at markets) are
+    left out: they are no country's patients.
     """
     net = network_for(scenario, options)
     cand = generate(net, options.candidates)
@@ -177,12 +178,15 @@ def _booking_keys(
     out = {}
     for bid in ids:
         b = bookings[bid]
+        if b.export:
+            continue
         out[bid] = (country[b.hospital], scenario.product(b.product).nuclide, b.product, b.doses)
     process_country = [country[p.site] for p in scenario.processes]
     foreign = {
         ids[a.booking]
         for a in cand.allocations
-        if process_country[cand.runs[a.run].process] != out[ids[a.booking]][0]
+        if ids[a.booking] in out
+        and process_country[cand.runs[a.run].process] != out[ids[a.booking]][0]
     }
     return out, foreign
 

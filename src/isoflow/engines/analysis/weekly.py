@@ -9,9 +9,11 @@ belong to week 52, which is then eight or nine days long), isotope and region:
   processes of the region, with the batches of each week from the process's calendar and its
   stocks (:func:`~isoflow.engines.analysis.batches.weekly_batches`, the same counts that make
   the annual capacity);
-* demand = the year's demand of the region (:func:`~isoflow.engines.analysis.capacity.
-  capacity_vs_demand`, the same conversion of doses to supply activity) times the block's
-  share of the year's days, and the required capacity with the outage reserve;
+* demand = the year's demand of the region from its rates (:func:`~isoflow.engines.analysis.
+  capacity.capacity_vs_demand`, the same conversion of doses to supply activity) times the
+  block's share of the year's days, plus the export orders (orders at markets) calibrated in
+  the block (their local date at the market), and the required capacity with the outage
+  reserve;
 * the sites that make the isotope in the year but nothing in that week (``sites_down``).
 """
 
@@ -22,7 +24,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
 
-from isoflow.engines.analysis.batches import available_dates, days_in_year, weekly_batches
+from isoflow.engines.analysis.batches import (
+    available_dates,
+    days_in_year,
+    week_of,
+    weekly_batches,
+)
 from isoflow.engines.analysis.capacity import (
     CapacityOptions,
     capacity_vs_demand,
@@ -62,8 +69,13 @@ def weekly_profile(
 ) -> tuple[WeekRow, ...]:
     """Capacity and demand per week of ``year``, isotope and region (module docstring)."""
     opts = dataclasses.replace(options or CapacityOptions(), first_year=year, last_year=year)
-    annual = {(r.isotope, r.region): r for r in capacity_vs_demand(scenario, opts).rows}
+    result = capacity_vs_demand(scenario, opts)
+    annual = {(r.isotope, r.region): r for r in result.rows}
     n_weeks = WEEKS_IN_PROFILE
+    exported: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0] * n_weeks)
+    for e in result.exports:
+        for key in row_keys(e.isotope, e.country, opts.grouping):
+            exported[key][min(week_of(e.day, year), n_weeks - 1)] += e.demand_bq
     capacity: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0] * n_weeks)
     output: dict[tuple[str, str], dict[str, list[float]]] = defaultdict(
         lambda: defaultdict(lambda: [0.0] * n_weeks)
@@ -82,13 +94,13 @@ def weekly_profile(
                 output[key][proc.site][week] += per_batch * batches
     rows = []
     for key in sorted(set(annual) | set(capacity)):
-        row = annual.get(key)
-        demand_year = row.demand_bq if row is not None else 0.0
+        exports = exported.get(key, [0.0] * n_weeks)
+        rates_year = result.rate_demand_bq.get((year, *key), 0.0)
         for week in range(n_weeks):
             days = 7 if week < n_weeks - 1 else days_in_year(year) - 7 * (n_weeks - 1)
             share = days / days_in_year(year)
             cap = capacity[key][week]
-            dem = demand_year * share
+            dem = rates_year * share + exports[week]
             required = dem * (1.0 + opts.reserve_margin)
             down = sorted(
                 site

@@ -13,6 +13,7 @@ import numpy.typing as npt
 from isoflow.domain.calendar import from_epoch
 from isoflow.engines.planner.build import GBQ, PlanningModel, contract_deliveries
 from isoflow.engines.planner.candidates import Candidates
+from isoflow.engines.planner.exports import export_kpis
 from isoflow.engines.planner.network import PlanningNetwork, Route
 from isoflow.engines.planner.plan import (
     PlanAllocation,
@@ -26,7 +27,7 @@ from isoflow.engines.planner.plan import (
 )
 from isoflow.engines.planner.reasons import MEANING, Reason, stock_bars, stock_use
 from isoflow.scenario.demand import DemandItem, demand_items
-from isoflow.scenario.rules import DosePrices
+from isoflow.scenario.rules import DosePrices, is_market
 from isoflow.scenario.schema import ProcessKind, Scenario
 from isoflow.units import to_iso
 
@@ -406,12 +407,20 @@ def _kpis(
     (drug-product runs and eluates) at their EOP; ``allocated_eop_bq`` what was dispensed into
     doses; ``waste_eop_bq`` what any run or eluate made but nobody used; ``by_stage`` the same
     per stage (bulk isotope, generator, drug product) without double counting across stages.
+    Exports (orders at markets) are no patient doses: every count above leaves them out, and
+    ``exports`` (present when the horizon holds exports) counts them in units and activity
+    (:func:`.exports.export_kpis`); their activity counts as used (not waste) in
+    ``waste_eop_bq`` and ``by_stage``.
     """
     sc = net.scenario
     items = {b.id: b for b in demand_items(sc)}
-    planned = [items[bid] for bid in cand.booking_ids]
+    everything = [items[bid] for bid in cand.booking_ids]
+    planned = [b for b in everything if not b.export]
+    doses_of = [a for a in allocations if not items[a.booking].export]
+    exports = export_kpis(everything, allocations, unserved, {p.id: p for p in sc.products})
+    unserved = [u for u in unserved if not items[u.booking].export]
     served: dict[str, int] = defaultdict(int)
-    for a in allocations:
+    for a in doses_of:
         served[a.booking] += a.doses
 
     def tally(key: Any) -> dict[str, dict[str, int]]:
@@ -428,7 +437,7 @@ def _kpis(
     fixed = sum(r.fixed_cost for r in runs)
     variable = sum(r.variable_cost for r in runs)
     transport = sum(sh.cost for sh in shipments)
-    return {
+    kpis: dict[str, Any] = {
         "doses": _served_counts(
             sum(b.doses for b in planned), sum(served.values()), sum(u.doses for u in unserved)
         ),
@@ -440,7 +449,7 @@ def _kpis(
         "by_country": tally(lambda b: country_of[b.hospital]),
         "by_product": tally(lambda b: b.product),
         "unserved_by_reason": _count((u.reason, u.doses) for u in unserved),
-        "activity": _activity(net, runs, production_runs, allocations),
+        "activity": _activity(net, runs, production_runs, doses_of),
         "cost": {
             "production_fixed": fixed,
             "production_variable": variable,
@@ -452,21 +461,28 @@ def _kpis(
         "shipments": len(shipments),
         "generators": generators,
     }
+    if exports["orders"]["total"]:
+        kpis["exports"] = exports
+    return kpis
 
 
 def revenue(scenario: Scenario, allocations: Sequence[PlanAllocation]) -> dict[str, Any]:
     """Revenue of the doses served at the scenario's dose prices (``demand.prices``).
 
-    ``total = Σ doses × price(product, hospital's country)`` over the allocations;
+    ``total = Σ doses × price(product, hospital's country)`` over the allocations (exports
+    to market sites excluded);
     ``by_product`` the same per product; ``priced_doses`` and ``unpriced_doses`` count the
     doses served with and without a price (a margin is only the whole story when the latter
     is zero). The price rule is :class:`~isoflow.scenario.rules.DosePrices`.
     """
     prices = DosePrices(scenario.demand.prices)
     country = {s.id: s.country for s in scenario.sites}
+    markets = {s.id for s in scenario.sites if is_market(s)}
     by_product: dict[str, float] = defaultdict(float)
     priced = unpriced = 0
     for a in allocations:
+        if a.hospital in markets:  # exports are not dose sales
+            continue
         price = prices.of(a.product, country[a.hospital])
         if price is None:
             unpriced += a.doses

@@ -92,6 +92,8 @@ class SimModel:
     book_product: I64
     book_doses: I64  # doses of the consignment
     book_patient: B  # a per-patient booking (its doses are patients)
+    book_export: B  # an export (an order at a market): units, not patient doses
+    book_unit_bq: F64  # activity of each dose or unit at administration (calibration) [Bq]
     book_cancel_p: F64  # per dose
     book_extra_rate: F64  # mean extra doses of the consignment (rate per dose x doses)
     book_demand: I64
@@ -111,8 +113,19 @@ class SimModel:
 
     @property
     def n_doses(self) -> int:
-        """Doses booked and ordered over all weeks."""
-        return int(self.book_doses.sum())
+        """Patient doses booked and ordered over all weeks (exports excluded)."""
+        return int(self.book_doses[~self.book_export].sum())
+
+    @property
+    def n_export_units(self) -> int:
+        """Export units ordered over all weeks."""
+        return int(self.book_doses[self.book_export].sum())
+
+    @property
+    def export_bq(self) -> float:
+        """Export activity ordered over all weeks, at calibration [Bq]."""
+        exp = self.book_export
+        return float((self.book_doses[exp] * self.book_unit_bq[exp]).sum())
 
     @property
     def n_patients(self) -> int:
@@ -201,6 +214,8 @@ def _finish(c: _Compiler, book_rows: list[_BookRow]) -> SimModel:
 def _book_arrays(book_rows: list[_BookRow], cancel_p: float, extra_rate: float) -> dict[str, Any]:
     """The ``book_*`` arrays of the consignment instances (see :class:`SimModel`)."""
     doses = np.array([r[7] for r in book_rows], dtype=np.int64)
+    export = np.array([r[9] for r in book_rows], dtype=np.bool_)
+    patient_doses = np.where(export, 0, doses)  # exports: never cancelled, no extra bookings
     return {
         "book_id": [r[0] for r in book_rows],
         "book_week": np.array([r[1] for r in book_rows], dtype=np.int64),
@@ -209,8 +224,10 @@ def _book_arrays(book_rows: list[_BookRow], cancel_p: float, extra_rate: float) 
         "book_product": np.array([r[4] for r in book_rows], dtype=np.int64),
         "book_doses": doses,
         "book_patient": np.array([r[8] for r in book_rows], dtype=np.bool_),
-        "book_cancel_p": np.full(len(book_rows), cancel_p),
-        "book_extra_rate": extra_rate * doses.astype(np.float64),
+        "book_export": export,
+        "book_unit_bq": np.array([r[10] for r in book_rows], dtype=np.float64),
+        "book_cancel_p": np.where(export, 0.0, cancel_p),
+        "book_extra_rate": extra_rate * patient_doses.astype(np.float64),
         "book_demand": np.array([r[5] for r in book_rows], dtype=np.int64),
         "book_plan_reason": [r[6] for r in book_rows],
     }

@@ -19,7 +19,10 @@ consignment of ``n`` doses is one demand that carries ``n`` (``book_doses``):
   with the doses still wanted, and needs only their activity), and extra bookings arrive at
   ``extra_booking_rate`` per dose, each one extra dose. Doses of bookings are patients.
 
-A booking is a consignment of one dose, so it behaves as before.
+A booking is a consignment of one dose, so it behaves as before. An export (an order at a
+market) is a consignment of units like any order's, but no patient doses: it is never
+cancelled nor joined by extra bookings, and the tallies count it apart
+(:func:`~isoflow.engines.simulate.tally.collect`).
 
 **Options**, tried in order: the planned delivery, re-bookings after a cancelled leg, then
 alternatives in order of start: more of the planned batch, other candidate batches of the
@@ -49,9 +52,10 @@ from isoflow.scenario.rules import (
     shelf_life_s,
 )
 
-_BookRow = tuple[str, int, float, int, int, int, str, int, bool]
+_BookRow = tuple[str, int, float, int, int, int, str, int, bool, bool, float]
 """A consignment instance: id (booking or order), week, administration, country, product,
-demand, plan reason, doses, per-patient booking."""
+demand, plan reason, doses, per-patient booking, export, activity of each dose (or export
+unit) at administration (calibration) [Bq]."""
 
 _Consignment = tuple[PlanAllocation | None, int, str]
 """A consignment: its planned allocation (None: the part the plan leaves short), doses, plan
@@ -136,6 +140,8 @@ def add_bookings(c: _Compiler) -> list[_BookRow]:
                 reason,
                 doses,
                 d.bk.is_patient,
+                d.bk.export,
+                d.a_rx,
             )
         )
     return book_rows

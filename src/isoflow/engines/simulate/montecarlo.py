@@ -28,7 +28,7 @@ from isoflow.engines.simulate.model import (
     SimModel,
     compile_model,
 )
-from isoflow.engines.simulate.tally import SUMMARY_COLUMNS, ChunkResult
+from isoflow.engines.simulate.tally import EXPORT_COLUMNS, SUMMARY_COLUMNS, ChunkResult
 from isoflow.errors import SimulationError
 from isoflow.scenario.schema import Scenario
 
@@ -87,6 +87,7 @@ class SimResult:
     book_cause: I64
     book_late: I64
     exceptions: F64
+    exports: F64
 
     @property
     def replications(self) -> int:
@@ -186,6 +187,7 @@ def as_result(model: SimModel, options: SimOptions, parts: list[ChunkResult]) ->
         book_cause=np.sum([r.book_cause for r in parts], axis=0),
         book_late=np.sum([r.book_late for r in parts], axis=0),
         exceptions=np.concatenate([r.exceptions for r in parts]),
+        exports=np.concatenate([r.exports for r in parts]),
     )
 
 
@@ -218,6 +220,8 @@ def kpis(result: SimResult) -> dict[str, Any]:
     cancelled), ``p_missed_pooled`` the ratio of their sums; counts per week are doses;
     ``patients`` gives the same for the doses of per-patient bookings; ``tails`` the
     distribution over replications of doses missed and activity lost (:func:`tails`).
+    Exports (orders at markets) are no doses: ``exports``, present when the plan has any,
+    counts them in units and activity (:func:`_exports`).
     """
     m = result.model
     weeks = m.weeks
@@ -233,7 +237,8 @@ def kpis(result: SimResult) -> dict[str, Any]:
             "share": ratio_interval(result.missed_cause[:, c].astype(np.float64), missed),
             "total": int(total_missed[c]),
         }
-    return {
+    dose = ~m.book_export
+    out: dict[str, Any] = {
         "scenario": "",
         "replications": result.replications,
         "weeks": weeks,
@@ -254,14 +259,48 @@ def kpis(result: SimResult) -> dict[str, Any]:
         "lost_activity_bq_per_week": interval(result.column("lost_activity_bq") / weeks),
         "cost_per_week": interval(result.column("cost") / weeks),
         "missed_per_week_by_country": {
-            c: interval(result.missed_country[:, i] / weeks) for i, c in enumerate(m.countries)
+            c: interval(result.missed_country[:, i] / weeks) for i, c in _shown(m, "country")
         },
         "missed_per_week_by_product": {
-            p: interval(result.missed_product[:, i] / weeks) for i, p in enumerate(m.products)
+            p: interval(result.missed_product[:, i] / weeks) for i, p in _shown(m, "product")
         },
         "missed_by_cause": by_cause,
-        "outcomes": {name: int(result.book_outcome[:, i].sum()) for i, name in enumerate(OUTCOMES)},
+        "outcomes": {
+            name: int(result.book_outcome[dose, i].sum()) for i, name in enumerate(OUTCOMES)
+        },
         "tails": tails(result),
+    }
+    if m.n_export_units:
+        out["exports"] = _exports(result)
+    return out
+
+
+def _shown(m: SimModel, group: str) -> list[tuple[int, str]]:
+    """Countries (or products) the dose KPIs list: all but those only exports concern."""
+    names, of = (
+        (m.countries, m.book_country) if group == "country" else (m.products, m.book_product)
+    )
+    only_exports = set(of[m.book_export].tolist()) - set(of[~m.book_export].tolist())
+    return [(i, name) for i, name in enumerate(names) if i not in only_exports]
+
+
+def _exports(result: SimResult) -> dict[str, Any]:
+    """Export units and activity: ordered a week, missed a week, share missed (95 % intervals).
+
+    Units are never cancelled; activity is at calibration (each unit's stated activity).
+    """
+    m = result.model
+    weeks = m.weeks
+    col = {name: result.exports[:, i] for i, name in enumerate(EXPORT_COLUMNS)}
+    ordered_bq = np.full(result.replications, m.export_bq)
+    return {
+        "units_per_week": m.n_export_units / weeks,
+        "activity_bq_per_week": m.export_bq / weeks,
+        "p_missed": interval(_share(col["missed"], col["units"])),
+        "missed_per_week": interval(col["missed"] / weeks),
+        "served_per_week": interval(col["served"] / weeks),
+        "missed_activity_bq_per_week": interval(col["missed_bq"] / weeks),
+        "p_missed_activity": interval(_share(col["missed_bq"], ordered_bq)),
     }
 
 
@@ -300,10 +339,10 @@ def tails(result: SimResult) -> dict[str, Any]:
     return {
         "missed_per_week": tail(missed / weeks, _share(missed, active)),
         "missed_per_week_by_country": {
-            c: tail(mc[:, i] / weeks, _share(mc[:, i], wc[:, i])) for i, c in enumerate(m.countries)
+            c: tail(mc[:, i] / weeks, _share(mc[:, i], wc[:, i])) for i, c in _shown(m, "country")
         },
         "missed_per_week_by_product": {
-            p: tail(mp[:, i] / weeks, _share(mp[:, i], wp[:, i])) for i, p in enumerate(m.products)
+            p: tail(mp[:, i] / weeks, _share(mp[:, i], wp[:, i])) for i, p in _shown(m, "product")
         },
         "lost_activity_bq_per_week": tail(lost / weeks, lost / made if made > 0 else lost * 0.0),
     }

@@ -6,7 +6,8 @@ Everything is counted in doses (a booking is one dose; see :mod:`.bookings` for 
   by cause);
 * ``bookings.csv``: one row per consignment instance (a booking, or the doses of an order
   from one planned batch or left short by the plan, × week), named by the booking or order
-  id with its kind and doses: doses by outcome over all replications, missed doses by cause,
+  id with its kind (``booking``, ``order``, ``export``: an order at a market, its doses are
+  units) and doses: doses by outcome over all replications, missed doses by cause,
   doses administered late, missed share;
 * ``exceptions.csv``: every consignment (or extra dose) not served as planned and on time in
   a replication: its doses, outcome, cause, postponement [h];
@@ -25,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from isoflow.engines.simulate.model import CAUSES, OUTCOMES
+from isoflow.engines.simulate.model import CAUSES, OUTCOMES, SimModel
 from isoflow.engines.simulate.montecarlo import SimResult, kpis
 from isoflow.engines.simulate.tally import SUMMARY_COLUMNS
 
@@ -83,6 +84,13 @@ def write_results(result: SimResult, out_dir: Path, scenario: str = "") -> list[
     return [out_dir / f for f in FILES]
 
 
+def _kind(m: SimModel, i: int) -> str:
+    """Kind of consignment ``i``: ``booking``, ``order`` or ``export`` (an order at a market)."""
+    if m.book_export[i]:
+        return "export"
+    return "booking" if m.book_patient[i] else "order"
+
+
 def _booking_lines(result: SimResult) -> list[str]:
     """``bookings.csv``: one row per consignment instance, counts in doses."""
     m = result.model
@@ -115,7 +123,7 @@ def _booking_lines(result: SimResult) -> list[str]:
             ",".join(
                 [
                     bid,
-                    "booking" if m.book_patient[i] else "order",
+                    _kind(m, i),
                     str(doses),
                     str(int(m.book_week[i])),
                     _iso(float(m.book_time[i])),

@@ -6,6 +6,9 @@ and its extra doses served and missed. :func:`collect` weighs every outcome by t
 concerns (a consignment of ``n`` doses with ``c`` cancelled counts ``n - c`` served or missed
 doses and ``c`` cancelled ones; an extra booking is one dose) and sums them into a
 :class:`ChunkResult`. Patients are the doses of per-patient bookings (extras included).
+Exports (orders at markets) are no doses: the per-replication counts leave them out and
+``exports`` counts their units and activity (:data:`EXPORT_COLUMNS`); the per-consignment
+counts (``book_*``) keep every consignment, exports included.
 """
 
 from __future__ import annotations
@@ -55,6 +58,11 @@ by re-routing, an alternative batch, a substitute product, missed; the same for 
 (doses of per-patient bookings: demanded, cancelled, missed); planned activity lost [Bq at
 EOP]; cost."""
 
+EXPORT_COLUMNS: tuple[str, ...] = ("units", "served", "missed", "missed_bq")
+"""Per-replication export counts (:attr:`ChunkResult.exports`): units ordered, served (on
+time or late, as planned or by recourse), missed, and the activity missed [Bq at
+calibration]."""
+
 EXCEPTION_COLUMNS: tuple[str, ...] = (
     "replication",
     "booking",
@@ -80,7 +88,9 @@ class ChunkResult:
     ``exceptions`` lists every consignment instance not served as planned and on time
     (plan-unserved ones excluded), columns
     :data:`EXCEPTION_COLUMNS`: replication, consignment, extra (0 = the consignment itself, k =
-    its k-th extra dose), doses concerned, outcome, cause, postponement [s].
+    its k-th extra dose), doses concerned, outcome, cause, postponement [s]. ``exports`` has
+    per replication the export counts :data:`EXPORT_COLUMNS`; no other per-replication array
+    counts exports.
     """
 
     summary: F64
@@ -93,6 +103,7 @@ class ChunkResult:
     book_cause: I64
     book_late: I64
     exceptions: F64
+    exports: F64
 
 
 @dataclass
@@ -132,28 +143,32 @@ class Tally:
 
 
 def collect(m: SimModel, lost: F64, cost: F64, first_rep: int, t: Tally) -> ChunkResult:
-    """Sum a chunk's tally in doses; ``lost`` and ``cost`` are per replication."""
+    """Sum a chunk's tally in doses; ``lost`` and ``cost`` are per replication.
+
+    Per consignment every outcome counts; per replication only patient doses (bookings and
+    orders at hospitals), the exports in :func:`_exports`.
+    """
     reps, nb = t.outcome.shape
+    dose = ~m.book_export  # consignments of patient doses
     wanted = m.book_doses - t.cancelled  # doses still wanted, per consignment instance
-    missed = t.outcome == O_MISSED
-    missed_doses = np.where(missed, wanted, 0)
+    missed_doses = np.where(t.outcome == O_MISSED, wanted, 0)
     late_doses = np.where(t.late, wanted, 0)
     by_outcome = np.zeros((reps, N_OUTCOMES), dtype=np.int64)
     book_outcome = np.zeros((nb, N_OUTCOMES), dtype=np.int64)
     for k in range(N_OUTCOMES):
         doses = t.cancelled if k == O_CANCELLED else np.where(t.outcome == k, wanted, 0)
-        by_outcome[:, k] = doses.sum(axis=1)
+        by_outcome[:, k] = doses[:, dose].sum(axis=1)
         book_outcome[:, k] = doses.sum(axis=0)
     cause_counts = np.zeros((reps, N_CAUSES), dtype=np.int64)
     book_cause = np.zeros((nb, N_CAUSES), dtype=np.int64)
     for c in range(N_CAUSES):
         doses = np.where(t.cause == c, missed_doses, 0)
-        cause_counts[:, c] = doses.sum(axis=1)
+        cause_counts[:, c] = doses[:, dose].sum(axis=1)
         book_cause[:, c] = doses.sum(axis=0)
     cause_counts[:, C_SURGE] += t.extra_missed.sum(axis=1)
     book_cause[:, C_SURGE] += t.extra_missed.sum(axis=0)
-    all_missed = missed_doses + t.extra_missed
-    all_wanted = wanted + t.extras
+    all_missed = np.where(dose, missed_doses + t.extra_missed, 0)
+    all_wanted = np.where(dose, wanted + t.extras, 0)
     mc, wc = (
         _by(all_missed, m.book_country, len(m.countries)),
         _by(all_wanted, m.book_country, len(m.countries)),
@@ -169,7 +184,7 @@ def collect(m: SimModel, lost: F64, cost: F64, first_rep: int, t: Tally) -> Chun
             by_outcome[:, O_CANCELLED],
             t.extras.sum(axis=1),
             by_outcome[:, :O_MISSED].sum(axis=1) + t.extra_served.sum(axis=1),
-            late_doses.sum(axis=1),
+            late_doses[:, dose].sum(axis=1),
             by_outcome[:, 1],
             by_outcome[:, 2],
             by_outcome[:, 3],
@@ -192,7 +207,24 @@ def collect(m: SimModel, lost: F64, cost: F64, first_rep: int, t: Tally) -> Chun
         book_cause=book_cause,
         book_late=late_doses.sum(axis=0).astype(np.int64),
         exceptions=_exceptions(first_rep, t, wanted),
+        exports=_exports(m, t),
     )
+
+
+def _exports(m: SimModel, t: Tally) -> F64:
+    """Per replication, the export counts :data:`EXPORT_COLUMNS` (units are never cancelled)."""
+    exp = m.book_export
+    units = m.book_doses[exp]
+    missed = np.where(t.outcome[:, exp] == O_MISSED, units, 0)
+    served = np.where(t.outcome[:, exp] < O_MISSED, units, 0)
+    return np.column_stack(
+        [
+            np.full(t.outcome.shape[0], units.sum()),
+            served.sum(axis=1),
+            missed.sum(axis=1),
+            (missed * m.book_unit_bq[exp]).sum(axis=1),
+        ]
+    ).astype(np.float64)
 
 
 def _by(doses: I64, group: I64, n: int) -> I64:

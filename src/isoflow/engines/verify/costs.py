@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from isoflow.engines.verify.core import GBQ, REL, _close, _departure, _lam, _t
 from isoflow.engines.verify.runs import _RunChecks
 from isoflow.engines.verify.shipments import _ShipmentChecks
-from isoflow.scenario.rules import DosePrices, horizon_week
+from isoflow.scenario.rules import DosePrices, horizon_week, is_market
 from isoflow.scenario.schema import ProcessKind
 
 
@@ -162,7 +162,9 @@ class _CostChecks(_ShipmentChecks, _RunChecks):
         total = 0.0
         for a in self.plan.allocations:
             hospital = self.sites.get(a.hospital)
-            price = prices.of(a.product, hospital.country) if hospital is not None else None
+            if hospital is None or is_market(hospital):  # exports are not dose sales
+                continue
+            price = prices.of(a.product, hospital.country)
             total += (price or 0.0) * a.doses
         revenue = self.plan.kpis.get("revenue")
         got = revenue.get("total") if isinstance(revenue, dict) else None
