@@ -138,6 +138,7 @@ REASON_CODES = (
     "no_licence",
     "outside_service_area",
     "exceeds_batch_max",
+    "order_cutoff",
     "lead_time",
     "site_in_outage",
     "outside_operating_hours",

@@ -339,6 +339,15 @@ def generator_eluted_after_its_shelf_life(p, s):
     s["products"][0]["shelf_life"] = "1 d"  # first elution 30 h after calibration
 
 
+@mutation("order_cutoff", "chain", ("allocation kr0", "after the cut-off of batch label@"))
+def booking_ordered_after_the_labelling_cut_off(p, s):
+    # the Wednesday labelling run starts 06:00-06:30; with a 2-day cut-off orders closed on
+    # Monday morning, and kr0 was ordered on Tuesday
+    process_data(s, "label")["order_cutoff"] = "2 d"
+    booking = next(b for b in s["demand"]["bookings"] if b["id"] == "kr0")
+    booking["ordered"] = "2025-08-05T00:00:00Z"
+
+
 @mutation("not_approved", "chain", "allocation kr")
 def drug_not_approved_in_korea(p, s):
     s["policies"]["approvals"][0]["countries"] = ["JP"]

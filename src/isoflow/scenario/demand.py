@@ -45,6 +45,8 @@ class DemandItem:
     kind: DemandKind
     index: int
     """Position in its list of the scenario (``demand.bookings`` or ``demand.orders``)."""
+    ordered: datetime | None = None
+    """When the booking or order was placed; ``None``: before any order cut-off."""
 
     @property
     def units(self) -> int:
@@ -98,6 +100,7 @@ def from_booking(b: Booking, index: int) -> DemandItem:
         single_batch=True,
         kind=DemandKind.BOOKING,
         index=index,
+        ordered=b.ordered,
     )
 
 
@@ -116,6 +119,7 @@ def from_order(o: Order, index: int) -> DemandItem:
         single_batch=o.single_batch,
         kind=DemandKind.ORDER,
         index=index,
+        ordered=o.ordered,
     )
 
 
@@ -126,6 +130,11 @@ def demand_items(scenario: Scenario) -> tuple[DemandItem, ...]:
         *(from_booking(b, i) for i, b in enumerate(demand.bookings)),
         *(from_order(o, i) for i, o in enumerate(demand.orders)),
     )
+
+
+def ordered_s(item: DemandItem) -> float | None:
+    """When ``item`` was ordered [s since epoch]; ``None``: before any order cut-off."""
+    return None if item.ordered is None else item.ordered.timestamp()
 
 
 def total_doses(items: Iterable[DemandItem]) -> int:

@@ -26,8 +26,13 @@ from isoflow.domain.calendar import (
 from isoflow.engines.planner.candidate_types import CandidateOptions, Candidates
 from isoflow.engines.planner.flows import _via
 from isoflow.engines.planner.network import DAY, PlanningNetwork
-from isoflow.scenario.demand import DemandItem
-from isoflow.scenario.rules import may_supply, process_availability, shelf_life_s
+from isoflow.scenario.demand import DemandItem, ordered_s
+from isoflow.scenario.rules import (
+    earliest_start_for_order,
+    may_supply,
+    process_availability,
+    shelf_life_s,
+)
 from isoflow.scenario.schema import Process, ProcessKind, Product
 
 HOUR = 3600.0
@@ -118,9 +123,11 @@ def _deadline_starts(
     ``p``'s site and still reach the hospital by its deadline, over every route and over the
     routes ending in each lane into the hospital (a cheaper, slower last lane has its own
     latest time); the latest start is then the latest ``t ≤ r − qc_release − duration`` in a
-    start window with ``[t, EOP]`` inside the process's availability and
-    ``t_admin − EOP ≤ shelf life``. Because the activity needed falls as the run moves later,
-    this start serves ``b`` within ``batch_max`` whenever any start does.
+    start window with ``[t, EOP]`` inside the process's availability,
+    ``t_admin − EOP ≤ shelf life`` and ``t`` after the booking's order cut-off
+    (:func:`~isoflow.scenario.rules.earliest_start_for_order`). Because the activity needed
+    falls as the run moves later, this start serves ``b`` within ``batch_max`` whenever any
+    start does.
     """
     sc = net.scenario
     extra: dict[int, dict[float, set[int]]] = defaultdict(dict)
@@ -144,7 +151,11 @@ def _deadline_starts(
             if pi not in spans:
                 spans[pi] = process_intervals(net, proc)
             windows, allowed = spans[pi]
-            lo = max(net.earliest, t_admin - shelf_life_s(product) - proc.duration)
+            lo = max(
+                net.earliest,
+                t_admin - shelf_life_s(product) - proc.duration,
+                earliest_start_for_order(proc, ordered_s(b)),
+            )
             for ready in latest_ready_times(
                 net, site, hosp, deadline, product, via=_via(net, pi, product, hosp)
             ):

@@ -56,6 +56,7 @@ CODES = (
     "no_licence",
     "not_approved",
     "not_in_timetable",
+    "order_cutoff",
     "outside_service_area",
     "outside_window",
     "overdrawn",
