@@ -39,6 +39,7 @@ def test_plan_writes_json_tables_and_report(planned):
     names = sorted(p.name for p in out.iterdir())
     assert names == [
         "allocations.csv",
+        "generator_use.csv",
         "generators.csv",
         "manifest.json",
         "plan.json",

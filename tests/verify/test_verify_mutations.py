@@ -348,6 +348,12 @@ def booking_ordered_after_the_labelling_cut_off(p, s):
     booking["ordered"] = "2025-08-05T00:00:00Z"
 
 
+@mutation("replaced", "generators", ("generator", "eluted after its replacement (1 d after"))
+def generator_replaced_a_day_after_it_arrives(p, s):
+    # arrives Monday 02:00, eluted Tuesday and Wednesday 06:00: Wednesday's comes after
+    process_data(s, "elute")["replace_every"] = "1 d"
+
+
 @mutation("not_approved", "chain", "allocation kr")
 def drug_not_approved_in_korea(p, s):
     s["policies"]["approvals"][0]["countries"] = ["JP"]

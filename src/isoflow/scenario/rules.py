@@ -18,8 +18,8 @@ out), so that a rule changes in one line and every engine follows.
 * :func:`generator_elutions`, :func:`supply_elutions`: what each elution of a generator
   removes from the column and gives to doses (efficiency and its decline with age, the
   elution limit, a discarded first elution), and what the generator still holds after;
-* :func:`generator_service_end`: when a delivered generator is eluted no more (shelf life,
-  replacement).
+* :func:`elution_process`, :func:`generator_service_end`: which process elutes a delivered
+  generator, and when it is eluted no more (shelf life, replacement).
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from isoflow.scenario.schema import (
     Availability,
     Lane,
     Process,
+    ProcessKind,
     Product,
     Scenario,
     Site,
@@ -285,6 +286,18 @@ def earliest_start_for_order(process: Process, ordered_s: float | None) -> float
     if ordered_s is None or process.order_cutoff is None:
         return -math.inf
     return ordered_s + float(process.order_cutoff) - ORDER_SLACK_S
+
+
+def elution_process(scenario: Scenario, site: str, generator: str) -> Process | None:
+    """The elution process at ``site`` that takes generators of product ``generator``."""
+    for p in scenario.processes:
+        if (
+            p.site == site
+            and p.kind == ProcessKind.ELUTION
+            and any(i.product == generator and i.activity_feed for i in p.inputs)
+        ):
+            return p
+    return None
 
 
 def generator_service_end(

@@ -215,6 +215,8 @@ def print_summary(plan: Plan) -> None:
             else ""
         )
     )
+    if plan.generators:
+        console.print(generator_line(k.get("generator_use", {})), markup=False)
     console.print(
         f"cost {cost['total']:,.0f} {cost['currency']} (production {cost['production_fixed']:,.0f}"
         f" fixed + {cost['production_variable']:,.0f} variable, transport "
@@ -238,6 +240,24 @@ def print_summary(plan: Plan) -> None:
             table.caption = f"{len(plan.unserved) - len(shown)} more in unserved.csv"
             table.caption_justify = "left"
         console.print(table)
+
+
+def generator_line(use: dict[str, Any]) -> str:
+    """The summary's generator waste line from the plan's ``generator_use`` KPIs."""
+    eluted = float(use.get("eluted_bq", 0.0))
+    waste = use.get("waste_bq", {})
+
+    def share(cause: str) -> str:
+        return f"{100 * float(waste.get(cause, 0.0)) / eluted:.1f} %" if eluted > 0 else "n/a"
+
+    return (
+        f"generator waste: {100 * float(use.get('waste_share_of_eluted', 0.0)):.1f} % of eluted "
+        f"{format_activity(eluted)} (first elution {share('first_elution')}, no-dose "
+        f"elutions {share('no_doses')}, left over {share('left_over')}); "
+        f"{format_activity(float(use.get('in_generator_bq', 0.0)))} of daughter and "
+        f"{format_activity(float(use.get('parent_left_bq', 0.0)))} of parent left in "
+        "generators at replacement or horizon end (generator_use.csv)"
+    )
 
 
 def verify_cmd(

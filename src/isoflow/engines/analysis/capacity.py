@@ -73,9 +73,9 @@ from isoflow.engines.analysis.records import DAY, HOUR
 from isoflow.errors import OptionError
 from isoflow.scenario.rules import (
     DEFAULT_PATIENT_KG,
+    generator_service_end,
     is_class7,
     product_dose_activity,
-    shelf_life_s,
     supply_elutions,
 )
 from isoflow.scenario.schema import Process, Product, Scenario, Stage
@@ -335,14 +335,16 @@ def _lam(nuclide: str) -> float:
     return float(default_data().decay_constants([nuclide])[0])
 
 
-def generator_life_s(generator: Product) -> float:
+def generator_life_s(generator: Product, process: Process | None = None) -> float:
     """How long a generator's elutions count towards capacity [s].
 
-    Its shelf life (age limit), but at most :data:`GENERATOR_SPAN_S`: capacity counts every
-    elution slot as a batch, so over a long life (a Ge-68/Ga-68 generator's year) it would
-    count elutions no hospital makes; ``max_elutions`` may end it sooner.
+    Its service (shelf life, or its replacement by the elution ``process``'s
+    ``replace_every``: :func:`~isoflow.scenario.rules.generator_service_end`, counted from
+    calibration), but at most :data:`GENERATOR_SPAN_S`: capacity counts every elution slot
+    as a batch, so over a long life (a Ge-68/Ga-68 generator's year) it would count elutions
+    no hospital makes; ``max_elutions`` may end it sooner.
     """
-    return min(shelf_life_s(generator), GENERATOR_SPAN_S)
+    return min(generator_service_end(generator, process, 0.0, 0.0), GENERATOR_SPAN_S)
 
 
 def generator_yield(
@@ -384,7 +386,7 @@ def _per_bq(
                 proc.elution_efficiency,
                 proc.discard_first_elution,
                 interval,
-                generator_life_s(feed),
+                generator_life_s(feed, proc),
             )
             step = math.exp(_lam(feed.nuclide) * leads.transfer(feed)) / (
                 y * proc.yield_fraction * math.exp(-lam_d * proc.duration)

@@ -62,6 +62,7 @@ CODES = (
     "overdrawn",
     "overlap",
     "qc_release",
+    "replaced",
     "scenario_mismatch",
     "served_and_unserved",
     "shipment_contents",

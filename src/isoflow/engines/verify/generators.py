@@ -1,10 +1,11 @@
 """Checks of generator deliveries and their elutions.
 
 Each delivery against its assembly batch (product, parent, daughter, elution efficiency),
-its route and arrival, the offered sizes, elutions after arrival and within the shelf life,
+its route and arrival, the offered sizes, elutions after arrival, within the shelf life and
+before the generator's replacement,
 each elution's daughter activity recomputed with the exact chain solution, and the eluates
 dispensed from what the generators give. Codes: ``unknown_batch``, ``mismatch``, ``sizes``,
-``elution_before_arrival``, ``expired``, ``elution_mismatch``, ``overdrawn``.
+``elution_before_arrival``, ``expired``, ``replaced``, ``elution_mismatch``, ``overdrawn``.
 """
 
 from __future__ import annotations
@@ -15,8 +16,14 @@ from collections import defaultdict
 from isoflow.engines.planner.plan import PlanGenerator
 from isoflow.engines.verify.core import REL, SLACK_S, _t
 from isoflow.engines.verify.runs import _RunChecks
-from isoflow.scenario.rules import shelf_life_s, supply_elutions
+from isoflow.scenario.rules import (
+    elution_process,
+    generator_service_end,
+    shelf_life_s,
+    supply_elutions,
+)
 from isoflow.scenario.schema import Process, ProcessKind, Product
+from isoflow.units import format_duration
 
 
 class _GeneratorChecks(_RunChecks):
@@ -49,14 +56,7 @@ class _GeneratorChecks(_RunChecks):
 
     def elution_process(self, site: str, product: str) -> Process | None:
         """The elution process at ``site`` that takes generators of ``product``."""
-        for p in self.sc.processes:
-            if (
-                p.site == site
-                and p.kind == ProcessKind.ELUTION
-                and any(i.product == product and i.activity_feed for i in p.inputs)
-            ):
-                return p
-        return None
+        return elution_process(self.sc, site, product)
 
     def check_generator(self, g: PlanGenerator, eluted: dict[tuple[str, int], float]) -> None:
         """One generator delivery: its record, route, sizes, shelf life and elution yields."""
@@ -94,6 +94,14 @@ class _GeneratorChecks(_RunChecks):
             self.bad("elution_before_arrival", subject, "eluted before it arrives")
         if any(t > calibration + shelf_life_s(product) + SLACK_S for t in times):
             self.bad("expired", subject, "eluted after its shelf life")
+        replaced = generator_service_end(product, proc, math.inf, arrive)
+        if any(t > replaced + SLACK_S for t in times):
+            every = proc.replace_every if proc is not None else None
+            self.bad(
+                "replaced",
+                subject,
+                f"eluted after its replacement ({format_duration(every or 0.0)} after arrival)",
+            )
         self.check_elutions(subject, g, product, efficiency, calibration, eluted)
 
     def check_elutions(
