@@ -31,7 +31,12 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from isoflow.domain.calendar import epoch
-from isoflow.scenario.rules import elution_process, generator_elutions, generator_service_end
+from isoflow.scenario.rules import (
+    GeneratorElutions,
+    elution_process,
+    generator_elutions,
+    generator_service_end,
+)
 from isoflow.scenario.schema import ProcessKind, Scenario
 from isoflow.units import parse_datetime
 
@@ -136,6 +141,43 @@ def dispensed_by_slot(
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Delivery:
+    """One generator delivery with its elutions worked out (per 1 Bq of parent)."""
+
+    g: _Generator
+    daughter: str
+    slot_key: str
+    """Id of its elution process (slots are keyed by process and instant)."""
+    times: list[float]
+    got: GeneratorElutions
+    end: float
+    event: str
+    discard: bool
+
+
+def _delivery(
+    scenario: Scenario, g: _Generator, eop: dict[str, float], end_s: float
+) -> _Delivery | None:
+    """Elutions and end of service of generator delivery ``g`` (None: it does not fit)."""
+    product = next((p for p in scenario.products if p.id == g.product), None)
+    if g.batch not in eop or product is None or product.daughter is None:
+        return None
+    proc = elution_process(scenario, g.site, product.id)
+    times = sorted(_s(e.time_utc) for e in g.elutions)
+    cal = eop[g.batch]
+    if times and times[0] < cal:
+        return None
+    service = generator_service_end(product, proc, cal, _s(g.arrive_utc))
+    end = max(min(service, end_s), times[-1] if times else cal)
+    eff = proc.elution_efficiency if proc is not None else 1.0
+    discard = proc.discard_first_elution if proc is not None else False
+    got = generator_elutions(product, tuple(t - cal for t in times), eff, discard, end - cal)
+    event = "replacement" if service <= end_s else "horizon_end"
+    key = proc.id if proc is not None else ""
+    return _Delivery(g, product.daughter, key, times, got, end, event, discard)
+
+
 def generator_use(
     scenario: Scenario,
     generators: Iterable[_Generator],
@@ -151,59 +193,54 @@ def generator_use(
     runs = list(runs)
     eop = {r.batch: _s(r.end_of_production_utc) for r in runs}
     dispensed = dispensed_by_slot(scenario, runs, allocations)
-    products = {p.id: p for p in scenario.products}
-    plans: list[tuple[_Generator, Any, str, list[float], float, Any]] = []
+    deliveries = [d for g in generators if (d := _delivery(scenario, g, eop, end_s)) is not None]
     supplied: dict[tuple[str, int], float] = defaultdict(float)
-    for g in generators:
-        product = products.get(g.product)
-        if g.batch not in eop or product is None or product.daughter is None:
-            continue
-        proc = elution_process(scenario, g.site, product.id)
-        times = sorted(_s(e.time_utc) for e in g.elutions)
-        cal = eop[g.batch]
-        if times and times[0] < cal:
-            continue
-        service = generator_service_end(product, proc, cal, _s(g.arrive_utc))
-        end = max(min(service, end_s), times[-1] if times else cal)
-        eff = proc.elution_efficiency if proc is not None else 1.0
-        discard = proc.discard_first_elution if proc is not None else False
-        got = generator_elutions(product, tuple(t - cal for t in times), eff, discard, end - cal)
-        key = proc.id if proc is not None else ""
-        for t, given in zip(times, got.supplied, strict=True):
-            supplied[_slot(key, t)] += given * g.activity_calibration_bq
-        event = "replacement" if service <= end_s else "horizon_end"
-        plans.append((g, got, key, times, end, (event, product.daughter, discard)))
+    for d in deliveries:
+        for t, given in zip(d.times, d.got.supplied, strict=True):
+            supplied[_slot(d.slot_key, t)] += given * d.g.activity_calibration_bq
     rows: list[UseRow] = []
-    for g, got, key, times, end, (event, daughter, discard) in plans:
-        a = g.activity_calibration_bq
-        for k, (t, out, given) in enumerate(zip(times, got.eluted, got.supplied, strict=True)):
-            slot = _slot(key, t)
-            total = supplied[slot]
-            share = dispensed.get(slot, 0.0) * given * a / total if total > 0 else 0.0
-            if k == 0 and discard:
-                cause = WasteCause.FIRST_ELUTION
-            elif dispensed.get(slot, 0.0) <= 0.0:
-                cause = WasteCause.NO_DOSES
-            else:
-                cause = WasteCause.LEFT_OVER
-            waste = max(0.0, out * a - share)
-            rows.append(
-                UseRow(g.batch, g.site, daughter, "elution", t, out * a, share, waste, cause)
-            )
-        rows.append(
-            UseRow(
-                g.batch,
-                g.site,
-                daughter,
-                event,
-                end,
-                0.0,
-                0.0,
-                got.daughter_left * a,
-                WasteCause.IN_GENERATOR,
-                got.parent_left * a,
-            )
+    for d in deliveries:
+        rows.extend(_rows(d, supplied, dispensed))
+    return rows
+
+
+def _rows(
+    d: _Delivery, supplied: dict[tuple[str, int], float], dispensed: dict[tuple[str, int], float]
+) -> list[UseRow]:
+    """A delivery's elutions, its share of each slot's doses, and what it holds at the end.
+
+    Its share of the doses of a slot is what it gives to doses there per Bq all the slot's
+    generators give.
+    """
+    g, a = d.g, d.g.activity_calibration_bq
+    rows: list[UseRow] = []
+    for k, (t, out, given) in enumerate(zip(d.times, d.got.eluted, d.got.supplied, strict=True)):
+        slot = _slot(d.slot_key, t)
+        total, doses = supplied[slot], dispensed.get(slot, 0.0)
+        share = doses * given * a / total if total > 0 else 0.0
+        if k == 0 and d.discard:
+            cause = WasteCause.FIRST_ELUTION
+        elif doses <= 0.0:
+            cause = WasteCause.NO_DOSES
+        else:
+            cause = WasteCause.LEFT_OVER
+        waste = max(0.0, out * a - share)
+        rows.append(UseRow(g.batch, g.site, d.daughter, "elution", t, out * a, share, waste, cause))
+    left = d.got.daughter_left * a
+    rows.append(
+        UseRow(
+            g.batch,
+            g.site,
+            d.daughter,
+            d.event,
+            d.end,
+            0.0,
+            0.0,
+            left,
+            WasteCause.IN_GENERATOR,
+            d.got.parent_left * a,
         )
+    )
     return rows
 
 

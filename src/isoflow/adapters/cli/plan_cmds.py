@@ -204,24 +204,7 @@ def print_summary(plan: Plan) -> None:
     for name, row in k["by_country"].items():
         table.add_row(name, str(row["served"]), str(row["total"]))
     console.print(table)
-    act, cost = k["activity"], k["cost"]
-    console.print(
-        f"activity produced {format_activity(act['produced_eop_bq'])} at EOP, "
-        f"administered {format_activity(act['administered_bq'])}, "
-        f"waste {format_activity(act['waste_eop_bq'])}"
-        + (
-            f" (impurity {format_activity(act['impurity_eop_bq'])})"
-            if act["impurity_eop_bq"]
-            else ""
-        )
-    )
-    if plan.generators:
-        console.print(generator_line(k.get("generator_use", {})), markup=False)
-    console.print(
-        f"cost {cost['total']:,.0f} {cost['currency']} (production {cost['production_fixed']:,.0f}"
-        f" fixed + {cost['production_variable']:,.0f} variable, transport "
-        f"{cost['transport']:,.0f}); {k['runs']} runs, {k['shipments']} shipments"
-    )
+    _print_activity_and_cost(plan)
     if plan.unserved:
         table = Table(title="Unserved bookings and orders", title_justify="left")
         shown = plan.unserved[:15]
@@ -240,6 +223,29 @@ def print_summary(plan: Plan) -> None:
             table.caption = f"{len(plan.unserved) - len(shown)} more in unserved.csv"
             table.caption_justify = "left"
         console.print(table)
+
+
+def _print_activity_and_cost(plan: Plan) -> None:
+    """The summary's activity, generator waste (when generators are used) and cost lines."""
+    k = plan.kpis
+    act, cost = k["activity"], k["cost"]
+    console.print(
+        f"activity produced {format_activity(act['produced_eop_bq'])} at EOP, "
+        f"administered {format_activity(act['administered_bq'])}, "
+        f"waste {format_activity(act['waste_eop_bq'])}"
+        + (
+            f" (impurity {format_activity(act['impurity_eop_bq'])})"
+            if act["impurity_eop_bq"]
+            else ""
+        )
+    )
+    if plan.generators:
+        console.print(generator_line(k.get("generator_use", {})), markup=False)
+    console.print(
+        f"cost {cost['total']:,.0f} {cost['currency']} (production {cost['production_fixed']:,.0f}"
+        f" fixed + {cost['production_variable']:,.0f} variable, transport "
+        f"{cost['transport']:,.0f}); {k['runs']} runs, {k['shipments']} shipments"
+    )
 
 
 def generator_line(use: dict[str, Any]) -> str:

@@ -96,26 +96,8 @@ def generate(net: PlanningNetwork, opts: CandidateOptions | None = None) -> Cand
             routes_per_option=10**6,
             timed_gain=0.0,
         )
-    cand.booking_ids = [b.id for b in bookings]
     products = {p.id: p for p in sc.products}
-    # a unit of a single-batch order carries all its doses; of a splittable order, one dose
-    cand.booking_activity = np.array(
-        [prescribed_activity(b, products[b.product]) * b.doses_per_unit for b in bookings],
-        dtype=np.float64,
-    )
-    cand.booking_units = np.array([b.units for b in bookings], dtype=np.int64)
-    cand.booking_unit_doses = np.array([b.doses_per_unit for b in bookings], dtype=np.int64)
-    cand.booking_time = np.array([epoch(b.administration) for b in bookings], dtype=np.float64)
-    cand.booking_priority = np.array([b.priority for b in bookings], dtype=np.int64)
-    cand.booking_ordered = [ordered_s(b) for b in bookings]
-    cand.booking_site = np.array([net.site_index[b.hospital] for b in bookings], dtype=np.int64)
-    cand.booking_deadline = np.array(
-        [
-            latest_arrival(t, sc.sites[net.site_index[b.hospital]])
-            for t, b in zip(cand.booking_time.tolist(), bookings, strict=True)
-        ],
-        dtype=np.float64,
-    )
+    _booking_arrays(net, cand, bookings)
     producers: dict[str, list[int]] = defaultdict(list)
     for pi, proc in enumerate(sc.processes):
         producers[proc.output].append(pi)
@@ -157,6 +139,31 @@ def generate(net: PlanningNetwork, opts: CandidateOptions | None = None) -> Cand
     _upstream_flows(net, cand, runs_of_process, producers, products, useful, o)
     explain_missing(net, cand, bookings, producers, products)
     return cand
+
+
+def _booking_arrays(net: PlanningNetwork, cand: Candidates, bookings: list[DemandItem]) -> None:
+    """The bookings' (and orders') figures the candidates read, one entry per record."""
+    sc = net.scenario
+    products = {p.id: p for p in sc.products}
+    cand.booking_ids = [b.id for b in bookings]
+    # a unit of a single-batch order carries all its doses; of a splittable order, one dose
+    cand.booking_activity = np.array(
+        [prescribed_activity(b, products[b.product]) * b.doses_per_unit for b in bookings],
+        dtype=np.float64,
+    )
+    cand.booking_units = np.array([b.units for b in bookings], dtype=np.int64)
+    cand.booking_unit_doses = np.array([b.doses_per_unit for b in bookings], dtype=np.int64)
+    cand.booking_time = np.array([epoch(b.administration) for b in bookings], dtype=np.float64)
+    cand.booking_priority = np.array([b.priority for b in bookings], dtype=np.int64)
+    cand.booking_ordered = [ordered_s(b) for b in bookings]
+    cand.booking_site = np.array([net.site_index[b.hospital] for b in bookings], dtype=np.int64)
+    cand.booking_deadline = np.array(
+        [
+            latest_arrival(t, sc.sites[net.site_index[b.hospital]])
+            for t, b in zip(cand.booking_time.tolist(), bookings, strict=True)
+        ],
+        dtype=np.float64,
+    )
 
 
 def _add_runs(
