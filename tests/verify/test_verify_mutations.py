@@ -354,6 +354,12 @@ def generator_replaced_a_day_after_it_arrives(p, s):
     process_data(s, "elute")["replace_every"] = "1 d"
 
 
+@mutation("elution_skipped", "generators", ("generator", "at every slot in service; 5 skipped"))
+def routine_elutes_every_day_but_the_plan_only_two(p, s):
+    # arrives Monday 02:00: the routine elutes Monday to Sunday 06:00, the plan Tue and Wed
+    process_data(s, "elute")["elute_every_slot"] = True
+
+
 @mutation("not_approved", "chain", "allocation kr")
 def drug_not_approved_in_korea(p, s):
     s["policies"]["approvals"][0]["countries"] = ["JP"]

@@ -10,7 +10,8 @@ out), so that a rule changes in one line and every engine follows.
 * :func:`latest_arrival`: when a dose must be at its hospital (dispensing buffer);
 * :func:`supply_bar`, :func:`may_supply`: which hospitals a site may supply with a product
   (service area, licences, GMP markets);
-* :func:`process_availability`: when a process may run (windows, cycles, outages, dates);
+* :func:`process_availability`, :func:`elution_slots`: when a process may run (windows,
+  cycles, outages, dates), and the instants at which an elution process elutes;
 * :func:`input_uses`, :func:`stock_limits`, :func:`horizon_week`: materials a batch consumes
   and how much of each a site may use per week;
 * :func:`order_deadline`, :func:`accepts_order`, :func:`earliest_start_for_order`: the order
@@ -32,10 +33,12 @@ from typing import Protocol
 
 from isoflow.domain.calendar import (
     Interval,
+    covers,
     cycle_intervals,
     epoch,
     merge,
     subtract,
+    weekly_instants,
     weekly_intervals,
 )
 from isoflow.domain.decay import Inventory
@@ -212,6 +215,35 @@ def process_availability(
     if site.end is not None:
         closed.append((epoch(site.end), max(hi, epoch(site.end)) + 2 * margin))
     return windows, subtract(merge(allowed), closed)
+
+
+def elution_slots(process: Process, site: Site, lo: float, hi: float) -> list[float]:
+    """The instants [s since epoch, whole minutes, sorted] at which ``process`` elutes.
+
+    Its ``elution_times`` on the days of its availability windows (local time of the
+    site), or else ``max_batches_per_day`` slots a day evenly spaced from the opening of each
+    day's window; only those in ``[lo, hi)`` inside a window whose elution
+    ``[t, t + duration]`` lies in the process's availability (operating cycle, outages, site
+    dates).
+    """
+    entries = [
+        (tuple(str(d) for d in w.days), w.start, w.end) for w in process.availability.windows
+    ]
+    if process.elution_times:
+        clocks = [(days, clock) for days, _, _ in entries for clock in process.elution_times]
+        starts = weekly_instants(clocks, site.timezone, lo, hi).tolist()
+    else:
+        n = process.max_batches_per_day
+        daily = weekly_intervals(entries, site.timezone, lo, hi, merged=False)
+        starts = [a + k * (b - a) / n for a, b in daily for k in range(n)]
+    windows, allowed = process_availability(process.availability, site, lo, hi)
+    return sorted(
+        t
+        for t in {round(t / 60.0) * 60.0 for t in starts}
+        if lo <= t < hi
+        and any(a <= t < b for a, b in windows)
+        and covers(allowed, t, t + process.duration)
+    )
 
 
 WEEK_S = 7 * 86400.0

@@ -20,8 +20,6 @@ from isoflow.domain.calendar import (
     Interval,
     covers,
     latest_start,
-    weekly_instants,
-    weekly_intervals,
 )
 from isoflow.engines.planner.candidate_types import CandidateOptions, Candidates
 from isoflow.engines.planner.flows import _via
@@ -29,6 +27,7 @@ from isoflow.engines.planner.network import DAY, PlanningNetwork
 from isoflow.scenario.demand import DemandItem, ordered_s
 from isoflow.scenario.rules import (
     earliest_start_for_order,
+    elution_slots,
     may_supply,
     process_availability,
     shelf_life_s,
@@ -55,26 +54,9 @@ def candidate_starts(net: PlanningNetwork, process: Process, opts: CandidateOpti
     sc = net.scenario
     product = sc.products[net.product_index[process.output]]
     windows, allowed = process_intervals(net, process)
-    if process.kind == ProcessKind.ELUTION:
-        # elutions: max_batches_per_day evenly spaced slots in each day's window, from its start
-        daily = weekly_intervals(
-            [(tuple(str(d) for d in w.days), w.start, w.end) for w in process.availability.windows],
-            sc.sites[net.site_index[process.site]].timezone,
-            net.earliest,
-            net.horizon_end,
-            merged=False,
-        )
-        if process.elution_times:
-            entries = [
-                (tuple(str(d) for d in w.days), clock)
-                for w in process.availability.windows
-                for clock in process.elution_times
-            ]
-            tz = sc.sites[net.site_index[process.site]].timezone
-            starts = weekly_instants(entries, tz, net.earliest, net.horizon_end).tolist()
-        else:
-            n = process.max_batches_per_day
-            starts = [lo + k * (hi - lo) / n for lo, hi in daily for k in range(n)]
+    if process.kind == ProcessKind.ELUTION:  # its elution times, or evenly spaced slots
+        site = sc.sites[net.site_index[process.site]]
+        starts = elution_slots(process, site, net.earliest, net.horizon_end)
     else:
         lam = float(net.product_lambda[net.product_index[product.id]])
         half_life = math.log(2) / lam if lam > 0 else 30 * DAY

@@ -44,6 +44,7 @@ CODES = (
     "duration",
     "elution_before_arrival",
     "elution_mismatch",
+    "elution_skipped",
     "expired",
     "export_restricted",
     "gmp",
