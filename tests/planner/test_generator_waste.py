@@ -192,3 +192,15 @@ def test_isoflow_plan_prints_the_waste_line_and_writes_the_table(tmp_path):
     share = 1 - 4 * need_per_day / (sum(eluted) * a)
     assert f"generator waste: {100 * share:.1f} % of eluted" in " ".join(res.output.split())
     assert (out / "generator_use.csv").read_text(encoding="utf-8").count("\n") == 1 + 8
+
+
+def test_the_report_shows_the_waste_table(planned):
+    from isoflow.adapters.report.kpis import kpi_tables
+
+    _, plan = planned
+    eluted, _, a = expected()
+    table = {t.key: t for t in kpi_tables(plan)}["generator_use"]
+    rows = {r[0]: r for r in table.rows}
+    assert rows["eluted"][1] == f"{sum(eluted) * a / 1e9:,.3f}"
+    weekend = (eluted[5] + eluted[6]) / sum(eluted)
+    assert rows["waste: elutions no dose is taken from"][2] == f"{100 * weekend:.1f} %"
