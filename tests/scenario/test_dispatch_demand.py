@@ -151,3 +151,21 @@ def test_the_planner_serves_every_generated_booking():
     assert verify(plan, sc) == []
     assert len(plan.allocations) == len(bookings)
     assert not plan.unserved
+
+
+def test_isoflow_scenario_demand_writes_the_order_times(tmp_path):
+    from typer.testing import CliRunner
+
+    from isoflow.adapters.cli.app import _register, app
+    from isoflow.scenario.load import load_scenario, save_scenario
+
+    src = save_scenario(calendar_week("5 d"), tmp_path / "calendar.yaml")
+    out = tmp_path / "full.yaml"
+    _register()
+    res = CliRunner().invoke(
+        app, ["scenario", "demand", str(src), "--days", "7", "--seed", "2", "--out", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    written = load_scenario(out).demand.bookings
+    assert written == generate_demand(calendar_week("5 d"), MONDAY, 7, 2)[0]
+    check_calendar(written)
