@@ -27,12 +27,12 @@ HOUR = 3600.0
 DOSE = 7.4e9
 
 
-def therapy_week(ordered: str | None):
+def therapy_week(ordered: str | None, second: str = "2025-08-07T10:00:00Z"):
     thursday = {
         "id": "thu",
         "hospital": "onc",
         "product": "lu-psma",
-        "administration": "2025-08-07T10:00:00Z",
+        "administration": second,
     }
     if ordered is not None:
         thursday["ordered"] = ordered
@@ -121,6 +121,22 @@ def test_ordered_after_every_cut_off_it_is_unserved_for_the_cut_off() -> None:
     assert set(served) == {"mon"}
     (u,) = plan.unserved
     assert (u.booking, u.reason) == ("thu", "order_cutoff")
+
+
+def test_a_tuesday_dose_ordered_after_the_monday_cut_off_has_no_later_run() -> None:
+    # Wednesday's run comes after Tuesday 10:00: nothing that could serve it in time was
+    # still taking orders on Friday at 12:00
+    sc = therapy_week("2025-08-01T12:00:00Z", second="2025-08-05T10:00:00Z")
+    plan = make_plan(sc, PlanOptions(lead_s=0.0))
+    assert verify(plan, sc) == []
+    assert [a.booking for a in plan.allocations] == ["mon"]
+    (u,) = plan.unserved
+    assert (u.booking, u.reason) == ("thu", "order_cutoff")
+    ordered_in_time = therapy_week("2025-07-31T12:00:00Z", second="2025-08-05T10:00:00Z")
+    plan = make_plan(ordered_in_time, PlanOptions(lead_s=0.0))
+    # Monday 08:29 to Tuesday 10:00: 25 h 31 min
+    served = {a.booking: a for a in plan.allocations}
+    assert served["thu"].activity_eop_bq == pytest.approx(grown(25 + 31 / 60), rel=1e-9)
 
 
 def test_ordered_just_before_the_wednesday_cut_off_is_in_time() -> None:
