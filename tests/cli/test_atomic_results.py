@@ -33,6 +33,7 @@ PLAN_FILES = {
     "shipments.csv",
     "unserved.csv",
     "generators.csv",
+    "generator_use.csv",
     "report.html",
 }
 SIM_FILES = {"replications.csv", "bookings.csv", "exceptions.csv", "kpis.json"}

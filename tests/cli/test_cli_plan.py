@@ -39,6 +39,7 @@ def test_plan_writes_json_tables_and_report(planned):
     names = sorted(p.name for p in out.iterdir())
     assert names == [
         "allocations.csv",
+        "generator_use.csv",
         "generators.csv",
         "manifest.json",
         "plan.json",
@@ -138,6 +139,7 @@ REASON_CODES = (
     "no_licence",
     "outside_service_area",
     "exceeds_batch_max",
+    "order_cutoff",
     "lead_time",
     "site_in_outage",
     "outside_operating_hours",

@@ -80,7 +80,12 @@ def codes_after(planned: dict, base: str, edit: Callable[[Data, Data], None]) ->
     plan, data = planned[base]
     p = plan.model_dump(mode="json")
     s = copy.deepcopy(data)
+    margin = p["kpis"].get("margin")
     edit(p, s)
+    kpis = p["kpis"]
+    if "margin" in kpis and kpis["margin"] == margin:
+        # a plan that misstates a figure keeps its own arithmetic: margin = revenue - cost
+        kpis["margin"] = kpis["revenue"]["total"] - kpis["cost"]["total"]
     return verify(Plan.model_validate(p), Scenario.model_validate(s))
 
 
@@ -337,6 +342,27 @@ def bulk_shelf_life_shorter_than_its_wait(p, s):
 @mutation("expired", "generators", "generator")
 def generator_eluted_after_its_shelf_life(p, s):
     s["products"][0]["shelf_life"] = "1 d"  # first elution 30 h after calibration
+
+
+@mutation("order_cutoff", "chain", ("allocation kr0", "after the cut-off of batch label@"))
+def booking_ordered_after_the_labelling_cut_off(p, s):
+    # the Wednesday labelling run starts 06:00-06:30; with a 2-day cut-off orders closed on
+    # Monday morning, and kr0 was ordered on Tuesday
+    process_data(s, "label")["order_cutoff"] = "2 d"
+    booking = next(b for b in s["demand"]["bookings"] if b["id"] == "kr0")
+    booking["ordered"] = "2025-08-05T00:00:00Z"
+
+
+@mutation("replaced", "generators", ("generator", "eluted after its replacement (1 d after"))
+def generator_replaced_a_day_after_it_arrives(p, s):
+    # arrives Monday 02:00, eluted Tuesday and Wednesday 06:00: Wednesday's comes after
+    process_data(s, "elute")["replace_every"] = "1 d"
+
+
+@mutation("elution_skipped", "generators", ("generator", "at every slot in service; 5 skipped"))
+def routine_elutes_every_day_but_the_plan_only_two(p, s):
+    # arrives Monday 02:00: the routine elutes Monday to Sunday 06:00, the plan Tue and Wed
+    process_data(s, "elute")["elute_every_slot"] = True
 
 
 @mutation("not_approved", "chain", "allocation kr")
@@ -762,6 +788,11 @@ def transport_total_misstated(p, s):
 @mutation("revenue_mismatch", "orders", "kpis revenue.total")
 def revenue_misstated(p, s):
     p["kpis"]["revenue"]["total"] += 1.0
+
+
+@mutation("revenue_mismatch", "fdg", "kpis margin")
+def margin_misstated(p, s):
+    p["kpis"]["margin"] += 1.0
 
 
 @mutation("revenue_mismatch", "chain", "kpis revenue.total", "kpis margin")

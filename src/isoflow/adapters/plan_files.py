@@ -23,7 +23,9 @@ from isoflow.scenario.limits import loads_json
 PLAN_FILE = "plan.json"
 REPORT_FILE = "report.html"
 """The HTML report ``isoflow plan --report`` adds to the plan's files."""
-TABLES = ("allocations", "runs", "shipments", "unserved", "generators")
+TABLES = ("allocations", "runs", "shipments", "unserved", "generators", "generator_use")
+"""The plan's tables written as CSV (``generator_use.csv``: the generator waste accounting,
+one row per elution of each generator and one for what it holds at the end)."""
 
 
 def _rows(plan: Plan, table: str) -> list[dict[str, Any]]:
@@ -95,6 +97,7 @@ def _empty_fields(table: str) -> list[str]:
         "shipments": plan_module.PlanShipment,
         "unserved": plan_module.PlanUnserved,
         "generators": plan_module.PlanGenerator,
+        "generator_use": plan_module.PlanGeneratorUse,
     }
     return list(models[table].model_fields)
 

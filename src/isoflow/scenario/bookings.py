@@ -14,27 +14,20 @@ days, seed and share give identical bookings.
 
 from __future__ import annotations
 
-import heapq
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
 
-from isoflow.domain.calendar import (
-    Interval,
-    epoch,
-    intersect,
-    weekly_instants,
-)
-from isoflow.scenario.rules import lane_carries, process_availability
+from isoflow.domain.calendar import from_epoch
+from isoflow.scenario.dispatch import DispatchReach, dispatch_reach
+from isoflow.scenario.reach import PRODUCTION_LEAD_S, Reach, supply_reach
 from isoflow.scenario.schema import (
     Booking,
-    Lane,
     Order,
-    Process,
     Product,
     Scenario,
     Site,
@@ -85,140 +78,11 @@ def priority(product: Product) -> int:
     return 4
 
 
-# --------------------------------------------------------------------------- reachability
+# --------------------------------------------------------------------------- bookings
 
 
 def _operating(site: Site, start: datetime, end: datetime) -> bool:
     return (site.start is None or site.start < end) and (site.end is None or site.end > start)
-
-
-def _motion(lane: Lane) -> float:
-    """Time a shipment spends on a lane excluding waits [s]: handling, transit, customs."""
-    customs = lane.border.customs_delay if lane.border is not None else 0.0
-    return lane.handling + lane.transit + customs
-
-
-def _availability(process: Process, site: Site, t0: float, t1: float) -> list[Interval]:
-    windows, allowed = process_availability(process.availability, site, t0, t1)
-    return intersect(windows, allowed)
-
-
-def _first_at_or_after(spans: list[Interval], t: float) -> float | None:
-    for lo, hi in spans:
-        if hi > t:
-            return max(lo, t)
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class Reach:
-    """Earliest availability of products at sites within the horizon [s after meta.start]."""
-
-    ready: Mapping[tuple[str, str], float]
-    """(product id, site id) -> earliest arrival [s after meta.start]."""
-
-    def at(self, product: str, site: str) -> float | None:
-        """Earliest arrival of ``product`` at ``site`` [s], or None if it cannot get there."""
-        return self.ready.get((product, site))
-
-
-PRODUCTION_LEAD_S = 7 * 86400.0
-"""How long before the horizon production may start (the planner's default ``lead``) [s]."""
-
-
-def supply_reach(scenario: Scenario, lead_s: float = PRODUCTION_LEAD_S) -> Reach:
-    """Where and how early each product can be delivered within the horizon (no inventory).
-
-    Exact in calendar terms: a process starts in its availability (weekly windows, operating
-    cycle, planned outages, site start/end) once every input has arrived; shipments leave on
-    timetabled departures (or on demand) after handling, arrive after transit and customs, on
-    class-7 lanes only. A product reaches a site if the time in motion from end of production
-    (QC release, handling, transit, customs) fits within its shelf life; waits are assumed to
-    be avoidable by timing the batch. Decay and capacities are not considered. Production
-    may start ``lead_s`` before the horizon (planning next week leaves that long to make
-    isotopes), so reach times may be negative.
-    """
-    t0, t1 = epoch(scenario.meta.start), epoch(scenario.end)
-    t_first = t0 - lead_s
-    sites = {s.id: s for s in scenario.sites}
-    products = {p.id: p for p in scenario.products}
-    timetables = {
-        lane.id: weekly_instants(
-            [(d.days, d.time) for d in lane.timetable], sites[lane.origin].timezone, t_first, t1
-        )
-        for lane in scenario.lanes
-        if lane.origin in sites and lane.destination in sites
-    }
-    lanes_of: dict[str, dict[str, list[tuple[Lane, npt.NDArray[np.float64]]]]] = {}
-    for product in scenario.products:
-        lanes_from = lanes_of.setdefault(product.id, {})
-        for lane in scenario.lanes:
-            if lane.id in timetables and lane_carries(lane, product):
-                lanes_from.setdefault(lane.origin, []).append((lane, timetables[lane.id]))
-    spans = {
-        p.id: _availability(p, sites[p.site], t_first, t1)
-        for p in scenario.processes
-        if p.site in sites and p.output in products
-    }
-
-    def travel(origin: str, ready: float, budget: float, product: str) -> dict[str, float]:
-        """Earliest arrival at each site from ``origin`` at ``ready``; motion <= budget."""
-        lanes_from = lanes_of[product]
-        best = {origin: (ready, 0.0)}
-        heap = [(ready, 0.0, origin)]
-        while heap:
-            t, moved, node = heapq.heappop(heap)
-            if t > best[node][0]:
-                continue
-            for lane, deps in lanes_from.get(node, ()):
-                m = moved + _motion(lane)
-                if m > budget:
-                    continue
-                earliest = t + lane.handling
-                if lane.timetable:
-                    k = int(np.searchsorted(deps, earliest))
-                    if k >= deps.size:
-                        continue
-                    dep = float(deps[k])
-                else:
-                    dep = earliest + lane.on_demand_lead
-                arrive = dep + _motion(lane) - lane.handling
-                if arrive <= t1 and arrive < best.get(lane.destination, (np.inf, 0.0))[0]:
-                    best[lane.destination] = (arrive, m)
-                    heapq.heappush(heap, (arrive, m, lane.destination))
-        return {k: v[0] for k, v in best.items()}
-
-    ready: dict[tuple[str, str], float] = {}
-    done: dict[str, float] = {}
-    for _ in range(len(products) + 1):
-        changed = False
-        for proc in scenario.processes:
-            if proc.id not in spans:
-                continue
-            need = t_first
-            for inp in proc.inputs:
-                t = ready.get((inp.product, proc.site))
-                if t is None:
-                    break
-                need = max(need, t)
-            else:
-                begin = _first_at_or_after(spans[proc.id], need)
-                if begin is None or done.get(proc.id, np.inf) <= begin:
-                    continue
-                done[proc.id] = begin
-                out = products[proc.output]
-                release = begin + proc.duration + proc.qc_release
-                shelf = out.shelf_life if out.shelf_life is not None else np.inf
-                for dest, t in travel(proc.site, release, shelf - proc.qc_release, out.id).items():
-                    if t <= t1 and t < ready.get((proc.output, dest), np.inf):
-                        ready[(proc.output, dest)] = t
-                        changed = True
-        if not changed:
-            break
-    return Reach({k: v - t0 for k, v in ready.items()})
-
-
-# --------------------------------------------------------------------------- bookings
 
 
 def _approved(scenario: Scenario) -> dict[str, set[str]]:
@@ -288,8 +152,13 @@ def _daily_counts(
     rates: list[float],
     start: datetime,
     days: int,
+    dispatch: DispatchReach | None = None,
 ) -> tuple[list[datetime], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-    """Local midnight of each pair's first day, Poisson doses per pair and day, therapy flags."""
+    """Local midnight of each pair's first day, Poisson doses per pair and day, therapy flags.
+
+    A product on a dispatch calendar is booked only on the days its calendar runs can reach
+    (:func:`_calendar_weights`).
+    """
     day0 = [
         datetime.combine(start.astimezone(ZoneInfo(h.timezone)).date(), datetime.min.time())
         for h, _ in pairs
@@ -299,8 +168,110 @@ def _daily_counts(
     )
     therapy = np.array([is_therapy(p) for _, p in pairs])
     weights = np.where(therapy[:, None], THERAPY_DAY_WEIGHTS[weekday], DAY_WEIGHTS[weekday])
+    if dispatch is not None:
+        weights = _calendar_weights(dispatch, pairs, day0, therapy, weights)
     lam = np.asarray(rates)[:, None] * weights / DAY_WEIGHTS.sum()
     return day0, rng.poisson(lam), therapy
+
+
+# --------------------------------------------------------------------------- dispatch calendars
+
+ORDER_SPREAD_MIN = 3 * 24 * 60
+"""A dose of a product on a dispatch calendar is ordered up to this many minutes before the
+cut-off of the runs that can make it (uniformly, to the minute)."""
+
+
+def _dispatch(scenario: Scenario, reach: Reach, lead_s: float) -> DispatchReach | None:
+    """The dispatch calendars' reach, or None when no process has an order cut-off."""
+    if all(p.order_cutoff is None for p in scenario.processes):
+        return None
+    return dispatch_reach(scenario, reach, lead_s)
+
+
+def _slot_times(hospital: Site, day: datetime, therapy: bool) -> list[datetime]:
+    """A local day's administration slots (UTC): therapy or clinic hours, every 15 min."""
+    lo, hi = THERAPY_HOURS if therapy else CLINIC_HOURS
+    zone = ZoneInfo(hospital.timezone)
+    return [
+        (day + timedelta(minutes=m)).replace(tzinfo=zone).astimezone(UTC)
+        for m in range(lo, lo + (hi - lo) // SLOT_MIN * SLOT_MIN, SLOT_MIN)
+    ]
+
+
+def _reachable_slots(
+    dispatch: DispatchReach, hospital: Site, product: Product, day: datetime, therapy: bool
+) -> list[datetime]:
+    """The day's slots at which a calendar run of ``product`` can reach ``hospital``."""
+    spans = dispatch.spans(product.id, hospital.id)
+    return [
+        t
+        for t in _slot_times(hospital, day, therapy)
+        if any(lo <= t.timestamp() <= hi for lo, hi in spans)
+    ]
+
+
+def _calendar_weights(
+    dispatch: DispatchReach,
+    pairs: list[tuple[Site, Product]],
+    day0: list[datetime],
+    therapy: npt.NDArray[np.bool_],
+    weights: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    """Day weights of calendar products moved onto the days their calendar runs reach.
+
+    The pair's total over the days drawn is kept (a calendar that reaches four of five
+    weekdays gives each of them 5/4 of a day's doses); a pair no run reaches gets none. A
+    product also made without a cut-off keeps its weights (that process reaches any day).
+    """
+    out = weights.copy()
+    for i, (hospital, product) in enumerate(pairs):
+        if product.id not in dispatch.calendar or product.id in dispatch.open:
+            continue
+        mask = [
+            bool(_reachable_slots(dispatch, hospital, product, day, bool(therapy[i])))
+            for day in (day0[i] + timedelta(days=k) for k in range(weights.shape[1]))
+        ]
+        row = weights[i] * np.array(mask)
+        total = float(row.sum())
+        out[i] = row * (float(weights[i].sum()) / total) if total > 0 else 0.0
+    return out
+
+
+def _calendar_slot(
+    dispatch: DispatchReach,
+    hospital: Site,
+    product: Product,
+    when: datetime,
+    therapy: bool,
+    pick: tuple[float, int],
+) -> tuple[datetime | None, datetime | None]:
+    """Administration and order time of a dose of a calendar product drawn for ``when``'s day.
+
+    The administration is one of the day's slots the calendar reaches (``pick[0]``, uniform
+    in [0, 1), chooses it; ``when`` is kept for a product also made without a cut-off if
+    none is); the order is placed ``pick[1]`` minutes before the cut-off of the runs that
+    can make it (:meth:`DispatchReach.order_by`), on a whole minute. ``(None, None)``: no
+    calendar run reaches the day.
+    """
+    zone = ZoneInfo(hospital.timezone)
+    local = when.astimezone(zone)
+    day = datetime.combine(local.date(), datetime.min.time())
+    slots = _reachable_slots(dispatch, hospital, product, day, therapy)
+    if slots:
+        when = slots[min(int(pick[0] * len(slots)), len(slots) - 1)]
+    elif product.id not in dispatch.open:
+        return None, None
+    return when, _order_time(dispatch, hospital, product, when, pick[1])
+
+
+def _order_time(
+    dispatch: DispatchReach, hospital: Site, product: Product, when: datetime, minutes: int
+) -> datetime | None:
+    """``minutes`` before the latest order time for a dose at ``when`` (None: no cut-off)."""
+    order_by = dispatch.order_by(product.id, hospital.id, when.timestamp())
+    if order_by is None:
+        return None
+    return from_epoch(math.floor(order_by / 60.0) * 60.0 - 60.0 * minutes)
 
 
 def _deliverable(
@@ -343,22 +314,36 @@ def generate_bookings(
     pairs, rates = _bookable(scenario, start, share, reach)
     if not pairs or days == 0:
         return ()
-    day0, counts, therapy = _daily_counts(rng, pairs, rates, start, days)
-    return _draft_bookings(scenario, reach, rng, pairs, day0, counts, therapy, start, days)
+    dispatch = _dispatch(scenario, reach, lead_s)
+    day0, counts, therapy = _daily_counts(rng, pairs, rates, start, days, dispatch)
+    return _draft_bookings(
+        scenario, reach, rng, (pairs, day0, therapy, dispatch), counts, start, days
+    )
+
+
+_Pairs = tuple[
+    list[tuple[Site, Product]], list[datetime], npt.NDArray[np.bool_], DispatchReach | None
+]
+"""(hospital, product) pairs that book, the local midnight of each one's first day, therapy
+flags, and the dispatch calendars' reach (None: no order cut-off anywhere)."""
 
 
 def _draft_bookings(
     scenario: Scenario,
     reach: Reach,
     rng: np.random.Generator,
-    pairs: list[tuple[Site, Product]],
-    day0: list[datetime],
+    booking_pairs: _Pairs,
     counts: npt.NDArray[np.int64],
-    therapy: npt.NDArray[np.bool_],
     start: datetime,
     days: int,
 ) -> tuple[Booking, ...]:
-    """One booking per dose drawn (``counts[pair, day]``), at a random clinic slot."""
+    """One booking per dose drawn (``counts[pair, day]``), at a random clinic slot.
+
+    A dose of a product on a dispatch calendar gets a slot its calendar runs reach and an
+    order time before their cut-off (:func:`_calendar_slot`; drawn after everything else, so
+    scenarios without a cut-off draw exactly as before).
+    """
+    pairs, day0, therapy, dispatch = booking_pairs
     pair_idx, day_idx = np.nonzero(counts)
     reps = counts[pair_idx, day_idx]
     pair_of = np.repeat(pair_idx, reps)
@@ -369,19 +354,28 @@ def _draft_bookings(
     slots = (hi - lo) // SLOT_MIN
     minute = lo + rng.integers(0, slots) * SLOT_MIN
     kg = np.clip(np.round(rng.normal(78.0, 13.0, size=n), 1), 40.0, 160.0)
+    calendar = dispatch is not None and any(p.id in dispatch.calendar for _, p in pairs)
+    pick = rng.random(n) if calendar else np.zeros(n)
+    early = rng.integers(0, ORDER_SPREAD_MIN + 1, size=n) if calendar else np.zeros(n, int)
 
-    drafts: list[tuple[datetime, str, str, Product, float]] = []
+    drafts: list[tuple[datetime, str, str, Product, float, datetime | None]] = []
     for i in range(n):
         hospital, product = pairs[int(pair_of[i])]
         zone = ZoneInfo(hospital.timezone)
         local_time = day0[int(pair_of[i])] + timedelta(days=int(day_of[i]), minutes=int(minute[i]))
-        when = local_time.replace(tzinfo=zone).astimezone(UTC)
-        if _deliverable(scenario, reach, hospital, product, when, start, days):
-            drafts.append((when, hospital.id, product.id, product, float(kg[i])))
+        when: datetime | None = local_time.replace(tzinfo=zone).astimezone(UTC)
+        ordered = None
+        if dispatch is not None and product.id in dispatch.calendar and when is not None:
+            choice = (float(pick[i]), int(early[i]))
+            when, ordered = _calendar_slot(
+                dispatch, hospital, product, when, bool(therapy[pair_of[i]]), choice
+            )
+        if when is not None and _deliverable(scenario, reach, hospital, product, when, start, days):
+            drafts.append((when, hospital.id, product.id, product, float(kg[i]), ordered))
     drafts.sort(key=lambda d: (d[0], d[1], d[2], d[4]))
     return tuple(
-        _booking(f"bk-{k:05d}", when, hospital_id, product, mass)
-        for k, (when, hospital_id, _, product, mass) in enumerate(drafts, start=1)
+        _booking(f"bk-{k:05d}", when, hospital_id, product, mass, ordered)
+        for k, (when, hospital_id, _, product, mass, ordered) in enumerate(drafts, start=1)
     )
 
 
@@ -393,7 +387,14 @@ def _checked_start(start: datetime, days: int) -> datetime:
     return start.astimezone(UTC)
 
 
-def _booking(ident: str, when: datetime, hospital: str, product: Product, mass: float) -> Booking:
+def _booking(
+    ident: str,
+    when: datetime,
+    hospital: str,
+    product: Product,
+    mass: float,
+    ordered: datetime | None = None,
+) -> Booking:
     per_kg = product.dose is not None and product.dose.per_kg is not None
     return Booking(
         id=ident,
@@ -402,6 +403,7 @@ def _booking(ident: str, when: datetime, hospital: str, product: Product, mass: 
         administration=when,
         priority=priority(product),
         patient_kg=mass if per_kg else None,
+        ordered=ordered,
     )
 
 
@@ -420,7 +422,8 @@ def generate_demand(
     """``days`` days of demand at 100 % of ``scenario.demand.rates`` (no sampling).
 
     The same draw as :func:`generate_bookings` at the whole national rate: therapies become
-    per-patient bookings (weekdays, therapy hours); each hospital's diagnostic doses of a
+    per-patient bookings (weekdays, therapy hours; a therapy on a dispatch calendar on the
+    days its runs reach, ordered before their cut-off); each hospital's diagnostic doses of a
     product and day are shared at random between the day's lists (:data:`ORDER_LISTS_MIN`),
     one splittable order per list with at least one dose. Reproducible from ``seed``.
     """
@@ -430,36 +433,65 @@ def generate_demand(
     pairs, rates = _bookable(scenario, start, None, reach, full=True)
     if not pairs or days == 0:
         return (), ()
-    day0, counts, therapy = _daily_counts(rng, pairs, rates, start, days)
+    dispatch = _dispatch(scenario, reach, lead_s)
+    day0, counts, therapy = _daily_counts(rng, pairs, rates, start, days, dispatch)
     patient_counts = np.where(therapy[:, None], counts, 0)
-    bookings = _draft_bookings(
-        scenario, reach, rng, pairs, day0, patient_counts, therapy, start, days
-    )
+    booking_pairs = (pairs, day0, therapy, dispatch)
+    bookings = _draft_bookings(scenario, reach, rng, booking_pairs, patient_counts, start, days)
+    order_counts = np.where(therapy[:, None], 0, counts)
+    orders = _draft_orders(scenario, reach, rng, booking_pairs, order_counts, start, days)
+    return bookings, orders
+
+
+def _draft_orders(
+    scenario: Scenario,
+    reach: Reach,
+    rng: np.random.Generator,
+    booking_pairs: _Pairs,
+    counts: npt.NDArray[np.int64],
+    start: datetime,
+    days: int,
+) -> tuple[Order, ...]:
+    """Each pair's doses of a day shared at random between the day's lists, one order each.
+
+    An order of a product on a dispatch calendar is placed up to :data:`ORDER_SPREAD_MIN`
+    minutes before the cut-off of the runs that can make it, and dropped if none can.
+    """
+    pairs, day0, _, dispatch = booking_pairs
     lists = len(ORDER_LISTS_MIN)
     orders: list[Order] = []
-    for i, j in zip(*np.nonzero(np.where(therapy[:, None], 0, counts)), strict=True):
+    for i, j in zip(*np.nonzero(counts), strict=True):
         hospital, product = pairs[int(i)]
         zone = ZoneInfo(hospital.timezone)
         split = rng.multinomial(int(counts[i, j]), [1.0 / lists] * lists)
         for li, n in enumerate(split.tolist()):
             local = day0[int(i)] + timedelta(days=int(j), minutes=ORDER_LISTS_MIN[li])
             when = local.replace(tzinfo=zone).astimezone(UTC)
-            if n and _deliverable(scenario, reach, hospital, product, when, start, days):
-                orders.append(
-                    Order(
-                        id=f"or-{len(orders) + 1:05d}",
-                        hospital=hospital.id,
-                        product=product.id,
-                        calibration=when,
-                        doses=n,
-                        priority=priority(product),
-                    )
+            if not n or not _deliverable(scenario, reach, hospital, product, when, start, days):
+                continue
+            ordered = None
+            if dispatch is not None and product.id in dispatch.calendar:
+                early = int(rng.integers(0, ORDER_SPREAD_MIN + 1))
+                ordered = _order_time(dispatch, hospital, product, when, early)
+                if ordered is None and product.id not in dispatch.open:
+                    continue
+            orders.append(
+                Order(
+                    id=f"or-{len(orders) + 1:05d}",
+                    hospital=hospital.id,
+                    product=product.id,
+                    calibration=when,
+                    doses=n,
+                    priority=priority(product),
+                    ordered=ordered,
                 )
+            )
     orders.sort(key=lambda o: (o.calibration, o.hospital, o.product))
-    return bookings, tuple(orders)
+    return tuple(orders)
 
 
 __all__ = [
+    "PRODUCTION_LEAD_S",
     "Reach",
     "generate_bookings",
     "generate_demand",

@@ -52,6 +52,8 @@ class DemandItem:
     """Position in its list of the scenario (``demand.bookings`` or ``demand.orders``)."""
     export: bool = False
     """An order at an export market: its units are exports, not patient doses."""
+    ordered: datetime | None = None
+    """When the booking or order was placed; ``None``: before any order cut-off."""
 
     @property
     def units(self) -> int:
@@ -105,6 +107,7 @@ def from_booking(b: Booking, index: int) -> DemandItem:
         single_batch=True,
         kind=DemandKind.BOOKING,
         index=index,
+        ordered=b.ordered,
     )
 
 
@@ -127,6 +130,7 @@ def from_order(o: Order, index: int, export: bool = False) -> DemandItem:
         kind=DemandKind.ORDER,
         index=index,
         export=export,
+        ordered=o.ordered,
     )
 
 
@@ -142,6 +146,11 @@ def demand_items(scenario: Scenario) -> tuple[DemandItem, ...]:
         *(from_booking(b, i) for i, b in enumerate(demand.bookings)),
         *(from_order(o, i, o.hospital in markets) for i, o in enumerate(demand.orders)),
     )
+
+
+def ordered_s(item: DemandItem) -> float | None:
+    """When ``item`` was ordered [s since epoch]; ``None``: before any order cut-off."""
+    return None if item.ordered is None else item.ordered.timestamp()
 
 
 def total_doses(items: Iterable[DemandItem]) -> int:

@@ -12,18 +12,25 @@ out), so that a rule changes in one line and every engine follows.
   patients);
 * :func:`supply_bar`, :func:`may_supply`: which hospitals (or markets) a site may supply with a
   product (service area, licences, GMP markets);
-* :func:`process_availability`, :func:`cycle_on_periods`: when a process may run (windows,
-  operating cycles in whole local days, outages, dates);
+* :func:`process_availability`, :func:`cycle_on_periods`, :func:`elution_slots`: when a
+  process may run (windows, operating cycles in whole local days, outages, dates), and the
+  instants at which an elution process elutes;
 * :func:`input_uses`, :func:`stock_limits`, :func:`horizon_week`: materials a batch consumes
   and how much of each a site may use per week;
+* :func:`order_deadline`, :func:`accepts_order`, :func:`earliest_start_for_order`: the order
+  cut-off of a process's runs (one rule, three views of it);
 * :class:`DosePrices`: what a dose of a product fetches in a country;
-* :func:`supply_elutions`: what each elution of a generator gives to doses (efficiency and
-  its decline with age, the elution limit, a discarded first elution).
+* :func:`generator_elutions`, :func:`supply_elutions`: what each elution of a generator
+  removes from the column and gives to doses (efficiency and its decline with age, the
+  elution limit, a discarded first elution), and what the generator still holds after;
+* :func:`elution_process`, :func:`generator_service_end`: which process elutes a delivered
+  generator, and when it is eluted no more (shelf life, replacement).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from typing import Protocol
@@ -31,12 +38,14 @@ from typing import Protocol
 from isoflow.domain.calendar import (
     DAY_S,
     Interval,
+    covers,
     cycle_intervals,
     epoch,
     local_day_cycle_intervals,
     merge,
     nearest_local_date,
     subtract,
+    weekly_instants,
     weekly_intervals,
 )
 from isoflow.domain.decay import Inventory
@@ -48,6 +57,7 @@ from isoflow.scenario.schema import (
     Lane,
     OperatingCycle,
     Process,
+    ProcessKind,
     Product,
     Scenario,
     Site,
@@ -249,6 +259,35 @@ def cycle_on_periods(cycle: OperatingCycle, site: Site, lo: float, hi: float) ->
     return cycle_intervals(epoch(cycle.anchor), on, off, lo, hi)
 
 
+def elution_slots(process: Process, site: Site, lo: float, hi: float) -> list[float]:
+    """The instants [s since epoch, whole minutes, sorted] at which ``process`` elutes.
+
+    Its ``elution_times`` on the days of its availability windows (local time of the
+    site), or else ``max_batches_per_day`` slots a day evenly spaced from the opening of each
+    day's window; only those in ``[lo, hi)`` inside a window whose elution
+    ``[t, t + duration]`` lies in the process's availability (operating cycle, outages, site
+    dates).
+    """
+    entries = [
+        (tuple(str(d) for d in w.days), w.start, w.end) for w in process.availability.windows
+    ]
+    if process.elution_times:
+        clocks = [(days, clock) for days, _, _ in entries for clock in process.elution_times]
+        starts = weekly_instants(clocks, site.timezone, lo, hi).tolist()
+    else:
+        n = process.max_batches_per_day
+        daily = weekly_intervals(entries, site.timezone, lo, hi, merged=False)
+        starts = [a + k * (b - a) / n for a, b in daily for k in range(n)]
+    windows, allowed = process_availability(process.availability, site, lo, hi)
+    return sorted(
+        t
+        for t in {round(t / 60.0) * 60.0 for t in starts}
+        if lo <= t < hi
+        and any(a <= t < b for a, b in windows)
+        and covers(allowed, t, t + process.duration)
+    )
+
+
 WEEK_S = 7 * 86400.0
 """One week [s]: the period of input stocks and supply agreements."""
 
@@ -288,6 +327,119 @@ def horizon_week(t_s: float, horizon_start_s: float) -> int:
     return max(0, math.floor((t_s - horizon_start_s) / WEEK_S))
 
 
+ORDER_SLACK_S = 1e-3
+"""Tolerance of an order time against a cut-off [s] (instants are kept to the microsecond)."""
+
+
+def order_deadline(process: Process, run_start_s: float) -> float:
+    """Latest instant [s] a dose may be ordered and still come from a run of ``process``.
+
+    The run's start ``run_start_s`` less the process's ``order_cutoff`` (a manufacturer
+    makes a therapy run only for the doses ordered by then); ``inf`` without a cut-off.
+    """
+    if process.order_cutoff is None:
+        return math.inf
+    return run_start_s - float(process.order_cutoff)
+
+
+def accepts_order(process: Process, run_start_s: float, ordered_s: float | None) -> bool:
+    """True if a run of ``process`` starting at ``run_start_s`` may serve a dose ordered then.
+
+    ``ordered_s`` [s since epoch] is the booking's or order's ``ordered`` time (``None``:
+    ordered before any cut-off); it must not be later than :func:`order_deadline`.
+    """
+    return ordered_s is None or ordered_s <= order_deadline(process, run_start_s) + ORDER_SLACK_S
+
+
+def earliest_start_for_order(process: Process, ordered_s: float | None) -> float:
+    """Earliest start [s] of a run of ``process`` that accepts a dose ordered at ``ordered_s``.
+
+    :func:`accepts_order` solved for the start: ``ordered_s + order_cutoff``; ``-inf`` without
+    a cut-off or an order time.
+    """
+    if ordered_s is None or process.order_cutoff is None:
+        return -math.inf
+    return ordered_s + float(process.order_cutoff) - ORDER_SLACK_S
+
+
+def elution_process(scenario: Scenario, site: str, generator: str) -> Process | None:
+    """The elution process at ``site`` that takes generators of product ``generator``."""
+    for p in scenario.processes:
+        if (
+            p.site == site
+            and p.kind == ProcessKind.ELUTION
+            and any(i.product == generator and i.activity_feed for i in p.inputs)
+        ):
+            return p
+    return None
+
+
+def generator_service_end(
+    generator: Product, process: Process | None, calibration_s: float, arrive_s: float
+) -> float:
+    """Last instant [s] a delivered generator may be eluted.
+
+    The end of its shelf life (from calibration), or its replacement ``replace_every`` after
+    it arrives (the elution ``process``'s routine, e.g. weekly), whichever comes first.
+    """
+    end = calibration_s + shelf_life_s(generator)
+    if process is not None and process.replace_every is not None:
+        end = min(end, arrive_s + float(process.replace_every))
+    return end
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratorElutions:
+    """What a generator gives and keeps, per 1 Bq of parent at calibration [Bq]."""
+
+    eluted: tuple[float, ...]
+    """Daughter activity removed from the column by each elution, at its time."""
+    supplied: tuple[float, ...]
+    """Of which given to doses (nothing from a discarded first elution, nor after the
+    elution limit)."""
+    daughter_left: float
+    """Daughter activity on the column at the end (after the last elution, or at ``end_s``)."""
+    parent_left: float
+    """Parent activity in the generator then."""
+
+
+def generator_elutions(
+    generator: Product,
+    offsets_s: tuple[float, ...],
+    efficiency: float,
+    discard_first: bool = False,
+    end_s: float | None = None,
+) -> GeneratorElutions:
+    """Each elution of a generator, per 1 Bq of parent at calibration, and what is left after.
+
+    The generator holds 1 Bq of its parent and no daughter at calibration and is eluted at
+    each of ``offsets_s`` [s after calibration, non-decreasing] (exact chain solution, every
+    earlier elution included). Elution ``k`` removes ``efficiency · (1 − d · age)`` of the
+    daughter (``efficiency``: the elution process's ``elution_efficiency``; ``d``: the
+    generator's ``efficiency_decline_per_year``; age in years; floor 0); the first gives
+    nothing to doses when ``discard_first`` (the process's ``discard_first_elution``; it still
+    empties the column); after ``max_elutions`` elutions the generator is retired and is
+    eluted no more. What is left is read at ``end_s`` [s after calibration, not before the
+    last elution], or just after the last elution when ``None``.
+    """
+    if generator.daughter is None:
+        zeros = tuple(0.0 for _ in offsets_s)
+        return GeneratorElutions(zeros, zeros, 0.0, 0.0)
+    limit = generator.max_elutions if generator.max_elutions is not None else len(offsets_s)
+    eluted, supplied, d_left, p_left = _generator_elutions(
+        generator.nuclide,
+        generator.daughter,
+        efficiency,
+        generator.efficiency_decline_per_year,
+        limit,
+        discard_first,
+        tuple(offsets_s),
+        end_s,
+        True,
+    )
+    return GeneratorElutions(eluted, supplied, d_left, p_left)
+
+
 def supply_elutions(
     generator: Product,
     offsets_s: tuple[float, ...],
@@ -296,18 +448,11 @@ def supply_elutions(
 ) -> tuple[float, ...]:
     """Daughter activity [Bq] for doses from each elution, per 1 Bq of parent at calibration.
 
-    The generator holds 1 Bq of its parent and no daughter at calibration and is eluted at
-    each of ``offsets_s`` [s after calibration, non-decreasing] (exact chain solution, every
-    earlier elution included). Elution ``k`` removes ``efficiency · (1 − d · age)`` of the
-    daughter (``efficiency``: the elution process's ``elution_efficiency``; ``d``: the
-    generator's ``efficiency_decline_per_year``; age in years; floor 0); the first gives
-    nothing to doses when ``discard_first`` (the process's ``discard_first_elution``; it still
-    empties the column); after ``max_elutions`` elutions the generator is retired and gives
-    nothing.
+    The ``supplied`` part of :func:`generator_elutions` (see there).
     """
     if generator.daughter is None:
         return tuple(0.0 for _ in offsets_s)
-    return _supply_elutions(
+    return _generator_elutions(
         generator.nuclide,
         generator.daughter,
         efficiency,
@@ -315,11 +460,13 @@ def supply_elutions(
         generator.max_elutions if generator.max_elutions is not None else len(offsets_s),
         discard_first,
         tuple(offsets_s),
-    )
+        None,
+        False,
+    )[1]
 
 
 @lru_cache(maxsize=4096)
-def _supply_elutions(
+def _generator_elutions(
     parent: str,
     daughter: str,
     efficiency: float,
@@ -327,18 +474,29 @@ def _supply_elutions(
     limit: int,
     discard_first: bool,
     offsets_s: tuple[float, ...],
-) -> tuple[float, ...]:
+    end_s: float | None,
+    keep: bool,
+) -> tuple[tuple[float, ...], tuple[float, ...], float, float]:
+    """Eluted and supplied per elution; daughter and parent left (when ``keep``)."""
     gen = Generator(Inventory.from_activities({parent: 1.0}), daughter, efficiency)
-    out: list[float] = []
+    eluted: list[float] = []
+    supplied: list[float] = []
     for k, t in enumerate(offsets_s):
         if k >= limit:
-            out.append(0.0)
+            eluted.append(0.0)
+            supplied.append(0.0)
             continue
         eff = efficiency * max(0.0, 1.0 - decline * max(0.0, t) / YEAR_S)
         (got,) = gen.elute([t], eff)
-        given = got.activities_bq.get(gen.daughter, 0.0)
-        out.append(0.0 if k == 0 and discard_first else given)
-    return tuple(out)
+        removed = got.activities_bq.get(gen.daughter, 0.0)
+        eluted.append(removed)
+        supplied.append(0.0 if k == 0 and discard_first else removed)
+    if not keep:
+        return tuple(eluted), tuple(supplied), 0.0, 0.0
+    last = offsets_s[-1] if offsets_s else 0.0
+    at = max(last, end_s) if end_s is not None else last
+    left = gen.contents(max(0.0, at)).activities()
+    return tuple(eluted), tuple(supplied), left.get(gen.daughter, 0.0), left.get(parent, 0.0)
 
 
 class DosePrices:

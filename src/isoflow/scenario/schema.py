@@ -411,6 +411,14 @@ class Process(Strict):
     discard_first_elution: bool = False
     """Elution only: the first elution of each generator goes to waste (the daughter grown in
     during transport, and any breakthrough), not to doses; it still empties the column."""
+    elute_every_slot: bool = False
+    """Elution only: each generator is eluted at every slot of the elution schedule from its
+    arrival until it is replaced, doses due or not (a fixed routine: weekend elutions that keep
+    the column fresh go to waste); off: only at slots at which doses may be due."""
+    replace_every: PositiveDuration | None = None
+    """Elution only: a generator is replaced this long after it arrives at the site (``7 d``
+    for a weekly Mo-99/Tc-99m generator) and eluted no more; none: used until its shelf life
+    ends."""
     batch_min: Activity = 0.0
     """Smallest batch, activity at end of production [Bq] (or product unit)."""
     batch_max: PositiveActivity
@@ -427,7 +435,12 @@ class Process(Strict):
     qc_release: Duration = 0.0
     """From end of production to release for dispatch (quality control) [s]."""
     availability: Availability = Availability()
-    """When batches may start."""
+    """When batches may start: the process's weekly calendar (a therapy made Mondays and
+    Wednesdays has windows on those days only)."""
+    order_cutoff: Duration | None = None
+    """Orders close this long before a run starts [s] (a manufacturer's order cut-off, e.g.
+    ``5 d``): a booking or order ``ordered`` later than that cannot be served by the run. None:
+    no cut-off (the default)."""
     fixed_cost: Money = 0.0
     """Cost per batch run."""
     variable_cost_per_gbq: Money = 0.0
@@ -441,6 +454,13 @@ class Process(Strict):
     def _batches(self) -> Process:
         if self.batch_min > self.batch_max:
             raise ValueError("'batch_min' must not exceed 'batch_max'")
+        if self.kind != ProcessKind.ELUTION:
+            for name, given in (
+                ("elute_every_slot", self.elute_every_slot),
+                ("replace_every", self.replace_every is not None),
+            ):
+                if given:
+                    raise ValueError(f"'{name}' is for processes of kind 'elution' only")
         return self
 
 
@@ -543,6 +563,19 @@ class Booking(Strict):
     """1 (most urgent, e.g. therapy cycle) to 5 (deferrable)."""
     patient_kg: Annotated[float, Field(gt=0, le=400)] | None = None
     """Body mass [kg], for per-kg doses."""
+    ordered: UtcTime | None = None
+    """When the dose was ordered (UTC); a run whose process has an ``order_cutoff`` serves it
+    only if it was ordered at least that long before the run starts. None: ordered before any
+    cut-off."""
+
+    @model_validator(mode="after")
+    def _ordered_first(self) -> Booking:
+        if self.ordered is not None and self.ordered > self.administration:
+            raise ValueError(
+                f"'ordered' {self.ordered.isoformat()} is after the administration "
+                f"{self.administration.isoformat()}; a dose is ordered before it is given"
+            )
+        return self
 
 
 class Order(Strict):
@@ -583,6 +616,17 @@ class Order(Strict):
     weighs in the plan as one dose of its priority)."""
     single_batch: bool = False
     """All doses from one batch along one route (all or none), e.g. one multi-dose vial."""
+    ordered: UtcTime | None = None
+    """When the order was placed (UTC); see ``Booking.ordered``. None: before any cut-off."""
+
+    @model_validator(mode="after")
+    def _ordered_first(self) -> Order:
+        if self.ordered is not None and self.ordered > self.calibration:
+            raise ValueError(
+                f"'ordered' {self.ordered.isoformat()} is after the calibration "
+                f"{self.calibration.isoformat()}; doses are ordered before they are due"
+            )
+        return self
 
 
 class DemandRate(Strict):

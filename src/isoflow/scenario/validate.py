@@ -410,6 +410,15 @@ def _production(s: Scenario) -> Iterable[Issue]:
                 "not_produced",
             )
     for i, proc in enumerate(s.processes):
+        stage = stages.get(proc.output)
+        if proc.order_cutoff is not None and stage is not None and stage not in DOSE_STAGES:
+            yield _error(
+                ("processes", i, "order_cutoff"),
+                f"an order cut-off applies to the doses bookings and orders ask for, but "
+                f"{proc.output!r} is {stage.replace('_', ' ')}; give it to the process that "
+                "makes the dose product",
+                "cutoff_not_dose",
+            )
         for k, inp in enumerate(proc.inputs):
             stage = stages.get(inp.product)
             if stage is None or stage == Stage.TARGET_MATERIAL or inp.product in made:

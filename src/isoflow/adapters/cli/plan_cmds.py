@@ -216,35 +216,7 @@ def print_summary(plan: Plan) -> None:
     for name, row in k["by_country"].items():
         table.add_row(name, str(row["served"]), str(row["total"]))
     console.print(table)
-    act, cost = k["activity"], k["cost"]
-    console.print(
-        f"activity produced {format_activity(act['produced_eop_bq'])} at EOP, "
-        f"administered {format_activity(act['administered_bq'])}, "
-        f"waste {format_activity(act['waste_eop_bq'])}"
-        + (
-            f" (impurity {format_activity(act['impurity_eop_bq'])})"
-            if act["impurity_eop_bq"]
-            else ""
-        )
-    )
-    console.print(
-        f"cost {cost['total']:,.0f} {cost['currency']} (production {cost['production_fixed']:,.0f}"
-        f" fixed + {cost['production_variable']:,.0f} variable, transport "
-        f"{cost['transport']:,.0f}); {k['runs']} runs, {k['shipments']} shipments"
-    )
-    revenue = k.get("revenue")
-    if isinstance(revenue, dict) and revenue.get("priced_doses"):
-        unpriced = revenue["unpriced_doses"]
-        console.print(
-            f"revenue {revenue['total']:,.0f} {revenue['currency']} for "
-            f"{revenue['priced_doses']:,} priced doses; margin {k['margin']:,.0f} "
-            f"{revenue['currency']}"
-            + (
-                f" ({unpriced:,} doses served have no price: margin understated)"
-                if unpriced
-                else ""
-            )
-        )
+    _print_activity_and_cost(plan)
     if plan.unserved:
         table = Table(title="Unserved bookings and orders", title_justify="left")
         shown = plan.unserved[:15]
@@ -263,6 +235,60 @@ def print_summary(plan: Plan) -> None:
             table.caption = f"{len(plan.unserved) - len(shown)} more in unserved.csv"
             table.caption_justify = "left"
         console.print(table)
+
+
+def _print_activity_and_cost(plan: Plan) -> None:
+    """The summary's activity, generator waste (when generators are used) and cost lines."""
+    k = plan.kpis
+    act, cost = k["activity"], k["cost"]
+    console.print(
+        f"activity produced {format_activity(act['produced_eop_bq'])} at EOP, "
+        f"administered {format_activity(act['administered_bq'])}, "
+        f"waste {format_activity(act['waste_eop_bq'])}"
+        + (
+            f" (impurity {format_activity(act['impurity_eop_bq'])})"
+            if act["impurity_eop_bq"]
+            else ""
+        )
+    )
+    if plan.generators:
+        console.print(generator_line(k.get("generator_use", {})), markup=False)
+    console.print(
+        f"cost {cost['total']:,.0f} {cost['currency']} (production {cost['production_fixed']:,.0f}"
+        f" fixed + {cost['production_variable']:,.0f} variable, transport "
+        f"{cost['transport']:,.0f}); {k['runs']} runs, {k['shipments']} shipments"
+    )
+    revenue = k.get("revenue")
+    if isinstance(revenue, dict) and revenue.get("priced_doses"):
+        unpriced = revenue["unpriced_doses"]
+        console.print(
+            f"revenue {revenue['total']:,.0f} {revenue['currency']} for "
+            f"{revenue['priced_doses']:,} priced doses; margin {k['margin']:,.0f} "
+            f"{revenue['currency']}"
+            + (
+                f" ({unpriced:,} doses served have no price: margin understated)"
+                if unpriced
+                else ""
+            )
+        )
+
+
+def generator_line(use: dict[str, Any]) -> str:
+    """The summary's generator waste line from the plan's ``generator_use`` KPIs."""
+    eluted = float(use.get("eluted_bq", 0.0))
+    waste = use.get("waste_bq", {})
+
+    def share(cause: str) -> str:
+        return f"{100 * float(waste.get(cause, 0.0)) / eluted:.1f} %" if eluted > 0 else "n/a"
+
+    return (
+        f"generator waste: {100 * float(use.get('waste_share_of_eluted', 0.0)):.1f} % of eluted "
+        f"{format_activity(eluted)} (first elution {share('first_elution')}, no-dose "
+        f"elutions {share('no_doses')}, left over {share('left_over')}); "
+        f"{format_activity(float(use.get('in_generator_bq', 0.0)))} of daughter and "
+        f"{format_activity(float(use.get('parent_left_bq', 0.0)))} of parent left in "
+        "generators at replacement or horizon end (generator_use.csv)"
+    )
 
 
 def verify_cmd(

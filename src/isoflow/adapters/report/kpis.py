@@ -87,6 +87,8 @@ def kpi_tables(plan: Plan) -> list[Table]:
             ],
         )
     )
+    if plan.generators:
+        tables.append(_generator_table(k.get("generator_use", {})))
     cost = k.get("cost", {})
     cur = str(cost.get("currency", ""))
     tables.append(
@@ -158,6 +160,31 @@ def _exports_table(exports: dict[str, Any]) -> Table:
         )
     columns = ("product", "units", "served", "GBq ordered", "GBq served", "served share")
     return Table("exports", "Exports (not patient doses)", columns, rows)
+
+
+def _generator_table(use: Any) -> Table:
+    """Generator waste: eluted, dispensed, wasted by cause, left in generators (GBq)."""
+    eluted = float(use.get("eluted_bq", 0.0) or 0.0)
+    waste = use.get("waste_bq", {}) or {}
+    rows = [
+        ("eluted", use.get("eluted_bq")),
+        ("dispensed into doses", use.get("dispensed_bq")),
+        ("waste: discarded first elutions", waste.get("first_elution")),
+        ("waste: elutions no dose is taken from", waste.get("no_doses")),
+        ("waste: eluate left over", waste.get("left_over")),
+    ]
+    table_rows = [(label, _gbq(v), _share(float(v or 0.0), eluted)) for label, v in rows]
+    table_rows += [
+        (
+            "daughter left in generators (replacement, horizon end)",
+            _gbq(use.get("in_generator_bq")),
+            "–",
+        ),
+        ("parent left in generators", _gbq(use.get("parent_left_bq")), "–"),
+    ]
+    return Table(
+        "generator_use", "Generator waste", ("quantity", "GBq", "share of eluted"), table_rows
+    )
 
 
 def _solver_table(plan: Plan) -> Table:

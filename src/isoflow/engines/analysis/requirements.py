@@ -21,12 +21,12 @@ from isoflow.domain.nuclides import default_data
 from isoflow.engines.analysis.records import DAY, HOUR
 from isoflow.scenario.demand import demand_items
 from isoflow.scenario.rules import (
+    generator_service_end,
     prescribed_activity,
     product_dose_activity,
-    shelf_life_s,
     supply_elutions,
 )
-from isoflow.scenario.schema import Product, Scenario, Stage
+from isoflow.scenario.schema import Process, Product, Scenario, Stage
 
 GENERATOR_SPAN_S = 14 * 86400.0
 """Longest span [s] over which a generator's elutions are counted towards capacity (two
@@ -85,14 +85,16 @@ def _lam(nuclide: str) -> float:
     return float(default_data().decay_constants([nuclide])[0])
 
 
-def generator_life_s(generator: Product) -> float:
+def generator_life_s(generator: Product, process: Process | None = None) -> float:
     """How long a generator's elutions count towards capacity [s].
 
-    Its shelf life (age limit), but at most :data:`GENERATOR_SPAN_S`: capacity counts every
-    elution slot as a batch, so over a long life (a Ge-68/Ga-68 generator's year) it would
-    count elutions no hospital makes; ``max_elutions`` may end it sooner.
+    Its service (shelf life, or its replacement by the elution ``process``'s
+    ``replace_every``: :func:`~isoflow.scenario.rules.generator_service_end`, counted from
+    calibration), but at most :data:`GENERATOR_SPAN_S`: capacity counts every elution slot
+    as a batch, so over a long life (a Ge-68/Ga-68 generator's year) it would count elutions
+    no hospital makes; ``max_elutions`` may end it sooner.
     """
-    return min(shelf_life_s(generator), GENERATOR_SPAN_S)
+    return min(generator_service_end(generator, process, 0.0, 0.0), GENERATOR_SPAN_S)
 
 
 def generator_yield(
@@ -134,7 +136,7 @@ def _per_bq(
                 proc.elution_efficiency,
                 proc.discard_first_elution,
                 interval,
-                generator_life_s(feed),
+                generator_life_s(feed, proc),
             )
             step = math.exp(_lam(feed.nuclide) * leads.transfer(feed)) / (
                 y * proc.yield_fraction * math.exp(-lam_d * proc.duration)

@@ -119,6 +119,8 @@ class Candidates:
     booking_priority: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     booking_site: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     """Hospital of each booking (site index)."""
+    booking_ordered: list[float | None] = field(default_factory=list)
+    """When each booking or order was placed [s since epoch]; None: before any cut-off."""
     booking_deadline: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     """Latest arrival at the hospital [s since epoch]: administration less its dispensing
     buffer."""

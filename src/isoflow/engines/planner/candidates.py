@@ -45,8 +45,14 @@ from isoflow.engines.planner.timing import (
     latest_ready_times,
     process_intervals,
 )
-from isoflow.scenario.demand import DemandItem, demand_items
-from isoflow.scenario.rules import latest_arrival, may_supply, prescribed_activity, shelf_life_s
+from isoflow.scenario.demand import DemandItem, demand_items, ordered_s
+from isoflow.scenario.rules import (
+    accepts_order,
+    latest_arrival,
+    may_supply,
+    prescribed_activity,
+    shelf_life_s,
+)
 from isoflow.scenario.schema import Process, ProcessKind, Product
 
 __all__ = [
@@ -90,25 +96,8 @@ def generate(net: PlanningNetwork, opts: CandidateOptions | None = None) -> Cand
             routes_per_option=10**6,
             timed_gain=0.0,
         )
-    cand.booking_ids = [b.id for b in bookings]
     products = {p.id: p for p in sc.products}
-    # a unit of a single-batch order carries all its doses; of a splittable order, one dose
-    cand.booking_activity = np.array(
-        [prescribed_activity(b, products[b.product]) * b.doses_per_unit for b in bookings],
-        dtype=np.float64,
-    )
-    cand.booking_units = np.array([b.units for b in bookings], dtype=np.int64)
-    cand.booking_unit_doses = np.array([b.doses_per_unit for b in bookings], dtype=np.int64)
-    cand.booking_time = np.array([epoch(b.administration) for b in bookings], dtype=np.float64)
-    cand.booking_priority = np.array([b.priority for b in bookings], dtype=np.int64)
-    cand.booking_site = np.array([net.site_index[b.hospital] for b in bookings], dtype=np.int64)
-    cand.booking_deadline = np.array(
-        [
-            latest_arrival(t, sc.sites[net.site_index[b.hospital]])
-            for t, b in zip(cand.booking_time.tolist(), bookings, strict=True)
-        ],
-        dtype=np.float64,
-    )
+    _booking_arrays(net, cand, bookings)
     producers: dict[str, list[int]] = defaultdict(list)
     for pi, proc in enumerate(sc.processes):
         producers[proc.output].append(pi)
@@ -150,6 +139,31 @@ def generate(net: PlanningNetwork, opts: CandidateOptions | None = None) -> Cand
     _upstream_flows(net, cand, runs_of_process, producers, products, useful, o)
     explain_missing(net, cand, bookings, producers, products)
     return cand
+
+
+def _booking_arrays(net: PlanningNetwork, cand: Candidates, bookings: list[DemandItem]) -> None:
+    """The bookings' (and orders') figures the candidates read, one entry per record."""
+    sc = net.scenario
+    products = {p.id: p for p in sc.products}
+    cand.booking_ids = [b.id for b in bookings]
+    # a unit of a single-batch order carries all its doses; of a splittable order, one dose
+    cand.booking_activity = np.array(
+        [prescribed_activity(b, products[b.product]) * b.doses_per_unit for b in bookings],
+        dtype=np.float64,
+    )
+    cand.booking_units = np.array([b.units for b in bookings], dtype=np.int64)
+    cand.booking_unit_doses = np.array([b.doses_per_unit for b in bookings], dtype=np.int64)
+    cand.booking_time = np.array([epoch(b.administration) for b in bookings], dtype=np.float64)
+    cand.booking_priority = np.array([b.priority for b in bookings], dtype=np.int64)
+    cand.booking_ordered = [ordered_s(b) for b in bookings]
+    cand.booking_site = np.array([net.site_index[b.hospital] for b in bookings], dtype=np.int64)
+    cand.booking_deadline = np.array(
+        [
+            latest_arrival(t, sc.sites[net.site_index[b.hospital]])
+            for t, b in zip(cand.booking_time.tolist(), bookings, strict=True)
+        ],
+        dtype=np.float64,
+    )
 
 
 def _add_runs(
@@ -210,8 +224,9 @@ def _allocate(
     """Every feasible (booking among ``bis``, run of process ``pi``, route) option.
 
     A run serves booking ``b`` if ``0 ≤ t_admin − EOP ≤ shelf life``, the activity needed at
-    EOP ``a · exp(λ·(t_admin − EOP)) ≤ batch_max`` (production runs), the product is approved
-    in the hospital's country and the site may supply it (GMP markets); each route that is not
+    EOP ``a · exp(λ·(t_admin − EOP)) ≤ batch_max`` (production runs), the booking was ordered
+    before the run's order cut-off, the product is approved in the hospital's country and
+    the site may supply it (GMP markets); each route that is not
     dominated on (arrival, cost) and arrives by the hospital's deadline is an option (at most
     ``routes_per_option``: the cheapest and the earliest first).
     """
@@ -235,6 +250,7 @@ def _allocate(
         dtype=bool,
     ) & (activity > 0)
     cap = math.inf if proc.kind == ProcessKind.ELUTION else proc.batch_max * (1 + 1e-12)
+    ordered = [cand.booking_ordered[i] for i in bis] if proc.order_cutoff is not None else None
     forced_via = {
         h: v for h in sorted(set(hosp.tolist())) if (v := _via(net, pi, product, h)) is not None
     }
@@ -243,6 +259,8 @@ def _allocate(
         age = t_admin - run.eop
         need = activity * np.exp(lam * age)
         mask = ok & (age >= 0) & (age <= shelf) & (need <= cap)
+        if ordered is not None:  # the process's order cut-off (rules.accepts_order)
+            mask &= np.array([accepts_order(proc, run.start, t) for t in ordered], dtype=bool)
         if not mask.any():
             continue
         fronts = dict(net.pareto_routes(site, run.release, product))

@@ -19,6 +19,7 @@ from isoflow.engines.planner.plan import (
     PlanAllocation,
     PlanElution,
     PlanGenerator,
+    PlanGeneratorUse,
     PlanInput,
     PlanLeg,
     PlanRun,
@@ -27,6 +28,7 @@ from isoflow.engines.planner.plan import (
 )
 from isoflow.engines.planner.reasons import MEANING, Reason, stock_bars, stock_use
 from isoflow.scenario.demand import DemandItem, demand_items
+from isoflow.scenario.generator_use import UseRow, generator_use, use_kpis
 from isoflow.scenario.rules import DosePrices, is_market
 from isoflow.scenario.schema import ProcessKind, Scenario
 from isoflow.units import to_iso
@@ -78,14 +80,33 @@ def extract(
     kpis["cost"]["total"] += purchases
     kpis["revenue"] = revenue(net.scenario, allocations)
     kpis["margin"] = kpis["revenue"]["total"] - kpis["cost"]["total"]
+    use = generator_use(net.scenario, generators, runs, allocations, net.horizon_end)
+    kpis["generator_use"] = use_kpis(use)
     return {
         "allocations": tuple(allocations),
         "runs": tuple(runs),
         "generators": tuple(generators),
+        "generator_use": tuple(_use_record(r) for r in use),
         "shipments": tuple(shipments),
         "unserved": tuple(unserved),
         "kpis": kpis,
     }
+
+
+def _use_record(row: UseRow) -> PlanGeneratorUse:
+    """A row of the generator waste accounting as a plan record."""
+    return PlanGeneratorUse(
+        batch=row.batch,
+        site=row.site,
+        daughter=row.daughter,
+        event=row.event,
+        time_utc=iso(row.time_s),
+        eluted_bq=row.eluted_bq,
+        dispensed_bq=row.dispensed_bq,
+        waste_bq=row.waste_bq,
+        cause=row.cause,
+        parent_left_bq=row.parent_left_bq,
+    )
 
 
 def _allocations(

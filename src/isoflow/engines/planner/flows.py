@@ -17,7 +17,7 @@ import numpy.typing as npt
 from isoflow.engines.planner.candidate_types import CandidateOptions, Candidates, Flow
 from isoflow.engines.planner.network import PlanningNetwork
 from isoflow.engines.planner.routing import Route, _route_choice
-from isoflow.scenario.rules import shelf_life_s, supply_elutions
+from isoflow.scenario.rules import generator_service_end, shelf_life_s, supply_elutions
 from isoflow.scenario.schema import ProcessKind, Product
 
 
@@ -131,7 +131,13 @@ def _generator_flows(
     useful: set[int],
     per_feed: int,
 ) -> None:
-    """Generator deliveries to each elution site, eluted at every useful slot after arrival."""
+    """Generator deliveries to each elution site, eluted at every useful slot in service.
+
+    A generator is in service from its arrival to the end of its shelf life or its
+    replacement (:func:`~isoflow.scenario.rules.generator_service_end`). It is eluted at the
+    slots at which doses may be due (with the first slot after arrival when that elution is
+    discarded), or, for a process with ``elute_every_slot``, at every slot in service.
+    """
     sc = net.scenario
     for pi, proc in enumerate(sc.processes):
         if proc.kind != ProcessKind.ELUTION:
@@ -147,7 +153,7 @@ def _generator_flows(
             continue
         dst_site = net.site_index[proc.site]
         slot_times = np.array([cand.runs[ri].start for ri in slots])
-        options: list[tuple[int, Route, npt.NDArray[np.bool_]]] = []
+        options: list[tuple[int, Route, npt.NDArray[np.bool_], float]] = []
         for gi in producers.get(gen.id, []):
             src_site = net.site_index[sc.processes[gi].site]
             for si in runs_of_process[gi]:
@@ -157,22 +163,24 @@ def _generator_flows(
                 )
                 if route is None:
                     continue
-                life = src.eop + shelf_life_s(gen)
+                life = generator_service_end(gen, proc, src.eop, route.arrive)
                 mask = (slot_times >= route.arrive) & (slot_times <= life)
                 if mask.any():
-                    options.append((si, route, mask))
+                    options.append((si, route, mask, life))
         # keep, for every slot, the per_feed freshest generators that cover it
         keep: set[int] = set()
         for k in range(len(slots)):
-            covering = [i for i, (_, _, mask) in enumerate(options) if mask[k]]
+            covering = [i for i, (_, _, mask, _) in enumerate(options) if mask[k]]
             covering.sort(key=lambda i: -cand.runs[options[i][0]].eop)
             keep.update(covering[:per_feed])
         every_slot = sorted(runs_of_process[pi], key=lambda ri: cand.runs[ri].start)
         for i in sorted(keep):
-            si, route, mask = options[i]
+            si, route, mask, life = options[i]
             src = cand.runs[si]
             chosen = [slots[k] for k in np.flatnonzero(mask)]
-            if proc.discard_first_elution:
+            if proc.elute_every_slot:  # a fixed routine: every slot in service, doses or not
+                chosen = [ri for ri in every_slot if route.arrive <= cand.runs[ri].start <= life]
+            elif proc.discard_first_elution:
                 chosen = _with_first_elution(cand, every_slot, chosen, route.arrive)
             offsets = tuple(round(cand.runs[r].start - src.eop, 1) for r in chosen)
             yields = supply_elutions(

@@ -115,6 +115,27 @@ class PlanGenerator(_Data):
     legs: tuple[PlanLeg, ...] = ()
 
 
+class PlanGeneratorUse(_Data):
+    """One elution of a delivered generator, or what it holds at the end (waste accounting).
+
+    See :mod:`isoflow.scenario.generator_use`: daughter eluted, dispensed into doses and
+    wasted, by cause (``first_elution``, ``no_doses``, ``left_over``; ``in_generator`` on the
+    last row of each generator, with the parent left).
+    """
+
+    batch: str
+    site: str
+    daughter: str
+    event: str
+    """``elution``, ``replacement`` or ``horizon_end``."""
+    time_utc: UtcText
+    eluted_bq: float
+    dispensed_bq: float
+    waste_bq: float
+    cause: str
+    parent_left_bq: float = 0.0
+
+
 class PlanShipment(_Data):
     """One departure used, with what it carries."""
 
@@ -177,6 +198,7 @@ class Plan(_Data):
     allocations: tuple[PlanAllocation, ...] = ()
     runs: tuple[PlanRun, ...] = ()
     generators: tuple[PlanGenerator, ...] = ()
+    generator_use: tuple[PlanGeneratorUse, ...] = ()
     shipments: tuple[PlanShipment, ...] = ()
     unserved: tuple[PlanUnserved, ...] = ()
     kpis: dict[str, Any] = {}

@@ -37,6 +37,7 @@ class Reason(StrEnum):
     NO_LICENCE = "no_licence"
     OUTSIDE_SERVICE_AREA = "outside_service_area"
     EXCEEDS_BATCH_MAX = "exceeds_batch_max"
+    ORDER_CUTOFF = "order_cutoff"
     LEAD_TIME = "lead_time"
     SITE_IN_OUTAGE = "site_in_outage"
     OUTSIDE_OPERATING_HOURS = "outside_operating_hours"
@@ -60,6 +61,8 @@ MEANING: dict[Reason, str] = {
     "outside its service area (a hospital radiopharmacy serves itself and its service_area)",
     Reason.EXCEEDS_BATCH_MAX: "a run timed as late as possible would still have to make more "
     "than batch_max for this one dose (too much decay on the way)",
+    Reason.ORDER_CUTOFF: "every run that could serve it in time had passed its order cut-off "
+    "when it was ordered (process order_cutoff; booking or order 'ordered')",
     Reason.LEAD_TIME: "the run would have to start before the earliest production start "
     "(plan start less --lead)",
     Reason.SITE_IN_OUTAGE: "the producers that could serve it are in a planned outage, "
@@ -86,6 +89,7 @@ CLOSENESS: tuple[Reason, ...] = (
     Reason.NO_LICENCE,
     Reason.GMP_MARKET,
     Reason.EXCEEDS_BATCH_MAX,
+    Reason.ORDER_CUTOFF,
     Reason.LEAD_TIME,
     Reason.SITE_IN_OUTAGE,
     Reason.OUTSIDE_OPERATING_HOURS,
@@ -179,6 +183,15 @@ def _verdict(net: PlanningNetwork, cand: Candidates, bi: int, pi: int, product: 
     verdict = _calendar_verdict(net, proc, t_admin, product, max(readies), windows, allowed)
     if verdict is None and proc.kind == ProcessKind.ELUTION:
         verdict = _elution_verdict(net, cand, pi, t_admin, product, max(readies))
+    if verdict is None and proc.order_cutoff is not None:  # in time, but after the cut-off?
+        after = rules.earliest_start_for_order(proc, cand.booking_ordered[bi])
+        if proc.kind == ProcessKind.ELUTION:
+            late = _elution_verdict(net, cand, pi, t_admin, product, max(readies), after)
+        else:
+            late = _calendar_verdict(
+                net, proc, t_admin, product, max(readies), windows, allowed, after
+            )
+        verdict = None if late is None else Reason.ORDER_CUTOFF
     bar = supply_bar(sc.sites[site], sc.sites[booking_site], product.id)
     if verdict is None:  # a run fits in time: only who may supply, or the batch size, stop it
         return Reason.EXCEEDS_BATCH_MAX if bar is None else BAR_REASON[bar]
@@ -186,18 +199,25 @@ def _verdict(net: PlanningNetwork, cand: Candidates, bi: int, pi: int, product: 
 
 
 def _elution_verdict(
-    net: PlanningNetwork, cand: Candidates, pi: int, t_admin: float, product: Product, ready: float
+    net: PlanningNetwork,
+    cand: Candidates,
+    pi: int,
+    t_admin: float,
+    product: Product,
+    ready: float,
+    after: float = -math.inf,
 ) -> Reason | None:
     """None if an elution slot of process ``pi`` lies where a dose for ``t_admin`` may come from.
 
     Elutions happen at fixed instants (elution times, or evenly spaced slots in each day's
-    window), not anywhere in a window: with none between the shelf life's start and the
-    latest ready time, the dose is outside the operating hours.
+    window), not anywhere in a window: with none between the shelf life's start (and
+    ``after``, the order cut-off's earliest start) and the latest ready time, the dose is
+    outside the operating hours.
     """
     proc = net.scenario.processes[pi]
     if pi not in cand.elution_slots:
         cand.elution_slots[pi] = candidate_starts(net, proc, CandidateOptions())
-    lo = max(net.earliest, t_admin - shelf_life_s(product) - proc.duration)
+    lo = max(net.earliest, t_admin - shelf_life_s(product) - proc.duration, after)
     hi = min(ready - proc.qc_release, t_admin) - proc.duration
     if any(lo <= t <= hi for t in cand.elution_slots[pi]):
         return None
@@ -224,15 +244,17 @@ def _calendar_verdict(
     ready: float,
     windows: list[tuple[float, float]],
     allowed: list[tuple[float, float]],
+    after: float = -math.inf,
 ) -> Reason | None:
-    """None if a run of ``proc`` fits (window, availability, shelf life, plan start).
+    """None if a run of ``proc`` fits (window, availability, shelf life, plan start, ``after``).
 
     Otherwise which calendar rule stops it: the plan's earliest start (``lead_time``), an
-    outage, cycle or site dates (``site_in_outage``), or the weekly windows.
+    outage, cycle or site dates (``site_in_outage``), or the weekly windows. ``after`` is the
+    earliest start the booking's order cut-off allows.
     """
     lo_shelf = t_admin - shelf_life_s(product) - proc.duration
     hi = min(ready - proc.qc_release, t_admin) - proc.duration
-    lo = max(net.earliest, lo_shelf)
+    lo = max(net.earliest, lo_shelf, after)
     span_lo = max(lo_shelf, net.earliest - LOOK_BACK_S)
     if latest_start(windows, allowed, proc.duration, lo, hi) is not None:
         return None

@@ -20,14 +20,18 @@ from isoflow.domain.calendar import (
     Interval,
     covers,
     latest_start,
-    weekly_instants,
-    weekly_intervals,
 )
 from isoflow.engines.planner.candidate_types import CandidateOptions, Candidates
 from isoflow.engines.planner.flows import _via
 from isoflow.engines.planner.network import DAY, PlanningNetwork
-from isoflow.scenario.demand import DemandItem
-from isoflow.scenario.rules import may_supply, process_availability, shelf_life_s
+from isoflow.scenario.demand import DemandItem, ordered_s
+from isoflow.scenario.rules import (
+    earliest_start_for_order,
+    elution_slots,
+    may_supply,
+    process_availability,
+    shelf_life_s,
+)
 from isoflow.scenario.schema import Process, ProcessKind, Product
 
 HOUR = 3600.0
@@ -50,26 +54,9 @@ def candidate_starts(net: PlanningNetwork, process: Process, opts: CandidateOpti
     sc = net.scenario
     product = sc.products[net.product_index[process.output]]
     windows, allowed = process_intervals(net, process)
-    if process.kind == ProcessKind.ELUTION:
-        # elutions: max_batches_per_day evenly spaced slots in each day's window, from its start
-        daily = weekly_intervals(
-            [(tuple(str(d) for d in w.days), w.start, w.end) for w in process.availability.windows],
-            sc.sites[net.site_index[process.site]].timezone,
-            net.earliest,
-            net.horizon_end,
-            merged=False,
-        )
-        if process.elution_times:
-            entries = [
-                (tuple(str(d) for d in w.days), clock)
-                for w in process.availability.windows
-                for clock in process.elution_times
-            ]
-            tz = sc.sites[net.site_index[process.site]].timezone
-            starts = weekly_instants(entries, tz, net.earliest, net.horizon_end).tolist()
-        else:
-            n = process.max_batches_per_day
-            starts = [lo + k * (hi - lo) / n for lo, hi in daily for k in range(n)]
+    if process.kind == ProcessKind.ELUTION:  # its elution times, or evenly spaced slots
+        site = sc.sites[net.site_index[process.site]]
+        starts = elution_slots(process, site, net.earliest, net.horizon_end)
     else:
         lam = float(net.product_lambda[net.product_index[product.id]])
         half_life = math.log(2) / lam if lam > 0 else 30 * DAY
@@ -118,9 +105,11 @@ def _deadline_starts(
     ``p``'s site and still reach the hospital by its deadline, over every route and over the
     routes ending in each lane into the hospital (a cheaper, slower last lane has its own
     latest time); the latest start is then the latest ``t ≤ r − qc_release − duration`` in a
-    start window with ``[t, EOP]`` inside the process's availability and
-    ``t_admin − EOP ≤ shelf life``. Because the activity needed falls as the run moves later,
-    this start serves ``b`` within ``batch_max`` whenever any start does.
+    start window with ``[t, EOP]`` inside the process's availability,
+    ``t_admin − EOP ≤ shelf life`` and ``t`` after the booking's order cut-off
+    (:func:`~isoflow.scenario.rules.earliest_start_for_order`). Because the activity needed
+    falls as the run moves later, this start serves ``b`` within ``batch_max`` whenever any
+    start does.
     """
     sc = net.scenario
     extra: dict[int, dict[float, set[int]]] = defaultdict(dict)
@@ -144,7 +133,11 @@ def _deadline_starts(
             if pi not in spans:
                 spans[pi] = process_intervals(net, proc)
             windows, allowed = spans[pi]
-            lo = max(net.earliest, t_admin - shelf_life_s(product) - proc.duration)
+            lo = max(
+                net.earliest,
+                t_admin - shelf_life_s(product) - proc.duration,
+                earliest_start_for_order(proc, ordered_s(b)),
+            )
             for ready in latest_ready_times(
                 net, site, hosp, deadline, product, via=_via(net, pi, product, hosp)
             ):

@@ -69,7 +69,8 @@ class SimModel:
     opt_leg_hi: I64
     opt_kind: I64
     opt_need: F64
-    opt_start: F64
+    opt_start: F64  # latest instant an alternative may be taken: its run's start, or the
+    # run's order cut-off if earlier (scenario.rules.order_deadline)
     opt_arrive: F64
     opt_deadline: F64
     opt_slack: F64

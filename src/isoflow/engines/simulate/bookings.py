@@ -25,7 +25,9 @@ cancelled nor joined by extra bookings, and the tallies count it apart
 (:func:`~isoflow.engines.simulate.tally.collect`).
 
 **Options**, tried in order: the planned delivery, re-bookings after a cancelled leg, then
-alternatives in order of start: more of the planned batch, other candidate batches of the
+alternatives in order of start (each taken only while its run has neither started nor passed
+its order cut-off, :func:`decide_by`; batches of a substitute only if the booking was ordered
+before their cut-off): more of the planned batch, other candidate batches of the
 product (at most ``max_batches_per_day`` a process-day, the planned batch's day counting its
 own), and batches of a substitute product approved in the hospital's country
 (:func:`_batches_a_day`).
@@ -43,14 +45,17 @@ from isoflow.engines.planner.network import PlanningNetwork
 from isoflow.engines.planner.plan import PlanAllocation
 from isoflow.engines.simulate.builder import _Compiler, _local_day, _t
 from isoflow.engines.simulate.codes import K_ALTERNATIVE, K_PLANNED, K_SUBSTITUTE, WEEK
-from isoflow.scenario.demand import DemandItem
+from isoflow.scenario.demand import DemandItem, ordered_s
 from isoflow.scenario.rules import (
+    accepts_order,
     dose_tolerance,
     latest_arrival,
     may_supply,
+    order_deadline,
     prescribed_activity,
     shelf_life_s,
 )
+from isoflow.scenario.schema import Process
 
 _BookRow = tuple[str, int, float, int, int, int, str, int, bool, bool, float]
 """A consignment instance: id (booking or order), week, administration, country, product,
@@ -62,8 +67,8 @@ _Consignment = tuple[PlanAllocation | None, int, str]
 reason (empty when planned)."""
 
 _Alt = tuple[float, int, int, list[int], float, float, float, float]
-"""An alternative: start, substitute flag, run, legs, need per dose at EOP, start, arrival,
-slack."""
+"""An alternative: start, substitute flag, run, legs, need per dose at EOP, latest instant it
+may be taken (:func:`decide_by`), arrival, slack."""
 
 
 @dataclass(frozen=True)
@@ -196,6 +201,7 @@ def _same_product(c: _Compiler, d: _Dose, ci: int) -> list[_Alt]:
     if al is not None:  # more of the planned batch (extra bookings, if decided before start)
         st0 = _t(plan_runs[al.batch].start_utc)
         rel0 = _t(plan_runs[al.batch].release_utc)
+        proc0 = sc.processes[c.proc_index[plan_runs[al.batch].process]]
         alts.append(
             (
                 st0,
@@ -203,7 +209,7 @@ def _same_product(c: _Compiler, d: _Dose, ci: int) -> list[_Alt]:
                 plan_run(al.batch, off),
                 legs_of(al.legs, off),
                 al.activity_eop_bq,
-                st0,
+                decide_by(proc0, st0),
                 arrive_of(al.legs, rel0),
                 slack_of(bk.product, admin0, _t(al.end_of_production_utc), a_rx, a_rx, tol),
             )
@@ -236,7 +242,7 @@ def _same_product(c: _Compiler, d: _Dose, ci: int) -> list[_Alt]:
                 alt_run,
                 legs_of(ca.route.legs, off),
                 ca.need_eop / unit_doses,
-                cr.start,
+                decide_by(proc, cr.start),
                 ca.route.arrive,
                 slack,
             )
@@ -255,6 +261,7 @@ def _substitutes(c: _Compiler, d: _Dose) -> list[_Alt]:
     cand_run, legs_of, slack_of = c.cand_run, c.legs_of, c.slack_of
     bk, off, admin0, hosp, country = d.bk, d.off, d.admin0, d.hosp, d.country
     a_rx, tol, deadline = d.a_rx, d.tol, d.deadline
+    ordered = ordered_s(bk)
     alts: list[_Alt] = []
     for sub in subs_for[bk.product]:
         sp = products[sub]
@@ -268,7 +275,7 @@ def _substitutes(c: _Compiler, d: _Dose) -> list[_Alt]:
             for ri0 in cand_runs_of[pi]:
                 cr = cand.runs[ri0]
                 age = admin0 - cr.eop
-                if age < 0 or age > shelf_life_s(sp):
+                if age < 0 or age > shelf_life_s(sp) or not accepts_order(proc, cr.start, ordered):
                     continue
                 route = net.route(net.site_index[proc.site], hosp, cr.release, sp)
                 if route is None or route.arrive > deadline:
@@ -286,12 +293,22 @@ def _substitutes(c: _Compiler, d: _Dose) -> list[_Alt]:
                     sub_run,
                     legs_of(route.legs, off),
                     need,
-                    start,
+                    decide_by(sc.processes[cand.runs[ri0].process], start),
                     route.arrive,
                     slack,
                 )
             )
     return alts
+
+
+def decide_by(proc: Process, start: float) -> float:
+    """Latest instant [s] an alternative on a run of ``proc`` starting at ``start`` may be taken.
+
+    A re-sourced or extra dose is a new order, placed when its need becomes known: the run
+    must not have started (its batch is sized before it starts), nor passed its order cut-off
+    (:func:`~isoflow.scenario.rules.order_deadline`).
+    """
+    return min(start, order_deadline(proc, start))
 
 
 def _alternative_options(c: _Compiler, d: _Dose, alts: list[_Alt]) -> None:

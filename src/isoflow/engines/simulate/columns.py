@@ -54,7 +54,7 @@ class Columns:
     n_legs: I64  # per option: its legs
     dep_time: F64  # departure instants, "none" last (inf)
     window: int  # most options of one demand
-    alt_last: F64  # per demand: start of its last alternative (-inf: none)
+    alt_last: F64  # per demand: last instant an alternative may be taken (-inf: none)
     alt_last_at: I64  # per demand: that alternative's option (-1: none)
     rebook_legs: I64  # per demand: bit k set if a re-booking follows a cancelled leg k
     has_inputs: B  # per run: fed by run inputs
@@ -121,16 +121,19 @@ def _demand_of_option(m: SimModel) -> I64:
 
 
 def _demand_tables(m: SimModel) -> tuple[F64, I64, I64]:
-    """Per demand: its last alternative, when that starts, and its re-booked legs as bits.
+    """Per demand: when its alternatives close, its last one, and its re-booked legs as bits.
 
-    Alternatives are in order of start: the last is the latest.
+    The first is the last instant one of its alternatives may be taken (``opt_start``; -inf:
+    none). Alternatives are in order of start, but an order cut-off may close an earlier batch's
+    alternative later than a later batch's, so the instant is the largest of them all.
     """
     n_dem = m.dem_opt_lo.size
     of = _demand_of_option(m)
     alt = np.flatnonzero(m.opt_kind >= K_ALTERNATIVE)
     alt_last_at = np.full(n_dem, -1, dtype=np.int64)
     np.maximum.at(alt_last_at, of[alt], alt)
-    alt_last = np.where(alt_last_at >= 0, m.opt_start[np.maximum(alt_last_at, 0)], -np.inf)
+    alt_last = np.full(n_dem, -np.inf)
+    np.maximum.at(alt_last, of[alt], m.opt_start[alt])
     reb = np.flatnonzero(m.opt_kind == K_REBOOK)
     rebook_legs = np.zeros(n_dem, dtype=np.int64)
     np.bitwise_or.at(rebook_legs, of[reb], np.left_shift(1, m.opt_rebook_leg[reb]))

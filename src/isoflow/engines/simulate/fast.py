@@ -20,9 +20,10 @@ Semantics (shared with :mod:`.reference`):
   has none). When a need becomes known, the failure of the option counted on or an extra
   dose's notice, the demand takes the next option it may use, in its order, each option
   looked at once: a re-booking only after the planned consignment lost that leg; an
-  alternative batch only if it starts at or after that moment and its spare activity
-  covers the need (per dose times the doses still wanted of the consignment), which it then
-  reserves.
+  alternative batch only if it starts at or after that moment, its process's order
+  cut-off has not passed by then (a re-sourced or extra dose is a new order, placed when
+  its need is known) and its spare activity covers the need (per dose times the doses
+  still wanted of the consignment), which it then reserves.
 * **first come, first served**: needs take spare in the order they become known, whatever
   the administration they are for; needs known at the same instant in demand order: run
   inputs (by the fed run's start), then consignments by administration, each followed by

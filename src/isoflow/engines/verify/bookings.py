@@ -2,12 +2,12 @@
 
 Each allocation against its booking (product, hospital, nuclide, administration instant),
 its dose (shelf life, decay from end of production to administration, the prescribed dose
-within tolerance), approvals, its batch (EOP, product, site, GMP) and its route; every
-booking of the horizon served or listed unserved, never both; every dose of an order served or
-listed short, no more. Activities of an allocation are per dose. Codes: ``double_allocation``,
-``dose_count``, ``unknown_booking``, ``mismatch``, ``not_approved``, ``unknown_batch``, ``gmp``,
-``before_production``, ``expired``, ``decay_mismatch``, ``dose_out_of_tolerance``,
-``served_and_unserved``, ``booking_missing``.
+within tolerance), approvals, its batch (EOP, product, site, GMP, the order cut-off) and its
+route; every booking of the horizon served or listed unserved, never both; every dose of an
+order served or listed short, no more. Activities of an allocation are per dose. Codes:
+``double_allocation``, ``dose_count``, ``unknown_booking``, ``mismatch``, ``not_approved``,
+``unknown_batch``, ``gmp``, ``before_production``, ``expired``, ``decay_mismatch``,
+``dose_out_of_tolerance``, ``served_and_unserved``, ``booking_missing``, ``order_cutoff``.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from isoflow.domain.calendar import epoch
 from isoflow.engines.planner.plan import PlanAllocation
 from isoflow.engines.verify.core import REL, SLACK_S, _lam, _t
 from isoflow.engines.verify.routes import _RouteChecks
-from isoflow.scenario.demand import DemandItem
+from isoflow.scenario.demand import DemandItem, ordered_s
 from isoflow.scenario.rules import (
     SupplyBar,
+    accepts_order,
     dose_tolerance,
     latest_arrival,
     prescribed_activity,
@@ -29,6 +30,7 @@ from isoflow.scenario.rules import (
     supply_bar,
 )
 from isoflow.scenario.schema import Product
+from isoflow.units import format_duration
 
 
 class _BookingChecks(_RouteChecks):
@@ -103,6 +105,7 @@ class _BookingChecks(_RouteChecks):
             self.bad("mismatch", subject, f"batch makes {run.product}, not {booking.product}")
         if a.site != run.site:
             self.bad("mismatch", subject, f"site {a.site}, its batch is made at {run.site}")
+        self.check_cutoff(subject, booking, run.batch, run.process, _t(run.start_utc))
         site = self.sites.get(run.site)
         hospital = self.sites[booking.hospital]
         bar = None if site is None else supply_bar(site, hospital, booking.product)
@@ -124,6 +127,22 @@ class _BookingChecks(_RouteChecks):
         deadline = latest_arrival(t_admin, hospital) if age >= -SLACK_S else math.inf
         self.check_legs(
             subject, a.legs, run.site, booking.hospital, _t(run.release_utc), deadline, product
+        )
+
+    def check_cutoff(
+        self, subject: str, booking: DemandItem, batch: str, process: str, start: float
+    ) -> None:
+        """The booking was ordered before the order cut-off of the run serving it."""
+        proc = self.processes.get(process)
+        if proc is None or accepts_order(proc, start, ordered_s(booking)):
+            return
+        cutoff = format_duration(float(proc.order_cutoff or 0.0))
+        ordered = booking.ordered.isoformat() if booking.ordered is not None else ""
+        self.bad(
+            "order_cutoff",
+            subject,
+            f"ordered {ordered}, after the cut-off of batch {batch} (orders close {cutoff} "
+            "before it starts)",
         )
 
     def check_dose(

@@ -68,7 +68,8 @@ class _Checker(_BookingChecks, _GeneratorChecks, _CostChecks):
     def check_numbers(self) -> None:
         """No activity, cost, count or other figure of a record is negative or non-finite."""
         data = self.plan.model_dump(
-            mode="python", include={"allocations", "runs", "generators", "shipments", "unserved"}
+            mode="python",
+            include={"allocations", "runs", "generators", "generator_use", "shipments", "unserved"},
         )
         kpis = self.plan.kpis
         data["kpis"] = {k: kpis[k] for k in ("cost", "activity") if k in kpis}

@@ -142,7 +142,8 @@ class _CostChecks(_ShipmentChecks, _RunChecks):
         cost = self.plan.kpis.get("cost")
         if not isinstance(cost, dict):
             return
-        self.check_revenue(want["total"])
+        stated = cost.get("total")
+        self.check_revenue(float(stated) if isinstance(stated, int | float) else want["total"])
         for name, value in want.items():
             got = cost.get(name)
             if isinstance(got, int | float) and not _close(float(got), value):
@@ -156,7 +157,8 @@ class _CostChecks(_ShipmentChecks, _RunChecks):
         """The revenue and margin KPIs against recomputed ones.
 
         Revenue = Σ doses served × the dose price in the hospital's country; margin =
-        revenue − cost. A plan without these KPIs is not checked.
+        revenue − the plan's stated cost (a wrong cost is ``cost_mismatch``'s to report). A
+        plan without these KPIs is not checked.
         """
         prices = DosePrices(self.sc.demand.prices)
         total = 0.0

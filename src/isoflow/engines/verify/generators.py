@@ -1,10 +1,12 @@
 """Checks of generator deliveries and their elutions.
 
 Each delivery against its assembly batch (product, parent, daughter, elution efficiency),
-its route and arrival, the offered sizes, elutions after arrival and within the shelf life,
+its route and arrival, the offered sizes, elutions after arrival, within the shelf life and
+before the generator's replacement (at every slot in service for a fixed routine),
 each elution's daughter activity recomputed with the exact chain solution, and the eluates
 dispensed from what the generators give. Codes: ``unknown_batch``, ``mismatch``, ``sizes``,
-``elution_before_arrival``, ``expired``, ``elution_mismatch``, ``overdrawn``.
+``elution_before_arrival``, ``expired``, ``replaced``, ``elution_skipped``,
+``elution_mismatch``, ``overdrawn``.
 """
 
 from __future__ import annotations
@@ -12,11 +14,19 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+from isoflow.domain.calendar import from_epoch
 from isoflow.engines.planner.plan import PlanGenerator
 from isoflow.engines.verify.core import REL, SLACK_S, _t
 from isoflow.engines.verify.runs import _RunChecks
-from isoflow.scenario.rules import shelf_life_s, supply_elutions
+from isoflow.scenario.rules import (
+    elution_process,
+    elution_slots,
+    generator_service_end,
+    shelf_life_s,
+    supply_elutions,
+)
 from isoflow.scenario.schema import Process, ProcessKind, Product
+from isoflow.units import format_duration
 
 
 class _GeneratorChecks(_RunChecks):
@@ -49,14 +59,7 @@ class _GeneratorChecks(_RunChecks):
 
     def elution_process(self, site: str, product: str) -> Process | None:
         """The elution process at ``site`` that takes generators of ``product``."""
-        for p in self.sc.processes:
-            if (
-                p.site == site
-                and p.kind == ProcessKind.ELUTION
-                and any(i.product == product and i.activity_feed for i in p.inputs)
-            ):
-                return p
-        return None
+        return elution_process(self.sc, site, product)
 
     def check_generator(self, g: PlanGenerator, eluted: dict[tuple[str, int], float]) -> None:
         """One generator delivery: its record, route, sizes, shelf life and elution yields."""
@@ -89,12 +92,56 @@ class _GeneratorChecks(_RunChecks):
         if abs(_t(g.arrive_utc) - arrive) > SLACK_S:
             self.bad("mismatch", subject, f"arrival {g.arrive_utc} differs from its route's")
         self.check_sizes(subject, g, product)
+        self.check_service(subject, g, product, proc, (calibration, arrive))
+        self.check_elutions(subject, g, product, efficiency, calibration, eluted)
+
+    def check_service(
+        self,
+        subject: str,
+        g: PlanGenerator,
+        product: Product,
+        proc: Process | None,
+        times_s: tuple[float, float],
+    ) -> None:
+        """Elutions while the generator is in service; every slot of a fixed routine.
+
+        In service: after it arrives, within its shelf life, before its replacement
+        (:func:`~isoflow.scenario.rules.generator_service_end`). A process that elutes every
+        slot (``elute_every_slot``) elutes it at each of its slots in service within the
+        plan's window (:func:`~isoflow.scenario.rules.elution_slots`).
+        """
+        calibration, arrive = times_s
         times = [_t(e.time_utc) for e in g.elutions]
         if any(t < arrive - SLACK_S for t in times):
             self.bad("elution_before_arrival", subject, "eluted before it arrives")
         if any(t > calibration + shelf_life_s(product) + SLACK_S for t in times):
             self.bad("expired", subject, "eluted after its shelf life")
-        self.check_elutions(subject, g, product, efficiency, calibration, eluted)
+        replaced = generator_service_end(product, proc, math.inf, arrive)
+        if any(t > replaced + SLACK_S for t in times):
+            every = proc.replace_every if proc is not None else None
+            self.bad(
+                "replaced",
+                subject,
+                f"eluted after its replacement ({format_duration(every or 0.0)} after arrival)",
+            )
+        if proc is None or not proc.elute_every_slot:
+            return
+        end = min(generator_service_end(product, proc, calibration, arrive), _t(self.plan.end_utc))
+        lo = max(arrive, _t(self.plan.earliest_run_utc))
+        slots = elution_slots(proc, self.sites[g.site], lo, end + 1.0)
+        plan_end = _t(self.plan.end_utc)
+        skipped = [
+            t
+            for t in slots
+            if t + proc.duration < plan_end and not any(abs(t - e) <= SLACK_S for e in times)
+        ]
+        if skipped:
+            self.bad(
+                "elution_skipped",
+                subject,
+                f"{proc.id} elutes at every slot in service; {len(skipped)} skipped, the first "
+                f"at {from_epoch(skipped[0]).isoformat()}",
+            )
 
     def check_elutions(
         self,
