@@ -37,7 +37,7 @@ def _runs_possible(sc: Scenario, process_id: str) -> float:
 @pytest.mark.parametrize(
     ("name", "processes"),
     [
-        ("opal-down-4w", ("opal-mo99", "opal-gen", "opal-lu177")),
+        ("opal-down-4w", ("opal-irr", "opal-lu177")),
         ("itm-outage", ("itm-lu177", "itm-ac225")),
     ],
 )
