@@ -1,7 +1,7 @@
 """Planner benchmark: the built-in week and a generated national-scale network.
 
 Run: .venv/bin/python benchmarks/bench_plan.py [--quick] [--limits 30,60,120] [--one-core]
-[--only builtin|generated|volume]
+[--only builtin|builtin-real|generated|volume]
 
 For each instance it prints, measured in this process:
 
@@ -18,6 +18,10 @@ For each instance it prints, measured in this process:
 10, 40, 70 and 100 % of that volume, and prints for each the model size, candidates + build,
 solve, gap, doses served and peak memory (this process and the solver processes), so the
 growth rate is visible; the time limit is the last of ``--limits`` (default 120 s).
+
+``--only builtin-real`` plans the built-in network with its demand at 100 % of its national
+rates (``isoflow scenario demand``: about 130,000 doses a week in orders and therapy bookings),
+against the baseline planner, at each of ``--limits``.
 
 ``--one-core`` pins this process and the solver processes it starts to core 0 (as
 ``taskset -c 0``). Nothing is asserted: the numbers are for the reader and the closing notes.
@@ -38,6 +42,7 @@ from isoflow.engines.planner.candidates import CandidateOptions, generate
 from isoflow.engines.planner.extract import extract
 from isoflow.engines.planner.greedy import greedy_values
 from isoflow.engines.planner.solve import SolveOptions, solve
+from isoflow.scenario.bookings import generate_demand
 from isoflow.scenario.load import load_scenario
 from isoflow.scenario.schema import Scenario
 from isoflow.scenario.synthetic import generate as synthetic
@@ -158,6 +163,15 @@ def main() -> None:
     if only in (None, "builtin"):
         builtin = load_scenario("apac-2025")
         run("built-in apac-2025 week", builtin, time.perf_counter() - t0, limits)
+    if only == "builtin-real":
+        t0 = time.perf_counter()
+        sc = load_scenario("apac-2025")
+        assert sc.meta.seed is not None
+        bookings, orders = generate_demand(sc, sc.meta.start, 7, sc.meta.seed)
+        demand = sc.demand.model_copy(update={"bookings": bookings, "orders": orders})
+        real = sc.model_copy(update={"demand": demand})
+        name = f"built-in apac-2025 at 100 % of its rates ({sum(o.doses for o in orders)} doses)"
+        run(name, real, time.perf_counter() - t0, limits)
     if not quick and only == "volume":
         volume(limits[-1] if "--limits" in sys.argv else 120.0)
     if not quick and only in (None, "generated"):
