@@ -19,7 +19,9 @@ Confidence = Literal["high", "medium", "low", "estimate"]
 """How much to trust a figure: ``high`` is a cited primary source, ``estimate`` an assumption."""
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
+    """Base of all scenario models: unknown keys rejected, immutable, documented."""
+
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
@@ -29,7 +31,7 @@ class _Strict(BaseModel):
     )
 
 
-class Source(_Strict):
+class Source(Strict):
     """One public source cited by rows of the scenario."""
 
     id: Identifier
@@ -42,7 +44,7 @@ class Source(_Strict):
     """What the source is used for, or how far it has been checked."""
 
 
-class Provenance(_Strict):
+class Provenance(Strict):
     """Where a figure comes from."""
 
     source: str = ""

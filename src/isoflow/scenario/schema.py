@@ -13,11 +13,11 @@ from enum import StrEnum
 from typing import Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from isoflow.domain.calendar import clock_minutes
 from isoflow.domain.nuclides import canonical
-from isoflow.scenario.citations import Provenance, Source
+from isoflow.scenario.citations import Provenance, Source, Strict
 from isoflow.scenario.quantities import (
     Activity,
     CountryCode,
@@ -35,18 +35,6 @@ from isoflow.scenario.quantities import (
 SCHEMA_VERSION: Literal[1] = 1
 
 _Item = TypeVar("_Item", bound="Product | Site")
-
-
-class Strict(BaseModel):
-    """Base of all scenario models: unknown keys rejected, immutable, documented."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        use_attribute_docstrings=True,
-        validate_default=True,
-        str_strip_whitespace=True,
-    )
 
 
 def _nuclide(value: str) -> str:
