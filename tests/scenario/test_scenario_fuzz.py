@@ -100,3 +100,39 @@ def test_corrupted_csv_folder_loads_or_raises(name: str, edits: list[tuple[int, 
         for other, content in CSV.items():
             (folder / other).write_bytes(bytes(raw) if other == name else content)
         _load(folder)
+
+
+OVERLAY: dict[str, Any] = {
+    "overlay": {"title": "what-if"},
+    "processes": [
+        {
+            "id": "fdg",
+            "availability": {
+                "outages": [{"start": "2025-08-05T00:00:00Z", "end": "2025-08-06T00:00:00Z"}]
+            },
+        }
+    ],
+    "lanes": [{"id": "sg-sel", "transit": "9 h"}],
+    "remove": {"lanes": ["reactor-hosp"]},
+    "policies": {"export_restrictions": [{"country": "SG", "start": "2025-08-04T00:00:00Z"}]},
+}
+(FOLDER / "overlays").mkdir()
+
+
+@SETTINGS
+@given(mutated(OVERLAY, junk))
+def test_mutated_overlay_validates_or_names_its_problems(overlay: dict[str, Any]) -> None:
+    """A broken what-if overlay never crashes reading or validation: a report with issues."""
+    from isoflow.scenario.validate import validate
+
+    (FOLDER / "overlays" / "fuzz.yaml").write_text(dump_yaml(overlay), encoding="utf-8")
+    report = validate(f"{FOLDER}+fuzz")
+    assert report.ok or all(str(i) for i in report.errors)
+    _load_or_named(f"{FOLDER}+fuzz")
+
+
+def _load_or_named(ref: str) -> None:
+    try:
+        load_scenario(ref)
+    except ScenarioError as exc:
+        assert exc.issues

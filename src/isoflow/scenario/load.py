@@ -579,6 +579,9 @@ def _plain(scenario: Scenario) -> dict[str, Any]:
 def _flow_items(items: list[Any]) -> CommentedSeq:
     seq = CommentedSeq()
     for item in items:
+        if not isinstance(item, dict):  # not a record: written as it is
+            seq.append(item)
+            continue
         node = CommentedMap(item)
         if not any(isinstance(v, dict | list) for v in item.values()):
             node.fa.set_flow_style()

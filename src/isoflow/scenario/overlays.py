@@ -102,7 +102,10 @@ def _remove(merge: Merge, spec: Any) -> list[Issue]:
             continue
         known = {item.get("id") for item in items if isinstance(item, dict)}
         for k, gone in enumerate(ids):
-            if gone not in known:
+            if not isinstance(gone, str):
+                message = f"expected an id (text), got {type(gone).__name__}"
+                issues.append(_issue((REMOVE, *section, k), message))
+            elif gone not in known:
                 message = f"no item with id {gone!r} in {'.'.join(section)} to remove"
                 issues.append(_issue((REMOVE, *section, k), message))
         holder[last] = [i for i in items if not (isinstance(i, dict) and i.get("id") in ids)]
@@ -150,9 +153,14 @@ def _merge_at(
             _merge_at(merge, old, sub, item, ((*data_at, sub), (*at, sub)), file)
         return
     if isinstance(value, list) and isinstance(old, list):
-        by_id = {item.get("id"): i for i, item in enumerate(old) if isinstance(item, dict)}
+        by_id = {
+            item["id"]: i
+            for i, item in enumerate(old)
+            if isinstance(item, dict) and isinstance(item.get("id"), str)
+        }
         for k, item in enumerate(value):
-            index = by_id.get(item.get("id")) if isinstance(item, dict) else None
+            key_id = item.get("id") if isinstance(item, dict) else None
+            index = by_id.get(key_id) if isinstance(key_id, str) else None
             if index is not None and isinstance(item, dict):
                 merge.touched[(*data_at, index)] = (file, (*at, k))
                 for sub, patch in item.items():
