@@ -30,7 +30,7 @@ junk = st.one_of(
 )
 
 
-def _load(path: Path) -> None:
+def _load(path: Path | str) -> None:
     error: ScenarioError | None = None
     try:
         load_scenario(path)
@@ -128,11 +128,4 @@ def test_mutated_overlay_validates_or_names_its_problems(overlay: dict[str, Any]
     (FOLDER / "overlays" / "fuzz.yaml").write_text(dump_yaml(overlay), encoding="utf-8")
     report = validate(f"{FOLDER}+fuzz")
     assert report.ok or all(str(i) for i in report.errors)
-    _load_or_named(f"{FOLDER}+fuzz")
-
-
-def _load_or_named(ref: str) -> None:
-    try:
-        load_scenario(ref)
-    except ScenarioError as exc:
-        assert exc.issues
+    _load(f"{FOLDER}+fuzz")
