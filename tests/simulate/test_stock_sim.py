@@ -168,19 +168,35 @@ def test_a_full_delivery_and_a_stock_that_never_runs_short_fail_nothing():
         assert result.missed_cause.sum() == 0
 
 
-@pytest.mark.parametrize(("p", "delivered", "beyond"), [(0.3, 0.4, 6), (0.2, 0.0, 10)])
-def test_failed_runs_per_week_average_p_times_the_runs_beyond_the_short_stock(p, delivered, beyond):
+@pytest.mark.parametrize(
+    ("engine", "p", "delivered", "beyond", "reps"),
+    [
+        ("fast", 0.3, 0.4, 6, 2000),
+        ("fast", 0.2, 0.0, 10, 2000),
+        ("reference", 0.3, 0.4, 6, 300),  # its own streams: the same law of short weeks
+    ],
+)
+def test_failed_runs_per_week_average_p_times_the_runs_beyond_the_short_stock(
+    engine, p, delivered, beyond, reps
+):
     # each week is short independently: its failed runs are ``beyond`` x Bernoulli(p), so a
     # replication of W weeks fails beyond x Binomial(W, p) runs (one dose each); the mean
     # over R replications of its count per week has variance beyond² p (1 - p) / (W R)
-    weeks, reps = 4, 2000
+    weeks = 4
     model, _ = _model(water_week(p, delivered), weeks=weeks)
     assert len(model.stocks.names) == weeks  # one stock a week
-    opts = SimOptions(replications=reps, seed=11, model=ModelOptions(weeks=weeks))
-    failed = simulate(model, opts).missed_cause[:, SHORT] / weeks
+    if engine == "fast":
+        opts = SimOptions(replications=reps, seed=11, model=ModelOptions(weeks=weeks))
+        missed_cause = simulate(model, opts).missed_cause
+    else:
+        missed_cause = simulate_reference(model, reps, seed=11).missed_cause
+    failed = missed_cause[:, SHORT] / weeks
     assert set(np.unique(failed * weeks).tolist()) <= {beyond * n for n in range(weeks + 1)}
     sd = beyond * math.sqrt(p * (1 - p) / (weeks * reps))
     assert abs(failed.mean() - p * beyond) < 4 * sd
+    # weeks drawn apart: every week short in p^W of the replications (one draw: p)
+    all_short = (failed == beyond).mean()
+    assert abs(all_short - p**weeks) < 4 * math.sqrt(p**weeks * (1 - p**weeks) / reps) + 1e-9
 
 
 def test_in_one_world_both_engines_keep_the_same_records_with_short_stocks():
