@@ -42,8 +42,9 @@ The code: the cause, outcome and option-kind codes are in :mod:`.codes`; the arr
 :mod:`.arrays` (:class:`SimModel`, and assembling it); one compilation's indexes and helpers
 in :mod:`.builder`; the options of run inputs in :mod:`.inputs` and of bookings and orders in
 :mod:`.bookings`; the stocks of consumed materials that may run short (a planned run they no
-longer cover fails at its start), and the runs' claims on them, in :mod:`.stocks`. :func:`compile_model` here puts them together; the engines' records are
-summed in doses by :mod:`.tally`.
+longer cover fails at its start), and the runs' claims on them, in :mod:`.stocks`.
+:func:`compile_model` here puts them together; the engines' records are summed in doses by
+:mod:`.tally`.
 """
 
 from __future__ import annotations
