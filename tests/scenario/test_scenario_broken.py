@@ -351,6 +351,33 @@ def test_all_problems_reported_in_one_pass(tmp_path: Path) -> None:
 
 REFERENCE_FAULTS = [
     Fault(
+        "short stock of an unknown site",
+        "    - {lane: kr-sg, cancel_prob: 0.02}\n",
+        "    - {lane: kr-sg, cancel_prob: 0.02}\n  stocks:\n"
+        "    - {site: cyc-seol, product: o18-water, short_prob: 0.1}\n",
+        "disruptions.stocks.0.site",
+        "unknown site 'cyc-seol'; did you mean 'cyc-seoul'?",
+        mark="- {site: cyc-seol",
+    ),
+    Fault(
+        "short stock of an unknown product",
+        "    - {lane: kr-sg, cancel_prob: 0.02}\n",
+        "    - {lane: kr-sg, cancel_prob: 0.02}\n  stocks:\n"
+        "    - {site: cyc-seoul, product: o18-watr, short_prob: 0.1}\n",
+        "disruptions.stocks.0.product",
+        "unknown product 'o18-watr'",
+        mark="- {site: cyc-seoul",
+    ),
+    Fault(
+        "short stock the site does not hold",
+        "    - {lane: kr-sg, cancel_prob: 0.02}\n",
+        "    - {lane: kr-sg, cancel_prob: 0.02}\n  stocks:\n"
+        "    - {site: cyc-seoul, product: o18-water, short_prob: 0.1}\n",
+        "disruptions.stocks.0.product",
+        "site 'cyc-seoul' holds no stock of 'o18-water' (its stocks: none)",
+        mark="- {site: cyc-seoul",
+    ),
+    Fault(
         "unknown lane origin",
         "origin: cyc-seoul",
         "origin: cyc-seol",
@@ -521,4 +548,29 @@ def test_valid_small_scenario_has_no_issue(small_path: Path) -> None:
     assert report.issues == ()
     assert report.summary().endswith(
         "valid (5 sites, 6 products, 4 processes, 5 lanes, 4 bookings; 0 error(s), 0 warning(s))"
+    )
+
+
+def test_a_short_stock_the_site_holds_is_valid(tmp_path: Path) -> None:
+    text = SMALL.read_text(encoding="utf-8")
+    text = text.replace(
+        "    kind: [cyclotron]\n",
+        "    kind: [cyclotron]\n    stocks: [{product: o18-water, per_week: 25}]\n",
+        1,
+    ).replace(
+        "    - {lane: kr-sg, cancel_prob: 0.02}\n",
+        "    - {lane: kr-sg, cancel_prob: 0.02}\n  stocks:\n"
+        "    - {site: cyc-seoul, product: o18-water, short_prob: 0.1, delivered_fraction: 0.4}\n",
+    )
+    path = tmp_path / "small.yaml"
+    path.write_text(text, encoding="utf-8")
+    report = validate(path)
+    assert report.ok, [str(i) for i in report.errors]
+    assert report.scenario is not None
+    (short,) = report.scenario.disruptions.stocks
+    assert (short.site, short.product, short.short_prob, short.delivered_fraction) == (
+        "cyc-seoul",
+        "o18-water",
+        0.1,
+        0.4,
     )

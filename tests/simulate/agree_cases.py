@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from sim_cases import every_disruption, tight_order_case
 from test_reference_and_repro import ORDER_MIX
 
 from isoflow.engines.planner.baseline import baseline_plan
 from isoflow.engines.simulate import ModelOptions, SimModel, build_model
 from isoflow.scenario.load import load_scenario
+from isoflow.scenario.schema import Scenario
 from isoflow.scenario.synthetic import generate
 
 
@@ -36,6 +39,38 @@ def scarce_spare() -> SimModel:
             proc["batch_max"] = "12 GBq"  # not 400 GBq: spare is scarce
     sc = type(sc).model_validate(data)
     return build_model(sc, baseline_plan(sc), ModelOptions(weeks=2))[0]
+
+
+def short_stocks() -> SimModel:
+    """:func:`generated` orders over two weeks, each FDG run using 2.5 mL of O-18 water.
+
+    Each cyclotron's weekly stock is what its planned runs use (the plan is made before the
+    stocks are set, and keeps to them); half its weeks the delivery brings 60 %.
+    """
+    sc = every_disruption(generate(6, 5, 7, 6, per_hospital_day=5.0, orders=True))
+    data = sc.model_dump(mode="json", exclude_defaults=True)
+    data["products"].append(
+        {"id": "o18-water", "stage": "target_material", "nuclide": "O-18", "unit": "mL"}
+    )
+    for proc in data["processes"]:
+        if proc["kind"] == "synthesis":
+            proc["inputs"] = [*proc.get("inputs", []), {"product": "o18-water", "per_batch": 2.5}]
+    sc = Scenario.model_validate(data)
+    plan = baseline_plan(sc)
+    runs = Counter(
+        r.site
+        for r in plan.runs
+        if r.process in {p["id"] for p in data["processes"] if p["kind"] == "synthesis"}
+    )
+    for site in data["sites"]:
+        if site["id"] in runs:
+            site["stocks"] = [{"product": "o18-water", "per_week": 2.5 * runs[site["id"]]}]
+    data["disruptions"]["stocks"] = [
+        {"site": s, "product": "o18-water", "short_prob": 0.5, "delivered_fraction": 0.6}
+        for s in sorted(runs)
+    ]
+    sc = Scenario.model_validate(data)
+    return build_model(sc, plan, ModelOptions(weeks=2))[0]
 
 
 def tight_backup() -> SimModel:

@@ -5,7 +5,8 @@ The fast engine draws everything up front (:func:`isoflow.engines.simulate.fast.
 chunk: outages and policy shocks start and end when drawn (the reference's own processes
 switch sites and exports off and interrupt batches), lanes cancel, delay and hold the
 departures as drawn (export closures still found by the reference at departure), batches
-fail QC and doses are cancelled or added as drawn. Everything else (batches, inputs,
+fail QC, the weeks' deliveries of stocks bring what was drawn and doses are cancelled or
+added as drawn. Everything else (batches, inputs,
 consignments, recourse and its order) is the reference's own code, so any difference
 between the two engines' records in the same world is a difference of semantics, never of
 chance.
@@ -48,6 +49,9 @@ class Replay(Replication):
         w, r = self.world, self.row
         lane_cancel = bool(w.cancel[r, dep] and w.dcause[r, dep] == C_CANCEL)
         return lane_cancel, float(w.delay[r, dep]), float(w.hold[r, dep])
+
+    def stock_delivered(self, k: int) -> float:
+        return float(self.world.stock[self.row, k])
 
     def qc_fails(self, r: int) -> bool:
         return bool(self.qc_bad[r])

@@ -10,7 +10,7 @@ does to its run. (That both engines draw the same world is for :mod:`test_two_sa
 from __future__ import annotations
 
 import pytest
-from agree_cases import builtin, generated, scarce_spare, tight_backup
+from agree_cases import builtin, generated, scarce_spare, short_stocks, tight_backup
 from one_world import both_engines, differences
 
 from isoflow.engines.simulate import SimOptions, as_result, kpis
@@ -21,6 +21,7 @@ CASES = {
     "generated, bookings": (lambda: generated(False), 150),
     "generated, orders": (lambda: generated(True), 150),
     "generated, scarce spare, two weeks": (scarce_spare, 100),
+    "generated, short stocks, two weeks": (short_stocks, 100),
 }
 
 
@@ -37,4 +38,6 @@ def test_in_one_world_both_engines_keep_the_same_records(case):
     assert k["recourse_per_week"]["rerouted"]["mean"] > 0
     if model.book_extra_rate.any():
         assert k["missed_by_cause"]["demand_surge"]["total"] > 0
+    if model.stocks.size:
+        assert k["missed_by_cause"]["input_short"]["total"] > 0
     assert fast.exceptions.shape[0] > reps

@@ -808,6 +808,28 @@ class PolicyShock(Strict):
     """Where the figures come from."""
 
 
+class StockDisruption(Strict):
+    """Short deliveries of a consumed material (O-18 water, targets, kits) at a site.
+
+    Each week (counted from the planning horizon's start, as the site's ``stocks``) the
+    delivery of the material fails or arrives short with probability ``short_prob``; a
+    short week brings ``delivered_fraction`` of the site's ``per_week`` stock. The week's
+    planned runs take what they use in order of start; a run the rest no longer covers
+    fails at its start (cause ``input_short``).
+    """
+
+    site: Identifier
+    """Site id (it must list the material in its ``stocks``)."""
+    product: Identifier
+    """Material product id."""
+    short_prob: Fraction = 0.0
+    """Probability that a week's delivery fails or arrives short."""
+    delivered_fraction: Fraction = 0.0
+    """Share of the week's stock delivered when short (0: nothing arrives)."""
+    provenance: Provenance = Provenance()
+    """Where the figures come from."""
+
+
 class Disruptions(Strict):
     """Disruption parameters for the Monte Carlo simulator."""
 
@@ -819,6 +841,8 @@ class Disruptions(Strict):
     """Customs holds per importing country."""
     policy_shocks: tuple[PolicyShock, ...] = ()
     """Export closures per country."""
+    stocks: tuple[StockDisruption, ...] = ()
+    """Short deliveries of consumed materials per site (none: every week's stock arrives)."""
     qc_failure_prob: Fraction | None = None
     """Override of every process's QC failure probability; none keeps each process's own."""
     booking_cancel_prob: Fraction = 0.0

@@ -61,6 +61,7 @@ from isoflow.scenario.schema import (
     Product,
     Site,
     SiteDisruption,
+    StockDisruption,
     SupplyAgreement,
 )
 from isoflow.scenario.yamlpos import decode
@@ -111,6 +112,7 @@ TABLES: tuple[Table, ...] = (
     Table(("disruptions", "lanes"), "lane_disruptions.csv", LaneDisruption, optional=True),
     Table(("disruptions", "customs"), "customs_disruptions.csv", CustomsDisruption, optional=True),
     Table(("disruptions", "policy_shocks"), "policy_shocks.csv", PolicyShock, optional=True),
+    Table(("disruptions", "stocks"), "stock_disruptions.csv", StockDisruption, optional=True),
 )
 """Every list that may be given as a CSV table."""
 

@@ -129,6 +129,7 @@ def check_references(scenario: Scenario, locate: Locator = no_location) -> list[
         _bookings,
         _routes,
         _outages,
+        _stock_disruptions,
         _generators,
         _prices,
         check_sources,
@@ -291,6 +292,9 @@ def _references(s: Scenario) -> Iterable[Issue]:
         site(("disruptions", "sites", i, "site"), d.site)
     for i, ld in enumerate(s.disruptions.lanes):
         refs.append((("disruptions", "lanes", i, "lane"), ld.lane, lanes, "lane", "lanes"))
+    for i, sd in enumerate(s.disruptions.stocks):
+        site(("disruptions", "stocks", i, "site"), sd.site)
+        product(("disruptions", "stocks", i, "product"), sd.product)
     hints = _Hints()
     for path, value, known, what, section in refs:
         if value not in known:
@@ -567,6 +571,28 @@ def _outages(s: Scenario) -> Iterable[Issue]:
                 )
             if latest < 0 or outages[k].end > outages[latest].end:
                 latest = k
+
+
+def _stock_disruptions(s: Scenario) -> Iterable[Issue]:
+    """A short delivery is of a material its site holds a stock of (``sites[].stocks``).
+
+    An unknown site or product is :func:`_references`' to report.
+    """
+    sites = {x.id: x for x in s.sites}
+    products = {x.id for x in s.products}
+    for i, d in enumerate(s.disruptions.stocks):
+        site = sites.get(d.site)
+        if site is None or d.product not in products:
+            continue
+        held = [stock.product for stock in site.stocks]
+        if d.product not in held:
+            listed = ", ".join(repr(p) for p in held) if held else "none"
+            yield _error(
+                ("disruptions", "stocks", i, "product"),
+                f"site {d.site!r} holds no stock of {d.product!r} (its stocks: {listed}); "
+                "add it to the site's 'stocks' or name a material listed there",
+                "no_stock",
+            )
 
 
 def _generators(s: Scenario) -> Iterable[Issue]:

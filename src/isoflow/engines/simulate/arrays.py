@@ -18,6 +18,7 @@ import numpy.typing as npt
 from isoflow.engines.simulate.bookings import _BookRow
 from isoflow.engines.simulate.builder import _Builder, _Compiler
 from isoflow.engines.simulate.codes import YEAR
+from isoflow.engines.simulate.stocks import StockTable, compile_stocks
 from isoflow.scenario.schema import DurationDistribution, Scenario
 
 F64 = npt.NDArray[np.float64]
@@ -102,6 +103,7 @@ class SimModel:
     countries: list[str]
     products: list[str]
     plan_cost_per_week: float
+    stocks: StockTable = field(default_factory=StockTable)  # stocks that may run short
     n_inputs: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -209,6 +211,7 @@ def _finish(c: _Compiler, book_rows: list[_BookRow]) -> SimModel:
         countries=countries,
         products=products,
         plan_cost_per_week=float(plan.kpis.get("cost", {}).get("total", 0.0)),
+        stocks=compile_stocks(c),
     )
 
 

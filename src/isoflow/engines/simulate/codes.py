@@ -20,9 +20,12 @@ CAUSES: tuple[str, ...] = (
     "customs_hold",
     "policy_shock",
     "demand_surge",
+    "input_short",
 )
-"""Cause codes of a missed (or recovered) dose; index = code."""
-C_NONE, C_PLAN, C_OUTAGE, C_QC, C_CANCEL, C_DELAY, C_HOLD, C_SHOCK, C_SURGE = range(9)
+"""Cause codes of a missed (or recovered) dose; index = code. ``input_short``: the run
+failed at its start, its site's stock of a consumed material (a short week's delivery,
+less what earlier runs of the week took) not covering it."""
+C_NONE, C_PLAN, C_OUTAGE, C_QC, C_CANCEL, C_DELAY, C_HOLD, C_SHOCK, C_SURGE, C_SHORT = range(10)
 
 OUTCOMES: tuple[str, ...] = (
     "served",

@@ -8,9 +8,11 @@ Python object is made per event. What it records is counted in doses by :mod:`.t
 Semantics (shared with :mod:`.reference`):
 
 * a run fails at the first of: an outage of its site overlapping ``[start, release]``
-  (detected at ``max(start, outage start)``); a QC failure (at release); a missing input
-  (at its start; the cause of the first input found missed). The earliest failure's cause
-  is kept.
+  (detected at ``max(start, outage start)``); a short stock of a material it consumes (at
+  its start, :mod:`.stocks`: the week's delivery, short or not, less what the week's earlier
+  runs took); a QC failure (at release); a missing input (at its start; the cause of the
+  first input found missed). The earliest failure's cause is kept; at one start, an outage
+  first, then the stock, then the inputs.
 * a departure is cancelled (lane cancellation, or its origin country's exports closed by a
   policy shock at departure), or delayed, or held at customs; delays add up along a route.
 * an option succeeds if its run succeeds, no leg is cancelled, and it arrives by the
@@ -50,6 +52,7 @@ from isoflow.engines.simulate.model import (
     SimModel,
 )
 from isoflow.engines.simulate.recourse import recourse
+from isoflow.engines.simulate.stocks import fail_short_runs
 from isoflow.engines.simulate.tally import SUMMARY_COLUMNS, ChunkResult, Tally, collect
 
 F64 = npt.NDArray[np.float64]
@@ -99,6 +102,7 @@ class _State:
     cost: F64  # (R,)
     outages: tuple[F64, F64]  # (R, sites, K) starts and ends of site outages (inf: none)
     shocks: tuple[F64, F64]  # (R, countries, K) the same of policy shocks
+    stock: F64  # (R, stocks) what each week's delivery of a stock brought
 
 
 def sample(model: SimModel, rng: np.random.Generator, reps: int) -> _State:
@@ -148,6 +152,10 @@ def sample(model: SimModel, rng: np.random.Generator, reps: int) -> _State:
     hold = np.zeros((reps, n_dep + 1))
     _sample_hits(rng, m.dep_delay_p, m.dep_delay_mu, m.dep_delay_sigma, reps, delay)
     _sample_hits(rng, m.dep_hold_p, m.dep_hold_mu, m.dep_hold_sigma, reps, hold)
+    stock = np.zeros((reps, m.stocks.size))
+    if m.stocks.size:  # drawn last: a scenario without short stocks keeps its streams
+        stock = m.stocks.delivered(rng.random((reps, m.stocks.size)) < m.stocks.short_p)
+        fail_short_runs(m.stocks, m.run_start, stock, fail_t, fail_c)
     spare = np.broadcast_to(m.run_spare, (reps, n_run)).copy()
     return _State(
         fail_t,
@@ -161,6 +169,7 @@ def sample(model: SimModel, rng: np.random.Generator, reps: int) -> _State:
         np.full(reps, m.plan_cost_per_week * m.weeks),
         (o_st, o_en),
         (s_st, s_en),
+        stock,
     )
 
 

@@ -41,8 +41,10 @@ coincide across weeks are merged, so one physical flight or batch has one fate.
 The code: the cause, outcome and option-kind codes are in :mod:`.codes`; the arrays in
 :mod:`.arrays` (:class:`SimModel`, and assembling it); one compilation's indexes and helpers
 in :mod:`.builder`; the options of run inputs in :mod:`.inputs` and of bookings and orders in
-:mod:`.bookings`. :func:`compile_model` here puts them together; the engines' records are
-summed in doses by :mod:`.tally`.
+:mod:`.bookings`; the stocks of consumed materials that may run short (a planned run they no
+longer cover fails at its start), and the runs' claims on them, in :mod:`.stocks`.
+:func:`compile_model` here puts them together; the engines' records are summed in doses by
+:mod:`.tally`.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ from isoflow.engines.simulate.codes import (
     C_PLAN,
     C_QC,
     C_SHOCK,
+    C_SHORT,
     C_SURGE,
     CAUSES,
     K_ALTERNATIVE,
@@ -94,6 +97,7 @@ __all__ = [
     "C_PLAN",
     "C_QC",
     "C_SHOCK",
+    "C_SHORT",
     "C_SURGE",
     "F64",
     "I64",

@@ -1,7 +1,8 @@
 """The SimPy reference: the same model, event by event, one ``Environment`` per replication.
 
 Straightforward on purpose: outages and policy shocks are renewal processes that switch a
-site or a country's exports off; each batch is a process (start, inputs checked, possibly
+site or a country's exports off; each week's delivery of a stock that may run short is
+drawn at the start; each batch is a process (start, its stocks taken, inputs checked, possibly
 interrupted by an outage, QC at release); each consignment waits for its batch, then for
 each departure, whose fate is drawn when it leaves; each demand (a booking's or an order's
 consignment with the doses still wanted after per-dose cancellations, a run input, an extra
@@ -34,6 +35,7 @@ from isoflow.engines.simulate.model import (
     C_PLAN,
     C_QC,
     C_SHOCK,
+    C_SHORT,
     C_SURGE,
     K_PLANNED,
     K_REBOOK,
@@ -41,6 +43,7 @@ from isoflow.engines.simulate.model import (
     O_MISSED,
     SimModel,
 )
+from isoflow.engines.simulate.stocks import covers
 from isoflow.engines.simulate.tally import ChunkResult, Tally, collect
 from isoflow.errors import SimulationError
 
@@ -67,9 +70,9 @@ class _Served:
 class Replication:
     """One replication: an Environment and the processes of the model.
 
-    Its draws are methods (:meth:`outages_and_shocks`, :meth:`lane_fate`, :meth:`qc_fails`,
-    :meth:`cancelled_doses`, :meth:`extra_doses`), so that a test may replay another
-    engine's world in it.
+    Its draws are methods (:meth:`outages_and_shocks`, :meth:`stock_delivered`,
+    :meth:`lane_fate`, :meth:`qc_fails`, :meth:`cancelled_doses`, :meth:`extra_doses`), so
+    that a test may replay another engine's world in it.
     """
 
     def __init__(self, model: SimModel, rng: np.random.Generator) -> None:
@@ -91,6 +94,10 @@ class Replication:
         self.inputs_of: dict[int, list[int]] = {}
         self.input_lost: dict[int, int] = {}  # run -> cause of its first input missed
         self.input_done = {d: self.env.event() for d in range(m.n_inputs)}
+        self.stock_left = np.zeros(m.stocks.size)  # what is left of each stock
+        self.claims: dict[int, list[int]] = {}  # run -> its claims on the stocks
+        for pos, run in enumerate(m.stocks.claim_run.tolist()):
+            self.claims.setdefault(run, []).append(pos)
 
     # ---------------------------------------------------------------- disruptions
     def _renewal(
@@ -144,6 +151,9 @@ class Replication:
         if s >= 0 and self.down_until[s] > env.now:
             self._done(r, C_OUTAGE)
             return
+        if not self._take_stock(r):
+            self._done(r, C_SHORT)
+            return
         inputs = self.inputs_of.get(r, [])
         if inputs:  # every input is settled by the run's start (arrived or known lost)
             yield self.env.all_of([self.input_done[d] for d in inputs])
@@ -166,6 +176,18 @@ class Replication:
             self._done(r, C_QC)
             return
         self._done(r, C_NONE)
+
+    def _take_stock(self, r: int) -> bool:
+        """Run ``r`` takes what it consumes of its site's stocks, if what is left covers it."""
+        tab, left = self.m.stocks, self.stock_left
+        claims = self.claims.get(r, [])
+        keys = [int(tab.claim_key[pos]) for pos in claims]
+        uses = [float(tab.claim_use[pos]) for pos in claims]
+        if not all(covers(float(left[k]), use) for k, use in zip(keys, uses, strict=True)):
+            return False
+        for k, use in zip(keys, uses, strict=True):
+            left[k] -= use
+        return True
 
     def _done(self, r: int, cause: int) -> None:
         if cause != C_NONE:
@@ -277,6 +299,7 @@ class Replication:
         """Start the outage and policy-shock processes, the inputs and the runs."""
         m, env = self.m, self.env
         self.outages_and_shocks()
+        self.stock_left[:] = [self.stock_delivered(k) for k in range(m.stocks.size)]
         for d in range(m.n_inputs):
             self.inputs_of.setdefault(int(m.dem_run[d]), []).append(d)
             env.process(self._input(d))
@@ -310,6 +333,13 @@ class Replication:
         if m.dep_hold_p[dep] > 0 and rng.random() < m.dep_hold_p[dep]:
             hold = math.exp(m.dep_hold_mu[dep] + m.dep_hold_sigma[dep] * rng.standard_normal())
         return bool(cancelled), delay, hold
+
+    def stock_delivered(self, k: int) -> float:
+        """What the week's delivery of stock ``k`` brings (short with its probability)."""
+        tab = self.m.stocks
+        p = float(tab.short_p[k])
+        short = p > 0 and self.rng.random() < p
+        return float(tab.amount[k] * (tab.fraction[k] if short else 1.0))
 
     def qc_fails(self, r: int) -> bool:
         """Whether run ``r`` fails QC (drawn at its release)."""
