@@ -70,7 +70,7 @@ def test_failed_folder_save_keeps_old_folder(
             raise OSError("disk full")
         return "id\n"
 
-    monkeypatch.setattr("isoflow.scenario.load.write_table", broken)
+    monkeypatch.setattr("isoflow.scenario.save.write_table", broken)
     with pytest.raises(OSError, match="disk full"):
         save_scenario(load_scenario(small_path), folder)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
@@ -86,7 +86,7 @@ def test_failed_file_save_keeps_old_file(
     def broken(text: str, dst: object) -> None:
         raise OSError("rename failed")
 
-    monkeypatch.setattr("isoflow.scenario.load.os.replace", broken)
+    monkeypatch.setattr("isoflow.scenario.save.os.replace", broken)
     with pytest.raises(OSError, match="rename failed"):
         save_scenario(load_scenario(small_path), target)
     assert target.read_text(encoding="utf-8") == "old\n"
