@@ -18,6 +18,57 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 from isoflow.domain.calendar import clock_minutes
 from isoflow.domain.nuclides import canonical
 from isoflow.scenario.citations import Provenance, Source, Strict
+from isoflow.scenario.demand_models import (
+    Booking as Booking,
+)
+from isoflow.scenario.demand_models import (
+    Demand as Demand,
+)
+from isoflow.scenario.demand_models import (
+    DemandRate as DemandRate,
+)
+from isoflow.scenario.demand_models import (
+    DosePrice as DosePrice,
+)
+from isoflow.scenario.demand_models import (
+    Order as Order,
+)
+from isoflow.scenario.policy_models import (
+    Approval as Approval,
+)
+from isoflow.scenario.policy_models import (
+    CustomsDisruption as CustomsDisruption,
+)
+from isoflow.scenario.policy_models import (
+    Disruptions as Disruptions,
+)
+from isoflow.scenario.policy_models import (
+    DurationDistribution as DurationDistribution,
+)
+from isoflow.scenario.policy_models import (
+    ExclusiveDistribution as ExclusiveDistribution,
+)
+from isoflow.scenario.policy_models import (
+    ExportRestriction as ExportRestriction,
+)
+from isoflow.scenario.policy_models import (
+    LaneDisruption as LaneDisruption,
+)
+from isoflow.scenario.policy_models import (
+    Policies as Policies,
+)
+from isoflow.scenario.policy_models import (
+    PolicyShock as PolicyShock,
+)
+from isoflow.scenario.policy_models import (
+    SiteDisruption as SiteDisruption,
+)
+from isoflow.scenario.policy_models import (
+    StockDisruption as StockDisruption,
+)
+from isoflow.scenario.policy_models import (
+    SupplyAgreement as SupplyAgreement,
+)
 from isoflow.scenario.quantities import (
     Activity,
     CountryCode,
@@ -527,328 +578,6 @@ class Lane(Strict):
     def scheduled(self) -> bool:
         """True if the lane runs to a timetable."""
         return bool(self.timetable)
-
-
-# --------------------------------------------------------------------------- demand
-
-
-class Booking(Strict):
-    """A patient dose booked at a hospital."""
-
-    id: Identifier
-    """Unique booking id."""
-    hospital: Identifier
-    """Site id of the hospital."""
-    product: Identifier
-    """Drug product id."""
-    administration: UtcTime
-    """When the dose is administered."""
-    activity: PositiveActivity | None = None
-    """Prescribed activity at administration [Bq]; default: the product's dose."""
-    tolerance: Fraction | None = None
-    """Accepted relative deviation; default: the product's dose tolerance."""
-    priority: Annotated[int, Field(ge=1, le=5)] = 3
-    """1 (most urgent, e.g. therapy cycle) to 5 (deferrable)."""
-    patient_kg: Annotated[float, Field(gt=0, le=400)] | None = None
-    """Body mass [kg], for per-kg doses."""
-    ordered: UtcTime | None = None
-    """When the dose was ordered (UTC); a run whose process has an ``order_cutoff`` serves it
-    only if it was ordered at least that long before the run starts. None: ordered before any
-    cut-off."""
-
-    @model_validator(mode="after")
-    def _ordered_first(self) -> Booking:
-        if self.ordered is not None and self.ordered > self.administration:
-            raise ValueError(
-                f"'ordered' {self.ordered.isoformat()} is after the administration "
-                f"{self.administration.isoformat()}; a dose is ordered before it is given"
-            )
-        return self
-
-
-class Order(Strict):
-    """An order of ``doses`` doses of a product, calibrated at one instant, for a site.
-
-    How hospitals and central radiopharmacies order diagnostics: not patient by patient, but
-    n doses (each of ``activity`` at ``calibration``) for a morning's list. The doses may come
-    from several batches unless ``single_batch`` is set; an order can be served in part, and
-    the plan reports the doses served and short. Each dose travels as one package.
-
-    An order at a site of kind ``market`` is an *export*: demand from outside the modelled
-    region (Europe buying Mo-99 from OPAL, Lu-177 bulk shipped to the US) competing for the
-    same batches. It is of any radioactive product but target material (bulk isotope too),
-    ``doses`` counts its units (packages) and ``activity`` is required (a bulk product has no
-    dose). Plans, verification and simulation serve it as any order; their KPIs count export
-    units and activity apart (``exports``), never as patient doses.
-    """
-
-    id: Identifier
-    """Unique order id (unique among bookings and orders)."""
-    hospital: Identifier
-    """Site id of the hospital or radiopharmacy that receives the doses, or of the market
-    (kind ``market``) that receives an export."""
-    product: Identifier
-    """Product id: a drug product or generator; at a market also a bulk isotope."""
-    calibration: UtcTime
-    """Instant at which each dose must hold ``activity`` (the calibration time)."""
-    doses: Annotated[int, Field(ge=1, le=100000)]
-    """Number of doses ordered (an export: units, each one package of ``activity``)."""
-    activity: PositiveActivity | None = None
-    """Activity of each dose at calibration [Bq]; default: the product's dose. Required for an
-    export (an order at a market)."""
-    tolerance: Fraction | None = None
-    """Accepted relative deviation per dose; default: the product's dose tolerance (none for
-    a product without a dose: the activity exactly)."""
-    priority: Annotated[int, Field(ge=1, le=5)] = 3
-    """1 (most urgent) to 5 (deferrable); every dose of the order has it (an export unit
-    weighs in the plan as one dose of its priority)."""
-    single_batch: bool = False
-    """All doses from one batch along one route (all or none), e.g. one multi-dose vial."""
-    ordered: UtcTime | None = None
-    """When the order was placed (UTC); see ``Booking.ordered``. None: before any cut-off."""
-
-    @model_validator(mode="after")
-    def _ordered_first(self) -> Order:
-        if self.ordered is not None and self.ordered > self.calibration:
-            raise ValueError(
-                f"'ordered' {self.ordered.isoformat()} is after the calibration "
-                f"{self.calibration.isoformat()}; doses are ordered before they are due"
-            )
-        return self
-
-
-class DemandRate(Strict):
-    """A demand rate for strategic horizons."""
-
-    country: CountryCode
-    """Country."""
-    product: Identifier
-    """Drug product id."""
-    doses_per_week: NonNegative
-    """Doses per week in the base year."""
-    base_year: Annotated[int, Field(ge=1990, le=2100)] = 2025
-    """Year of ``doses_per_week``."""
-    growth_per_year: Annotated[float, Field(ge=-0.5, le=2.0)] = 0.0
-    """Relative growth per year (0.1 = +10 %/yr)."""
-    provenance: Provenance = Provenance()
-    """Where the figures come from."""
-
-
-class DosePrice(Strict):
-    """What a hospital pays per dose of a product, in the scenario's currency."""
-
-    product: Identifier
-    """Drug product id."""
-    countries: tuple[CountryCode, ...] = ()
-    """Countries the price applies to; empty: every country without a price of its own."""
-    per_dose: Money
-    """Price of one dose delivered (list price or reimbursement)."""
-    provenance: Provenance = Provenance()
-    """Where the price comes from."""
-
-
-class Demand(Strict):
-    """Bookings and orders for operational planning, rates for strategic analysis."""
-
-    bookings: tuple[Booking, ...] = ()
-    """Individual patient bookings."""
-    orders: tuple[Order, ...] = ()
-    """Orders of several doses (diagnostics ordered per site and calibration time)."""
-    rates: tuple[DemandRate, ...] = ()
-    """Demand rates per country and product."""
-    prices: tuple[DosePrice, ...] = ()
-    """Dose prices per product and market (for revenue and margin)."""
-
-
-# --------------------------------------------------------------------------- policies
-
-
-class Approval(Strict):
-    """Countries where a product is approved for use."""
-
-    product: Identifier
-    """Product id."""
-    countries: tuple[CountryCode, ...]
-    """Countries that approve it."""
-    provenance: Provenance = Provenance()
-    """Where the approval facts come from."""
-
-
-class ExportRestriction(Strict):
-    """A country's restriction on exporting products during a period."""
-
-    country: CountryCode
-    """Exporting country."""
-    products: tuple[Identifier, ...] = ()
-    """Products restricted; empty means all."""
-    start: UtcTime
-    """Start of the restriction."""
-    end: UtcTime | None = None
-    """End of the restriction; none means until further notice."""
-    reason: str = ""
-    """Policy behind it."""
-    provenance: Provenance = Provenance()
-    """Where the figures come from."""
-
-
-class ExclusiveDistribution(Strict):
-    """Exclusive rights of a distributor for a product in listed countries."""
-
-    id: Identifier
-    """Contract id."""
-    product: Identifier
-    """Product covered (the supplier's product)."""
-    supplier: Identifier
-    """Site id of the supplier."""
-    distributor: Identifier
-    """Site id of the distributor holding the rights."""
-    countries: tuple[CountryCode, ...]
-    """Countries where only the distributor may deliver the supplier's product."""
-    provenance: Provenance = Provenance()
-    """Where the figures come from."""
-
-
-class SupplyAgreement(Strict):
-    """A supply agreement between a supplier and a customer site."""
-
-    id: Identifier
-    """Contract id."""
-    supplier: Identifier
-    """Supplier site id."""
-    customer: Identifier
-    """Customer site id."""
-    product: Identifier
-    """Product supplied."""
-    min_per_week: Activity = 0.0
-    """Minimum quantity per week (activity at delivery [Bq], or product unit)."""
-    max_per_week: Activity | None = None
-    """Maximum quantity per week; none means unlimited."""
-    price_per_gbq: Money = 0.0
-    """Contract price per GBq delivered."""
-    provenance: Provenance = Provenance()
-    """Where the figures come from."""
-
-
-class Policies(Strict):
-    """Regulatory and commercial rules."""
-
-    approvals: tuple[Approval, ...] = ()
-    """Product approvals per country; a product with no entry is approved everywhere."""
-    export_restrictions: tuple[ExportRestriction, ...] = ()
-    """Export restrictions with date ranges."""
-    exclusive_distribution: tuple[ExclusiveDistribution, ...] = ()
-    """Exclusive distribution contracts."""
-    supply_agreements: tuple[SupplyAgreement, ...] = ()
-    """Supply agreements with volume bounds."""
-
-
-# --------------------------------------------------------------------------- disruptions
-
-
-class DurationDistribution(Strict):
-    """A distribution of durations, lognormal by mean and coefficient of variation."""
-
-    mean: Duration
-    """Mean duration [s]."""
-    cv: Annotated[float, Field(ge=0, le=10)] = 0.5
-    """Coefficient of variation (standard deviation / mean)."""
-
-
-class SiteDisruption(Strict):
-    """Unplanned outages of a site."""
-
-    site: Identifier
-    """Site id."""
-    outages_per_year: NonNegative = 0.0
-    """Mean number of unplanned outages per year."""
-    duration: DurationDistribution = DurationDistribution(mean=7 * 86400.0)
-    """Outage duration."""
-    provenance: Provenance = Provenance()
-    """Where the figures come from."""
-
-
-class LaneDisruption(Strict):
-    """Cancellations and delays on a lane."""
-
-    lane: Identifier
-    """Lane id."""
-    cancel_prob: Fraction = 0.0
-    """Probability a departure is cancelled."""
-    delay_prob: Fraction = 0.0
-    """Probability a departure is delayed."""
-    delay: DurationDistribution = DurationDistribution(mean=3 * 3600.0)
-    """Delay when delayed."""
-    provenance: Provenance = Provenance()
-    """Where the figures come from."""
-
-
-class CustomsDisruption(Strict):
-    """Customs holds on entry to a country."""
-
-    country: CountryCode
-    """Importing country."""
-    hold_prob: Fraction = 0.0
-    """Probability a shipment is held beyond the normal clearance."""
-    hold: DurationDistribution = DurationDistribution(mean=12 * 3600.0)
-    """Extra hold duration."""
-    provenance: Provenance = Provenance()
-    """Where the figures come from."""
-
-
-class PolicyShock(Strict):
-    """A sudden closure of a country's exports, sampled by the simulator."""
-
-    country: CountryCode
-    """Exporting country."""
-    per_year: NonNegative = 0.0
-    """Mean number of shocks per year."""
-    duration: DurationDistribution = DurationDistribution(mean=30 * 86400.0)
-    """How long exports stay closed."""
-    provenance: Provenance = Provenance()
-    """Where the figures come from."""
-
-
-class StockDisruption(Strict):
-    """Short deliveries of a consumed material (O-18 water, targets, kits) at a site.
-
-    Each week (counted from the planning horizon's start, as the site's ``stocks``) the
-    delivery of the material fails or arrives short with probability ``short_prob``; a
-    short week brings ``delivered_fraction`` of the site's ``per_week`` stock. The week's
-    planned runs take what they use in order of start; a run the rest no longer covers
-    fails at its start (cause ``input_short``).
-    """
-
-    site: Identifier
-    """Site id (it must list the material in its ``stocks``)."""
-    product: Identifier
-    """Material product id."""
-    short_prob: Fraction = 0.0
-    """Probability that a week's delivery fails or arrives short."""
-    delivered_fraction: Fraction = 0.0
-    """Share of the week's stock delivered when short (0: nothing arrives)."""
-    provenance: Provenance = Provenance()
-    """Where the figures come from."""
-
-
-class Disruptions(Strict):
-    """Disruption parameters for the Monte Carlo simulator."""
-
-    sites: tuple[SiteDisruption, ...] = ()
-    """Unplanned outages per site."""
-    lanes: tuple[LaneDisruption, ...] = ()
-    """Cancellations and delays per lane."""
-    customs: tuple[CustomsDisruption, ...] = ()
-    """Customs holds per importing country."""
-    policy_shocks: tuple[PolicyShock, ...] = ()
-    """Export closures per country."""
-    stocks: tuple[StockDisruption, ...] = ()
-    """Short deliveries of consumed materials per site (none: every week's stock arrives)."""
-    qc_failure_prob: Fraction | None = None
-    """Override of every process's QC failure probability; none keeps each process's own."""
-    booking_cancel_prob: Fraction = 0.0
-    """Probability a booking is cancelled."""
-    extra_booking_rate: Annotated[float, Field(ge=0, le=10)] = 0.0
-    """Extra bookings per booked dose (demand upswing)."""
 
 
 # --------------------------------------------------------------------------- scenario
