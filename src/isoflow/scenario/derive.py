@@ -118,15 +118,6 @@ def parse(derived_by: str) -> tuple[str, str]:
     return name.strip(), argument.strip()
 
 
-def lane_km(scenario: Scenario, lane: Lane) -> float | None:
-    """Great-circle km between a lane's ends (None if a site is unknown)."""
-    sites = {s.id: s for s in scenario.sites}
-    a, b = sites.get(lane.origin), sites.get(lane.destination)
-    if a is None or b is None:
-        return None
-    return great_circle_km(a.lat, a.lon, b.lat, b.lon)
-
-
 def derived_mismatches(scenario: Scenario) -> Iterator[tuple[Path, str]]:
     """Lane values their deriver does not reproduce: (field path, message).
 
