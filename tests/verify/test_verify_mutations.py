@@ -466,6 +466,11 @@ def australia_restricts_exports_now(p, s):
     s["policies"]["export_restrictions"][0]["start"] = vc.MONDAY
 
 
+@mutation("lane_closed", "chain", "allocation kr")
+def road_closed_over_the_week(p, s):
+    lane_data(s, "kr-road")["closures"] = [{"start": vc.MONDAY, "reason": "road works"}]
+
+
 @mutation("contract_excludes", "chain", "allocation kr")
 def distributor_rights_extend_to_korea(p, s):
     s["policies"]["exclusive_distribution"][0]["countries"] = ["JP", "KR"]

@@ -25,6 +25,8 @@ from pydantic import BaseModel, create_model
 from isoflow.scenario.issues import Issue, Location, Path
 from isoflow.scenario.quantities import Identifier
 from isoflow.scenario.schema import (
+    Closure,
+    Delay,
     Departure,
     InputStock,
     Lane,
@@ -91,6 +93,8 @@ CHILD_TABLES: tuple[ChildTable, ...] = (
     ChildTable(
         ("lanes",), "lanes.csv", Lane, ("timetable",), "lane", "lane_departures.csv", Departure
     ),
+    ChildTable(("lanes",), "lanes.csv", Lane, ("closures",), "lane", "lane_closures.csv", Closure),
+    ChildTable(("lanes",), "lanes.csv", Lane, ("delays",), "lane", "lane_delays.csv", Delay),
 )
 """Every nested list that may be given as a child table."""
 

@@ -5,6 +5,8 @@ none of them restates a rule. Each function is small and pure (scenario records 
 out), so that a rule changes in one line and every engine follows.
 
 * :func:`is_class7`, :func:`lane_carries`: which lanes may carry which product;
+* :func:`lane_closures`, :func:`leg_arrival`: when a lane takes no consignment, and when a
+  consignment that left on it arrives;
 * :func:`prescribed_activity`, :func:`dose_tolerance`: the dose a booking must receive;
 * :func:`shelf_life_s`: how long a product keeps (no stated shelf life: unlimited);
 * :func:`latest_arrival`: when a dose must be at its hospital (dispensing buffer);
@@ -104,6 +106,30 @@ def is_class7(product: Product) -> bool:
 def lane_carries(lane: Lane, product: Product) -> bool:
     """True if ``lane`` may carry ``product``: a lane refusing class 7 carries only the rest."""
     return lane.accepts_class7 or not is_class7(product)
+
+
+def lane_closures(lane: Lane) -> tuple[Interval, ...]:
+    """Periods ``[lo, hi)`` [s since epoch] in which nothing departs on ``lane``, sorted.
+
+    A closure with no end lasts for ever; a delayed departure (:attr:`Lane.delays`) is
+    closed to any consignment not already on it, one minute either side.
+    """
+    wins = [(epoch(c.start), epoch(c.end) if c.end else math.inf) for c in lane.closures]
+    wins += [(epoch(d.departure) - 60.0, epoch(d.departure) + 60.0) for d in lane.delays]
+    return tuple(sorted(wins))
+
+
+def leg_arrival(lane: Lane, depart_s: float) -> float:
+    """Arrival [s since epoch] of a consignment leaving on ``lane`` at ``depart_s``.
+
+    ``depart + transit + customs`` (customs at a border), or the recorded late arrival of a
+    delayed departure (:attr:`Lane.delays`, matched within a minute).
+    """
+    for d in lane.delays:
+        if abs(epoch(d.departure) - depart_s) <= 60.0:
+            return epoch(d.arrival)
+    customs = lane.border.customs_delay if lane.border is not None else 0.0
+    return depart_s + lane.transit + customs
 
 
 def prescribed_activity(booking: DoseRecord, product: Product) -> float:

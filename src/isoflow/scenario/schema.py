@@ -536,6 +536,34 @@ class Border(Strict):
     """An import permit is needed for radioactive material."""
 
 
+class Closure(Strict):
+    """A period in which no consignment departs on a lane."""
+
+    start: UtcTime
+    """First instant closed."""
+    end: UtcTime | None = None
+    """End of the closure (exclusive); none means until further notice."""
+    reason: str = ""
+    """Why it is closed."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Closure:
+        if self.end is not None and self.end <= self.start:
+            raise ValueError("closure 'end' must be after 'start'")
+        return self
+
+
+class Delay(Strict):
+    """A departure that left on time but arrives late: its consignments arrive at ``arrival``."""
+
+    departure: UtcTime
+    """The departure (as planned)."""
+    arrival: UtcTime
+    """When it arrives now, customs cleared."""
+    reason: str = ""
+    """Why it is late."""
+
+
 class Lane(Strict):
     """A transport link between two sites."""
 
@@ -571,6 +599,10 @@ class Lane(Strict):
     """Border crossing, if the lane crosses one."""
     cancel_prob: Fraction = 0.0
     """Probability a departure is cancelled (simulator)."""
+    closures: tuple[Closure, ...] = ()
+    """Periods in which nothing departs on the lane (a closed route, a cancelled departure)."""
+    delays: tuple[Delay, ...] = ()
+    """Departures that left and arrive late (recorded by a re-plan from events)."""
     provenance: Provenance = Provenance()
     """Where the figures come from."""
 

@@ -92,8 +92,21 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     net = network_for(scenario, opts)
     cand = generate(net, opts.candidates)
     pm = build(net, cand, opts.weights)
+    return solve_model(net, pm, opts, time.perf_counter() - t_build)
+
+
+def solve_model(
+    net: PlanningNetwork,
+    pm: PlanningModel,
+    opts: PlanOptions,
+    build_seconds: float,
+    notes: tuple[str, ...] = (),
+) -> Plan:
+    """Solve a built model (warm-started by the greedy) and read the plan out of it."""
+    cand = pm.cand
+    t_start = time.perf_counter()
     start = greedy_values(net, cand, pm, overage=1.0) if opts.warm_start else None
-    build_seconds = time.perf_counter() - t_build
+    build_seconds += time.perf_counter() - t_start
     result = solve(pm.model, opts.solve, start, relaxed_start=guided_greedy(net, cand, pm))
     if result.values is None:
         raise SolverError(
@@ -119,11 +132,15 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         },
         time_cut=result.time_cut,
         message="; ".join(
-            [*result.notes, *([result.message] if result.status != SolveStatus.OPTIMAL else [])]
+            [
+                *notes,
+                *result.notes,
+                *([result.message] if result.status != SolveStatus.OPTIMAL else []),
+            ]
         ),
     )
     return Plan(
-        scenario=scenario.meta.name,
+        scenario=net.scenario.meta.name,
         planner="optimiser",
         start_utc=iso(net.horizon_start),
         end_utc=iso(net.horizon_end),

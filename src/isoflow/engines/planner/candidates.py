@@ -70,8 +70,15 @@ __all__ = [
 ]
 
 
-def generate(net: PlanningNetwork, opts: CandidateOptions | None = None) -> Candidates:
+def generate(
+    net: PlanningNetwork,
+    opts: CandidateOptions | None = None,
+    extra_starts: dict[int, list[float]] | None = None,
+) -> Candidates:
     """Build every candidate for the bookings in the network's horizon.
+
+    ``extra_starts`` (process index -> starts [s]) are runs that must be candidates whatever
+    the grid and the process's availability (the runs of an earlier plan, for a re-plan).
 
     Runs come from each process's start grid and, for every booking and producing process,
     from the latest start that still serves that booking (:func:`.timing._deadline_starts`); every
@@ -103,7 +110,10 @@ def generate(net: PlanningNetwork, opts: CandidateOptions | None = None) -> Cand
         producers[proc.output].append(pi)
     runs_of_process: dict[int, list[int]] = {}
     for pi, proc in enumerate(sc.processes):
-        runs_of_process[pi] = _add_runs(cand, pi, proc, candidate_starts(net, proc, o), False)
+        grid = candidate_starts(net, proc, o)
+        if extra_starts and extra_starts.get(pi):
+            grid = sorted(set(grid) | set(extra_starts[pi]))
+        runs_of_process[pi] = _add_runs(cand, pi, proc, grid, False)
     by_product: dict[str, list[int]] = defaultdict(list)
     for bi, b in enumerate(bookings):
         by_product[b.product].append(bi)

@@ -104,6 +104,40 @@ class LinearModel:
             offset += part.size
         raise ValueError(f"column {col} out of range")
 
+    def set_col_bounds(
+        self, cols: npt.ArrayLike, lower: npt.ArrayLike | None, upper: npt.ArrayLike | None
+    ) -> None:
+        """Set the bounds of global columns ``cols`` (None leaves that side as it is)."""
+        self._set(self._lower, self._upper, np.asarray(cols, dtype=np.int64), lower, upper)
+
+    def set_row_bounds(
+        self, rows: npt.ArrayLike, lower: npt.ArrayLike | None, upper: npt.ArrayLike | None
+    ) -> None:
+        """Set the bounds of global rows ``rows`` (None leaves that side as it is)."""
+        self._set(self._row_lower, self._row_upper, np.asarray(rows, dtype=np.int64), lower, upper)
+
+    @staticmethod
+    def _set(
+        lows: list[FloatArray],
+        highs: list[FloatArray],
+        at: IntArray,
+        lower: npt.ArrayLike | None,
+        upper: npt.ArrayLike | None,
+    ) -> None:
+        offset = 0
+        lo = None if lower is None else np.broadcast_to(np.asarray(lower, np.float64), at.shape)
+        hi = None if upper is None else np.broadcast_to(np.asarray(upper, np.float64), at.shape)
+        for part_lo, part_hi in zip(lows, highs, strict=True):
+            inside = (at >= offset) & (at < offset + part_lo.size)
+            if inside.any():
+                if lo is not None:
+                    part_lo[at[inside] - offset] = lo[inside]
+                if hi is not None:
+                    part_hi[at[inside] - offset] = hi[inside]
+            offset += part_lo.size
+        if at.size and (at.min() < 0 or at.max() >= offset):
+            raise ValueError("index out of range")
+
     def add_rows(
         self,
         name: str,

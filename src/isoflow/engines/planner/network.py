@@ -47,7 +47,7 @@ from isoflow.engines.planner.routing import (
     _pareto_front,
     _thin,
 )
-from isoflow.scenario.rules import lane_carries, shelf_life_s
+from isoflow.scenario.rules import lane_carries, lane_closures, leg_arrival, shelf_life_s
 from isoflow.scenario.schema import Product, Scenario
 
 __all__ = ["DAY", "LaneEdge", "Leg", "PlanningNetwork", "Route", "Windows"]
@@ -109,6 +109,10 @@ class PlanningNetwork:
             (r.country, set(r.products), epoch(r.start), epoch(r.end) if r.end else math.inf)
             for r in sc.policies.export_restrictions
         ]
+        self._closures = [lane_closures(lane) for lane in sc.lanes]
+        """Per lane: periods in which it takes no consignment (:func:`.rules.lane_closures`)."""
+        self._windowed = bool(self._restrictions) or any(self._closures)
+        """Some departures are barred (export restrictions, lane closures): searches check."""
         approvals: dict[str, set[str]] = defaultdict(set)
         for a in sc.policies.approvals:
             approvals[a.product].update(a.countries)
@@ -187,6 +191,8 @@ class PlanningNetwork:
             if country not in windows:
                 windows[country] = self._export_windows(country, product.id)
             wins = windows[country] if self._lane_cross[li] else None
+            if self._closures[li]:
+                wins = tuple(sorted((wins or ()) + self._closures[li]))
             times = self._lane_times[li] if lane.timetable else None
             lead = lane.handling if times is not None else max(lane.handling, lane.on_demand_lead)
             customs = lane.border.customs_delay if lane.border is not None else 0.0
@@ -206,8 +212,8 @@ class PlanningNetwork:
 
     @property
     def has_restrictions(self) -> bool:
-        """True if the scenario has any export restriction (searches check departures)."""
-        return bool(self._restrictions)
+        """True if any departure is barred (export restriction, lane closure): searches check."""
+        return self._windowed
 
     def edges_from(self, site: int, product: Product) -> list[LaneEdge]:
         """The lanes out of ``site`` that carry ``product`` (``other``: their destination).
@@ -227,9 +233,7 @@ class PlanningNetwork:
 
     def arrival(self, lane_idx: int, depart: float) -> float:
         """Arrival instant (customs cleared) [s] for a departure on a lane at ``depart`` [s]."""
-        lane = self.scenario.lanes[lane_idx]
-        customs = lane.border.customs_delay if lane.border is not None else 0.0
-        return depart + lane.transit + customs
+        return leg_arrival(self.scenario.lanes[lane_idx], depart)
 
     def _route_of(self, legs: list[Leg], ready: float) -> Route:
         """A route of ``legs`` (in travel order) with its cost proxy summed leg by leg."""
@@ -257,7 +261,7 @@ class PlanningNetwork:
         done: set[int] = set()
         limit = self._arrival_bound(ready, product)
         out_edges = self._edges(product)[0]
-        check = bool(self._restrictions) and not relax
+        check = self._windowed and not relax
         bisect_left, inf = bisect.bisect_left, math.inf
         while heap:
             t, u = heapq.heappop(heap)
@@ -371,7 +375,7 @@ class PlanningNetwork:
             return cached
         bound = self._arrival_bound(ready, product)
         out_edges = self._edges(product)[0]
-        check = bool(self._restrictions) and not relax
+        check = self._windowed and not relax
         # label i: arrival, cost, site, parent label, lane and departure of the leg into it
         arrs, costs, sites, parents, lanes, deps = [ready], [0.0], [origin], [-1], [-1], [ready]
         alive = [True]
@@ -522,7 +526,7 @@ class PlanningNetwork:
             return cached
         floor = deadline - shelf_life_s(product)
         into = self._edges(product)[1]
-        check = bool(self._restrictions) and not relax
+        check = self._windowed and not relax
         best: dict[int, float] = {destination: deadline}
         heap: list[tuple[float, int]] = [(-deadline, destination)]
         done: set[int] = set()

@@ -49,6 +49,40 @@ def process_intervals(
     return process_availability(process.availability, site, net.earliest, net.horizon_end)
 
 
+def may_start(net: PlanningNetwork, process: Process, starts: list[float]) -> list[float]:
+    """The instants of ``starts`` at which a run of ``process`` may start.
+
+    Inside a start window, the whole batch in one allowed interval, within the planning
+    window (:func:`_fits`, the rule :func:`candidate_starts` keeps its grid by); an elution
+    only at one of its slots (to the minute).
+    """
+    windows, allowed = process_intervals(net, process)
+    ok = _fits(net, process, starts, windows, allowed)
+    if process.kind != ProcessKind.ELUTION:
+        return ok
+    site = net.scenario.sites[net.site_index[process.site]]
+    slots = {round(t / 60.0) for t in elution_slots(process, site, net.earliest, net.horizon_end)}
+    return [t for t in ok if round(t / 60.0) in slots]
+
+
+def _fits(
+    net: PlanningNetwork,
+    process: Process,
+    starts: list[float],
+    windows: list[tuple[float, float]],
+    allowed: list[tuple[float, float]],
+) -> list[float]:
+    """The starts inside a start window whose batch lies in one allowed interval."""
+    return [
+        t
+        for t in starts
+        if t >= net.earliest
+        and t + process.duration < net.horizon_end
+        and any(lo <= t < hi for lo, hi in windows)
+        and covers(allowed, t, t + process.duration)
+    ]
+
+
 def candidate_starts(net: PlanningNetwork, process: Process, opts: CandidateOptions) -> list[float]:
     """Candidate start instants of one process, exact and sorted."""
     sc = net.scenario
@@ -73,14 +107,8 @@ def candidate_starts(net: PlanningNetwork, process: Process, opts: CandidateOpti
                 t = float(dep) - lane.handling - process.qc_release - process.duration
                 if any(lo <= t < hi for lo, hi in windows):
                     starts.append(t)
-    out = sorted(
-        t
-        for t in {round(t / 60.0) * 60.0 for t in starts}  # whole minutes
-        if t >= net.earliest
-        and t + process.duration < net.horizon_end
-        and any(lo <= t < hi for lo, hi in windows)
-        and covers(allowed, t, t + process.duration)
-    )
+    rounded = sorted({round(t / 60.0) * 60.0 for t in starts})  # whole minutes
+    out = _fits(net, process, rounded, windows, allowed)
     if len(out) > opts.max_runs_per_process:
         keep = np.linspace(0, len(out) - 1, opts.max_runs_per_process).round().astype(int)
         out = [out[i] for i in sorted(set(keep.tolist()))]

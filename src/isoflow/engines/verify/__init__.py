@@ -50,6 +50,7 @@ CODES = (
     "gmp",
     "input_short",
     "lane_capacity",
+    "lane_closed",
     "late",
     "leg_order",
     "mismatch",

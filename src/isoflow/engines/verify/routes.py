@@ -5,8 +5,8 @@ are ready and handled, on its timetable, and arrives after departure + transit +
 its lane carries the product, it does not leave a country during an export restriction, and
 the route passes through an exclusive distributor and arrives in time. Codes:
 ``unknown_lane``, ``broken_route``, ``leg_order``, ``too_early``, ``not_in_timetable``,
-``transit_mismatch``, ``class7_refused``, ``export_restricted``, ``contract_excludes``,
-``late``.
+``transit_mismatch``, ``class7_refused``, ``export_restricted``, ``lane_closed``,
+``contract_excludes``, ``late``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import math
 from isoflow.domain.calendar import epoch, weekly_instants
 from isoflow.engines.planner.plan import PlanLeg
 from isoflow.engines.verify.core import SLACK_S, _CheckerBase, _t
-from isoflow.scenario.rules import lane_carries
+from isoflow.scenario.rules import lane_carries, lane_closures, leg_arrival
 from isoflow.scenario.schema import Lane, Product
 
 
@@ -51,6 +51,7 @@ class _RouteChecks(_CheckerBase):
             if not lane_carries(lane, product):
                 self.bad("class7_refused", subject, f"{lane.id} refuses radioactive cargo")
             self.check_export(subject, lane, dep, product.id)
+            self.check_closed(subject, lane, dep)
             at, t = lane.destination, arr
         if at != destination:
             self.bad("broken_route", subject, f"route ends at {at}, not {destination}")
@@ -96,9 +97,8 @@ class _RouteChecks(_CheckerBase):
 
     @staticmethod
     def arrival(lane: Lane, dep: float) -> float:
-        """Arrival instant of a departure: transit plus customs at a border."""
-        customs = lane.border.customs_delay if lane.border else 0.0
-        return dep + lane.transit + customs
+        """Arrival instant of a departure (:func:`.rules.leg_arrival`)."""
+        return leg_arrival(lane, dep)
 
     def scheduled(self, lane: Lane, dep: float) -> bool:
         """True if ``dep`` is a departure of the lane's timetable (origin's local time)."""
@@ -120,6 +120,13 @@ class _RouteChecks(_CheckerBase):
                 self.bad(
                     "export_restricted", subject, f"{lane.id} leaves {origin} during a restriction"
                 )
+
+    def check_closed(self, subject: str, lane: Lane, dep: float) -> None:
+        """A leg does not depart while its lane is closed (a delayed departure excepted)."""
+        if any(abs(epoch(d.departure) - dep) <= 60.0 for d in lane.delays):
+            return  # the consignment was already on it
+        if any(lo <= dep < hi for lo, hi in lane_closures(lane)):
+            self.bad("lane_closed", subject, f"{lane.id} is closed at its departure")
 
     def check_contract(
         self, subject: str, legs: tuple[PlanLeg, ...], origin: str, destination: str, product: str

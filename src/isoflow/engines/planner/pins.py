@@ -1,0 +1,235 @@
+"""An earlier plan on the candidates of a new model: which columns are its decisions.
+
+:func:`plan_columns` maps each run, allocation, generator delivery and departure of a plan
+onto the candidates of a model built for the same horizon (runs by process and start,
+allocations by booking, batch and legs, generator deliveries by batch, site and legs), so a
+plan can be pinned, penalised for change, or compared. :func:`freeze` fixes the columns of
+what a re-plan may no longer change: the past (before ``now``) and anything the user pins.
+
+The fixing rules, with ``t_now`` the instant of the re-plan:
+
+* a candidate run that starts before ``t_now``: made (``y = 1``, ``x`` = the plan's activity,
+  less a failure's shortfall) if the plan made it, else never (``y = 0``); a started run needs
+  no further input (its feed row is dropped) and its ``batch_min`` no longer binds;
+* a departure before ``t_now`` the plan did not use: never used (``s = 0``);
+* a dose candidate whose consignment left before ``t_now`` (first leg departed, or no leg and
+  administration before ``t_now``): kept at the plan's doses if the plan chose it, else
+  never (``z = 0``);
+* a generator delivered on a departure before ``t_now``: kept (``v = 1``, ``n`` as planned).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from isoflow.domain.calendar import epoch
+from isoflow.engines.planner.build import PlanningModel
+from isoflow.engines.planner.candidate_types import Candidates
+from isoflow.engines.planner.columns import GBQ
+from isoflow.engines.planner.extract import batch_id
+from isoflow.engines.planner.network import PlanningNetwork
+from isoflow.engines.planner.plan import Plan, PlanLeg
+from isoflow.units import parse_datetime
+
+LegKey = tuple[tuple[str, int], ...]
+"""A route as (lane id, departure [s]) per leg."""
+
+
+def instant(value: object) -> float:
+    """A plan's instant as seconds since the epoch."""
+    if isinstance(value, str):
+        return epoch(parse_datetime(value, "time"))
+    from datetime import datetime
+
+    assert isinstance(value, datetime)
+    return epoch(value)
+
+
+def _leg_key(legs: Sequence[PlanLeg]) -> LegKey:
+    return tuple((g.lane, round(instant(g.depart_utc))) for g in legs)
+
+
+@dataclass
+class PlanColumns:
+    """Where a plan's decisions sit among a model's candidates."""
+
+    runs: dict[str, int] = field(default_factory=dict)
+    """Batch id -> candidate run."""
+    allocations: dict[int, int] = field(default_factory=dict)
+    """Candidate allocation -> doses the plan gives it."""
+    missing_allocations: list[int] = field(default_factory=list)
+    """Plan allocations (their positions) with no candidate left (an event removed it)."""
+    generators: dict[int, dict[float, int]] = field(default_factory=dict)
+    """Candidate generator flow -> {size [GBq]: count} the plan delivers."""
+    departures: set[tuple[int, float]] = field(default_factory=set)
+    """(lane index, departure [s]) the plan uses."""
+
+
+def plan_columns(net: PlanningNetwork, cand: Candidates, plan: Plan) -> PlanColumns:
+    """Map ``plan`` onto ``cand`` (built over the plan's horizon)."""
+    out = PlanColumns()
+    ids = {batch_id(net, cand, ri): ri for ri in range(len(cand.runs))}
+    out.runs = {r.batch: ids[r.batch] for r in plan.runs if r.batch in ids}
+    for g in plan.generators:
+        if g.batch in ids:
+            out.runs.setdefault(g.batch, ids[g.batch])
+    lanes = net.scenario.lanes
+    by_key: dict[tuple[str, int, LegKey], int] = {}
+    for ki, a in enumerate(cand.allocations):
+        legs = tuple((lanes[g.lane].id, round(g.depart)) for g in a.route.legs)
+        by_key[(cand.booking_ids[a.booking], a.run, legs)] = ki
+    for i, pa in enumerate(plan.allocations):
+        ri = ids.get(pa.batch)
+        k: int | None = None if ri is None else by_key.get((pa.booking, ri, _leg_key(pa.legs)))
+        if k is None:
+            out.missing_allocations.append(i)
+        else:
+            out.allocations[k] = out.allocations.get(k, 0) + pa.doses
+    lane_index = {lane.id: li for li, lane in enumerate(lanes)}
+    for sh in plan.shipments:
+        if sh.lane in lane_index:
+            out.departures.add((lane_index[sh.lane], float(round(instant(sh.depart_utc)))))
+    _generator_columns(net, cand, plan, ids, out)
+    return out
+
+
+def _generator_columns(
+    net: PlanningNetwork, cand: Candidates, plan: Plan, ids: dict[str, int], out: PlanColumns
+) -> None:
+    lanes = net.scenario.lanes
+    by_key: dict[tuple[int, int, LegKey], int] = {}
+    for fi, f in enumerate(cand.flows):
+        if f.dst == -1:
+            legs = tuple((lanes[g.lane].id, round(g.depart)) for g in f.route.legs)
+            by_key[(f.src, f.site, legs)] = fi
+    for g in plan.generators:
+        src = ids.get(g.batch)
+        site = net.site_index.get(g.site)
+        if src is None or site is None:
+            continue
+        found = by_key.get((src, site, _leg_key(g.legs)))
+        if found is not None:
+            fi = found
+            counts: dict[float, int] = {}
+            for size in g.sizes_bq:
+                counts[size / GBQ] = counts.get(size / GBQ, 0) + 1
+            out.generators[fi] = counts
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """What :func:`freeze` fixed: counts for the revision's record."""
+
+    runs_kept: int
+    runs_barred: int
+    allocations_kept: int
+    allocations_barred: int
+    departures_barred: int
+
+
+def freeze(
+    pm: PlanningModel,
+    plan: Plan,
+    pc: PlanColumns,
+    now: float,
+    hold: float,
+    shortfall: dict[str, float],
+) -> Frozen:
+    """Fix the columns of the past and of the pinned (module docstring).
+
+    Before ``now`` is history; from ``now`` to ``hold`` the parent's decisions are pinned
+    where they still hold and nothing new starts; ``shortfall``: batch -> fraction lost.
+    """
+    cand, m, b = pm.cand, pm.model, pm.blocks
+    pos = np.full(len(cand.runs), -1, dtype=np.int64)
+    pos[pm.producing_runs] = np.arange(pm.producing_runs.size)
+    made = {ri: batch for batch, ri in pc.runs.items()}
+    activity = {r.batch: r.activity_eop_bq for r in plan.runs}
+    kept = barred = 0
+    for ri, run in enumerate(cand.runs):
+        p = int(pos[ri])
+        if p < 0 or run.start >= hold:
+            continue
+        if ri not in made:
+            m.set_col_bounds([b["y"].start + p], 0.0, 0.0)
+            barred += 1
+            continue
+        m.set_col_bounds([b["y"].start + p], 1.0, 1.0)
+        kept += 1
+        if run.start < now:  # started: its activity is what it made, less a failure's loss
+            gbq = activity.get(made[ri], 0.0) * (1.0 - shortfall.get(made[ri], 0.0)) / GBQ
+            m.set_col_bounds([b["x"].start + p], 0.0, gbq)
+            m.set_row_bounds([m.row_blocks["size_min"].start + p], -np.inf, None)
+    _drop_feeds(pm, {ri for ri, run in enumerate(cand.runs) if run.start < now})
+    a_kept, a_barred = _freeze_allocations(pm, pc, now, hold, set(shortfall), made)
+    d_barred = 0
+    for (lane, dep), col in zip(pm.departures, b["s"].all.tolist(), strict=True):
+        if dep < now and (lane, float(round(dep))) not in pc.departures:
+            m.set_col_bounds([col], 0.0, 0.0)
+            d_barred += 1
+    _freeze_generators(pm, pc, hold)
+    return Frozen(kept, barred, a_kept, a_barred, d_barred)
+
+
+def _drop_feeds(pm: PlanningModel, started: set[int]) -> None:
+    """A started run has its input: its feed row no longer binds."""
+    feed = sorted(pm.cand.feed_needed)
+    rows = [i for i, r in enumerate(feed) if r in started]
+    if rows and "feed" in pm.model.row_blocks:
+        start = pm.model.row_blocks["feed"].start
+        pm.model.set_row_bounds([start + i for i in rows], None, np.inf)
+
+
+def _freeze_allocations(
+    pm: PlanningModel,
+    pc: PlanColumns,
+    now: float,
+    hold: float,
+    failed: set[str],
+    made: dict[int, str],
+) -> tuple[int, int]:
+    """Doses that left before ``hold`` stay as planned, and none is added.
+
+    A dose of a failed run is free: as much of it as the run still gives is served.
+    """
+    cand, m, z = pm.cand, pm.model, pm.blocks["z"]
+    kept = barred = 0
+    for k, a in enumerate(cand.allocations):
+        left = a.route.legs[0].depart if a.route.legs else cand.booking_time[a.booking]
+        if left >= hold:
+            continue
+        doses = pc.allocations.get(k)
+        if doses is None:
+            m.set_col_bounds([z.start + k], 0.0, 0.0)
+            barred += 1
+        elif made.get(a.run) not in failed:
+            unit = int(cand.booking_unit_doses[a.booking])
+            units = float(doses // max(unit, 1))
+            m.set_col_bounds([z.start + k], units, units)
+            kept += 1
+        elif left >= now:
+            m.set_col_bounds([z.start + k], 0.0, None)
+    return kept, barred
+
+
+def _freeze_generators(pm: PlanningModel, pc: PlanColumns, t_now: float) -> None:
+    """Generators delivered on departures before ``t_now`` stay delivered, as many as planned."""
+    cand, m = pm.cand, pm.model
+    v, n = pm.blocks["v"], pm.blocks["n"]
+    n_col = n.start
+    for fi, sizes in pm.sized_flows:
+        f = cand.flows[fi]
+        left = f.route.legs[0].depart if f.route.legs else cand.runs[f.src].release
+        if left < t_now:
+            counts = pc.generators.get(fi, {})
+            for size in sizes:
+                c = float(counts.get(size, 0))
+                m.set_col_bounds([n_col], c, c)
+                n_col += 1
+            used = 1.0 if counts else 0.0
+            m.set_col_bounds([v.start + fi], used, used)
+        else:
+            n_col += len(sizes)

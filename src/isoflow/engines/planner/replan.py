@@ -1,0 +1,250 @@
+"""Re-planning from events: keep the past and what is pinned, re-optimise the rest.
+
+:func:`replan` takes a scenario, the plan in force (the *parent*), events
+(:mod:`isoflow.scenario.events`) and the instant ``now``:
+
+1. the events are applied to the scenario (outages, closures, late departures, export
+   restrictions, demand changes); a run failure lowers that run's activity;
+2. the model is built over the parent's horizon, with the parent's runs among the candidates
+   and each consignment already on a late departure carried on with its late arrival (kept if
+   it still arrives in time, lost otherwise);
+3. the past is fixed (:func:`.pins.freeze`): runs started, consignments that left, generators
+   delivered; in ``hard`` mode everything the parent decided before ``now + freeze`` too;
+4. in ``soft`` mode each dose served otherwise than in the parent costs ``stability`` and
+   each hour a run moves from the parent's nearest run of its process
+   ``stability_per_hour``;
+5. the model is solved and the plan read out; :mod:`.revision` gives the diff.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+import numpy as np
+
+from isoflow import bounds
+from isoflow.domain.calendar import epoch, from_epoch
+from isoflow.engines.planner.api import PlanOptions, network_for, solve_model
+from isoflow.engines.planner.build import PlanningModel, build
+from isoflow.engines.planner.candidate_types import Allocation, Candidates
+from isoflow.engines.planner.candidates import generate
+from isoflow.engines.planner.extract import batch_id
+from isoflow.engines.planner.network import PlanningNetwork
+from isoflow.engines.planner.pins import Frozen, PlanColumns, freeze, instant, plan_columns
+from isoflow.engines.planner.plan import Plan
+from isoflow.engines.planner.routing import Leg, Route
+from isoflow.engines.planner.timing import may_start
+from isoflow.errors import OptionError
+from isoflow.scenario.events import Event, RunFailed, apply_events
+from isoflow.scenario.rules import leg_arrival
+from isoflow.scenario.schema import Scenario
+
+HOUR = 3600.0
+
+
+class ReplanMode(StrEnum):
+    """How the parent plan binds the re-plan."""
+
+    HARD = "hard"
+    """The past and everything decided before ``now + freeze`` are fixed; the rest is free."""
+    SOFT = "soft"
+    """The past is fixed; every other change from the parent costs its stability weight."""
+
+
+@dataclass(frozen=True)
+class ReplanOptions:
+    """How to re-plan.
+
+    Attributes
+    ----------
+    now
+        The instant of the re-plan (default: the parent's horizon start): before it is
+        history.
+    mode
+        :class:`ReplanMode`.
+    freeze_s
+        Hard mode: decisions the parent took before ``now + freeze_s`` are kept as well [s].
+    stability
+        Soft mode: cost of each dose served otherwise than in the parent (currency).
+    stability_per_hour
+        Soft mode: cost of each hour a run moves away from the parent's runs of its process.
+    plan
+        Solver, candidate and weight settings.
+    """
+
+    now: datetime | None = None
+    mode: ReplanMode = ReplanMode.HARD
+    freeze_s: float = 0.0
+    stability: float = 1e4
+    stability_per_hour: float = 100.0
+    plan: PlanOptions = field(default_factory=PlanOptions)
+
+    def __post_init__(self) -> None:
+        if self.now is not None:
+            bounds.check_instant(self.now, "now")
+        bounds.LEAD.check(self.freeze_s, "freeze_s")
+        for name in ("stability", "stability_per_hour"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and 0.0 <= value <= 1e9):
+                raise OptionError(name, "a number from 0 to 1e9", repr(value))
+
+
+@dataclass(frozen=True)
+class Replanned:
+    """A re-plan's plan and what it kept of its parent."""
+
+    plan: Plan
+    scenario: Scenario
+    """The scenario with the events applied (what the plan is checked against)."""
+    frozen: Frozen
+    lost_in_transit: tuple[str, ...]
+    """Bookings whose consignment on a late departure no longer arrives in time."""
+    unmatched: int
+    """Parent allocations no candidate matches any more (an event removed them)."""
+    seconds: float
+
+
+def replan(
+    scenario: Scenario,
+    parent: Plan,
+    events: Sequence[Event],
+    options: ReplanOptions | None = None,
+) -> Replanned:
+    """Re-plan ``parent`` after ``events`` (see the module docstring)."""
+    opts = options or ReplanOptions()
+    t0 = time.perf_counter()
+    changed = apply_events(scenario, events)
+    start, end = instant(parent.start_utc), instant(parent.end_utc)
+    now = epoch(opts.now) if opts.now is not None else start
+    plan_opts = replace(
+        opts.plan,
+        start=_utc(start),
+        horizon_s=end - start,
+        lead_s=start - instant(parent.earliest_run_utc),
+    )
+    net = network_for(changed, plan_opts)
+    cand = generate(net, plan_opts.candidates, _parent_starts(net, parent, now))
+    lost = _carry_late(net, cand, parent, now)
+    pm = build(net, cand, plan_opts.weights)
+    pc = plan_columns(net, cand, parent)
+    failed = {e.batch: e.shortfall for e in events if isinstance(e, RunFailed)}
+    hold = now + opts.freeze_s if opts.mode == ReplanMode.HARD else now
+    frozen = freeze(pm, parent, pc, now, hold, failed)
+    if opts.mode == ReplanMode.SOFT:
+        _stability_costs(pm, pc, opts.stability, opts.stability_per_hour)
+    notes = (f"re-plan ({opts.mode}) at {_utc(now).isoformat()}",)
+    plan = solve_model(net, pm, plan_opts, time.perf_counter() - t0, notes)
+    return Replanned(
+        plan=plan,
+        scenario=changed,
+        frozen=frozen,
+        lost_in_transit=tuple(lost),
+        unmatched=len(pc.missing_allocations),
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def _parent_starts(net: PlanningNetwork, parent: Plan, now: float) -> dict[int, list[float]]:
+    """Starts of the parent's runs per process.
+
+    Those before ``now`` (history, whatever the events say), and the later ones that may
+    still start (:func:`.timing.may_start`).
+    """
+    index = {p.id: i for i, p in enumerate(net.scenario.processes)}
+    out: dict[int, list[float]] = {}
+    for r in parent.runs:
+        if r.process in index:
+            out.setdefault(index[r.process], []).append(instant(r.start_utc))
+    procs = net.scenario.processes
+    return {
+        pi: [t for t in starts if t < now]
+        + may_start(net, procs[pi], [t for t in starts if t >= now])
+        for pi, starts in out.items()
+    }
+
+
+def _utc(t: float) -> datetime:
+    return from_epoch(t)
+
+
+def _carry_late(net: PlanningNetwork, cand: Candidates, parent: Plan, now: float) -> list[str]:
+    """Consignments that left on a late departure: carried on if still in time, else lost.
+
+    A carried consignment becomes the one candidate of its dose on that route (the route
+    with the late arrival, and the later legs if their connections still hold); the freeze
+    keeps it. Returns the bookings whose consignment is lost.
+    """
+    sc = net.scenario
+    lane_index = {lane.id: li for li, lane in enumerate(sc.lanes)}
+    delayed = {li for li, lane in enumerate(sc.lanes) if lane.delays}
+    if not delayed:
+        return []
+    booking_index = {b: i for i, b in enumerate(cand.booking_ids)}
+    run_of = {batch_id(net, cand, ri): ri for ri in range(len(cand.runs))}
+    lost: list[str] = []
+    for pa in parent.allocations:
+        legs = [(lane_index.get(g.lane), instant(g.depart_utc)) for g in pa.legs]
+        if not legs or legs[0][1] >= now or not any(li in delayed for li, _ in legs):
+            continue
+        bi, ri = booking_index.get(pa.booking), run_of.get(pa.batch)
+        if bi is None or ri is None or any(li is None for li, _ in legs):
+            lost.append(pa.booking)
+            continue
+        route = _late_route(net, [(int(li), dep) for li, dep in legs if li is not None])
+        if route is None or route.arrive > cand.booking_deadline[bi]:
+            lost.append(pa.booking)
+            continue
+        need = pa.activity_eop_bq * int(cand.booking_unit_doses[bi])
+        cand.allocations.append(
+            Allocation(bi, ri, replace(route, ready=cand.runs[ri].release), need)
+        )
+    return lost
+
+
+def _late_route(net: PlanningNetwork, legs: list[tuple[int, float]]) -> Route | None:
+    """The route of ``legs``, each leg arriving by :func:`.rules.leg_arrival`.
+
+    None if a connection is missed (a leg departs before the previous one arrives and is
+    handled).
+    """
+    out: list[Leg] = []
+    at = -math.inf
+    for li, dep in legs:
+        lane = net.scenario.lanes[li]
+        if dep < at + lane.handling - 1.0:
+            return None
+        arrive = leg_arrival(lane, dep)
+        out.append(Leg(li, dep, arrive))
+        at = arrive
+    return Route(tuple(out), out[0].depart, out[-1].arrive)
+
+
+def _stability_costs(pm: PlanningModel, pc: PlanColumns, per_dose: float, per_hour: float) -> None:
+    """Soft mode: a dose served otherwise than in the parent, and a moved run, cost extra.
+
+    ``+per_dose·m[b]`` on every option and on the shortfall of a booking the parent served,
+    except on the parent's own options; ``+per_hour·|Δt|/h`` on a run of a process the parent
+    ran, ``Δt`` the distance to its nearest parent run.
+    """
+    cand, m = pm.cand, pm.model
+    z, u, y = pm.blocks["z"], pm.blocks["u"], pm.blocks["y"]
+    served = {cand.allocations[k].booking for k in pc.allocations}
+    for k, a in enumerate(cand.allocations):
+        if a.booking in served and k not in pc.allocations:
+            m.add_cost(z.start + k, per_dose * float(cand.booking_unit_doses[a.booking]))
+    for bi in sorted(served):
+        m.add_cost(u.start + bi, per_dose * float(cand.booking_unit_doses[bi]))
+    parent_starts: dict[int, list[float]] = {}
+    for ri in pc.runs.values():
+        parent_starts.setdefault(cand.runs[ri].process, []).append(cand.runs[ri].start)
+    for p, ri in enumerate(pm.producing_runs.tolist()):
+        starts = parent_starts.get(cand.runs[ri].process)
+        if starts:
+            moved = float(np.min(np.abs(np.array(starts) - cand.runs[ri].start))) / HOUR
+            if moved > 0:
+                m.add_cost(y.start + p, per_hour * moved)
