@@ -259,3 +259,29 @@ def _iso(t: float) -> str:
 
     assert math.isfinite(t)
     return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
+
+
+def test_recommend_ranks_the_ways_to_serve_an_urgent_dose(parent) -> None:  # type: ignore[no-untyped-def]
+    """Before the week, with the parent pinned, a second 14:00 dose can ride in fdg-a's run
+    (room up to 100 GBq) on the van b1 already takes: nothing added (no variable or package
+    cost). Barring that, the same run on a van of its own adds one shipment (100). Every
+    way is a plan verify accepts, and the costs do not fall with rank."""
+    from isoflow.engines.planner.recommend import recommend
+
+    sc, plan = parent
+    (new,) = events({"kind": "booking_added", "booking": {"id": "b2", "hospital": "hosp",
+                     "product": "fdg", "administration": at("14:00")}})  # fmt: skip
+    rec = recommend(sc, plan, new, top=3, options=OPTIONS)
+    ways = rec.ways
+    assert [(w.site, w.batch, w.new_run) for w in ways[:2]] == [
+        ("cyc-a", run_of(plan, "fdg-a").batch, False),
+        ("cyc-a", run_of(plan, "fdg-a").batch, False),
+    ]
+    assert ways[0].legs == plan.allocations[0].legs
+    assert ways[0].cost_delta == pytest.approx(0.0, abs=1e-6)
+    assert ways[1].cost_delta == pytest.approx(100.0, abs=1e-6)
+    assert [w.cost_delta for w in ways] == sorted(w.cost_delta for w in ways)
+    changed = sc.model_copy(update={"demand": sc.demand.model_copy(update={
+        "bookings": (*sc.demand.bookings, new.booking)})})  # fmt: skip
+    for w in ways:
+        assert verify(w.plan, changed) == []

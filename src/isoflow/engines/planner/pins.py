@@ -15,7 +15,9 @@ The fixing rules, with ``t_now`` the instant of the re-plan:
 * a dose candidate whose consignment left before ``t_now`` (first leg departed, or no leg and
   administration before ``t_now``): kept at the plan's doses if the plan chose it, else
   never (``z = 0``);
-* a generator delivered on a departure before ``t_now``: kept (``v = 1``, ``n`` as planned).
+* a generator delivered on a departure before ``t_now``: kept (``v = 1``, ``n`` as planned);
+* an input shipped to a run before ``t_now``: kept (``w`` as planned, ``v = 1``), any other
+  flow leaving then: none.
 """
 
 from __future__ import annotations
@@ -66,6 +68,10 @@ class PlanColumns:
     """Candidate generator flow -> {size [GBq]: count} the plan delivers."""
     departures: set[tuple[int, float]] = field(default_factory=set)
     """(lane index, departure [s]) the plan uses."""
+    flows: dict[int, float] = field(default_factory=dict)
+    """Candidate flow into a run -> activity the plan ships on it [GBq at the source's EOP]."""
+    unfed: set[int] = field(default_factory=set)
+    """Candidate runs the plan makes whose inputs no candidate flow matches any more."""
 
 
 def plan_columns(net: PlanningNetwork, cand: Candidates, plan: Plan) -> PlanColumns:
@@ -93,7 +99,31 @@ def plan_columns(net: PlanningNetwork, cand: Candidates, plan: Plan) -> PlanColu
         if sh.lane in lane_index:
             out.departures.add((lane_index[sh.lane], float(round(instant(sh.depart_utc)))))
     _generator_columns(net, cand, plan, ids, out)
+    _input_columns(net, cand, plan, ids, out)
     return out
+
+
+def _input_columns(
+    net: PlanningNetwork, cand: Candidates, plan: Plan, ids: dict[str, int], out: PlanColumns
+) -> None:
+    """The plan's run inputs as candidate flows (by source, destination run and legs)."""
+    lanes = net.scenario.lanes
+    by_key: dict[tuple[int, int, LegKey], int] = {}
+    for fi, f in enumerate(cand.flows):
+        if f.dst >= 0:
+            legs = tuple((lanes[g.lane].id, round(g.depart)) for g in f.route.legs)
+            by_key[(f.src, f.dst, legs)] = fi
+    for r in plan.runs:
+        dst = ids.get(r.batch)
+        if dst is None:
+            continue
+        for i in r.inputs:
+            src = ids.get(i.batch)
+            found = None if src is None else by_key.get((src, dst, _leg_key(i.legs)))
+            if found is None:
+                out.unfed.add(dst)
+            else:
+                out.flows[found] = out.flows.get(found, 0.0) + i.activity_eop_bq / GBQ
 
 
 def _generator_columns(
@@ -137,11 +167,13 @@ def freeze(
     now: float,
     hold: float,
     shortfall: dict[str, float],
+    bar_new: bool = True,
 ) -> Frozen:
     """Fix the columns of the past and of the pinned (module docstring).
 
     Before ``now`` is history; from ``now`` to ``hold`` the parent's decisions are pinned
-    where they still hold and nothing new starts; ``shortfall``: batch -> fraction lost.
+    where they still hold, and nothing new starts unless ``bar_new`` is false (new runs and
+    doses may then join the pinned plan); ``shortfall``: batch -> fraction lost.
     """
     cand, m, b = pm.cand, pm.model, pm.blocks
     pos = np.full(len(cand.runs), -1, dtype=np.int64)
@@ -154,8 +186,9 @@ def freeze(
         if p < 0 or run.start >= hold:
             continue
         if ri not in made:
-            m.set_col_bounds([b["y"].start + p], 0.0, 0.0)
-            barred += 1
+            if bar_new or run.start < now:
+                m.set_col_bounds([b["y"].start + p], 0.0, 0.0)
+                barred += 1
             continue
         m.set_col_bounds([b["y"].start + p], 1.0, 1.0)
         kept += 1
@@ -163,8 +196,14 @@ def freeze(
             gbq = activity.get(made[ri], 0.0) * (1.0 - shortfall.get(made[ri], 0.0)) / GBQ
             m.set_col_bounds([b["x"].start + p], 0.0, gbq)
             m.set_row_bounds([m.row_blocks["size_min"].start + p], -np.inf, None)
-    _drop_feeds(pm, {ri for ri, run in enumerate(cand.runs) if run.start < now})
-    a_kept, a_barred = _freeze_allocations(pm, pc, now, hold, set(shortfall), made)
+    _drop_feeds(pm, {ri for ri in pc.unfed if cand.runs[ri].start < now})
+    failed_runs = {ri for ri, batch in made.items() if batch in shortfall}
+    _freeze_flows(pm, pc, now, failed_runs)
+    a_kept, a_barred = _freeze_allocations(
+        pm, pc, now, hold if bar_new else now, set(shortfall), made
+    )
+    if not bar_new:
+        a_kept += _pin_allocations(pm, pc, hold)
     d_barred = 0
     for (lane, dep), col in zip(pm.departures, b["s"].all.tolist(), strict=True):
         if dep < now and (lane, float(round(dep))) not in pc.departures:
@@ -174,8 +213,33 @@ def freeze(
     return Frozen(kept, barred, a_kept, a_barred, d_barred)
 
 
+def _freeze_flows(pm: PlanningModel, pc: PlanColumns, now: float, failed: set[int]) -> None:
+    """Inputs that left before ``now`` are shipped as planned; no other flow leaves then.
+
+    From a failed run, as much as it still gives (at most as planned).
+    """
+    cand, m = pm.cand, pm.model
+    w, v = pm.blocks["w"], pm.blocks["v"]
+    for fi, f in enumerate(cand.flows):
+        if f.dst < 0:
+            continue
+        left = f.route.legs[0].depart if f.route.legs else cand.runs[f.src].release
+        if left >= now:
+            continue
+        gbq = pc.flows.get(fi, 0.0)
+        if f.src in failed:
+            m.set_col_bounds([w.start + fi], 0.0, gbq)
+            m.set_col_bounds([v.start + fi], 0.0, float(gbq > 0))
+        else:
+            m.set_col_bounds([w.start + fi], gbq, gbq)
+            m.set_col_bounds([v.start + fi], float(gbq > 0), float(gbq > 0))
+
+
 def _drop_feeds(pm: PlanningModel, started: set[int]) -> None:
-    """A started run has its input: its feed row no longer binds."""
+    """Started runs whose inputs the candidates no longer match: their feed rows go.
+
+    They have their input, shipped before the re-plan.
+    """
     feed = sorted(pm.cand.feed_needed)
     rows = [i for i, r in enumerate(feed) if r in started]
     if rows and "feed" in pm.model.row_blocks:
@@ -213,6 +277,20 @@ def _freeze_allocations(
         elif left >= now:
             m.set_col_bounds([z.start + k], 0.0, None)
     return kept, barred
+
+
+def _pin_allocations(pm: PlanningModel, pc: PlanColumns, hold: float) -> int:
+    """The parent's doses leaving before ``hold`` stay as they are (others may join)."""
+    cand, m, z = pm.cand, pm.model, pm.blocks["z"]
+    kept = 0
+    for k, doses in pc.allocations.items():
+        a = cand.allocations[k]
+        left = a.route.legs[0].depart if a.route.legs else cand.booking_time[a.booking]
+        if left < hold:
+            units = float(doses // max(int(cand.booking_unit_doses[a.booking]), 1))
+            m.set_col_bounds([z.start + k], units, units)
+            kept += 1
+    return kept
 
 
 def _freeze_generators(pm: PlanningModel, pc: PlanColumns, t_now: float) -> None:

@@ -109,6 +109,54 @@ class Replanned:
     seconds: float
 
 
+@dataclass
+class Prepared:
+    """A re-plan's model before its parent is pinned: the changed scenario and its candidates."""
+
+    scenario: Scenario
+    net: PlanningNetwork
+    pm: PlanningModel
+    pc: PlanColumns
+    options: PlanOptions
+    now: float
+    lost_in_transit: list[str]
+    failed: dict[str, float]
+    seconds: float
+
+
+def prepare(
+    scenario: Scenario,
+    parent: Plan,
+    events: Sequence[Event],
+    now: datetime | None,
+    plan: PlanOptions,
+) -> Prepared:
+    """Apply the events, build the model over the parent's horizon, map the parent onto it.
+
+    The parent's runs are candidates (:func:`_parent_starts`), and consignments on late
+    departures are carried on (:func:`_carry_late`). The solver starts cold: the parent's
+    decisions enter as fixed columns and costs, not as a start.
+    """
+    t0 = time.perf_counter()
+    changed = apply_events(scenario, events)
+    start, end = instant(parent.start_utc), instant(parent.end_utc)
+    t_now = epoch(now) if now is not None else start
+    plan_opts = replace(
+        plan,
+        start=_utc(start),
+        horizon_s=end - start,
+        lead_s=start - instant(parent.earliest_run_utc),
+        warm_start=False,
+    )
+    net = network_for(changed, plan_opts)
+    cand = generate(net, plan_opts.candidates, _parent_starts(net, parent, t_now))
+    lost = _carry_late(net, cand, parent, t_now)
+    pm = build(net, cand, plan_opts.weights)
+    pc = plan_columns(net, cand, parent)
+    failed = {e.batch: e.shortfall for e in events if isinstance(e, RunFailed)}
+    return Prepared(changed, net, pm, pc, plan_opts, t_now, lost, failed, time.perf_counter() - t0)
+
+
 def replan(
     scenario: Scenario,
     parent: Plan,
@@ -118,33 +166,22 @@ def replan(
     """Re-plan ``parent`` after ``events`` (see the module docstring)."""
     opts = options or ReplanOptions()
     t0 = time.perf_counter()
-    changed = apply_events(scenario, events)
-    start, end = instant(parent.start_utc), instant(parent.end_utc)
-    now = epoch(opts.now) if opts.now is not None else start
-    plan_opts = replace(
-        opts.plan,
-        start=_utc(start),
-        horizon_s=end - start,
-        lead_s=start - instant(parent.earliest_run_utc),
-    )
-    net = network_for(changed, plan_opts)
-    cand = generate(net, plan_opts.candidates, _parent_starts(net, parent, now))
-    lost = _carry_late(net, cand, parent, now)
-    pm = build(net, cand, plan_opts.weights)
-    pc = plan_columns(net, cand, parent)
-    failed = {e.batch: e.shortfall for e in events if isinstance(e, RunFailed)}
-    hold = now + opts.freeze_s if opts.mode == ReplanMode.HARD else now
-    frozen = freeze(pm, parent, pc, now, hold, failed)
+    p = prepare(scenario, parent, events, opts.now, opts.plan)
+    hold = p.now + opts.freeze_s if opts.mode == ReplanMode.HARD else p.now
+    frozen = freeze(p.pm, parent, p.pc, p.now, hold, p.failed)
     if opts.mode == ReplanMode.SOFT:
-        _stability_costs(pm, pc, opts.stability, opts.stability_per_hour)
-    notes = (f"re-plan ({opts.mode}) at {_utc(now).isoformat()}",)
-    plan = solve_model(net, pm, plan_opts, time.perf_counter() - t0, notes)
+        _stability_costs(p.pm, p.pc, opts.stability, opts.stability_per_hour)
+    notes = (
+        f"re-plan ({opts.mode}) at {_utc(p.now).isoformat()}; cold start (the parent's "
+        "decisions are fixed columns and stability costs, not a start)",
+    )
+    plan = solve_model(p.net, p.pm, p.options, time.perf_counter() - t0, notes)
     return Replanned(
         plan=plan,
-        scenario=changed,
+        scenario=p.scenario,
         frozen=frozen,
-        lost_in_transit=tuple(lost),
-        unmatched=len(pc.missing_allocations),
+        lost_in_transit=tuple(p.lost_in_transit),
+        unmatched=len(p.pc.missing_allocations),
         seconds=time.perf_counter() - t0,
     )
 

@@ -1,0 +1,99 @@
+"""Recommend: the best ways to serve one new booking or order inside a plan that stays fixed.
+
+Every decision of the parent plan is pinned (its runs are made, its doses go as planned);
+the new demand may take spare activity of a parent run (up to ``batch_max``), a parent's
+departure with room left, or a new run and departure. The best way is the optimum of that
+model; the next best is the optimum once the ways found so far are barred, and so on: each
+is a plan that ``verify`` accepts, ranked by what it adds to the parent's cost (counted from
+the plan's records, :func:`.revision.figures`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from isoflow.engines.planner.api import PlanOptions, solve_model
+from isoflow.engines.planner.pins import freeze, plan_columns
+from isoflow.engines.planner.plan import Plan, PlanLeg
+from isoflow.engines.planner.replan import prepare
+from isoflow.engines.planner.revision import figures
+from isoflow.scenario.events import BookingAdded, OrderAdded
+from isoflow.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Insertion:
+    """One way to serve the new demand inside the fixed plan."""
+
+    rank: int
+    site: str
+    batch: str
+    new_run: bool
+    """The batch is a run the parent does not make."""
+    legs: tuple[PlanLeg, ...]
+    doses: int
+    activity_eop_bq: float
+    """Activity per dose at the batch's EOP [Bq]."""
+    cost_delta: float
+    """Plan cost with this way minus the parent's (production and transport)."""
+    plan: Plan
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The ranked ways, and how long finding them took."""
+
+    demand: str
+    ways: tuple[Insertion, ...]
+    seconds: float
+    build_seconds: float
+
+
+def recommend(
+    scenario: Scenario,
+    parent: Plan,
+    new: BookingAdded | OrderAdded,
+    now: datetime | None = None,
+    top: int = 3,
+    options: PlanOptions | None = None,
+) -> Recommendation:
+    """The ``top`` best ways to serve ``new`` with the parent plan pinned (module docstring)."""
+    t0 = time.perf_counter()
+    demand_id = new.booking.id if isinstance(new, BookingAdded) else new.order.id
+    p = prepare(scenario, parent, (new,), now, options or PlanOptions())
+    freeze(p.pm, parent, p.pc, p.now, math.inf, p.failed, bar_new=False)
+    build_seconds = time.perf_counter() - t0
+    base = figures(parent).cost
+    parent_batches = {r.batch for r in parent.runs}
+    ways: list[Insertion] = []
+    z = p.pm.blocks["z"]
+    for rank in range(1, top + 1):
+        plan = solve_model(p.net, p.pm, p.options, 0.0)
+        mine = [a for a in plan.allocations if a.booking == demand_id]
+        if not mine:
+            break
+        a = mine[0]
+        ways.append(
+            Insertion(
+                rank=rank,
+                site=a.site,
+                batch=a.batch,
+                new_run=a.batch not in parent_batches,
+                legs=a.legs,
+                doses=sum(x.doses for x in mine),
+                activity_eop_bq=a.activity_eop_bq,
+                cost_delta=figures(plan).cost - base,
+                plan=plan,
+            )
+        )
+        chosen = plan_columns(p.net, p.pm.cand, plan).allocations
+        bar = [
+            k
+            for k in chosen
+            if p.pm.cand.booking_ids[p.pm.cand.allocations[k].booking] == demand_id
+        ]
+        p.pm.model.set_col_bounds([z.start + k for k in bar], 0.0, 0.0)
+    return Recommendation(demand_id, tuple(ways), time.perf_counter() - t0, build_seconds)
