@@ -9,8 +9,8 @@ from planner_cases import FDG, scenario, site
 
 from isoflow.engines.planner.api import PlanOptions, make_plan
 from isoflow.engines.planner.candidates import CandidateOptions
-from isoflow.engines.planner.plan import Plan
 from isoflow.engines.verify import verify
+from isoflow.records.plan import Plan
 from isoflow.scenario.rules import DosePrices
 from isoflow.scenario.schema import DosePrice, Scenario
 from isoflow.scenario.validate import validate_scenario

@@ -27,12 +27,13 @@ from typer.testing import CliRunner
 from isoflow.adapters.cli.app import _register, app
 from isoflow.adapters.report.kpis import kpi_tables
 from isoflow.engines.planner.api import PlanOptions, make_plan
-from isoflow.engines.planner.plan import Plan, PlanAllocation, PlanLeg
 from isoflow.engines.simulate.montecarlo import SimOptions, build_model, kpis, simulate
 from isoflow.engines.simulate.output import write_results
 from isoflow.engines.verify import verify
+from isoflow.records.plan import Plan, PlanAllocation, PlanLeg
 from isoflow.scenario.load import save_scenario
 from isoflow.scenario.schema import Scenario
+from isoflow.units import to_iso
 
 OPTIONS = PlanOptions(lead_s=0.0)
 
@@ -127,7 +128,7 @@ def test_verify_rejects_an_export_served_from_a_batch_of_another_product(
         update={
             "batch": label.batch,
             "site": "cdmo",
-            "end_of_production_utc": label.end_of_production_utc,
+            "end_of_production_utc": to_iso(label.end_of_production_utc),
         }
     )
     codes = {v.code: v.detail for v in verify(_with_allocation(plan, bad), sc)}

@@ -11,15 +11,16 @@ import numpy as np
 import numpy.typing as npt
 
 from isoflow import bounds
-from isoflow.domain.calendar import epoch
+from isoflow.domain.calendar import epoch, from_epoch
 from isoflow.engines.planner.build import ObjectiveWeights, PlanningModel, build
 from isoflow.engines.planner.candidates import CandidateOptions, Candidates, generate
-from isoflow.engines.planner.extract import extract, iso
+from isoflow.engines.planner.extract import extract
 from isoflow.engines.planner.greedy import greedy_values
 from isoflow.engines.planner.network import DAY, PlanningNetwork
-from isoflow.engines.planner.plan import Plan, SolverReport
-from isoflow.engines.planner.solve import SolveOptions, SolveStatus, solve
+from isoflow.engines.planner.solve import SolveOptions, solve
 from isoflow.errors import SolverError
+from isoflow.records.plan import Plan, SolverReport
+from isoflow.records.status import SolveStatus
 from isoflow.scenario.schema import Scenario
 
 
@@ -101,7 +102,7 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         )
     records = extract(net, pm, result.values)
     report = SolverReport(
-        status=str(result.status),
+        status=result.status,
         gap=result.gap,
         seconds=result.seconds,
         objective=result.objective,
@@ -125,9 +126,9 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     return Plan(
         scenario=scenario.meta.name,
         planner="optimiser",
-        start_utc=iso(net.horizon_start),
-        end_utc=iso(net.horizon_end),
-        earliest_run_utc=iso(net.earliest),
+        start_utc=from_epoch(net.horizon_start),
+        end_utc=from_epoch(net.horizon_end),
+        earliest_run_utc=from_epoch(net.earliest),
         solver=report,
         **records,
     )
