@@ -33,7 +33,6 @@ from isoflow.engines.verify import verify
 from isoflow.records.plan import Plan, PlanAllocation, PlanLeg
 from isoflow.scenario.load import save_scenario
 from isoflow.scenario.schema import Scenario
-from isoflow.units import to_iso
 
 OPTIONS = PlanOptions(lead_s=0.0)
 
@@ -91,7 +90,7 @@ def test_without_the_export_the_hospital_gets_nine_doses() -> None:
 
 def test_export_units_are_counted_apart_from_patient_doses(solved: tuple[Scenario, Plan]) -> None:
     _, plan = solved
-    k = plan.kpis
+    k = plan.kpis.model_dump()
     assert k["doses"] == {"total": 10, "served": 6, "unserved": 4, "served_share": 0.6}
     assert k["orders"] == {"total": 1, "served": 0, "part_served": 1, "unserved": 0}
     assert k["by_country"] == {"AU": {"total": 10, "served": 6}}
@@ -128,7 +127,7 @@ def test_verify_rejects_an_export_served_from_a_batch_of_another_product(
         update={
             "batch": label.batch,
             "site": "cdmo",
-            "end_of_production_utc": to_iso(label.end_of_production_utc),
+            "end_of_production_utc": label.end_of_production_utc,
         }
     )
     codes = {v.code: v.detail for v in verify(_with_allocation(plan, bad), sc)}

@@ -100,8 +100,18 @@ def test_an_order_too_big_for_one_batch_is_split_over_two_with_exact_decay() -> 
     assert (hour(to_iso(van.depart_utc)), van.packages) == (8.5, 5)
     transport = 50.0 + 5 * 2.0
     assert plan.kpis["cost"]["total"] == pytest.approx(PER_GBQ * made / 1e9 + transport, rel=1e-6)
-    assert plan.kpis["doses"] == {"total": 5, "served": 5, "unserved": 0, "served_share": 1.0}
-    assert plan.kpis["orders"] == {"total": 1, "served": 1, "part_served": 0, "unserved": 0}
+    assert plan.kpis.model_dump()["doses"] == {
+        "total": 5,
+        "served": 5,
+        "unserved": 0,
+        "served_share": 1.0,
+    }
+    assert plan.kpis.model_dump()["orders"] == {
+        "total": 1,
+        "served": 1,
+        "part_served": 0,
+        "unserved": 0,
+    }
     assert plan.kpis["patients"]["total"] == 0
 
 
