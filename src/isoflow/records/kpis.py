@@ -149,7 +149,16 @@ class GeneratorUseKpis(KpiModel):
 
 
 class PlanKpis(KpiModel):
-    """All of a plan's KPIs (module docstring); absent sections are ``None``, not written."""
+    """All of a plan's KPIs (module docstring); absent sections are ``None``, not written.
+
+    >>> k = PlanKpis.model_validate(
+    ...     {"doses": {"total": 4, "served": 3, "unserved": 1, "served_share": 0.75}}
+    ... )
+    >>> k.doses.served, k["doses"]["total"], k.cost is None
+    (3, 4, True)
+    >>> k.model_dump(mode="json")
+    {'doses': {'total': 4, 'served': 3, 'unserved': 1, 'served_share': 0.75}}
+    """
 
     doses: ServedCounts | None = None
     patients: ServedCounts | None = None
