@@ -134,14 +134,24 @@ class DaughterUse(KpiModel):
     waste_bq: Num = 0.0
 
 
+class WasteByCause(KpiModel):
+    """Eluate not dispensed [Bq], by :class:`~isoflow.scenario.generator_use.WasteCause`."""
+
+    first_elution: Num = 0.0
+    """Discarded first elutions."""
+    no_doses: Num = 0.0
+    """Elutions no dose is taken from (a fixed routine's weekend)."""
+    left_over: Num = 0.0
+    """Eluate no dose takes."""
+
+
 class GeneratorUseKpis(KpiModel):
     """Generator waste accounting (:func:`isoflow.scenario.generator_use.use_kpis`)."""
 
     deliveries: int = 0
     eluted_bq: Num = 0.0
     dispensed_bq: Num = 0.0
-    waste_bq: dict[str, Num] = {}
-    """Eluate not dispensed [Bq], by cause (``first_elution``, ``no_doses``, ``left_over``)."""
+    waste_bq: WasteByCause = WasteByCause()
     waste_share_of_eluted: Num = 0.0
     in_generator_bq: Num = 0.0
     parent_left_bq: Num = 0.0

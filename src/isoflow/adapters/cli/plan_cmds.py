@@ -277,13 +277,15 @@ def generator_line(use: GeneratorUseKpis) -> str:
     """The summary's generator waste line from the plan's ``generator_use`` KPIs."""
     eluted = use.eluted_bq
 
-    def share(cause: str) -> str:
-        return f"{100 * use.waste_bq.get(cause, 0.0) / eluted:.1f} %" if eluted > 0 else "n/a"
+    waste = use.waste_bq
+
+    def share(wasted: float) -> str:
+        return f"{100 * wasted / eluted:.1f} %" if eluted > 0 else "n/a"
 
     return (
         f"generator waste: {100 * use.waste_share_of_eluted:.1f} % of eluted "
-        f"{format_activity(eluted)} (first elution {share('first_elution')}, no-dose "
-        f"elutions {share('no_doses')}, left over {share('left_over')}); "
+        f"{format_activity(eluted)} (first elution {share(waste.first_elution)}, no-dose "
+        f"elutions {share(waste.no_doses)}, left over {share(waste.left_over)}); "
         f"{format_activity(use.in_generator_bq)} of daughter and "
         f"{format_activity(use.parent_left_bq)} of parent left in "
         "generators at replacement or horizon end (generator_use.csv)"

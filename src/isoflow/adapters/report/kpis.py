@@ -19,7 +19,6 @@ from isoflow.records.kpis import (
     Tally,
 )
 from isoflow.records.plan import Plan
-from isoflow.scenario.generator_use import WasteCause
 
 GBQ = 1e9
 """Bq per GBq."""
@@ -180,11 +179,11 @@ def _generator_table(use: GeneratorUseKpis) -> Table:
     rows = [
         ("eluted", use.eluted_bq),
         ("dispensed into doses", use.dispensed_bq),
-        ("waste: discarded first elutions", waste.get(str(WasteCause.FIRST_ELUTION))),
-        ("waste: elutions no dose is taken from", waste.get(str(WasteCause.NO_DOSES))),
-        ("waste: eluate left over", waste.get(str(WasteCause.LEFT_OVER))),
+        ("waste: discarded first elutions", waste.first_elution),
+        ("waste: elutions no dose is taken from", waste.no_doses),
+        ("waste: eluate left over", waste.left_over),
     ]
-    table_rows = [(label, _gbq(v), _share(float(v or 0.0), eluted)) for label, v in rows]
+    table_rows = [(label, _gbq(v), _share(v, eluted)) for label, v in rows]
     table_rows += [
         ("daughter left in generators (replacement, horizon end)", _gbq(use.in_generator_bq), "–"),
         ("parent left in generators", _gbq(use.parent_left_bq), "–"),
