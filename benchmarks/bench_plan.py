@@ -42,6 +42,7 @@ from isoflow.engines.planner.candidates import CandidateOptions, generate
 from isoflow.engines.planner.extract import extract
 from isoflow.engines.planner.greedy import greedy_values
 from isoflow.engines.planner.solve import SolveOptions, solve
+from isoflow.records.kpis import PlanKpis
 from isoflow.scenario.bookings import generate_demand
 from isoflow.scenario.load import load_scenario
 from isoflow.scenario.schema import Scenario
@@ -62,7 +63,7 @@ class Timed(NamedTuple):
     """One plan, timed step by step."""
 
     result: Any
-    kpis: dict[str, Any]
+    kpis: PlanKpis
     t_build: float
     """Candidates, model build and warm start [s]."""
     t_extract: float

@@ -34,12 +34,12 @@ import numpy as np
 from isoflow.domain.calendar import from_epoch
 from isoflow.engines.planner.api import PlanOptions, make_plan
 from isoflow.engines.planner.event_stream import EventStream
-from isoflow.engines.planner.plan import Plan
 from isoflow.engines.planner.recommend import recommend
 from isoflow.engines.planner.replan import ReplanMode, ReplanOptions, replan
 from isoflow.engines.planner.revision import diff
 from isoflow.engines.planner.solve import SolveOptions
 from isoflow.engines.verify import verify
+from isoflow.records.plan import Plan
 from isoflow.scenario.events import BookingAdded, Event, apply_events, parse_events
 from isoflow.scenario.load import load_scenario
 from isoflow.scenario.schema import Scenario

@@ -154,7 +154,7 @@ REASON_CODES = (
 
 
 def test_every_reason_code_is_documented_in_help_and_design_note(cli):
-    from isoflow.engines.planner.reasons import Reason
+    from isoflow.records.reasons import Reason
 
     assert {r.value for r in Reason} == set(REASON_CODES)
     result = cli("plan", "--help")

@@ -17,6 +17,7 @@ from test_hand_solved import HOUR, TC99M_HALF_LIFE_S, generator_case, growth, tc
 
 from isoflow.engines.planner.api import PlanOptions, make_plan
 from isoflow.engines.verify import verify
+from isoflow.units import to_iso
 
 
 def test_the_first_elution_goes_to_waste_and_the_generator_is_sized_without_it() -> None:
@@ -30,7 +31,7 @@ def test_the_first_elution_goes_to_waste_and_the_generator_is_sized_without_it()
     assert verify(plan, sc) == []
     assert len(plan.allocations) == 8
     (gen,) = plan.generators
-    assert [e.time_utc for e in gen.elutions] == [
+    assert [to_iso(e.time_utc) for e in gen.elutions] == [
         "2025-08-04T06:00:00Z",
         "2025-08-05T06:00:00Z",
         "2025-08-06T06:00:00Z",

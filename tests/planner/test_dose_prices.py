@@ -9,8 +9,8 @@ from planner_cases import FDG, scenario, site
 
 from isoflow.engines.planner.api import PlanOptions, make_plan
 from isoflow.engines.planner.candidates import CandidateOptions
-from isoflow.engines.planner.plan import Plan
 from isoflow.engines.verify import verify
+from isoflow.records.plan import Plan
 from isoflow.scenario.rules import DosePrices
 from isoflow.scenario.schema import DosePrice, Scenario
 from isoflow.scenario.validate import validate_scenario
@@ -111,11 +111,15 @@ def test_unpriced_doses_are_counted():
 @pytest.mark.parametrize("key", ["revenue", "margin"])
 def test_verify_recomputes_revenue_and_margin(priced: tuple[Scenario, Plan], key: str):
     sc, plan = priced
-    kpis = dict(plan.kpis)
+    k = plan.kpis
+    assert k.revenue is not None
+    assert k.margin is not None
     if key == "revenue":
-        kpis["revenue"] = {**kpis["revenue"], "total": kpis["revenue"]["total"] + 1.0}
+        kpis = k.model_copy(
+            update={"revenue": k.revenue.model_copy(update={"total": k.revenue.total + 1.0})}
+        )
     else:
-        kpis["margin"] = kpis["margin"] - 100.0
+        kpis = k.model_copy(update={"margin": k.margin - 100.0})
     bad = plan.model_copy(update={"kpis": kpis})
     found = verify(bad, sc)
     assert [v.code for v in found] == ["revenue_mismatch"]

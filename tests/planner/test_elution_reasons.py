@@ -15,6 +15,7 @@ from planner_cases import scenario, site
 
 from isoflow.engines.planner.api import PlanOptions, make_plan
 from isoflow.engines.verify import verify
+from isoflow.units import to_iso
 
 GEN = {
     "id": "tc-gen",
@@ -82,7 +83,7 @@ def test_a_dose_between_elution_slots_is_outside_operating_hours() -> None:
     )
     plan = make_plan(sc, PlanOptions(lead_s=0.0))
     assert verify(plan, sc) == []
-    assert [(a.booking, a.end_of_production_utc) for a in plan.allocations] == [
+    assert [(a.booking, to_iso(a.end_of_production_utc)) for a in plan.allocations] == [
         ("later", "2025-08-05T00:00:00Z")
     ]
     assert [(u.booking, u.reason) for u in plan.unserved] == [("early", "outside_operating_hours")]

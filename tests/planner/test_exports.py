@@ -27,10 +27,10 @@ from typer.testing import CliRunner
 from isoflow.adapters.cli.app import _register, app
 from isoflow.adapters.report.kpis import kpi_tables
 from isoflow.engines.planner.api import PlanOptions, make_plan
-from isoflow.engines.planner.plan import Plan, PlanAllocation, PlanLeg
 from isoflow.engines.simulate.montecarlo import SimOptions, build_model, kpis, simulate
 from isoflow.engines.simulate.output import write_results
 from isoflow.engines.verify import verify
+from isoflow.records.plan import Plan, PlanAllocation, PlanLeg
 from isoflow.scenario.load import save_scenario
 from isoflow.scenario.schema import Scenario
 
@@ -90,7 +90,7 @@ def test_without_the_export_the_hospital_gets_nine_doses() -> None:
 
 def test_export_units_are_counted_apart_from_patient_doses(solved: tuple[Scenario, Plan]) -> None:
     _, plan = solved
-    k = plan.kpis
+    k = plan.kpis.model_dump()
     assert k["doses"] == {"total": 10, "served": 6, "unserved": 4, "served_share": 0.6}
     assert k["orders"] == {"total": 1, "served": 0, "part_served": 1, "unserved": 0}
     assert k["by_country"] == {"AU": {"total": 10, "served": 6}}

@@ -39,6 +39,7 @@ from isoflow.adapters.cli.plan_cmds import generator_line
 from isoflow.adapters.plan_files import write_plan_files
 from isoflow.engines.planner.api import PlanOptions, make_plan
 from isoflow.engines.verify import verify
+from isoflow.units import to_iso
 
 SCHEDULE_H = [6.0, 30.0, 54.0, 78.0, 102.0, 126.0, 150.0]
 REPLACED_H = 170.0
@@ -100,7 +101,7 @@ def expected():
 def test_the_routine_elutes_every_day_until_the_replacement(planned):
     _, plan = planned
     (gen,) = plan.generators
-    assert [e.time_utc for e in gen.elutions] == [f"2025-08-{d}T06:00:00Z" for d in DAYS]
+    assert [to_iso(e.time_utc) for e in gen.elutions] == [f"2025-08-{d}T06:00:00Z" for d in DAYS]
     eluted, _, size = expected()
     assert gen.activity_calibration_bq == pytest.approx(size, rel=1e-9)
     assert len(plan.allocations) == 16
@@ -126,7 +127,7 @@ def test_waste_by_cause_follows_bateman_by_hand(planned):
     for r in rows[1:5]:
         assert r.dispensed_bq == pytest.approx(need_per_day, rel=1e-9)
     tc_left, mo_left = left_at_replacement()
-    assert rows[-1].time_utc == "2025-08-11T02:00:00Z"
+    assert to_iso(rows[-1].time_utc) == "2025-08-11T02:00:00Z"
     assert rows[-1].waste_bq == pytest.approx(tc_left * a, rel=1e-6)
     assert rows[-1].parent_left_bq == pytest.approx(mo_left * a, rel=1e-9)
     assert mo_left == pytest.approx(2.0 ** (-170 * HOUR / MO99_HALF_LIFE_S), rel=1e-12)
@@ -170,7 +171,7 @@ def test_without_the_routine_nothing_is_eluted_at_the_weekend():
     plan = make_plan(sc, PlanOptions(lead_s=0.0))
     assert verify(plan, sc) == []
     (gen,) = plan.generators
-    assert [e.time_utc[:10] for e in gen.elutions] == [f"2025-08-{d}" for d in DAYS[:5]]
+    assert [to_iso(e.time_utc)[:10] for e in gen.elutions] == [f"2025-08-{d}" for d in DAYS[:5]]
     rows = plan.generator_use
     assert "no_doses" not in {r.cause for r in rows}
     # the weekend's Tc-99m is not eluted: more is left in the generator at its replacement

@@ -17,7 +17,7 @@ from isoflow.engines.planner.baseline import baseline_plan
 from isoflow.engines.planner.build import ObjectiveWeights
 from isoflow.engines.planner.candidates import CandidateOptions
 from isoflow.engines.verify import verify
-from isoflow.units import parse_datetime
+from isoflow.units import parse_datetime, to_iso
 
 F18_HALF_LIFE_S = 109.77 * 60
 LU177_HALF_LIFE_S = 6.647 * 86400
@@ -105,7 +105,7 @@ def test_expensive_runs_make_one_early_batch_for_both_hospitals():
     # The far hospital needs EOP by 06:30 (3 h drive + 30 min buffer before 10:00): the
     # latest run that serves B starts 05:30 (EOP 06:30, between hourly grid points), and
     # serves A too.
-    assert run.start_utc == "2025-08-05T05:30:00Z"
+    assert to_iso(run.start_utc) == "2025-08-05T05:30:00Z"
     need = 2 * 370e6 * growth(F18_HALF_LIFE_S, 3.5 * HOUR)
     assert run.activity_eop_bq == pytest.approx(need, rel=1e-9)
     expected = (1000.0 + w.per_run) + (100.0 + w.waste_per_gbq) * need / 1e9 + 2 * 50.0
@@ -119,8 +119,8 @@ def test_cheap_runs_make_the_near_dose_later_and_smaller():
     by_booking = {a.booking: a for a in plan.allocations}
     # A's latest feasible run starts 07:30 (EOP 08:30, arrives 09:30 = 10:00 - 30 min);
     # B's 05:30 (EOP 06:30, 3 h drive): both between the hourly grid points.
-    assert by_booking["A"].end_of_production_utc == "2025-08-05T08:30:00Z"
-    assert by_booking["B"].end_of_production_utc == "2025-08-05T06:30:00Z"
+    assert to_iso(by_booking["A"].end_of_production_utc) == "2025-08-05T08:30:00Z"
+    assert to_iso(by_booking["B"].end_of_production_utc) == "2025-08-05T06:30:00Z"
     need_a = 370e6 * growth(F18_HALF_LIFE_S, 1.5 * HOUR)
     need_b = 370e6 * growth(F18_HALF_LIFE_S, 3.5 * HOUR)
     assert by_booking["A"].activity_eop_bq == pytest.approx(need_a, rel=1e-9)
@@ -132,7 +132,7 @@ def test_cheap_runs_make_the_near_dose_later_and_smaller():
 def test_every_allocation_decays_to_its_prescription():
     _, plan, _ = cyclotron_case(fixed_cost=1000.0)
     for a in plan.allocations:
-        dt = t(a.administration_utc) - t(a.end_of_production_utc)
+        dt = t(to_iso(a.administration_utc)) - t(to_iso(a.end_of_production_utc))
         admin = a.activity_eop_bq * 2.0 ** (-dt / F18_HALF_LIFE_S)
         assert admin == pytest.approx(370e6, rel=1e-6)  # ICRP value typed to 5 digits
 
@@ -203,7 +203,7 @@ def test_shorter_flight_lets_the_batch_be_made_a_day_later_with_less_activity():
     assert [leg.lane for leg in a.legs] == ["direct"]
     # The window closes at 06:30, so the last start is 06:29 (EOP 08:29, on the 10:00 flight):
     # Wednesday 08:29 EOP to 18:00 administration, 9 h 31 min of decay, not 33 h 31 min.
-    assert a.end_of_production_utc == "2025-08-06T08:29:00Z"
+    assert to_iso(a.end_of_production_utc) == "2025-08-06T08:29:00Z"
     assert a.activity_eop_bq == pytest.approx(
         7.4e9 * growth(LU177_HALF_LIFE_S, 9 * HOUR + 31 * 60), rel=1e-9
     )
@@ -298,7 +298,10 @@ def test_generator_is_sized_to_the_tightest_elution():
     assert len(plan.allocations) == 8
     (gen,) = plan.generators
     # Calibrated Monday 00:00; the elution plan elutes on the days doses are booked.
-    assert [e.time_utc for e in gen.elutions] == ["2025-08-05T06:00:00Z", "2025-08-06T06:00:00Z"]
+    assert [to_iso(e.time_utc) for e in gen.elutions] == [
+        "2025-08-05T06:00:00Z",
+        "2025-08-06T06:00:00Z",
+    ]
     yields = tc99m_eluted([30.0, 54.0], 0.9)
     # Tue and Wed doses at 08-11h, each 1 GBq at administration, drawn from the 06:00 eluate.
     td = TC99M_HALF_LIFE_S
@@ -552,11 +555,11 @@ def test_supply_agreement_maximum_binds_and_the_rest_comes_from_the_dearer_suppl
     delivered = {}
     for inp in label.inputs:
         src = next(r for r in plan.runs if r.batch == inp.batch)
-        age = t(inp.arrive_utc) - t(src.end_of_production_utc)
+        age = t(to_iso(inp.arrive_utc)) - t(to_iso(src.end_of_production_utc))
         delivered[src.site] = inp.activity_eop_bq * math.exp(-lam * age)
     # Doses: 4 x 7.4 GBq at 12:00; the labelling window closes at 06:30, so the last start is
     # 06:29 and EOP 08:29 (3 h 31 min before); 90 % yield over 2 h of labelling.
-    assert label.start_utc == "2025-08-06T06:29:00Z"
+    assert to_iso(label.start_utc) == "2025-08-06T06:29:00Z"
     need_at_start = (
         4
         * 7.4e9
@@ -565,9 +568,9 @@ def test_supply_agreement_maximum_binds_and_the_rest_comes_from_the_dearer_suppl
         * growth(LU177_HALF_LIFE_S, 2 * HOUR)
     )
     assert delivered["cheap"] == pytest.approx(20e9, rel=1e-6)
-    eop = {r.batch: t(r.end_of_production_utc) for r in plan.runs}
+    eop = {r.batch: t(to_iso(r.end_of_production_utc)) for r in plan.runs}
     supplied = sum(
-        inp.activity_eop_bq * math.exp(-lam * (t(label.start_utc) - eop[inp.batch]))
+        inp.activity_eop_bq * math.exp(-lam * (t(to_iso(label.start_utc)) - eop[inp.batch]))
         for inp in label.inputs
     )
     assert supplied == pytest.approx(need_at_start, rel=1e-6)

@@ -10,8 +10,9 @@ from isoflow.engines.planner.build import build
 from isoflow.engines.planner.candidates import generate
 from isoflow.engines.planner.greedy import greedy_values
 from isoflow.engines.planner.lp import INF, LinearModel
-from isoflow.engines.planner.solve import SolveOptions, SolveResult, SolveStatus, solve
+from isoflow.engines.planner.solve import SolveOptions, SolveResult, solve
 from isoflow.engines.planner.solver_run import honest as _honest
+from isoflow.records.status import SolveStatus
 
 
 def _choice_model() -> LinearModel:

@@ -12,7 +12,7 @@ from isoflow.engines.planner.candidates import CandidateOptions
 from isoflow.engines.verify import verify
 from isoflow.scenario import rules
 from isoflow.scenario.schema import Departure, InputStock, Scenario
-from isoflow.units import parse_datetime
+from isoflow.units import parse_datetime, to_iso
 
 WATER = {"id": "o18-water", "stage": "target_material", "nuclide": "O-18", "unit": "mL"}
 HOURLY = PlanOptions(lead_s=0.0, candidates=CandidateOptions(start_step_half_lives=0.5))
@@ -78,7 +78,7 @@ def test_five_ml_a_week_makes_two_runs_and_drops_the_deferrable_dose():
     plan = make_plan(sc, HOURLY)
     assert not verify(plan, sc)
     assert {a.booking for a in plan.allocations} == {"dose-0", "dose-1"}
-    assert sorted(r.start_utc[:10] for r in plan.runs) == ["2025-08-05", "2025-08-06"]
+    assert sorted(to_iso(r.start_utc)[:10] for r in plan.runs) == ["2025-08-05", "2025-08-06"]
     assert [(u.booking, u.reason) for u in plan.unserved] == [("dose-2", "input_stock")]
 
 

@@ -10,11 +10,11 @@ from isoflow.engines.planner.lp import INF, LinearModel
 from isoflow.engines.planner.solve import (
     SolveOptions,
     SolveResult,
-    SolveStatus,
     _tell_last_part,
     solve,
 )
 from isoflow.engines.planner.solver_run import solve_arrays
+from isoflow.records.status import SolveStatus
 
 
 def knapsack() -> LinearModel:

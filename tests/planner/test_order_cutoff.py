@@ -21,6 +21,7 @@ from planner_cases import scenario, site
 
 from isoflow.engines.planner.api import PlanOptions, make_plan
 from isoflow.engines.verify import verify
+from isoflow.units import to_iso
 
 LU177_HALF_LIFE_S = 6.647 * 86400
 HOUR = 3600.0
@@ -98,19 +99,19 @@ WED_EOP = "2025-08-06T08:29:00Z"
 
 def test_ordered_before_every_cut_off_one_monday_run_serves_both() -> None:
     plan, served = planned(None)
-    assert [r.end_of_production_utc for r in plan.runs] == [MON_EOP]
-    assert served["thu"].end_of_production_utc == MON_EOP
+    assert [to_iso(r.end_of_production_utc) for r in plan.runs] == [MON_EOP]
+    assert to_iso(served["thu"].end_of_production_utc) == MON_EOP
     # Monday 08:29 to Thursday 10:00: 73 h 31 min
     assert served["thu"].activity_eop_bq == pytest.approx(grown(73 + 31 / 60), rel=1e-9)
 
 
 def test_ordered_after_the_monday_cut_off_the_wednesday_run_serves_it() -> None:
     plan, served = planned("2025-08-01T12:00:00Z")
-    assert sorted(r.end_of_production_utc for r in plan.runs) == [MON_EOP, WED_EOP]
+    assert sorted(to_iso(r.end_of_production_utc) for r in plan.runs) == [MON_EOP, WED_EOP]
     mon, thu = served["mon"], served["thu"]
-    assert mon.end_of_production_utc == MON_EOP
+    assert to_iso(mon.end_of_production_utc) == MON_EOP
     assert mon.activity_eop_bq == pytest.approx(grown(5 + 31 / 60), rel=1e-9)
-    assert thu.end_of_production_utc == WED_EOP
+    assert to_iso(thu.end_of_production_utc) == WED_EOP
     assert thu.activity_eop_bq == pytest.approx(grown(25 + 31 / 60), rel=1e-9)
     assert thu.activity_admin_bq == pytest.approx(DOSE, rel=1e-9)
     assert not plan.unserved
@@ -142,7 +143,7 @@ def test_a_tuesday_dose_ordered_after_the_monday_cut_off_has_no_later_run() -> N
 def test_ordered_just_before_the_wednesday_cut_off_is_in_time() -> None:
     # the latest Wednesday start is 06:29, so the last order time is Sunday 06:29
     plan, served = planned("2025-08-03T06:29:00Z")
-    assert served["thu"].end_of_production_utc == WED_EOP
+    assert to_iso(served["thu"].end_of_production_utc) == WED_EOP
     plan, served = planned("2025-08-03T06:30:00Z")
     assert "thu" not in served
     assert [u.reason for u in plan.unserved] == ["order_cutoff"]
@@ -150,7 +151,7 @@ def test_ordered_just_before_the_wednesday_cut_off_is_in_time() -> None:
 
 def test_verify_rejects_the_monday_run_for_a_dose_ordered_after_its_cut_off() -> None:
     plan, served = planned(None)  # the Monday run serves Thursday's dose
-    assert served["thu"].end_of_production_utc == MON_EOP
+    assert to_iso(served["thu"].end_of_production_utc) == MON_EOP
     late = therapy_week("2025-08-01T12:00:00Z")
     found = verify(plan, late)
     assert [(v.code, v.subject) for v in found] == [("order_cutoff", "allocation thu")]

@@ -21,6 +21,7 @@ from isoflow.engines.planner.api import PlanOptions, make_plan
 from isoflow.engines.planner.solve import SolveOptions
 from isoflow.engines.verify import verify
 from isoflow.scenario.schema import Scenario
+from isoflow.units import to_iso
 
 F18_HALF_LIFE_S = 109.77 * 60.0  # NNDC: 109.77 min
 DOSE_BQ = 370e6
@@ -86,21 +87,31 @@ def test_an_order_too_big_for_one_batch_is_split_over_two_with_exact_decay() -> 
     plan = make_plan(sc, OPTIONS)
     assert verify(plan, sc) == []
     assert plan.unserved == ()
-    by_eop = sorted((hour(a.end_of_production_utc), a.doses) for a in plan.allocations)
+    by_eop = sorted((hour(to_iso(a.end_of_production_utc)), a.doses) for a in plan.allocations)
     assert by_eop == [(7.0, 2), (8.0, 3)]
     for a in plan.allocations:
-        eop = hour(a.end_of_production_utc)
+        eop = hour(to_iso(a.end_of_production_utc))
         assert a.activity_eop_bq == pytest.approx(need_at_eop(eop), rel=1e-6)
         assert a.activity_admin_bq == pytest.approx(DOSE_BQ, rel=1e-6)
     made = 2 * need_at_eop(7.0) + 3 * need_at_eop(8.0)
     assert sum(r.activity_eop_bq for r in plan.runs) == pytest.approx(made, rel=1e-6)
     # the earlier batch waits for the later one: one van at 08:30 with five packages
     (van,) = plan.shipments
-    assert (hour(van.depart_utc), van.packages) == (8.5, 5)
+    assert (hour(to_iso(van.depart_utc)), van.packages) == (8.5, 5)
     transport = 50.0 + 5 * 2.0
     assert plan.kpis["cost"]["total"] == pytest.approx(PER_GBQ * made / 1e9 + transport, rel=1e-6)
-    assert plan.kpis["doses"] == {"total": 5, "served": 5, "unserved": 0, "served_share": 1.0}
-    assert plan.kpis["orders"] == {"total": 1, "served": 1, "part_served": 0, "unserved": 0}
+    assert plan.kpis.model_dump()["doses"] == {
+        "total": 5,
+        "served": 5,
+        "unserved": 0,
+        "served_share": 1.0,
+    }
+    assert plan.kpis.model_dump()["orders"] == {
+        "total": 1,
+        "served": 1,
+        "part_served": 0,
+        "unserved": 0,
+    }
     assert plan.kpis["patients"]["total"] == 0
 
 
@@ -109,7 +120,7 @@ def test_a_single_batch_order_is_served_whole_or_not_at_all() -> None:
     plan = make_plan(three, OPTIONS)
     assert verify(plan, three) == []
     (a,) = plan.allocations
-    assert (a.doses, hour(a.end_of_production_utc)) == (3, 8.0)
+    assert (a.doses, hour(to_iso(a.end_of_production_utc))) == (3, 8.0)
     assert a.activity_eop_bq == pytest.approx(need_at_eop(8.0), rel=1e-6)
     # four doses of 0.790 GBq make 3.16 GBq, more than a 2.5 GBq batch: none is served
     four = order_week(4, single_batch=True)
@@ -125,7 +136,7 @@ def test_an_order_beyond_capacity_is_served_in_part_and_the_rest_listed_short() 
     plan = make_plan(sc, OPTIONS)
     assert verify(plan, sc) == []
     (a,) = plan.allocations
-    assert (a.doses, hour(a.end_of_production_utc)) == (3, 8.0)
+    assert (a.doses, hour(to_iso(a.end_of_production_utc))) == (3, 8.0)
     (u,) = plan.unserved
     assert (u.booking, u.doses, u.reason) == ("order", 2, "capacity_exhausted")
     assert plan.kpis["doses"]["served"] == 3

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from isoflow.engines.planner.guided import _answer
-from isoflow.engines.planner.solve import SolveOptions, SolveResult, SolveStatus, worker_queues
+from isoflow.engines.planner.solve import SolveOptions, SolveResult, worker_queues
+from isoflow.records.status import SolveStatus
 
 
 def test_parts_go_largest_first_to_the_least_loaded_worker_and_run_smallest_first():

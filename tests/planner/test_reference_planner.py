@@ -48,9 +48,10 @@ from reference import (
 
 from isoflow.domain.nuclides import default_data
 from isoflow.engines.planner.api import PlanOptions, make_plan
-from isoflow.engines.planner.plan import Plan
 from isoflow.engines.planner.solve import SolveOptions
+from isoflow.records.plan import Plan
 from isoflow.scenario.schema import Scenario
+from isoflow.units import to_iso
 
 MONDAY = datetime(2025, 8, 4, tzinfo=UTC)
 Q = 900.0
@@ -74,7 +75,7 @@ def _t(text: str) -> float:
 
 def isoflow_records(plan: Plan) -> tuple[list[PRun], list[PDose]]:
     """isoflow's plan in the reference's terms: runs (process, start, activity) and doses."""
-    runs = [PRun(r.process, _t(r.start_utc), r.activity_eop_bq) for r in plan.runs]
+    runs = [PRun(r.process, _t(to_iso(r.start_utc)), r.activity_eop_bq) for r in plan.runs]
     by_batch = {r.batch: r for r in plan.runs}
     doses = []
     for a in plan.allocations:
@@ -84,9 +85,9 @@ def isoflow_records(plan: Plan) -> tuple[list[PRun], list[PDose]]:
             PDose(
                 booking=a.booking,
                 process=run.process if run is not None else f"?{a.batch}",
-                start=_t(run.start_utc) if run is not None else math.nan,
+                start=_t(to_iso(run.start_utc)) if run is not None else math.nan,
                 lane=leg.lane if leg is not None else "",
-                depart=_t(leg.depart_utc) if leg is not None else math.nan,
+                depart=_t(to_iso(leg.depart_utc)) if leg is not None else math.nan,
                 legs=len(a.legs),
             )
         )
@@ -633,7 +634,7 @@ def test_the_hospitals_dispensing_buffer_is_honoured(buffer_s, departures):
     assert c.judged.served == {"b"}, c.report()
     latest = _t(at("10:00")) - buffer_s
     for a in c.plan.allocations:
-        assert _t(a.legs[-1].arrive_utc) <= latest, c.report()
+        assert _t(to_iso(a.legs[-1].arrive_utc)) <= latest, c.report()
     check(c)
 
 

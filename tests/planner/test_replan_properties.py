@@ -32,6 +32,7 @@ from isoflow.engines.planner.solve import SolveOptions
 from isoflow.engines.verify import verify
 from isoflow.scenario.events import parse_events
 from isoflow.scenario.synthetic import generate
+from isoflow.units import to_iso
 
 OPTIONS = PlanOptions(solve=SolveOptions(time_limit_s=30.0, mip_gap=1e-4))
 
@@ -54,8 +55,9 @@ def test_revisions_keep_the_past_and_verify(sites, hospitals, seed, mode) -> Non
     for _ in range(2):
         now, raw = stream.next()
         events = parse_events({"events": [raw]}).events
-        result = replan(sc, parent, events, ReplanOptions(now=from_epoch(now), mode=mode,
-                                                          plan=OPTIONS))  # fmt: skip
+        result = replan(
+            sc, parent, events, ReplanOptions(now=from_epoch(now), mode=mode, plan=OPTIONS)
+        )
         child = result.plan
         assert verify(child, result.scenario) == [], raw
         failed = {raw["batch"]: 1.0} if raw["kind"] == "run_failed" else {}
@@ -87,10 +89,15 @@ def test_a_delay_of_zero_changes_nothing() -> None:
     assert flying, "the generated week ships something"
     s = flying[0]
     now = from_epoch((instant(s.depart_utc) + instant(s.arrive_utc)) / 2)
-    raw = {"kind": "shipment_delayed", "lane": s.lane, "departure": str(s.depart_utc),
-           "arrival": str(s.arrive_utc)}  # fmt: skip
-    result = replan(sc, parent, parse_events({"events": [raw]}).events,
-                    ReplanOptions(now=now, plan=OPTIONS))  # fmt: skip
+    raw = {
+        "kind": "shipment_delayed",
+        "lane": s.lane,
+        "departure": to_iso(s.depart_utc),
+        "arrival": to_iso(s.arrive_utc),
+    }
+    result = replan(
+        sc, parent, parse_events({"events": [raw]}).events, ReplanOptions(now=now, plan=OPTIONS)
+    )
     assert verify(result.plan, result.scenario) == []
     a, b = figures(parent), figures(result.plan)
     assert b.doses_served == a.doses_served

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from isoflow.engines.planner.api import make_plan
-from isoflow.engines.planner.plan import Plan
+from isoflow.records.plan import Plan
 from isoflow.scenario.load import load_scenario
 from isoflow.scenario.schema import Scenario
 

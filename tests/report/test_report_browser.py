@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 import pytest
 
 from isoflow.adapters.report import render_report
+from isoflow.units import to_iso
 
 CHROMIUM = shutil.which("chromium")
 try:
@@ -102,7 +103,7 @@ def test_every_part_renders(browser_page, small_plan, small_scenario):
     assert sites_drawn == len(small_scenario.sites)
     assert _count(page, "#map .scatterlayer .trace") == map_traces
     # Gantt: one production bar per run (+ QC bars); timeline: one bar per shipment
-    qc = sum(1 for r in small_plan.runs if r.release_utc > r.end_of_production_utc)
+    qc = sum(1 for r in small_plan.runs if to_iso(r.release_utc) > to_iso(r.end_of_production_utc))
     assert _count(page, "#gantt .barlayer .point") == len(small_plan.runs) + qc
     assert _count(page, "#timeline .barlayer .point") == len(small_plan.shipments)
     # KPI tables

@@ -20,7 +20,7 @@ from isoflow.adapters.report.data import (
 )
 from isoflow.adapters.report.html import render_html
 from isoflow.adapters.report.kpis import kpi_tables
-from isoflow.engines.planner.plan import (
+from isoflow.records.plan import (
     Plan,
     PlanAllocation,
     PlanGenerator,
@@ -29,6 +29,7 @@ from isoflow.engines.planner.plan import (
     PlanRun,
     PlanShipment,
 )
+from isoflow.units import to_iso
 
 # --------------------------------------------------------------------------- flows
 
@@ -196,8 +197,8 @@ def test_decay_curve_endpoints_equal_the_allocations_activities(small_plan):
         assert c.events[0]["activity_bq"] == pytest.approx(a.activity_eop_bq, rel=1e-9)
         assert c.events[-1]["activity_bq"] == pytest.approx(a.activity_admin_bq, rel=1e-9)
         assert all(x > y for x, y in zip(c.activity_bq, c.activity_bq[1:], strict=False))
-        assert c.times[0] == a.end_of_production_utc.replace("T", " ").removesuffix("Z")
-        assert c.times[-1] == a.administration_utc.replace("T", " ").removesuffix("Z")
+        assert c.times[0] == to_iso(a.end_of_production_utc).replace("T", " ").removesuffix("Z")
+        assert c.times[-1] == to_iso(a.administration_utc).replace("T", " ").removesuffix("Z")
         assert len(c.events) == 2 + 2 * len(a.legs)
 
 

@@ -27,6 +27,7 @@ from isoflow.engines.planner.api import PlanOptions, make_plan
 from isoflow.engines.simulate import ModelOptions, build_model
 from isoflow.engines.simulate.tally import SUMMARY_COLUMNS
 from isoflow.scenario.schema import Scenario
+from isoflow.units import to_iso
 
 DAY = 86400.0
 REPS = 400
@@ -65,7 +66,7 @@ def week(cutoff: str | None) -> Scenario:
 def simulated(cutoff: str | None):
     sc = week(cutoff)
     plan = make_plan(sc, PlanOptions(lead_s=0.0))
-    assert {a.end_of_production_utc for a in plan.allocations} == {"2025-08-07T07:59:00Z"}
+    assert {to_iso(a.end_of_production_utc) for a in plan.allocations} == {"2025-08-07T07:59:00Z"}
     model, _ = build_model(sc, plan, ModelOptions(extra_notice_s=2 * DAY))
     fast, ref = both_engines(model, seed=3, reps=REPS)
     assert differences(fast, ref) == []

@@ -51,6 +51,7 @@ from isoflow.engines.simulate import (
     write_results,
 )
 from isoflow.engines.simulate.montecarlo import Z95
+from isoflow.units import to_iso
 
 P = 0.2
 REPS = 10_000
@@ -96,7 +97,7 @@ def _law(missed: np.ndarray) -> None:
 
 def test_a_split_order_misses_the_doses_of_each_failed_batch(split_run):
     result, k, plan = split_run
-    by_eop = sorted((hour(a.end_of_production_utc), a.doses) for a in plan.allocations)
+    by_eop = sorted((hour(to_iso(a.end_of_production_utc)), a.doses) for a in plan.allocations)
     assert by_eop == [(7.0, 2), (8.0, 3)]  # the hand derivation's premise
     _law(result.column("missed"))
     missed = result.column("missed")
@@ -204,7 +205,7 @@ def test_the_tails_of_a_two_point_loss(engine):
 def test_the_short_part_of_an_order_is_missed_for_the_plan_reason(tmp_path):
     # one batch a day: 3 doses from the 08:00 batch, 2 short (capacity); M = 2 + 3·X1
     result, k, plan = _run(order_week_qc(P, per_day=1))
-    ((eop, doses),) = [(hour(a.end_of_production_utc), a.doses) for a in plan.allocations]
+    ((eop, doses),) = [(hour(to_iso(a.end_of_production_utc)), a.doses) for a in plan.allocations]
     assert (eop, doses) == (8.0, 3)
     (u,) = plan.unserved
     assert (u.doses, u.reason) == (2, "capacity_exhausted")

@@ -11,10 +11,12 @@ elution and ``A·e^{−λp·48 h}`` of Ge-68.
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
 
+from isoflow.domain.calendar import from_epoch
 from isoflow.scenario.generator_use import generator_use, use_kpis
 from isoflow.scenario.schema import Scenario
 
@@ -90,10 +92,9 @@ SCENARIO = Scenario.model_validate(
 )
 
 
-def iso(t: float) -> str:
-    from isoflow.domain.calendar import from_epoch
-
-    return from_epoch(t).isoformat().replace("+00:00", "Z")
+def iso(t: float) -> datetime:
+    """An epoch instant [s] as a plan time (an aware UTC datetime)."""
+    return from_epoch(t)
 
 
 def test_two_generators_share_the_slot_in_proportion_and_keep_their_tails():

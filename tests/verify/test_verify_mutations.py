@@ -23,8 +23,8 @@ import verify_cases as vc
 
 from isoflow.engines import verify as verify_module
 from isoflow.engines.planner.api import make_plan
-from isoflow.engines.planner.plan import Plan
 from isoflow.engines.verify import CODES, verify
+from isoflow.records.plan import Plan
 from isoflow.scenario.schema import Scenario
 
 LU177_HALF_LIFE_S = 6.647 * 86400

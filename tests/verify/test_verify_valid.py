@@ -14,6 +14,7 @@ import verify_cases as vc
 from isoflow.engines.planner.api import make_plan
 from isoflow.engines.verify import verify
 from isoflow.scenario.schema import Scenario
+from isoflow.units import to_iso
 
 LU177_HALF_LIFE_S = 6.647 * 86400
 HOUR = 3600.0
@@ -54,11 +55,11 @@ def test_chain_plan_uses_every_kind_of_lane(chain):
     (inp,) = label.inputs
     assert [g.lane for g in inp.legs] == ["au-kr"]  # bulk flown in, across the border
     # Tuesday 14:00 in Sydney is 04:00 UTC; 10 h of flight and 2 h of customs
-    assert inp.legs[0].depart_utc == "2025-08-05T04:00:00Z"
-    assert inp.arrive_utc == "2025-08-05T16:00:00Z"
+    assert to_iso(inp.legs[0].depart_utc) == "2025-08-05T04:00:00Z"
+    assert to_iso(inp.arrive_utc) == "2025-08-05T16:00:00Z"
     jp = next(a for a in plan.allocations if a.booking == "jp0")
     assert [g.lane for g in jp.legs] == ["kr-jp", "jp-road"]
-    assert jp.legs[0].arrive_utc == "2025-08-06T13:30:00Z"  # 2.5 h flight + 1 h customs
+    assert to_iso(jp.legs[0].arrive_utc) == "2025-08-06T13:30:00Z"  # 2.5 h flight + 1 h customs
 
 
 def test_chain_costs_are_the_scenarios_prices(chain):
@@ -82,7 +83,7 @@ def test_chain_costs_are_the_scenarios_prices(chain):
     assert transport == 1580.0
     # purchases: the bulk activity delivered at the CDMO, 16 h after the reactor's EOP
     (inp,) = label.inputs
-    age = t(inp.arrive_utc) - t(irr.end_of_production_utc)
+    age = t(to_iso(inp.arrive_utc)) - t(to_iso(irr.end_of_production_utc))
     assert age == 16 * HOUR
     delivered = inp.activity_eop_bq * 2.0 ** (-age / LU177_HALF_LIFE_S)
     purchases = vc.AGREEMENT_PRICE * delivered / 1e9
@@ -100,7 +101,7 @@ def test_bulk_input_feeds_the_labelling_exactly(chain):
     _, plan = chain
     runs = {r.process: r for r in plan.runs}
     (inp,) = runs["label"].inputs
-    age = t(runs["label"].start_utc) - t(runs["irradiate"].end_of_production_utc)
+    age = t(to_iso(runs["label"].start_utc)) - t(to_iso(runs["irradiate"].end_of_production_utc))
     at_start = inp.activity_eop_bq * 2.0 ** (-age / LU177_HALF_LIFE_S)
     need = 50e9 / 0.9 * 2.0 ** (2 * HOUR / LU177_HALF_LIFE_S)  # 90 % yield, 2 h of labelling
     assert at_start == pytest.approx(need, rel=1e-6)

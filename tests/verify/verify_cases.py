@@ -25,8 +25,8 @@ from planner_cases import FDG, MONDAY, site
 
 from isoflow.engines.planner.api import PlanOptions
 from isoflow.engines.planner.candidates import CandidateOptions
-from isoflow.engines.planner.plan import Plan
 from isoflow.engines.planner.solve import SolveOptions
+from isoflow.records.plan import Plan
 from isoflow.scenario.schema import Scenario
 
 __all__ = [

@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from isoflow.engines.planner.plan import Plan
 from isoflow.errors import InputError, PlanFileError
+from isoflow.records.plan import Plan
 from isoflow.scenario.jsonpos import JsonLocator
 from isoflow.scenario.limits import loads_json
 
@@ -89,7 +89,7 @@ def _write_csv(path: Path, fields: list[str], rows: list[dict[str, Any]]) -> Pat
 
 
 def _empty_fields(table: str) -> list[str]:
-    from isoflow.engines.planner import plan as plan_module
+    from isoflow.records import plan as plan_module
 
     models: dict[str, type[BaseModel]] = {
         "allocations": plan_module.PlanAllocation,

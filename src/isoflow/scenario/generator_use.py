@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -38,7 +39,6 @@ from isoflow.scenario.rules import (
     generator_service_end,
 )
 from isoflow.scenario.schema import ProcessKind, Scenario
-from isoflow.units import parse_datetime
 
 
 class WasteCause(StrEnum):
@@ -52,7 +52,7 @@ class WasteCause(StrEnum):
 
 class _Elution(Protocol):
     @property
-    def time_utc(self) -> str: ...
+    def time_utc(self) -> datetime: ...
 
 
 class _Generator(Protocol):
@@ -65,7 +65,7 @@ class _Generator(Protocol):
     @property
     def activity_calibration_bq(self) -> float: ...
     @property
-    def arrive_utc(self) -> str: ...
+    def arrive_utc(self) -> datetime: ...
     @property
     def elutions(self) -> tuple[Any, ...]: ...
 
@@ -76,9 +76,9 @@ class _Run(Protocol):
     @property
     def process(self) -> str: ...
     @property
-    def start_utc(self) -> str: ...
+    def start_utc(self) -> datetime: ...
     @property
-    def end_of_production_utc(self) -> str: ...
+    def end_of_production_utc(self) -> datetime: ...
 
 
 class _Allocation(Protocol):
@@ -115,9 +115,9 @@ class UseRow:
     """Last row: parent activity left in the generator [Bq]."""
 
 
-def _s(text: str) -> float:
-    """A plan instant (ISO-8601 with offset) as seconds since the epoch."""
-    return epoch(parse_datetime(text, "time"))
+def _s(value: datetime) -> float:
+    """A plan instant (an aware datetime) as seconds since the epoch."""
+    return epoch(value)
 
 
 def _slot(process: str, t: float) -> tuple[str, int]:

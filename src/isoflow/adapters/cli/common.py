@@ -24,7 +24,7 @@ from isoflow.units import parse_duration
 
 if TYPE_CHECKING:
     from isoflow.adapters.results import ResultSet, Run
-    from isoflow.engines.planner.plan import Plan
+    from isoflow.records.plan import Plan
     from isoflow.scenario.issues import Issue
     from isoflow.scenario.schema import Scenario
 

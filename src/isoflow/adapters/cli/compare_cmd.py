@@ -35,7 +35,7 @@ from isoflow.bounds import MIP_GAP
 
 if TYPE_CHECKING:
     from isoflow.engines.planner.api import PlanOptions
-    from isoflow.engines.planner.plan import Plan
+    from isoflow.records.plan import Plan
     from isoflow.scenario.schema import Scenario
 
 

@@ -33,11 +33,12 @@ from isoflow.adapters.cli.common import (
 )
 from isoflow.errors import InputError, IsoflowError
 from isoflow.scenario.examples import DEFAULT_SCENARIO
-from isoflow.units import format_activity, parse_datetime, parse_duration
+from isoflow.units import format_activity, parse_datetime, parse_duration, to_iso
 
 if TYPE_CHECKING:
     from isoflow.engines.planner.api import PlanOptions
-    from isoflow.engines.planner.plan import Plan
+    from isoflow.records.kpis import ExportKpis, GeneratorUseKpis
+    from isoflow.records.plan import Plan
     from isoflow.scenario.schema import Scenario
 
 
@@ -148,22 +149,25 @@ def _report(plan: Plan, sc: Scenario, path: Path) -> Path:
     return render_report(plan, sc, path)
 
 
-def export_line(exports: dict[str, Any]) -> str:
+def export_line(exports: ExportKpis) -> str:
     """The plan summary's line of exports (orders at markets): units, then activity."""
-    units = exports["units"]
+    units = exports.units
     return (
-        f"exports (not patient doses): {units['served']} of {units['total']} units served "
-        f"({units['served_share']:.1%}), {format_activity(exports['activity_served_bq'])} of "
-        f"{format_activity(exports['activity_requested_bq'])} at calibration"
+        f"exports (not patient doses): {units.served} of {units.total} units served "
+        f"({units.served_share:.1%}), {format_activity(exports.activity_served_bq)} of "
+        f"{format_activity(exports.activity_requested_bq)} at calibration"
     )
 
 
 def print_summary(plan: Plan) -> None:
     """Print the plan's KPIs as readable tables."""
+    from isoflow.records.kpis import OrderCounts, ServedCounts
+
     k = plan.kpis
-    b = k["doses"]
+    b = k.doses or ServedCounts()
     console.print(
-        f"[bold]{plan.scenario}[/bold]  {plan.start_utc} → {plan.end_utc}  planner: {plan.planner}"
+        f"[bold]{plan.scenario}[/bold]  {to_iso(plan.start_utc)} → {to_iso(plan.end_utc)}  "
+        f"planner: {plan.planner}"
     )
     if plan.solver is not None:
         s = plan.solver
@@ -191,30 +195,28 @@ def print_summary(plan: Plan) -> None:
             )
         if s.message:
             console.print(f"solver note: {s.message}", markup=False)
-    console.print(
-        f"doses served: [bold]{b['served']}[/bold] of {b['total']} ({b['served_share']:.1%})"
-    )
-    patients, orders = k["patients"], k["orders"]
-    if patients["total"] and orders["total"]:
-        console.print(f"patients (bookings) served: {patients['served']} of {patients['total']}")
-    if orders["total"]:
+    console.print(f"doses served: [bold]{b.served}[/bold] of {b.total} ({b.served_share:.1%})")
+    patients, orders = k.patients or ServedCounts(), k.orders or OrderCounts()
+    if patients.total and orders.total:
+        console.print(f"patients (bookings) served: {patients.served} of {patients.total}")
+    if orders.total:
         console.print(
-            f"orders: {orders['served']} served in full, {orders['part_served']} in part, "
-            f"{orders['unserved']} not at all, of {orders['total']}"
+            f"orders: {orders.served} served in full, {orders.part_served} in part, "
+            f"{orders.unserved} not at all, of {orders.total}"
         )
-    if "exports" in k:
-        console.print(export_line(k["exports"]))
+    if k.exports is not None:
+        console.print(export_line(k.exports))
     table = Table(title="Doses by product", title_justify="left")
     for col in ("product", "served", "total"):
         table.add_column(col, justify="left" if col == "product" else "right")
-    for name, row in k["by_product"].items():
-        table.add_row(name, str(row["served"]), str(row["total"]))
+    for name, row in k.by_product.items():
+        table.add_row(name, str(row.served), str(row.total))
     console.print(table)
     table = Table(title="Doses by country", title_justify="left")
     for col in ("country", "served", "total"):
         table.add_column(col, justify="left" if col == "country" else "right")
-    for name, row in k["by_country"].items():
-        table.add_row(name, str(row["served"]), str(row["total"]))
+    for name, row in k.by_country.items():
+        table.add_row(name, str(row.served), str(row.total))
     console.print(table)
     _print_activity_and_cost(plan)
     if plan.unserved:
@@ -225,12 +227,12 @@ def print_summary(plan: Plan) -> None:
             "doses": [str(u.doses) for u in shown],
             "product": [u.product for u in shown],
             "hospital": [u.hospital for u in shown],
-            "reason": [u.reason for u in shown],
+            "reason": [str(u.reason) for u in shown],
         }
         for col, values in columns.items():  # identifiers and codes: never cut
             table.add_column(col, min_width=max(map(len, values), default=0), no_wrap=True)
-        for row in zip(*columns.values(), strict=True):
-            table.add_row(*row)
+        for cells in zip(*columns.values(), strict=True):
+            table.add_row(*cells)
         if len(plan.unserved) > len(shown):
             table.caption = f"{len(plan.unserved) - len(shown)} more in unserved.csv"
             table.caption_justify = "left"
@@ -239,32 +241,30 @@ def print_summary(plan: Plan) -> None:
 
 def _print_activity_and_cost(plan: Plan) -> None:
     """The summary's activity, generator waste (when generators are used) and cost lines."""
+    from isoflow.records.kpis import ActivityKpis, CostKpis, GeneratorUseKpis
+
     k = plan.kpis
-    act, cost = k["activity"], k["cost"]
+    act, cost = k.activity or ActivityKpis(), k.cost or CostKpis()
     console.print(
-        f"activity produced {format_activity(act['produced_eop_bq'])} at EOP, "
-        f"administered {format_activity(act['administered_bq'])}, "
-        f"waste {format_activity(act['waste_eop_bq'])}"
-        + (
-            f" (impurity {format_activity(act['impurity_eop_bq'])})"
-            if act["impurity_eop_bq"]
-            else ""
-        )
+        f"activity produced {format_activity(act.produced_eop_bq)} at EOP, "
+        f"administered {format_activity(act.administered_bq)}, "
+        f"waste {format_activity(act.waste_eop_bq)}"
+        + (f" (impurity {format_activity(act.impurity_eop_bq)})" if act.impurity_eop_bq else "")
     )
     if plan.generators:
-        console.print(generator_line(k.get("generator_use", {})), markup=False)
+        console.print(generator_line(k.generator_use or GeneratorUseKpis()), markup=False)
     console.print(
-        f"cost {cost['total']:,.0f} {cost['currency']} (production {cost['production_fixed']:,.0f}"
-        f" fixed + {cost['production_variable']:,.0f} variable, transport "
-        f"{cost['transport']:,.0f}); {k['runs']} runs, {k['shipments']} shipments"
+        f"cost {cost.total:,.0f} {cost.currency} (production {cost.production_fixed:,.0f}"
+        f" fixed + {cost.production_variable:,.0f} variable, transport "
+        f"{cost.transport:,.0f}); {k.runs or 0} runs, {k.shipments or 0} shipments"
     )
-    revenue = k.get("revenue")
-    if isinstance(revenue, dict) and revenue.get("priced_doses"):
-        unpriced = revenue["unpriced_doses"]
+    revenue = k.revenue
+    if revenue is not None and revenue.priced_doses:
+        unpriced = revenue.unpriced_doses
         console.print(
-            f"revenue {revenue['total']:,.0f} {revenue['currency']} for "
-            f"{revenue['priced_doses']:,} priced doses; margin {k['margin']:,.0f} "
-            f"{revenue['currency']}"
+            f"revenue {revenue.total:,.0f} {revenue.currency} for "
+            f"{revenue.priced_doses:,} priced doses; margin {k.margin or 0.0:,.0f} "
+            f"{revenue.currency}"
             + (
                 f" ({unpriced:,} doses served have no price: margin understated)"
                 if unpriced
@@ -273,20 +273,21 @@ def _print_activity_and_cost(plan: Plan) -> None:
         )
 
 
-def generator_line(use: dict[str, Any]) -> str:
+def generator_line(use: GeneratorUseKpis) -> str:
     """The summary's generator waste line from the plan's ``generator_use`` KPIs."""
-    eluted = float(use.get("eluted_bq", 0.0))
-    waste = use.get("waste_bq", {})
+    eluted = use.eluted_bq
 
-    def share(cause: str) -> str:
-        return f"{100 * float(waste.get(cause, 0.0)) / eluted:.1f} %" if eluted > 0 else "n/a"
+    waste = use.waste_bq
+
+    def share(wasted: float) -> str:
+        return f"{100 * wasted / eluted:.1f} %" if eluted > 0 else "n/a"
 
     return (
-        f"generator waste: {100 * float(use.get('waste_share_of_eluted', 0.0)):.1f} % of eluted "
-        f"{format_activity(eluted)} (first elution {share('first_elution')}, no-dose "
-        f"elutions {share('no_doses')}, left over {share('left_over')}); "
-        f"{format_activity(float(use.get('in_generator_bq', 0.0)))} of daughter and "
-        f"{format_activity(float(use.get('parent_left_bq', 0.0)))} of parent left in "
+        f"generator waste: {100 * use.waste_share_of_eluted:.1f} % of eluted "
+        f"{format_activity(eluted)} (first elution {share(waste.first_elution)}, no-dose "
+        f"elutions {share(waste.no_doses)}, left over {share(waste.left_over)}); "
+        f"{format_activity(use.in_generator_bq)} of daughter and "
+        f"{format_activity(use.parent_left_bq)} of parent left in "
         "generators at replacement or horizon end (generator_use.csv)"
     )
 
@@ -317,7 +318,7 @@ def verify_cmd(
 
 def reasons_epilog() -> str:
     """The unserved reason codes and their meanings, for ``isoflow plan --help``."""
-    from isoflow.engines.planner.reasons import MEANING
+    from isoflow.records.reasons import MEANING
 
     lines = ["Reasons given for unserved bookings (unserved.csv, plan.json):"]
     lines += [f"{code.value}: {meaning}." for code, meaning in MEANING.items()]

@@ -35,8 +35,8 @@ from isoflow.errors import InputError, IsoflowError, OptionError
 from isoflow.scenario.examples import DEFAULT_SCENARIO
 
 if TYPE_CHECKING:
-    from isoflow.engines.planner.plan import Plan
     from isoflow.engines.simulate import SimOptions
+    from isoflow.records.plan import Plan
     from isoflow.scenario.schema import Scenario
 
 
@@ -187,11 +187,11 @@ def _ci(x: dict[str, float], fmt: str = "{:.2f}") -> str:
 
 def print_kpis(k: dict[str, Any], scenario: str, plan: Plan) -> None:
     """Print the KPI tables with their 95 % intervals."""
-    planned = plan.kpis.get("doses", {})
+    planned = plan.kpis.doses
     console.print(
         f"[bold]{scenario}[/bold]: {k['replications']} replications x {k['weeks']} week(s), "
-        f"seed {k['seed']}; plan serves {planned.get('served', '?')} of "
-        f"{planned.get('total', '?')} doses a week"
+        f"seed {k['seed']}; plan serves {planned.served if planned else '?'} of "
+        f"{planned.total if planned else '?'} doses a week"
     )
     table = Table(title="KPIs (mean [95 % interval])", title_justify="left")
     table.add_column("KPI")

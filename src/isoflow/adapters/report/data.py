@@ -13,16 +13,17 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 
 from isoflow.adapters.report.kpis import kpi_tables
-from isoflow.adapters.report.timefmt import chart_time, parse_utc
+from isoflow.adapters.report.timefmt import chart_time
 from isoflow.domain.nuclides import NuclideData, default_data
-from isoflow.engines.planner.plan import Plan, PlanAllocation, PlanLeg
+from isoflow.records.plan import Plan, PlanAllocation, PlanLeg
 from isoflow.scenario.schema import Scenario, SiteKind
+from isoflow.units import to_iso
 
 #: Marker colour per site kind (a site with several kinds takes its first).
 KIND_COLOURS: dict[str, str] = {
@@ -292,9 +293,7 @@ def gantt_bars(plan: Plan) -> list[GanttBar]:
     """One bar per run, rows ``process @ site`` in order of first start."""
     out = []
     for r in sorted(plan.runs, key=lambda r: (r.start_utc, r.batch)):
-        start, eop, rel = (
-            parse_utc(t) for t in (r.start_utc, r.end_of_production_utc, r.release_utc)
-        )
+        start, eop, rel = r.start_utc, r.end_of_production_utc, r.release_utc
         out.append(
             GanttBar(
                 row=f"{r.process} @ {r.site}",
@@ -338,7 +337,7 @@ def shipment_bars(plan: Plan) -> list[ShipmentBar]:
     """One bar per plan shipment, rows ``lane: origin → destination``."""
     out = []
     for sh in sorted(plan.shipments, key=lambda s: (s.depart_utc, s.lane)):
-        dep, arr = parse_utc(sh.depart_utc), parse_utc(sh.arrive_utc)
+        dep, arr = sh.depart_utc, sh.arrive_utc
         out.append(
             ShipmentBar(
                 row=f"{sh.lane}: {sh.origin} → {sh.destination}",
@@ -387,14 +386,14 @@ def decay_curve(
         raise ValueError(f"points(={points}) must be >= 2")
     nd = data or default_data()
     lam = float(nd.decay_constants([allocation.nuclide])[0])
-    t_eop = parse_utc(allocation.end_of_production_utc)
-    t_adm = parse_utc(allocation.administration_utc)
+    t_eop = allocation.end_of_production_utc
+    t_adm = allocation.administration_utc
     span = (t_adm - t_eop).total_seconds()
     offsets = np.linspace(0.0, span, points)
     activity = allocation.activity_eop_bq * np.exp(-lam * offsets)
 
-    def at(label: str, when: str) -> dict[str, Any]:
-        dt = (parse_utc(when) - t_eop).total_seconds()
+    def at(label: str, when: datetime) -> dict[str, Any]:
+        dt = (when - t_eop).total_seconds()
         return {
             "label": label,
             "time": chart_time(when),
@@ -410,7 +409,7 @@ def decay_curve(
     return DecayCurve(
         label=(
             f"{allocation.booking} · {allocation.product} → {allocation.hospital} "
-            f"({allocation.administration_utc})"
+            f"({to_iso(allocation.administration_utc)})"
         ),
         booking=allocation.booking,
         nuclide=allocation.nuclide,

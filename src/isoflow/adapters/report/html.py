@@ -18,8 +18,10 @@ from typing import Any
 
 from isoflow.adapters.report.data import report_data
 from isoflow.adapters.report.kpis import GBQ, Table, kpi_tables
-from isoflow.engines.planner.plan import Plan
+from isoflow.records.kpis import ActivityKpis
+from isoflow.records.plan import Plan
 from isoflow.scenario.schema import Scenario
+from isoflow.units import to_iso
 
 _HERE = files("isoflow.adapters.report")
 
@@ -89,17 +91,16 @@ def _table_html(t: Table) -> str:
 
 def _tiles(plan: Plan, currency: str) -> str:
     k = plan.kpis
-    b, act, cost = k.get("doses", {}), k.get("activity", {}), k.get("cost", {})
-    produced = float(act.get("produced_eop_bq") or 0.0)
-    waste = float(act.get("waste_eop_bq") or 0.0)
+    b, act, cost = k.doses, k.activity or ActivityKpis(), k.cost
+    produced, waste = act.produced_eop_bq, act.waste_eop_bq
     tiles = [
-        ("doses served", f"{b.get('served', '–')} / {b.get('total', '–')}"),
-        ("served share", f"{100 * float(b.get('served_share', 0.0)):.1f} %" if b else "–"),
+        ("doses served", f"{b.served} / {b.total}" if b else "– / –"),
+        ("served share", f"{100 * b.served_share:.1f} %" if b else "–"),
         ("produced at EOP", f"{produced / GBQ:,.1f} GBq"),
-        ("administered", f"{float(act.get('administered_bq') or 0.0) / GBQ:,.2f} GBq"),
+        ("administered", f"{act.administered_bq / GBQ:,.2f} GBq"),
         ("waste at EOP", f"{100 * waste / produced:.1f} %" if produced else "–"),
-        ("total cost", f"{float(cost.get('total', 0.0)):,.0f} {currency}"),
-        ("solver", plan.solver.status if plan.solver else plan.planner),
+        ("total cost", f"{cost.total if cost else 0.0:,.0f} {currency}"),
+        ("solver", str(plan.solver.status) if plan.solver else plan.planner),
     ]
     return "".join(
         f'<div class="tile"><div class="k">{html.escape(key)}</div>'
@@ -128,7 +129,7 @@ def render_html(plan: Plan, scenario: Scenario) -> str:
 <header>
 <h1>{e(title)}</h1>
 <p>Scenario <b>{e(plan.scenario)}</b> · planner {e(plan.planner)} · horizon {e(data["start"])} →
-{e(data["end"])} UTC · earliest run {e(plan.earliest_run_utc)}</p>
+{e(data["end"])} UTC · earliest run {e(to_iso(plan.earliest_run_utc))}</p>
 </header>
 <main>
 <div class="tiles" id="tiles">{_tiles(plan, scenario.meta.currency)}</div>

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from isoflow.engines.planner.plan import Plan, PlanAllocation
+from isoflow.records.plan import Plan, PlanAllocation
 from isoflow.scenario.schema import Scenario
 
 
@@ -90,7 +90,7 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
 
 def kpi_deltas(a: Plan, b: Plan) -> list[KpiDelta]:
     """Every numeric KPI of either plan, with ``b − a``."""
-    fa, fb = _flatten(a.kpis), _flatten(b.kpis)
+    fa, fb = _flatten(a.kpis.model_dump()), _flatten(b.kpis.model_dump())
     for plan, flat in ((a, fa), (b, fb)):
         if plan.solver is not None:
             flat["solver.seconds"] = plan.solver.seconds
@@ -117,7 +117,7 @@ def _status(plan: Plan) -> dict[str, tuple[str, str, str]]:
         served[a.booking][a.site] += a.doses
         ref[a.booking] = (a.product, a.hospital)
     for u in plan.unserved:
-        short[u.booking].append(f"{u.doses}:{u.reason}" if u.doses > 1 else u.reason)
+        short[u.booking].append(f"{u.doses}:{u.reason}" if u.doses > 1 else str(u.reason))
         ref.setdefault(u.booking, (u.product, u.hospital))
     out = {}
     for bid, (product, hospital) in ref.items():

@@ -31,9 +31,10 @@ from typing import Literal
 
 from isoflow import bounds
 from isoflow.engines.planner.api import PlanOptions, make_plan
-from isoflow.engines.planner.plan import Plan
 from isoflow.engines.planner.solve import SolveOptions
 from isoflow.errors import IsoflowError, OptionError
+from isoflow.records.plan import Plan
+from isoflow.records.status import SolveStatus
 from isoflow.scenario.demand import demand_items
 from isoflow.scenario.schema import ExportRestriction, Scenario
 
@@ -224,10 +225,10 @@ def outcome(scenario: Scenario, plan: Plan, seconds: float) -> Outcome:
     k = plan.kpis
     solver = plan.solver
     return Outcome(
-        served=int(k["doses"]["served"]),
-        by_country={c: int(v["served"]) for c, v in k["by_country"].items()},
-        by_product={p: int(v["served"]) for p, v in k["by_product"].items()},
-        status=solver.status if solver else plan.planner,
+        served=k.doses.served if k.doses else 0,
+        by_country={c: v.served for c, v in k.by_country.items()},
+        by_product={p: v.served for p, v in k.by_product.items()},
+        status=str(solver.status) if solver else plan.planner,
         gap=solver.gap if solver else None,
         seconds=seconds,
         served_doses=_doses_by_record(plan),
@@ -237,7 +238,7 @@ def outcome(scenario: Scenario, plan: Plan, seconds: float) -> Outcome:
 def plan_with_retry(scenario: Scenario, options: PlanOptions, retry_factor: float) -> Plan:
     """Plan; if the time limit stopped the solver short of the gap, retry once for longer."""
     plan = make_plan(scenario, options)
-    if plan.solver is not None and plan.solver.status == "feasible" and retry_factor > 1:
+    if plan.solver is not None and plan.solver.status == SolveStatus.FEASIBLE and retry_factor > 1:
         limit = min(options.solve.time_limit_s * retry_factor, bounds.SOLVER_TIME.hi)
         plan = make_plan(
             scenario, replace(options, solve=replace(options.solve, time_limit_s=limit))
@@ -313,7 +314,7 @@ def contingency(
     t0 = time.perf_counter()
     plan = base_plan or plan_with_retry(scenario, opts.plan, opts.retry_factor)
     base = outcome(scenario, plan, time.perf_counter() - t0)
-    doses = int(plan.kpis["doses"]["total"])
+    doses = plan.kpis.doses.total if plan.kpis.doses else 0
     elements = all_elements(scenario) if opts.all_elements else used_elements(scenario, plan)
     elements = [e for e in elements if e.kind in opts.kinds]
     cases: list[tuple[Element, ...]] = [(e,) for e in elements]

@@ -25,14 +25,15 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from datetime import datetime
 
+from isoflow.domain.calendar import epoch
 from isoflow.domain.nuclides import default_data
 from isoflow.engines.analysis.batches import available_dates, stock_capped_batches
 from isoflow.engines.analysis.makeorbuy import MakeOrBuyInputs
-from isoflow.engines.planner.plan import Plan, PlanAllocation, PlanRun
 from isoflow.errors import InputError
+from isoflow.records.plan import Plan, PlanAllocation, PlanRun
 from isoflow.scenario.schema import Scenario
-from isoflow.units import parse_datetime
 
 WEEKS_PER_YEAR = 365.2425 / 7
 """Weeks in a mean Gregorian year."""
@@ -77,7 +78,7 @@ def inputs_from_plan(
             "--process", f"the plan serves no dose from {process_id!r}: nothing to compare"
         )
     eop_per_dose = sum(a.dispensed_eop_bq for a in served) / doses
-    year = parse_datetime(plan.start_utc, "plan.start_utc").year
+    year = plan.start_utc.year
     batches = stock_capped_batches(scenario, proc, available_dates(scenario, proc, year), year)
 
     if batches == 0:
@@ -155,5 +156,5 @@ def _agreement_price(
     )
 
 
-def _t(text: str) -> float:
-    return parse_datetime(text, "time").timestamp()
+def _t(value: datetime) -> float:
+    return epoch(value)

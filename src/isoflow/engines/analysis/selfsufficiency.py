@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from isoflow import bounds
@@ -46,7 +47,7 @@ from isoflow.engines.analysis.capacity import (
 )
 from isoflow.engines.planner.api import PlanOptions, make_plan, network_for
 from isoflow.engines.planner.candidates import generate
-from isoflow.engines.planner.plan import Plan
+from isoflow.records.plan import Plan
 from isoflow.scenario.demand import demand_items
 from isoflow.scenario.schema import Scenario
 
@@ -132,7 +133,7 @@ def allocation_origins(scenario: Scenario, plan: Plan) -> list[ChainOrigin]:
     country = {s.id: s.country for s in scenario.sites}
     runs = {r.batch: r for r in plan.runs}
     # an elution run draws on the generators delivered to its site and eluted at its start
-    eluted: dict[tuple[str, str], list[str]] = defaultdict(list)
+    eluted: dict[tuple[str, datetime], list[str]] = defaultdict(list)
     for g in plan.generators:
         for e in g.elutions:
             eluted[(g.site, e.time_utc)].append(g.batch)

@@ -11,15 +11,16 @@ import numpy as np
 import numpy.typing as npt
 
 from isoflow import bounds
-from isoflow.domain.calendar import epoch
+from isoflow.domain.calendar import epoch, from_epoch
 from isoflow.engines.planner.build import ObjectiveWeights, PlanningModel, build
 from isoflow.engines.planner.candidates import CandidateOptions, Candidates, generate
-from isoflow.engines.planner.extract import extract, iso
+from isoflow.engines.planner.extract import extract
 from isoflow.engines.planner.greedy import greedy_values
 from isoflow.engines.planner.network import DAY, PlanningNetwork
-from isoflow.engines.planner.plan import Plan, SolverReport
-from isoflow.engines.planner.solve import SolveOptions, SolveStatus, solve
+from isoflow.engines.planner.solve import SolveOptions, solve
 from isoflow.errors import SolverError
+from isoflow.records.plan import Plan, SolverReport
+from isoflow.records.status import SolveStatus
 from isoflow.scenario.schema import Scenario
 
 
@@ -114,7 +115,7 @@ def solve_model(
         )
     records = extract(net, pm, result.values)
     report = SolverReport(
-        status=str(result.status),
+        status=result.status,
         gap=result.gap,
         seconds=result.seconds,
         objective=result.objective,
@@ -142,9 +143,9 @@ def solve_model(
     return Plan(
         scenario=net.scenario.meta.name,
         planner="optimiser",
-        start_utc=iso(net.horizon_start),
-        end_utc=iso(net.horizon_end),
-        earliest_run_utc=iso(net.earliest),
+        start_utc=from_epoch(net.horizon_start),
+        end_utc=from_epoch(net.horizon_end),
+        earliest_run_utc=from_epoch(net.earliest),
         solver=report,
         **records,
     )

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import time
 
+from isoflow.domain.calendar import from_epoch
 from isoflow.engines.planner.api import PlanOptions, network_for
 from isoflow.engines.planner.build import build
 from isoflow.engines.planner.candidates import generate
-from isoflow.engines.planner.extract import extract, iso
+from isoflow.engines.planner.extract import extract
 from isoflow.engines.planner.greedy import OVERAGE, greedy_values
-from isoflow.engines.planner.plan import Plan, SolverReport
+from isoflow.records.plan import Plan, SolverReport
+from isoflow.records.status import SolveStatus
 from isoflow.scenario.schema import Scenario
 
 __all__ = ["OVERAGE", "baseline_plan"]
@@ -42,7 +44,7 @@ def baseline_plan(
     objective = float(pm.model.arrays()["col_cost"] @ values)
     seconds = time.perf_counter() - t0
     report = SolverReport(
-        status="heuristic",
+        status=SolveStatus.HEURISTIC,
         gap=None,
         seconds=seconds,
         objective=objective,
@@ -59,9 +61,9 @@ def baseline_plan(
     return Plan(
         scenario=scenario.meta.name,
         planner="baseline",
-        start_utc=iso(net.horizon_start),
-        end_utc=iso(net.horizon_end),
-        earliest_run_utc=iso(net.earliest),
+        start_utc=from_epoch(net.horizon_start),
+        end_utc=from_epoch(net.horizon_end),
+        earliest_run_utc=from_epoch(net.earliest),
         solver=report,
         **records,
     )

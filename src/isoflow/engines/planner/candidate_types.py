@@ -17,7 +17,7 @@ from isoflow.domain.calendar import Interval
 from isoflow.engines.planner.routing import Route
 
 if TYPE_CHECKING:
-    from isoflow.engines.planner.reasons import Reason
+    from isoflow.records.reasons import Reason
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ from typing import Any
 
 from isoflow.domain.calendar import from_epoch
 from isoflow.engines.planner.pins import instant
-from isoflow.engines.planner.plan import Plan
+from isoflow.records.plan import Plan
 from isoflow.scenario.schema import Scenario
+from isoflow.units import to_iso
 
 HOUR = 3600.0
 
@@ -57,7 +58,7 @@ class EventStream:
             s = rng.choice(later)
             if kind == "lane_closed":
                 return {"kind": kind, "lane": s.lane, "start": _iso(now)}
-            return {"kind": kind, "lane": s.lane, "departure": str(s.depart_utc)}
+            return {"kind": kind, "lane": s.lane, "departure": to_iso(s.depart_utc)}
         if kind == "run_failed":
             started = [r for r in p.runs if instant(r.start_utc) < now <= instant(r.release_utc)]
             if started:
@@ -67,7 +68,7 @@ class EventStream:
             if flying:
                 s = rng.choice(flying)
                 late = instant(s.arrive_utc) + rng.uniform(1, 4) * HOUR
-                return {"kind": kind, "lane": s.lane, "departure": str(s.depart_utc),
+                return {"kind": kind, "lane": s.lane, "departure": to_iso(s.depart_utc),
                         "arrival": _iso(late)}  # fmt: skip
         future = [a for a in p.allocations if instant(a.administration_utc) > now + 6 * HOUR]
         if kind == "demand_cancelled" and future:

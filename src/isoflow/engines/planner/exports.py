@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from isoflow.engines.planner.plan import PlanAllocation, PlanUnserved
+from isoflow.records.plan import PlanAllocation, PlanUnserved
 from isoflow.scenario.demand import DemandItem
 from isoflow.scenario.rules import prescribed_activity
 from isoflow.scenario.schema import Product

@@ -1,4 +1,4 @@
-"""Reading a solved model back into a :class:`~isoflow.engines.planner.plan.Plan`."""
+"""Reading a solved model back into a :class:`~isoflow.records.plan.Plan`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from isoflow.engines.planner.build import GBQ, PlanningModel, contract_deliverie
 from isoflow.engines.planner.candidates import Candidates
 from isoflow.engines.planner.exports import export_kpis
 from isoflow.engines.planner.network import PlanningNetwork, Route
-from isoflow.engines.planner.plan import (
+from isoflow.engines.planner.reasons import stock_bars, stock_use
+from isoflow.records.kpis import PlanKpis
+from isoflow.records.plan import (
     PlanAllocation,
     PlanElution,
     PlanGenerator,
@@ -26,7 +28,7 @@ from isoflow.engines.planner.plan import (
     PlanShipment,
     PlanUnserved,
 )
-from isoflow.engines.planner.reasons import MEANING, Reason, stock_bars, stock_use
+from isoflow.records.reasons import MEANING, Reason
 from isoflow.scenario.demand import DemandItem, demand_items
 from isoflow.scenario.generator_use import UseRow, generator_use, use_kpis
 from isoflow.scenario.rules import DosePrices, is_market
@@ -52,7 +54,9 @@ def legs(net: PlanningNetwork, route: Route) -> tuple[PlanLeg, ...]:
     """Route legs as plan records."""
     lanes = net.scenario.lanes
     return tuple(
-        PlanLeg(lane=lanes[g.lane].id, depart_utc=iso(g.depart), arrive_utc=iso(g.arrive))
+        PlanLeg(
+            lane=lanes[g.lane].id, depart_utc=from_epoch(g.depart), arrive_utc=from_epoch(g.arrive)
+        )
         for g in route.legs
     )
 
@@ -89,7 +93,7 @@ def extract(
         "generator_use": tuple(_use_record(r) for r in use),
         "shipments": tuple(shipments),
         "unserved": tuple(unserved),
-        "kpis": kpis,
+        "kpis": PlanKpis.model_validate(kpis),
     }
 
 
@@ -100,7 +104,7 @@ def _use_record(row: UseRow) -> PlanGeneratorUse:
         site=row.site,
         daughter=row.daughter,
         event=row.event,
-        time_utc=iso(row.time_s),
+        time_utc=from_epoch(row.time_s),
         eluted_bq=row.eluted_bq,
         dispensed_bq=row.dispensed_bq,
         waste_bq=row.waste_bq,
@@ -145,9 +149,9 @@ def _allocations(
                 nuclide=product.nuclide,
                 batch=batch_id(net, cand, a.run),
                 site=sc.processes[run.process].site,
-                end_of_production_utc=iso(run.eop),
+                end_of_production_utc=from_epoch(run.eop),
                 activity_eop_bq=dose_eop,
-                administration_utc=iso(t_admin),
+                administration_utc=from_epoch(t_admin),
                 activity_admin_bq=dose_eop * math.exp(-lam * (t_admin - run.eop)),
                 legs=legs(net, a.route),
                 doses=count * per_unit,
@@ -187,7 +191,7 @@ def _flows(
                     batch=batch_id(net, cand, f.src),
                     product=src_product.id,
                     activity_eop_bq=float(w[fi]),
-                    arrive_utc=iso(f.route.arrive),
+                    arrive_utc=from_epoch(f.route.arrive),
                     legs=legs(net, f.route),
                 )
             )
@@ -211,10 +215,12 @@ def _flows(
                 daughter=src_product.daughter or "",
                 activity_calibration_bq=float(w[fi]),
                 sizes_bq=sizes_bq,
-                arrive_utc=iso(f.route.arrive),
+                arrive_utc=from_epoch(f.route.arrive),
                 efficiency=elution_proc.elution_efficiency if elution_proc else 1.0,
                 elutions=tuple(
-                    PlanElution(time_utc=iso(cand.runs[er].start), daughter_bq=yld * float(w[fi]))
+                    PlanElution(
+                        time_utc=from_epoch(cand.runs[er].start), daughter_bq=yld * float(w[fi])
+                    )
                     for er, yld in f.elutions
                 ),
                 legs=legs(net, f.route),
@@ -260,9 +266,9 @@ def _runs(
                 site=proc.site,
                 product=product.id,
                 nuclide=product.nuclide,
-                start_utc=iso(run.start),
-                end_of_production_utc=iso(run.eop),
-                release_utc=iso(run.release),
+                start_utc=from_epoch(run.start),
+                end_of_production_utc=from_epoch(run.eop),
+                release_utc=from_epoch(run.release),
                 activity_eop_bq=activity,
                 activity_allocated_bq=allocated.get(ri, 0.0),
                 inputs=tuple(inputs.get(ri, [])),
@@ -329,8 +335,8 @@ def _shipments(
                 lane=lane.id,
                 origin=lane.origin,
                 destination=lane.destination,
-                depart_utc=iso(dep),
-                arrive_utc=iso(net.arrival(lane_i, dep)),
+                depart_utc=from_epoch(dep),
+                arrive_utc=from_epoch(net.arrival(lane_i, dep)),
                 bookings=tuple(contents_b[key]),
                 batches=tuple(contents_f[key]),
                 packages=packages,
@@ -398,8 +404,8 @@ def _unserved(
                 booking=bid,
                 hospital=b.hospital,
                 product=b.product,
-                administration_utc=iso(float(cand.booking_time[bi])),
-                reason=str(code),
+                administration_utc=from_epoch(float(cand.booking_time[bi])),
+                reason=code,
                 detail=detail,
                 doses=short_units * int(cand.booking_unit_doses[bi]),
             )

@@ -41,9 +41,9 @@ from isoflow.engines.planner.solver_run import (
     TIME_LIMIT,
     SolveOptions,
     SolveResult,
-    SolveStatus,
     solve_arrays,
 )
+from isoflow.records.status import SolveStatus
 
 LP_GUIDED_MIN_COLUMNS = 2000
 """Parts at least this large are solved in steps (see the module docstring)."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 
@@ -33,20 +34,17 @@ from isoflow.engines.planner.candidate_types import Candidates
 from isoflow.engines.planner.columns import GBQ
 from isoflow.engines.planner.extract import batch_id
 from isoflow.engines.planner.network import PlanningNetwork
-from isoflow.engines.planner.plan import Plan, PlanLeg
+from isoflow.records.plan import Plan, PlanLeg
 from isoflow.units import parse_datetime
 
 LegKey = tuple[tuple[str, int], ...]
 """A route as (lane id, departure [s]) per leg."""
 
 
-def instant(value: object) -> float:
-    """A plan's instant as seconds since the epoch."""
+def instant(value: datetime | str) -> float:
+    """An instant of a plan (or ISO text, as an event file holds it) in s since the epoch."""
     if isinstance(value, str):
         return epoch(parse_datetime(value, "time"))
-    from datetime import datetime
-
-    assert isinstance(value, datetime)
     return epoch(value)
 
 

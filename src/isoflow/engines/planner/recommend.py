@@ -17,9 +17,9 @@ from datetime import datetime
 
 from isoflow.engines.planner.api import PlanOptions, solve_model
 from isoflow.engines.planner.pins import freeze, plan_columns
-from isoflow.engines.planner.plan import Plan, PlanLeg
 from isoflow.engines.planner.replan import prepare
 from isoflow.engines.planner.revision import figures
+from isoflow.records.plan import Plan, PlanLeg
 from isoflow.scenario.events import BookingAdded, OrderAdded
 from isoflow.scenario.schema import Scenario
 

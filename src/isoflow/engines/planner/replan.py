@@ -36,10 +36,10 @@ from isoflow.engines.planner.candidates import generate
 from isoflow.engines.planner.extract import batch_id
 from isoflow.engines.planner.network import PlanningNetwork
 from isoflow.engines.planner.pins import Frozen, PlanColumns, freeze, instant, plan_columns
-from isoflow.engines.planner.plan import Plan
 from isoflow.engines.planner.routing import Leg, Route
 from isoflow.engines.planner.timing import may_start
 from isoflow.errors import OptionError
+from isoflow.records.plan import Plan
 from isoflow.scenario.events import Event, RunFailed, apply_events
 from isoflow.scenario.rules import leg_arrival
 from isoflow.scenario.schema import Scenario

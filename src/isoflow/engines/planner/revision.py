@@ -21,7 +21,8 @@ from collections import defaultdict
 from pydantic import BaseModel, ConfigDict
 
 from isoflow.engines.planner.pins import instant
-from isoflow.engines.planner.plan import Plan
+from isoflow.records.plan import Plan
+from isoflow.units import to_iso
 
 HOUR = 3600.0
 
@@ -102,7 +103,7 @@ def figures(plan: Plan) -> Figures:
 def _service(plan: Plan) -> dict[str, set[tuple[str, tuple[tuple[str, str], ...], int]]]:
     out: dict[str, set[tuple[str, tuple[tuple[str, str], ...], int]]] = defaultdict(set)
     for a in plan.allocations:
-        legs = tuple((g.lane, str(g.depart_utc)) for g in a.legs)
+        legs = tuple((g.lane, to_iso(g.depart_utc)) for g in a.legs)
         out[a.booking].add((a.batch, legs, a.doses))
     return out
 
@@ -142,8 +143,8 @@ def diff(
     added = sorted(set(runs_a) - set(runs_b))
     removed = sorted(set(runs_b) - set(runs_a))
     shifted, added, removed = _pair_shifts(parent, child, added, removed)
-    ships_b = {f"{s.lane}@{s.depart_utc}" for s in parent.shipments}
-    ships_a = {f"{s.lane}@{s.depart_utc}" for s in child.shipments}
+    ships_b = {f"{s.lane}@{to_iso(s.depart_utc)}" for s in parent.shipments}
+    ships_a = {f"{s.lane}@{to_iso(s.depart_utc)}" for s in child.shipments}
     return PlanDiff(
         parent_hash=plan_hash(parent),
         kept=sum(1 for b in both if before[b] == after[b]),

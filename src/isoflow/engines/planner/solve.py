@@ -29,12 +29,12 @@ from isoflow.engines.planner.solver_run import (
     OBJECTIVE_RTOL,
     SolveOptions,
     SolveResult,
-    SolveStatus,
     solve_arrays,
 )
 from isoflow.processes import children
+from isoflow.records.status import SolveStatus
 
-__all__ = ["SolveOptions", "SolveResult", "SolveStatus", "components", "solve"]
+__all__ = ["SolveOptions", "SolveResult", "components", "solve"]
 
 
 def solve(

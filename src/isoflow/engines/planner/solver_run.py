@@ -16,7 +16,6 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -26,26 +25,10 @@ import numpy.typing as npt
 from isoflow import bounds
 from isoflow.engines.planner._highs_worker import violation
 from isoflow.processes import children
+from isoflow.records.status import SolveStatus
 
 _WORKER = Path(__file__).with_name("_highs_worker.py")
 """Script run in the child process; it imports only NumPy and highspy (fast start)."""
-
-
-class SolveStatus(StrEnum):
-    """Outcome of a solve."""
-
-    OPTIMAL = "optimal"
-    """Solved to the requested gap."""
-    FEASIBLE = "feasible"
-    """A plan was found but the time limit stopped the search before the requested gap."""
-    INFEASIBLE = "infeasible"
-    """No plan satisfies the hard constraints."""
-    NO_SOLUTION = "no_solution"
-    """The time limit was reached before any plan was found."""
-    WATCHDOG = "watchdog"
-    """The solver overran its time limit and was stopped."""
-    ERROR = "error"
-    """The solver failed."""
 
 
 @dataclass(frozen=True)

@@ -210,7 +210,7 @@ def _finish(c: _Compiler, book_rows: list[_BookRow]) -> SimModel:
         **_book_arrays(book_rows, c.cancel_p, c.extra_rate),
         countries=countries,
         products=products,
-        plan_cost_per_week=float(plan.kpis.get("cost", {}).get("total", 0.0)),
+        plan_cost_per_week=plan.kpis.cost.total if plan.kpis.cost else 0.0,
         stocks=compile_stocks(c),
     )
 

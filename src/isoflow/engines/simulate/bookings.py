@@ -1,7 +1,7 @@
 """Demands of bookings and orders: every week's copy of each consignment, with its options.
 
 **Consignments.** A consignment is what the plan sends together: a booking (one patient
-dose); the doses of an order that one :class:`~isoflow.engines.planner.plan.PlanAllocation`
+dose); the doses of an order that one :class:`~isoflow.records.plan.PlanAllocation`
 serves (one batch, one route: a split order has several); or the part of an order the plan
 leaves short (its ``PlanUnserved`` entry), which keeps the plan's reason and is missed like an
 unserved booking (its extra doses may still be served by recourse). Every week's copy of a
@@ -42,9 +42,9 @@ from typing import Any
 from isoflow.domain.calendar import epoch
 from isoflow.engines.planner.candidates import Candidates
 from isoflow.engines.planner.network import PlanningNetwork
-from isoflow.engines.planner.plan import PlanAllocation
 from isoflow.engines.simulate.builder import _Compiler, _local_day, _t
 from isoflow.engines.simulate.codes import K_ALTERNATIVE, K_PLANNED, K_SUBSTITUTE, WEEK
+from isoflow.records.plan import PlanAllocation
 from isoflow.scenario.demand import DemandItem, ordered_s
 from isoflow.scenario.rules import (
     accepts_order,

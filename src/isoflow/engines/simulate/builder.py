@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 from isoflow.domain.calendar import epoch
 from isoflow.engines.planner.candidates import Candidates
 from isoflow.engines.planner.network import Leg, PlanningNetwork
-from isoflow.engines.planner.plan import Plan, PlanAllocation, PlanLeg, PlanUnserved
 from isoflow.engines.simulate.codes import K_REBOOK
+from isoflow.records.plan import Plan, PlanAllocation, PlanLeg, PlanUnserved
 from isoflow.scenario.demand import demand_items
 from isoflow.scenario.rules import shelf_life_s
 from isoflow.scenario.schema import ProcessKind, Scenario
@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from isoflow.engines.simulate.model import ModelOptions
 
 
-def _t(text: str) -> float:
-    return epoch(datetime.fromisoformat(text.replace("Z", "+00:00")))
+def _t(value: datetime) -> float:
+    return epoch(value)
 
 
 def _local_day(net: PlanningNetwork, site: str, t: float) -> int:
@@ -118,7 +118,7 @@ class _Compiler:
         self.batch_at = {
             (proc_index[r.process], round(_t(r.start_utc), 1)): r.batch for r in plan.runs
         }
-        self.gen_of_elution: dict[tuple[str, str], tuple[str, tuple[PlanLeg, ...]]] = {}
+        self.gen_of_elution: dict[tuple[str, datetime], tuple[str, tuple[PlanLeg, ...]]] = {}
         for g in plan.generators:
             for e in g.elutions:
                 self.gen_of_elution[(g.site, e.time_utc)] = (g.batch, g.legs)

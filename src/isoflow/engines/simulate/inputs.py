@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 from isoflow.engines.planner.candidates import Candidates
 from isoflow.engines.planner.network import PlanningNetwork
-from isoflow.engines.planner.plan import PlanRun
 from isoflow.engines.simulate.builder import _Builder, _Compiler, _t
 from isoflow.engines.simulate.codes import K_ALTERNATIVE, K_PLANNED, K_SUBSTITUTE, WEEK
+from isoflow.records.plan import PlanRun
 from isoflow.scenario.rules import shelf_life_s
 from isoflow.scenario.schema import Scenario
 

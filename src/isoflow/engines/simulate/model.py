@@ -54,7 +54,6 @@ from dataclasses import dataclass
 from isoflow import bounds
 from isoflow.engines.planner.candidates import Candidates
 from isoflow.engines.planner.network import PlanningNetwork
-from isoflow.engines.planner.plan import Plan
 from isoflow.engines.simulate.arrays import F64, I64, B, SimModel, _finish, lognormal
 from isoflow.engines.simulate.bookings import add_bookings
 from isoflow.engines.simulate.builder import _Compiler
@@ -85,6 +84,7 @@ from isoflow.engines.simulate.codes import (
     YEAR,
 )
 from isoflow.engines.simulate.inputs import add_inputs
+from isoflow.records.plan import Plan
 from isoflow.scenario.schema import Scenario
 
 __all__ = [

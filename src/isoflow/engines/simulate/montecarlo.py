@@ -12,14 +12,12 @@ import math
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from isoflow import bounds
-from isoflow.engines.planner.plan import Plan
 from isoflow.engines.simulate.fast import run_chunk
 from isoflow.engines.simulate.model import (
     CAUSES,
@@ -30,6 +28,7 @@ from isoflow.engines.simulate.model import (
 )
 from isoflow.engines.simulate.tally import EXPORT_COLUMNS, SUMMARY_COLUMNS, ChunkResult
 from isoflow.errors import SimulationError
+from isoflow.records.plan import Plan
 from isoflow.scenario.schema import Scenario
 
 F64 = npt.NDArray[np.float64]
@@ -112,11 +111,11 @@ def build_model(
         raise SimulationError(
             f"the plan was made for scenario {plan.scenario!r}, not {scenario.meta.name!r}"
         )
-    start = _utc(plan.start_utc)
+    start = plan.start_utc
     popts = PlanOptions(
         start=start,
-        horizon_s=(_utc(plan.end_utc) - start).total_seconds(),
-        lead_s=(start - _utc(plan.earliest_run_utc)).total_seconds(),
+        horizon_s=(plan.end_utc - start).total_seconds(),
+        lead_s=(start - plan.earliest_run_utc).total_seconds(),
     )
     net = network_for(scenario, popts)
     cand = generate(net, popts.candidates)
@@ -125,10 +124,6 @@ def build_model(
     except KeyError as exc:
         raise SimulationError(f"the plan refers to {exc} that the scenario lacks") from None
     return model, plan
-
-
-def _utc(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def chunks(options: SimOptions) -> list[tuple[np.random.SeedSequence, int, int]]:

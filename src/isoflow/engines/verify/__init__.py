@@ -19,9 +19,9 @@ input stocks), :mod:`.generators`, :mod:`.shipments`, :mod:`.costs` (and supply 
 
 from __future__ import annotations
 
-from isoflow.engines.planner.plan import Plan
 from isoflow.engines.verify.checker import _Checker
 from isoflow.engines.verify.core import COST_ABS, COST_REL, GBQ, REL, SLACK_S, Violation
+from isoflow.records.plan import Plan
 from isoflow.scenario.schema import Scenario
 
 __all__ = ["CODES", "COST_ABS", "COST_REL", "GBQ", "REL", "SLACK_S", "Violation", "verify"]

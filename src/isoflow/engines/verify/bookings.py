@@ -16,9 +16,9 @@ import math
 from collections import defaultdict
 
 from isoflow.domain.calendar import epoch
-from isoflow.engines.planner.plan import PlanAllocation
 from isoflow.engines.verify.core import REL, SLACK_S, _lam, _t
 from isoflow.engines.verify.routes import _RouteChecks
+from isoflow.records.plan import PlanAllocation
 from isoflow.scenario.demand import DemandItem, ordered_s
 from isoflow.scenario.rules import (
     SupplyBar,
@@ -30,7 +30,7 @@ from isoflow.scenario.rules import (
     supply_bar,
 )
 from isoflow.scenario.schema import Product
-from isoflow.units import format_duration
+from isoflow.units import format_duration, to_iso
 
 
 class _BookingChecks(_RouteChecks):
@@ -83,7 +83,7 @@ class _BookingChecks(_RouteChecks):
             self.bad(
                 "mismatch",
                 subject,
-                f"administration {a.administration_utc} differs from the booking's",
+                f"administration {to_iso(a.administration_utc)} differs from the booking's",
             )
         age = t_admin - _t(a.end_of_production_utc)
         self.check_dose(subject, a, booking, product, age)
@@ -99,7 +99,8 @@ class _BookingChecks(_RouteChecks):
             self.bad(
                 "mismatch",
                 subject,
-                f"EOP {a.end_of_production_utc}, its batch ends {run.end_of_production_utc}",
+                f"EOP {to_iso(a.end_of_production_utc)}, "
+                f"its batch ends {to_iso(run.end_of_production_utc)}",
             )
         if run.product != booking.product:
             self.bad("mismatch", subject, f"batch makes {run.product}, not {booking.product}")

@@ -71,8 +71,7 @@ class _Checker(_BookingChecks, _GeneratorChecks, _CostChecks):
             mode="python",
             include={"allocations", "runs", "generators", "generator_use", "shipments", "unserved"},
         )
-        kpis = self.plan.kpis
-        data["kpis"] = {k: kpis[k] for k in ("cost", "activity") if k in kpis}
+        data["kpis"] = self.plan.kpis.model_dump(include={"cost", "activity"}, exclude_none=True)
         for path, value in _numbers(data, "plan"):
             if not math.isfinite(value) or value < 0:
                 self.bad("negative", path, f"{value!r} is negative or not a finite number")

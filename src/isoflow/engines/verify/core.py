@@ -12,14 +12,14 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 
 from isoflow.domain.calendar import epoch
 from isoflow.domain.nuclides import default_data
-from isoflow.engines.planner.plan import Plan
+from isoflow.records.plan import Plan
 from isoflow.scenario.demand import demand_items
 from isoflow.scenario.schema import Scenario
-from isoflow.units import parse_datetime
 
 REL = 1e-6
 """Relative tolerance for recomputed activities (float rounding, not physics)."""
@@ -49,10 +49,9 @@ class Violation:
         return f"{self.code}: {self.subject}: {self.detail}"
 
 
-@lru_cache(maxsize=65536)
-def _t(text: str) -> float:
-    """An ISO-8601 instant of the plan as seconds since the epoch."""
-    return epoch(parse_datetime(text, "time"))
+def _t(value: datetime) -> float:
+    """An instant of the plan as seconds since the epoch."""
+    return epoch(value)
 
 
 @lru_cache(maxsize=256)

@@ -139,18 +139,17 @@ class _CostChecks(_ShipmentChecks, _RunChecks):
             "purchases": purchases,
             "total": fixed + variable + transport + purchases,
         }
-        cost = self.plan.kpis.get("cost")
-        if not isinstance(cost, dict):
+        cost = self.plan.kpis.cost
+        if cost is None:
             return
-        stated = cost.get("total")
-        self.check_revenue(float(stated) if isinstance(stated, int | float) else want["total"])
+        self.check_revenue(cost.total)
         for name, value in want.items():
-            got = cost.get(name)
-            if isinstance(got, int | float) and not _close(float(got), value):
+            got = float(getattr(cost, name))
+            if not _close(got, value):
                 self.bad(
                     "cost_mismatch",
                     f"kpis cost.{name}",
-                    f"{float(got):.10g}, recomputed from the scenario's prices {value:.10g}",
+                    f"{got:.10g}, recomputed from the scenario's prices {value:.10g}",
                 )
 
     def check_revenue(self, cost_total: float) -> None:
@@ -168,18 +167,17 @@ class _CostChecks(_ShipmentChecks, _RunChecks):
                 continue
             price = prices.of(a.product, hospital.country)
             total += (price or 0.0) * a.doses
-        revenue = self.plan.kpis.get("revenue")
-        got = revenue.get("total") if isinstance(revenue, dict) else None
-        if isinstance(got, int | float) and not _close(float(got), total):
+        revenue = self.plan.kpis.revenue
+        if revenue is not None and not _close(revenue.total, total):
             self.bad(
                 "revenue_mismatch",
                 "kpis revenue.total",
-                f"{float(got):.10g}, recomputed from the scenario's dose prices {total:.10g}",
+                f"{revenue.total:.10g}, recomputed from the scenario's dose prices {total:.10g}",
             )
-        margin = self.plan.kpis.get("margin")
-        if isinstance(margin, int | float) and not _close(float(margin), total - cost_total):
+        margin = self.plan.kpis.margin
+        if margin is not None and not _close(margin, total - cost_total):
             self.bad(
                 "revenue_mismatch",
                 "kpis margin",
-                f"{float(margin):.10g}, recomputed revenue minus cost {total - cost_total:.10g}",
+                f"{margin:.10g}, recomputed revenue minus cost {total - cost_total:.10g}",
             )

@@ -15,9 +15,9 @@ import math
 from collections import defaultdict
 
 from isoflow.domain.calendar import from_epoch
-from isoflow.engines.planner.plan import PlanGenerator
 from isoflow.engines.verify.core import REL, SLACK_S, _t
 from isoflow.engines.verify.runs import _RunChecks
+from isoflow.records.plan import PlanGenerator
 from isoflow.scenario.rules import (
     elution_process,
     elution_slots,
@@ -26,7 +26,7 @@ from isoflow.scenario.rules import (
     supply_elutions,
 )
 from isoflow.scenario.schema import Process, ProcessKind, Product
-from isoflow.units import format_duration
+from isoflow.units import format_duration, to_iso
 
 
 class _GeneratorChecks(_RunChecks):
@@ -90,7 +90,9 @@ class _GeneratorChecks(_RunChecks):
         self.check_legs(subject, g.legs, src.site, g.site, _t(src.release_utc), math.inf, product)
         arrive = self.input_arrival(g, src)
         if abs(_t(g.arrive_utc) - arrive) > SLACK_S:
-            self.bad("mismatch", subject, f"arrival {g.arrive_utc} differs from its route's")
+            self.bad(
+                "mismatch", subject, f"arrival {to_iso(g.arrive_utc)} differs from its route's"
+            )
         self.check_sizes(subject, g, product)
         self.check_service(subject, g, product, proc, (calibration, arrive))
         self.check_elutions(subject, g, product, efficiency, calibration, eluted)
@@ -176,7 +178,7 @@ class _GeneratorChecks(_RunChecks):
                 self.bad(
                     "elution_mismatch",
                     subject,
-                    f"elution at {e.time_utc} recomputes to {value:.6g} Bq, "
+                    f"elution at {to_iso(e.time_utc)} recomputes to {value:.6g} Bq, "
                     f"plan says {e.daughter_bq:.6g} Bq",
                 )
             eluted[(g.site, round(t * 1000.0))] += value

@@ -14,10 +14,11 @@ from __future__ import annotations
 import math
 
 from isoflow.domain.calendar import epoch, weekly_instants
-from isoflow.engines.planner.plan import PlanLeg
 from isoflow.engines.verify.core import SLACK_S, _CheckerBase, _t
+from isoflow.records.plan import PlanLeg
 from isoflow.scenario.rules import lane_carries, lane_closures, leg_arrival
 from isoflow.scenario.schema import Lane, Product
+from isoflow.units import to_iso
 
 
 class _RouteChecks(_CheckerBase):
@@ -72,27 +73,33 @@ class _RouteChecks(_CheckerBase):
             self.bad(
                 "leg_order",
                 subject,
-                f"{lane.id} arrives {leg.arrive_utc}, before it departs {leg.depart_utc}",
+                f"{lane.id} arrives {to_iso(leg.arrive_utc)}, "
+                f"before it departs {to_iso(leg.depart_utc)}",
             )
         if i > 0 and dep < t - SLACK_S:
             self.bad(
                 "leg_order",
                 subject,
-                f"{lane.id} departs {leg.depart_utc}, before the previous leg arrives",
+                f"{lane.id} departs {to_iso(leg.depart_utc)}, before the previous leg arrives",
             )
         elif dep + SLACK_S < t + lane.handling:
             self.bad(
                 "too_early",
                 subject,
-                f"{lane.id} departs {leg.depart_utc}, before the goods are ready and handled",
+                f"{lane.id} departs {to_iso(leg.depart_utc)}, "
+                "before the goods are ready and handled",
             )
         if lane.timetable and not self.scheduled(lane, dep):
-            self.bad("not_in_timetable", subject, f"{lane.id} has no departure at {leg.depart_utc}")
+            self.bad(
+                "not_in_timetable",
+                subject,
+                f"{lane.id} has no departure at {to_iso(leg.depart_utc)}",
+            )
         if ordered and abs(arr - self.arrival(lane, dep)) > SLACK_S:
             self.bad(
                 "transit_mismatch",
                 subject,
-                f"{lane.id} arrives {leg.arrive_utc}, not departure + transit + customs",
+                f"{lane.id} arrives {to_iso(leg.arrive_utc)}, not departure + transit + customs",
             )
 
     @staticmethod

@@ -17,9 +17,9 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from isoflow.engines.planner.plan import PlanGenerator, PlanInput, PlanRun
 from isoflow.engines.verify.core import REL, SLACK_S, _lam, _t
 from isoflow.engines.verify.routes import _RouteChecks
+from isoflow.records.plan import PlanGenerator, PlanInput, PlanRun
 from isoflow.scenario.rules import (
     horizon_week,
     input_uses,

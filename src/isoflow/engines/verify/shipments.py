@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from isoflow.engines.planner.plan import PlanLeg
 from isoflow.engines.verify.core import GBQ, REL, SLACK_S, _close, _departure, _Load, _t
 from isoflow.engines.verify.routes import _RouteChecks
+from isoflow.records.plan import PlanLeg
 from isoflow.scenario.schema import Lane, Product
+from isoflow.units import to_iso
 
 
 class _ShipmentChecks(_RouteChecks):
@@ -73,7 +74,7 @@ class _ShipmentChecks(_RouteChecks):
         """Shipment records against the lanes and the legs using them; lane capacities."""
         listed: set[tuple[str, int]] = set()
         for sh in self.plan.shipments:
-            subject = f"shipment {sh.lane}@{sh.depart_utc}"
+            subject = f"shipment {sh.lane}@{to_iso(sh.depart_utc)}"
             lane = self.lanes.get(sh.lane)
             if lane is None:
                 self.bad("unknown_lane", subject, f"lane {sh.lane} is not in the scenario")
@@ -127,7 +128,7 @@ class _ShipmentChecks(_RouteChecks):
         subject: str,
         origin: str,
         destination: str,
-        arrive_utc: str,
+        arrive_utc: datetime,
         lane: Lane,
         key: tuple[str, int],
     ) -> None:
@@ -143,7 +144,7 @@ class _ShipmentChecks(_RouteChecks):
             self.bad(
                 "transit_mismatch",
                 subject,
-                f"arrives {arrive_utc}, not departure + transit + customs",
+                f"arrives {to_iso(arrive_utc)}, not departure + transit + customs",
             )
 
     @staticmethod

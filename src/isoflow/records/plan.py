@@ -1,31 +1,75 @@
-"""The plan: what to produce, what to ship, which batch serves each booking, and why not.
+r"""The plan: what to produce, what to ship, which batch serves each booking, and why not.
 
 A :class:`Plan` is plain data (pydantic, frozen) so that it round-trips through
 ``plan.json`` exactly; :mod:`isoflow.engines.verify` re-checks it from that data alone.
-Times are UTC ISO-8601 strings ending in ``Z``; activities are in Bq.
+Times are timezone-aware UTC :class:`~datetime.datetime`\ s, written as ISO-8601 with ``Z``
+(to the second, or the microsecond when there is one); activities are in Bq. The file
+format, and what each version changed, is documented in ``docs/plan-format.md``.
+
+>>> from datetime import UTC, datetime
+>>> leg = PlanLeg(lane="road", depart_utc="2025-08-04T08:00+09:00",
+...               arrive_utc=datetime(2025, 8, 4, 1, 30, tzinfo=UTC))
+>>> leg.depart_utc
+datetime.datetime(2025, 8, 3, 23, 0, tzinfo=datetime.timezone.utc)
+>>> leg.model_dump(mode="json")
+{'lane': 'road', 'depart_utc': '2025-08-03T23:00:00Z', 'arrive_utc': '2025-08-04T01:30:00Z'}
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    PlainSerializer,
+    PlainValidator,
+    model_validator,
+)
 
 from isoflow.errors import InputError
-from isoflow.units import parse_datetime
+from isoflow.records.kpis import PlanKpis
+from isoflow.records.reasons import Reason
+from isoflow.records.status import SolveStatus
+from isoflow.units import parse_datetime, to_iso
+
+SCHEMA_VERSION = 2
+"""Version of the ``plan.json`` format this isoflow writes (and the newest it reads)."""
 
 
-def _instant(text: str) -> str:
-    """An instant of the plan: must parse as ISO-8601 with an offset (kept as written)."""
-    try:
-        parse_datetime(text, "time")
-    except InputError as exc:
-        raise ValueError(exc.message) from None
-    return text
+def _instant(value: Any) -> datetime:
+    """An instant of the plan: ISO-8601 text with an offset, or an aware datetime; in UTC."""
+    if isinstance(value, str):
+        try:
+            return parse_datetime(value, "time")
+        except InputError as exc:
+            raise ValueError(exc.message) from None
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} has no UTC offset")
+        return value.astimezone(UTC)
+    raise ValueError(f"expected an ISO-8601 time such as 2025-08-04T06:00Z, got {value!r}")
 
 
-UtcText = Annotated[str, AfterValidator(_instant)]
-"""An ISO-8601 instant as written in ``plan.json`` (``...Z``), checked when a plan is read."""
+UtcTime = Annotated[
+    datetime,
+    PlainValidator(_instant, json_schema_input_type=str),
+    PlainSerializer(to_iso, return_type=str, when_used="json"),
+]
+"""An instant of the plan: an aware UTC datetime, written ``2025-08-04T06:00:00Z``."""
+
+
+def _version(value: int) -> int:
+    if value > SCHEMA_VERSION:
+        raise ValueError(
+            f"plan format version {value} is newer than this isoflow reads "
+            f"(versions 1 to {SCHEMA_VERSION}); upgrade isoflow to read it"
+        )
+    if value < 1:
+        raise ValueError(f"plan format version {value} does not exist (1 to {SCHEMA_VERSION})")
+    return SCHEMA_VERSION
 
 
 class _Data(BaseModel):
@@ -36,8 +80,8 @@ class PlanLeg(_Data):
     """One leg of a route."""
 
     lane: str
-    depart_utc: UtcText
-    arrive_utc: UtcText
+    depart_utc: UtcTime
+    arrive_utc: UtcTime
 
 
 class PlanAllocation(_Data):
@@ -49,9 +93,9 @@ class PlanAllocation(_Data):
     nuclide: str
     batch: str
     site: str
-    end_of_production_utc: UtcText
+    end_of_production_utc: UtcTime
     activity_eop_bq: float
-    administration_utc: UtcText
+    administration_utc: UtcTime
     activity_admin_bq: float
     legs: tuple[PlanLeg, ...] = ()
     doses: int = 1
@@ -70,7 +114,7 @@ class PlanInput(_Data):
     batch: str
     product: str
     activity_eop_bq: float
-    arrive_utc: UtcText
+    arrive_utc: UtcTime
     legs: tuple[PlanLeg, ...] = ()
 
 
@@ -82,9 +126,9 @@ class PlanRun(_Data):
     site: str
     product: str
     nuclide: str
-    start_utc: UtcText
-    end_of_production_utc: UtcText
-    release_utc: UtcText
+    start_utc: UtcTime
+    end_of_production_utc: UtcTime
+    release_utc: UtcTime
     activity_eop_bq: float
     activity_allocated_bq: float
     inputs: tuple[PlanInput, ...] = ()
@@ -95,7 +139,7 @@ class PlanRun(_Data):
 class PlanElution(_Data):
     """One elution of a delivered generator."""
 
-    time_utc: UtcText
+    time_utc: UtcTime
     daughter_bq: float
 
 
@@ -109,7 +153,7 @@ class PlanGenerator(_Data):
     daughter: str
     activity_calibration_bq: float
     sizes_bq: tuple[float, ...] = ()
-    arrive_utc: UtcText
+    arrive_utc: UtcTime
     efficiency: float
     elutions: tuple[PlanElution, ...] = ()
     legs: tuple[PlanLeg, ...] = ()
@@ -128,7 +172,7 @@ class PlanGeneratorUse(_Data):
     daughter: str
     event: str
     """``elution``, ``replacement`` or ``horizon_end``."""
-    time_utc: UtcText
+    time_utc: UtcTime
     eluted_bq: float
     dispensed_bq: float
     waste_bq: float
@@ -142,8 +186,8 @@ class PlanShipment(_Data):
     lane: str
     origin: str
     destination: str
-    depart_utc: UtcText
-    arrive_utc: UtcText
+    depart_utc: UtcTime
+    arrive_utc: UtcTime
     bookings: tuple[str, ...] = ()
     batches: tuple[str, ...] = ()
     packages: int
@@ -157,8 +201,8 @@ class PlanUnserved(_Data):
     booking: str
     hospital: str
     product: str
-    administration_utc: UtcText
-    reason: str
+    administration_utc: UtcTime
+    reason: Reason
     detail: str
     doses: int = 1
     """Doses short: all of a booking's, or the part of an order not served."""
@@ -167,7 +211,7 @@ class PlanUnserved(_Data):
 class SolverReport(_Data):
     """How the optimiser ended."""
 
-    status: str
+    status: SolveStatus
     gap: float | None
     seconds: float
     objective: float | None
@@ -188,18 +232,32 @@ class SolverReport(_Data):
 
 
 class Plan(_Data):
-    """A whole plan for one scenario and horizon."""
+    """A whole plan for one scenario and horizon.
 
+    ``schema_version`` is the ``plan.json`` format: a file without one is version 1 (the
+    same records, with times and codes as plain text) and reads as the current version; a
+    newer version than :data:`SCHEMA_VERSION` is refused.
+    """
+
+    schema_version: Annotated[int, AfterValidator(_version)] = SCHEMA_VERSION
     scenario: str
     planner: str
-    start_utc: UtcText
-    end_utc: UtcText
-    earliest_run_utc: UtcText
+    start_utc: UtcTime
+    end_utc: UtcTime
+    earliest_run_utc: UtcTime
     allocations: tuple[PlanAllocation, ...] = ()
     runs: tuple[PlanRun, ...] = ()
     generators: tuple[PlanGenerator, ...] = ()
     generator_use: tuple[PlanGeneratorUse, ...] = ()
     shipments: tuple[PlanShipment, ...] = ()
     unserved: tuple[PlanUnserved, ...] = ()
-    kpis: dict[str, Any] = {}
+    kpis: PlanKpis = PlanKpis()
     solver: SolverReport | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        """A version 1 file (no ``schema_version``) holds the same records: read it as is."""
+        if isinstance(data, dict) and "schema_version" not in data:
+            return {"schema_version": 1, **data}
+        return data
