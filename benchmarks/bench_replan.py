@@ -35,11 +35,12 @@ from isoflow.domain.calendar import from_epoch
 from isoflow.engines.planner.api import PlanOptions, make_plan
 from isoflow.engines.planner.event_stream import EventStream
 from isoflow.engines.planner.recommend import recommend
-from isoflow.engines.planner.replan import ReplanMode, ReplanOptions, replan
+from isoflow.engines.planner.replan import ReplanOptions, replan
 from isoflow.engines.planner.revision import diff
 from isoflow.engines.planner.solve import SolveOptions
 from isoflow.engines.verify import verify
 from isoflow.records.plan import Plan
+from isoflow.records.revision import ReplanMode
 from isoflow.scenario.events import BookingAdded, Event, apply_events, parse_events
 from isoflow.scenario.load import load_scenario
 from isoflow.scenario.schema import Scenario
@@ -79,7 +80,7 @@ def _one(sc: Scenario, base: Plan, now: float, ev: tuple[Event, ...], mode: Repl
         "hours": d.hours_moved,
         "cost": d.after.cost,
         "served": d.after.doses_served,
-        "ok": not verify(r.plan, r.scenario),
+        "ok": not verify(r.plan, sc),
     }
 
 
@@ -97,7 +98,7 @@ def run(name: str, sc: Scenario, events: int, seed: int, cold_every: int, limit:
     for i in range(events):
         now, raw = stream.next()
         ev = parse_events({"events": [raw]}).events
-        for mode in ReplanMode:
+        for mode in (ReplanMode.HARD, ReplanMode.SOFT):
             rows[str(mode)].append(_one(sc, base, now, ev, mode, opts))
         if curve_event is None and rows["hard"][-1]["changed"]:
             curve_event = (now, ev)

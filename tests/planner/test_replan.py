@@ -21,10 +21,11 @@ from planner_cases import FDG, MONDAY, scenario, site
 
 from isoflow.engines.planner.api import PlanOptions, make_plan
 from isoflow.engines.planner.pins import instant
-from isoflow.engines.planner.replan import ReplanMode, ReplanOptions, replan
+from isoflow.engines.planner.replan import ReplanOptions, replan
 from isoflow.engines.planner.revision import diff, plan_hash
 from isoflow.engines.planner.solve import SolveOptions
 from isoflow.engines.verify import verify
+from isoflow.records.revision import ReplanMode
 from isoflow.scenario.events import parse_events
 from isoflow.scenario.issues import ScenarioIssuesError
 from isoflow.units import parse_datetime
@@ -112,8 +113,12 @@ def run_of(plan, process):  # type: ignore[no-untyped-def]
     return found[0]
 
 
-def sound(result) -> None:  # type: ignore[no-untyped-def]
-    assert verify(result.plan, result.scenario) == []
+def sound(result, base) -> None:  # type: ignore[no-untyped-def]
+    """The revision verifies against the base scenario (its events applied by verify), and
+    against the changed scenario once its events are taken off."""
+    assert verify(result.plan, base) == []
+    bare = result.plan.model_copy(update={"revision": None})
+    assert verify(bare, result.scenario) == []
     assert result.plan.solver.status == "optimal"
 
 
@@ -126,9 +131,9 @@ def test_parent_is_the_cheap_cyclotron(parent) -> None:  # type: ignore[no-untyp
 
 def test_no_event_keeps_the_plan(parent) -> None:  # type: ignore[no-untyped-def]
     sc, plan = parent
-    for mode in ReplanMode:
+    for mode in (ReplanMode.HARD, ReplanMode.SOFT):
         result = replan(sc, plan, (), ReplanOptions(mode=mode, plan=OPTIONS))
-        sound(result)
+        sound(result, sc)
         d = diff(plan, result.plan)
         assert (d.kept, d.moved, d.lost, d.runs_added, d.runs_removed) == (1, (), (), (), ())
         assert d.after.cost == pytest.approx(d.before.cost, rel=1e-9)
@@ -142,7 +147,7 @@ def test_qc_failure_moves_the_dose_to_the_other_cyclotron(parent) -> None:  # ty
     failed = run_of(plan, "fdg-a").batch
     ev = events({"kind": "run_failed", "batch": failed, "shortfall": 1.0})
     result = replan(sc, plan, ev, ReplanOptions(now=parse_datetime(at("08:00")), plan=OPTIONS))
-    sound(result)
+    sound(result, sc)
     (a,) = result.plan.allocations
     assert a.site == "cyc-b"
     b_run = run_of(result.plan, "fdg-b")
@@ -162,7 +167,7 @@ def test_qc_failure_too_late_for_any_other_run_loses_the_dose(parent) -> None:  
     failed = run_of(plan, "fdg-a").batch
     ev = events({"kind": "run_failed", "batch": failed})
     result = replan(sc, plan, ev, ReplanOptions(now=parse_datetime(at("09:00")), plan=OPTIONS))
-    sound(result)
+    sound(result, sc)
     assert result.plan.allocations == ()
     d = diff(plan, result.plan, failed={failed: 1.0})
     assert [(x.booking, x.doses, x.cause) for x in d.lost] == [("b1", 1, "run_failed")]
@@ -172,7 +177,7 @@ def test_site_down_before_the_week_moves_the_dose(parent) -> None:  # type: igno
     sc, plan = parent
     ev = events({"kind": "site_down", "site": "cyc-a", "start": MONDAY, "end": at("23:00")})
     result = replan(sc, plan, ev, ReplanOptions(plan=OPTIONS))
-    sound(result)
+    sound(result, sc)
     assert [a.site for a in result.plan.allocations] == ["cyc-b"]
 
 
@@ -180,7 +185,7 @@ def test_lane_closed_moves_the_dose_and_verify_sees_a_closed_lane(parent) -> Non
     sc, plan = parent
     ev = events({"kind": "lane_closed", "lane": "a-road", "start": MONDAY})
     result = replan(sc, plan, ev, ReplanOptions(plan=OPTIONS))
-    sound(result)
+    sound(result, sc)
     assert [a.site for a in result.plan.allocations] == ["cyc-b"]
     codes = {v.code for v in verify(plan, result.scenario)}
     assert codes == {"lane_closed"}  # the parent's route is now barred
@@ -208,7 +213,7 @@ def test_late_consignment_still_in_time_is_kept(timetabled) -> None:  # type: ig
         }
     )
     result = replan(sc, plan, ev, ReplanOptions(now=parse_datetime(at("08:40")), plan=OPTIONS))
-    sound(result)
+    sound(result, sc)
     (a,) = result.plan.allocations
     assert (a.site, instant(a.legs[0].arrive_utc)) == ("cyc-a", late)
     d = diff(plan, result.plan, late=result.lost_in_transit)
@@ -228,7 +233,7 @@ def test_late_consignment_past_its_deadline_is_lost(timetabled) -> None:  # type
         }
     )
     result = replan(sc, plan, ev, ReplanOptions(now=parse_datetime(at("08:40")), plan=OPTIONS))
-    sound(result)
+    sound(result, sc)
     assert result.lost_in_transit == ("b1",)
     assert result.plan.allocations == ()
     d = diff(plan, result.plan, late=result.lost_in_transit)
@@ -256,7 +261,7 @@ def test_urgent_booking_after_the_run_started(parent) -> None:  # type: ignore[n
     assert run.activity_eop_bq == pytest.approx(run.activity_allocated_bq, rel=1e-9)
     now = parse_datetime(_iso(instant(run.start_utc) + 60))
     result = replan(sc, plan, ev, ReplanOptions(now=now, plan=OPTIONS))
-    sound(result)
+    sound(result, sc)
     assert {a.booking: a.site for a in result.plan.allocations} == {"b1": "cyc-b", "b2": "cyc-b"}
     d = diff(plan, result.plan)
     assert (d.moved, d.gained) == (("b1",), ("b2",))
@@ -268,7 +273,7 @@ def test_soft_mode_prefers_the_parent_when_change_is_dear(parent) -> None:  # ty
     cheapest answer either way, so the weight must not make the plan dearer)."""
     sc, plan = parent
     soft = replan(sc, plan, (), ReplanOptions(mode=ReplanMode.SOFT, stability=1e5, plan=OPTIONS))
-    sound(soft)
+    sound(soft, sc)
     assert diff(plan, soft.plan).kept == 1
 
 
@@ -333,3 +338,47 @@ def test_recommend_ranks_the_ways_to_serve_an_urgent_dose(parent) -> None:  # ty
     )
     for w in ways:
         assert verify(w.plan, changed) == []
+
+
+def test_revisions_chain_and_carry_their_events(parent) -> None:  # type: ignore[no-untyped-def]
+    """Revision 1 closes a-road; revision 2 (of revision 1) adds a booking: it is numbered
+    2, links to revision 1's hash, carries both events, and verify checks it against the
+    base scenario with both applied. The booking goes to cyc-b with b1 (a-road is closed)."""
+    sc, plan = parent
+    first = replan(
+        sc,
+        plan,
+        events({"kind": "lane_closed", "lane": "a-road", "start": MONDAY}),
+        ReplanOptions(plan=OPTIONS),
+    )
+    added = events(
+        {
+            "kind": "booking_added",
+            "booking": {
+                "id": "b2",
+                "hospital": "hosp",
+                "product": "fdg",
+                "administration": at("14:00"),
+            },
+        }
+    )
+    second = replan(sc, first.plan, added, ReplanOptions(plan=OPTIONS))
+    rev = second.plan.revision
+    assert rev is not None
+    assert first.plan.revision is not None
+    assert (first.plan.revision.number, rev.number) == (1, 2)
+    assert rev.parent_hash == plan_hash(first.plan) == rev.diff.parent_hash
+    assert [e.kind for e in rev.events] == ["lane_closed", "booking_added"]
+    assert rev.new_events == 1
+    assert verify(second.plan, sc) == []
+    assert {a.booking: a.site for a in second.plan.allocations} == {"b1": "cyc-b", "b2": "cyc-b"}
+    import tempfile
+    from pathlib import Path
+
+    from isoflow.adapters.plan_files import read_plan, write_plan
+
+    with tempfile.TemporaryDirectory() as tmp:
+        write_plan(second.plan, Path(tmp))
+        again = read_plan(Path(tmp))
+    assert again == second.plan
+    assert plan_hash(again) == plan_hash(second.plan)

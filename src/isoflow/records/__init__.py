@@ -4,7 +4,10 @@
   times as aware UTC datetimes, the ``schema_version`` of the file format;
 * :mod:`.kpis`: :class:`PlanKpis`, the plan's KPIs, one typed field per figure;
 * :mod:`.reasons`: :class:`Reason`, why a booking is unserved, and what each code means;
-* :mod:`.status`: :class:`SolveStatus`, how the solve ended.
+* :mod:`.status`: :class:`SolveStatus`, how the solve ended;
+* :mod:`.revision`: :class:`Revision`, what a re-planned plan revises (parent, events,
+  diff);
+* :mod:`.times`: :data:`UtcTime`, the records' instants.
 
 Records import only :mod:`isoflow.domain`, :mod:`isoflow.scenario`, :mod:`isoflow.units` and
 :mod:`isoflow.errors`.
@@ -24,16 +27,18 @@ from isoflow.records.plan import (
     PlanShipment,
     PlanUnserved,
     SolverReport,
-    UtcTime,
 )
 from isoflow.records.reasons import MEANING, Reason
+from isoflow.records.revision import PlanDiff, ReplanMode, Revision
 from isoflow.records.status import SolveStatus
+from isoflow.records.times import UtcTime
 
 __all__ = [
     "MEANING",
     "SCHEMA_VERSION",
     "Plan",
     "PlanAllocation",
+    "PlanDiff",
     "PlanElution",
     "PlanGenerator",
     "PlanGeneratorUse",
@@ -44,6 +49,8 @@ __all__ = [
     "PlanShipment",
     "PlanUnserved",
     "Reason",
+    "ReplanMode",
+    "Revision",
     "SolveStatus",
     "SolverReport",
     "UtcTime",

@@ -17,48 +17,25 @@ datetime.datetime(2025, 8, 3, 23, 0, tzinfo=datetime.timezone.utc)
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
-    PlainSerializer,
-    PlainValidator,
+    SerializerFunctionWrapHandler,
+    model_serializer,
     model_validator,
 )
 
-from isoflow.errors import InputError
 from isoflow.records.kpis import PlanKpis
 from isoflow.records.reasons import Reason
+from isoflow.records.revision import Revision
 from isoflow.records.status import SolveStatus
-from isoflow.units import parse_datetime, to_iso
+from isoflow.records.times import UtcTime
 
 SCHEMA_VERSION = 2
 """Version of the ``plan.json`` format this isoflow writes (and the newest it reads)."""
-
-
-def _instant(value: Any) -> datetime:
-    """An instant of the plan: ISO-8601 text with an offset, or an aware datetime; in UTC."""
-    if isinstance(value, str):
-        try:
-            return parse_datetime(value, "time")
-        except InputError as exc:
-            raise ValueError(exc.message) from None
-    if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"naive datetime {value.isoformat()} has no UTC offset")
-        return value.astimezone(UTC)
-    raise ValueError(f"expected an ISO-8601 time such as 2025-08-04T06:00Z, got {value!r}")
-
-
-UtcTime = Annotated[
-    datetime,
-    PlainValidator(_instant, json_schema_input_type=str),
-    PlainSerializer(to_iso, return_type=str, when_used="json"),
-]
-"""An instant of the plan: an aware UTC datetime, written ``2025-08-04T06:00:00Z``."""
 
 
 def _version(value: int) -> int:
@@ -253,6 +230,16 @@ class Plan(_Data):
     unserved: tuple[PlanUnserved, ...] = ()
     kpis: PlanKpis = PlanKpis()
     solver: SolverReport | None = None
+    revision: Revision | None = None
+    """Set on a re-planned plan: its parent, events and diff (:mod:`isoflow.records.revision`);
+    left out of ``plan.json`` otherwise."""
+
+    @model_serializer(mode="wrap")
+    def _without_revision(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        out: dict[str, Any] = handler(self)
+        if out.get("revision") is None:
+            out.pop("revision", None)
+        return out
 
     @model_validator(mode="before")
     @classmethod

@@ -24,7 +24,8 @@ An event file (YAML or JSON) holds ``events:``, a list of mappings each with a `
     A booking or order changes (time, doses, activity, priority, ...).
 
 :func:`read_events` reads a file and reports every problem with file, line and field, like a
-scenario; :func:`event_issues` checks an event list against a scenario (references);
+scenario; :func:`event_issues` checks an event list against a scenario (references), and
+:func:`load_events` does both, at the file's lines;
 :func:`apply_events` gives the scenario the events describe (a run failure is a fact about a
 plan, not the scenario: the re-planner applies it).
 """
@@ -171,6 +172,28 @@ def read_events(path: FsPath) -> EventFile:
 
     Raises :class:`~isoflow.scenario.issues.ScenarioIssuesError` (exit 1 at the CLI).
     """
+    return _read(path)[0]
+
+
+def load_events(path: FsPath, scenario: Scenario, batches: set[str] | None = None) -> EventFile:
+    """Read an event file and check it against ``scenario`` (and a plan's ``batches``).
+
+    Every problem, of the file or of what its events name, is reported at its line.
+    """
+    events, locate = _read(path)
+    found = event_issues(scenario, events.events)
+    if batches is not None:
+        found += [
+            _bad(("events", i, "batch"), f"the plan has no run {e.batch!r}")
+            for i, e in enumerate(events.events)
+            if isinstance(e, RunFailed) and e.batch not in batches
+        ]
+    if found:
+        raise ScenarioIssuesError(locate_all(found, locate))
+    return events
+
+
+def _read(path: FsPath) -> tuple[EventFile, Locator]:
     file = path.name
     try:
         data = path.read_bytes()
@@ -183,7 +206,7 @@ def read_events(path: FsPath) -> EventFile:
     if text is None:
         raise ScenarioIssuesError(issues)
     tree, locate = _parse(text, file, path.suffix.lower() == ".json")
-    return parse_events(tree, locate, file)
+    return parse_events(tree, locate, file), locate
 
 
 def _parse(text: str, file: str, is_json: bool) -> tuple[Any, Locator]:

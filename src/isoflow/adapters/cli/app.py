@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "scenario_cmds",
     "generate_cmd",
     "plan_cmds",
+    "replan_cmd",
     "simulate_cmd",
     "analyze_cmds",
     "makeorbuy_cmd",

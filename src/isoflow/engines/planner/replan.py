@@ -5,9 +5,9 @@
 
 1. the events are applied to the scenario (outages, closures, late departures, export
    restrictions, demand changes); a run failure lowers that run's activity;
-2. the model is built over the parent's horizon, with the parent's runs among the candidates
-   and each consignment already on a late departure carried on with its late arrival (kept if
-   it still arrives in time, lost otherwise);
+2. the model is built over the parent's horizon, with the parent's runs, doses and inputs
+   among the candidates where they still hold (:mod:`.carry`; a consignment already on a
+   late departure with its late arrival, lost if it no longer arrives in time);
 3. the past is fixed (:func:`.pins.freeze`): runs started, consignments that left, generators
    delivered; in ``hard`` mode everything the parent decided before ``now + freeze`` too;
 4. in ``soft`` mode each dose served otherwise than in the parent costs ``stability`` and
@@ -23,7 +23,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from enum import StrEnum
 
 import numpy as np
 
@@ -31,29 +30,19 @@ from isoflow import bounds
 from isoflow.domain.calendar import epoch, from_epoch
 from isoflow.engines.planner.api import PlanOptions, network_for, solve_model
 from isoflow.engines.planner.build import PlanningModel, build
-from isoflow.engines.planner.candidate_types import Allocation, Candidates
 from isoflow.engines.planner.candidates import generate
-from isoflow.engines.planner.extract import batch_id
+from isoflow.engines.planner.carry import carry_parent
 from isoflow.engines.planner.network import PlanningNetwork
 from isoflow.engines.planner.pins import Frozen, PlanColumns, freeze, instant, plan_columns
-from isoflow.engines.planner.routing import Leg, Route
+from isoflow.engines.planner.revision import diff, plan_hash
 from isoflow.engines.planner.timing import may_start
 from isoflow.errors import OptionError
 from isoflow.records.plan import Plan
+from isoflow.records.revision import ReplanMode, Revision
 from isoflow.scenario.events import Event, RunFailed, apply_events
-from isoflow.scenario.rules import leg_arrival
 from isoflow.scenario.schema import Scenario
 
 HOUR = 3600.0
-
-
-class ReplanMode(StrEnum):
-    """How the parent plan binds the re-plan."""
-
-    HARD = "hard"
-    """The past and everything decided before ``now + freeze`` are fixed; the rest is free."""
-    SOFT = "soft"
-    """The past is fixed; every other change from the parent costs its stability weight."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +77,8 @@ class ReplanOptions:
         if self.now is not None:
             bounds.check_instant(self.now, "now")
         bounds.LEAD.check(self.freeze_s, "freeze_s")
+        if self.mode == ReplanMode.RECOMMEND:
+            raise OptionError("mode", "hard or soft (recommend is its own function)", self.mode)
         for name in ("stability", "stability_per_hour"):
             value = getattr(self, name)
             if not (math.isfinite(value) and 0.0 <= value <= 1e9):
@@ -133,12 +124,16 @@ def prepare(
 ) -> Prepared:
     """Apply the events, build the model over the parent's horizon, map the parent onto it.
 
-    The parent's runs are candidates (:func:`_parent_starts`), and consignments on late
-    departures are carried on (:func:`_carry_late`). The solver starts cold: the parent's
+    ``scenario`` is the base scenario: the events the parent was re-planned after
+    (:func:`history`) are applied first, then ``events``.
+
+    The parent's runs are candidates (:func:`_parent_starts`), and its doses and inputs too
+    where they still hold (:func:`.carry.carry_parent`; a consignment on a late departure
+    with its late arrival). The solver starts cold: the parent's
     decisions enter as fixed columns and costs, not as a start.
     """
     t0 = time.perf_counter()
-    changed = apply_events(scenario, events)
+    changed = apply_events(scenario, (*history(parent), *events))
     start, end = instant(parent.start_utc), instant(parent.end_utc)
     t_now = epoch(now) if now is not None else start
     plan_opts = replace(
@@ -150,7 +145,7 @@ def prepare(
     )
     net = network_for(changed, plan_opts)
     cand = generate(net, plan_opts.candidates, _parent_starts(net, parent, t_now))
-    lost = _carry_late(net, cand, parent, t_now)
+    lost = carry_parent(net, cand, parent, t_now)
     pm = build(net, cand, plan_opts.weights)
     pc = plan_columns(net, cand, parent)
     failed = {e.batch: e.shortfall for e in events if isinstance(e, RunFailed)}
@@ -176,14 +171,30 @@ def replan(
         "decisions are fixed columns and stability costs, not a start)",
     )
     plan = solve_model(p.net, p.pm, p.options, time.perf_counter() - t0, notes)
+    revision = Revision(
+        number=(parent.revision.number if parent.revision else 0) + 1,
+        parent_hash=plan_hash(parent),
+        now_utc=_utc(p.now),
+        mode=opts.mode,
+        freeze_s=opts.freeze_s if opts.mode == ReplanMode.HARD else 0.0,
+        stability=opts.stability if opts.mode == ReplanMode.SOFT else 0.0,
+        events=(*history(parent), *events),
+        new_events=len(events),
+        diff=diff(parent, plan, p.failed, tuple(p.lost_in_transit), events),
+    )
     return Replanned(
-        plan=plan,
+        plan=plan.model_copy(update={"revision": revision}),
         scenario=p.scenario,
         frozen=frozen,
         lost_in_transit=tuple(p.lost_in_transit),
         unmatched=len(p.pc.missing_allocations),
         seconds=time.perf_counter() - t0,
     )
+
+
+def history(plan: Plan) -> tuple[Event, ...]:
+    """The events a plan was re-planned after, since the first plan (none for a first plan)."""
+    return plan.revision.events if plan.revision is not None else ()
 
 
 def _parent_starts(net: PlanningNetwork, parent: Plan, now: float) -> dict[int, list[float]]:
@@ -207,58 +218,6 @@ def _parent_starts(net: PlanningNetwork, parent: Plan, now: float) -> dict[int, 
 
 def _utc(t: float) -> datetime:
     return from_epoch(t)
-
-
-def _carry_late(net: PlanningNetwork, cand: Candidates, parent: Plan, now: float) -> list[str]:
-    """Consignments that left on a late departure: carried on if still in time, else lost.
-
-    A carried consignment becomes the one candidate of its dose on that route (the route
-    with the late arrival, and the later legs if their connections still hold); the freeze
-    keeps it. Returns the bookings whose consignment is lost.
-    """
-    sc = net.scenario
-    lane_index = {lane.id: li for li, lane in enumerate(sc.lanes)}
-    delayed = {li for li, lane in enumerate(sc.lanes) if lane.delays}
-    if not delayed:
-        return []
-    booking_index = {b: i for i, b in enumerate(cand.booking_ids)}
-    run_of = {batch_id(net, cand, ri): ri for ri in range(len(cand.runs))}
-    lost: list[str] = []
-    for pa in parent.allocations:
-        legs = [(lane_index.get(g.lane), instant(g.depart_utc)) for g in pa.legs]
-        if not legs or legs[0][1] >= now or not any(li in delayed for li, _ in legs):
-            continue
-        bi, ri = booking_index.get(pa.booking), run_of.get(pa.batch)
-        if bi is None or ri is None or any(li is None for li, _ in legs):
-            lost.append(pa.booking)
-            continue
-        route = _late_route(net, [(int(li), dep) for li, dep in legs if li is not None])
-        if route is None or route.arrive > cand.booking_deadline[bi]:
-            lost.append(pa.booking)
-            continue
-        need = pa.activity_eop_bq * int(cand.booking_unit_doses[bi])
-        cand.allocations.append(
-            Allocation(bi, ri, replace(route, ready=cand.runs[ri].release), need)
-        )
-    return lost
-
-
-def _late_route(net: PlanningNetwork, legs: list[tuple[int, float]]) -> Route | None:
-    """The route of ``legs``, each leg arriving by :func:`.rules.leg_arrival`.
-
-    None if a connection is missed (a leg departs before the previous one arrives and is
-    handled).
-    """
-    out: list[Leg] = []
-    at = -math.inf
-    for li, dep in legs:
-        lane = net.scenario.lanes[li]
-        if dep < at + lane.handling - 1.0:
-            return None
-        arrive = leg_arrival(lane, dep)
-        out.append(Leg(li, dep, arrive))
-        at = arrive
-    return Route(tuple(out), out[0].depart, out[-1].arrive)
 
 
 def _stability_costs(pm: PlanningModel, pc: PlanColumns, per_dose: float, per_hour: float) -> None:

@@ -7,7 +7,9 @@ and variable) and shipments.
 * a booking is *kept* when it is served by the same batches along the same legs, *moved*
   when it is served otherwise, *lost* when the parent served doses of it that the revision
   does not (with the cause: a failed run, a consignment on a late departure that no longer
-  arrives in time, or the revision's unserved reason), *gained* the other way round;
+  arrives in time, the site, lane or departure an event took from its dose, or else the
+  revision's unserved reason), *withdrawn* when an event cancelled it, *gained* the other
+  way round;
 * a run is *kept* (same batch id), *shifted* (a removed and an added run of one process,
   paired nearest first, with the hours between their starts), *added* or *removed*;
 * a shipment is kept, added or removed by (lane, departure).
@@ -17,73 +19,29 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-
-from pydantic import BaseModel, ConfigDict
+from collections.abc import Sequence
 
 from isoflow.engines.planner.pins import instant
 from isoflow.records.plan import Plan
+from isoflow.records.revision import Figures, LostBooking, PlanDiff, RunShift
+from isoflow.scenario.events import (
+    DemandCancelled,
+    DepartureCancelled,
+    Event,
+    LaneClosed,
+    SiteDown,
+)
 from isoflow.units import to_iso
 
 HOUR = 3600.0
 
 
-class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class LostBooking(_Data):
-    """Doses the parent served and the revision does not, and why."""
-
-    booking: str
-    doses: int
-    cause: str
-    """``run_failed``, ``shipment_delayed`` or the revision's unserved reason code."""
-    detail: str = ""
-
-
-class RunShift(_Data):
-    """A run of one process moved from one start to another."""
-
-    process: str
-    before: str
-    after: str
-    hours: float
-
-
-class Figures(_Data):
-    """Figures of one plan counted from its records."""
-
-    doses_served: int
-    doses_unserved: int
-    cost: float
-    runs: int
-    shipments: int
-
-
-class PlanDiff(_Data):
-    """The changes from a parent plan to its revision."""
-
-    parent_hash: str
-    kept: int
-    moved: tuple[str, ...] = ()
-    lost: tuple[LostBooking, ...] = ()
-    gained: tuple[str, ...] = ()
-    runs_added: tuple[str, ...] = ()
-    runs_removed: tuple[str, ...] = ()
-    runs_shifted: tuple[RunShift, ...] = ()
-    shipments_added: tuple[str, ...] = ()
-    shipments_removed: tuple[str, ...] = ()
-    before: Figures
-    after: Figures
-
-    @property
-    def hours_moved(self) -> float:
-        """Total |Δstart| of shifted runs [h]."""
-        return sum(abs(s.hours) for s in self.runs_shifted)
-
-
 def plan_hash(plan: Plan) -> str:
-    """SHA-256 of the plan's canonical JSON (``sha256:`` and hex digits)."""
+    """SHA-256 of the plan's records as ``plan.json`` holds them, solver timings aside.
+
+    ``sha256:`` and 64 hex digits. The parent's own revision (its events and parent hash) is
+    part of it, so a chain of revisions breaks if any plan in it changes.
+    """
     text = plan.model_dump_json(exclude={"solver"})
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
@@ -113,27 +71,33 @@ def diff(
     child: Plan,
     failed: dict[str, float] | None = None,
     late: tuple[str, ...] = (),
+    events: Sequence[Event] = (),
 ) -> PlanDiff:
     """The diff of ``child`` against ``parent`` (module docstring).
 
     ``failed``: batches that failed (fraction lost); ``late``: bookings whose consignment on a
-    late departure no longer arrives in time.
+    late departure no longer arrives in time; ``events``: the events applied, which name the
+    cause of a loss they touch (a site down, a lane closed or a departure cancelled that the
+    parent's dose relied on) and the bookings and orders withdrawn (not losses).
     """
     before, after = _service(parent), _service(child)
     doses_before = {b: sum(d for *_, d in s) for b, s in before.items()}
     doses_after = {b: sum(d for *_, d in s) for b, s in after.items()}
     reasons = {u.booking: (str(u.reason), u.detail) for u in child.unserved}
-    batches_before = {b: {batch for batch, *_ in s} for b, s in before.items()}
+    withdrawn = {e.id for e in events if isinstance(e, DemandCancelled)}
+    causes = _event_causes(parent, events)
     lost: list[LostBooking] = []
     for b, n in sorted(doses_before.items()):
         short = n - doses_after.get(b, 0)
-        if short <= 0:
+        if short <= 0 or b in withdrawn:
             continue
-        hit = sorted(batches_before[b] & set(failed or {}))
+        hit = sorted({batch for batch, *_ in before[b]} & set(failed or {}))
         if hit:
             cause, detail = "run_failed", f"{hit[0]} failed"
         elif b in late:
             cause, detail = "shipment_delayed", "its consignment no longer arrives in time"
+        elif b in causes:
+            cause, detail = causes[b]
         else:
             cause, detail = reasons.get(b, ("capacity_exhausted", ""))
         lost.append(LostBooking(booking=b, doses=short, cause=cause, detail=detail))
@@ -150,6 +114,7 @@ def diff(
         kept=sum(1 for b in both if before[b] == after[b]),
         moved=tuple(b for b in both if before[b] != after[b]),
         lost=tuple(lost),
+        withdrawn=tuple(sorted(withdrawn & set(doses_before))),
         gained=tuple(sorted(b for b, n in doses_after.items() if n > doses_before.get(b, 0))),
         runs_added=tuple(added),
         runs_removed=tuple(removed),
@@ -159,6 +124,26 @@ def diff(
         before=figures(parent),
         after=figures(child),
     )
+
+
+def _event_causes(parent: Plan, events: Sequence[Event]) -> dict[str, tuple[str, str]]:
+    """Booking -> (event kind, what it took) for the parent's doses an event took away."""
+    site_of = {r.batch: r.site for r in parent.runs}
+    out: dict[str, tuple[str, str]] = {}
+    for e in events:
+        for a in parent.allocations:
+            if a.booking in out:
+                continue
+            if isinstance(e, SiteDown) and site_of.get(a.batch, a.site) == e.site:
+                out[a.booking] = ("site_down", f"{e.site} is down")
+            elif isinstance(e, LaneClosed) and any(g.lane == e.lane for g in a.legs):
+                out[a.booking] = ("lane_closed", f"{e.lane} is closed")
+            elif isinstance(e, DepartureCancelled) and any(
+                g.lane == e.lane and abs(instant(g.depart_utc) - instant(e.departure)) <= 60
+                for g in a.legs
+            ):
+                out[a.booking] = ("departure_cancelled", f"{e.lane} at {to_iso(e.departure)}")
+    return out
 
 
 def _pair_shifts(

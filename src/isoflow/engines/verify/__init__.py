@@ -85,5 +85,15 @@ CODES = (
 
 
 def verify(plan: Plan, scenario: Scenario) -> list[Violation]:
-    """Every violation of the scenario's rules found in ``plan`` (empty if it is sound)."""
+    """Every violation of the scenario's rules found in ``plan`` (empty if it is sound).
+
+    A re-planned plan is checked against ``scenario`` (the base scenario) with the plan's
+    events applied (``plan.revision.events``: closures, late departures, outages, demand
+    changes). Raises :class:`~isoflow.scenario.issues.ScenarioIssuesError` if they do not
+    apply to it (an event naming a site it lacks).
+    """
+    if plan.revision is not None and plan.revision.events:
+        from isoflow.scenario.events import apply_events
+
+        scenario = apply_events(scenario, plan.revision.events)
     return _Checker(plan, scenario).run()

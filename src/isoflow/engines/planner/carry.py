@@ -1,0 +1,109 @@
+"""The parent plan's doses and inputs among a re-plan's candidates, as they still stand.
+
+Candidate generation prunes (a few runs and routes per booking), so a dose or an input the
+parent chose may be missing from the candidates of the changed scenario. Each one is added
+back when its route still holds under the events, checked leg by leg with the same rules as
+routing and ``verify``: the lane exists and is not closed at the departure
+(:func:`.rules.lane_closures`; a late departure keeps the consignments already on it), each
+leg arrives by :func:`.rules.leg_arrival`, the next leg leaves after it (and its handling),
+and the route arrives by the dose's deadline (for an input: by the run's start). A
+consignment that left before ``now`` and no longer holds is lost in transit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from isoflow.engines.planner.candidate_types import Allocation, Candidates, Flow
+from isoflow.engines.planner.extract import batch_id
+from isoflow.engines.planner.network import PlanningNetwork
+from isoflow.engines.planner.pins import instant
+from isoflow.engines.planner.routing import Leg, Route
+from isoflow.records.plan import Plan, PlanLeg
+from isoflow.scenario.rules import lane_closures, leg_arrival
+
+LegKey = tuple[tuple[int, int], ...]
+
+
+def carry_parent(net: PlanningNetwork, cand: Candidates, parent: Plan, now: float) -> list[str]:
+    """Add the parent's doses and inputs the candidates lack (module docstring).
+
+    Returns the bookings whose consignment left before ``now`` and no longer arrives in time.
+    """
+    runs = {batch_id(net, cand, ri): ri for ri in range(len(cand.runs))}
+    lane_index = {lane.id: li for li, lane in enumerate(net.scenario.lanes)}
+    booking = {b: i for i, b in enumerate(cand.booking_ids)}
+    have = {(a.booking, a.run, _key(a.route.legs)) for a in cand.allocations}
+    lost: list[str] = []
+    for pa in parent.allocations:
+        bi, ri = booking.get(pa.booking), runs.get(pa.batch)
+        left = instant(pa.legs[0].depart_utc) if pa.legs else instant(pa.administration_utc)
+        route = None if ri is None else _route(net, pa.legs, lane_index, cand.runs[ri].release)
+        if bi is None or ri is None or route is None or route.arrive > cand.booking_deadline[bi]:
+            if left < now and bi is not None:
+                lost.append(pa.booking)
+            continue
+        if (bi, ri, _key(route.legs)) not in have:
+            need = pa.activity_eop_bq * int(cand.booking_unit_doses[bi])
+            cand.allocations.append(Allocation(bi, ri, route, need))
+            have.add((bi, ri, _key(route.legs)))
+    _carry_inputs(net, cand, parent, runs, lane_index)
+    return lost
+
+
+def _carry_inputs(
+    net: PlanningNetwork,
+    cand: Candidates,
+    parent: Plan,
+    runs: dict[str, int],
+    lane_index: dict[str, int],
+) -> None:
+    """The parent's run inputs as flows, where the candidates lack them and they still hold."""
+    have = {(f.src, f.dst, _key(f.route.legs)) for f in cand.flows if f.dst >= 0}
+    sc = net.scenario
+    for r in parent.runs:
+        dst = runs.get(r.batch)
+        if dst is None:
+            continue
+        for i in r.inputs:
+            src = runs.get(i.batch)
+            if src is None:
+                continue
+            route = _route(net, i.legs, lane_index, cand.runs[src].release)
+            if route is None or route.arrive > cand.runs[dst].start:
+                continue
+            if (src, dst, _key(route.legs)) in have:
+                continue
+            product = sc.processes[cand.runs[src].process].output
+            lam = float(net.product_lambda[net.product_index[product]])
+            factor = math.exp(-lam * (cand.runs[dst].start - cand.runs[src].eop))
+            cand.flows.append(Flow(src, dst, route, factor))
+            have.add((src, dst, _key(route.legs)))
+
+
+def _route(
+    net: PlanningNetwork, legs: Sequence[PlanLeg], lane_index: dict[str, int], ready: float
+) -> Route | None:
+    """The plan's legs as a route under the (changed) scenario; None if it no longer holds."""
+    out: list[Leg] = []
+    at = ready
+    for i, g in enumerate(legs):
+        li = lane_index.get(g.lane)
+        if li is None:
+            return None
+        lane = net.scenario.lanes[li]
+        dep = instant(g.depart_utc)
+        late = any(abs(instant(d.departure) - dep) <= 60.0 for d in lane.delays)
+        if not late and any(lo <= dep < hi for lo, hi in lane_closures(lane)):
+            return None
+        if dep < at + (lane.handling if i == 0 else 0.0) - 1.0:
+            return None
+        arrive = leg_arrival(lane, dep)
+        out.append(Leg(li, dep, arrive))
+        at = arrive
+    return Route(tuple(out), ready, at)
+
+
+def _key(legs: Sequence[Leg]) -> LegKey:
+    return tuple((g.lane, round(g.depart)) for g in legs)
