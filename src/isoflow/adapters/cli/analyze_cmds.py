@@ -373,6 +373,17 @@ def contingency_cmd(
         str | None, typer.Option(help="Dask scheduler address, or 'local'.")
     ] = None,
     top: Annotated[int, typer.Option(help=f"Rows to print; {bounds.ROWS.text}.")] = 15,
+    method: Annotated[
+        str,
+        typer.Option(
+            help="replan: each failure an event on the base plan, re-planned in soft mode "
+            "(fast); scratch: each case planned from nothing."
+        ),
+    ] = "replan",
+    stability: Annotated[
+        float,
+        typer.Option(help="replan: cost of each dose served otherwise than in the base plan."),
+    ] = 1e4,
     out: OutOpt = DEFAULT_OUT,
 ) -> None:
     """Single points of failure: take out each site, lane, country's exports; re-plan; rank."""
@@ -387,7 +398,14 @@ def contingency_cmd(
     )
 
     kind_list = tuple(k.strip() for k in kinds.split(",") if k.strip())
-    with flags(n2_top="--n2", kinds=("--kinds", kinds), workers="--workers", value="--top"):
+    with flags(
+        n2_top="--n2",
+        kinds=("--kinds", kinds),
+        workers="--workers",
+        value="--top",
+        method=("--method", method),
+        stability="--stability",
+    ):
         bounds.ROWS.check(top, "value")
         bounds.WORKERS.check(workers, "workers")
         opts = ContingencyOptions(
@@ -395,6 +413,8 @@ def contingency_cmd(
             all_elements=all_,
             n2_top=n2,
             kinds=kind_list,  # type: ignore[arg-type]
+            method=method,  # type: ignore[arg-type]
+            stability=stability,
         )
     sc = load_valid(scenario)
     t0 = time.perf_counter()

@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, NoReturn, ParamSpec
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from isoflow import bounds
 from isoflow.errors import InputError, IsoflowError, OptionError, PlanFileError
@@ -228,12 +234,14 @@ def _print_warnings(warnings: Sequence[Issue]) -> None:
 
 
 def progress_bar(disable: bool = False) -> Progress:
-    """A transient progress bar on stderr: description, bar, done/total, elapsed time."""
+    """A transient progress bar on stderr: description, bar, done/total, elapsed, ETA."""
     return Progress(
         "[progress.description]{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        "eta",
+        TimeRemainingColumn(),
         console=err_console,
         transient=True,
         disable=disable,

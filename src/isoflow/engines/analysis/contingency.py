@@ -20,6 +20,7 @@ scenarios should be read with the gap in mind (it is reported).
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -37,6 +38,7 @@ from isoflow.records.plan import Plan
 from isoflow.records.status import SolveStatus
 from isoflow.scenario.demand import demand_items
 from isoflow.scenario.schema import ExportRestriction, Scenario
+from isoflow.units import to_iso
 
 ElementKind = Literal["site", "lane", "exports"]
 
@@ -69,6 +71,13 @@ class ContingencyOptions:
     retry_factor
         A re-plan stopped by its time limit before the MIP gap (status ``feasible``) is
         retried once with the time limit multiplied by this (1: no retry).
+    method
+        ``replan`` (default): each failure is an event on the base plan, re-planned by the
+        re-planner in soft mode (every change from the base plan costs ``stability`` per
+        dose, so what the failure does not touch stays as it is, and the solver proves that
+        quickly); ``scratch``: each failure re-planned from nothing.
+    stability
+        The soft re-plan's cost of each dose served otherwise than in the base plan.
     """
 
     plan: PlanOptions = field(
@@ -78,12 +87,18 @@ class ContingencyOptions:
     n2_top: int = 0
     kinds: tuple[ElementKind, ...] = ("site", "lane", "exports")
     retry_factor: float = 4.0
+    method: Literal["replan", "scratch"] = "replan"
+    stability: float = 1e4
 
     def __post_init__(self) -> None:
         bounds.N2_TOP.check(self.n2_top, "n2_top")
         bounds.RETRY_FACTOR.check(self.retry_factor, "retry_factor")
         if not self.kinds or any(k not in ("site", "lane", "exports") for k in self.kinds):
             raise OptionError("kinds", "one or more of site, lane, exports", repr(self.kinds))
+        if self.method not in ("replan", "scratch"):
+            raise OptionError("method", "replan or scratch", repr(self.method))
+        if not (math.isfinite(self.stability) and 0.0 <= self.stability <= 1e9):
+            raise OptionError("stability", "a number from 0 to 1e9", repr(self.stability))
 
 
 @dataclass(frozen=True)
@@ -262,13 +277,59 @@ def replan(
     return outcome(variant, plan, time.perf_counter() - t0)
 
 
-def _run_all(
+def failure_events(elements: Sequence[Element], plan: Plan) -> list[dict[str, object]]:
+    """The events that take ``elements`` out over the whole planning window of ``plan``.
+
+    A site: down from a day before the earliest run to a day after the horizon; a lane:
+    closed from then; a country's exports: restricted from then (all products).
+    """
+    start = to_iso(plan.earliest_run_utc - timedelta(days=1))
+    end = to_iso(plan.end_utc + timedelta(days=1))
+    out: list[dict[str, object]] = []
+    for e in elements:
+        if e.kind == "site":
+            out.append({"kind": "site_down", "site": e.id, "start": start, "end": end})
+        elif e.kind == "lane":
+            out.append({"kind": "lane_closed", "lane": e.id, "start": start})
+        else:
+            out.append({"kind": "export_restriction", "country": e.id, "start": start})
+    return out
+
+
+def replan_case(
     scenario: Scenario,
-    cases: list[tuple[Element, ...]],
+    base: Plan,
+    elements: tuple[Element, ...],
     options: PlanOptions,
+    stability: float,
+) -> Outcome:
+    """Re-plan the base plan without ``elements`` (soft mode, nothing frozen): a task."""
+    from isoflow.engines.planner.replan import ReplanOptions
+    from isoflow.engines.planner.replan import replan as replan_plan
+    from isoflow.records.revision import ReplanMode
+    from isoflow.scenario.events import apply_events, parse_events
+
+    t0 = time.perf_counter()
+    events = parse_events({"events": failure_events(elements, base)}).events
+    opts = ReplanOptions(
+        now=base.earliest_run_utc, mode=ReplanMode.SOFT, stability=stability, plan=options
+    )
+    try:
+        result = replan_plan(scenario, base, events, opts)
+    except IsoflowError as exc:
+        return Outcome(0, {}, {}, "error", None, time.perf_counter() - t0, str(exc))
+    return outcome(apply_events(scenario, events), result.plan, time.perf_counter() - t0)
+
+
+Task = Callable[[tuple[Element, ...]], Outcome]
+
+
+def _run_all(
+    cases: list[tuple[Element, ...]],
+    submit: Callable[[Executor, tuple[Element, ...]], Future[Outcome]],
+    run: Task,
     executor: Executor | None,
     progress: Callable[[int, int], None] | None,
-    retry_factor: float = 1.0,
 ) -> list[Outcome]:
     done = 0
     if progress is not None:
@@ -276,20 +337,41 @@ def _run_all(
     results: list[Outcome] = []
     if executor is None:
         for case in cases:
-            results.append(replan(scenario, case, options, retry_factor))
+            results.append(run(case))
             done += 1
             if progress is not None:
                 progress(done, len(cases))
         return results
-    futures: list[Future[Outcome]] = [
-        executor.submit(replan, scenario, case, options, retry_factor) for case in cases
-    ]
+    futures: list[Future[Outcome]] = [submit(executor, case) for case in cases]
     for fut in futures:
         results.append(fut.result())
         done += 1
         if progress is not None:
             progress(done, len(cases))
     return results
+
+
+def _tasks(
+    scenario: Scenario, plan: Plan, opts: ContingencyOptions
+) -> tuple[Callable[[Executor, tuple[Element, ...]], Future[Outcome]], Task]:
+    """How to submit one case to an executor, and how to run it here, for ``opts.method``."""
+    if opts.method == "replan":
+
+        def submit(pool: Executor, case: tuple[Element, ...]) -> Future[Outcome]:
+            return pool.submit(replan_case, scenario, plan, case, opts.plan, opts.stability)
+
+        def run(case: tuple[Element, ...]) -> Outcome:
+            return replan_case(scenario, plan, case, opts.plan, opts.stability)
+
+        return submit, run
+
+    def submit_scratch(pool: Executor, case: tuple[Element, ...]) -> Future[Outcome]:
+        return pool.submit(replan, scenario, case, opts.plan, opts.retry_factor)
+
+    def run_scratch(case: tuple[Element, ...]) -> Outcome:
+        return replan(scenario, case, opts.plan, opts.retry_factor)
+
+    return submit_scratch, run_scratch
 
 
 def _hits(base: dict[str, int], now: dict[str, int]) -> list[tuple[str, int, int]]:
@@ -318,13 +400,14 @@ def contingency(
     elements = all_elements(scenario) if opts.all_elements else used_elements(scenario, plan)
     elements = [e for e in elements if e.kind in opts.kinds]
     cases: list[tuple[Element, ...]] = [(e,) for e in elements]
-    results = _run_all(scenario, cases, opts.plan, pool, progress, opts.retry_factor)
+    submit, run = _tasks(scenario, plan, opts)
+    results = _run_all(cases, submit, run, pool, progress)
     if opts.n2_top > 1:
         ranked = sorted(zip(cases, results, strict=True), key=lambda cr: cr[1].served)
         top = [c[0] for c, _ in ranked[: opts.n2_top]]
         pairs: list[tuple[Element, ...]] = [tuple(p) for p in combinations(sorted(top), 2)]
         cases += pairs
-        results += _run_all(scenario, pairs, opts.plan, pool, progress, opts.retry_factor)
+        results += _run_all(pairs, submit, run, pool, progress)
 
     hospital = {b.id: b.hospital for b in demand_items(scenario)}
     rows: list[ContingencyRow] = []
@@ -371,10 +454,21 @@ def contingency(
             "allocations, lanes with shipments, countries shipping across a border); "
             "use --all for every element"
         ),
-        f"re-plans: optimiser with time limit {s.time_limit_s:g} s and MIP gap {s.mip_gap:.1%} "
-        f"(base plan the same), retried once with {opts.retry_factor:g}x the time limit when "
-        "stopped short of the gap; a loss of one booking may be solver noise at that gap, and "
-        "a case whose status is still 'feasible' has an upper bound of the loss",
+        (
+            f"re-plans: the base plan re-planned after each failure (soft mode, {opts.stability:g}"
+            " per dose served otherwise), "
+            if opts.method == "replan"
+            else "re-plans: from nothing, "
+        )
+        + f"optimiser with time limit {s.time_limit_s:g} s and MIP gap {s.mip_gap:.1%} "
+        + (
+            f"(base plan the same), retried once with {opts.retry_factor:g}x the time limit "
+            "when stopped short of the gap; "
+            if opts.method == "scratch"
+            else "(base plan the same); "
+        )
+        + "a loss of one booking may be solver noise at that gap, and a case whose status is "
+        "still 'feasible' has an upper bound of the loss",
         "site out: all its processes stop; lane out: removed; exports out: an export "
         "restriction on all products over the whole planning window",
         "treatments lost = doses served in the base plan - doses served now",
