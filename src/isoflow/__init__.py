@@ -32,9 +32,11 @@ from isoflow.errors import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
     from pathlib import Path
 
     from isoflow.engines.planner.api import PlanOptions
+    from isoflow.engines.planner.replan import ReplanOptions
     from isoflow.engines.simulate import SimOptions, SimResult
     from isoflow.engines.verify import Violation
     from isoflow.records import (
@@ -52,6 +54,8 @@ if TYPE_CHECKING:
         PlanShipment,
         PlanUnserved,
         Reason,
+        ReplanMode,
+        Revision,
         SolverReport,
         SolveStatus,
     )
@@ -76,11 +80,14 @@ _LAZY = {
             "PlanShipment",
             "PlanUnserved",
             "Reason",
+            "ReplanMode",
+            "Revision",
             "SolveStatus",
             "SolverReport",
         ),
         "isoflow.records",
     ),
+    "ReplanOptions": "isoflow.engines.planner.replan",
     "Scenario": "isoflow.scenario.schema",
     "PlanOptions": "isoflow.engines.planner.api",
     "SimOptions": "isoflow.engines.simulate",
@@ -161,6 +168,36 @@ def verify(plan: Plan, scenario: Scenario) -> list[Violation]:
     return check(plan, scenario)
 
 
+def replan(
+    scenario: Scenario,
+    parent: Plan,
+    events: Sequence[Mapping[str, Any]],
+    options: ReplanOptions | None = None,
+) -> Plan:
+    """A revision of ``parent`` after ``events`` (mappings as an event file holds them).
+
+    The past (before ``options.now``) is kept; see :mod:`isoflow.engines.planner.replan`.
+    The revision carries its parent's hash, every event and the diff
+    (:class:`isoflow.records.Revision`).
+
+    >>> import isoflow
+    >>> from isoflow.scenario.synthetic import generate
+    >>> sc = generate(sites=1, hospitals=1, days=1, seed=1, products=["f18-fdg"])
+    >>> plan = isoflow.make_plan(sc)
+    >>> cancelled = {"kind": "demand_cancelled", "id": plan.allocations[0].booking}
+    >>> rev = isoflow.replan(sc, plan, [cancelled])
+    >>> rev.revision.number, rev.revision.diff.withdrawn == (cancelled["id"],)
+    (1, True)
+    >>> isoflow.verify(rev, sc)
+    []
+    """
+    from isoflow.engines.planner.replan import replan as run
+    from isoflow.scenario.events import parse_events
+
+    parsed = parse_events({"events": list(events)}).events
+    return run(scenario, parent, parsed, options).plan
+
+
 def simulate(
     scenario: Scenario, plan: Plan | None = None, options: SimOptions | None = None
 ) -> SimResult:
@@ -211,6 +248,9 @@ __all__ = [
     "PlanShipment",
     "PlanUnserved",
     "Reason",
+    "ReplanMode",
+    "ReplanOptions",
+    "Revision",
     "Scenario",
     "ScenarioError",
     "SimOptions",
@@ -227,6 +267,7 @@ __all__ = [
     "default_data",
     "load_scenario",
     "make_plan",
+    "replan",
     "required_before",
     "simulate",
     "verify",
