@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from planner_cases import FDG, scenario, site
 
 from isoflow.engines.planner.api import PlanOptions, make_plan, network_for
@@ -164,3 +165,48 @@ def test_plan_reports_the_objective_of_its_own_plan() -> None:
         + 0.01 * made_gbq
     )
     assert abs(plan.solver.objective - expected) <= 1e-6 * expected
+
+
+def test_a_start_scored_in_the_reduced_space_is_caught_and_solved_again() -> None:
+    """A part of the built-in week (334 columns) with its greedy start: HiGHS 1.16 with
+    presolve scores the start after presolve (objective 0 there) and returns it as optimal.
+    The answer must be the optimum instead: here derived by HiGHS with presolve off (another
+    path through the solver), which scores the start correctly."""
+    from pathlib import Path
+
+    import highspy
+
+    from isoflow.engines.planner.solve import SolveOptions
+    from isoflow.engines.planner.solver_run import solve_arrays
+
+    saved = np.load(Path(__file__).parent / "data" / "highs_start_in_reduced_space.npz")
+    arrays = {k: saved[k] for k in saved.files}
+    start = arrays["start_solution"]
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("presolve", "off")
+    h.setOptionValue("mip_rel_gap", 1e-9)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = int(arrays["col_cost"].size), int(arrays["row_lower"].size)
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = (
+        arrays["col_cost"],
+        arrays["col_lower"],
+        arrays["col_upper"],
+    )
+    lp.row_lower_, lp.row_upper_ = arrays["row_lower"], arrays["row_upper"]
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_ = arrays["start"], arrays["index"]
+    lp.a_matrix_.value_ = arrays["value"]
+    kinds = highspy.HighsVarType
+    lp.integrality_ = [kinds.kInteger if b else kinds.kContinuous for b in arrays["integer"]]
+    h.passModel(lp)
+    h.run()
+    optimum = float(arrays["col_cost"] @ np.array(h.getSolution().col_value))
+    assert optimum < float(arrays["col_cost"] @ start) - 1.0  # the start is not optimal
+
+    result = solve_arrays(arrays, SolveOptions(time_limit_s=20.0, mip_gap=1e-9))
+    assert result.values is not None
+    assert float(arrays["col_cost"] @ result.values) == pytest.approx(optimum, rel=1e-9)
+    assert result.objective == pytest.approx(optimum, rel=1e-9)
+    assert any("scored the start after presolve" in note for note in result.notes)
