@@ -218,3 +218,22 @@ def test_replanned_failures_rank_like_plans_from_nothing(seed):
         results[method] = {r.elements: r.lost for r in res.rows}
     assert results["replan"] == results["scratch"]
     assert any(v > 0 for v in results["replan"].values())
+
+
+def test_a_stop_keeps_the_cases_finished_before_it(network):
+    """Ctrl-C after the second case: the two finished cases are ranked, a note says so, and
+    the stop is handed back to be raised once they are written."""
+    sc, plan = network
+    seen: list[int] = []
+
+    def stop_after_two(done: int, total: int) -> None:
+        seen.append(done)
+        if done == 2:
+            raise KeyboardInterrupt
+
+    res = contingency(sc, ContingencyOptions(plan=OPTS), progress=stop_after_two, base_plan=plan)
+    assert len(res.rows) == 2
+    assert isinstance(res.stopped, KeyboardInterrupt)
+    total = len(used_elements(sc, plan))
+    assert res.notes[0] == f"stopped after 2 of {total} cases: the ranking holds only those"
+    assert seen == [0, 1, 2]

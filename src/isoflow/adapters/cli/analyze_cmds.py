@@ -29,6 +29,7 @@ from isoflow.adapters.cli.common import (
     console,
     flags,
     load_valid,
+    outcome,
     print_wrote,
     progress_bar,
     reports_errors,
@@ -463,6 +464,9 @@ def contingency_cmd(
         run=run_record("analyze contingency", options, sc.meta.name, scenario=scenario),
     )
     print_wrote(rs)
+    if res.stopped is not None:  # the cases finished before the stop are kept; now exit
+        outcome.kept = f"the {len(res.rows)} cases finished before the stop, in {out}"
+        raise res.stopped
 
 
 def _print_contingency(res: ContingencyResult, top: int) -> None:

@@ -165,6 +165,9 @@ class ContingencyResult:
     doses: int
     considered: tuple[str, ...]
     notes: tuple[str, ...]
+    stopped: BaseException | None = field(default=None, repr=False, compare=False)
+    """The stop (Ctrl-C, SIGTERM) that ended the re-plans early: the rows are the cases
+    finished before it (a note says how many); re-raise it once the results are kept."""
 
 
 # --------------------------------------------------------------------------- elements
@@ -324,6 +327,15 @@ def replan_case(
 Task = Callable[[tuple[Element, ...]], Outcome]
 
 
+class Stopped(Exception):
+    """A stop (Ctrl-C, SIGTERM) reached the cases: the outcomes finished before it."""
+
+    def __init__(self, done: list[Outcome], cause: BaseException) -> None:
+        super().__init__(f"stopped after {len(done)} cases")
+        self.done = done
+        self.cause = cause
+
+
 def _run_all(
     cases: list[tuple[Element, ...]],
     submit: Callable[[Executor, tuple[Element, ...]], Future[Outcome]],
@@ -331,23 +343,26 @@ def _run_all(
     executor: Executor | None,
     progress: Callable[[int, int], None] | None,
 ) -> list[Outcome]:
-    done = 0
-    if progress is not None:
-        progress(done, len(cases))
+    """Every case's outcome, in order; a stop raises :class:`Stopped` with those finished."""
     results: list[Outcome] = []
-    if executor is None:
-        for case in cases:
-            results.append(run(case))
-            done += 1
-            if progress is not None:
-                progress(done, len(cases))
-        return results
-    futures: list[Future[Outcome]] = [submit(executor, case) for case in cases]
-    for fut in futures:
-        results.append(fut.result())
-        done += 1
+
+    def tick() -> None:
         if progress is not None:
-            progress(done, len(cases))
+            progress(len(results), len(cases))
+
+    try:
+        tick()
+        if executor is None:
+            for case in cases:
+                results.append(run(case))
+                tick()
+            return results
+        futures: list[Future[Outcome]] = [submit(executor, case) for case in cases]
+        for fut in futures:
+            results.append(fut.result())
+            tick()
+    except KeyboardInterrupt as exc:
+        raise Stopped(results, exc) from None
     return results
 
 
@@ -401,13 +416,22 @@ def contingency(
     elements = [e for e in elements if e.kind in opts.kinds]
     cases: list[tuple[Element, ...]] = [(e,) for e in elements]
     submit, run = _tasks(scenario, plan, opts)
-    results = _run_all(cases, submit, run, pool, progress)
-    if opts.n2_top > 1:
-        ranked = sorted(zip(cases, results, strict=True), key=lambda cr: cr[1].served)
-        top = [c[0] for c, _ in ranked[: opts.n2_top]]
-        pairs: list[tuple[Element, ...]] = [tuple(p) for p in combinations(sorted(top), 2)]
-        cases += pairs
-        results += _run_all(pairs, submit, run, pool, progress)
+    stop: Stopped | None = None
+    planned = len(cases)
+    results: list[Outcome] = []
+    try:
+        results = _run_all(cases, submit, run, pool, progress)
+        if opts.n2_top > 1:
+            ranked = sorted(zip(cases, results, strict=True), key=lambda cr: cr[1].served)
+            top = [c[0] for c, _ in ranked[: opts.n2_top]]
+            pairs: list[tuple[Element, ...]] = [tuple(p) for p in combinations(sorted(top), 2)]
+            cases += pairs
+            planned = len(cases)
+            results = results + _run_all(pairs, submit, run, pool, progress)
+    except Stopped as exc:
+        stop = exc
+        results = results + exc.done
+        cases = cases[: len(results)]
 
     hospital = {b.id: b.hospital for b in demand_items(scenario)}
     rows: list[ContingencyRow] = []
@@ -446,7 +470,7 @@ def contingency(
         replace(r, rank=1 + sum(q.order == r.order for q in rows[:i])) for i, r in enumerate(rows)
     )
     s = opts.plan.solve
-    notes = (
+    notes: tuple[str, ...] = (
         (
             "elements tried: every site with a process, every lane, every producing country"
             if opts.all_elements
@@ -473,6 +497,11 @@ def contingency(
         "restriction on all products over the whole planning window",
         "treatments lost = doses served in the base plan - doses served now",
     )
+    if stop is not None:
+        notes = (
+            f"stopped after {len(cases)} of {planned} cases: the ranking holds only those",
+            *notes,
+        )
     return ContingencyResult(
         rows=ranked_rows,
         breakdown=tuple(breakdown),
@@ -480,4 +509,5 @@ def contingency(
         doses=doses,
         considered=tuple(str(e) for e in elements),
         notes=notes,
+        stopped=stop.cause if stop is not None else None,
     )
