@@ -163,6 +163,18 @@ THREADS: Final = count(1, 256)
 SOLVER_SEED: Final = count(0, 2**31 - 1)
 """HiGHS's random seed is a 32-bit integer."""
 PARTS_IN_PARALLEL: Final = count(1, 256)
+CANDIDATES: Final = count(1, 10**6)
+"""Candidates kept per booking, feed or pair (the exhaustive mode of small networks keeps
+10^6, i.e. all)."""
+TIMED_CANDIDATES: Final = count(0, 10**6)
+GRID_STARTS: Final = count(1, 100_000)
+BOOKINGS_BELOW: Final = count(0, 10**9, "a number of bookings")
+NEED_RATIO: Final = Bound(1.0, math.inf, "a factor")
+"""Infinite in the exhaustive mode: every timed run is seen."""
+TIMED_GAIN: Final = Bound(0.0, 100.0, "a fraction")
+START_STEP: Final = Bound(0.0, 1000.0, "a number of half-lives", lo_open=True)
+PENALTY: Final = Bound(0.0, 1e15, "a weight in currency units")
+"""Objective weights: 10^15 keeps a MILP's coefficients within what HiGHS can scale."""
 
 # --------------------------------------------------------------------------- simulator
 

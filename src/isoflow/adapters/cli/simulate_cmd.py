@@ -178,7 +178,26 @@ def _check_plan(plan: Plan, scenario: Scenario) -> None:
 
 
 def _read_plan(path: Path) -> Plan:
-    return plan_from(path, "option '--plan'")
+    """The plan of ``--plan``, its cost a finite number (else exit 1 with file and line).
+
+    The simulator charges ``kpis.cost.total`` to each replication; the plan model leaves its
+    KPIs free-form.
+    """
+    import math
+
+    plan = plan_from(path, "option '--plan'")
+    cost = plan.kpis.get("cost", {})
+    total = cost.get("total", 0.0) if isinstance(cost, dict) else cost
+    if isinstance(total, int | float) and not isinstance(total, bool) and math.isfinite(total):
+        return plan
+    from isoflow.adapters.plan_files import PLAN_FILE
+    from isoflow.scenario.jsonpos import JsonLocator
+
+    file = path / PLAN_FILE if path.is_dir() else path
+    keys = ("kpis", "cost", "total") if isinstance(cost, dict) else ("kpis", "cost")
+    line = JsonLocator(file.read_text(encoding="utf-8-sig"), str(file))(keys).line
+    shown = repr(total) if len(repr(total)) <= 40 else repr(total)[:40] + "..."
+    fail(f"{file}:{line}: {'.'.join(keys)}: expected the plan's cost, a number, got {shown}", 1)
 
 
 def _ci(x: dict[str, float], fmt: str = "{:.2f}") -> str:
@@ -187,7 +206,8 @@ def _ci(x: dict[str, float], fmt: str = "{:.2f}") -> str:
 
 def print_kpis(k: dict[str, Any], scenario: str, plan: Plan) -> None:
     """Print the KPI tables with their 95 % intervals."""
-    planned = plan.kpis.get("doses", {})
+    planned = plan.kpis.get("doses")
+    planned = planned if isinstance(planned, dict) else {}  # a plan file's kpis are not checked
     console.print(
         f"[bold]{scenario}[/bold]: {k['replications']} replications x {k['weeks']} week(s), "
         f"seed {k['seed']}; plan serves {planned.get('served', '?')} of "
