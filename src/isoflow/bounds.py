@@ -107,6 +107,8 @@ class Bound:
         return value
 
     def _got(self, value: float) -> str:
+        if isinstance(value, Integral):  # before isfinite: 10**400 is too large for a float
+            return f"{value} s" if self.kind == "duration" else str(value)
         if not math.isfinite(value):
             return repr(value)
         if self.kind == "duration":

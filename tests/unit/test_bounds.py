@@ -131,6 +131,13 @@ def test_planner_options_check_their_fields():
     assert SolveOptions(time_limit_s=0.0, grace_s=0.0).time_limit_s == 0.0  # watchdog test
 
 
+def test_a_whole_number_too_large_for_a_float_is_refused_in_words():
+    assert message(lambda: bounds.THREADS.check(10**400, "threads")).endswith(
+        "got " + "1" + "0" * 39 + "..."
+    )
+    assert message(lambda: bounds.LEAD.check(10**400, "lead_s")).startswith("lead_s: expected")
+
+
 def test_candidate_options_and_objective_weights_check_their_fields():
     import dataclasses
     import math
