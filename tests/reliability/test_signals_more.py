@@ -1,10 +1,10 @@
 """SIGTERM and SIGINT during the commands ``tests/cli/test_cli_signals.py`` leaves out.
 
 ``analyze contingency`` with worker processes (each re-planning with its solver child) and
-``compare`` and ``analyze self-sufficiency`` while they solve (the built-in week): exit 143 or 130 within
-seconds, no process of the tree left (psutil), the temporary folders gone, nothing in
-``--out``, one line. Each run starts the real command in its own session and waits for its
-children.
+``compare`` and ``analyze self-sufficiency`` while they solve (the built-in week): exit 143
+or 130 within seconds, no process of the tree left (psutil), the temporary folders gone,
+nothing in ``--out``, one line. Each run starts the real command in its own session and
+waits for its children.
 """
 
 from __future__ import annotations
