@@ -2,7 +2,8 @@
 
 Nothing is checked in: every case is made here from the small test scenario
 (``tests/scenario/data/small.yaml``), its JSON dump (one field a line) and its CSV folder
-(:func:`isoflow.scenario.save.save_scenario`). A :class:`Case` holds the files to lay down,
+(:func:`isoflow.scenario.save.save_scenario`), and what-if overlays of that folder
+(:data:`OVERLAY_KINDS`). A :class:`Case` holds the files to lay down,
 the path to give the command and the file its error must name.
 """
 
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 SMALL = Path(__file__).parents[1] / "scenario" / "data" / "small.yaml"
-FORMS = ("yaml", "json", "csv")
+FORMS = ("yaml", "json", "csv", "overlay")
 
 
 @dataclass(frozen=True)
@@ -292,6 +293,19 @@ KINDS: dict[str, tuple[YamlEdit | None, Callable[[], str] | None, CsvEdit | None
 }
 
 
+OVERLAY_KINDS: dict[str, str] = {
+    "overlay_syntax": "overlay: {title: x\n",
+    "overlay_empty": "",
+    "overlay_list": "- lanes\n",
+    "overlay_unknown_key": "overlay: {title: x}\ncolour: blue\n",
+    "overlay_bad_value": "lanes:\n  - {id: sg-sel, transit: 9 GBq}\n",
+    "overlay_unknown_removal": "remove: {lanes: [nope]}\n",
+    "overlay_not_utf8": "overlay: {title: \udcff}\n",
+    "overlay_bad_time": "policies:\n  export_restrictions:\n    - {country: SG, start: 2025-02-30}\n",
+}
+"""A what-if overlay (``small+x``, ``overlays/x.yaml`` of the CSV folder) broken each way."""
+
+
 def _encode(text: str) -> bytes:
     return text.encode("utf-8", errors="surrogateescape")
 
@@ -310,3 +324,7 @@ def cases() -> Iterator[Case]:
             old = files[f"small/{name}"].decode("utf-8")
             files[f"small/{name}"] = _encode(change(old))
             yield Case(kind, "csv", files, "small", f"small/{name}")
+    for kind, text in OVERLAY_KINDS.items():
+        files = {f"small/{n}": b for n, b in csv_files()}
+        files["small/overlays/x.yaml"] = _encode(text)
+        yield Case(kind, "overlay", files, "small+x", "small/overlays/x.yaml")

@@ -177,8 +177,8 @@ def _read_overlaid(base_ref: str, names: list[str], source: str) -> Loaded:
             continue
         tree, locate, more, _ = _yaml_tree(text, file.name, {})
         issues += more
-        if not isinstance(tree, dict):
-            issues.append(_not_mapping(tree, file.name))
+        if more or not isinstance(tree, dict):  # unreadable: its syntax error says it all
+            issues += [] if more else [_not_mapping(tree, file.name)]
             continue
         issues += _overlay_keys(tree, locate, file.name)
         issues += locate_all(overlays.apply(merge, tree, file.name), locate)
