@@ -301,7 +301,8 @@ OVERLAY_KINDS: dict[str, str] = {
     "overlay_bad_value": "lanes:\n  - {id: sg-sel, transit: 9 GBq}\n",
     "overlay_unknown_removal": "remove: {lanes: [nope]}\n",
     "overlay_not_utf8": "overlay: {title: \udcff}\n",
-    "overlay_bad_time": "policies:\n  export_restrictions:\n    - {country: SG, start: 2025-02-30}\n",
+    "overlay_bad_time": "policies:\n  export_restrictions:\n"
+    "    - {country: SG, start: 2025-02-30}\n",
 }
 """A what-if overlay (``small+x``, ``overlays/x.yaml`` of the CSV folder) broken each way."""
 

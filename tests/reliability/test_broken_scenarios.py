@@ -1,8 +1,7 @@
 """Every fault kind of the generated corpus, as YAML, JSON, a CSV folder and an overlay.
 
-(Issue 16, item 6.)
-Each broken scenario given to ``validate`` and to ``plan --out``: exit 1, a line naming the
-file at fault with a line number, no traceback, nothing written in ``--out``.
+Issue 16, item 6: each broken scenario given to ``validate`` and to ``plan --out`` exits 1
+with a line naming the file at fault and a line number, no traceback, nothing in ``--out``.
 """
 
 from __future__ import annotations
