@@ -270,7 +270,8 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         raise InputError("--inputs", f"{where}: {issues[0].message}")
     if not isinstance(data, dict):
         raise InputError("--inputs", f"{path} must hold a mapping of input: value")
-    lines = {str(k): int(data.lc.key(k)[0]) + 1 for k in data}
+    lc = getattr(data, "lc", None)  # ruamel's line and column of each key
+    lines = {str(k): int(lc.key(k)[0]) + 1 for k in data} if lc is not None else {}
     return {str(k): v for k, v in data.items()}, lines
 
 
