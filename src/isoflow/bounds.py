@@ -120,14 +120,18 @@ class Bound:
         return min(max(value, self.lo), self.hi)
 
 
-def check_instant(value: datetime, field: str) -> datetime:
-    """Return ``value`` if it has an offset and its UTC year lies in :data:`START_YEARS`."""
+def check_instant(value: datetime, field: str, years: Bound | None = None) -> datetime:
+    """Return ``value`` if it has an offset and its UTC year lies in ``years``.
+
+    ``years`` is :data:`START_YEARS` unless given (:data:`PLAN_YEARS` for a plan's times).
+    """
+    years = years or START_YEARS
     try:
         year = value.astimezone(UTC).year if value.tzinfo is not None else None
     except OverflowError:  # 9999-12-31T23:00-05:00 is past the last datetime in UTC
         year = None
-    if year is None or not START_YEARS.contains(year):
-        first, last = START_YEARS.show(START_YEARS.lo), START_YEARS.show(START_YEARS.hi)
+    if year is None or not years.contains(year):
+        first, last = years.show(years.lo), years.show(years.hi)
         expected = f"a time with an offset in the years {first} to {last}"
         raise OptionError(field, expected, value.isoformat())
     return value
@@ -148,6 +152,9 @@ def count(lo: int, hi: int, noun: str = "a whole number") -> Bound:
 START_YEARS: Final = Bound(1970, 2199, "a year", "year")
 """Years a horizon may start in (time-zone and flight data are modern; ``datetime`` ends
 at 9999 and the planner adds the horizon and the lead to the start)."""
+PLAN_YEARS: Final = Bound(1969, 2200, "a year", "year")
+"""Years the times of a plan file may lie in: :data:`START_YEARS` widened by the longest
+lead and horizon (366 d each); a plan time of year 9999 overflows the checks' arithmetic."""
 HORIZON: Final = duration(3600.0, 366 * DAY)
 """Length of a planning horizon: an hour to a leap year."""
 LEAD: Final = duration(0.0, 366 * DAY)

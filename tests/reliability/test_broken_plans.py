@@ -110,3 +110,29 @@ def test_junk_kpis_are_refused_in_one_line_or_ignored(
         data["kpis"][key] = KPI_JUNK[junk]
         ran = _run(cli, tmp_path / key, command, dump(data), small_plan)
         assert ran.code == 0 or len(ran.errors) == 1, (key, ran.text)
+
+
+FAR_TIMES = ("9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "9999-12-31T23:00:00-05:00")
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("when", FAR_TIMES)
+@pytest.mark.parametrize(
+    "where", [("runs", 0, "start_utc"), ("allocations", 0, "end_of_production_utc")]
+)
+def test_a_plan_time_far_outside_the_plan_years_names_file_line_and_field(
+    cli: Callable[..., Ran],
+    tmp_path: Path,
+    small_plan: Path,
+    command: str,
+    when: str,
+    where: tuple[str, int, str],
+) -> None:
+    """A valid ISO time in the year 9999 or 1 once overflowed verify's arithmetic (exit 70)."""
+    data = json.loads(small_plan.read_text(encoding="utf-8"))
+    data[where[0]][where[1]][where[2]] = when
+    ran = _run(cli, tmp_path, command, dump(data), small_plan)
+    assert ran.code == 1, ran.text
+    (line,) = ran.errors
+    field = ".".join(map(str, where))
+    assert re.search(rf"plan\.json:\d+: {field}: (expected a time with an offset|time )", line)

@@ -113,7 +113,7 @@ def read_plan(path: Path) -> Plan:
         raise InputError(str(path), f"no plan found (expected {PLAN_FILE})")
     text, data = _plan_json(file)
     try:
-        return Plan.model_validate(data)
+        plan = Plan.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "the top level"
@@ -123,6 +123,34 @@ def read_plan(path: Path) -> Plan:
             f"{file}:{line}" if line else str(file),
             f"{where}: {message} ({exc.error_count()} problem(s))",
         ) from None
+    _times_in_range(data, text, file)
+    return plan
+
+
+def _times_in_range(data: Any, text: str, file: Path) -> None:
+    """Raise :class:`PlanFileError` at the first ``*_utc`` time outside the plan years.
+
+    (:data:`~isoflow.bounds.PLAN_YEARS`; the plan model checks only that each parses.)
+    """
+    from isoflow import bounds
+    from isoflow.errors import OptionError
+    from isoflow.units import parse_datetime
+
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
+    while stack:
+        path, node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            where = (*path, key)
+            if isinstance(value, dict | list):
+                stack.append((where, value))
+            elif isinstance(key, str) and key.endswith("_utc") and isinstance(value, str):
+                try:
+                    bounds.check_instant(parse_datetime(value, "time"), key, bounds.PLAN_YEARS)
+                except OptionError as exc:
+                    line = JsonLocator(text, str(file))(where).line
+                    field = ".".join(map(str, where))
+                    raise PlanFileError(f"{file}:{line}", f"{field}: {exc.message}") from None
 
 
 def _plan_json(file: Path) -> tuple[str, Any]:
