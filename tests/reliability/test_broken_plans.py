@@ -136,3 +136,56 @@ def test_a_plan_time_far_outside_the_plan_years_names_file_line_and_field(
     (line,) = ran.errors
     field = ".".join(map(str, where))
     assert re.search(rf"plan\.json:\d+: {field}: (expected a time with an offset|time )", line)
+
+
+EXTREMES: tuple[object, ...] = (
+    10**30, -1, 1e308, 0, -1e308, 2**63,
+    "9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "1970-01-01T00:00:00+14:00",
+)  # fmt: skip
+
+
+def _extreme_cases(
+    small_plan: Path, tables: tuple[str, ...], values: tuple[object, ...]
+) -> list[tuple[str, str, object]]:
+    first = json.loads(small_plan.read_text(encoding="utf-8"))
+    return [
+        (table, field, value)
+        for table in tables
+        for field, old in first[table][0].items()
+        if not isinstance(old, dict | list)
+        for value in values
+        if isinstance(value, str) == isinstance(old, str)
+    ]
+
+
+def _extremes(
+    cli: Callable[..., Ran],
+    tmp: Path,
+    small_plan: Path,
+    tables: tuple[str, ...],
+    values: tuple[object, ...] = EXTREMES,
+) -> int:
+    runs = 0
+    for i, (table, field, value) in enumerate(_extreme_cases(small_plan, tables, values)):
+        data = json.loads(small_plan.read_text(encoding="utf-8"))
+        data[table][0][field] = value
+        for command in COMMANDS:
+            _run(cli, tmp / f"{i}-{command}", command, dump(data), small_plan)
+            runs += 1
+    return runs
+
+
+def test_extreme_values_in_a_plans_first_allocation_exit_0_or_1(
+    cli: Callable[..., Ran], tmp_path: Path, small_plan: Path
+) -> None:
+    """Each field of the first allocation at an extreme (10^30, -1, the year 9999)."""
+    values = (10**30, -1, "9999-12-31T23:59:59Z")
+    assert _extremes(cli, tmp_path, small_plan, ("allocations",), values) > 20
+
+
+@pytest.mark.slow
+def test_extreme_values_in_every_table_of_a_plan_exit_0_or_1(
+    cli: Callable[..., Ran], tmp_path: Path, small_plan: Path
+) -> None:
+    tables = ("allocations", "runs", "shipments", "unserved")
+    assert _extremes(cli, tmp_path, small_plan, tables) > 100
