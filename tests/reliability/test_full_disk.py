@@ -3,7 +3,7 @@
 folder fail with ``ENOSPC`` once a byte budget is spent.
 
 The budget is injected by a ``sitecustomize`` module put first on the child's path (no
-mount, no root): it wraps ``open`` for files opened for writing under
+mount, no root): it wraps ``open`` (and so ``os.fdopen``) for files opened for writing under
 ``ISOFLOW_TEST_FULL_UNDER`` and writes at most ``ISOFLOW_TEST_FULL_BYTES`` bytes in all,
 then raises ``OSError(ENOSPC)`` halfway through a write. Whatever the budget: the previous
 results are there byte for byte, or the new ones complete as their manifest lists them;
@@ -58,10 +58,16 @@ class _Full:
         return getattr(self._f, name)
 
 
+def _path(file):
+    if isinstance(file, int):  # os.fdopen of a mkstemp file
+        return os.readlink(f"/proc/self/fd/{file}")
+    return os.fspath(file)
+
+
 def _open_full(file, mode="r", *args, **kwargs):
     f = _open(file, mode, *args, **kwargs)
     writing = any(c in mode for c in "wax+")
-    if writing and not isinstance(file, int) and os.fspath(file).startswith(_under):
+    if writing and str(_path(file)).startswith(_under):
         return _Full(f)
     return f
 
@@ -149,5 +155,45 @@ def test_a_full_disk_keeps_the_previous_results_or_writes_the_new_ones_whole(
     assert [p.name for p in out.parent.iterdir()] == ["out"]  # no temporary folder
     if budget == 10**9:
         assert done.returncode == 0, done.stderr
+    if budget == 0:
+        assert done.returncode != 0, done.stderr
+
+
+FILE_CASES = {
+    "scenario generate": (
+        ["scenario", "generate", "--sites", "2", "--hospitals", "2", "--days", "1"],
+        ["--seed", "1"],
+    ),
+    "scenario demand": (["scenario", "demand", str(SMALL), "--days", "1"], ["--seed", "2"]),
+    "schema": (["schema"], []),
+}
+
+
+@pytest.mark.parametrize(
+    "budget", [b if b in FAST else pytest.param(b, marks=pytest.mark.slow) for b in BUDGETS]
+)
+@pytest.mark.parametrize("case", sorted(FILE_CASES))
+def test_a_full_disk_keeps_the_previous_file_or_writes_the_new_one_whole(
+    tmp_path: Path, case: str, budget: int
+) -> None:
+    """Commands that write one file (``--out x.yaml``): the old file or the new one, whole."""
+    from isoflow.adapters.cli.app import run
+
+    first, change = FILE_CASES[case]
+    out = tmp_path / "work" / "out.yaml"
+    out.parent.mkdir()
+    assert run([*first, "--out", str(out)]) == 0
+    before = out.read_bytes()
+    done = isoflow_in_child([*first, *change, "--out", str(out)], tmp_path, budget)
+    assert "Traceback" not in done.stdout + done.stderr, done.stderr
+    assert [p.name for p in out.parent.iterdir()] == ["out.yaml"]  # no temporary file
+    if done.returncode == 0:
+        assert run([*first, *change, "--out", str(tmp_path / "again.yaml")]) == 0
+        assert out.read_bytes() == (tmp_path / "again.yaml").read_bytes()  # the new one, whole
+    else:
+        assert done.returncode in (1, 2), done.stderr
+        lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+        assert len(lines) == 1, done.stderr
+        assert out.read_bytes() == before  # the previous file, byte for byte
     if budget == 0:
         assert done.returncode != 0, done.stderr
