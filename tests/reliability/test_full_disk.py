@@ -170,7 +170,7 @@ FILE_CASES = {
 
 
 @pytest.mark.parametrize(
-    "budget", [b if b in FAST else pytest.param(b, marks=pytest.mark.slow) for b in BUDGETS]
+    "budget", [b if b == 0 else pytest.param(b, marks=pytest.mark.slow) for b in BUDGETS]
 )
 @pytest.mark.parametrize("case", sorted(FILE_CASES))
 def test_a_full_disk_keeps_the_previous_file_or_writes_the_new_one_whole(
