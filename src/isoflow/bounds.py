@@ -107,6 +107,8 @@ class Bound:
         return value
 
     def _got(self, value: float) -> str:
+        if isinstance(value, Integral):  # before isfinite: 10**400 is too large for a float
+            return f"{value} s" if self.kind == "duration" else str(value)
         if not math.isfinite(value):
             return repr(value)
         if self.kind == "duration":
@@ -118,14 +120,18 @@ class Bound:
         return min(max(value, self.lo), self.hi)
 
 
-def check_instant(value: datetime, field: str) -> datetime:
-    """Return ``value`` if it has an offset and its UTC year lies in :data:`START_YEARS`."""
+def check_instant(value: datetime, field: str, years: Bound | None = None) -> datetime:
+    """Return ``value`` if it has an offset and its UTC year lies in ``years``.
+
+    ``years`` is :data:`START_YEARS` unless given (:data:`PLAN_YEARS` for a plan's times).
+    """
+    years = years or START_YEARS
     try:
         year = value.astimezone(UTC).year if value.tzinfo is not None else None
     except OverflowError:  # 9999-12-31T23:00-05:00 is past the last datetime in UTC
         year = None
-    if year is None or not START_YEARS.contains(year):
-        first, last = START_YEARS.show(START_YEARS.lo), START_YEARS.show(START_YEARS.hi)
+    if year is None or not years.contains(year):
+        first, last = years.show(years.lo), years.show(years.hi)
         expected = f"a time with an offset in the years {first} to {last}"
         raise OptionError(field, expected, value.isoformat())
     return value
@@ -146,6 +152,9 @@ def count(lo: int, hi: int, noun: str = "a whole number") -> Bound:
 START_YEARS: Final = Bound(1970, 2199, "a year", "year")
 """Years a horizon may start in (time-zone and flight data are modern; ``datetime`` ends
 at 9999 and the planner adds the horizon and the lead to the start)."""
+PLAN_YEARS: Final = Bound(1969, 2200, "a year", "year")
+"""Years the times of a plan file may lie in: :data:`START_YEARS` widened by the longest
+lead and horizon (366 d each); a plan time of year 9999 overflows the checks' arithmetic."""
 HORIZON: Final = duration(3600.0, 366 * DAY)
 """Length of a planning horizon: an hour to a leap year."""
 LEAD: Final = duration(0.0, 366 * DAY)
@@ -163,6 +172,18 @@ THREADS: Final = count(1, 256)
 SOLVER_SEED: Final = count(0, 2**31 - 1)
 """HiGHS's random seed is a 32-bit integer."""
 PARTS_IN_PARALLEL: Final = count(1, 256)
+CANDIDATES: Final = count(1, 10**6)
+"""Candidates kept per booking, feed or pair (the exhaustive mode of small networks keeps
+10^6, i.e. all)."""
+TIMED_CANDIDATES: Final = count(0, 10**6)
+GRID_STARTS: Final = count(1, 100_000)
+BOOKINGS_BELOW: Final = count(0, 10**9, "a number of bookings")
+NEED_RATIO: Final = Bound(1.0, math.inf, "a factor")
+"""Infinite in the exhaustive mode: every timed run is seen."""
+TIMED_GAIN: Final = Bound(0.0, 100.0, "a fraction")
+START_STEP: Final = Bound(0.0, 1000.0, "a number of half-lives", lo_open=True)
+PENALTY: Final = Bound(0.0, 1e15, "a weight in currency units")
+"""Objective weights: 10^15 keeps a MILP's coefficients within what HiGHS can scale."""
 
 # --------------------------------------------------------------------------- simulator
 

@@ -77,7 +77,7 @@ def test_a_plan_nested_beyond_the_limit_is_refused_in_one_line(tmp_path: Path) -
     plan.write_text('{"scenario": ' + "[" * 5000 + "]" * 5000 + "}", encoding="utf-8")
     res = CliRunner().invoke(app, ["verify", str(plan), "--scenario", SMALL])
     assert res.exit_code == 1, res.output
-    assert f"error: {plan}: not a readable JSON plan: nested deeper than 32 levels" in res.output
+    assert f"error: {plan}:1: not a readable JSON plan: nested deeper than 32 levels" in res.output
 
 
 def test_no_plan_at_the_path_is_a_usage_error(tmp_path: Path) -> None:

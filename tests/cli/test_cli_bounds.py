@@ -145,7 +145,7 @@ def test_inputs_file_errors_name_the_file_and_its_key(cli, tmp_path):
     spec.write_text("lifetime_years: 1000\n", encoding="utf-8")
     result = cli("analyze", "make-or-buy", "--inputs", str(spec), "--out", str(tmp_path / "o"))
     assert one_line(result) == (
-        f"error: option '--inputs': {spec}: lifetime_years: expected a number of years "
+        f"error: option '--inputs': {spec}:1: lifetime_years: expected a number of years "
         "between 1 and 100, got 1000"
     )
 

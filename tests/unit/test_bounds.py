@@ -131,6 +131,39 @@ def test_planner_options_check_their_fields():
     assert SolveOptions(time_limit_s=0.0, grace_s=0.0).time_limit_s == 0.0  # watchdog test
 
 
+def test_a_whole_number_too_large_for_a_float_is_refused_in_words():
+    assert message(lambda: bounds.THREADS.check(10**400, "threads")).endswith(
+        "got " + "1" + "0" * 39 + "..."
+    )
+    assert message(lambda: bounds.LEAD.check(10**400, "lead_s")).startswith("lead_s: expected")
+
+
+def test_candidate_options_and_objective_weights_check_their_fields():
+    import dataclasses
+    import math
+
+    from isoflow.engines.planner.build import ObjectiveWeights
+    from isoflow.engines.planner.candidate_types import CandidateOptions
+
+    assert message(lambda: CandidateOptions(per_booking=0)) == (
+        "per_booking: expected a whole number between 1 and 1,000,000, got 0"
+    )
+    assert message(lambda: CandidateOptions(per_feed=True)).startswith("per_feed: expected")
+    assert message(lambda: CandidateOptions(max_runs_per_process=10**9)).startswith(
+        "max_runs_per_process: expected"
+    )
+    assert message(lambda: CandidateOptions(timed_need_ratio=math.nan)).endswith("got nan")
+    assert message(lambda: CandidateOptions(start_step_half_lives=0.0)).startswith(
+        "start_step_half_lives: expected a number of half-lives greater than 0"
+    )
+    assert message(lambda: ObjectiveWeights(unserved=-1.0)).startswith("unserved: expected")
+    assert message(lambda: ObjectiveWeights(per_run=math.inf)).endswith("got inf")
+    exhaustive = dataclasses.replace(  # what small networks use (candidates.py): allowed
+        CandidateOptions(), per_booking=10**6, timed_need_ratio=math.inf, timed_gain=0.0
+    )
+    assert exhaustive.timed_need_ratio == math.inf
+
+
 def test_simulator_options_check_their_fields():
     from isoflow.engines.simulate import ModelOptions, SimOptions
 

@@ -111,21 +111,55 @@ def read_plan(path: Path) -> Plan:
     file = path / PLAN_FILE if path.is_dir() else path
     if not file.exists():
         raise InputError(str(path), f"no plan found (expected {PLAN_FILE})")
+    text, data = _plan_json(file)
     try:
-        text = file.read_text(encoding="utf-8")
-        data = loads_json(text)  # bounded: nesting depth and number length
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise PlanFileError(str(file), f"not a readable JSON plan: {exc}") from None
-    except OSError as exc:
-        raise InputError(str(file), f"cannot read: {exc.strerror or exc}") from None
-    try:
-        return Plan.model_validate(data)
+        plan = Plan.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
+        where = ".".join(str(p) for p in first["loc"]) or "the top level"
         line = JsonLocator(text, str(file))(tuple(first["loc"])).line
         message = str(first["msg"]).removeprefix("Value error, ")
         raise PlanFileError(
             f"{file}:{line}" if line else str(file),
             f"{where}: {message} ({exc.error_count()} problem(s))",
         ) from None
+    return plan
+
+
+def _plan_json(file: Path) -> tuple[str, Any]:
+    """The text of a plan file and its JSON data; :class:`PlanFileError` with a line if not."""
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise InputError(str(file), f"cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        bad = f"byte 0x{raw[exc.start]:02x} at offset {exc.start}"
+        raise PlanFileError(f"{file}:{line}", f"not UTF-8 text ({bad})") from None
+    try:  # bounded: nesting depth and number length; a key twice is a corrupt file
+        return text, loads_json(text, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as exc:
+        where, message = f"{file}:{exc.lineno}", exc.msg
+    except ValueError as exc:
+        where, message = _problem_line(exc, text, str(file)), str(exc)
+    raise PlanFileError(where, f"not a readable JSON plan: {message}") from None
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f'duplicate key "{key}" in one object; each key may appear once')
+        result[key] = value
+    return result
+
+
+def _problem_line(exc: ValueError, text: str, file: str) -> str:
+    """``file:line`` of a limit or duplicate key that ``loads_json`` refused (found again)."""
+    from isoflow.scenario.fastyaml import read_fast
+
+    codes = ("limit:", "duplicate")
+    found = [i.line for i in read_fast(text, file).errors if i.code.startswith(codes) and i.line]
+    return f"{file}:{found[0]}" if found else file

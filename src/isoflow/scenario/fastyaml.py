@@ -90,7 +90,10 @@ def _construct(value: str) -> Any:
     if tag == _FLOAT and _DECIMAL_FLOAT.fullmatch(value):
         return float(value)
     if tag == _TIMESTAMP and _AWARE.fullmatch(value):
-        return datetime.fromisoformat(value)
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:  # 2025-13-45T99:00Z: text, for the schema to name (with its line)
+            return value
     if tag == _MERGE:
         return value
     if tag not in (_INT, _FLOAT, _TIMESTAMP):

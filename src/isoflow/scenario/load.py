@@ -177,8 +177,8 @@ def _read_overlaid(base_ref: str, names: list[str], source: str) -> Loaded:
             continue
         tree, locate, more, _ = _yaml_tree(text, file.name, {})
         issues += more
-        if not isinstance(tree, dict):
-            issues.append(_not_mapping(tree, file.name))
+        if more or not isinstance(tree, dict):  # unreadable: its syntax error says it all
+            issues += [] if more else [_not_mapping(tree, file.name)]
             continue
         issues += _overlay_keys(tree, locate, file.name)
         issues += locate_all(overlays.apply(merge, tree, file.name), locate)
@@ -348,8 +348,8 @@ def _folder_yaml(path: FsPath) -> tuple[Any, Locator, list[Issue], tuple[Issue, 
     if text is None:
         return None, no_location, issues, ()
     tree, locate, issues, warnings = _yaml_tree(text, SCENARIO_FILE, {})
-    if tree is None and not issues:
-        tree = {}
+    if tree is None and not issues:  # empty: what it lacks is reported on its line 1
+        return {}, lambda _: Location(SCENARIO_FILE, 1), [], warnings
     if tree is not None and not isinstance(tree, dict):
         return None, locate, [*issues, _not_mapping(tree, SCENARIO_FILE)], warnings
     return tree, locate, issues, warnings

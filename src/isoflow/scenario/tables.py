@@ -402,6 +402,9 @@ def read_table(
     if text is None:
         return TableData([], array("q")), issues
     del text  # decoded again piece by piece (a StringIO would hold four bytes a character)
+    if (nul := data.find(b"\x00")) >= 0:  # as YAML and JSON refuse it: a binary file
+        line = data.count(b"\n", 0, nul) + 1
+        return TableData([], array("q")), [_csv_issue(table, line, "a NUL byte; not CSV text")]
     lines_in = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
     reader = csv.reader(lines_in, strict=True)
     try:
@@ -431,6 +434,10 @@ def read_table(
             lines.append(line)
     except csv.Error as exc:  # reported where the row began (an open quote runs to the end)
         issues.append(_csv_issue(table, start, f"CSV syntax error: {exc}"))
+    cut = lines and not data.endswith((b"\n", b"\r")) and any(c.strip() for c in cells)
+    if cut and len(cells) < width:
+        message = f"the last row has {len(cells)} of {width} cells and no line break (cut short?)"
+        issues.append(_csv_issue(table, lines[-1], message))
     return TableData(rows, lines), issues
 
 

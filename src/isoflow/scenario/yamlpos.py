@@ -65,8 +65,34 @@ def parse_yaml(text: str, file: str) -> tuple[Any, list[Issue]]:
         return None, [_yaml_error(exc, text, file)]
     except Exception as exc:
         # ruamel can fail outside its own error classes on pathological input (``a: -_``
-        # raises IndexError in its integer constructor).
-        return None, [Issue((), f"YAML error: {exc!r}", file=file, code="yaml")]
+        # raises IndexError in its integer constructor, ``2025-02-30`` ValueError).
+        line, value = _unreadable_scalar(text)
+        what = f"cannot read {value!r}: " if value is not None else ""
+        issue = Issue((), f"YAML error: {what}{exc}", file=file, line=line, code="yaml")
+        return None, [issue]
+
+
+def _unreadable_scalar(text: str) -> tuple[int | None, str | None]:
+    """Line and text of the first scalar ruamel's constructor fails on (``None`` if none)."""
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    reader = _yaml()
+    try:
+        stack = [reader.compose(text)]
+    except Exception:
+        return None, None
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ScalarNode):
+            try:
+                reader.constructor.construct_object(node, deep=True)
+            except Exception:
+                return node.start_mark.line + 1, str(node.value)
+        elif isinstance(node, MappingNode):
+            stack += [x for pair in reversed(node.value) for x in reversed(pair)]
+        elif isinstance(node, SequenceNode):
+            stack += reversed(node.value)
+    return None, None
 
 
 def _line_of_key(node: Any, key: str | int) -> int | None:

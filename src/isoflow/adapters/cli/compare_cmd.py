@@ -8,7 +8,6 @@ failure, 2 usage error.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -54,9 +53,15 @@ def _plan_or_scenario(ref: str, opts: PlanOptions) -> tuple[Plan, Scenario | Non
 
 
 def _looks_like_plan(path: Path) -> bool:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    """A ``plan.json`` (read as a plan even when broken, to name its faults) or JSON of one."""
+    from isoflow.adapters.plan_files import PLAN_FILE
+    from isoflow.scenario.limits import loads_json
+
+    if path.name == PLAN_FILE:
+        return True
+    try:  # bounded: a 5,000-digit number or deep nesting is no plan (nor a crash)
+        data = loads_json(path.read_bytes().decode("utf-8-sig"))
+    except (OSError, ValueError):  # UnicodeDecodeError and JSONDecodeError too
         return False
     return isinstance(data, dict) and "planner" in data and "allocations" in data
 

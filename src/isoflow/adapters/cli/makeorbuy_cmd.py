@@ -241,18 +241,21 @@ def _make_or_buy_inputs(
 
     base = derived or MakeOrBuyInputs()
     if inputs is not None:
+        data, lines = _read_yaml(inputs)
         try:
-            base = MakeOrBuyInputs.from_mapping(_read_yaml(inputs), base)
+            base = MakeOrBuyInputs.from_mapping(data, base)
         except InputError as exc:
             if exc.field == "--inputs":
                 raise
-            raise InputError("--inputs", f"{inputs}: {exc.field}: {exc.message}") from None
+            where = f"{inputs}:{lines[exc.field]}" if exc.field in lines else str(inputs)
+            raise InputError("--inputs", f"{where}: {exc.field}: {exc.message}") from None
     with flags(**MAKE_OR_BUY_FLAGS):
         return MakeOrBuyInputs.from_mapping(given, base)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    from ruamel.yaml import YAML
+def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    """The mapping of an ``--inputs`` file, and the line of each of its keys."""
+    from isoflow.scenario.yamlpos import parse_yaml
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -261,13 +264,15 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         where = f"byte {exc.object[exc.start]:#04x} at offset {exc.start}"
         raise InputError("--inputs", f"{path} is not UTF-8 text ({where})") from None
-    try:
-        data = YAML(typ="safe").load(text)
-    except Exception as exc:  # YAMLError, or anything ruamel raises on hostile text
-        raise InputError("--inputs", f"{path} is not valid YAML: {exc}") from None
+    data, issues = parse_yaml(text, str(path))  # never raises: issues with their lines
+    if issues:
+        where = f"{path}:{issues[0].line}" if issues[0].line else str(path)
+        raise InputError("--inputs", f"{where}: {issues[0].message}")
     if not isinstance(data, dict):
         raise InputError("--inputs", f"{path} must hold a mapping of input: value")
-    return {str(k): v for k, v in data.items()}
+    lc = getattr(data, "lc", None)  # ruamel's line and column of each key
+    lines = {str(k): int(lc.key(k)[0]) + 1 for k in data} if lc is not None else {}
+    return {str(k): v for k, v in data.items()}, lines
 
 
 def register(app: typer.Typer, scenario_app: typer.Typer) -> None:

@@ -93,7 +93,10 @@ def validate_cmd(
     ] = DEFAULT_SCENARIO,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     limit: Annotated[
-        int, typer.Option("--limit", min=0, help="Print at most this many issues (0: all).")
+        int,
+        typer.Option(
+            "--limit", min=0, max=1_000_000, help="Print at most this many issues (0: all)."
+        ),
     ] = 200,
 ) -> None:
     """Check a scenario: schema, then cross-references. Exit 0 valid, 1 invalid, 2 usage."""

@@ -178,6 +178,11 @@ def _check_plan(plan: Plan, scenario: Scenario) -> None:
 
 
 def _read_plan(path: Path) -> Plan:
+    """The plan of ``--plan`` (a bad file: exit 1 with file, line and field).
+
+    Its KPIs are typed (:class:`~isoflow.records.kpis.PlanKpis`): the cost the simulator
+    charges to each replication, ``kpis.cost.total``, is a number once the file is read.
+    """
     return plan_from(path, "option '--plan'")
 
 

@@ -43,6 +43,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
+from isoflow import bounds
 from isoflow.engines.planner.candidates import Candidates
 from isoflow.engines.planner.columns import GBQ, Columns, add_columns
 from isoflow.engines.planner.linking import _linking_rows
@@ -76,6 +77,10 @@ class ObjectiveWeights:
     min_contract_shortfall_per_gbq: float = 1e3
     per_run: float = 1.0
     """Added to every run's fixed cost so that no idle run is ever scheduled."""
+
+    def __post_init__(self) -> None:
+        for name in ("unserved", "waste_per_gbq", "min_contract_shortfall_per_gbq", "per_run"):
+            bounds.PENALTY.check(getattr(self, name), name)
 
 
 @dataclass

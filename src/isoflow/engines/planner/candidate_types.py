@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from isoflow import bounds
 from isoflow.domain.calendar import Interval
 from isoflow.engines.planner.routing import Route
 
@@ -57,6 +58,16 @@ class CandidateOptions:
     gives more timing choices but a harder model (measured: 0.5 -> 9.4 % gap, 1.0 -> 5.6 %
     on the built-in week in 30 s).
     """
+
+    def __post_init__(self) -> None:
+        for name in ("per_booking", "per_feed", "routes_per_option"):
+            bounds.CANDIDATES.check(getattr(self, name), name)
+        bounds.TIMED_CANDIDATES.check(self.per_booking_timed, "per_booking_timed")
+        bounds.GRID_STARTS.check(self.max_runs_per_process, "max_runs_per_process")
+        bounds.BOOKINGS_BELOW.check(self.exhaustive_below, "exhaustive_below")
+        bounds.NEED_RATIO.check(self.timed_need_ratio, "timed_need_ratio")
+        bounds.TIMED_GAIN.check(self.timed_gain, "timed_gain")
+        bounds.START_STEP.check(self.start_step_half_lives, "start_step_half_lives")
 
 
 @dataclass(frozen=True, slots=True)
