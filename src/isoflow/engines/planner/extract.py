@@ -245,10 +245,12 @@ def _runs(
     y = values[blocks["y"].slice()] > 0.5
     x = values[blocks["x"].slice()] * GBQ
     pos_of = {int(r): i for i, r in enumerate(pm.producing_runs)}
-    made = {
+    made = {  # a run that took inputs is made, even if it then gave nothing (failed QC)
         int(pm.producing_runs[i])
         for i in np.flatnonzero(y)
-        if x[i] > 0 or allocated.get(int(pm.producing_runs[i]), 0.0) > 0
+        if x[i] > 0
+        or allocated.get(int(pm.producing_runs[i]), 0.0) > 0
+        or inputs.get(int(pm.producing_runs[i]))
     }
     runs = []
     for ri in sorted(

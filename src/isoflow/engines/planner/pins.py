@@ -8,9 +8,10 @@ what a re-plan may no longer change: the past (before ``now``) and anything the 
 
 The fixing rules, with ``t_now`` the instant of the re-plan:
 
-* a candidate run that starts before ``t_now``: made (``y = 1``, ``x`` = the plan's activity,
-  less a failure's shortfall) if the plan made it, else never (``y = 0``); a started run needs
-  no further input (its feed row is dropped) and its ``batch_min`` no longer binds;
+* a candidate run that starts before ``t_now``: made (``y = 1``, ``x`` fixed at the plan's
+  activity, less a failure's shortfall: what it makes and nobody takes is waste) if the plan
+  made it, else never (``y = 0``); its ``batch_min`` no longer binds, and if its inputs no
+  longer match any candidate flow its feed row is dropped (it has them already);
 * a departure before ``t_now`` the plan did not use: never used (``s = 0``);
 * a dose candidate whose consignment left before ``t_now`` (first leg departed, or no leg and
   administration before ``t_now``): kept at the plan's doses if the plan chose it, else
@@ -192,7 +193,7 @@ def freeze(
         kept += 1
         if run.start < now:  # started: its activity is what it made, less a failure's loss
             gbq = activity.get(made[ri], 0.0) * (1.0 - shortfall.get(made[ri], 0.0)) / GBQ
-            m.set_col_bounds([b["x"].start + p], 0.0, gbq)
+            m.set_col_bounds([b["x"].start + p], gbq, gbq)
             m.set_row_bounds([m.row_blocks["size_min"].start + p], -np.inf, None)
     _drop_feeds(pm, {ri for ri in pc.unfed if cand.runs[ri].start < now})
     failed_runs = {ri for ri, batch in made.items() if batch in shortfall}

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from isoflow.engines.verify.core import REL, SLACK_S, _lam, _t
 from isoflow.engines.verify.routes import _RouteChecks
-from isoflow.records.plan import PlanGenerator, PlanInput, PlanRun
+from isoflow.records.plan import Plan, PlanGenerator, PlanInput, PlanRun
 from isoflow.scenario.rules import (
     horizon_week,
     input_uses,
@@ -37,6 +37,7 @@ class _RunChecks(_RouteChecks):
         """Every run: its process, timing, calendar, size, daily count, overlap and use."""
         per_day: dict[tuple[str, int], int] = defaultdict(int)
         spans: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
+        failed = failed_batches(self.plan)
         for run in self.plan.runs:
             subject = f"run {run.batch}"
             proc = self.processes.get(run.process)
@@ -61,7 +62,7 @@ class _RunChecks(_RouteChecks):
                     subject,
                     f"{run.activity_eop_bq:.6g} Bq > batch_max {proc.batch_max:.6g} Bq",
                 )
-            if run.activity_eop_bq < proc.batch_min * (1 - REL):
+            if run.activity_eop_bq < proc.batch_min * (1 - REL) and run.batch not in failed:
                 self.bad(
                     "batch_min",
                     subject,
@@ -184,3 +185,15 @@ class _RunChecks(_RouteChecks):
                 subject,
                 f"needs {needed:.6g} Bq of {feed.id} at start, inputs give {supplied:.6g} Bq",
             )
+
+
+def failed_batches(plan: Plan) -> set[str]:
+    """Runs the plan's revision events say failed (QC or yield).
+
+    They yield what they yield, so ``batch_min`` no longer applies to them.
+    """
+    if plan.revision is None:
+        return set()
+    from isoflow.scenario.events import RunFailed
+
+    return {e.batch for e in plan.revision.events if isinstance(e, RunFailed)}
