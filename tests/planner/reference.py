@@ -101,6 +101,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -702,6 +703,18 @@ class _Model:
         self.row_upper.append(upper)
 
     def solve(self, gap: float, time_limit_s: float) -> tuple[np.ndarray, float, float]:
+        """Solve to optimality; once more if HiGHS ends without a status (seen once, under a
+        load of 4, as "Not Set"), then raise with both statuses and times."""
+        tried: list[str] = []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            found = self._solve_once(gap, time_limit_s)
+            if isinstance(found, tuple):
+                return found
+            tried.append(f"{found} after {time.perf_counter() - t0:.1f} s")
+        raise RuntimeError(f"reference MILP not solved to optimality: {'; '.join(tried)}")
+
+    def _solve_once(self, gap: float, time_limit_s: float) -> tuple[np.ndarray, float, float] | str:
         n, m = len(self.cost), len(self.row_lower)
         a = sp.coo_matrix((self.vals, (self.rows, self.cols)), shape=(m, n)).tocsc()
         a.sum_duplicates()
@@ -734,7 +747,7 @@ class _Model:
         h.run()
         status = h.modelStatusToString(h.getModelStatus())
         if status != "Optimal":
-            raise RuntimeError(f"reference MILP not solved to optimality: {status}")
+            return str(status)
         info = h.getInfo()
         values = np.array(h.getSolution().col_value, dtype=np.float64)
         return values, float(info.objective_function_value), float(info.mip_dual_bound)
