@@ -1,0 +1,364 @@
+"""Re-planning as the simulator's recourse: the sampled world turned into events.
+
+With ``SimOptions.recourse = "replan"`` a replication draws exactly what the heuristic
+path draws (:func:`.fast.draw`, same seed, same chunks), then, instead of the heuristic
+recourse of :mod:`.recourse`, turns its disruptions into re-planning events
+(:mod:`isoflow.scenario.events`), each known at a moment (:func:`world_events`):
+
+* a site outage overlapping the horizon: ``site_down`` over the outage, known at its start
+  (the horizon's start for one under way before it);
+* a planned run failed after its start, by a QC failure (at release), an outage (at the
+  outage's start) or a short stock (at its start): ``run_failed``, known then;
+* a cancelled departure: ``departure_cancelled``, known at the departure;
+* a delay or a customs hold of a departure: ``shipment_delayed`` with its late arrival,
+  known at the departure;
+* a policy shock closing a country's exports: ``export_restriction`` over the shock, known
+  at its start;
+* cancelled doses: ``demand_cancelled`` (all of a booking's or order's doses) or
+  ``demand_changed`` (fewer doses of an order), known at the horizon's start (the model
+  does not sample when a cancellation is told);
+* extra doses: ``booking_added`` (a copy of the per-patient booking) or ``demand_changed``
+  (more doses of an order), known ``extra_notice_s`` before administration.
+
+Not mapped (derived, not sampled): a run failed for a missed input (the re-planner derives
+its inputs). Not sampled: QC failures of runs the re-planner adds (the model samples
+failures for the plan's runs only), so re-planning is not charged for them.
+
+At each re-plan instant (every ``replan_every_s`` from the horizon's start, or each moment
+a disruption becomes known) the plan in force is re-planned in hard mode with ``now`` that
+instant and the events known since the last re-plan. The replication's doses are counted
+from the final revision (:func:`_tally`): a dose its allocations deliver is served (as
+planned if by the parent's batch and legs, rerouted if by its batch on other legs, by an
+alternative or a substitute batch otherwise), the rest missed, with the cause of the
+re-plan that first lost it. Only ``weeks = 1`` (the re-planner works on the plan's horizon).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from isoflow.domain.calendar import epoch, from_epoch
+from isoflow.engines.simulate.fast import _lost, _State, draw
+from isoflow.engines.simulate.model import (
+    C_CANCEL,
+    C_DELAY,
+    C_OUTAGE,
+    C_PLAN,
+    C_QC,
+    C_SHOCK,
+    C_SHORT,
+    O_ALTERNATIVE,
+    O_CANCELLED,
+    O_MISSED,
+    O_REROUTED,
+    O_SERVED,
+    O_SUBSTITUTE,
+    SimModel,
+)
+from isoflow.engines.simulate.tally import ChunkResult, Tally, collect
+from isoflow.errors import SimulationError
+from isoflow.records.plan import Plan, PlanAllocation
+from isoflow.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from isoflow.engines.planner.api import PlanOptions
+    from isoflow.engines.simulate.montecarlo import SimOptions, SimResult
+
+Known = tuple[float, dict[str, Any]]
+"""An event (as a plain dict) and the instant it becomes known [s since the epoch]."""
+
+LOST_CAUSES = {
+    "run_failed": C_QC,
+    "site_down": C_OUTAGE,
+    "lane_closed": C_SHOCK,
+    "departure_cancelled": C_CANCEL,
+    "shipment_delayed": C_DELAY,
+}
+"""Cause codes of a dose a re-plan lost, by the event kind the revision names."""
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """The plan's span [s]: earliest run, start, end."""
+
+    first: float
+    start: float
+    end: float
+
+    @classmethod
+    def of(cls, plan: Plan) -> Horizon:
+        """The span of ``plan``."""
+        return cls(epoch(plan.earliest_run_utc), epoch(plan.start_utc), epoch(plan.end_utc))
+
+
+def _iso(t: float) -> str:
+    return from_epoch(t).isoformat()
+
+
+def world_events(
+    m: SimModel, s: _State, t: Tally, r: int, sc: Scenario, plan: Plan, notice_s: float
+) -> list[Known]:
+    """Replication ``r``'s sampled disruptions as events, in the order they become known.
+
+    ``notice_s`` is how long before administration an extra dose is known.
+    """
+    h = Horizon.of(plan)
+    out = _outages(m, s, r, h) + _runs(m, s, r, plan, h) + _departures(m, s, r, plan)
+    out += _shocks(m, s, r, h) + _demand(m, t, r, sc, h, notice_s)
+    out.sort(key=lambda k: k[0])
+    return out
+
+
+def _outages(m: SimModel, s: _State, r: int, h: Horizon) -> list[Known]:
+    st, en = s.outages
+    out: list[Known] = []
+    for k, site in enumerate(m.outage_names):
+        for a, b in zip(st[r, k].tolist(), en[r, k].tolist(), strict=True):
+            if np.isfinite(a) and a < h.end and b > h.first:
+                event = {"kind": "site_down", "site": site, "start": _iso(a), "end": _iso(b)}
+                out.append((max(a, h.start), event))
+    return out
+
+
+def _runs(m: SimModel, s: _State, r: int, plan: Plan, h: Horizon) -> list[Known]:
+    """``run_failed`` of each planned run that fails after its start (not for inputs)."""
+    batches = {(run.process, round(epoch(run.start_utc))): run.batch for run in plan.runs}
+    out: list[Known] = []
+    for i in np.flatnonzero(m.run_planned & np.isfinite(s.fail_t[r])).tolist():
+        cause, when = int(s.fail_c[r, i]), float(s.fail_t[r, i])
+        if cause not in (C_QC, C_OUTAGE, C_SHORT) or when <= m.run_start[i]:
+            continue  # an outage before the start is the site_down; an input miss is derived
+        process, _, start = m.run_name[i].rpartition("@")
+        batch = batches.get((process, round(float(start))))
+        if batch is not None:
+            out.append((max(when, h.start), {"kind": "run_failed", "batch": batch}))
+    return out
+
+
+def _departures(m: SimModel, s: _State, r: int, plan: Plan) -> list[Known]:
+    """Cancelled departures (not by a policy shock) and late ones, known as they leave."""
+    arrive = {
+        (leg.lane, round(epoch(leg.depart_utc))): epoch(leg.arrive_utc)
+        for a in plan.allocations
+        for leg in a.legs
+    }
+    out: list[Known] = []
+    for d, (lane, when) in enumerate(zip(m.dep_lane, m.dep_time.tolist(), strict=True)):
+        base = {"lane": lane, "departure": _iso(when)}
+        if s.cancel[r, d]:
+            if s.dcause[r, d] == C_CANCEL:
+                out.append((when, {"kind": "departure_cancelled", **base}))
+            continue
+        late = float(s.delay[r, d] + s.hold[r, d])
+        planned = arrive.get((lane, round(when)))
+        if late > 0 and planned is not None:  # a departure the plan does not use is moot
+            event = {"kind": "shipment_delayed", **base, "arrival": _iso(planned + late)}
+            out.append((when, event))
+    return out
+
+
+def _shocks(m: SimModel, s: _State, r: int, h: Horizon) -> list[Known]:
+    st, en = s.shocks
+    out: list[Known] = []
+    for k, country in enumerate(m.shock_names):
+        for a, b in zip(st[r, k].tolist(), en[r, k].tolist(), strict=True):
+            if np.isfinite(a) and a < h.end and b > h.first:
+                event = {"kind": "export_restriction", "country": country}
+                out.append((max(a, h.start), {**event, "start": _iso(a), "end": _iso(b)}))
+    return out
+
+
+def _demand(
+    m: SimModel, t: Tally, r: int, sc: Scenario, h: Horizon, notice_s: float
+) -> list[Known]:
+    """Cancelled doses (known at the start) and extra doses (known at their notice)."""
+    bookings = {b.id: b for b in sc.demand.bookings}
+    orders = {o.id: o for o in sc.demand.orders}
+    cancelled: dict[str, int] = {}
+    extra: dict[str, list[int]] = {}
+    for b, bid in enumerate(m.book_id):
+        cancelled[bid] = cancelled.get(bid, 0) + int(t.cancelled[r, b])
+        extra.setdefault(bid, []).extend([b] * int(t.extras[r, b]))
+    out: list[Known] = []
+    for bid, gone in cancelled.items():
+        doses = orders[bid].doses if bid in orders else 1
+        if gone >= doses:
+            out.append((h.start, {"kind": "demand_cancelled", "id": bid}))
+        elif gone:
+            change = {"kind": "demand_changed", "id": bid, "changes": {"doses": doses - gone}}
+            out.append((h.start, change))
+    for bid, rows in extra.items():
+        if not rows:
+            continue
+        known = max(h.start, float(m.book_time[rows[0]]) - notice_s)
+        if bid in orders:
+            doses = orders[bid].doses - cancelled.get(bid, 0) + len(rows)
+            out.append((known, {"kind": "demand_changed", "id": bid, "changes": {"doses": doses}}))
+            continue
+        base = bookings[bid].model_dump(mode="json", exclude_none=True)
+        for k in range(len(rows)):
+            added = {**base, "id": f"{bid}-extra{k + 1}", "ordered": _iso(known)}
+            out.append((known, {"kind": "booking_added", "booking": added}))
+    return out
+
+
+def instants(known: list[Known], h: Horizon, every_s: float | None) -> list[float]:
+    """Re-plan instants: each moment a disruption becomes known, or every ``every_s``.
+
+    Periodic instants run from ``h.start + every_s`` to the horizon's end; events still
+    unapplied after the last one are applied by a closing re-plan at the horizon's end (or
+    the last of them, if later), where every decision is past: it only counts their losses.
+    """
+    if every_s is None:
+        return sorted({k for k, _ in known})
+    n = int((h.end - h.start) // every_s)
+    out = [h.start + k * every_s for k in range(1, n + 1)]
+    late = [k for k, _ in known if not out or k > out[-1]]
+    if late:
+        out.append(max(h.end, *late))
+    return out
+
+
+def replay(
+    sc: Scenario, plan: Plan, known: list[Known], at: list[float], options: PlanOptions
+) -> tuple[Plan, dict[str, int]]:
+    """Re-plan ``plan`` at each instant of ``at`` after the events known by then (hard mode).
+
+    Returns the final revision and, per booking a re-plan lost, the cause code of the first
+    loss (:data:`LOST_CAUSES`; another reason counts as :data:`C_PLAN`).
+    """
+    from isoflow.engines.planner.replan import ReplanOptions, replan
+    from isoflow.records.revision import ReplanMode
+    from isoflow.scenario.events import parse_events
+
+    current, done = plan, 0
+    lost: dict[str, int] = {}
+    for now in at:
+        upto = done
+        while upto < len(known) and known[upto][0] <= now:
+            upto += 1
+        if upto == done:
+            continue
+        events = parse_events({"events": [e for _, e in known[done:upto]]}).events
+        done = upto
+        opts = ReplanOptions(now=from_epoch(now), mode=ReplanMode.HARD, plan=options)
+        current = replan(sc, current, events, opts).plan
+        revision = current.revision
+        for lb in revision.diff.lost if revision is not None else ():
+            lost.setdefault(lb.booking, LOST_CAUSES.get(lb.cause, C_PLAN))
+    return current, lost
+
+
+def _by_booking(plan: Plan) -> dict[str, list[PlanAllocation]]:
+    out: dict[str, list[PlanAllocation]] = {}
+    for a in plan.allocations:
+        out.setdefault(a.booking, []).append(a)
+    return out
+
+
+def _how(before: list[PlanAllocation], after: list[PlanAllocation], product: str) -> int:
+    """Outcome code of a served consignment, from the parent's and the final allocations."""
+
+    def legs(a: PlanAllocation) -> tuple[tuple[str, float], ...]:
+        return tuple((leg.lane, epoch(leg.depart_utc)) for leg in a.legs)
+
+    if sorted((a.batch, legs(a)) for a in before) == sorted((a.batch, legs(a)) for a in after):
+        return O_SERVED
+    if {a.batch for a in before} == {a.batch for a in after}:
+        return O_REROUTED
+    return O_SUBSTITUTE if any(a.product != product for a in after) else O_ALTERNATIVE
+
+
+def _tally(m: SimModel, t: Tally, r: int, parent: Plan, final: Plan, lost: dict[str, int]) -> None:
+    """Replication ``r``'s outcomes from the final revision.
+
+    Greedily over an order's consignments, in their order; an order's extra doses after them.
+    """
+    before, after = _by_booking(parent), _by_booking(final)
+    left = {bid: sum(a.doses for a in allocs) for bid, allocs in after.items()}
+    for b, bid in enumerate(m.book_id):
+        wanted = int(m.book_doses[b] - t.cancelled[r, b])
+        extras = int(t.extras[r, b])
+        if wanted <= 0:
+            t.outcome[r, b] = O_CANCELLED
+        elif left.get(bid, 0) >= wanted:
+            left[bid] -= wanted
+            product = m.products[int(m.book_product[b])]
+            t.outcome[r, b] = _how(before.get(bid, []), after[bid], product)
+        else:
+            t.outcome[r, b] = O_MISSED
+            t.cause[r, b] = lost.get(bid, C_PLAN)
+        if extras:
+            if m.book_patient[b]:  # each extra dose a booking added
+                got = sum(f"{bid}-extra{k + 1}" in after for k in range(extras))
+            else:
+                got = min(extras, left.get(bid, 0))
+                left[bid] = left.get(bid, 0) - got
+            t.extra_served[r, b] = got
+            t.extra_missed[r, b] = extras - got
+
+
+def run_replan_chunk(
+    m: SimModel,
+    sc: Scenario,
+    plan: Plan,
+    chunk: tuple[np.random.SeedSequence, int, int],
+    options: SimOptions,
+    plan_options: PlanOptions,
+) -> ChunkResult:
+    """One chunk (seed, size, first replication), drawn as the heuristic path draws it."""
+    from isoflow.errors import IsoflowError
+
+    seed, reps, first = chunk
+    s, t = draw(m, seed, reps)
+    h = Horizon.of(plan)
+    cost = np.zeros(reps)
+    for r in range(reps):
+        known = world_events(m, s, t, r, sc, plan, options.model.extra_notice_s)
+        try:
+            at = instants(known, h, options.replan_every_s)
+            final, lost = replay(sc, plan, known, at, plan_options)
+        except IsoflowError as exc:
+            raise SimulationError(f"replication {first + r}: re-planning failed: {exc}") from exc
+        _tally(m, t, r, plan, final, lost)
+        total = final.kpis.cost.total if final.kpis.cost is not None else None
+        cost[r] = float(total) if total is not None else m.plan_cost_per_week
+    return collect(m, _lost(m, s), cost, first, t)
+
+
+def simulate_replan(
+    scenario: Scenario,
+    plan: Plan,
+    model: SimModel,
+    options: SimOptions,
+    plan_options: PlanOptions | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SimResult:
+    """Run ``options.replications`` replications of ``model`` re-planning as recourse.
+
+    The chunks and seeds are :func:`~.montecarlo.simulate`'s, so each replication draws the
+    same disruptions as with the heuristic. In this process, one re-plan after another
+    (seconds each): meant for few replications. ``plan_options`` are the re-planner's
+    solver settings (default :class:`PlanOptions`); ``progress(done, total)`` counts chunks.
+    """
+    from isoflow.engines.planner.api import PlanOptions
+    from isoflow.engines.simulate.montecarlo import as_result, chunks
+
+    if options.recourse != "replan":
+        raise SimulationError("simulate_replan needs SimOptions(recourse='replan')")
+    if plan.scenario != scenario.meta.name:
+        raise SimulationError(
+            f"the plan was made for scenario {plan.scenario!r}, not {scenario.meta.name!r}"
+        )
+    popts = plan_options or PlanOptions()
+    work = chunks(options)
+    parts = []
+    for i, chunk in enumerate(work):
+        parts.append(run_replan_chunk(model, scenario, plan, chunk, options, popts))
+        if progress is not None:
+            progress(i + 1, len(work))
+    return as_result(model, options, parts)
