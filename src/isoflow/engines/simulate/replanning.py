@@ -6,23 +6,26 @@ recourse of :mod:`.recourse`, turns its disruptions into re-planning events
 (:mod:`isoflow.scenario.events`), each known at a moment (:func:`world_events`):
 
 * a site outage overlapping the horizon: ``site_down`` over the outage, known at its start
-  (the horizon's start for one under way before it);
-* a planned run failed after its start, by a QC failure (at release), an outage (at the
-  outage's start) or a short stock (at its start): ``run_failed``, known then;
+  (the horizon's start for one under way before it); the re-planner thus knows when it ends;
+* a run of the plan in force that fails after its start, by a QC failure (at release), an
+  outage (at the outage's start) or a short stock (at its start): ``run_failed``, known
+  then (:func:`fates`). Failures are sampled for the plan's runs and the model's candidate
+  runs (those recourse may start), so a run the re-planner adds fails as the same run
+  would under the heuristic; one at a start the model has no candidate for never fails;
 * a cancelled departure: ``departure_cancelled``, known at the departure;
-* a delay or a customs hold of a departure: ``shipment_delayed`` with its late arrival,
-  known at the departure;
+* a delay or a customs hold of a departure the plan uses: ``shipment_delayed`` with its
+  late arrival (the plan's arrival plus both), known at the departure;
 * a policy shock closing a country's exports: ``export_restriction`` over the shock, known
   at its start;
 * cancelled doses: ``demand_cancelled`` (all of a booking's or order's doses) or
   ``demand_changed`` (fewer doses of an order), known at the horizon's start (the model
   does not sample when a cancellation is told);
-* extra doses: ``booking_added`` (a copy of the per-patient booking) or ``demand_changed``
-  (more doses of an order), known ``extra_notice_s`` before administration.
+* extra doses: ``booking_added`` (a copy of the per-patient booking, ordered at its notice)
+  or ``demand_changed`` (more doses of an order), known ``extra_notice_s`` before
+  administration.
 
-Not mapped (derived, not sampled): a run failed for a missed input (the re-planner derives
-its inputs). Not sampled: QC failures of runs the re-planner adds (the model samples
-failures for the plan's runs only), so re-planning is not charged for them.
+Not mapped: a run failed for a missed input (derived, not sampled: the re-planner derives
+its inputs); delays of departures the plan in force does not use (moot).
 
 At each re-plan instant (every ``replan_every_s`` from the horizon's start, or each moment
 a disruption becomes known) the plan in force is re-planned in hard mode with ``now`` that
@@ -35,6 +38,7 @@ re-plan that first lost it. Only ``weeks = 1`` (the re-planner works on the plan
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -107,7 +111,7 @@ def world_events(
     ``notice_s`` is how long before administration an extra dose is known.
     """
     h = Horizon.of(plan)
-    out = _outages(m, s, r, h) + _runs(m, s, r, plan, h) + _departures(m, s, r, plan)
+    out = _outages(m, s, r, h) + _departures(m, s, r, plan)
     out += _shocks(m, s, r, h) + _demand(m, t, r, sc, h, notice_s)
     out.sort(key=lambda k: k[0])
     return out
@@ -124,18 +128,23 @@ def _outages(m: SimModel, s: _State, r: int, h: Horizon) -> list[Known]:
     return out
 
 
-def _runs(m: SimModel, s: _State, r: int, plan: Plan, h: Horizon) -> list[Known]:
-    """``run_failed`` of each planned run that fails after its start (not for inputs)."""
-    batches = {(run.process, round(epoch(run.start_utc))): run.batch for run in plan.runs}
-    out: list[Known] = []
-    for i in np.flatnonzero(m.run_planned & np.isfinite(s.fail_t[r])).tolist():
-        cause, when = int(s.fail_c[r, i]), float(s.fail_t[r, i])
-        if cause not in (C_QC, C_OUTAGE, C_SHORT) or when <= m.run_start[i]:
-            continue  # an outage before the start is the site_down; an input miss is derived
-        process, _, start = m.run_name[i].rpartition("@")
-        batch = batches.get((process, round(float(start))))
-        if batch is not None:
-            out.append((max(when, h.start), {"kind": "run_failed", "batch": batch}))
+def fates(m: SimModel, s: _State, r: int) -> dict[tuple[str, int], float]:
+    """When each run that fails after its start is known to fail, by (process, start [s]).
+
+    Planned runs and the model's candidate runs alike, by a QC failure (at release), an
+    outage under way (at its start) or a short stock (just after the run's start, when it
+    has started); an outage before the start is the ``site_down`` event, a missed input is
+    the re-planner's to derive.
+    """
+    out: dict[tuple[str, int], float] = {}
+    for i in np.flatnonzero(np.isfinite(s.fail_t[r])).tolist():
+        cause, when, start = int(s.fail_c[r, i]), float(s.fail_t[r, i]), float(m.run_start[i])
+        if cause == C_SHORT:
+            when = start + 1.0
+        elif cause not in (C_QC, C_OUTAGE) or when <= start:
+            continue
+        process, _, at = m.run_name[i].rpartition("@")
+        out[(process, round(float(at)))] = when
     return out
 
 
@@ -206,50 +215,71 @@ def _demand(
     return out
 
 
-def instants(known: list[Known], h: Horizon, every_s: float | None) -> list[float]:
-    """Re-plan instants: each moment a disruption becomes known, or every ``every_s``.
+def _next(pending: list[Known], h: Horizon, every_s: float | None) -> float:
+    """The next re-plan instant: the first pending event's, or the first tick after it.
 
-    Periodic instants run from ``h.start + every_s`` to the horizon's end; events still
-    unapplied after the last one are applied by a closing re-plan at the horizon's end (or
-    the last of them, if later), where every decision is past: it only counts their losses.
+    Ticks run every ``every_s`` from the horizon's start to its end; events after the last
+    tick are applied by a closing re-plan at the horizon's end (or the last of them, if
+    later), where every decision is past: it only counts their losses.
     """
+    first = pending[0][0]
     if every_s is None:
-        return sorted({k for k, _ in known})
-    n = int((h.end - h.start) // every_s)
-    out = [h.start + k * every_s for k in range(1, n + 1)]
-    late = [k for k, _ in known if not out or k > out[-1]]
-    if late:
-        out.append(max(h.end, *late))
-    return out
+        return first
+    tick = h.start + every_s * max(1, math.ceil((first - h.start) / every_s))
+    return tick if tick <= h.end else max(h.end, pending[-1][0])
+
+
+def _failures(
+    plan: Plan, doomed: dict[tuple[str, int], float], told: set[str], pending: list[Known]
+) -> None:
+    """Add to ``pending`` the ``run_failed`` of each run of ``plan`` sampled to fail."""
+    for run in plan.runs:
+        when = doomed.get((run.process, round(epoch(run.start_utc))))
+        if when is not None and run.batch not in told:
+            told.add(run.batch)
+            pending.append((when, {"kind": "run_failed", "batch": run.batch}))
+    pending.sort(key=lambda k: k[0])
 
 
 def replay(
-    sc: Scenario, plan: Plan, known: list[Known], at: list[float], options: PlanOptions
+    sc: Scenario,
+    plan: Plan,
+    known: list[Known],
+    doomed: dict[tuple[str, int], float],
+    every_s: float | None,
+    options: PlanOptions,
 ) -> tuple[Plan, dict[str, int]]:
-    """Re-plan ``plan`` at each instant of ``at`` after the events known by then (hard mode).
+    """Re-plan ``plan`` (hard mode) at each re-plan instant after the events known by then.
 
-    Returns the final revision and, per booking a re-plan lost, the cause code of the first
-    loss (:data:`LOST_CAUSES`; another reason counts as :data:`C_PLAN`).
+    ``known`` are the replication's events, ``doomed`` its failing runs (:func:`fates`):
+    the failure of a run of the plan in force is known when it happens (a run re-planned
+    away before that never fails). Returns the final revision and, per booking a re-plan
+    lost, the cause code of the first loss (:data:`LOST_CAUSES`; another reason counts as
+    :data:`C_PLAN`).
     """
     from isoflow.engines.planner.replan import ReplanOptions, replan
     from isoflow.records.revision import ReplanMode
     from isoflow.scenario.events import parse_events
 
-    current, done = plan, 0
+    h = Horizon.of(plan)
+    current, pending, told = plan, sorted(known, key=lambda k: k[0]), set[str]()
     lost: dict[str, int] = {}
-    for now in at:
-        upto = done
-        while upto < len(known) and known[upto][0] <= now:
-            upto += 1
-        if upto == done:
+    _failures(current, doomed, told, pending)
+    while pending:
+        now = _next(pending, h, every_s)
+        due = [e for k, e in pending if k <= now]
+        pending = [(k, e) for k, e in pending if k > now]
+        batches = {run.batch for run in current.runs}
+        due = [e for e in due if e["kind"] != "run_failed" or e["batch"] in batches]
+        if not due:
             continue
-        events = parse_events({"events": [e for _, e in known[done:upto]]}).events
-        done = upto
+        events = parse_events({"events": due}).events
         opts = ReplanOptions(now=from_epoch(now), mode=ReplanMode.HARD, plan=options)
         current = replan(sc, current, events, opts).plan
         revision = current.revision
         for lb in revision.diff.lost if revision is not None else ():
             lost.setdefault(lb.booking, LOST_CAUSES.get(lb.cause, C_PLAN))
+        _failures(current, doomed, told, pending)
     return current, lost
 
 
@@ -315,13 +345,12 @@ def run_replan_chunk(
 
     seed, reps, first = chunk
     s, t = draw(m, seed, reps)
-    h = Horizon.of(plan)
     cost = np.zeros(reps)
     for r in range(reps):
         known = world_events(m, s, t, r, sc, plan, options.model.extra_notice_s)
+        doomed = fates(m, s, r)
         try:
-            at = instants(known, h, options.replan_every_s)
-            final, lost = replay(sc, plan, known, at, plan_options)
+            final, lost = replay(sc, plan, known, doomed, options.replan_every_s, plan_options)
         except IsoflowError as exc:
             raise SimulationError(f"replication {first + r}: re-planning failed: {exc}") from exc
         _tally(m, t, r, plan, final, lost)
