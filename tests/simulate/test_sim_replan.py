@@ -159,3 +159,37 @@ def test_cli_replan_records_the_recourse(run, tmp_path) -> None:  # type: ignore
     k = json.loads((out / "kpis.json").read_text())
     assert (k["recourse"], k["replan_every_s"]) == ("replan", 48 * HOUR)
     assert k["outcomes"]["missed"] == 4
+
+
+def test_events_of_a_hand_set_world(case) -> None:  # type: ignore[no-untyped-def]
+    """A's QC failure is known at its release; doses cancelled and extra become demand events."""
+    from sim_cases import order_case
+
+    sc, model, plan = case
+    s, t = draw(model, chunks(SimOptions(replications=1, seed=5))[0][0], 1)
+    (run,) = plan.runs
+    release = run.release_utc.timestamp()
+    assert fates(model, s, 0) == {("make-a", round(run.start_utc.timestamp())): release}
+    t.cancelled[0, 0], t.extras[0, 1] = 1, 2
+    kinds = [
+        (e["kind"], e.get("id") or e.get("booking", {}).get("id"))
+        for _, e in world_events(model, s, t, 0, sc, plan, 86400.0)
+    ]
+    assert kinds == [
+        ("demand_cancelled", "b0"),
+        ("booking_added", "b1-extra1"),
+        ("booking_added", "b1-extra2"),
+    ]
+    orders = order_case(0.0)
+    om, oplan = build_model(orders)
+    s, t = draw(om, chunks(SimOptions(replications=1, seed=5))[0][0], 1)
+    rows = [b for b, bid in enumerate(om.book_id) if bid == "split"]
+    t.cancelled[0, rows] = om.book_doses[rows]
+    t.extras[0, rows[0]] = 3
+    events = [e for _, e in world_events(om, s, t, 0, orders, oplan, 86400.0)]
+    assert events[0] == {"kind": "demand_cancelled", "id": "split"}
+    assert (events[1]["kind"], events[1]["order"]["id"], events[1]["order"]["doses"]) == (
+        "order_added",
+        "split-extra",
+        3,
+    )

@@ -21,8 +21,8 @@ recourse of :mod:`.recourse`, turns its disruptions into re-planning events
   ``demand_changed`` (fewer doses of an order), known at the horizon's start (the model
   does not sample when a cancellation is told);
 * extra doses: ``booking_added`` (a copy of the per-patient booking, ordered at its notice)
-  or ``demand_changed`` (more doses of an order), known ``extra_notice_s`` before
-  administration.
+  or ``demand_changed`` (more doses of an order; ``order_added`` of a copy if all its doses
+  were cancelled), known ``extra_notice_s`` before administration.
 
 Not mapped: a run failed for a missed input (derived, not sampled: the re-planner derives
 its inputs); delays of departures the plan in force does not use (moot).
@@ -204,9 +204,14 @@ def _demand(
         if not rows:
             continue
         known = max(h.start, float(m.book_time[rows[0]]) - notice_s)
-        if bid in orders:
-            doses = orders[bid].doses - cancelled.get(bid, 0) + len(rows)
+        if bid in orders and cancelled[bid] < orders[bid].doses:
+            doses = orders[bid].doses - cancelled[bid] + len(rows)
             out.append((known, {"kind": "demand_changed", "id": bid, "changes": {"doses": doses}}))
+            continue
+        if bid in orders:  # all its doses cancelled: the extra doses are a new order
+            added = orders[bid].model_dump(mode="json", exclude_none=True)
+            added |= {"id": f"{bid}-extra", "doses": len(rows), "ordered": _iso(known)}
+            out.append((known, {"kind": "order_added", "order": added}))
             continue
         base = bookings[bid].model_dump(mode="json", exclude_none=True)
         for k in range(len(rows)):
@@ -306,13 +311,13 @@ def _how(before: list[PlanAllocation], after: list[PlanAllocation], product: str
 def _tally(m: SimModel, t: Tally, r: int, parent: Plan, final: Plan, lost: dict[str, int]) -> None:
     """Replication ``r``'s outcomes from the final revision.
 
-    Greedily over an order's consignments, in their order; an order's extra doses after them.
+    Greedily over an order's consignments, in their order; its extra doses after them all
+    (or, if every dose was cancelled, from the order added for them, ``<id>-extra``).
     """
     before, after = _by_booking(parent), _by_booking(final)
     left = {bid: sum(a.doses for a in allocs) for bid, allocs in after.items()}
     for b, bid in enumerate(m.book_id):
         wanted = int(m.book_doses[b] - t.cancelled[r, b])
-        extras = int(t.extras[r, b])
         if wanted <= 0:
             t.outcome[r, b] = O_CANCELLED
         elif left.get(bid, 0) >= wanted:
@@ -322,14 +327,18 @@ def _tally(m: SimModel, t: Tally, r: int, parent: Plan, final: Plan, lost: dict[
         else:
             t.outcome[r, b] = O_MISSED
             t.cause[r, b] = lost.get(bid, C_PLAN)
-        if extras:
-            if m.book_patient[b]:  # each extra dose a booking added
-                got = sum(f"{bid}-extra{k + 1}" in after for k in range(extras))
-            else:
-                got = min(extras, left.get(bid, 0))
-                left[bid] = left.get(bid, 0) - got
-            t.extra_served[r, b] = got
-            t.extra_missed[r, b] = extras - got
+    for b, bid in enumerate(m.book_id):
+        extras = int(t.extras[r, b])
+        if not extras:
+            continue
+        if m.book_patient[b]:  # each extra dose a booking added
+            got = sum(f"{bid}-extra{k + 1}" in after for k in range(extras))
+        else:
+            left[bid] = left.get(bid, 0) + left.pop(f"{bid}-extra", 0)
+            got = min(extras, left[bid])
+            left[bid] -= got
+        t.extra_served[r, b] = got
+        t.extra_missed[r, b] = extras - got
 
 
 def run_replan_chunk(
