@@ -28,7 +28,7 @@ from isoflow.adapters.cli import simulate_cmd
 from isoflow.engines.simulate import ModelOptions, SimOptions, build_model, kpis, simulate
 from isoflow.engines.simulate.fast import draw
 from isoflow.engines.simulate.montecarlo import chunks
-from isoflow.engines.simulate.replanning import fates, simulate_replan, world_events
+from isoflow.engines.simulate.replanning import fates, lateness, simulate_replan, world_events
 from isoflow.errors import OptionError, SimulationError
 from isoflow.scenario.schema import Scenario
 
@@ -95,6 +95,7 @@ def test_same_seed_same_disruptions_in_both_modes() -> None:
         a, b = (world_events(model, s, t, r, sc, plan, 86400.0) for s, t in worlds)
         assert a == b
         assert fates(model, worlds[0][0], r) == fates(model, worlds[1][0], r)
+        assert lateness(model, worlds[0][0], r) == lateness(model, worlds[1][0], r)
 
 
 @pytest.mark.parametrize(

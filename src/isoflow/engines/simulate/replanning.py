@@ -13,8 +13,8 @@ recourse of :mod:`.recourse`, turns its disruptions into re-planning events
   runs (those recourse may start), so a run the re-planner adds fails as the same run
   would under the heuristic; one at a start the model has no candidate for never fails;
 * a cancelled departure: ``departure_cancelled``, known at the departure;
-* a delay or a customs hold of a departure the plan uses: ``shipment_delayed`` with its
-  late arrival (the plan's arrival plus both), known at the departure;
+* a delay or a customs hold of a departure the plan in force uses: ``shipment_delayed``
+  with its late arrival (the leg's planned arrival plus both), known at the departure;
 * a policy shock closing a country's exports: ``export_restriction`` over the shock, known
   at its start;
 * cancelled doses: ``demand_cancelled`` (all of a booking's or order's doses) or
@@ -25,7 +25,8 @@ recourse of :mod:`.recourse`, turns its disruptions into re-planning events
   were cancelled), known ``extra_notice_s`` before administration.
 
 Not mapped: a run failed for a missed input (derived, not sampled: the re-planner derives
-its inputs); delays of departures the plan in force does not use (moot).
+its inputs); delays of departures the plan in force does not use (moot). A policy shock's
+cancelled departures are the ``export_restriction``.
 
 At each re-plan instant (every ``replan_every_s`` from the horizon's start, or each moment
 a disruption becomes known) the plan in force is re-planned in hard mode with ``now`` that
@@ -111,7 +112,7 @@ def world_events(
     ``notice_s`` is how long before administration an extra dose is known.
     """
     h = Horizon.of(plan)
-    out = _outages(m, s, r, h) + _departures(m, s, r, plan)
+    out = _outages(m, s, r, h) + _departures(m, s, r)
     out += _shocks(m, s, r, h) + _demand(m, t, r, sc, h, notice_s)
     out.sort(key=lambda k: k[0])
     return out
@@ -148,26 +149,24 @@ def fates(m: SimModel, s: _State, r: int) -> dict[tuple[str, int], float]:
     return out
 
 
-def _departures(m: SimModel, s: _State, r: int, plan: Plan) -> list[Known]:
-    """Cancelled departures (not by a policy shock) and late ones, known as they leave."""
-    arrive = {
-        (leg.lane, round(epoch(leg.depart_utc))): epoch(leg.arrive_utc)
-        for a in plan.allocations
-        for leg in a.legs
-    }
+def _departures(m: SimModel, s: _State, r: int) -> list[Known]:
+    """Cancelled departures (not by a policy shock), known at the departure."""
     out: list[Known] = []
     for d, (lane, when) in enumerate(zip(m.dep_lane, m.dep_time.tolist(), strict=True)):
-        base = {"lane": lane, "departure": _iso(when)}
-        if s.cancel[r, d]:
-            if s.dcause[r, d] == C_CANCEL:
-                out.append((when, {"kind": "departure_cancelled", **base}))
-            continue
-        late = float(s.delay[r, d] + s.hold[r, d])
-        planned = arrive.get((lane, round(when)))
-        if late > 0 and planned is not None:  # a departure the plan does not use is moot
-            event = {"kind": "shipment_delayed", **base, "arrival": _iso(planned + late)}
-            out.append((when, event))
+        if s.cancel[r, d] and s.dcause[r, d] == C_CANCEL:
+            out.append(
+                (when, {"kind": "departure_cancelled", "lane": lane, "departure": _iso(when)})
+            )
     return out
+
+
+def lateness(m: SimModel, s: _State, r: int) -> dict[tuple[str, int], float]:
+    """Delay plus customs hold [s] of each late departure that leaves, by (lane, time)."""
+    late = s.delay[r, :-1] + s.hold[r, :-1]
+    return {
+        (m.dep_lane[d], round(float(m.dep_time[d]))): float(late[d])
+        for d in np.flatnonzero((late > 0) & ~s.cancel[r, :-1]).tolist()
+    }
 
 
 def _shocks(m: SimModel, s: _State, r: int, h: Horizon) -> list[Known]:
@@ -234,15 +233,36 @@ def _next(pending: list[Known], h: Horizon, every_s: float | None) -> float:
     return tick if tick <= h.end else max(h.end, pending[-1][0])
 
 
-def _failures(
-    plan: Plan, doomed: dict[tuple[str, int], float], told: set[str], pending: list[Known]
-) -> None:
-    """Add to ``pending`` the ``run_failed`` of each run of ``plan`` sampled to fail."""
+@dataclass(frozen=True)
+class Fates:
+    """What the sampled world holds for the runs and departures a plan may use."""
+
+    runs: dict[tuple[str, int], float]
+    """When each failing run is known to fail, by (process, start) (:func:`fates`)."""
+    late: dict[tuple[str, int], float]
+    """How late each late departure arrives [s], by (lane, departure) (:func:`lateness`)."""
+
+
+def _consequences(plan: Plan, f: Fates, told: set[str], pending: list[Known]) -> None:
+    """Add to ``pending`` what befalls the runs and legs of ``plan`` not told yet.
+
+    A run sampled to fail: ``run_failed`` when it fails; a leg on a late departure:
+    ``shipment_delayed`` (the leg's planned arrival plus the lateness) when it leaves.
+    """
     for run in plan.runs:
-        when = doomed.get((run.process, round(epoch(run.start_utc))))
+        when = f.runs.get((run.process, round(epoch(run.start_utc))))
         if when is not None and run.batch not in told:
             told.add(run.batch)
             pending.append((when, {"kind": "run_failed", "batch": run.batch}))
+    for a in plan.allocations:
+        for leg in a.legs:
+            dep = epoch(leg.depart_utc)
+            late, key = f.late.get((leg.lane, round(dep))), f"{leg.lane}@{dep:.0f}"
+            if late is not None and key not in told:
+                told.add(key)
+                arrival = _iso(epoch(leg.arrive_utc) + late)
+                event = {"kind": "shipment_delayed", "lane": leg.lane, "departure": _iso(dep)}
+                pending.append((dep, {**event, "arrival": arrival}))
     pending.sort(key=lambda k: k[0])
 
 
@@ -250,17 +270,17 @@ def replay(
     sc: Scenario,
     plan: Plan,
     known: list[Known],
-    doomed: dict[tuple[str, int], float],
+    fate: Fates,
     every_s: float | None,
     options: PlanOptions,
 ) -> tuple[Plan, dict[str, int]]:
     """Re-plan ``plan`` (hard mode) at each re-plan instant after the events known by then.
 
-    ``known`` are the replication's events, ``doomed`` its failing runs (:func:`fates`):
-    the failure of a run of the plan in force is known when it happens (a run re-planned
-    away before that never fails). Returns the final revision and, per booking a re-plan
-    lost, the cause code of the first loss (:data:`LOST_CAUSES`; another reason counts as
-    :data:`C_PLAN`).
+    ``known`` are the replication's events, ``fate`` its failing runs and late departures:
+    the failure of a run of the plan in force, or the lateness of a departure it uses, is
+    known when it happens (a run or a leg re-planned away before that is never hit).
+    Returns the final revision and, per booking a re-plan lost, the cause code of the first
+    loss (:data:`LOST_CAUSES`; another reason counts as :data:`C_PLAN`).
     """
     from isoflow.engines.planner.replan import ReplanOptions, replan
     from isoflow.records.revision import ReplanMode
@@ -269,7 +289,7 @@ def replay(
     h = Horizon.of(plan)
     current, pending, told = plan, sorted(known, key=lambda k: k[0]), set[str]()
     lost: dict[str, int] = {}
-    _failures(current, doomed, told, pending)
+    _consequences(current, fate, told, pending)
     while pending:
         now = _next(pending, h, every_s)
         due = [e for k, e in pending if k <= now]
@@ -284,7 +304,7 @@ def replay(
         revision = current.revision
         for lb in revision.diff.lost if revision is not None else ():
             lost.setdefault(lb.booking, LOST_CAUSES.get(lb.cause, C_PLAN))
-        _failures(current, doomed, told, pending)
+        _consequences(current, fate, told, pending)
     return current, lost
 
 
@@ -357,9 +377,9 @@ def run_replan_chunk(
     cost = np.zeros(reps)
     for r in range(reps):
         known = world_events(m, s, t, r, sc, plan, options.model.extra_notice_s)
-        doomed = fates(m, s, r)
+        fate = Fates(fates(m, s, r), lateness(m, s, r))
         try:
-            final, lost = replay(sc, plan, known, doomed, options.replan_every_s, plan_options)
+            final, lost = replay(sc, plan, known, fate, options.replan_every_s, plan_options)
         except IsoflowError as exc:
             raise SimulationError(f"replication {first + r}: re-planning failed: {exc}") from exc
         _tally(m, t, r, plan, final, lost)
