@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 from isoflow.adapters.cli import simulate_cmd
 from isoflow.engines.simulate import ModelOptions, SimOptions, build_model, kpis, simulate
 from isoflow.engines.simulate.fast import draw
+from isoflow.engines.simulate.model import C_QC
 from isoflow.engines.simulate.montecarlo import chunks
 from isoflow.engines.simulate.replanning import fates, lateness, simulate_replan, world_events
 from isoflow.errors import OptionError, SimulationError
@@ -170,7 +171,7 @@ def test_events_of_a_hand_set_world(case) -> None:  # type: ignore[no-untyped-de
     s, t = draw(model, chunks(SimOptions(replications=1, seed=5))[0][0], 1)
     (run,) = plan.runs
     release = run.release_utc.timestamp()
-    assert fates(model, s, 0) == {("make-a", round(run.start_utc.timestamp())): release}
+    assert fates(model, s, 0) == {("make-a", round(run.start_utc.timestamp())): (release, C_QC)}
     t.cancelled[0, 0], t.extras[0, 1] = 1, 2
     kinds = [
         (e["kind"], e.get("id") or e.get("booking", {}).get("id"))

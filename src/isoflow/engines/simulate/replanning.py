@@ -83,7 +83,8 @@ LOST_CAUSES = {
     "departure_cancelled": C_CANCEL,
     "shipment_delayed": C_DELAY,
 }
-"""Cause codes of a dose a re-plan lost, by the event kind the revision names."""
+"""Cause codes of a dose a re-plan lost, by the event kind the revision names (for
+``run_failed``, the failed run's sampled cause when known: QC, outage or short stock)."""
 
 
 @dataclass(frozen=True)
@@ -129,15 +130,15 @@ def _outages(m: SimModel, s: _State, r: int, h: Horizon) -> list[Known]:
     return out
 
 
-def fates(m: SimModel, s: _State, r: int) -> dict[tuple[str, int], float]:
-    """When each run that fails after its start is known to fail, by (process, start [s]).
+def fates(m: SimModel, s: _State, r: int) -> dict[tuple[str, int], tuple[float, int]]:
+    """When each run failing after its start is known to fail, and why, by (process, start).
 
     Planned runs and the model's candidate runs alike, by a QC failure (at release), an
     outage under way (at its start) or a short stock (just after the run's start, when it
     has started); an outage before the start is the ``site_down`` event, a missed input is
     the re-planner's to derive.
     """
-    out: dict[tuple[str, int], float] = {}
+    out: dict[tuple[str, int], tuple[float, int]] = {}
     for i in np.flatnonzero(np.isfinite(s.fail_t[r])).tolist():
         cause, when, start = int(s.fail_c[r, i]), float(s.fail_t[r, i]), float(m.run_start[i])
         if cause == C_SHORT:
@@ -145,7 +146,7 @@ def fates(m: SimModel, s: _State, r: int) -> dict[tuple[str, int], float]:
         elif cause not in (C_QC, C_OUTAGE) or when <= start:
             continue
         process, _, at = m.run_name[i].rpartition("@")
-        out[(process, round(float(at)))] = when
+        out[(process, round(float(at)))] = (when, cause)
     return out
 
 
@@ -237,33 +238,45 @@ def _next(pending: list[Known], h: Horizon, every_s: float | None) -> float:
 class Fates:
     """What the sampled world holds for the runs and departures a plan may use."""
 
-    runs: dict[tuple[str, int], float]
-    """When each failing run is known to fail, by (process, start) (:func:`fates`)."""
+    runs: dict[tuple[str, int], tuple[float, int]]
+    """When each failing run is known to fail and its cause, by (process, start)
+    (:func:`fates`)."""
     late: dict[tuple[str, int], float]
     """How late each late departure arrives [s], by (lane, departure) (:func:`lateness`)."""
 
 
-def _consequences(plan: Plan, f: Fates, told: set[str], pending: list[Known]) -> None:
+def _consequences(plan: Plan, f: Fates, told: dict[str, int], pending: list[Known]) -> None:
     """Add to ``pending`` what befalls the runs and legs of ``plan`` not told yet.
 
     A run sampled to fail: ``run_failed`` when it fails; a leg on a late departure:
     ``shipment_delayed`` (the leg's planned arrival plus the lateness) when it leaves.
+    ``told`` holds what was added, with the cause code of a run's failure.
     """
     for run in plan.runs:
-        when = f.runs.get((run.process, round(epoch(run.start_utc))))
-        if when is not None and run.batch not in told:
-            told.add(run.batch)
-            pending.append((when, {"kind": "run_failed", "batch": run.batch}))
+        fate = f.runs.get((run.process, round(epoch(run.start_utc))))
+        if fate is not None and run.batch not in told:
+            told[run.batch] = fate[1]
+            pending.append((fate[0], {"kind": "run_failed", "batch": run.batch}))
     for a in plan.allocations:
         for leg in a.legs:
             dep = epoch(leg.depart_utc)
             late, key = f.late.get((leg.lane, round(dep))), f"{leg.lane}@{dep:.0f}"
             if late is not None and key not in told:
-                told.add(key)
+                told[key] = C_DELAY
                 arrival = _iso(epoch(leg.arrive_utc) + late)
                 event = {"kind": "shipment_delayed", "lane": leg.lane, "departure": _iso(dep)}
                 pending.append((dep, {**event, "arrival": arrival}))
     pending.sort(key=lambda k: k[0])
+
+
+def _cause(kind: str, booking: str, parent: Plan, told: dict[str, int]) -> int:
+    """Cause code of a dose lost by a re-plan: a failed run's sampled cause, else by kind."""
+    if kind == "run_failed":
+        batches = [a.batch for a in parent.allocations if a.booking == booking]
+        for batch in batches:
+            if batch in told:
+                return told[batch]
+    return LOST_CAUSES.get(kind, C_PLAN)
 
 
 def replay(
@@ -287,7 +300,8 @@ def replay(
     from isoflow.scenario.events import parse_events
 
     h = Horizon.of(plan)
-    current, pending, told = plan, sorted(known, key=lambda k: k[0]), set[str]()
+    current, pending = plan, sorted(known, key=lambda k: k[0])
+    told: dict[str, int] = {}
     lost: dict[str, int] = {}
     _consequences(current, fate, told, pending)
     while pending:
@@ -300,10 +314,10 @@ def replay(
             continue
         events = parse_events({"events": due}).events
         opts = ReplanOptions(now=from_epoch(now), mode=ReplanMode.HARD, plan=options)
-        current = replan(sc, current, events, opts).plan
+        parent, current = current, replan(sc, current, events, opts).plan
         revision = current.revision
         for lb in revision.diff.lost if revision is not None else ():
-            lost.setdefault(lb.booking, LOST_CAUSES.get(lb.cause, C_PLAN))
+            lost.setdefault(lb.booking, _cause(lb.cause, lb.booking, parent, told))
         _consequences(current, fate, told, pending)
     return current, lost
 
