@@ -198,6 +198,8 @@ WORKERS: Final = count(1, 256)
 ALTERNATIVES: Final = count(1, 100)
 NOTICE: Final = duration(0.0, 366 * DAY)
 WARMUP: Final = duration(0.0, 10 * YEAR_S)
+REPLAN_EVERY: Final = duration(60.0, 366 * DAY)
+"""Interval between re-plans of a simulated replication (a minute to a leap year)."""
 
 # --------------------------------------------------------------------------- analyses
 

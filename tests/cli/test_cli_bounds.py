@@ -202,6 +202,7 @@ def _option(command, flag: str):
         (["simulate"], "--seed", bounds.SEED),
         (["simulate"], "--workers", bounds.WORKERS),
         (["simulate"], "--chunk-size", bounds.CHUNK_SIZE),
+        (["simulate"], "--replan-every", bounds.REPLAN_EVERY),
         (["analyze", "capacity"], "--from", bounds.YEAR),
         (["analyze", "capacity"], "--to", bounds.YEAR),
         (["analyze", "capacity"], "--reserve", bounds.RESERVE),

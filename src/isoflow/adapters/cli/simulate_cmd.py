@@ -33,6 +33,7 @@ from isoflow.adapters.cli.common import (
 )
 from isoflow.errors import InputError, IsoflowError, OptionError
 from isoflow.scenario.examples import DEFAULT_SCENARIO
+from isoflow.units import parse_duration
 
 if TYPE_CHECKING:
     from isoflow.engines.simulate import SimOptions
@@ -41,26 +42,40 @@ if TYPE_CHECKING:
 
 
 def _options(
-    replications: int, weeks: int, seed: int, workers: int, chunk: int, scheduler: str | None
+    replications: int,
+    weeks: int,
+    seed: int,
+    workers: int,
+    chunk: int,
+    scheduler: str | None,
+    recourse: str = "heuristic",
+    replan_every: str | None = None,
 ) -> SimOptions:
     """The simulator's options from the flags; errors name the flag."""
     from isoflow.engines.simulate import ModelOptions, SimOptions
 
     if scheduler is not None and workers != 1 and scheduler != "local":
         raise InputError("--workers", "give either --workers or --scheduler ADDRESS, not both")
+    if recourse == "replan" and (workers != 1 or scheduler is not None):
+        raise InputError("--recourse", "heuristic with --workers or --scheduler (replan runs here)")
     with flags(
         replications="--replications",
         weeks="--weeks",
         seed="--seed",
         chunk_size="--chunk-size",
         workers="--workers",
+        recourse=("--recourse", recourse),
+        replan_every_s=("--replan-every", replan_every),
     ):
         bounds.WORKERS.check(workers, "workers")
+        every = None if replan_every is None else parse_duration(replan_every, "--replan-every")
         return SimOptions(
             replications=replications,
             seed=seed,
             chunk_size=chunk,
             model=ModelOptions(weeks=weeks),
+            recourse=recourse,  # type: ignore[arg-type]  # checked by SimOptions
+            replan_every_s=every,
         )
 
 
@@ -106,11 +121,28 @@ def simulate_cmd(
             "manifest.json (other commands' files there are kept)."
         ),
     ] = Path("isoflow-sim"),
+    recourse: Annotated[
+        str,
+        typer.Option(
+            help="heuristic (fast) or replan: the re-planner at each disruption (or every "
+            "--replan-every), seconds a re-plan, one week, in this process; same seeds."
+        ),
+    ] = "heuristic",
+    replan_every: Annotated[
+        str | None,
+        typer.Option(
+            "--replan-every",
+            help=f"With --recourse replan: re-plan every D (e.g. 12h), not at each disruption; "
+            f"{bounds.REPLAN_EVERY.text}.",
+        ),
+    ] = None,
 ) -> None:
     """Simulate a plan under sampled disruptions with recourse; KPIs with 95 % intervals."""
     options_given = dict(locals())  # as given, seeds too, for manifest.json
     try:
-        options = _options(replications, weeks, seed, workers, chunk_size, scheduler)
+        options = _options(
+            replications, weeks, seed, workers, chunk_size, scheduler, recourse, replan_every
+        )
     except InputError as exc:
         raise usage_error(option_line(exc)) from None
     from isoflow.scenario.load import resolve
@@ -125,6 +157,7 @@ def simulate_cmd(
         _check_plan(the_plan, sc)
     from isoflow.adapters.executors import make_executor
     from isoflow.engines.simulate import build_model, kpis, simulate, write_results
+    from isoflow.engines.simulate.replanning import simulate_replan
 
     try:
         status = "planning..." if the_plan is None else "compiling the plan..."
@@ -139,7 +172,10 @@ def simulate_cmd(
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            result = simulate(model, options, executor, progress)
+            if options.recourse == "replan":
+                result = simulate_replan(sc, the_plan, model, options, progress=progress)
+            else:
+                result = simulate(model, options, executor, progress)
     except InputError as exc:
         raise usage_error(option_line(exc)) from None
     except IsoflowError as exc:
@@ -190,12 +226,23 @@ def _ci(x: dict[str, float], fmt: str = "{:.2f}") -> str:
     return f"{fmt.format(x['mean'])} [{fmt.format(x['lo'])}, {fmt.format(x['hi'])}]"
 
 
+def _recourse(k: dict[str, Any]) -> str:
+    every = k.get("replan_every_s")
+    name = str(k.get("recourse", "heuristic"))
+    if name != "replan":
+        return name
+    if every:
+        return f"replan every {bounds.REPLAN_EVERY.show(every)}"
+    return "replan at each disruption"
+
+
 def print_kpis(k: dict[str, Any], scenario: str, plan: Plan) -> None:
     """Print the KPI tables with their 95 % intervals."""
     planned = plan.kpis.doses
     console.print(
         f"[bold]{scenario}[/bold]: {k['replications']} replications x {k['weeks']} week(s), "
-        f"seed {k['seed']}; plan serves {planned.served if planned else '?'} of "
+        f"seed {k['seed']}, recourse {_recourse(k)}; "
+        f"plan serves {planned.served if planned else '?'} of "
         f"{planned.total if planned else '?'} doses a week"
     )
     table = Table(title="KPIs (mean [95 % interval])", title_justify="left")

@@ -7,6 +7,8 @@
 * :func:`kpis` aggregates KPIs with 95 % intervals, and their tails over replications
   (percentiles, P(loss > x)); :func:`write_results` writes the records (CSV) and
   ``kpis.json``;
+* :func:`simulate_replan` runs the same replications (same seeds, same disruptions) with
+  the re-planner as recourse instead of the heuristic (``SimOptions(recourse="replan")``);
 * :func:`simulate_reference` is the straightforward SimPy model of the same semantics,
   one ``Environment`` per replication: the statistical cross-check and speed baseline.
 """
@@ -23,6 +25,7 @@ from isoflow.engines.simulate.montecarlo import (
 )
 from isoflow.engines.simulate.output import write_results
 from isoflow.engines.simulate.reference import simulate_reference
+from isoflow.engines.simulate.replanning import simulate_replan
 
 __all__ = [
     "CAUSES",
@@ -38,5 +41,6 @@ __all__ = [
     "kpis",
     "simulate",
     "simulate_reference",
+    "simulate_replan",
     "write_results",
 ]

@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -27,12 +27,16 @@ from isoflow.engines.simulate.model import (
     compile_model,
 )
 from isoflow.engines.simulate.tally import EXPORT_COLUMNS, SUMMARY_COLUMNS, ChunkResult
-from isoflow.errors import SimulationError
+from isoflow.errors import OptionError, SimulationError
 from isoflow.records.plan import Plan
 from isoflow.scenario.schema import Scenario
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
+
+Recourse = Literal["heuristic", "replan"]
+"""How a replication responds to disruptions (:class:`SimOptions`)."""
+RECOURSES: tuple[Recourse, ...] = ("heuristic", "replan")
 
 Z95 = 1.959963984540054
 """Two-sided 95 % normal quantile; intervals are mean ± Z95 · standard error."""
@@ -57,17 +61,38 @@ class SimOptions:
         changes the random streams, so keep it fixed to reproduce a run.
     model
         Model options (weeks, arrival buffer, recourse breadth).
+    recourse
+        ``heuristic``: the recourse of :mod:`.recourse` (:func:`simulate`); ``replan``: the
+        re-planner at each re-plan instant (:func:`.replanning.simulate_replan`; one week,
+        few replications: each re-plan takes seconds). Both draw the same disruptions.
+    replan_every_s
+        With ``replan``: re-plan every this long from the plan's start [s]; ``None``: at
+        each moment a disruption becomes known.
     """
 
     replications: int = 200
     seed: int = 0
     chunk_size: int = 250
     model: ModelOptions = field(default_factory=ModelOptions)
+    recourse: Recourse = "heuristic"
+    replan_every_s: float | None = None
 
     def __post_init__(self) -> None:
         bounds.REPLICATIONS.check(self.replications, "replications")
         bounds.SEED.check(self.seed, "seed")
         bounds.CHUNK_SIZE.check(self.chunk_size, "chunk_size")
+        if self.recourse not in RECOURSES:
+            raise OptionError("recourse", "heuristic or replan", repr(self.recourse))
+        if self.replan_every_s is not None:
+            if self.recourse != "replan":
+                raise OptionError("replan_every_s", "none unless the recourse is replan", "given")
+            bounds.REPLAN_EVERY.check(self.replan_every_s, "replan_every_s")
+        if self.recourse == "replan" and self.model.weeks != 1:
+            raise OptionError(
+                "recourse",
+                "heuristic with weeks over 1 (re-planning covers one plan's week)",
+                "replan",
+            )
 
 
 @dataclass
@@ -146,8 +171,11 @@ def simulate(
     """Run ``options.replications`` replications of ``model``, chunk by chunk.
 
     ``executor`` runs the chunks (default: in this process); ``progress(done, total)`` is
-    called as chunks finish, in completion order. Results are in chunk order.
+    called as chunks finish, in completion order. Results are in chunk order. With
+    ``options.recourse == "replan"`` use :func:`.replanning.simulate_replan` instead.
     """
+    if options.recourse != "heuristic":
+        raise SimulationError("recourse 'replan' needs simulate_replan (scenario and plan)")
     work = chunks(options)
     results: list[ChunkResult | None] = [None] * len(work)
     if executor is None:
@@ -238,6 +266,8 @@ def kpis(result: SimResult) -> dict[str, Any]:
         "replications": result.replications,
         "weeks": weeks,
         "seed": result.options.seed,
+        "recourse": result.options.recourse,
+        "replan_every_s": result.options.replan_every_s,
         "chunk_size": result.options.chunk_size,
         "doses_per_week": m.n_doses / weeks,
         "p_missed": interval(_share(missed, active)),
