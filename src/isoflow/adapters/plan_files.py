@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from isoflow.errors import InputError, PlanFileError
 from isoflow.records.plan import Plan
 from isoflow.scenario.jsonpos import JsonLocator
-from isoflow.scenario.limits import loads_json
+from isoflow.scenario.limits import loads_json, unique_keys
 
 PLAN_FILE = "plan.json"
 REPORT_FILE = "report.html"
@@ -139,21 +139,12 @@ def _plan_json(file: Path) -> tuple[str, Any]:
         bad = f"byte 0x{raw[exc.start]:02x} at offset {exc.start}"
         raise PlanFileError(f"{file}:{line}", f"not UTF-8 text ({bad})") from None
     try:  # bounded: nesting depth and number length; a key twice is a corrupt file
-        return text, loads_json(text, object_pairs_hook=_no_duplicates)
+        return text, loads_json(text, object_pairs_hook=unique_keys)
     except json.JSONDecodeError as exc:
         where, message = f"{file}:{exc.lineno}", exc.msg
     except ValueError as exc:
         where, message = _problem_line(exc, text, str(file)), str(exc)
     raise PlanFileError(where, f"not a readable JSON plan: {message}") from None
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f'duplicate key "{key}" in one object; each key may appear once')
-        result[key] = value
-    return result
 
 
 def _problem_line(exc: ValueError, text: str, file: str) -> str:

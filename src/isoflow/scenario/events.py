@@ -212,7 +212,7 @@ def _read(path: FsPath) -> tuple[EventFile, Locator]:
 def _parse(text: str, file: str, is_json: bool) -> tuple[Any, Locator]:
     if is_json:
         try:
-            return limits.loads_json(text), JsonLocator(text, file)
+            return limits.loads_json(text, limits.unique_keys), JsonLocator(text, file)
         except ValueError as exc:
             raise ScenarioIssuesError([Issue((), f"JSON error: {exc}", file=file)]) from None
     tree, issues = parse_yaml(text, file)

@@ -101,6 +101,16 @@ def too_deep(tree: Any) -> bool:
     return True
 
 
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` refusing a key given twice in one JSON object (``ValueError``)."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f'duplicate key "{key}" in one object; each key may appear once')
+        result[key] = value
+    return result
+
+
 def loads_json(
     text: str, object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None = None
 ) -> Any:

@@ -289,15 +289,6 @@ def _read_yaml(path: FsPath, source: str) -> Loaded:
     return _validate(tree, locate, source, file, warnings=warnings)
 
 
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f'duplicate key "{key}" in one object; each key may appear once')
-        result[key] = value
-    return result
-
-
 def _json_problem(exc: Exception, text: str, file: str) -> Issue:
     """The issue of a JSON file that ``json.loads`` refused for more than its syntax."""
     found = [  # the same limits and duplicate keys, found again with their lines
@@ -316,7 +307,7 @@ def _read_json(path: FsPath, source: str) -> Loaded:
     if text is None:
         return Loaded(None, tuple(issues), no_location, source)
     try:
-        tree = limits.loads_json(text, object_pairs_hook=_reject_duplicates)
+        tree = limits.loads_json(text, object_pairs_hook=limits.unique_keys)
     except json.JSONDecodeError as exc:
         issue = Issue((), f"JSON syntax error: {exc.msg}", file=file, line=exc.lineno, code="json")
         return Loaded(None, (issue,), no_location, source)
