@@ -703,8 +703,11 @@ class _Model:
         self.row_upper.append(upper)
 
     def solve(self, gap: float, time_limit_s: float) -> tuple[np.ndarray, float, float]:
-        """Solve to optimality; once more if HiGHS ends without a status (seen once, under a
-        load of 4, as "Not Set"), then raise with both statuses and times."""
+        """Solve to optimality; once more if HiGHS ends without a status, then raise with both.
+
+        ("Not Set" at once is what HiGHS gives when this process's thread pool was started
+        with another thread count: every in-process HiGHS of the tests uses one thread.)
+        """
         tried: list[str] = []
         for _ in range(2):
             t0 = time.perf_counter()

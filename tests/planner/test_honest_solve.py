@@ -185,6 +185,9 @@ def test_a_start_scored_in_the_reduced_space_is_caught_and_solved_again() -> Non
 
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
+    # one thread, as every in-process HiGHS of the tests: HiGHS keeps one thread pool per
+    # process, and a later run asking for another thread count fails ("Not Set")
+    h.setOptionValue("threads", 1)
     h.setOptionValue("presolve", "off")
     h.setOptionValue("mip_rel_gap", 1e-9)
     lp = highspy.HighsLp()
