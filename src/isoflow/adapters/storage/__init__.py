@@ -1,0 +1,1 @@
+"""Storage adapters: SQLite (WAL, ``synchronous=FULL``), artefact files, in-memory fakes."""

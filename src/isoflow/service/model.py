@@ -1,0 +1,151 @@
+"""Typed records of the service: runs, users, audit entries, checkpoints and signatures.
+
+Times are aware UTC datetimes; states, kinds, roles and meanings are :class:`~enum.StrEnum`
+members. These are the contracts the stores keep and the API serialises at its edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class RunKind(StrEnum):
+    """Which engine a run calls."""
+
+    PLAN = "plan"
+    BASELINE = "baseline"
+    VERIFY = "verify"
+    SIMULATE = "simulate"
+    REPLAN = "replan"
+    CAPACITY = "capacity"
+    CONTINGENCY = "contingency"
+    SELF_SUFFICIENCY = "self-sufficiency"
+    MAKE_OR_BUY = "make-or-buy"
+
+
+class RunState(StrEnum):
+    """Where a run is in its life: ``queued -> running -> one of the final states``.
+
+    ``interrupted`` is set on start-up for every run a stopped server left ``queued`` or
+    ``running``; a run is never lost or left ``running``.
+    """
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    TIME_LIMIT = "time_limit"
+    INFEASIBLE = "infeasible"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    SUCCEEDED = "succeeded"
+    INTERRUPTED = "interrupted"
+
+    @property
+    def final(self) -> bool:
+        """Whether the run has ended (no further state change)."""
+        return self not in (RunState.QUEUED, RunState.RUNNING)
+
+
+class Role(StrEnum):
+    """What a user may do; see the service's allow/deny table."""
+
+    VIEWER = "viewer"
+    PLANNER = "planner"
+    APPROVER = "approver"
+    ADMIN = "admin"
+
+
+class SignatureMeaning(StrEnum):
+    """What a signature states (21 CFR 11.50(a)(3))."""
+
+    REVIEWED = "reviewed"
+    APPROVED = "approved"
+
+
+class PlanApproval(StrEnum):
+    """Approval state of a stored plan: ``draft -> reviewed -> approved (-> superseded)``."""
+
+    DRAFT = "draft"
+    REVIEWED = "reviewed"
+    APPROVED = "approved"
+    SUPERSEDED = "superseded"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who makes a request: a user or service account of one organisation."""
+
+    user_id: str
+    name: str
+    org_id: str
+    roles: frozenset[Role]
+    time_zone: str = "UTC"
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One submitted job of an engine and what became of it.
+
+    ``manifest`` holds the input hashes, options, isoflow and HiGHS versions and seeds;
+    ``result_sha256`` names the stored result artefact; ``verdict`` is ``isoflow verify``'s
+    word on a plan (``None`` for runs that make no plan).
+    """
+
+    run_id: str
+    org_id: str
+    kind: RunKind
+    state: RunState
+    submitted_by: str
+    submitted_at: datetime
+    options: dict[str, Any]
+    request_sha256: str
+    idempotency_key: str | None = None
+    scenario_id: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    progress: float = 0.0
+    message: str = ""
+    gap: float | None = None
+    result_sha256: str | None = None
+    verdict: str | None = None
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One entry of the append-only audit trail (a leaf of its Merkle log).
+
+    ``index`` counts from 0; ``leaf_hash`` is RFC 6962's ``SHA-256(0x00 || canonical entry)``
+    over every other field.
+    """
+
+    index: int
+    at: datetime
+    actor_id: str
+    actor_roles: tuple[str, ...]
+    org_id: str
+    time_zone: str
+    action: str
+    object_type: str
+    object_id: str
+    object_version: int
+    before_sha256: str | None
+    after_sha256: str | None
+    diff: str
+    reason: str
+    leaf_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A signed tree head: the log's size and root at a time, signed with Ed25519."""
+
+    size: int
+    root_hash: str
+    at: datetime
+    key_id: str
+    signature: str

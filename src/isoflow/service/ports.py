@@ -1,0 +1,98 @@
+"""The service's ports: what its use cases need from outside, as small protocols.
+
+SQLite implementations live in :mod:`isoflow.adapters.storage.sqlite` (and its siblings),
+in-memory fakes in :mod:`isoflow.adapters.storage.memory`; the HTTP application and the CLI
+inject one or the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Protocol
+
+from isoflow.service.model import AuditEntry, Checkpoint, Run, RunState
+
+
+class Clock(Protocol):
+    """The time, as an aware UTC datetime."""
+
+    def now(self) -> datetime:
+        """The current instant."""
+        ...
+
+
+class SystemClock:
+    """The machine's clock."""
+
+    def now(self) -> datetime:
+        """The current instant in UTC."""
+        return datetime.now(UTC)
+
+
+class ArtefactStore(Protocol):
+    """Large artefacts (plans, scenarios, simulation records), content-addressed by SHA-256."""
+
+    def put(self, data: bytes) -> str:
+        """Store ``data`` (durably, before returning) and return its SHA-256 hex digest."""
+        ...
+
+    def get(self, sha256: str) -> bytes:
+        """The artefact with this digest; :class:`KeyError` if there is none."""
+        ...
+
+    def has(self, sha256: str) -> bool:
+        """Whether an artefact with this digest is stored."""
+        ...
+
+
+class RunStore(Protocol):
+    """Runs and their states, durable across restarts."""
+
+    def insert(self, run: Run) -> Run:
+        """Store a new run; if ``(org_id, idempotency_key)`` exists, return the stored run."""
+        ...
+
+    def get(self, org_id: str, run_id: str) -> Run | None:
+        """The run of this organisation, or ``None`` (other organisations' runs are unseen)."""
+        ...
+
+    def list(self, org_id: str, limit: int = 100) -> Sequence[Run]:
+        """The organisation's runs, newest first."""
+        ...
+
+    def update(self, run: Run) -> None:
+        """Replace the stored run with this one (same id); final states never change again."""
+        ...
+
+    def interrupt_unfinished(self, at: datetime) -> int:
+        """Mark every ``queued`` or ``running`` run :attr:`RunState.INTERRUPTED`; the count."""
+        ...
+
+
+class AuditLog(Protocol):
+    """The append-only audit trail: entries are added, never changed or removed."""
+
+    def append(self, entry: AuditEntry) -> AuditEntry:
+        """Add ``entry`` at the next index (its ``index`` and ``leaf_hash`` are set here)."""
+        ...
+
+    def size(self) -> int:
+        """Number of entries."""
+        ...
+
+    def entries(self, start: int = 0, stop: int | None = None) -> Sequence[AuditEntry]:
+        """Entries ``start <= index < stop`` in order."""
+        ...
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        """Store a signed tree head."""
+        ...
+
+    def checkpoints(self) -> Sequence[Checkpoint]:
+        """Every stored signed tree head, oldest first."""
+        ...
+
+
+FINAL_STATES = frozenset(s for s in RunState if s.final)
+"""States a run never leaves."""
