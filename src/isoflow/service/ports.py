@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
-from isoflow.service.model import AuditEntry, Checkpoint, Run, RunState
+from isoflow.service.model import Actor, AuditEntry, Checkpoint, Run, RunState
 
 
 class Clock(Protocol):
@@ -91,6 +91,47 @@ class AuditLog(Protocol):
 
     def checkpoints(self) -> Sequence[Checkpoint]:
         """Every stored signed tree head, oldest first."""
+        ...
+
+
+class AuditRecorder(Protocol):
+    """How use cases audit a change: one call per mutating action, before it is acknowledged.
+
+    ``before``/``after`` are the object's serialised states (hashed by the recorder);
+    ``diff`` is a human-readable account of the change; ``reason`` the required reason for
+    change. The recorder appends the entry to the :class:`AuditLog` and writes a signed
+    checkpoint every N entries and on every approval.
+    """
+
+    def record(
+        self,
+        actor: Actor,
+        action: str,
+        object_type: str,
+        object_id: str,
+        object_version: int,
+        before: bytes | None,
+        after: bytes | None,
+        diff: str,
+        reason: str,
+    ) -> AuditEntry:
+        """Append one audit entry and return it."""
+        ...
+
+
+class Authenticator(Protocol):
+    """Who a request's credentials belong to."""
+
+    def authenticate(self, bearer: str | None, api_key: str | None) -> Actor | None:
+        """The actor of a valid access token or API key, else ``None``."""
+        ...
+
+
+class Authorizer(Protocol):
+    """The allow/deny table: whether an actor may perform an operation."""
+
+    def allows(self, actor: Actor, operation: str) -> bool:
+        """Whether ``operation`` (e.g. ``"runs:submit"``) is allowed for ``actor``'s roles."""
         ...
 
 
