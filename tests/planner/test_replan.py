@@ -382,3 +382,31 @@ def test_revisions_chain_and_carry_their_events(parent) -> None:  # type: ignore
         again = read_plan(Path(tmp))
     assert again == second.plan
     assert plan_hash(again) == plan_hash(second.plan)
+
+
+def test_the_parent_repaired_is_the_start(parent) -> None:  # type: ignore[no-untyped-def]
+    """With no event the parent is a feasible start as it is: nothing is dropped. After
+    fdg-a fails QC at 08:00 (x fixed at 0), the repair must drop b1's one dose unit (its run
+    gives nothing) and still hand a start over; the solver then finds cyc-b's 08:30 run."""
+    from isoflow.records.revision import ReplanStart
+
+    sc, plan = parent
+    same = replan(sc, plan, (), ReplanOptions(plan=OPTIONS))
+    assert same.plan.revision.start == ReplanStart.REPAIRED
+    assert "(0 of its dose units dropped)" in same.plan.revision.start_note
+    failed = run_of(plan, "fdg-a").batch
+    ev = events({"kind": "run_failed", "batch": failed, "shortfall": 1.0})
+    result = replan(sc, plan, ev, ReplanOptions(now=parse_datetime(at("08:00")), plan=OPTIONS))
+    sound(result, sc)
+    assert result.plan.revision.start == ReplanStart.REPAIRED
+    assert "(1 of its dose units dropped)" in result.plan.revision.start_note
+    assert [a.site for a in result.plan.allocations] == ["cyc-b"]
+    cold = replan(
+        sc,
+        plan,
+        ev,
+        ReplanOptions(now=parse_datetime(at("08:00")), plan=OPTIONS, warm_start=False),
+    )
+    assert cold.plan.revision.start == ReplanStart.COLD
+    assert cold.plan.revision.start_note == "cold start (asked for)"
+    assert cold.plan.solver.objective == pytest.approx(result.plan.solver.objective, rel=1e-6)

@@ -29,7 +29,7 @@ from isoflow.records.plan import (
     SolverReport,
 )
 from isoflow.records.reasons import MEANING, Reason
-from isoflow.records.revision import PlanDiff, ReplanMode, Revision
+from isoflow.records.revision import PlanDiff, ReplanMode, ReplanStart, Revision
 from isoflow.records.status import SolveStatus
 from isoflow.records.times import UtcTime
 
@@ -50,6 +50,7 @@ __all__ = [
     "PlanUnserved",
     "Reason",
     "ReplanMode",
+    "ReplanStart",
     "Revision",
     "SolveStatus",
     "SolverReport",

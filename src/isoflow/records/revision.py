@@ -89,6 +89,15 @@ class PlanDiff(_Data):
         return sum(abs(s.hours) for s in self.runs_shifted)
 
 
+class ReplanStart(StrEnum):
+    """How a re-plan's solver started."""
+
+    REPAIRED = "repaired"
+    """From the parent, its decisions kept where the new bounds allow."""
+    COLD = "cold"
+    """From nothing (asked for, or the parent could not be repaired)."""
+
+
 class Revision(_Data):
     """What a re-planned plan revises (module docstring)."""
 
@@ -103,7 +112,8 @@ class Revision(_Data):
     scenario the revision is checked against is the base scenario with these applied."""
     new_events: Annotated[int, Field(ge=0)] = 0
     """How many of ``events`` (the last ones) this revision applied."""
-    start: str = "cold"
-    """How the solver started: ``cold`` (the parent's decisions are fixed columns and
-    stability costs, not a start)."""
+    start: ReplanStart = ReplanStart.COLD
+    """How the solver started: from the parent repaired against the new bounds, or cold."""
+    start_note: str = ""
+    """Why it started so (what the repair dropped, or why it could not be used)."""
     diff: PlanDiff

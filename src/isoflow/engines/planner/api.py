@@ -102,11 +102,17 @@ def solve_model(
     opts: PlanOptions,
     build_seconds: float,
     notes: tuple[str, ...] = (),
+    start: npt.NDArray[np.float64] | None = None,
 ) -> Plan:
-    """Solve a built model (warm-started by the greedy) and read the plan out of it."""
+    """Solve a built model and read the plan out of it.
+
+    ``start``: the solver's first incumbent; by default the greedy's plan when
+    ``opts.warm_start``.
+    """
     cand = pm.cand
     t_start = time.perf_counter()
-    start = greedy_values(net, cand, pm, overage=1.0) if opts.warm_start else None
+    if start is None and opts.warm_start:
+        start = greedy_values(net, cand, pm, overage=1.0)
     build_seconds += time.perf_counter() - t_start
     result = solve(pm.model, opts.solve, start, relaxed_start=guided_greedy(net, cand, pm))
     if result.values is None:

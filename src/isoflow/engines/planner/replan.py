@@ -34,11 +34,12 @@ from isoflow.engines.planner.candidates import generate
 from isoflow.engines.planner.carry import carry_parent
 from isoflow.engines.planner.network import PlanningNetwork
 from isoflow.engines.planner.pins import Frozen, PlanColumns, freeze, instant, plan_columns
+from isoflow.engines.planner.repair import Repaired, repaired_start
 from isoflow.engines.planner.revision import diff, plan_hash
 from isoflow.engines.planner.timing import may_start
 from isoflow.errors import OptionError
 from isoflow.records.plan import Plan
-from isoflow.records.revision import ReplanMode, Revision
+from isoflow.records.revision import ReplanMode, ReplanStart, Revision
 from isoflow.scenario.events import Event, RunFailed, apply_events
 from isoflow.scenario.schema import Scenario
 
@@ -62,6 +63,9 @@ class ReplanOptions:
         Soft mode: cost of each dose served otherwise than in the parent (currency).
     stability_per_hour
         Soft mode: cost of each hour a run moves away from the parent's runs of its process.
+    warm_start
+        Start the solver from the parent, repaired against the new bounds
+        (:mod:`.repair`); when it cannot be repaired the re-plan starts cold and says why.
     plan
         Solver, candidate and weight settings.
     """
@@ -72,6 +76,7 @@ class ReplanOptions:
     stability: float = 1e4
     stability_per_hour: float = 100.0
     plan: PlanOptions = field(default_factory=PlanOptions)
+    warm_start: bool = True
 
     def __post_init__(self) -> None:
         if self.now is not None:
@@ -129,8 +134,8 @@ def prepare(
 
     The parent's runs are candidates (:func:`_parent_starts`), and its doses and inputs too
     where they still hold (:func:`.carry.carry_parent`; a consignment on a late departure
-    with its late arrival). The solver starts cold: the parent's
-    decisions enter as fixed columns and costs, not as a start.
+    with its late arrival). The parent's decisions enter as fixed columns and costs, and
+    (:func:`replan`) as the solver's start once repaired (:mod:`.repair`).
     """
     t0 = time.perf_counter()
     changed = apply_events(scenario, (*history(parent), *events))
@@ -166,11 +171,15 @@ def replan(
     frozen = freeze(p.pm, parent, p.pc, p.now, hold, p.failed)
     if opts.mode == ReplanMode.SOFT:
         _stability_costs(p.pm, p.pc, opts.stability, opts.stability_per_hour)
-    notes = (
-        f"re-plan ({opts.mode}) at {_utc(p.now).isoformat()}; cold start (the parent's "
-        "decisions are fixed columns and stability costs, not a start)",
+    if opts.warm_start:
+        repaired = repaired_start(p.pm, p.pc, p.options.solve)
+    else:
+        repaired = Repaired(None, "cold start (asked for)")
+    start = ReplanStart.REPAIRED if repaired.values is not None else ReplanStart.COLD
+    notes = (f"re-plan ({opts.mode}) at {_utc(p.now).isoformat()}; {repaired.note}",)
+    plan = solve_model(
+        p.net, p.pm, p.options, time.perf_counter() - t0, notes, start=repaired.values
     )
-    plan = solve_model(p.net, p.pm, p.options, time.perf_counter() - t0, notes)
     revision = Revision(
         number=(parent.revision.number if parent.revision else 0) + 1,
         parent_hash=plan_hash(parent),
@@ -180,6 +189,8 @@ def replan(
         stability=opts.stability if opts.mode == ReplanMode.SOFT else 0.0,
         events=(*history(parent), *events),
         new_events=len(events),
+        start=start,
+        start_note=repaired.note,
         diff=diff(parent, plan, p.failed, tuple(p.lost_in_transit), events),
     )
     return Replanned(
