@@ -34,6 +34,7 @@ from isoflow.engines.planner.build import PlanningModel
 from isoflow.engines.planner.candidate_types import Candidates
 from isoflow.engines.planner.columns import GBQ
 from isoflow.engines.planner.extract import batch_id
+from isoflow.engines.planner.lp import LinearModel
 from isoflow.engines.planner.network import PlanningNetwork
 from isoflow.records.plan import Plan, PlanLeg
 from isoflow.units import parse_datetime
@@ -159,6 +160,33 @@ class Frozen:
     departures_barred: int
 
 
+class _Deferred:
+    """Column bounds collected and set at once (the last value set for a column wins).
+
+    ``set_col_bounds`` of :class:`.lp.LinearModel` per column costs a pass over its blocks;
+    freezing a week's plan sets about 15,000 columns.
+    """
+
+    def __init__(self) -> None:
+        self.lower: dict[int, float] = {}
+        self.upper: dict[int, float] = {}
+
+    def set_col_bounds(self, cols: list[int], lower: float | None, upper: float | None) -> None:
+        """Record ``lower``/``upper`` (None: leave that side) for every column of ``cols``."""
+        for col in cols:
+            if lower is not None:
+                self.lower[col] = lower
+            if upper is not None:
+                self.upper[col] = upper
+
+    def flush(self, model: LinearModel) -> None:
+        """Set every recorded bound on ``model``."""
+        if self.lower:
+            model.set_col_bounds(list(self.lower), list(self.lower.values()), None)
+        if self.upper:
+            model.set_col_bounds(list(self.upper), None, list(self.upper.values()))
+
+
 def freeze(
     pm: PlanningModel,
     plan: Plan,
@@ -174,7 +202,7 @@ def freeze(
     where they still hold, and nothing new starts unless ``bar_new`` is false (new runs and
     doses may then join the pinned plan); ``shortfall``: batch -> fraction lost.
     """
-    cand, m, b = pm.cand, pm.model, pm.blocks
+    cand, m, b = pm.cand, _Deferred(), pm.blocks
     pos = np.full(len(cand.runs), -1, dtype=np.int64)
     pos[pm.producing_runs] = np.arange(pm.producing_runs.size)
     made = {ri: batch for batch, ri in pc.runs.items()}
@@ -194,30 +222,34 @@ def freeze(
         if run.start < now:  # started: its activity is what it made, less a failure's loss
             gbq = activity.get(made[ri], 0.0) * (1.0 - shortfall.get(made[ri], 0.0)) / GBQ
             m.set_col_bounds([b["x"].start + p], gbq, gbq)
-            m.set_row_bounds([m.row_blocks["size_min"].start + p], -np.inf, None)
+            rows = pm.model.row_blocks["size_min"]
+            pm.model.set_row_bounds([rows.start + p], -np.inf, None)
     _drop_feeds(pm, {ri for ri in pc.unfed if cand.runs[ri].start < now})
     failed_runs = {ri for ri, batch in made.items() if batch in shortfall}
-    _freeze_flows(pm, pc, now, failed_runs)
+    _freeze_flows(pm, m, pc, now, failed_runs)
     a_kept, a_barred = _freeze_allocations(
-        pm, pc, now, hold if bar_new else now, set(shortfall), made
+        pm, m, pc, now, hold if bar_new else now, set(shortfall), made
     )
     if not bar_new:
-        a_kept += _pin_allocations(pm, pc, hold)
+        a_kept += _pin_allocations(pm, m, pc, hold)
     d_barred = 0
     for (lane, dep), col in zip(pm.departures, b["s"].all.tolist(), strict=True):
         if dep < now and (lane, float(round(dep))) not in pc.departures:
             m.set_col_bounds([col], 0.0, 0.0)
             d_barred += 1
-    _freeze_generators(pm, pc, hold)
+    _freeze_generators(pm, m, pc, hold)
+    m.flush(pm.model)
     return Frozen(kept, barred, a_kept, a_barred, d_barred)
 
 
-def _freeze_flows(pm: PlanningModel, pc: PlanColumns, now: float, failed: set[int]) -> None:
+def _freeze_flows(
+    pm: PlanningModel, m: _Deferred, pc: PlanColumns, now: float, failed: set[int]
+) -> None:
     """Inputs that left before ``now`` are shipped as planned; no other flow leaves then.
 
     From a failed run, as much as it still gives (at most as planned).
     """
-    cand, m = pm.cand, pm.model
+    cand = pm.cand
     w, v = pm.blocks["w"], pm.blocks["v"]
     for fi, f in enumerate(cand.flows):
         if f.dst < 0:
@@ -248,6 +280,7 @@ def _drop_feeds(pm: PlanningModel, started: set[int]) -> None:
 
 def _freeze_allocations(
     pm: PlanningModel,
+    m: _Deferred,
     pc: PlanColumns,
     now: float,
     hold: float,
@@ -258,7 +291,7 @@ def _freeze_allocations(
 
     A dose of a failed run is free: as much of it as the run still gives is served.
     """
-    cand, m, z = pm.cand, pm.model, pm.blocks["z"]
+    cand, z = pm.cand, pm.blocks["z"]
     kept = barred = 0
     for k, a in enumerate(cand.allocations):
         left = a.route.legs[0].depart if a.route.legs else cand.booking_time[a.booking]
@@ -278,9 +311,9 @@ def _freeze_allocations(
     return kept, barred
 
 
-def _pin_allocations(pm: PlanningModel, pc: PlanColumns, hold: float) -> int:
+def _pin_allocations(pm: PlanningModel, m: _Deferred, pc: PlanColumns, hold: float) -> int:
     """The parent's doses leaving before ``hold`` stay as they are (others may join)."""
-    cand, m, z = pm.cand, pm.model, pm.blocks["z"]
+    cand, z = pm.cand, pm.blocks["z"]
     kept = 0
     for k, doses in pc.allocations.items():
         a = cand.allocations[k]
@@ -292,9 +325,9 @@ def _pin_allocations(pm: PlanningModel, pc: PlanColumns, hold: float) -> int:
     return kept
 
 
-def _freeze_generators(pm: PlanningModel, pc: PlanColumns, t_now: float) -> None:
+def _freeze_generators(pm: PlanningModel, m: _Deferred, pc: PlanColumns, t_now: float) -> None:
     """Generators delivered on departures before ``t_now`` stay delivered, as many as planned."""
-    cand, m = pm.cand, pm.model
+    cand = pm.cand
     v, n = pm.blocks["v"], pm.blocks["n"]
     n_col = n.start
     for fi, sizes in pm.sized_flows:

@@ -147,6 +147,7 @@ def prepare(
         horizon_s=end - start,
         lead_s=start - instant(parent.earliest_run_utc),
         warm_start=False,
+        solve=replace(plan.solve, drop_fixed=True),
     )
     net = network_for(changed, plan_opts)
     cand = generate(net, plan_opts.candidates, _parent_starts(net, parent, t_now))

@@ -23,6 +23,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from isoflow.engines.planner import fixed
 from isoflow.engines.planner.guided import RelaxedStart, solve_part
 from isoflow.engines.planner.lp import LinearModel
 from isoflow.engines.planner.solver_run import (
@@ -68,10 +69,41 @@ def solve(
         opts = dataclasses.replace(opts, time_limit_s=max(1.0, left))
     if start is not None:
         arrays["start_solution"] = np.asarray(start, dtype=np.float64)
-    result = _solve_parts(arrays, opts, relaxed_start)
+    if opts.drop_fixed:
+        result = _solve_reduced(arrays, opts, relaxed_start)
+    else:
+        result = _solve_parts(arrays, opts, relaxed_start)
     if result.values is None:
         return dataclasses.replace(result, seconds=time.perf_counter() - started)
     return _whole_model_figures(arrays, result, opts, floor, time.perf_counter() - started)
+
+
+def _solve_reduced(
+    arrays: dict[str, Any], opts: SolveOptions, relaxed_start: RelaxedStart | None
+) -> SolveResult:
+    """Solve the model over its free columns (:mod:`.fixed`) and put the fixed ones back.
+
+    The bound of the whole model is the reduced model's bound plus the fixed columns' cost.
+    """
+    red = fixed.reduce(arrays)
+    if not red.holds:
+        return SolveResult(
+            SolveStatus.INFEASIBLE, None, None, None, 0.0, None, "a fixed row does not hold"
+        )
+    if red.free.size == 0:
+        return SolveResult(SolveStatus.OPTIMAL, None, red.constant, 0.0, 0.0, red.fixed_values)
+    part_start = None
+    if relaxed_start is not None:
+        whole_start = relaxed_start
+
+        def part_start(relaxed: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+            return whole_start(fixed.expand(red, relaxed))[red.free]
+
+    result = _solve_parts(red.arrays, opts, part_start)
+    if result.values is None:
+        return result
+    bound = result.bound + red.constant if result.bound is not None else None
+    return dataclasses.replace(result, values=fixed.expand(red, result.values), bound=bound)
 
 
 def _whole_model_figures(

@@ -66,6 +66,9 @@ class SolveOptions:
     decompose: bool = True
     parts_in_parallel: int = 2
     penalty_floor: bool = True
+    drop_fixed: bool = False
+    """Take fixed columns out of the model before solving it (:mod:`.fixed`): re-plans and
+    recommend, whose pinned past links parts that are otherwise independent."""
     whole_model_stop: bool = False
     """Let the last part still running stop as soon as the whole model is within the gap
     (faster, but the plan then depends on when the other parts finished: machine speed).
