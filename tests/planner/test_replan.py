@@ -410,3 +410,20 @@ def test_the_parent_repaired_is_the_start(parent) -> None:  # type: ignore[no-un
     assert cold.plan.revision.start == ReplanStart.COLD
     assert cold.plan.revision.start_note == "cold start (asked for)"
     assert cold.plan.solver.objective == pytest.approx(result.plan.solver.objective, rel=1e-6)
+
+
+def test_only_the_touched_parts_are_re_planned(parent) -> None:  # type: ignore[no-untyped-def]
+    """With nothing changed no part is touched: every part keeps the parent's plan. With
+    a-road closed, b1's dose has no candidate left, so its part is re-planned: cyc-b (the
+    runs of cyc-a, cut off from the hospital, are a part of their own, left unmade)."""
+    sc, plan = parent
+    same = replan(sc, plan, (), ReplanOptions(plan=OPTIONS, keep_untouched=True))
+    assert "the events do not touch keep the parent's plan" in same.plan.solver.message
+    assert not same.plan.solver.message.startswith("0 independent")
+    d = diff(plan, same.plan)
+    assert (d.kept, d.moved, d.lost) == (1, (), ())
+    ev = events({"kind": "lane_closed", "lane": "a-road", "start": MONDAY})
+    closed = replan(sc, plan, ev, ReplanOptions(plan=OPTIONS, keep_untouched=True))
+    sound(closed, sc)
+    assert [a.site for a in closed.plan.allocations] == ["cyc-b"]
+    assert [r.process for r in closed.plan.runs] == ["fdg-b"]

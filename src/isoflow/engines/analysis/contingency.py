@@ -306,7 +306,11 @@ def replan_case(
     options: PlanOptions,
     stability: float,
 ) -> Outcome:
-    """Re-plan the base plan without ``elements`` (soft mode, nothing frozen): a task."""
+    """Re-plan the base plan without ``elements`` (soft mode, nothing frozen): a task.
+
+    Only the independent parts of the model the failure touches are re-planned; the others
+    keep the base plan (:func:`isoflow.engines.planner.repair.pin_untouched`).
+    """
     from isoflow.engines.planner.replan import ReplanOptions
     from isoflow.engines.planner.replan import replan as replan_plan
     from isoflow.records.revision import ReplanMode
@@ -315,7 +319,11 @@ def replan_case(
     t0 = time.perf_counter()
     events = parse_events({"events": failure_events(elements, base)}).events
     opts = ReplanOptions(
-        now=base.earliest_run_utc, mode=ReplanMode.SOFT, stability=stability, plan=options
+        now=base.earliest_run_utc,
+        mode=ReplanMode.SOFT,
+        stability=stability,
+        plan=options,
+        keep_untouched=True,
     )
     try:
         result = replan_plan(scenario, base, events, opts)

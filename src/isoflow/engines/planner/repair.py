@@ -32,7 +32,9 @@ import numpy.typing as npt
 
 from isoflow.engines.planner.build import PlanningModel
 from isoflow.engines.planner.pins import PlanColumns
+from isoflow.engines.planner.solve import components
 from isoflow.engines.planner.solver_run import SolveOptions, solve_arrays
+from isoflow.records.plan import Plan
 from isoflow.records.status import SolveStatus
 
 REPAIR_TIME_S = 10.0
@@ -48,6 +50,8 @@ class Repaired:
     note: str
     dropped_units: int = 0
     """Dose units of the parent the repair had to drop."""
+    parent_values: npt.NDArray[np.float64] | None = None
+    """The parent's integer decisions clipped into the new bounds (before any was dropped)."""
 
 
 def parent_integers(pm: PlanningModel, pc: PlanColumns) -> npt.NDArray[np.float64]:
@@ -112,4 +116,42 @@ def repaired_start(pm: PlanningModel, pc: PlanColumns, opts: SolveOptions) -> Re
         f"warm start: the parent repaired against the new bounds ({dropped} of its dose "
         "units dropped)",
         dropped,
+        x0,
     )
+
+
+def pin_untouched(pm: PlanningModel, pc: PlanColumns, parent: Plan, repaired: Repaired) -> int:
+    """Fix the independent parts of ``pm`` the events leave as they were; how many.
+
+    A part (connected component of the constraint matrix) is *touched* when it holds a
+    booking one of whose parent doses has no candidate any more, or the run that dose came
+    from, a run whose parent inputs no longer match a flow, or a dose the repair had to
+    drop. Every other part keeps the
+    parent's plan exactly: each of its columns is fixed at the repaired start's value, so
+    the solve (which takes fixed columns out, :mod:`.fixed`) re-plans only the touched
+    parts. Events that only remove (an element out) leave an untouched part's options as
+    they were or fewer, so the parent's doses there stay the most it can serve.
+    """
+    if repaired.values is None or repaired.parent_values is None:
+        return 0
+    arrays = pm.model.arrays()
+    cand, b = pm.cand, pm.blocks
+    touched = np.zeros(pm.model.num_cols, dtype=bool)
+    booking = {bid: i for i, bid in enumerate(cand.booking_ids)}
+    lost = {parent.allocations[i].booking for i in pc.missing_allocations}
+    touched[[b["u"].start + booking[x] for x in lost if x in booking]] = True
+    pos = np.full(len(cand.runs), -1, dtype=np.int64)
+    pos[pm.producing_runs] = np.arange(pm.producing_runs.size)
+    lost_runs = {pc.runs[a.batch] for i in pc.missing_allocations
+                 if (a := parent.allocations[i]).batch in pc.runs}  # fmt: skip
+    runs = np.array(sorted(pc.unfed | lost_runs), dtype=np.int64)
+    at = pos[runs] if runs.size else np.zeros(0, dtype=np.int64)
+    touched[b["y"].start + at[at >= 0]] = True
+    integer = arrays["integer"].astype(bool)
+    touched |= integer & (np.abs(repaired.values - repaired.parent_values) > 0.5)
+    pinned = 0
+    for cols in components(arrays, merge_below=1):
+        if not touched[cols].any():
+            pm.model.set_col_bounds(cols, repaired.values[cols], repaired.values[cols])
+            pinned += 1
+    return pinned

@@ -34,7 +34,7 @@ from isoflow.engines.planner.candidates import generate
 from isoflow.engines.planner.carry import carry_parent
 from isoflow.engines.planner.network import PlanningNetwork
 from isoflow.engines.planner.pins import Frozen, PlanColumns, freeze, instant, plan_columns
-from isoflow.engines.planner.repair import Repaired, repaired_start
+from isoflow.engines.planner.repair import Repaired, pin_untouched, repaired_start
 from isoflow.engines.planner.revision import diff, plan_hash
 from isoflow.engines.planner.timing import may_start
 from isoflow.errors import OptionError
@@ -63,6 +63,10 @@ class ReplanOptions:
         Soft mode: cost of each dose served otherwise than in the parent (currency).
     stability_per_hour
         Soft mode: cost of each hour a run moves away from the parent's runs of its process.
+    keep_untouched
+        Re-plan only the independent parts the events touch; the others keep the parent's
+        plan exactly (:func:`.repair.pin_untouched`; for events that only take elements
+        out, as the contingency analysis does).
     warm_start
         Start the solver from the parent, repaired against the new bounds
         (:mod:`.repair`); when it cannot be repaired the re-plan starts cold and says why.
@@ -77,6 +81,7 @@ class ReplanOptions:
     stability_per_hour: float = 100.0
     plan: PlanOptions = field(default_factory=PlanOptions)
     warm_start: bool = True
+    keep_untouched: bool = False
 
     def __post_init__(self) -> None:
         if self.now is not None:
@@ -177,7 +182,11 @@ def replan(
     else:
         repaired = Repaired(None, "cold start (asked for)")
     start = ReplanStart.REPAIRED if repaired.values is not None else ReplanStart.COLD
-    notes = (f"re-plan ({opts.mode}) at {_utc(p.now).isoformat()}; {repaired.note}",)
+    at = _utc(p.now).isoformat()
+    notes: tuple[str, ...] = (f"re-plan ({opts.mode}) at {at}; {repaired.note}",)
+    if opts.keep_untouched:
+        kept = pin_untouched(p.pm, p.pc, parent, repaired)
+        notes += (f"{kept} independent parts the events do not touch keep the parent's plan",)
     plan = solve_model(
         p.net, p.pm, p.options, time.perf_counter() - t0, notes, start=repaired.values
     )
