@@ -115,6 +115,8 @@ def resolve(ref: str | FsPath) -> FsPath | None:
 
     For ``BASE+OVERLAY`` the path of ``BASE`` (the overlay is looked up when read).
     """
+    if isinstance(ref, str) and not ref.strip():
+        return None  # an empty name is no scenario (not the current folder)
     parts = overlays.split(ref) if isinstance(ref, str) else None
     if parts is not None:
         return resolve(parts[0])
@@ -123,6 +125,19 @@ def resolve(ref: str | FsPath) -> FsPath | None:
         return path
     if isinstance(ref, str) and os.sep not in ref and not path.suffix:
         return builtin_path(ref)
+    return None
+
+
+def missing_overlay(ref: str) -> str | None:
+    """For ``BASE+OVERLAY`` whose base exists: the first overlay it lacks, as a message."""
+    parts = overlays.split(ref)
+    base = resolve(ref) if parts is not None else None
+    if parts is None or base is None:
+        return None
+    for name in parts[1]:
+        if overlays.find(base, name) is None:
+            shipped = ", ".join(overlays.names(base)) or "none"
+            return f"no overlay {name!r} for {parts[0]!r} (its overlays: {shipped})"
     return None
 
 

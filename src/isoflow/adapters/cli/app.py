@@ -60,6 +60,22 @@ def _register() -> None:
         module.register(app, scenario_app)
 
 
+def _no_empty_values(args: Sequence[str]) -> None:
+    """An empty argument or option value is a usage error (exit 2), never the current folder.
+
+    (``Path("")`` is ``.``: ``--out ""`` would otherwise write into the working folder.)
+    """
+    from isoflow.adapters.cli.common import usage_error
+
+    for i, arg in enumerate(args):
+        if arg.startswith("--") and arg.endswith("=") and len(arg) > 3:
+            raise usage_error(f"option '{arg[:-1]}': an empty value")
+        if not arg.strip():
+            prev = args[i - 1] if i else ""
+            what = f"option '{prev}'" if prev.startswith("-") and "=" not in prev else "argument"
+            raise usage_error(f"{what}: an empty value")
+
+
 def run(args: Sequence[str]) -> int:
     """Run the ``isoflow`` command line on ``args``; return the exit code.
 
@@ -70,6 +86,7 @@ def run(args: Sequence[str]) -> int:
 
     def invoke() -> object:
         _register()
+        _no_empty_values(args)
         return app(list(args), prog_name="isoflow", standalone_mode=False)
 
     return guarded(invoke)

@@ -196,18 +196,27 @@ def print_wrote(rs: ResultSet) -> None:
     console.print(line, markup=False)
 
 
+def scenario_exists(ref: str, label: str = "argument 'SCENARIO'") -> Path:
+    """The path ``ref`` names; a usage error (exit 2) if none, or if an overlay is missing."""
+    from isoflow.scenario.load import missing_overlay, resolve
+
+    path = resolve(ref)
+    if path is None:
+        raise usage_error(f"{label}: no such scenario file, folder or built-in: {ref!r}")
+    lacking = missing_overlay(ref)
+    if lacking is not None:
+        raise usage_error(f"{label}: {lacking}")
+    return path
+
+
 def load_valid(ref: str) -> Scenario:
     """Load and fully validate a scenario; on failure print every problem and exit.
 
     Exit 2 if ``ref`` names no file, folder or built-in; exit 1 if the scenario is invalid.
     """
-    from isoflow.scenario.load import resolve
     from isoflow.scenario.validate import validate
 
-    if resolve(ref) is None:
-        raise usage_error(
-            f"argument 'SCENARIO': no such scenario file, folder or built-in: {ref!r}"
-        )
+    scenario_exists(ref)
     report = validate(ref)
     if not report.ok or report.scenario is None:
         err_console.print(report.summary(), markup=False)

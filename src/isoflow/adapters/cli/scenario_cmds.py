@@ -28,7 +28,7 @@ def _console(stderr: bool = False) -> Console:
 
 
 def _resolve_or_exit(ref: str) -> Path:
-    from isoflow.scenario.load import resolve
+    from isoflow.scenario.load import missing_overlay, resolve
 
     path = resolve(ref)
     if path is None:
@@ -36,6 +36,9 @@ def _resolve_or_exit(ref: str) -> Path:
         raise usage_error(
             f"no such scenario file, folder or built-in name: {ref!r} (built-ins: {names})"
         )
+    lacking = missing_overlay(ref)
+    if lacking is not None:
+        raise usage_error(lacking)
     return path
 
 

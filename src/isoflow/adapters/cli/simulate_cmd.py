@@ -29,6 +29,7 @@ from isoflow.adapters.cli.common import (
     progress_bar,
     results,
     run_record,
+    scenario_exists,
     usage_error,
 )
 from isoflow.errors import InputError, IsoflowError, OptionError
@@ -145,12 +146,7 @@ def simulate_cmd(
         )
     except InputError as exc:
         raise usage_error(option_line(exc)) from None
-    from isoflow.scenario.load import resolve
-
-    if resolve(scenario) is None:
-        raise usage_error(
-            f"argument 'SCENARIO': no such scenario file, folder or built-in: {scenario!r}"
-        )
+    scenario_exists(scenario)
     the_plan = _read_plan(plan) if plan is not None else None
     sc = load_valid(scenario)
     if the_plan is not None:
