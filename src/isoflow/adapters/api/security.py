@@ -7,8 +7,7 @@ maps the access errors of :mod:`isoflow.service.access` to HTTP statuses, and
 :func:`cors_options` builds CORS settings from an explicit list of origins.
 """
 
-from __future__ import annotations
-
+# No postponed annotations here: FastAPI reads the dependencies' annotations at runtime.
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 

@@ -1,7 +1,6 @@
 """``/plans/{plan_id}``: review, approve (each an electronic signature) and signatures."""
 
-from __future__ import annotations
-
+# No postponed annotations here: FastAPI reads the routes' local ``Annotated`` aliases.
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends

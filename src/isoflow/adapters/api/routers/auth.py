@@ -1,7 +1,6 @@
 """``/auth``: sign-in, API keys and user administration."""
 
-from __future__ import annotations
-
+# No postponed annotations here: FastAPI reads the routes' local ``Annotated`` aliases.
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
