@@ -16,6 +16,7 @@ from isoflow.service.access import (
     NotFound,
     ReasonRequired,
     SeparationOfDuties,
+    TooManyAttempts,
 )
 from isoflow.service.approvals import Approvals, signature_block, signature_dict
 from isoflow.service.model import PlanApproval, Role, SignatureMeaning
@@ -180,3 +181,14 @@ def test_sqlite_approval_store(tmp_path, team):
     assert again.signatures(p["other"].org_id, "p1") == []
     store.close()
     again.close()
+
+
+def test_wrong_signing_passwords_count_against_the_sign_in_limit(team):
+    w, p = team
+    for _ in range(5):
+        with pytest.raises(InvalidCredentials):
+            w.approvals.review(p["peer"], "p1", "guess guess guess", "checked")
+    with pytest.raises(TooManyAttempts):
+        w.approvals.review(p["peer"], "p1", PASSWORD, "checked")
+    with pytest.raises(TooManyAttempts):
+        w.accounts.login("acme", "bob", PASSWORD, "c1")

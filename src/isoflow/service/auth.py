@@ -210,12 +210,17 @@ class Accounts:
         return self._tokens.issue(user)
 
     def reauthenticate(self, actor: Actor, password: str) -> User:
-        """The actor's user if ``password`` is its password (signing asks for it again)."""
+        """The actor's user if ``password`` is its password (signing asks for it again).
+
+        A wrong password counts against the user's sign-in limit, as at sign-in.
+        """
         org = self._store.get_org(actor.org_id)
-        subject = f"user:{org.name if org else actor.org_id}/{actor.user_id}"
-        self._check_throttle([(subject, self._throttle.per_user)])
         user = self._store.get_user(actor.org_id, actor.user_id)
-        if not self._password_ok(user, password) or user is None:
+        if org is None or user is None:
+            raise InvalidCredentials("the signer is unknown")
+        subject = f"user:{org.name}/{user.username}"
+        self._check_throttle([(subject, self._throttle.per_user)])
+        if not self._password_ok(user, password):
             self._store.add_failure(subject, self._clock.now())
             raise InvalidCredentials("the password does not match the signer")
         return user
