@@ -194,3 +194,33 @@ def _bump(user):
     from dataclasses import replace
 
     return replace(user, version=2, active=False)
+
+
+def test_accounts_over_sqlite_end_to_end(tmp_path):
+    from access_fakes import Clock, ListRecorder
+    from argon2 import PasswordHasher
+
+    from isoflow.service.auth import Accounts, ThrottleSettings, Tokens, TokenSettings, init_admin
+    from isoflow.service.roles import RoleAuthorizer
+
+    clock = Clock()
+    store = SqliteUserStore(tmp_path / "svc.db")
+    accounts = Accounts(store, Tokens(TokenSettings(SECRET), clock), clock, ListRecorder(),
+                        RoleAuthorizer(), ThrottleSettings(2, 10),
+                        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))  # fmt: skip
+    admin = init_admin(accounts, store, "root", PASSWORD, "acme")
+    tok = accounts.login("acme", "root", PASSWORD, "c1").token
+    actor = accounts.authenticate(tok, None)
+    assert actor is not None
+    assert actor.user_id == admin.user_id
+    robot = accounts.create_user(actor, "robot", "Robot", frozenset({Role.VIEWER}), "CI")
+    key, plain = accounts.create_api_key(actor, robot.user_id, "ci", "CI")
+    assert accounts.authenticate(None, plain).user_id == robot.user_id
+    accounts.revoke_api_key(actor, key.key_id, "rotate")
+    assert accounts.authenticate(None, plain) is None
+    for _ in range(2):
+        with pytest.raises(InvalidCredentials):
+            accounts.login("acme", "root", "nope nope nope", "c1")
+    with pytest.raises(TooManyAttempts):
+        accounts.login("acme", "root", PASSWORD, "c1")
+    store.close()

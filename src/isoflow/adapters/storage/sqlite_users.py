@@ -7,10 +7,12 @@ Connections come from :func:`isoflow.adapters.storage.sqlite.connect` (WAL,
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from isoflow.adapters.storage.sqlite import connect
 from isoflow.service.model import (
@@ -59,19 +61,31 @@ def _dt(text: str) -> datetime:
 
 
 class _Base:
+    """One connection, shared by the API's worker threads under a lock."""
+
     def __init__(self, path: Path | str) -> None:
         self._con = connect(path)
+        self._lock = threading.Lock()
         self._con.executescript(SCHEMA)
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._con.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._con
-        except BaseException:
-            self._con.execute("ROLLBACK")
-            raise
-        self._con.execute("COMMIT")
+        with self._lock:
+            self._con.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._con
+            except BaseException:
+                self._con.execute("ROLLBACK")
+                raise
+            self._con.execute("COMMIT")
+
+    def _rows(self, sql: str, args: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return list(self._con.execute(sql, args).fetchall())
+
+    def _row(self, sql: str, args: tuple[object, ...]) -> tuple[Any, ...] | None:
+        rows = self._rows(sql, args)
+        return rows[0] if rows else None
 
     def close(self) -> None:
         """Close the connection."""
@@ -139,7 +153,7 @@ class SqliteUserStore(_Base):
             raise KeyError(org.org_id) from exc
 
     def _org(self, where: str, value: str) -> Organisation | None:
-        row = self._con.execute(f"SELECT * FROM orgs WHERE {where} = ?", (value,)).fetchone()
+        row = self._row(f"SELECT * FROM orgs WHERE {where} = ?", (value,))
         return Organisation(row[0], row[1], _dt(row[2])) if row else None
 
     def get_org(self, org_id: str) -> Organisation | None:
@@ -176,7 +190,7 @@ class SqliteUserStore(_Base):
 
     def _users(self, where: str, args: tuple[str, ...]) -> list[User]:
         sql = f"SELECT {_USER_COLS} FROM users WHERE {where} ORDER BY username"
-        return [_user(r) for r in self._con.execute(sql, args).fetchall()]
+        return [_user(r) for r in self._rows(sql, args)]
 
     def get_user(self, org_id: str, user_id: str) -> User | None:
         """The organisation's user, or ``None``."""
@@ -210,7 +224,7 @@ class SqliteUserStore(_Base):
 
     def get_api_key(self, key_id: str) -> ApiKey | None:
         """The API key, or ``None``."""
-        row = self._con.execute("SELECT * FROM api_keys WHERE key_id = ?", (key_id,)).fetchone()
+        row = self._row("SELECT * FROM api_keys WHERE key_id = ?", (key_id,))
         return _key(row) if row else None
 
     def update_api_key(self, key: ApiKey) -> None:
@@ -229,11 +243,11 @@ class SqliteUserStore(_Base):
 
     def failures_since(self, subject: str, since: datetime) -> int:
         """Failed sign-ins at or after ``since``."""
-        row = self._con.execute(
+        row = self._row(
             "SELECT COUNT(*) FROM login_failures WHERE subject = ? AND at >= ?",
             (subject, _t(since)),
-        ).fetchone()
-        return int(row[0])
+        )
+        return int(row[0]) if row else 0
 
     def clear_failures(self, subject: str) -> None:
         """Forget the subject's failures."""
@@ -258,17 +272,17 @@ class SqliteApprovalStore(_Base):
 
     def get(self, org_id: str, plan_id: str) -> ApprovalRecord | None:
         """The plan's approval record, or ``None``."""
-        row = self._con.execute(
+        row = self._row(
             "SELECT * FROM plan_approvals WHERE org_id = ? AND plan_id = ?", (org_id, plan_id)
-        ).fetchone()
+        )
         return _record(row) if row else None
 
     def find_by_hash(self, org_id: str, plan_sha256: str) -> Sequence[ApprovalRecord]:
         """The org's records reached on a plan of this hash."""
-        rows = self._con.execute(
+        rows = self._rows(
             "SELECT * FROM plan_approvals WHERE org_id = ? AND plan_sha256 = ?",
             (org_id, plan_sha256),
-        ).fetchall()
+        )
         return [_record(r) for r in rows]
 
     def commit(self, records: Sequence[ApprovalRecord], signature: Signature | None) -> None:
@@ -309,12 +323,12 @@ class SqliteApprovalStore(_Base):
 
     def signatures(self, org_id: str, plan_id: str) -> Sequence[Signature]:
         """The plan's signatures, oldest first."""
-        rows = self._con.execute(
+        rows = self._rows(
             "SELECT signature_id, org_id, plan_id, plan_sha256, signer_id, signer_name, "
             "meaning, signed_at, time_zone, reason FROM signatures "
             "WHERE org_id = ? AND plan_id = ? ORDER BY seq",
             (org_id, plan_id),
-        ).fetchall()
+        )
         return [
             Signature(
                 r[0], r[1], r[2], r[3], r[4], r[5], SignatureMeaning(r[6]), _dt(r[7]), r[8], r[9]
