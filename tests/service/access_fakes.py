@@ -111,7 +111,7 @@ def world(per_user: int = 5, per_client: int = 20) -> World:
     approvals = Approvals(MemoryApprovalStore(), plans, accounts, authz, recorder, clock)
     w = World(clock, users, recorder, accounts, approvals, plans, {}, {})
     for org in ("acme", "beta"):
-        admin = init_admin(accounts, users, "admin", PASSWORD, org)
+        admin = init_admin(users, "admin", PASSWORD, org, recorder, clock, hasher)
         w.admin[org] = admin
         w.actors[f"{org}:admin"] = Actor(admin.user_id, admin.full_name, admin.org_id,
                                          admin.roles)  # fmt: skip

@@ -208,7 +208,7 @@ def test_accounts_over_sqlite_end_to_end(tmp_path):
     accounts = Accounts(store, Tokens(TokenSettings(SECRET), clock), clock, ListRecorder(),
                         RoleAuthorizer(), ThrottleSettings(2, 10),
                         PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))  # fmt: skip
-    admin = init_admin(accounts, store, "root", PASSWORD, "acme")
+    admin = init_admin(store, "root", PASSWORD, "acme", ListRecorder(), clock)
     tok = accounts.login("acme", "root", PASSWORD, "c1").token
     actor = accounts.authenticate(tok, None)
     assert actor is not None
@@ -224,3 +224,22 @@ def test_accounts_over_sqlite_end_to_end(tmp_path):
     with pytest.raises(TooManyAttempts):
         accounts.login("acme", "root", PASSWORD, "c1")
     store.close()
+
+
+def test_init_admin_from_env_is_idempotent_and_audited():
+    from access_fakes import Clock, ListRecorder
+
+    from isoflow.adapters.storage.memory_users import MemoryUserStore
+    from isoflow.service.auth import INIT_ADMIN_PASSWORD_ENV, init_admin_from_env
+
+    store, rec, clock = MemoryUserStore(), ListRecorder(), Clock()
+    env = {INIT_ADMIN_PASSWORD_ENV: PASSWORD}
+    first = init_admin_from_env(store, "root@acme", env, rec, clock)
+    assert first.roles == frozenset({Role.ADMIN})
+    assert init_admin_from_env(store, "root@acme", env, rec, clock) == first
+    assert [e.action for e in rec.entries] == ["user.create"]
+    assert rec.entries[0].reason
+    with pytest.raises(ValueError, match="NAME@ORG"):
+        init_admin_from_env(store, "root", env, rec, clock)
+    with pytest.raises(ValueError, match=INIT_ADMIN_PASSWORD_ENV):
+        init_admin_from_env(store, "x@beta", {}, rec, clock)

@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -377,16 +378,64 @@ def _key_json(key: ApiKey) -> bytes:
 
 
 SYSTEM_ACTOR_ID = "system"
+INIT_ADMIN_PASSWORD_ENV = "ISOFLOW_INIT_ADMIN_PASSWORD"
+"""Where :func:`init_admin_from_env` reads the first admin's password (never argv)."""
 
 
-def init_admin(accounts: Accounts, store: UserStore, name: str, password: str, org: str) -> User:
-    """Create organisation ``org`` (if new) and its first admin ``name`` (``--init-admin``)."""
+def init_admin(
+    store: UserStore,
+    name: str,
+    password: str,
+    org: str,
+    recorder: AuditRecorder,
+    clock: Clock,
+    hasher: PasswordHasher | None = None,
+) -> User:
+    """Create organisation ``org`` (if new) and its first admin ``name`` (``--init-admin``).
+
+    Running it again returns the existing user unchanged. Both creations are audited with the
+    system actor.
+    """
     organisation = store.find_org(org)
     if organisation is None:
-        organisation = Organisation("o-" + secrets.token_hex(8), org, accounts.clock.now())
+        organisation = Organisation("o-" + secrets.token_hex(8), org, clock.now())
         store.add_org(organisation)
+    existing = store.find_user(organisation.org_id, name)
+    if existing is not None:
+        return existing
+    if len(password) < 12:
+        raise ValueError("a password needs at least 12 characters")
     system = Actor(SYSTEM_ACTOR_ID, "isoflow serve --init-admin", organisation.org_id,
                    frozenset({Role.ADMIN}))  # fmt: skip
-    return accounts.create_user(
-        system, name, name, frozenset({Role.ADMIN}), "initial administrator", password=password
+    user = User(
+        user_id="u-" + secrets.token_hex(8),
+        org_id=organisation.org_id,
+        username=name,
+        full_name=name,
+        password_hash=(hasher or PasswordHasher()).hash(password),
+        roles=frozenset({Role.ADMIN}),
+        created_at=clock.now(),
     )
+    store.add_user(user)
+    recorder.record(
+        system, "user.create", "user", user.user_id, 1, None, user_json(user),
+        f"created {name} (admin) in {org}", "initial administrator",
+    )  # fmt: skip
+    return user
+
+
+def init_admin_from_env(
+    store: UserStore,
+    spec: str,
+    environ: Mapping[str, str],
+    recorder: AuditRecorder,
+    clock: Clock,
+) -> User:
+    """``--init-admin NAME@ORG`` with the password from :data:`INIT_ADMIN_PASSWORD_ENV`."""
+    name, sep, org = spec.partition("@")
+    if not sep or not name or not org:
+        raise ValueError(f"--init-admin expects NAME@ORG, not {spec!r}")
+    password = environ.get(INIT_ADMIN_PASSWORD_ENV, "")
+    if not password:
+        raise ValueError(f"set {INIT_ADMIN_PASSWORD_ENV} to the first admin's password")
+    return init_admin(store, name, password, org, recorder, clock)
