@@ -149,3 +149,83 @@ class Checkpoint:
     at: datetime
     key_id: str
     signature: str
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    """A tenant: its users, runs, plans and approvals are unseen by every other organisation."""
+
+    org_id: str
+    name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A person or service account of one organisation.
+
+    ``password_hash`` is an Argon2id encoded hash (empty for a service account, which signs in
+    with API keys only); ``full_name`` is the printed name a signature shows (21 CFR 11.50).
+    """
+
+    user_id: str
+    org_id: str
+    username: str
+    full_name: str
+    password_hash: str
+    roles: frozenset[Role]
+    created_at: datetime
+    time_zone: str = "UTC"
+    active: bool = True
+    service_account: bool = False
+    version: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """A service account's API key: only its SHA-256 is stored, the key is shown once."""
+
+    key_id: str
+    org_id: str
+    user_id: str
+    label: str
+    key_sha256: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRecord:
+    """Where one plan is in its approval: its state, the hash it was reached on, its author.
+
+    ``plan_sha256`` is the plan's hash when the state was last changed; a plan whose current
+    hash differs has lost the signatures of that state.
+    """
+
+    org_id: str
+    plan_id: str
+    state: PlanApproval
+    plan_sha256: str
+    author_id: str
+    updated_at: datetime
+    version: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """One electronic signature on a plan (21 CFR 11.50, 11.70).
+
+    The signer's printed name, the UTC instant and the signer's time zone, the meaning, and
+    the SHA-256 of the plan it binds to: verification recomputes the plan's hash.
+    """
+
+    signature_id: str
+    org_id: str
+    plan_id: str
+    plan_sha256: str
+    signer_id: str
+    signer_name: str
+    meaning: SignatureMeaning
+    signed_at: datetime
+    time_zone: str
+    reason: str

@@ -8,10 +8,22 @@ inject one or the other.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from isoflow.service.model import Actor, AuditEntry, Checkpoint, Run, RunState
+from isoflow.service.model import (
+    Actor,
+    ApiKey,
+    ApprovalRecord,
+    AuditEntry,
+    Checkpoint,
+    Organisation,
+    Run,
+    RunState,
+    Signature,
+    User,
+)
 
 
 class Clock(Protocol):
@@ -137,3 +149,101 @@ class Authorizer(Protocol):
 
 FINAL_STATES = frozenset(s for s in RunState if s.final)
 """States a run never leaves."""
+
+
+class UserStore(Protocol):
+    """Organisations, users, API keys and failed sign-ins; every read is within one org."""
+
+    def add_org(self, org: Organisation) -> None:
+        """Store a new organisation (:class:`KeyError` if its id or name is taken)."""
+        ...
+
+    def get_org(self, org_id: str) -> Organisation | None:
+        """The organisation, or ``None``."""
+        ...
+
+    def find_org(self, name: str) -> Organisation | None:
+        """The organisation of this name, or ``None``."""
+        ...
+
+    def add_user(self, user: User) -> None:
+        """Store a new user (:class:`KeyError` if the id or ``(org, username)`` is taken)."""
+        ...
+
+    def update_user(self, user: User) -> None:
+        """Replace the stored user of the same id and organisation."""
+        ...
+
+    def get_user(self, org_id: str, user_id: str) -> User | None:
+        """The organisation's user, or ``None`` (other organisations' users are unseen)."""
+        ...
+
+    def find_user(self, org_id: str, username: str) -> User | None:
+        """The organisation's user of this username, or ``None``."""
+        ...
+
+    def list_users(self, org_id: str) -> Sequence[User]:
+        """The organisation's users, by username."""
+        ...
+
+    def add_api_key(self, key: ApiKey) -> None:
+        """Store a new API key."""
+        ...
+
+    def get_api_key(self, key_id: str) -> ApiKey | None:
+        """The API key of this id (any organisation: the key itself names it), or ``None``."""
+        ...
+
+    def update_api_key(self, key: ApiKey) -> None:
+        """Replace the stored API key of the same id."""
+        ...
+
+    def add_failure(self, subject: str, at: datetime) -> None:
+        """Note a failed sign-in of ``subject`` (``user:...`` or ``client:...``)."""
+        ...
+
+    def failures_since(self, subject: str, since: datetime) -> int:
+        """How many failed sign-ins of ``subject`` are at or after ``since``."""
+        ...
+
+    def clear_failures(self, subject: str) -> None:
+        """Forget ``subject``'s failed sign-ins (after a successful one)."""
+        ...
+
+
+class ApprovalStore(Protocol):
+    """Plans' approval states and their signatures; every read is within one org."""
+
+    def get(self, org_id: str, plan_id: str) -> ApprovalRecord | None:
+        """The plan's approval record, or ``None`` (a plan never signed is a draft)."""
+        ...
+
+    def find_by_hash(self, org_id: str, plan_sha256: str) -> Sequence[ApprovalRecord]:
+        """The organisation's approval records reached on a plan of this hash."""
+        ...
+
+    def commit(self, records: Sequence[ApprovalRecord], signature: Signature | None) -> None:
+        """Store these records (insert or replace) and the signature in one transaction."""
+        ...
+
+    def signatures(self, org_id: str, plan_id: str) -> Sequence[Signature]:
+        """The plan's signatures, oldest first."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SubmittedPlan:
+    """A stored plan as approvals see it: its bytes (``plan.json``) and who made it."""
+
+    org_id: str
+    plan_id: str
+    author_id: str
+    data: bytes
+
+
+class PlanSource(Protocol):
+    """Where approvals read plans from (the run store's results)."""
+
+    def plan(self, org_id: str, plan_id: str) -> SubmittedPlan | None:
+        """The organisation's plan of this id, or ``None``."""
+        ...
