@@ -136,6 +136,8 @@ def run(name: str, sc: Scenario, events: int, seed: int, cold_every: int, limit:
                   f"|Δstart| h: {_pct([r['hours'] for r in got])}; "
                   f"verified {sum(r['ok'] for r in got)}/{len(got)}")  # fmt: skip
     for mode in ("hard", "soft"):
+        if not rows[f"{mode}-nostart"]:
+            continue
         pairs = list(zip(rows[mode], rows[f"{mode}-nostart"], strict=True))
         if pairs:
             ratios = [a["seconds"] / b["seconds"] for a, b in pairs]
