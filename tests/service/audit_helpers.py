@@ -63,5 +63,6 @@ def fill(recorder, n: int, approve_every: int = 0) -> None:
         )
         recorder.record(
             APPROVER if action == "plan.approve" else ACTOR, action, "plan", f"p{i % 7}", i,
-            f"before {i}".encode() if i else None, f"after {i} é".encode(), f"diff {i}", f"reason {i}",
+            f"before {i}".encode() if i else None, f"after {i} é".encode(),
+            f"diff {i}", f"reason {i}",
         )  # fmt: skip
