@@ -82,7 +82,7 @@ def test_triggers_refuse_update_and_delete(built, tmp_path):
         "UPDATE audit_keys SET key_id = 'x'",
     ]
     for stmt in statements:
-        with pytest.raises(sqlite3.IntegrityError, match="append-only|only payloads"):
+        with pytest.raises(sqlite3.IntegrityError, match=r"append-only|only payloads"):
             con.execute(stmt)
     con.close()
     assert verify_file(copy)[0].ok
