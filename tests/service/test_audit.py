@@ -112,3 +112,26 @@ def test_purge_and_tombstone_keep_log_verifiable():
         log.purge(15, 16)
     with pytest.raises(ValueError, match="tombstones"):
         rec.purge(ACTOR, 25, 30, "no", kept.append)
+
+
+def test_key_file_created_0600_and_loose_permissions_refused(tmp_path):
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    from isoflow.adapters.storage.audit_keys import (
+        load_or_create_signer,
+        load_public_key,
+        public_key_pem,
+    )
+
+    path = tmp_path / "k.pem"
+    signer = load_or_create_signer(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert b"PRIVATE KEY" in path.read_bytes()
+    raw = load_pem_public_key(public_key_pem(signer)).public_bytes_raw()
+    assert raw == signer.public_key
+    assert load_public_key(public_key_pem(signer)) == raw
+    assert signer.key_id == hashlib.sha256(raw).hexdigest()
+    assert load_or_create_signer(path).key_id == signer.key_id
+    path.chmod(0o644)
+    with pytest.raises(PermissionError, match="must be 600"):
+        load_or_create_signer(path)
