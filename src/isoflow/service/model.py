@@ -141,6 +141,14 @@ class AuditEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Leaf:
+    """One leaf of the audit log: its index and leaf hash (kept when a payload is purged)."""
+
+    index: int
+    leaf_hash: str
+
+
+@dataclass(frozen=True, slots=True)
 class Checkpoint:
     """A signed tree head: the log's size and root at a time, signed with Ed25519."""
 

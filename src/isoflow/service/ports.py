@@ -7,7 +7,7 @@ inject one or the other.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -18,6 +18,7 @@ from isoflow.service.model import (
     ApprovalRecord,
     AuditEntry,
     Checkpoint,
+    Leaf,
     Organisation,
     Run,
     RunState,
@@ -83,7 +84,11 @@ class RunStore(Protocol):
 
 
 class AuditLog(Protocol):
-    """The append-only audit trail: entries are added, never changed or removed."""
+    """The append-only audit trail: entries are added, never changed or removed.
+
+    Leaves (index and leaf hash) are kept for ever; only an entry's payload (its fields) may
+    be removed, by :meth:`purge`, inside the range a tombstone entry already declares.
+    """
 
     def append(self, entry: AuditEntry) -> AuditEntry:
         """Add ``entry`` at the next index (its ``index`` and ``leaf_hash`` are set here)."""
@@ -94,7 +99,23 @@ class AuditLog(Protocol):
         ...
 
     def entries(self, start: int = 0, stop: int | None = None) -> Sequence[AuditEntry]:
-        """Entries ``start <= index < stop`` in order."""
+        """Entries ``start <= index < stop`` in order (purged payloads are left out)."""
+        ...
+
+    def leaves(self, start: int = 0, stop: int | None = None) -> Sequence[Leaf]:
+        """Leaves ``start <= index < stop`` in order, purged entries' included."""
+        ...
+
+    def purge(self, first: int, last: int) -> None:
+        """Remove the payloads of entries ``first..last``; a tombstone must declare them."""
+        ...
+
+    def add_public_key(self, key_id: str, public_key: bytes) -> None:
+        """Keep a checkpoint signer's raw Ed25519 public key (idempotent)."""
+        ...
+
+    def public_keys(self) -> Mapping[str, bytes]:
+        """Every kept public key by key id."""
         ...
 
     def add_checkpoint(self, checkpoint: Checkpoint) -> None:
