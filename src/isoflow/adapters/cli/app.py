@@ -38,6 +38,7 @@ COMMAND_MODULES = (
     "analyze_cmds",
     "makeorbuy_cmd",
     "compare_cmd",
+    "serve_cmd",
 )
 """Modules of :mod:`isoflow.adapters.cli` that each define ``register(app, scenario_app)``."""
 
