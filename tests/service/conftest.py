@@ -50,8 +50,9 @@ class Server:
     def start(self, workers: int = 1) -> Server:
         self.port = free_port()
         env = {**os.environ, "PYTHONPATH": str(SRC)}
-        args = [sys.executable, "-m", "isoflow", "serve", "--db", str(self.db), "--port",
-                str(self.port), "--tokens", str(self.tokens), "--workers", str(workers)]  # fmt: skip
+        args = [sys.executable, "-m", "isoflow", "serve", "--db", str(self.db)]
+        args += ["--port", str(self.port), "--tokens", str(self.tokens)]
+        args += ["--workers", str(workers)]
         self.proc = subprocess.Popen(args, env=env, start_new_session=True)
         for _ in range(300):
             try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import httpx
-
 from tests.service.conftest import A, B, Server, upload, wait_final
 
 
@@ -16,15 +15,19 @@ def test_plan_lifecycle(server: Server) -> None:
         assert run["state"] == "optimal", run
         assert run["verdict"] == "ok"
         res = c.get(f"/runs/{run['run_id']}/result", headers=A).json()
-        assert res["verdict"] == "ok" and res["violations"] == []
+        assert res["verdict"] == "ok"
+        assert res["violations"] == []
         m = res["manifest"]
-        assert m["inputs"]["scenario_sha256"] and m["versions"]["isoflow"] and m["versions"]["highs"]
+        assert m["inputs"]["scenario_sha256"]
+        assert m["versions"]["isoflow"]
+        assert m["versions"]["highs"]
         assert res["result"]["scenario"]
-        v = c.post("/runs", json={"kind": "verify", "scenario_id": sid,
-                                  "options": {"plan_run_id": run["run_id"]}}, headers=A)  # fmt: skip
+        check = {"kind": "verify", "scenario_id": sid, "options": {"plan_run_id": run["run_id"]}}
+        v = c.post("/runs", json=check, headers=A)
         assert v.status_code == 202, v.text
         vr = wait_final(c, v.json()["run_id"], A)
-        assert vr["state"] == "succeeded" and vr["verdict"] == "ok"
+        assert vr["state"] == "succeeded"
+        assert vr["verdict"] == "ok"
 
 
 def test_auth_and_isolation(server: Server) -> None:
@@ -53,5 +56,6 @@ def test_bad_scenario_is_422_with_locations(server: Server) -> None:
         r = c.post("/scenarios", params={"format": "yaml"}, content=b"meta: [1\n", headers=A)
         assert r.status_code == 422
         errors = r.json()["errors"]
-        assert errors and all("/tmp" not in e["file"] + e["message"] for e in errors)
+        assert errors
+        assert all("/tmp" not in e["file"] + e["message"] for e in errors)
         assert errors[0]["line"] is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.service.conftest import TINY
+
 from isoflow.adapters.storage.memory import ListAuditRecorder, MemoryArtefactStore, MemoryStore
 from isoflow.service import execute
 from isoflow.service.execute import Outcome, judge
@@ -9,14 +11,22 @@ from isoflow.service.model import Actor, Role, RunKind, RunState
 from isoflow.service.ports import SystemClock
 from isoflow.service.runs import RunService, Submission
 from isoflow.service.scenarios import ScenarioService
-from tests.service.conftest import TINY
 
 ALICE = Actor("alice", "Alice", "org-a", frozenset({Role.PLANNER}))
 
 
 def _services() -> tuple[RunService, ScenarioService, ListAuditRecorder]:
-    store, art, audit, clock = MemoryStore(), MemoryArtefactStore(), ListAuditRecorder(), SystemClock()
-    return RunService(store, store, art, audit, clock), ScenarioService(store, art, audit, clock), audit
+    store, art, audit, clock = (
+        MemoryStore(),
+        MemoryArtefactStore(),
+        ListAuditRecorder(),
+        SystemClock(),
+    )
+    return (
+        RunService(store, store, art, audit, clock),
+        ScenarioService(store, art, audit, clock),
+        audit,
+    )
 
 
 def test_tampered_plan_is_failed_not_optimal() -> None:
@@ -25,9 +35,11 @@ def test_tampered_plan_is_failed_not_optimal() -> None:
     plan = isoflow.make_plan(TINY)
     empty = plan.runs[0].model_copy(update={"activity_eop_bq": 0.0})
     broken = plan.model_copy(update={"runs": (empty, *plan.runs[1:])})
-    assert broken.solver is not None and broken.solver.status == "optimal"
+    assert broken.solver is not None
+    assert broken.solver.status == "optimal"
     outcome = judge(broken, TINY, {})
-    assert outcome.state is RunState.FAILED and outcome.violations
+    assert outcome.state is RunState.FAILED
+    assert outcome.violations
     assert judge(plan, TINY, {}).state is RunState.OPTIMAL
 
 
@@ -40,7 +52,8 @@ def test_finish_never_records_optimal_with_violations() -> None:
     assert started is not None
     lying = Outcome(RunState.OPTIMAL, "", 0.0, b"{}", "violations: 1", ("overdrawn: r1: x",))
     done = runs.finish(started, lying)
-    assert done is not None and done.state is RunState.FAILED
+    assert done is not None
+    assert done.state is RunState.FAILED
     assert done.manifest["violations"] == ["overdrawn: r1: x"]
     actions = [e.action for e in audit.entries]
     assert actions == ["scenario.create", "run.submit", "run.start", "run.finish"]
@@ -66,7 +79,8 @@ def test_execute_tampered_engine(monkeypatch: object) -> None:
         outcome = execute.execute(job, lambda f, m: None)
     finally:
         mp.undo()
-    assert outcome.state is RunState.FAILED and outcome.verdict != "ok"
+    assert outcome.state is RunState.FAILED
+    assert outcome.verdict != "ok"
 
 
 def test_recover_interrupts_unfinished() -> None:

@@ -17,7 +17,7 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
-import psutil
+import psutil  # type: ignore[import-untyped]
 
 from isoflow.service.execute import Job, Outcome, execute
 from isoflow.service.model import Run, RunState
@@ -141,7 +141,7 @@ class JobRunner:
                 self._procs.pop(run.run_id, None)
             parent.close()
             proc.join(timeout=KILL_AFTER_S)
-            if proc.is_alive():
+            if proc.is_alive() and proc.pid is not None:
                 kill_tree(proc.pid)
         if outcome is None:
             code = proc.exitcode

@@ -156,9 +156,7 @@ def _run_verify(job: Job, scenario: Scenario, progress: Progress) -> Outcome:
     violations = tuple(str(v) for v in isoflow.verify(plan, scenario))
     verdict = VERDICT_OK if not violations else f"violations: {len(violations)}"
     message = "plan OK" if not violations else f"{len(violations)} violation(s)"
-    return Outcome(
-        RunState.SUCCEEDED, message, None, _json(list(violations)), verdict, violations
-    )
+    return Outcome(RunState.SUCCEEDED, message, None, _json(list(violations)), verdict, violations)
 
 
 def _run_simulate(job: Job, scenario: Scenario, progress: Progress) -> Outcome:

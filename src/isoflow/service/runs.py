@@ -117,7 +117,9 @@ class RunService:
 
     # ------------------------------------------------------------------ helpers
 
-    def _audit(self, actor: Actor, action: str, before: Run | None, after: Run, reason: str) -> None:
+    def _audit(
+        self, actor: Actor, action: str, before: Run | None, after: Run, reason: str
+    ) -> None:
         diff = (
             f"state {before.state} -> {after.state}"
             if before is not None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -87,7 +86,6 @@ class LimitMiddleware:
             if not sent:
                 sent = True
                 return {"type": "http.request", "body": body, "more_body": False}
-            result: dict[str, Any] = await receive()
-            return result
+            return await receive()
 
         await self.app(scope, replay, send)

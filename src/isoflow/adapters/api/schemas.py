@@ -37,7 +37,7 @@ class RunIn(BaseModel):
 
     kind: Kind
     scenario_id: str = Field(max_length=64)
-    options: RunOptions = Field(default_factory=RunOptions)  # type: ignore[arg-type]
+    options: RunOptions = Field(default_factory=RunOptions)
     reason: str | None = Field(
         None, min_length=1, max_length=2000, description="Reason for the change (or X-Reason)."
     )

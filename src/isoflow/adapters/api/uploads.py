@@ -75,10 +75,14 @@ def _unpack_zip(data: bytes, root: Path) -> None:
 
 def _unpack_tar(data: bytes, root: Path) -> None:
     try:
-        archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")
-        members = archive.getmembers()
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
+            _unpack_members(archive, root)
     except (tarfile.TarError, EOFError, OSError):
         raise UploadError([_problem("not a readable tar archive")]) from None
+
+
+def _unpack_members(archive: tarfile.TarFile, root: Path) -> None:
+    members = archive.getmembers()
     _check_sizes(len(members), sum(m.size for m in members))
     for member in members:
         target = root / _safe_name(member.name)

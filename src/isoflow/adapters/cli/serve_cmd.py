@@ -36,7 +36,11 @@ def build_app(db: Path, tokens: Path | None, workers: int) -> Any:
     """The application on the database ``db`` (artefacts in ``db``'s sibling folder)."""
     from isoflow.adapters.api.app import create_app
     from isoflow.adapters.storage.artefacts import FileArtefactStore
-    from isoflow.adapters.storage.memory import ListAuditRecorder, RoleAuthorizer, TokenAuthenticator
+    from isoflow.adapters.storage.memory import (
+        ListAuditRecorder,
+        RoleAuthorizer,
+        TokenAuthenticator,
+    )
     from isoflow.adapters.storage.sqlite_runs import SqliteStore
     from isoflow.service.ports import SystemClock
     from isoflow.service.runs import RunService

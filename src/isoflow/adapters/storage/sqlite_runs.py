@@ -118,8 +118,7 @@ class SqliteStore:
     def list(self, org_id: str, limit: int = 100) -> Sequence[Run]:
         """The organisation's runs, newest first."""
         rows = self._read(
-            "SELECT body FROM runs WHERE org_id = ? ORDER BY submitted_at DESC, rowid DESC "
-            "LIMIT ?",
+            "SELECT body FROM runs WHERE org_id = ? ORDER BY submitted_at DESC, rowid DESC LIMIT ?",
             (org_id, limit),
         )
         return [run_from_dict(json.loads(r[0])) for r in rows]

@@ -53,9 +53,7 @@ def list_runs(svc: Svc, who: Annotated[Actor, Depends(allowed("runs:read"))]) ->
 
 
 @router.get("/{run_id}", response_model=RunOut, responses=ERRORS)
-def get_run(
-    run_id: str, svc: Svc, who: Annotated[Actor, Depends(allowed("runs:read"))]
-) -> RunOut:
+def get_run(run_id: str, svc: Svc, who: Annotated[Actor, Depends(allowed("runs:read"))]) -> RunOut:
     """A run's state and progress (poll this, or follow ``/events``)."""
     return RunOut.of(svc.runs.get(who, run_id))
 

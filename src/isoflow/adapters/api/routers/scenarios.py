@@ -24,9 +24,13 @@ UPLOAD_BODY = {
         "required": True,
         "content": {
             media: {"schema": {"type": "string", "format": "binary"}}
-            for media in ("application/yaml", "application/json", "application/zip",
-                          "application/x-tar")
-        },  # fmt: skip
+            for media in (
+                "application/yaml",
+                "application/json",
+                "application/zip",
+                "application/x-tar",
+            )
+        },
     }
 }
 
