@@ -8,9 +8,9 @@ import zipfile
 from pathlib import Path
 
 import httpx
+from tests.service.conftest import TINY, A, Server
 
 from isoflow.scenario.save import save_scenario
-from tests.service.conftest import A, TINY, Server
 
 
 def _tar_of(folder: Path) -> bytes:
