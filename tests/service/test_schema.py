@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from tests.service.conftest import Server
 
 CLI = Path(sys.executable).with_name("schemathesis")
