@@ -327,6 +327,9 @@ class RunService:
             message=f"cancelled by {actor.user_id}",
         )
         self.runs.update(after)
+        stored = self.runs.get(actor.org_id, run_id)
+        if stored is not None and stored.state is not RunState.CANCELLED:
+            return stored  # the run ended on its own in the meantime
         if self.queue is not None:
             self.queue.cancel(run_id)
         self._audit(actor, "run.cancel", current, after, reason)
