@@ -50,3 +50,32 @@ def test_unknown_route_and_bad_json_are_problems(server: Server) -> None:
         r = c.post("/runs", content=b"{", headers={**A, "content-type": "application/json"})
         assert r.status_code == 422
         assert "Traceback" not in r.text
+
+
+OVERLAY = b"""overlay:
+  title: cyclotron down
+processes:
+  - id: s0000-fdg
+    availability:
+      outages:
+        - {start: 2025-08-01T00:00:00Z, end: 2025-08-12T00:00:00Z, reason: what-if}
+"""
+
+
+def test_named_overlay(server: Server) -> None:
+    from tests.service.conftest import upload, wait_final
+
+    with httpx.Client(base_url=server.url, timeout=30) as c:
+        sid = upload(c, A)
+        r = c.post(f"/scenarios/{sid}/overlays/down", content=OVERLAY, headers=A)
+        assert r.status_code == 201, r.text
+        assert r.json()["name"].endswith(":down")
+        bad = c.post(f"/scenarios/{sid}/overlays/down", content=b"nope: 1\n", headers=A)
+        assert bad.status_code == 422
+        odd = c.post(f"/scenarios/{sid}/overlays/a.b", content=OVERLAY, headers=A)
+        assert odd.status_code == 422
+        assert c.post("/scenarios/nope/overlays/x", content=OVERLAY, headers=A).status_code == 404
+        body = {"kind": "plan", "scenario_id": r.json()["scenario_id"]}
+        run = c.post("/runs", json=body, headers=A).json()
+        done = wait_final(c, run["run_id"], A)
+        assert done["state"] in ("optimal", "feasible")

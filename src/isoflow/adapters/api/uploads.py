@@ -9,6 +9,7 @@ The upload is written to a private temporary folder and checked by
 from __future__ import annotations
 
 import io
+import re
 import tarfile
 import tempfile
 import zipfile
@@ -143,3 +144,34 @@ def _clean(issue: dict[str, Any], root: str) -> dict[str, Any]:
             out[key] = out[key].replace(root + "/folder/", "").replace(root + "/", "")
             out[key] = out[key].replace(root, "")
     return out
+
+
+OVERLAY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+"""Names an overlay may have (it becomes a file name)."""
+
+
+def check_overlay(base: bytes, overlay: bytes, name: str) -> Checked:
+    """Validate a named what-if overlay (YAML) applied to a stored scenario (canonical JSON).
+
+    The same merge and checks as ``isoflow validate BASE+NAME``.
+    """
+    from isoflow.scenario import overlays
+    from isoflow.scenario.validate import validate
+
+    if not OVERLAY_NAME.match(name):
+        raise UploadError([_problem(f"overlay name {name[:70]!r} is not a plain name")])
+    with tempfile.TemporaryDirectory(prefix="isoflow-overlay-") as tmp:
+        root = Path(tmp)
+        base_path = root / "base.json"
+        base_path.write_bytes(base)
+        folder = root / f"base.{overlays.OVERLAY_DIR}"
+        folder.mkdir()
+        (folder / f"{name}.yaml").write_bytes(overlay)
+        report = validate(f"{base_path}{overlays.SEPARATOR}{name}")
+        scrub = str(root)
+        errors = [_clean(i.as_dict(), scrub) for i in report.errors]
+        if errors or report.scenario is None:
+            raise UploadError(errors or [_problem("not an overlay of this scenario")])
+        warnings = [_clean(i.as_dict(), scrub) for i in report.warnings]
+        scenario = report.scenario
+        return Checked(scenario.model_dump_json().encode(), scenario.meta.name, warnings)

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from isoflow.adapters.api.dependencies import Services, allowed, require_reason, services
 from isoflow.adapters.api.schemas import Problem, ScenarioOut
-from isoflow.adapters.api.uploads import Format, UploadError, check_upload
+from isoflow.adapters.api.uploads import Checked, Format, UploadError, check_overlay, check_upload
 from isoflow.service.model import Actor
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
@@ -52,13 +52,54 @@ async def upload(
     try:
         checked = await run_in_threadpool(check_upload, data, format)
     except UploadError as exc:
-        title = "Content Too Large" if exc.status == 413 else "Invalid scenario"
-        body = Problem(title=title, status=exc.status, detail=str(exc), errors=exc.errors)
-        return JSONResponse(
-            json.loads(body.model_dump_json()), exc.status, media_type="application/problem+json"
-        )
+        return _rejected(exc)
     record = await run_in_threadpool(
         svc.scenarios.create, who, name or checked.name, checked.canonical, data, reason
+    )
+    return ScenarioOut.of(record)
+
+
+def _rejected(exc: UploadError) -> JSONResponse:
+    title = "Content Too Large" if exc.status == 413 else "Invalid scenario"
+    body = Problem(title=title, status=exc.status, detail=str(exc), errors=exc.errors)
+    return JSONResponse(
+        json.loads(body.model_dump_json()), exc.status, media_type="application/problem+json"
+    )
+
+
+OVERLAY_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/yaml": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+@router.post(
+    "/{scenario_id}/overlays/{name}",
+    status_code=201,
+    response_model=ScenarioOut,
+    responses=ERRORS,
+    openapi_extra=OVERLAY_BODY,
+)
+async def overlay(
+    scenario_id: str,
+    name: str,
+    request: Request,
+    svc: Svc,
+    who: Annotated[Actor, Depends(allowed("scenarios:create"))],
+    x_reason: Annotated[str | None, Header(max_length=2000)] = None,
+) -> Any:
+    """A named what-if: an overlay (YAML) applied to a stored scenario, stored as a new one."""
+    reason = require_reason(None, x_reason)
+    base = await run_in_threadpool(svc.scenarios.content, who, scenario_id)
+    data = await request.body()
+    try:
+        checked: Checked = await run_in_threadpool(check_overlay, base, data, name)
+    except UploadError as exc:
+        return _rejected(exc)
+    record = await run_in_threadpool(
+        svc.scenarios.create, who, checked.name, checked.canonical, data, reason
     )
     return ScenarioOut.of(record)
 
