@@ -237,3 +237,32 @@ class Signature:
     signed_at: datetime
     time_zone: str
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioRecord:
+    """An uploaded, validated scenario of one organisation.
+
+    ``sha256`` names the stored canonical JSON of the scenario (what runs load);
+    ``upload_sha256`` the bytes as uploaded (YAML, JSON or a CSV-folder archive).
+    """
+
+    scenario_id: str
+    org_id: str
+    name: str
+    sha256: str
+    upload_sha256: str
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RunEvent:
+    """One step of a run's progress, numbered from 1 per run (the SSE event id)."""
+
+    run_id: str
+    seq: int
+    at: datetime
+    state: RunState
+    progress: float
+    message: str

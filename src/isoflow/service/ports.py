@@ -21,7 +21,9 @@ from isoflow.service.model import (
     Leaf,
     Organisation,
     Run,
+    RunEvent,
     RunState,
+    ScenarioRecord,
     Signature,
     User,
 )
@@ -80,6 +82,34 @@ class RunStore(Protocol):
 
     def interrupt_unfinished(self, at: datetime) -> int:
         """Mark every ``queued`` or ``running`` run :attr:`RunState.INTERRUPTED`; the count."""
+        ...
+
+    def unfinished(self) -> Sequence[Run]:
+        """Every ``queued`` or ``running`` run of every organisation, oldest first."""
+        ...
+
+    def add_event(self, event: RunEvent) -> None:
+        """Append one progress event of a run (``seq`` one above the run's last)."""
+        ...
+
+    def events(self, run_id: str, after: int = 0) -> Sequence[RunEvent]:
+        """The run's events with ``seq > after``, in order."""
+        ...
+
+
+class ScenarioStore(Protocol):
+    """Uploaded scenarios, per organisation."""
+
+    def insert_scenario(self, record: ScenarioRecord) -> None:
+        """Store a new scenario record."""
+        ...
+
+    def get_scenario(self, org_id: str, scenario_id: str) -> ScenarioRecord | None:
+        """The organisation's scenario, or ``None`` (other organisations' are unseen)."""
+        ...
+
+    def list_scenarios(self, org_id: str, limit: int = 100) -> Sequence[ScenarioRecord]:
+        """The organisation's scenarios, newest first."""
         ...
 
 

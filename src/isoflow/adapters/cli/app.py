@@ -39,6 +39,7 @@ COMMAND_MODULES = (
     "makeorbuy_cmd",
     "compare_cmd",
     "audit_cmd",
+    "serve_cmd",
 )
 """Modules of :mod:`isoflow.adapters.cli` that each define ``register(app, scenario_app)``."""
 

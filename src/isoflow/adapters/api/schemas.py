@@ -1,0 +1,125 @@
+"""The API's wire format: pydantic models of requests and responses (typed records at the edge)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from isoflow.service.model import Run, RunState, ScenarioRecord
+
+Kind = Literal["plan", "baseline", "verify", "simulate", "replan"]
+
+
+class RunOptions(BaseModel):
+    """Options of a run; each kind reads the ones it needs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    time_limit_s: float = Field(60.0, gt=0, le=3600, description="Solver time limit [s].")
+    mip_gap: float = Field(0.01, ge=0, le=1, description="Relative MIP gap to stop at.")
+    threads: int = Field(1, ge=1, le=16, description="Solver threads (1 = reproducible).")
+    plan_run_id: str | None = Field(
+        None, max_length=64, description="Run whose plan a verify, simulate or replan uses."
+    )
+    replications: int = Field(50, ge=1, le=100_000, description="Simulation replications.")
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="Simulation seed.")
+    events: list[dict[str, Any]] = Field(
+        default_factory=list, max_length=10_000, description="Re-plan events (event-file form)."
+    )
+
+
+class RunIn(BaseModel):
+    """A request to run an engine on an uploaded scenario."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Kind
+    scenario_id: str = Field(max_length=64)
+    options: RunOptions = Field(default_factory=RunOptions)
+    reason: str | None = Field(
+        None, min_length=1, max_length=2000, description="Reason for the change (or X-Reason)."
+    )
+
+
+class RunOut(BaseModel):
+    """A run as the API shows it."""
+
+    run_id: str
+    kind: str
+    state: RunState
+    scenario_id: str | None
+    submitted_by: str
+    submitted_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    progress: float
+    message: str
+    gap: float | None
+    verdict: str | None
+    result_sha256: str | None
+    options: dict[str, Any]
+
+    @classmethod
+    def of(cls, run: Run) -> RunOut:
+        """The wire form of a run."""
+        return cls(
+            run_id=run.run_id,
+            kind=str(run.kind),
+            state=run.state,
+            scenario_id=run.scenario_id,
+            submitted_by=run.submitted_by,
+            submitted_at=run.submitted_at,
+            started_at=run.started_at,
+            finished_at=run.finished_at,
+            progress=run.progress,
+            message=run.message,
+            gap=run.gap,
+            verdict=run.verdict,
+            result_sha256=run.result_sha256,
+            options=run.options,
+        )
+
+
+class ResultOut(BaseModel):
+    """A finished run's result with its manifest and verification verdict."""
+
+    run: RunOut
+    manifest: dict[str, Any]
+    verdict: str | None
+    violations: list[str]
+    result: Any
+
+
+class ScenarioOut(BaseModel):
+    """An uploaded scenario."""
+
+    scenario_id: str
+    name: str
+    sha256: str
+    upload_sha256: str
+    created_by: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, record: ScenarioRecord) -> ScenarioOut:
+        """The wire form of a scenario record."""
+        return cls(
+            scenario_id=record.scenario_id,
+            name=record.name,
+            sha256=record.sha256,
+            upload_sha256=record.upload_sha256,
+            created_by=record.created_by,
+            created_at=record.created_at,
+        )
+
+
+class Problem(BaseModel):
+    """An error (RFC 9457 problem details); ``errors`` lists validation problems."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str = ""
+    errors: list[dict[str, Any]] = Field(default_factory=list)

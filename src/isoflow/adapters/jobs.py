@@ -1,0 +1,175 @@
+"""Job workers: a queue of accepted runs, N worker threads, one child process per run.
+
+Each run executes in a child process started with the ``spawn`` context (no state of the
+server inherited); it reports progress and its outcome over a pipe. Cancelling a run
+terminates the child's whole process tree (found with psutil) and kills what is left a
+second later.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import queue
+import threading
+import traceback
+from multiprocessing.connection import Connection
+from typing import Any
+
+import psutil  # type: ignore[import-untyped]
+
+from isoflow.service.execute import Job, Outcome, execute
+from isoflow.service.model import Run, RunState
+from isoflow.service.runs import RunService
+
+log = logging.getLogger("isoflow.service.jobs")
+
+KILL_AFTER_S = 1.0
+"""How long a terminated job's processes may take to end before they are killed."""
+PROGRESS_EVERY_S = 1.0
+"""Least time between two recorded progress events of one run."""
+
+
+def _child(conn: Connection, job: Job) -> None:
+    """The child process: execute the job, sending progress and the outcome."""
+
+    def progress(fraction: float, message: str) -> None:
+        conn.send(("progress", fraction, message))
+
+    try:
+        outcome = execute(job, progress)
+    except Exception:  # the engine's failure, reported to the server's log only
+        traceback.print_exc()
+        outcome = Outcome(RunState.FAILED, "the engine failed unexpectedly")
+    conn.send(("done", outcome))
+    conn.close()
+
+
+def kill_tree(pid: int, wait_s: float = KILL_AFTER_S) -> None:
+    """Terminate the process ``pid`` and its descendants; kill those alive after ``wait_s``."""
+    try:
+        root = psutil.Process(pid)
+        procs = [*root.children(recursive=True), root]
+    except psutil.NoSuchProcess:
+        return
+    for proc in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.terminate()
+    _, alive = psutil.wait_procs(procs, timeout=wait_s)
+    for proc in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    psutil.wait_procs(alive, timeout=wait_s)
+
+
+class JobRunner:
+    """A :class:`~isoflow.service.runs.JobQueue` with ``workers`` threads."""
+
+    def __init__(self, service: RunService, workers: int = 1) -> None:
+        self.service = service
+        self._queue: queue.Queue[Run | None] = queue.Queue()
+        self._procs: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._ctx = multiprocessing.get_context("spawn")
+        self._threads = [
+            threading.Thread(target=self._work, name=f"isoflow-job-{i}", daemon=True)
+            for i in range(max(1, workers))
+        ]
+
+    def start(self) -> None:
+        """Start the worker threads."""
+        for thread in self._threads:
+            thread.start()
+
+    def enqueue(self, run: Run) -> None:
+        """Hand a queued run to the workers."""
+        self._queue.put(run)
+
+    def cancel(self, run_id: str) -> None:
+        """Stop the run's process tree if it is running (terminate now, kill in 1 s)."""
+        with self._lock:
+            proc = self._procs.get(run_id)
+        if proc is not None and proc.pid is not None:
+            threading.Thread(target=kill_tree, args=(proc.pid,), daemon=True).start()
+
+    def stop(self) -> None:
+        """Stop the workers and every running job's processes."""
+        self._stopping.set()
+        for _ in self._threads:
+            self._queue.put(None)
+        with self._lock:
+            procs = list(self._procs.values())
+        for proc in procs:
+            if proc.pid is not None:
+                kill_tree(proc.pid)
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def running_pids(self) -> list[int]:
+        """Process ids of the running jobs' child processes."""
+        with self._lock:
+            return [p.pid for p in self._procs.values() if p.pid is not None]
+
+    def _work(self) -> None:
+        while not self._stopping.is_set():
+            run = self._queue.get()
+            if run is None:
+                return
+            try:
+                self._execute(run)
+            except Exception:
+                log.exception("job of run %s failed", run.run_id)
+                self.service.finish(run, Outcome(RunState.FAILED, "the job failed unexpectedly"))
+
+    def _execute(self, queued: Run) -> None:
+        run = self.service.start(queued)
+        if run is None:
+            return
+        job = self.service.job(run)
+        parent, child = self._ctx.Pipe(duplex=False)
+        proc = self._ctx.Process(target=_child, args=(child, job), daemon=True)
+        with self._lock:
+            proc.start()
+            self._procs[run.run_id] = proc
+        child.close()
+        try:
+            outcome = self._follow(run, proc, parent)
+        finally:
+            with self._lock:
+                self._procs.pop(run.run_id, None)
+            parent.close()
+            proc.join(timeout=KILL_AFTER_S)
+            if proc.is_alive() and proc.pid is not None:
+                kill_tree(proc.pid)
+        if outcome is None:
+            code = proc.exitcode
+            outcome = Outcome(RunState.FAILED, f"the job's process ended without a result ({code})")
+        self.service.finish(run, outcome)
+
+    def _follow(self, run: Run, proc: Any, conn: Connection) -> Outcome | None:
+        """Relay progress (at most one event a second) until the outcome or the child's end."""
+        import time
+
+        last = 0.0
+        while True:
+            try:
+                ready = conn.poll(0.2)
+            except (EOFError, OSError):
+                return None
+            if not ready:
+                if not proc.is_alive() and not conn.poll(0):
+                    return None
+                continue
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                return None
+            if message[0] == "done":
+                outcome: Outcome = message[1]
+                return outcome
+            now = time.monotonic()
+            if now - last >= PROGRESS_EVERY_S:
+                last = now
+                self.service.progress(run, message[1], message[2])

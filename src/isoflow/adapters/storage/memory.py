@@ -1,0 +1,192 @@
+"""In-memory fakes of the service's ports, for tests and for running without the real ones.
+
+:class:`MemoryStore` (runs, events, scenarios), :class:`MemoryArtefactStore`,
+:class:`TokenAuthenticator` (a token -> actor table), :class:`RoleAuthorizer` (operations per
+role) and :class:`ListAuditRecorder` (entries in a list).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from isoflow.service.model import Actor, AuditEntry, Role, Run, RunEvent, RunState, ScenarioRecord
+
+
+class MemoryStore:
+    """Runs, their events and scenarios in dictionaries (one process, thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._runs: dict[str, Run] = {}
+        self._events: dict[str, list[RunEvent]] = {}
+        self._scenarios: dict[str, ScenarioRecord] = {}
+
+    def insert(self, run: Run) -> Run:
+        """Store a new run, or return the stored one of the same idempotency key."""
+        with self._lock:
+            if run.idempotency_key is not None:
+                for stored in self._runs.values():
+                    same = (stored.org_id, stored.idempotency_key)
+                    if same == (run.org_id, run.idempotency_key):
+                        return stored
+            self._runs[run.run_id] = run
+            return run
+
+    def get(self, org_id: str, run_id: str) -> Run | None:
+        """The organisation's run, or ``None``."""
+        run = self._runs.get(run_id)
+        return run if run is not None and run.org_id == org_id else None
+
+    def list(self, org_id: str, limit: int = 100) -> Sequence[Run]:
+        """The organisation's runs, newest first."""
+        runs = [r for r in self._runs.values() if r.org_id == org_id]
+        return sorted(runs, key=lambda r: r.submitted_at, reverse=True)[:limit]
+
+    def update(self, run: Run) -> None:
+        """Replace the stored run unless it has ended."""
+        with self._lock:
+            stored = self._runs.get(run.run_id)
+            if stored is not None and not stored.state.final:
+                self._runs[run.run_id] = run
+
+    def unfinished(self) -> Sequence[Run]:
+        """Every queued or running run, oldest first."""
+        runs = [r for r in self._runs.values() if not r.state.final]
+        return sorted(runs, key=lambda r: r.submitted_at)
+
+    def interrupt_unfinished(self, at: datetime) -> int:
+        """Mark every queued or running run interrupted; the count."""
+        runs = self.unfinished()
+        for run in runs:
+            self.update(replace(run, state=RunState.INTERRUPTED, finished_at=at))
+        return len(runs)
+
+    def add_event(self, event: RunEvent) -> None:
+        """Append a progress event."""
+        with self._lock:
+            self._events.setdefault(event.run_id, []).append(event)
+
+    def events(self, run_id: str, after: int = 0) -> Sequence[RunEvent]:
+        """The run's events after ``after``."""
+        return [e for e in self._events.get(run_id, []) if e.seq > after]
+
+    def insert_scenario(self, record: ScenarioRecord) -> None:
+        """Store a scenario record."""
+        self._scenarios[record.scenario_id] = record
+
+    def get_scenario(self, org_id: str, scenario_id: str) -> ScenarioRecord | None:
+        """The organisation's scenario, or ``None``."""
+        record = self._scenarios.get(scenario_id)
+        return record if record is not None and record.org_id == org_id else None
+
+    def list_scenarios(self, org_id: str, limit: int = 100) -> Sequence[ScenarioRecord]:
+        """The organisation's scenarios, newest first."""
+        records = [r for r in self._scenarios.values() if r.org_id == org_id]
+        return sorted(records, key=lambda r: r.created_at, reverse=True)[:limit]
+
+
+class MemoryArtefactStore:
+    """Artefacts in a dictionary keyed by SHA-256."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, bytes] = {}
+
+    def put(self, data: bytes) -> str:
+        """Store ``data``; its digest."""
+        digest = hashlib.sha256(data).hexdigest()
+        self._data[digest] = data
+        return digest
+
+    def get(self, sha256: str) -> bytes:
+        """The artefact; :class:`KeyError` if there is none."""
+        return self._data[sha256]
+
+    def has(self, sha256: str) -> bool:
+        """Whether it is stored."""
+        return sha256 in self._data
+
+
+class TokenAuthenticator:
+    """Actors by bearer token or API key (one table for both)."""
+
+    def __init__(self, tokens: Mapping[str, Actor]) -> None:
+        self._tokens = dict(tokens)
+
+    def authenticate(self, bearer: str | None, api_key: str | None) -> Actor | None:
+        """The actor of the token or key, else ``None``."""
+        for credential in (bearer, api_key):
+            if credential and credential in self._tokens:
+                return self._tokens[credential]
+        return None
+
+
+READ_OPERATIONS = frozenset({"runs:read", "scenarios:read"})
+WRITE_OPERATIONS = frozenset({"runs:submit", "runs:cancel", "scenarios:create"})
+DEFAULT_TABLE: dict[Role, frozenset[str]] = {
+    Role.VIEWER: READ_OPERATIONS,
+    Role.PLANNER: READ_OPERATIONS | WRITE_OPERATIONS,
+    Role.APPROVER: READ_OPERATIONS,
+    Role.ADMIN: READ_OPERATIONS | WRITE_OPERATIONS,
+}
+"""Operations allowed per role."""
+
+
+class RoleAuthorizer:
+    """Allows an operation if any of the actor's roles allows it."""
+
+    def __init__(self, table: Mapping[Role, frozenset[str]] | None = None) -> None:
+        self._table = dict(DEFAULT_TABLE if table is None else table)
+
+    def allows(self, actor: Actor, operation: str) -> bool:
+        """Whether one of ``actor``'s roles allows ``operation``."""
+        return any(operation in self._table.get(role, frozenset()) for role in actor.roles)
+
+
+def _sha(data: bytes | None) -> str | None:
+    return None if data is None else hashlib.sha256(data).hexdigest()
+
+
+class ListAuditRecorder:
+    """An audit recorder keeping its entries in a list (no signing)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.entries: list[AuditEntry] = []
+
+    def record(
+        self,
+        actor: Actor,
+        action: str,
+        object_type: str,
+        object_id: str,
+        object_version: int,
+        before: bytes | None,
+        after: bytes | None,
+        diff: str,
+        reason: str,
+    ) -> AuditEntry:
+        """Append one entry and return it."""
+        with self._lock:
+            entry = AuditEntry(
+                index=len(self.entries),
+                at=datetime.now(UTC),
+                actor_id=actor.user_id,
+                actor_roles=tuple(sorted(str(r) for r in actor.roles)),
+                org_id=actor.org_id,
+                time_zone=actor.time_zone,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                object_version=object_version,
+                before_sha256=_sha(before),
+                after_sha256=_sha(after),
+                diff=diff,
+                reason=reason,
+                leaf_hash="",
+            )
+            self.entries.append(entry)
+            return entry

@@ -1,0 +1,197 @@
+"""One run of an engine, from stored bytes to an :class:`Outcome` (no HTTP, no paths).
+
+:func:`execute` is what a job's child process calls: it loads the scenario (canonical JSON),
+runs the engine of the run's kind with its options, and for every plan it makes asks
+``isoflow verify`` for a verdict. A plan with violations is never reported as optimal: its
+outcome is :attr:`RunState.FAILED` with the violations as the message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import TYPE_CHECKING, Any
+
+import isoflow
+from isoflow.service.model import RunKind, RunState
+
+if TYPE_CHECKING:
+    from isoflow.records import Plan
+    from isoflow.scenario.schema import Scenario
+
+Progress = Callable[[float, str], None]
+"""Reports progress: a fraction in [0, 1] and a short message."""
+
+VERDICT_OK = "ok"
+"""The verdict of a plan that ``isoflow verify`` finds sound."""
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """What a run needs to execute: its kind, options and input artefacts."""
+
+    kind: RunKind
+    options: Mapping[str, Any]
+    scenario: bytes
+    plan: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of a run: the state to record, the result bytes and the verdict."""
+
+    state: RunState
+    message: str = ""
+    gap: float | None = None
+    result: bytes | None = None
+    verdict: str | None = None
+    violations: tuple[str, ...] = ()
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+def versions() -> dict[str, str]:
+    """The versions recorded in every manifest: isoflow's and HiGHS's."""
+    try:
+        highs = metadata.version("highspy")
+    except metadata.PackageNotFoundError:  # pragma: no cover - highspy ships with isoflow
+        highs = "unknown"
+    return {"isoflow": isoflow.__version__, "highs": highs}
+
+
+def _json(data: Any) -> bytes:
+    return json.dumps(data, indent=1, sort_keys=True, allow_nan=False).encode()
+
+
+def _plan_bytes(plan: Plan) -> bytes:
+    return _json(plan.model_dump(mode="json"))
+
+
+def judge(plan: Plan, scenario: Scenario, extra: dict[str, Any]) -> Outcome:
+    """The outcome of a plan: its solver status mapped to a state, checked by the verifier.
+
+    A plan that fails verification is :attr:`RunState.FAILED`, whatever its solver said.
+    """
+    from isoflow.records import SolveStatus
+
+    violations = tuple(str(v) for v in isoflow.verify(plan, scenario))
+    result = _plan_bytes(plan)
+    solver = plan.solver
+    gap = None if solver is None else solver.gap
+    if violations:
+        shown = "; ".join(violations[:5])
+        return Outcome(
+            RunState.FAILED,
+            f"the plan fails verification ({len(violations)} violation(s)): {shown}",
+            gap,
+            result,
+            f"violations: {len(violations)}",
+            violations,
+            extra,
+        )
+    status = None if solver is None else solver.status
+    state = {
+        SolveStatus.OPTIMAL: RunState.OPTIMAL,
+        SolveStatus.FEASIBLE: RunState.TIME_LIMIT,
+        SolveStatus.INFEASIBLE: RunState.INFEASIBLE,
+        None: RunState.FEASIBLE,
+    }.get(status, RunState.FEASIBLE)
+    message = "" if solver is None else solver.message
+    return Outcome(state, message, gap, result, VERDICT_OK, (), extra)
+
+
+def execute(job: Job, progress: Progress) -> Outcome:
+    """Run the job's engine and return its outcome; engine errors become ``failed``."""
+    from isoflow.errors import IsoflowError
+    from isoflow.scenario.schema import Scenario
+
+    progress(0.05, "loading the scenario")
+    scenario = Scenario.model_validate_json(job.scenario)
+    runner = _RUNNERS[job.kind]
+    try:
+        return runner(job, scenario, progress)
+    except IsoflowError as exc:
+        return Outcome(RunState.FAILED, f"{type(exc).__name__}: {exc}")
+
+
+def _plan_options(options: Mapping[str, Any]) -> Any:
+    from isoflow.engines.planner.api import PlanOptions
+    from isoflow.engines.planner.solve import SolveOptions
+
+    return PlanOptions(
+        solve=SolveOptions(
+            time_limit_s=float(options.get("time_limit_s", 60.0)),
+            mip_gap=float(options.get("mip_gap", 0.01)),
+            threads=int(options.get("threads", 1)),
+        )
+    )
+
+
+def _run_plan(job: Job, scenario: Scenario, progress: Progress) -> Outcome:
+    progress(0.1, "planning")
+    opts = _plan_options(job.options)
+    if job.kind is RunKind.BASELINE or job.options.get("baseline"):
+        from isoflow.engines.planner.baseline import baseline_plan
+
+        plan = baseline_plan(scenario, opts)
+    else:
+        plan = isoflow.make_plan(scenario, opts)
+    progress(0.9, "verifying the plan")
+    return judge(plan, scenario, {"seeds": {}})
+
+
+def _parent(job: Job) -> Plan:
+    from isoflow.errors import InputError
+    from isoflow.records import Plan
+
+    if job.plan is None:
+        raise InputError("plan_run_id", "this kind of run needs a plan")
+    return Plan.model_validate_json(job.plan)
+
+
+def _run_verify(job: Job, scenario: Scenario, progress: Progress) -> Outcome:
+    progress(0.2, "verifying")
+    plan = _parent(job)
+    violations = tuple(str(v) for v in isoflow.verify(plan, scenario))
+    verdict = VERDICT_OK if not violations else f"violations: {len(violations)}"
+    message = "plan OK" if not violations else f"{len(violations)} violation(s)"
+    return Outcome(RunState.SUCCEEDED, message, None, _json(list(violations)), verdict, violations)
+
+
+def _run_simulate(job: Job, scenario: Scenario, progress: Progress) -> Outcome:
+    from isoflow.engines.simulate import SimOptions, kpis
+
+    seed = int(job.options.get("seed", 0))
+    opts = SimOptions(replications=int(job.options.get("replications", 50)), seed=seed)
+    plan = _parent(job) if job.plan is not None else None
+    progress(0.2, "simulating")
+    result = isoflow.simulate(scenario, plan, opts)
+    summary = kpis(result)
+    body = _json(json.loads(json.dumps(summary, default=str)))
+    return Outcome(RunState.SUCCEEDED, "", None, body, None, (), {"seeds": {"simulate": seed}})
+
+
+def _run_replan(job: Job, scenario: Scenario, progress: Progress) -> Outcome:
+    from isoflow.engines.planner.replan import ReplanOptions
+
+    parent = _parent(job)
+    events = list(job.options.get("events", []))
+    opts = ReplanOptions(plan=_plan_options(job.options))
+    progress(0.2, "re-planning")
+    revision = isoflow.replan(scenario, parent, events, opts)
+    progress(0.9, "verifying the revision")
+    return judge(revision, scenario, {"seeds": {}})
+
+
+_RUNNERS: dict[RunKind, Callable[[Job, Scenario, Progress], Outcome]] = {
+    RunKind.PLAN: _run_plan,
+    RunKind.BASELINE: _run_plan,
+    RunKind.VERIFY: _run_verify,
+    RunKind.SIMULATE: _run_simulate,
+    RunKind.REPLAN: _run_replan,
+}
+"""The engine of each kind of run the service executes."""
+
+SUPPORTED_KINDS = frozenset(_RUNNERS)
+"""Kinds of run the service accepts."""

@@ -1,0 +1,93 @@
+"""Use cases over the in-memory fakes: a plan failing verification is never optimal."""
+
+from __future__ import annotations
+
+from service_cases import TINY
+
+from isoflow.adapters.storage.memory import ListAuditRecorder, MemoryArtefactStore, MemoryStore
+from isoflow.service import execute
+from isoflow.service.execute import Outcome, judge
+from isoflow.service.model import Actor, Role, RunKind, RunState
+from isoflow.service.ports import SystemClock
+from isoflow.service.runs import RunService, Submission
+from isoflow.service.scenarios import ScenarioService
+
+ALICE = Actor("alice", "Alice", "org-a", frozenset({Role.PLANNER}))
+
+
+def _services() -> tuple[RunService, ScenarioService, ListAuditRecorder]:
+    store, art, audit, clock = (
+        MemoryStore(),
+        MemoryArtefactStore(),
+        ListAuditRecorder(),
+        SystemClock(),
+    )
+    return (
+        RunService(store, store, art, audit, clock),
+        ScenarioService(store, art, audit, clock),
+        audit,
+    )
+
+
+def test_tampered_plan_is_failed_not_optimal() -> None:
+    import isoflow
+
+    plan = isoflow.make_plan(TINY)
+    empty = plan.runs[0].model_copy(update={"activity_eop_bq": 0.0})
+    broken = plan.model_copy(update={"runs": (empty, *plan.runs[1:])})
+    assert broken.solver is not None
+    assert broken.solver.status == "optimal"
+    outcome = judge(broken, TINY, {})
+    assert outcome.state is RunState.FAILED
+    assert outcome.violations
+    assert judge(plan, TINY, {}).state is RunState.OPTIMAL
+
+
+def test_finish_never_records_optimal_with_violations() -> None:
+    runs, scenarios, audit = _services()
+    rec = scenarios.create(ALICE, "tiny", TINY.model_dump_json().encode(), b"x", "upload")
+    run, created = runs.submit(ALICE, Submission(RunKind.PLAN, rec.scenario_id, {}, "why"))
+    assert created
+    started = runs.start(run)
+    assert started is not None
+    lying = Outcome(RunState.OPTIMAL, "", 0.0, b"{}", "violations: 1", ("overdrawn: r1: x",))
+    done = runs.finish(started, lying)
+    assert done is not None
+    assert done.state is RunState.FAILED
+    assert done.manifest["violations"] == ["overdrawn: r1: x"]
+    actions = [e.action for e in audit.entries]
+    assert actions == ["scenario.create", "run.submit", "run.start", "run.finish"]
+    assert all(e.reason for e in audit.entries)
+
+
+def test_execute_tampered_engine(monkeypatch: object) -> None:
+    import isoflow
+
+    real = isoflow.make_plan
+
+    def tampered(sc: object, opts: object = None) -> object:
+        plan = real(sc, opts)  # type: ignore[arg-type]
+        empty = plan.runs[0].model_copy(update={"activity_eop_bq": 0.0})
+        return plan.model_copy(update={"runs": (empty, *plan.runs[1:])})
+
+    import pytest
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(isoflow, "make_plan", tampered)
+    try:
+        job = execute.Job(RunKind.PLAN, {}, TINY.model_dump_json().encode())
+        outcome = execute.execute(job, lambda f, m: None)
+    finally:
+        mp.undo()
+    assert outcome.state is RunState.FAILED
+    assert outcome.verdict != "ok"
+
+
+def test_recover_interrupts_unfinished() -> None:
+    runs, scenarios, _ = _services()
+    rec = scenarios.create(ALICE, "tiny", TINY.model_dump_json().encode(), b"x", "upload")
+    a, _ = runs.submit(ALICE, Submission(RunKind.PLAN, rec.scenario_id, {}, "why"))
+    b, _ = runs.submit(ALICE, Submission(RunKind.PLAN, rec.scenario_id, {"seed": 1}, "why"))
+    runs.start(a)
+    assert runs.recover() == 2
+    assert {runs.get(ALICE, r.run_id).state for r in (a, b)} == {RunState.INTERRUPTED}
