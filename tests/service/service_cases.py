@@ -36,9 +36,11 @@ class Server:
     """A running ``isoflow serve`` subprocess."""
 
     db: Path
-    tokens: Path
+    tokens: Path | None
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
+    extra: tuple[str, ...] = ()
+    env: dict[str, str] | None = None
 
     @property
     def url(self) -> str:
@@ -46,10 +48,11 @@ class Server:
 
     def start(self, workers: int = 1) -> Server:
         self.port = free_port()
-        env = {**os.environ, "PYTHONPATH": str(SRC)}
+        env = {**os.environ, "PYTHONPATH": str(SRC), **(self.env or {})}
         args = [sys.executable, "-m", "isoflow", "serve", "--db", str(self.db)]
-        args += ["--port", str(self.port), "--tokens", str(self.tokens)]
-        args += ["--workers", str(workers)]
+        args += ["--port", str(self.port), "--workers", str(workers), *self.extra]
+        if self.tokens is not None:
+            args += ["--tokens", str(self.tokens)]
         self.proc = subprocess.Popen(args, env=env, start_new_session=True)
         for _ in range(300):
             try:

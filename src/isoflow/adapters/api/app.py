@@ -7,18 +7,20 @@ with a plain 500 (no traceback, SQL or path in a response).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 import isoflow
 from isoflow.adapters.api.dependencies import Services
 from isoflow.adapters.api.middleware import LimitMiddleware
 from isoflow.adapters.api.routers import runs, scenarios
+from isoflow.adapters.api.security import cors_options
 from isoflow.adapters.jobs import JobRunner
 from isoflow.service.ports import Authenticator, Authorizer
 from isoflow.service.runs import InProgress, Invalid, NotFound, RunService, ServiceError
@@ -78,11 +80,15 @@ def create_app(
     max_requests: int = 64,
     max_streams: int = 32,
     max_body: int = MAX_BODY_BYTES,
+    routers: Sequence[APIRouter] = (),
+    cors_origins: Sequence[str] = (),
 ) -> FastAPI:
     """The isoflow service application over injected ports.
 
     On start-up the runs a previous process left unfinished are marked ``interrupted`` and
-    ``workers`` job workers start; on shutdown running jobs are stopped.
+    ``workers`` job workers start; on shutdown running jobs are stopped. ``routers`` are
+    included beside the scenario and run routes (sign-in, users, API keys); ``cors_origins``
+    lists the browser origins allowed (none by default; ``*`` is refused).
     """
     runner = JobRunner(run_service, workers)
 
@@ -108,6 +114,10 @@ def create_app(
     app.state.runner = runner
     app.include_router(scenarios.router)
     app.include_router(runs.router)
+    for extra in routers:
+        app.include_router(extra)
+    if cors_origins:
+        app.add_middleware(CORSMiddleware, **cors_options(cors_origins))
     _handlers(app)
     app.add_middleware(
         LimitMiddleware, max_requests=max_requests, max_body=max_body, max_streams=max_streams

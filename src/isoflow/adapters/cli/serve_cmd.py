@@ -1,9 +1,13 @@
 """``isoflow serve``: the service's HTTP API on uvicorn (loopback by default).
 
-Runs and scenarios are kept in an embedded SQLite database (``--db``, WAL,
-``synchronous=FULL``), large artefacts beside it content-addressed by SHA-256. Credentials
-come from ``--tokens``, a JSON file mapping each token or API key to
-``{"user_id", "org_id", "roles"}``.
+Runs, scenarios, users and the audit trail are kept in an embedded SQLite database (``--db``,
+WAL, ``synchronous=FULL``), large artefacts beside it content-addressed by SHA-256. Users sign
+in (``POST /auth/login``) with Argon2-hashed passwords for short-lived tokens, or use API keys;
+``--init-admin NAME@ORG`` creates the first admin (password from the environment variable
+``ISOFLOW_INIT_ADMIN_PASSWORD``). Every change is written to the hash-chained audit trail,
+its checkpoints signed with the key ``<db>.audit-key.pem`` (made on first start, mode 0600;
+check the log offline with ``isoflow audit verify``). ``--tokens`` (a JSON file mapping fixed
+tokens to ``{"user_id", "org_id", "roles"}``) replaces sign-in, for tests and local scripts.
 """
 
 from __future__ import annotations
@@ -32,29 +36,74 @@ def _tokens(path: Path | None) -> dict[str, Any]:
     }
 
 
-def build_app(db: Path, tokens: Path | None, workers: int) -> Any:
+def _secret(path: Path) -> bytes:
+    """The token-signing secret in ``path``, made (32 random bytes, mode 0600) if absent."""
+    import os
+    import secrets
+
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes()
+    data = secrets.token_bytes(32)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    return data
+
+
+def build_app(
+    db: Path,
+    tokens: Path | None,
+    workers: int,
+    init_admin: str | None = None,
+    cors: tuple[str, ...] = (),
+) -> Any:
     """The application on the database ``db`` (artefacts in ``db``'s sibling folder)."""
     from isoflow.adapters.api.app import create_app
+    from isoflow.adapters.api.routers.auth import auth_router
+    from isoflow.adapters.api.security import Security
     from isoflow.adapters.storage.artefacts import FileArtefactStore
-    from isoflow.adapters.storage.memory import (
-        ListAuditRecorder,
-        RoleAuthorizer,
-        TokenAuthenticator,
-    )
+    from isoflow.adapters.storage.audit_keys import load_or_create_signer
+    from isoflow.adapters.storage.memory import TokenAuthenticator
+    from isoflow.adapters.storage.sqlite_audit import SqliteAuditLog
     from isoflow.adapters.storage.sqlite_runs import SqliteStore
-    from isoflow.service.ports import SystemClock
+    from isoflow.adapters.storage.sqlite_users import SqliteUserStore
+    from isoflow.service import auth
+    from isoflow.service.audit import Recorder
+    from isoflow.service.ports import Authenticator, SystemClock
+    from isoflow.service.roles import RoleAuthorizer
     from isoflow.service.runs import RunService
     from isoflow.service.scenarios import ScenarioService
 
     db.parent.mkdir(parents=True, exist_ok=True)
+    clock = SystemClock()
     store = SqliteStore(db)
     artefacts = FileArtefactStore(db.parent / f"{db.name}.artefacts")
-    audit = ListAuditRecorder()
-    clock = SystemClock()
+    audit = Recorder(SqliteAuditLog(db), clock, load_or_create_signer(Path(f"{db}.audit-key.pem")))
+    users = SqliteUserStore(db)
+    authorizer = RoleAuthorizer()
+    settings = auth.TokenSettings(secret=_secret(Path(f"{db}.token-secret")))
+    accounts = auth.Accounts(users, auth.Tokens(settings, clock), clock, audit, authorizer)
+    if init_admin is not None:
+        import os
+
+        auth.init_admin_from_env(users, init_admin, os.environ, audit, clock)
     runs = RunService(store, store, artefacts, audit, clock)
     scenarios = ScenarioService(store, artefacts, audit, clock)
+    authenticator: Authenticator = accounts
+    if tokens is not None:
+        authenticator = TokenAuthenticator(_tokens(tokens))
+    security = Security(authenticator, authorizer)
     return create_app(
-        runs, scenarios, TokenAuthenticator(_tokens(tokens)), RoleAuthorizer(), workers=workers
+        runs,
+        scenarios,
+        authenticator,
+        authorizer,
+        workers=workers,
+        routers=(auth_router(accounts, security),),
+        cors_origins=cors,
     )
 
 
@@ -70,11 +119,26 @@ def serve_cmd(
         Path | None, typer.Option(help="JSON file: token -> {user_id, org_id, roles}.")
     ] = None,
     workers: Annotated[int, typer.Option(help="Concurrent jobs (1-8).", min=1, max=8)] = 1,
+    init_admin: Annotated[
+        str | None,
+        typer.Option(
+            "--init-admin",
+            help="Create the first admin NAME@ORG (password from ISOFLOW_INIT_ADMIN_PASSWORD).",
+        ),
+    ] = None,
+    cors: Annotated[
+        list[str] | None, typer.Option(help="A browser origin allowed to call the API.")
+    ] = None,
 ) -> None:
     """Serve the isoflow HTTP API (OpenAPI at /docs and /openapi.json)."""
     import uvicorn
 
-    app = build_app(db, tokens, workers)
+    from isoflow.adapters.cli.common import usage_error
+
+    try:
+        app = build_app(db, tokens, workers, init_admin, tuple(cors or ()))
+    except (ValueError, PermissionError) as exc:
+        raise usage_error(f"isoflow serve: {exc}") from None
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)
 
 

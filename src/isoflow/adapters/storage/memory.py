@@ -125,7 +125,7 @@ class TokenAuthenticator:
 
 
 READ_OPERATIONS = frozenset({"runs:read", "scenarios:read"})
-WRITE_OPERATIONS = frozenset({"runs:submit", "runs:cancel", "scenarios:create"})
+WRITE_OPERATIONS = frozenset({"runs:submit", "runs:cancel", "scenarios:upload"})
 DEFAULT_TABLE: dict[Role, frozenset[str]] = {
     Role.VIEWER: READ_OPERATIONS,
     Role.PLANNER: READ_OPERATIONS | WRITE_OPERATIONS,

@@ -41,7 +41,7 @@ UPLOAD_BODY = {
 async def upload(
     request: Request,
     svc: Svc,
-    who: Annotated[Actor, Depends(allowed("scenarios:create"))],
+    who: Annotated[Actor, Depends(allowed("scenarios:upload"))],
     format: Annotated[Format, Query(description="yaml, json, or zip/tar of a CSV folder")],
     name: Annotated[str | None, Query(max_length=200)] = None,
     x_reason: Annotated[str | None, Header(max_length=2000)] = None,
@@ -87,7 +87,7 @@ async def overlay(
     name: str,
     request: Request,
     svc: Svc,
-    who: Annotated[Actor, Depends(allowed("scenarios:create"))],
+    who: Annotated[Actor, Depends(allowed("scenarios:upload"))],
     x_reason: Annotated[str | None, Header(max_length=2000)] = None,
 ) -> Any:
     """A named what-if: an overlay (YAML) applied to a stored scenario, stored as a new one."""
