@@ -463,8 +463,5 @@ def register(app: typer.Typer, scenario_app: typer.Typer) -> None:
     """Add ``isoflow analyze ...`` to the app."""
     del scenario_app
     analyze_app.command("capacity")(capacity_cmd)
-    from isoflow.adapters.cli.contingency_cmd import contingency_cmd
-
-    analyze_app.command("contingency")(contingency_cmd)
     analyze_app.command("self-sufficiency")(self_sufficiency_cmd)
     app.add_typer(analyze_app, name="analyze")

@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "replan_cmd",
     "simulate_cmd",
     "analyze_cmds",
+    "contingency_cmd",
     "makeorbuy_cmd",
     "compare_cmd",
     "audit_cmd",

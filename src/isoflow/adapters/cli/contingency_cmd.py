@@ -1,6 +1,6 @@
 """``isoflow analyze contingency``: single points of failure, ranked by treatments lost.
 
-Part of ``isoflow analyze`` (:mod:`.analyze_cmds`, which registers it): each element the base
+Part of ``isoflow analyze`` (:mod:`.analyze_cmds`): each element the base
 plan uses taken out in turn and re-planned (:mod:`isoflow.engines.analysis.contingency`).
 """
 
@@ -18,6 +18,7 @@ from isoflow.adapters.cli.analyze_cmds import (
     GAP_HELP,
     OutOpt,
     ScenarioArg,
+    analyze_app,
     plan_options,
     write_outputs,
 )
@@ -194,3 +195,9 @@ def _print_contingency(res: ContingencyResult, top: int) -> None:
 
 
 # --------------------------------------------------------------------------- self-sufficiency
+
+
+def register(app: typer.Typer, scenario_app: typer.Typer) -> None:
+    """Add ``isoflow analyze contingency`` (to the ``analyze`` group of :mod:`.analyze_cmds`)."""
+    del app, scenario_app
+    analyze_app.command("contingency")(contingency_cmd)
