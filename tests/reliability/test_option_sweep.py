@@ -21,8 +21,12 @@ NOT_A_NUMBER = ("nan", "inf", "-1e309", "9" * 400, "-" + "9" * 40, "abc", "", "1
 NOT_TEXT = ("", "x" * 10_000)
 TEXT_OPTIONS = {
     "--start", "--elute", "--daughter", "--by", "--kinds", "--currency", "--process",
+    "--host", "--init-admin", "--cors",
 }  # fmt: skip
-SKIPPED = {"--out", "-o", "--plan", "--scenario", "--inputs", "--scheduler", "--event"}
+SKIPPED = {
+    "--out", "-o", "--plan", "--scenario", "--inputs", "--scheduler", "--event", "--db",
+    "--tokens", "--checkpoint", "--public-key",
+}  # fmt: skip
 """Paths (their faults are other tests') and a dask address (a hostname would be looked up)."""
 
 BASE: dict[str, list[str]] = {
@@ -59,8 +63,9 @@ BASE: dict[str, list[str]] = {
     "analyze contingency": ["analyze", "contingency", str(SMALL), "--time-limit", "10s"],
     "analyze self-sufficiency": ["analyze", "self-sufficiency", str(SMALL), "--year", "2025"],
     "analyze make-or-buy": ["analyze", "make-or-buy"],
+    "serve": ["serve", "--port", "0"],
 }
-OUT = {"schema", "validate", "verify", "nuclide", "decay", "generator"}
+OUT = {"schema", "validate", "verify", "nuclide", "decay", "generator", "serve"}
 """Commands without ``--out`` (they print)."""
 EXTRA = {("analyze make-or-buy", "--process"): ["--scenario", str(SMALL)]}
 """Arguments a flag needs beside it (without ``--scenario``, ``--process`` plans the

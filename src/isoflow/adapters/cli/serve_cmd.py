@@ -12,7 +12,9 @@ tokens to ``{"user_id", "org_id", "roles"}``) replaces sign-in, for tests and lo
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -107,6 +109,38 @@ def build_app(
     )
 
 
+HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
+"""A host name (RFC 1123) to listen on, when ``--host`` is not an IP address."""
+ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$")
+"""A browser origin: scheme, host and optional port, no path."""
+
+
+def _check_options(host: str, init_admin: str | None, cors: list[str]) -> None:
+    """Options that would otherwise fail only once the server starts: one line, exit 2."""
+    from isoflow.adapters.cli.common import usage_error
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if not HOSTNAME.match(host):
+            raise usage_error(
+                f"option '--host': not an IP address or host name: {host[:60]!r}"
+            ) from None
+    if init_admin is not None:
+        name, sep, org = init_admin.partition("@")
+        if not sep or not name or not org or len(init_admin) > 200:
+            raise usage_error(f"option '--init-admin': expected NAME@ORG, got {init_admin[:60]!r}")
+    for origin in cors:
+        if not ORIGIN.match(origin):
+            raise usage_error(
+                f"option '--cors': expected an origin such as https://host:8443, "
+                f"got {origin[:60]!r}"
+            )
+
+
 def serve_cmd(
     db: Annotated[Path, typer.Option(help="SQLite database file of the service.")] = Path(
         "isoflow-service/isoflow.db"
@@ -114,7 +148,9 @@ def serve_cmd(
     host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = (
         "127.0.0.1"
     ),
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    port: Annotated[
+        int, typer.Option(help="Port to listen on (0: any free port).", min=0, max=65535)
+    ] = 8080,
     tokens: Annotated[
         Path | None, typer.Option(help="JSON file: token -> {user_id, org_id, roles}.")
     ] = None,
@@ -135,6 +171,7 @@ def serve_cmd(
 
     from isoflow.adapters.cli.common import usage_error
 
+    _check_options(host, init_admin, cors or [])
     try:
         app = build_app(db, tokens, workers, init_admin, tuple(cors or ()))
     except (ValueError, PermissionError) as exc:
