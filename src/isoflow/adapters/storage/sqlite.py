@@ -7,6 +7,9 @@ settings have one home.
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 BUSY_TIMEOUT_MS = 10_000
@@ -28,3 +31,20 @@ def connect(path: Path | str) -> sqlite3.Connection:
     con.execute("PRAGMA foreign_keys=ON")
     con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     return con
+
+
+@contextmanager
+def write(con: sqlite3.Connection, lock: threading.Lock) -> Iterator[sqlite3.Connection]:
+    """One write transaction under ``lock``: ``BEGIN IMMEDIATE`` ... ``COMMIT``.
+
+    ``BEGIN IMMEDIATE`` takes the database's write lock at once (writers queue up for
+    :data:`BUSY_TIMEOUT_MS` instead of failing on upgrade); any exception rolls back.
+    """
+    with lock:
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")

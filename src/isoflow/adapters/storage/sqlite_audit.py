@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from isoflow.adapters.storage.sqlite import connect
+from isoflow.adapters.storage.sqlite import connect, write
 from isoflow.service.audit import PURGE_ACTION, entry_leaf_hash, utc_text
 from isoflow.service.model import AuditEntry, Checkpoint, Leaf
 
@@ -105,7 +105,7 @@ class SqliteAuditLog:
     def __init__(self, path: Path | str) -> None:
         self._con = connect(path)
         self._lock = threading.Lock()
-        with self._lock, _transaction(self._con):
+        with write(self._con, self._lock):
             for stmt in SCHEMA.split(";"):
                 if stmt.strip():
                     self._con.execute(stmt)
@@ -118,7 +118,7 @@ class SqliteAuditLog:
 
     def append(self, entry: AuditEntry) -> AuditEntry:
         """Add ``entry`` at ``max(idx) + 1`` inside one ``BEGIN IMMEDIATE`` transaction."""
-        with self._lock, _transaction(self._con):
+        with write(self._con, self._lock):
             (index,) = self._con.execute(
                 "SELECT COALESCE(MAX(idx) + 1, 0) FROM audit_leaves"
             ).fetchone()
@@ -147,13 +147,13 @@ class SqliteAuditLog:
 
     def purge(self, first: int, last: int) -> None:
         """Delete payloads ``first..last`` (the trigger refuses any a tombstone does not cover)."""
-        with self._lock, _transaction(self._con):
+        with write(self._con, self._lock):
             self._con.execute("DELETE FROM audit_entries WHERE idx BETWEEN ? AND ?", (first, last))
 
     def add_checkpoint(self, checkpoint: Checkpoint) -> None:
         """Store a signed tree head."""
         c = checkpoint
-        with self._lock, _transaction(self._con):
+        with write(self._con, self._lock):
             self._con.execute(
                 "INSERT INTO audit_checkpoints (size, root_hash, at, key_id, signature) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -167,7 +167,7 @@ class SqliteAuditLog:
 
     def add_public_key(self, key_id: str, public_key: bytes) -> None:
         """Keep a signer's public key (once)."""
-        with self._lock, _transaction(self._con):
+        with write(self._con, self._lock):
             self._con.execute(
                 "INSERT OR IGNORE INTO audit_keys VALUES (?, ?)", (key_id, public_key)
             )
@@ -176,19 +176,6 @@ class SqliteAuditLog:
         """Kept public keys by key id."""
         with self._lock:
             return read_keys(self._con)
-
-
-class _transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on any exception)."""
-
-    def __init__(self, con: sqlite3.Connection) -> None:
-        self._con = con
-
-    def __enter__(self) -> None:
-        self._con.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._con.execute("COMMIT" if exc_type is None else "ROLLBACK")
 
 
 def _row(e: AuditEntry) -> tuple[Any, ...]:

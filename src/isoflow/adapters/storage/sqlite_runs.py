@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from isoflow.adapters.storage.sqlite import connect
+from isoflow.adapters.storage.sqlite import connect, write
 from isoflow.service.codec import run_from_dict, run_to_dict
 from isoflow.service.model import Run, RunEvent, RunState, ScenarioRecord
 
@@ -65,16 +65,8 @@ class SqliteStore:
                 if statement.strip():
                     con.execute(statement)
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._con.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._con
-            except BaseException:
-                self._con.execute("ROLLBACK")
-                raise
-            self._con.execute("COMMIT")
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        return write(self._con, self._lock)
 
     def _read(self, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         with self._lock:
