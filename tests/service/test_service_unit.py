@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from service_cases import TINY
 
-from isoflow.adapters.storage.memory import ListAuditRecorder, MemoryArtefactStore, MemoryStore
+from isoflow.adapters.storage.memory import MemoryArtefactStore, MemoryStore
+from isoflow.adapters.storage.memory_audit import MemoryAuditLog
 from isoflow.service import execute
+from isoflow.service.audit import Recorder, Signer
 from isoflow.service.execute import Outcome, judge
 from isoflow.service.model import Actor, Role, RunKind, RunState
 from isoflow.service.ports import SystemClock
@@ -15,17 +18,13 @@ from isoflow.service.scenarios import ScenarioService
 ALICE = Actor("alice", "Alice", "org-a", frozenset({Role.PLANNER}))
 
 
-def _services() -> tuple[RunService, ScenarioService, ListAuditRecorder]:
-    store, art, audit, clock = (
-        MemoryStore(),
-        MemoryArtefactStore(),
-        ListAuditRecorder(),
-        SystemClock(),
-    )
+def _services() -> tuple[RunService, ScenarioService, MemoryAuditLog]:
+    store, art, log, clock = MemoryStore(), MemoryArtefactStore(), MemoryAuditLog(), SystemClock()
+    audit = Recorder(log, clock, Signer(Ed25519PrivateKey.generate()))
     return (
         RunService(store, store, art, audit, clock),
         ScenarioService(store, art, audit, clock),
-        audit,
+        log,
     )
 
 
@@ -55,9 +54,9 @@ def test_finish_never_records_optimal_with_violations() -> None:
     assert done is not None
     assert done.state is RunState.FAILED
     assert done.manifest["violations"] == ["overdrawn: r1: x"]
-    actions = [e.action for e in audit.entries]
+    actions = [e.action for e in audit.entries()]
     assert actions == ["scenario.create", "run.submit", "run.start", "run.finish"]
-    assert all(e.reason for e in audit.entries)
+    assert all(e.reason for e in audit.entries())
 
 
 def test_execute_tampered_engine(monkeypatch: object) -> None:

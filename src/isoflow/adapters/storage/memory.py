@@ -1,8 +1,8 @@
 """In-memory fakes of the service's ports, for tests and for running without the real ones.
 
 :class:`MemoryStore` (runs, events, scenarios), :class:`MemoryArtefactStore`,
-:class:`TokenAuthenticator` (a token -> actor table), :class:`RoleAuthorizer` (operations per
-role) and :class:`ListAuditRecorder` (entries in a list).
+:class:`TokenAuthenticator` (a token -> actor table); the role table is
+:mod:`isoflow.service.roles`.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import hashlib
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 
-from isoflow.service.model import Actor, AuditEntry, Role, Run, RunEvent, RunState, ScenarioRecord
+from isoflow.service.model import Actor, Run, RunEvent, RunState, ScenarioRecord
 
 
 class MemoryStore:
@@ -122,71 +122,3 @@ class TokenAuthenticator:
             if credential and credential in self._tokens:
                 return self._tokens[credential]
         return None
-
-
-READ_OPERATIONS = frozenset({"runs:read", "scenarios:read"})
-WRITE_OPERATIONS = frozenset({"runs:submit", "runs:cancel", "scenarios:upload"})
-DEFAULT_TABLE: dict[Role, frozenset[str]] = {
-    Role.VIEWER: READ_OPERATIONS,
-    Role.PLANNER: READ_OPERATIONS | WRITE_OPERATIONS,
-    Role.APPROVER: READ_OPERATIONS,
-    Role.ADMIN: READ_OPERATIONS | WRITE_OPERATIONS,
-}
-"""Operations allowed per role."""
-
-
-class RoleAuthorizer:
-    """Allows an operation if any of the actor's roles allows it."""
-
-    def __init__(self, table: Mapping[Role, frozenset[str]] | None = None) -> None:
-        self._table = dict(DEFAULT_TABLE if table is None else table)
-
-    def allows(self, actor: Actor, operation: str) -> bool:
-        """Whether one of ``actor``'s roles allows ``operation``."""
-        return any(operation in self._table.get(role, frozenset()) for role in actor.roles)
-
-
-def _sha(data: bytes | None) -> str | None:
-    return None if data is None else hashlib.sha256(data).hexdigest()
-
-
-class ListAuditRecorder:
-    """An audit recorder keeping its entries in a list (no signing)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.entries: list[AuditEntry] = []
-
-    def record(
-        self,
-        actor: Actor,
-        action: str,
-        object_type: str,
-        object_id: str,
-        object_version: int,
-        before: bytes | None,
-        after: bytes | None,
-        diff: str,
-        reason: str,
-    ) -> AuditEntry:
-        """Append one entry and return it."""
-        with self._lock:
-            entry = AuditEntry(
-                index=len(self.entries),
-                at=datetime.now(UTC),
-                actor_id=actor.user_id,
-                actor_roles=tuple(sorted(str(r) for r in actor.roles)),
-                org_id=actor.org_id,
-                time_zone=actor.time_zone,
-                action=action,
-                object_type=object_type,
-                object_id=object_id,
-                object_version=object_version,
-                before_sha256=_sha(before),
-                after_sha256=_sha(after),
-                diff=diff,
-                reason=reason,
-                leaf_hash="",
-            )
-            self.entries.append(entry)
-            return entry
