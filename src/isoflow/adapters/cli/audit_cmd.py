@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from isoflow.adapters.cli.common import console, err_console, fail, usage_error
 from isoflow.service.model import Checkpoint
+
+if TYPE_CHECKING:
+    from isoflow.adapters.storage.sqlite_audit import StoredLog
 
 audit_app = typer.Typer(
     help="Verify the audit trail and export its signed checkpoints.",
@@ -26,6 +29,20 @@ audit_app = typer.Typer(
 )
 
 DbArg = Annotated[Path, typer.Argument(help="The service's SQLite database file.")]
+
+
+def _stored(db: Path) -> StoredLog:
+    """The audit log read from ``db`` (read-only); a usage error (exit 2) if it holds none."""
+    from isoflow.adapters.storage.sqlite_audit import NoAuditLog, open_read_only, read_log
+
+    try:
+        con = open_read_only(db)
+        try:
+            return read_log(con)
+        finally:
+            con.close()
+    except NoAuditLog as exc:
+        raise usage_error(f"argument 'DB': {exc}") from None
 
 
 def verify_cmd(
@@ -38,18 +55,10 @@ def verify_cmd(
     ] = None,
 ) -> None:
     """Check the whole audit log offline; name the first bad entry or checkpoint."""
-    from isoflow.adapters.storage.sqlite_audit import NoAuditLog, open_read_only, read_log
     from isoflow.service.audit_verify import verify_log
 
     trusted = None if checkpoint is None else _read_checkpoint(checkpoint)
-    try:
-        con = open_read_only(db)
-        try:
-            stored = read_log(con)
-        finally:
-            con.close()
-    except NoAuditLog as exc:
-        raise usage_error(f"argument 'DB': {exc}") from None
+    stored = _stored(db)
     keys = list(stored.public_keys.values()) if public_key is None else [_read_key(public_key)]
     report = verify_log(stored.entries, stored.checkpoints, keys, trusted, stored.leaves)
     summary = (
@@ -75,17 +84,9 @@ def checkpoint_cmd(
     out: Annotated[Path, typer.Option("--out", help="Where to write the checkpoint JSON.")],
 ) -> None:
     """Export the latest signed checkpoint as JSON, for a client to keep."""
-    from isoflow.adapters.storage.sqlite_audit import NoAuditLog, open_read_only, read_log
     from isoflow.service.audit import checkpoint_to_json
 
-    try:
-        con = open_read_only(db)
-        try:
-            stored = read_log(con)
-        finally:
-            con.close()
-    except NoAuditLog as exc:
-        raise usage_error(f"argument 'DB': {exc}") from None
+    stored = _stored(db)
     if not stored.checkpoints:
         fail("the audit log holds no signed checkpoint yet", 1)
     latest = max(stored.checkpoints, key=lambda c: c.size)
