@@ -2,22 +2,61 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pytest
 
 from isoflow.engines.planner.guided import _answer
-from isoflow.engines.planner.solve import SolveOptions, SolveResult, worker_queues
+from isoflow.engines.planner.solve import (
+    SolveOptions,
+    SolveResult,
+    _run_parts,
+    part_budget,
+    part_order,
+)
 from isoflow.records.status import SolveStatus
 
 
-def test_parts_go_largest_first_to_the_least_loaded_worker_and_run_smallest_first():
-    # sizes 10, 1, 5, 3 on two workers: 10 -> A; 5 -> B; 3 -> B (5 < 10); 1 -> B (8 < 10)
-    assert worker_queues([10, 1, 5, 3], 2) == [[0], [1, 3, 2]]
+def test_a_part_budget_is_its_share_with_the_waiting_parts_shared_by_the_workers():
+    # 60 s left, part of 30 columns, 20 + 10 columns waiting on two workers: 60·30/(30+15)
+    assert part_budget(60.0, 30, [20, 10], 2) == pytest.approx(40.0)
+    # the last part takes everything left
+    assert part_budget(12.0, 5, [], 2) == pytest.approx(12.0)
+    # one worker: 60·30/(30+30)
+    assert part_budget(60.0, 30, [20, 10], 1) == pytest.approx(30.0)
 
 
-def test_one_worker_takes_every_part_and_no_more_workers_than_parts():
-    assert worker_queues([4, 2, 7], 1) == [[1, 0, 2]]
-    assert worker_queues([4], 3) == [[0]]
+def test_the_largest_parts_start_first_and_the_rest_follow_smallest_first():
+    assert part_order([10, 1, 5, 3], 2) == [0, 2, 1, 3]
+    assert part_order([4, 2, 7], 1) == [2, 1, 0]
+    assert part_order([4], 3) == [0]
+
+
+def test_the_two_largest_parts_start_together_and_small_ones_fill_the_free_worker():
+    # sizes 10, 1, 5, 3 on two workers: parts 0 (10) and 2 (5) start at once; part 0 holds
+    # its worker until parts 1 (1) and 3 (3), smallest first, have been solved on the other.
+    # A worker kept behind small parts before a large one would start part 2 after them.
+    started: list[int] = []
+    release = threading.Event()
+    lock = threading.Lock()
+
+    def run(i: int, budget: float) -> SolveResult:
+        with lock:
+            started.append(i)
+            if len(started) == 4:
+                release.set()
+        if i == 0:
+            assert release.wait(5.0), "the small parts did not go to the other worker"
+        return SolveResult(SolveStatus.OPTIMAL, 0.0, 0.0, 0.0, 0.0, np.zeros(1), "ok")
+
+    finished: list[int] = []
+    _run_parts([10, 1, 5, 3], 2, time.perf_counter() + 60.0, run, lambda i, _: finished.append(i))
+    assert started[:2] in ([0, 2], [2, 0])
+    assert started[2:] == [1, 3]
+    assert sorted(finished) == [0, 1, 2, 3]
+    assert finished[-1] == 0
 
 
 def arrays(cost: list[float]) -> dict[str, np.ndarray]:

@@ -200,7 +200,7 @@ def _solve_parts(
                 _tell_last_part(results, rule_files, opts.mip_gap)
 
         sizes = [int(g.size) for g in groups]
-        _run_queues(worker_queues(sizes, opts.parts_in_parallel), sizes, deadline, run, done)
+        _run_parts(sizes, opts.parts_in_parallel, deadline, run, done)
     solved: list[SolveResult] = [r for r in results if r is not None]
     for part in solved:
         if part.values is None:
@@ -257,47 +257,55 @@ def _part_start(
     return part
 
 
-def worker_queues(sizes: list[int], workers: int) -> list[list[int]]:
-    """Parts (by index) for each worker, each queue smallest first.
+def part_budget(left: float, size: int, waiting: list[int], workers: int) -> float:
+    """Seconds a part may take: its size's share of the time left.
 
-    Parts go largest first to the least loaded worker (by size). This longest-processing-time
-    assignment balances the workers' loads; solving a queue
-    smallest first lets the time small parts leave unused (they often prove their gap early)
-    pass on to the larger ones after them (:func:`_run_queues`).
+    The parts still waiting are shared by all workers:
+    ``budget = left · size / (size + Σ waiting / W)``. A part taken last gets all that is left.
     """
-    queues: list[list[int]] = [[] for _ in range(max(1, min(workers, len(sizes))))]
-    loads = [0] * len(queues)
-    for i in sorted(range(len(sizes)), key=lambda i: (-sizes[i], i)):
-        w = min(range(len(queues)), key=lambda w: (loads[w], w))
-        queues[w].append(i)
-        loads[w] += sizes[i]
-    return [sorted(q, key=lambda i: (sizes[i], i)) for q in queues]
+    return left * size / (size + sum(waiting) / max(1, workers))
 
 
-def _run_queues(
-    queues: list[list[int]],
+def part_order(sizes: list[int], workers: int) -> list[int]:
+    """Order in which parts are taken: the ``workers`` largest, then the rest smallest first."""
+    largest = sorted(range(len(sizes)), key=lambda i: (-sizes[i], i))[:workers]
+    rest = sorted((i for i in range(len(sizes)) if i not in largest), key=lambda i: (sizes[i], i))
+    return largest + rest
+
+
+def _run_parts(
     sizes: list[int],
+    workers: int,
     deadline: float,
     run: Callable[[int, float], SolveResult],
     done: Callable[[int, SolveResult], None],
 ) -> None:
-    """Each queue in its own thread (each solver in its own process), all to one deadline.
+    """Parts from one queue, each taken by the next free worker, all to one deadline.
 
-    A part's budget is its size's share of what its queue has left:
-    ``budget_i = (deadline − now) · size_i / Σ_{j not yet solved in the queue} size_j``.
+    Each worker is a thread, each solver its own process; budgets from :func:`part_budget`.
+    The ``W`` largest parts start at once, so the slowest is not kept waiting behind small
+    ones; the rest follow smallest first on whichever worker frees first, so the time small
+    parts leave unused passes on to the larger ones after them. Which worker solves a part
+    changes neither its answer nor (a part solved to its gap not being cut) the plan.
     """
+    n_workers = max(1, min(workers, len(sizes)))
+    queue = part_order(sizes, n_workers)
     lock = threading.Lock()
 
-    def work(queue: list[int]) -> None:
-        for k, i in enumerate(queue):
-            left = deadline - time.perf_counter()
-            budget = left * sizes[i] / sum(sizes[j] for j in queue[k:])
+    def work() -> None:
+        while True:
+            with lock:
+                if not queue:
+                    return
+                i = queue.pop(0)
+                left = deadline - time.perf_counter()
+                budget = part_budget(left, sizes[i], [sizes[j] for j in queue], n_workers)
             result = run(i, budget)
             with lock:
                 done(i, result)
 
-    with ThreadPoolExecutor(max_workers=len(queues)) as pool:
-        for future in [pool.submit(work, q) for q in queues]:
+    with ThreadPoolExecutor(max_workers=n_workers) as pool:
+        for future in [pool.submit(work) for _ in range(n_workers)]:
             future.result()
 
 
