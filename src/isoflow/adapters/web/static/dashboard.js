@@ -300,6 +300,7 @@
     $("login-form").addEventListener("submit", signIn);
     $("upload-form").addEventListener("submit", upload);
     $("sign-out").addEventListener("click", function () { signOut(""); });
+    $("refresh").addEventListener("click", refresh);
     document.body.dataset.ready = "1";
   });
 }());
