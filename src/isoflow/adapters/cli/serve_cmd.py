@@ -167,7 +167,7 @@ def serve_cmd(
         list[str] | None, typer.Option(help="A browser origin allowed to call the API.")
     ] = None,
 ) -> None:
-    """Serve the isoflow HTTP API (OpenAPI at /docs and /openapi.json)."""
+    """Serve the isoflow HTTP API (OpenAPI at /docs and /openapi.json) and the dashboard at /."""
     import uvicorn
 
     from isoflow.adapters.cli.common import usage_error
