@@ -34,7 +34,10 @@ def _network(svc: Services, who: Actor, run_id: str) -> NetworkOut:
         raise Invalid(f"run {run_id!r} is {run.state}; it has no plan")
     plan = Plan.model_validate_json(found.result)
     scenario = Scenario.model_validate_json(svc.scenarios.content(who, run.scenario_id))
-    return network_view(run_id, plan, scenario)
+    try:
+        return network_view(run_id, plan, scenario)
+    except ValueError as exc:  # a plan over lanes its scenario lacks
+        raise Invalid(f"run {run_id!r}: {exc}") from exc
 
 
 @router.get("/{run_id}/network", response_model=NetworkOut, responses=ERRORS)
