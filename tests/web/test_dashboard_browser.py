@@ -204,6 +204,30 @@ def test_monte_carlo_bands_appear_once_a_simulation_exists(browser_page: Any, da
     assert "20 replications" in sub
 
 
+def test_a_viewer_sees_no_controls_to_change_anything(browser_page: Any, dash: Dash) -> None:
+    page, seen = browser_page
+    viewer = page.context.new_page()
+    viewer.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    viewer.on("request", lambda r: seen["requests"].append(r.url))
+    try:
+        viewer.goto(dash.url + "/")
+        viewer.wait_for_selector("body[data-ready='1']")
+        viewer.fill("#login-org", "acme")
+        viewer.fill("#login-user", "vic")
+        viewer.fill("#login-password", PASSWORD)
+        viewer.click("#login-form button[type=submit]")
+        viewer.wait_for_selector(f"#runs tr[data-run='{dash.run_id}']")
+        assert "viewer" in (viewer.locator("#who").text_content() or "")
+        assert viewer.locator("#upload-form").is_hidden()
+        assert viewer.locator("#reason-box").is_hidden()
+        assert viewer.locator("#scenarios button.plan").count() == 0
+        assert viewer.locator("#runs button.cancel").count() == 0
+        assert viewer.locator(f"#runs tr[data-run='{dash.run_id}'] button.open").count() == 1
+        assert page.locator("#scenarios button.plan").count() >= 1  # the planner has them
+    finally:
+        viewer.close()
+
+
 def test_no_request_left_the_machine(
     browser_page: Any, dash: Dash, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

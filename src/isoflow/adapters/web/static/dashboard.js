@@ -2,7 +2,7 @@
    beyond this server). Every figure shown comes from the API; the page only displays it. */
 (function () {
   "use strict";
-  var S = { token: null, runs: [], scenarios: [], polling: false };
+  var S = { token: null, me: null, runs: [], scenarios: [], polling: false };
   var PLAN_KINDS = ["plan", "baseline", "replan"];
   var ACTIVE = ["queued", "running"];
   var FORMATS = { yaml: "yaml", yml: "yaml", json: "json", zip: "zip", tar: "tar", tgz: "tar", gz: "tar" };
@@ -43,6 +43,8 @@
   function num(x, digits) {
     return Number(x).toLocaleString("en", { maximumFractionDigits: digits === undefined ? 2 : digits });
   }
+  /* The server states what the caller may do (GET /auth/me); it refuses the rest anyway. */
+  function can(operation) { return !!S.me && S.me.allowed.indexOf(operation) >= 0; }
   function notice(text, isError) {
     var n = $("notice");
     n.textContent = text;
@@ -81,12 +83,16 @@
     try {
       var token = await api("POST", "/auth/login", { json: who });
       S.token = token.access_token;
+      S.me = await api("GET", "/auth/me");
     } catch (e) {
+      S.token = null;
       $("login-error").textContent = "Sign-in refused: " + e.message;
       return;
     }
     $("login-password").value = "";
-    $("who").textContent = who.username + " @ " + who.org;
+    $("who").textContent = S.me.name + " @ " + S.me.org_id + " (" + S.me.roles.join(", ") + ")";
+    $("upload-form").hidden = !can("scenarios:upload");
+    $("reason-box").hidden = !(can("scenarios:upload") || can("runs:submit") || can("runs:cancel"));
     $("login").hidden = true;
     $("workspace").hidden = false;
     $("sign-out").hidden = false;
@@ -95,6 +101,7 @@
 
   function signOut(message) {
     S.token = null;
+    S.me = null;
     $("workspace").hidden = true;
     $("run-view").hidden = true;
     $("login").hidden = false;
@@ -132,7 +139,7 @@
   function drawScenarios() {
     fill("scenarios", S.scenarios.map(function (s) {
       return row([s.name, s.scenario_id, utc(s.created_at), s.created_by,
-        button("plan", function () { submitPlan(s); })]);
+        can("runs:submit") ? button("plan", function () { submitPlan(s); }, "plan") : null]);
     }));
   }
 
@@ -144,7 +151,7 @@
       if (PLAN_KINDS.indexOf(r.kind) >= 0 && r.result_sha256) {
         actions.appendChild(button("open", function () { openRun(r.run_id); }, "open"));
       }
-      if (ACTIVE.indexOf(r.state) >= 0) {
+      if (ACTIVE.indexOf(r.state) >= 0 && can("runs:cancel")) {
         actions.appendChild(button("cancel", function () { cancelRun(r); }, "cancel"));
       }
       var tr = row([r.run_id, r.kind, names[r.scenario_id] || r.scenario_id,

@@ -1,4 +1,5 @@
-"""``GET /runs/{id}/network`` and the dashboard's static files, over the real service.
+"""What the dashboard reads: ``GET /runs/{id}/network``, ``GET /auth/me`` and its static files,
+over the real service.
 
 The flows are checked against the stored plan JSON and the scenario file, recomputed here
 with the published half-lives (not the service's nuclide data).
@@ -119,3 +120,18 @@ def test_the_page_and_its_files_are_served_without_sign_in(dash: Dash) -> None:
     assert plotly.content == vendored
     assert _get(dash, "/static/..%2Fpages.py", None).status_code == 404
     assert _get(dash, "/static/index.html", None).status_code == 404
+
+
+def test_me_states_the_callers_roles_and_what_the_role_table_allows(dash: Dash) -> None:
+    bob = _get(dash, "/auth/me").json()
+    assert bob["name"] == "Bob"
+    assert bob["roles"] == ["planner"]
+    assert {"runs:submit", "scenarios:upload", "runs:cancel"} <= set(bob["allowed"])
+    vic = _get(dash, "/auth/me", "vic").json()
+    assert vic["roles"] == ["viewer"]
+    assert vic["org_id"] == bob["org_id"] != _get(dash, "/auth/me", "eve").json()["org_id"]
+    assert sorted(vic["allowed"]) == ["plans:read", "runs:read", "scenarios:read"]
+    assert _get(dash, "/auth/me", None).status_code == 401
+    with httpx.Client(base_url=dash.url, timeout=30) as c:  # the server refuses anyway
+        body = {"kind": "plan", "scenario_id": dash.scenario_id}
+        assert c.post("/runs", json=body, headers=dash.headers["vic"]).status_code == 403
