@@ -90,7 +90,7 @@
       return;
     }
     $("login-password").value = "";
-    $("who").textContent = S.me.name + " @ " + S.me.org_id + " (" + S.me.roles.join(", ") + ")";
+    $("who").textContent = S.me.name + " @ " + who.org + " (" + S.me.roles.join(", ") + ")";
     $("upload-form").hidden = !can("scenarios:upload");
     $("reason-box").hidden = !(can("scenarios:upload") || can("runs:submit") || can("runs:cancel"));
     $("login").hidden = true;
