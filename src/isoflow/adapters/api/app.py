@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 import isoflow
 from isoflow.adapters.api.dependencies import Services
 from isoflow.adapters.api.middleware import LimitMiddleware
-from isoflow.adapters.api.routers import runs, scenarios
+from isoflow.adapters.api.routers import runs, scenarios, views
 from isoflow.adapters.api.security import cors_options
 from isoflow.adapters.jobs import JobRunner
 from isoflow.service.ports import Authenticator, Authorizer
@@ -114,6 +114,7 @@ def create_app(
     app.state.runner = runner
     app.include_router(scenarios.router)
     app.include_router(runs.router)
+    app.include_router(views.router)
     for extra in routers:
         app.include_router(extra)
     if cors_origins:

@@ -72,6 +72,7 @@ def build_app(
     from isoflow.adapters.storage.sqlite_audit import SqliteAuditLog
     from isoflow.adapters.storage.sqlite_runs import SqliteStore
     from isoflow.adapters.storage.sqlite_users import SqliteUserStore
+    from isoflow.adapters.web import dashboard_router
     from isoflow.service import auth
     from isoflow.service.audit import Recorder
     from isoflow.service.ports import Authenticator, SystemClock
@@ -104,7 +105,7 @@ def build_app(
         authenticator,
         authorizer,
         workers=workers,
-        routers=(auth_router(accounts, security),),
+        routers=(auth_router(accounts, security), dashboard_router()),
         cors_origins=cors,
     )
 
@@ -166,7 +167,7 @@ def serve_cmd(
         list[str] | None, typer.Option(help="A browser origin allowed to call the API.")
     ] = None,
 ) -> None:
-    """Serve the isoflow HTTP API (OpenAPI at /docs and /openapi.json)."""
+    """Serve the isoflow HTTP API (OpenAPI at /docs and /openapi.json) and the dashboard at /."""
     import uvicorn
 
     from isoflow.adapters.cli.common import usage_error

@@ -10,6 +10,7 @@ from isoflow.adapters.api.security import Security, http_error
 from isoflow.service.access import AccessError
 from isoflow.service.auth import Accounts
 from isoflow.service.model import Actor, Role, User
+from isoflow.service.roles import Operation
 
 
 class LoginRequest(BaseModel):
@@ -82,6 +83,16 @@ class UserOut(BaseModel):
     service_account: bool
 
 
+class Me(BaseModel):
+    """The calling actor and the operations the role table allows them."""
+
+    user_id: str
+    name: str
+    org_id: str
+    roles: list[Role]
+    allowed: list[str]
+
+
 def _out(user: User) -> UserOut:
     return UserOut(
         user_id=user.user_id,
@@ -108,6 +119,13 @@ def auth_router(accounts: Accounts, security: Security) -> APIRouter:
         except AccessError as exc:
             raise http_error(exc) from exc
         return TokenResponse(access_token=token.token, expires_in=token.expires_in_s)
+
+    @router.get("/me")
+    def me(actor: Annotated[Actor, Depends(security.actor)]) -> Me:
+        """Who is calling: name, organisation, roles and the operations they may perform."""
+        allowed = [op.value for op in Operation if security.authorizer.allows(actor, op.value)]
+        return Me(user_id=actor.user_id, name=actor.name, org_id=actor.org_id,
+                  roles=sorted(actor.roles), allowed=allowed)  # fmt: skip
 
     @router.post("/api-keys", status_code=201)
     def create_key(body: ApiKeyRequest, actor: admin) -> ApiKeyResponse:

@@ -1,0 +1,194 @@
+/* isoflow dashboard charts: the network map and the production and shipment Gantt, drawn
+   with the vendored plotly.js from what the API states (no map tiles, no topojson fetch). */
+(function () {
+  "use strict";
+  var GBQ = 1e9;
+  var CONFIG = { displaylogo: false, responsive: true, showLink: false, showSendToCloud: false };
+  var FONT = { family: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size: 12 };
+  var PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+    "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+  var KINDS = { reactor: "#d62728", cyclotron: "#ff7f0e", accelerator: "#e377c2",
+    generator_maker: "#8c564b", cdmo: "#9467bd", radiopharmacy: "#17becf",
+    distributor: "#bcbd22", hospital: "#2ca02c", hub: "#7f7f7f", market: "#1f77b4" };
+  var DECAY_SCALE = [[0, "#1a9850"], [0.5, "#fee08b"], [1, "#d73027"]];
+  var net = null;
+
+  function $(id) { return document.getElementById(id); }
+  function esc(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+  function gbq(bq) { return (bq / GBQ).toLocaleString("en", { maximumFractionDigits: 3 }); }
+  function unique(xs) { return xs.filter(function (x, i) { return xs.indexOf(x) === i; }); }
+  /* plotly date axes ignore time zones: every time is UTC, written without its "Z". */
+  function t(iso) { return String(iso).replace("T", " ").replace("Z", ""); }
+  function ms(a, b) { return Date.parse(b) - Date.parse(a); }
+  function rgb(hex) { return [1, 3, 5].map(function (i) { return parseInt(hex.slice(i, i + 2), 16); }); }
+  function decayColour(x) {
+    var v = Math.min(Math.max(x, 0), 1);
+    var i = v <= 0.5 ? 0 : 1, f = (v - DECAY_SCALE[i][0]) / 0.5;
+    var a = rgb(DECAY_SCALE[i][1]), b = rgb(DECAY_SCALE[i + 1][1]);
+    return "rgb(" + a.map(function (c, j) { return Math.round(c + f * (b[j] - c)); }).join(",") + ")";
+  }
+  function options(select, values) {
+    var keep = select.value;
+    var opts = [new Option("all", "")].concat(values.map(function (v) { return new Option(v, v); }));
+    select.replaceChildren.apply(select, opts);
+    select.value = values.indexOf(keep) >= 0 ? keep : "";
+  }
+
+  /* ------------------------------------------------------------------ map */
+  function flowText(f) {
+    var lost = f.decay_lost_share === null ? "not stated" : (100 * f.decay_lost_share).toFixed(1) + " %";
+    return "<b>" + esc(f.lane) + "</b>: " + esc(f.origin) + " → " + esc(f.destination) +
+      "<br>" + esc(f.product) + "<br>doses: " + f.doses + " · batch inputs: " + f.batch_inputs +
+      " · generators: " + f.generators + "<br>activity at EOP: " + gbq(f.activity_eop_bq) +
+      " GBq<br>at departure: " + gbq(f.activity_departed_bq) + " GBq<br>delivered: " +
+      gbq(f.activity_delivered_bq) + " GBq<br>lost to decay by arrival: " + lost;
+  }
+
+  function mapTraces(product, country) {
+    var sites = {};
+    net.sites.forEach(function (s) { sites[s.id] = s; });
+    var touches = function (o, d) {
+      return !country || sites[o].country === country || sites[d].country === country;
+    };
+    var lanes = net.lanes.filter(function (l) { return touches(l.origin, l.destination); });
+    var flows = net.flows.filter(function (f) {
+      return (!product || f.product === product) && touches(f.origin, f.destination);
+    });
+    var shown = {};
+    net.sites.forEach(function (s) { if (!country || s.country === country) { shown[s.id] = true; } });
+    lanes.forEach(function (l) { shown[l.origin] = shown[l.destination] = true; });
+    var traces = [
+      { type: "scatter", mode: "lines", x: net.land.lon, y: net.land.lat, fill: "toself",
+        fillcolor: "#eef0e8", line: { color: "#c9ccbf", width: 0.5 }, hoverinfo: "skip",
+        showlegend: false, name: "land" },
+      { type: "scatter", mode: "lines", x: net.borders.lon, y: net.borders.lat,
+        line: { color: "#a9ad9f", width: 0.7 }, hoverinfo: "skip", showlegend: false, name: "borders" }
+    ];
+    var lx = [], ly = [], lt = [];
+    lanes.forEach(function (l) {
+      var o = sites[l.origin], d = sites[l.destination];
+      var text = "lane <b>" + esc(l.id) + "</b> (" + esc(l.mode) + "): " + esc(l.origin) + " → " + esc(l.destination);
+      lx.push(o.lon, d.lon, null); ly.push(o.lat, d.lat, null); lt.push(text, text, null);
+    });
+    traces.push({ type: "scatter", mode: "lines", x: lx, y: ly, text: lt, hoverinfo: "text",
+      line: { color: "rgba(110,110,110,0.55)", width: 1, dash: "dot" }, name: "lanes", showlegend: true });
+    var most = Math.max.apply(null, net.flows.map(function (f) { return f.activity_delivered_bq; }).concat([1e-300]));
+    var worst = Math.max.apply(null, net.flows.map(function (f) { return f.decay_lost_share || 0; }).concat([0.01]));
+    flows.forEach(function (f) {
+      var o = sites[f.origin], d = sites[f.destination], text = flowText(f);
+      traces.push({ type: "scatter", mode: "lines", name: f.lane + " · " + f.product, showlegend: false,
+        x: [o.lon, (o.lon + d.lon) / 2, d.lon], y: [o.lat, (o.lat + d.lat) / 2, d.lat],
+        text: [text, text, text], hoverinfo: "text", meta: { flow: f.lane, product: f.product },
+        line: { width: 1.5 + 10 * Math.sqrt(f.activity_delivered_bq / most),
+          color: f.decay_lost_share === null ? "#555" : decayColour(f.decay_lost_share / worst) } });
+    });
+    traces.push({ type: "scatter", mode: "markers", x: [null], y: [null], hoverinfo: "skip",
+      showlegend: false, name: "decay scale",
+      marker: { color: [0], cmin: 0, cmax: 100 * worst, colorscale: DECAY_SCALE, showscale: true,
+        colorbar: { title: { text: "% lost to<br>decay" }, thickness: 12, len: 0.5, x: 1.0 } } });
+    var kinds = unique(net.sites.map(function (s) { return s.kind; }));
+    kinds.forEach(function (k) {
+      var ss = net.sites.filter(function (s) { return s.kind === k && shown[s.id]; });
+      traces.push({ type: "scatter", mode: "markers+text", name: k, meta: { sites: k },
+        x: ss.map(function (s) { return s.lon; }), y: ss.map(function (s) { return s.lat; }),
+        text: ss.map(function (s) { return s.id; }), textposition: "top center",
+        textfont: { size: 10, color: "#333" },
+        customdata: ss.map(function (s) {
+          return "<b>" + esc(s.name) + "</b> (" + esc(s.id) + ")<br>" + esc(s.kinds.join(", ")) +
+            "<br>" + esc(s.city ? s.city + ", " : "") + esc(s.country) + "<br>" +
+            s.lat.toFixed(3) + "°, " + s.lon.toFixed(3) + "°";
+        }),
+        hovertemplate: "%{customdata}<extra></extra>",
+        marker: { size: 12, color: KINDS[k] || "#333", line: { color: "#fff", width: 1.5 } } });
+    });
+    return traces;
+  }
+
+  function drawMap() {
+    var traces = mapTraces($("filter-product").value, $("filter-country").value);
+    var layout = {
+      font: FONT, margin: { l: 10, r: 10, t: 10, b: 10 }, height: 520, hovermode: "closest",
+      paper_bgcolor: "#fff", plot_bgcolor: "#dbe9f4", dragmode: "pan",
+      legend: { title: { text: "site kind" }, bgcolor: "rgba(255,255,255,0.85)", x: 0.01, y: 0.99 },
+      xaxis: { range: net.lon_range, showgrid: false, zeroline: false, visible: false },
+      yaxis: { range: net.lat_range, showgrid: false, zeroline: false, visible: false,
+        scaleanchor: "x", scaleratio: net.scale_ratio }
+    };
+    return Plotly.react("map", traces, layout, Object.assign({ scrollZoom: true }, CONFIG));
+  }
+
+  function network(data) {
+    net = data;
+    options($("filter-product"), data.products);
+    options($("filter-country"), data.countries);
+    return drawMap();
+  }
+
+  /* ------------------------------------------------------------------ Gantt */
+  function runText(r) {
+    return "<b>" + esc(r.batch) + "</b><br>" + esc(r.product) + " (" + esc(r.nuclide) + ") at " +
+      esc(r.site) + "<br>start " + t(r.start_utc) + "<br>end of production " +
+      t(r.end_of_production_utc) + "<br>QC release " + t(r.release_utc) + "<br>made " +
+      gbq(r.activity_eop_bq) + " GBq, allocated " + gbq(r.activity_allocated_bq) + " GBq";
+  }
+
+  function shipmentText(s) {
+    return "<b>" + esc(s.lane) + "</b>: " + esc(s.origin) + " → " + esc(s.destination) +
+      "<br>depart " + t(s.depart_utc) + "<br>arrive " + t(s.arrive_utc) + "<br>" +
+      s.bookings.length + " booking(s), " + s.packages + " package(s), cost " + s.cost;
+  }
+
+  function gantt(plan) {
+    var runs = plan.runs || [], ships = plan.shipments || [];
+    var prod = function (r) { return r.site + " · production"; };
+    var ship = function (s) { return s.origin + " · shipments"; };
+    var rows = unique(runs.map(prod).concat(ships.map(ship))).sort();
+    var products = unique(runs.map(function (r) { return r.product; }));
+    var colour = function (r) { return PALETTE[products.indexOf(r.product) % PALETTE.length]; };
+    var qc = runs.filter(function (r) { return ms(r.end_of_production_utc, r.release_utc) > 0; });
+    var traces = [
+      { type: "bar", orientation: "h", name: "production", y: runs.map(prod),
+        base: runs.map(function (r) { return t(r.start_utc); }),
+        x: runs.map(function (r) { return ms(r.start_utc, r.end_of_production_utc); }),
+        marker: { color: runs.map(colour), line: { color: "#333", width: 0.5 } },
+        customdata: runs.map(runText), hovertemplate: "%{customdata}<extra>production</extra>" },
+      { type: "bar", orientation: "h", name: "QC until release", y: qc.map(prod),
+        base: qc.map(function (r) { return t(r.end_of_production_utc); }),
+        x: qc.map(function (r) { return ms(r.end_of_production_utc, r.release_utc); }),
+        marker: { color: qc.map(colour), opacity: 0.4, pattern: { shape: "/", fgcolor: "#333", size: 6 },
+          line: { color: "#333", width: 0.5 } },
+        customdata: qc.map(runText), hovertemplate: "%{customdata}<extra>QC</extra>" },
+      { type: "bar", orientation: "h", name: "shipment leg", y: ships.map(ship),
+        base: ships.map(function (s) { return t(s.depart_utc); }),
+        x: ships.map(function (s) { return ms(s.depart_utc, s.arrive_utc); }),
+        marker: { color: "#6baed6", line: { color: "#2171b5", width: 0.5 } },
+        customdata: ships.map(shipmentText), hovertemplate: "%{customdata}<extra>shipment</extra>" }
+    ];
+    var now = new Date().toISOString().slice(0, 19);
+    var first = plan.earliest_run_utc || plan.start_utc;
+    var inside = Date.parse(now + "Z") >= Date.parse(first) && Date.parse(now + "Z") <= Date.parse(plan.end_utc);
+    var layout = {
+      font: FONT, barmode: "overlay", height: 140 + 34 * rows.length, hovermode: "closest",
+      margin: { l: 200, r: 20, t: 30, b: 40 }, legend: { orientation: "h", y: 1.08 },
+      xaxis: { type: "date", range: [t(first), t(plan.end_utc)], title: { text: "UTC" } },
+      yaxis: { type: "category", categoryorder: "array", categoryarray: rows, autorange: "reversed" },
+      shapes: [{ type: "line", xref: "x", yref: "paper", x0: now.replace("T", " "),
+        x1: now.replace("T", " "), y0: 0, y1: 1, line: { color: "#d62728", width: 2, dash: "dash" } }],
+      annotations: inside ? [{ x: now.replace("T", " "), y: 1, xref: "x", yref: "paper",
+        text: "now", showarrow: false, yanchor: "bottom", font: { color: "#d62728" } }] : []
+    };
+    $("gantt-now").textContent = inside ? "" : "now (" + now.replace("T", " ") +
+      " UTC) is outside the plan's horizon; its line is not in view.";
+    return Plotly.react("gantt", traces, layout, CONFIG);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    $("filter-product").addEventListener("change", function () { if (net) { drawMap(); } });
+    $("filter-country").addEventListener("change", function () { if (net) { drawMap(); } });
+  });
+  window.isoflowCharts = { network: network, gantt: gantt };
+}());
