@@ -14,7 +14,6 @@ decay is not stated (their calibration time is not part of the plan record).
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -24,6 +23,7 @@ from importlib.resources import files
 from pydantic import BaseModel, ConfigDict
 
 from isoflow.adapters.report.data import map_frame, outlines_in, site_markers
+from isoflow.domain.decay import decay_factors
 from isoflow.domain.nuclides import NuclideData, default_data
 from isoflow.records.plan import Plan, PlanLeg
 from isoflow.scenario.schema import Scenario
@@ -118,8 +118,10 @@ class _Sum:
 
     def add(self, eop_bq: float, lam: float, eop: datetime, leg: PlanLeg) -> None:
         self.eop += eop_bq
-        self.departed += eop_bq * math.exp(-lam * (leg.depart_utc - eop).total_seconds())
-        self.delivered += eop_bq * math.exp(-lam * (leg.arrive_utc - eop).total_seconds())
+        dts = [(leg.depart_utc - eop).total_seconds(), (leg.arrive_utc - eop).total_seconds()]
+        departed, delivered = decay_factors(lam, dts).tolist()
+        self.departed += eop_bq * departed
+        self.delivered += eop_bq * delivered
 
 
 Lines = Sequence[Sequence[Sequence[float]]]
