@@ -79,7 +79,6 @@ from isoflow.engines.analysis.batches import (
 )
 from isoflow.engines.analysis.records import HOUR
 from isoflow.engines.analysis.requirements import (
-    GENERATOR_SPAN_S,
     DoseRequirement,
     ExportRequirement,
     LeadTimeRule,
@@ -87,7 +86,6 @@ from isoflow.engines.analysis.requirements import (
     dose_requirements,
     doses_in_year,
     export_requirements,
-    generator_life_s,
     generator_yield,
 )
 from isoflow.errors import OptionError
@@ -95,7 +93,6 @@ from isoflow.scenario.rules import DEFAULT_PATIENT_KG, is_class7
 from isoflow.scenario.schema import Process, Product, Scenario
 
 __all__ = [
-    "GENERATOR_SPAN_S",
     "DoseRequirement",
     "ExportRequirement",
     "LeadTimeRule",
@@ -105,7 +102,6 @@ __all__ = [
     "dose_requirements",
     "doses_in_year",
     "export_requirements",
-    "generator_life_s",
     "generator_yield",
     "stock_capped_batches",
 ]
