@@ -135,9 +135,6 @@ FIGURES: list[Figure] = [
         tc99m_doses_per_six_day_ci,
         0.33,
         estimate=True,
-        known_gap="the capacity analysis counts every elution of a generator's first two "
-        "weeks as doses; hospitals replace generators weekly, elute on fixed days and waste "
-        "the weekend's and the unused eluate (see the plan's generator_use)",
     ),
     Figure(
         "JP: PET centres with in-house cyclotrons",

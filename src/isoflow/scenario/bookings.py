@@ -69,6 +69,11 @@ def is_therapy(product: Product) -> bool:
     return product.nuclide in THERAPY_NUCLIDES
 
 
+def day_weights(product: Product) -> tuple[float, ...]:
+    """Relative doses of ``product`` booked on each weekday, Monday to Sunday [1]."""
+    return tuple(float(w) for w in (THERAPY_DAY_WEIGHTS if is_therapy(product) else DAY_WEIGHTS))
+
+
 def priority(product: Product) -> int:
     """Booking priority by product type: therapy 2, PET 3, SPECT and others 4."""
     if is_therapy(product):

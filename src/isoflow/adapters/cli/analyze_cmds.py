@@ -169,7 +169,13 @@ def capacity_cmd(
     ] = 1.0,
     out: OutOpt = DEFAULT_OUT,
 ) -> None:
-    """Annual supply capacity vs demand per isotope and region, with reserve and N-1."""
+    """Annual supply capacity vs demand per isotope and region, with reserve and N-1.
+
+    Mo-99 is counted in six-day Ci; a Tc-99m (or other generator) dose needs the parent a
+    generator holds over the doses it gives in its service at the hospital: its elution
+    schedule until replacement, less a discarded first elution, elutions on days without
+    doses, eluate beyond the doses of its weakest elution and what is left at replacement.
+    """
     options = dict(locals())  # as given, for manifest.json
     from isoflow.engines.analysis.capacity import (
         CapacityOptions,

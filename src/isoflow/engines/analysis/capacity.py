@@ -29,12 +29,23 @@ Demand
       decayed back over a *delivery lead* ``min(24 h, shelf_life/4)`` of the drug product;
     * a fed step divides by its yield and the decay during its ``duration``, and the feed
       is decayed back over a *transfer lead* ``min(48 h, shelf_life/4)`` of the feed;
-    * a generator step divides by the daughter eluted for doses over the generator's life
-      (its shelf life, at most two weeks, or ``max_elutions``) per Bq of parent at
-      calibration (exact chain solution, elution every ``max(24 h / batches per day, 4
-      daughter half-lives)``, the elution rule
-      :func:`~isoflow.scenario.rules.supply_elutions`: the process's ``elution_efficiency``,
-      its decline with age, a discarded first elution);
+    * a generator step divides by the daughter *dispensed* over one generator's life at
+      the hospital per Bq of parent at calibration
+      (:func:`~isoflow.scenario.generator_life.generator_life`, the rules planner and
+      ``verify`` follow): delivered the transfer lead after its calibration, it is eluted
+      on the elution process's schedule (:func:`~isoflow.scenario.rules.elution_slots`:
+      ``elution_times`` or ``max_batches_per_day`` a day in its windows) until its shelf
+      life ends or it is replaced (``replace_every``, e.g. weekly), at every slot under a
+      fixed routine (``elute_every_slot``) and otherwise on the days with doses; each
+      elution is the exact chain solution with the process's ``elution_efficiency``, its
+      decline with age and the generator's ``max_elutions``. Counted as waste, not doses:
+      a discarded first elution (``discard_first_elution``), the elutions of days without
+      doses (the demand calendar's: no doses on Sunday, a quarter of a weekday's on
+      Saturday), the eluate left over because the generator serves the same doses every
+      week and is sized for its weakest elution (the last of its life), and what is still
+      on the column at replacement. Mo-99 per Tc-99m dose is thus the Mo-99 a generator
+      needs over the doses it really gives (``apac-2025``: about 59 Tc-99m doses per
+      six-day Ci, against about 36-69 published);
     * several routes to one isotope are averaged; a product reachable from several isotopes
       (Ga-68 from Ge-68 generators or from cyclotrons) has its demand split in proportion
       to each isotope's dose-equivalent capacity that year.
@@ -79,7 +90,6 @@ from isoflow.engines.analysis.batches import (
 )
 from isoflow.engines.analysis.records import HOUR
 from isoflow.engines.analysis.requirements import (
-    GENERATOR_SPAN_S,
     DoseRequirement,
     ExportRequirement,
     LeadTimeRule,
@@ -87,7 +97,6 @@ from isoflow.engines.analysis.requirements import (
     dose_requirements,
     doses_in_year,
     export_requirements,
-    generator_life_s,
     generator_yield,
 )
 from isoflow.errors import OptionError
@@ -95,7 +104,6 @@ from isoflow.scenario.rules import DEFAULT_PATIENT_KG, is_class7
 from isoflow.scenario.schema import Process, Product, Scenario
 
 __all__ = [
-    "GENERATOR_SPAN_S",
     "DoseRequirement",
     "ExportRequirement",
     "LeadTimeRule",
@@ -105,7 +113,6 @@ __all__ = [
     "dose_requirements",
     "doses_in_year",
     "export_requirements",
-    "generator_life_s",
     "generator_yield",
     "stock_capped_batches",
 ]
@@ -484,7 +491,10 @@ def _assumptions(opts: CapacityOptions) -> tuple[str, ...]:
         f"decayed over min({lead.delivery_max_s / HOUR:g} h, {lead.shelf_fraction:g} x shelf "
         f"life) to the drug EOP, and every upstream feed over min("
         f"{lead.transfer_max_s / HOUR:g} h, {lead.shelf_fraction:g} x shelf life); yields and "
-        "in-process decay included; generators by exact elution yield",
+        "in-process decay included; a generator's doses over its service (its elution "
+        "schedule, replacement, shelf life), net of a discarded first elution, elutions on "
+        "days without doses, eluate beyond the doses of its weakest elution and what is left "
+        "at replacement",
         f"per-kg doses at a {REFERENCE_MASS_KG:g} kg patient",
         f"outage reserve capacity {opts.reserve_margin:.0%} of demand (OECD-NEA HLG-MR "
         "practice for Mo-99, NEA/SEN/HLGMR(2019)1), applied to every isotope",

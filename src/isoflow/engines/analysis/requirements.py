@@ -18,19 +18,12 @@ from zoneinfo import ZoneInfo
 
 from isoflow import bounds
 from isoflow.domain.nuclides import default_data
-from isoflow.engines.analysis.records import DAY, HOUR
+from isoflow.engines.analysis.records import HOUR
+from isoflow.scenario.bookings import day_weights
 from isoflow.scenario.demand import demand_items
-from isoflow.scenario.rules import (
-    generator_service_end,
-    prescribed_activity,
-    product_dose_activity,
-    supply_elutions,
-)
+from isoflow.scenario.generator_life import generator_life
+from isoflow.scenario.rules import prescribed_activity, product_dose_activity
 from isoflow.scenario.schema import Process, Product, Scenario, Stage
-
-GENERATOR_SPAN_S = 14 * 86400.0
-"""Longest span [s] over which a generator's elutions are counted towards capacity (two
-weeks, a common replacement cycle)."""
 
 
 @dataclass(frozen=True)
@@ -85,30 +78,29 @@ def _lam(nuclide: str) -> float:
     return float(default_data().decay_constants([nuclide])[0])
 
 
-def generator_life_s(generator: Product, process: Process | None = None) -> float:
-    """How long a generator's elutions count towards capacity [s].
-
-    Its service (shelf life, or its replacement by the elution ``process``'s
-    ``replace_every``: :func:`~isoflow.scenario.rules.generator_service_end`, counted from
-    calibration), but at most :data:`GENERATOR_SPAN_S`: capacity counts every elution slot
-    as a batch, so over a long life (a Ge-68/Ga-68 generator's year) it would count elutions
-    no hospital makes; ``max_elutions`` may end it sooner.
-    """
-    return min(generator_service_end(generator, process, 0.0, 0.0), GENERATOR_SPAN_S)
-
-
 def generator_yield(
-    generator: Product, efficiency: float, discard_first: bool, interval_s: float, life_s: float
+    sc: Scenario, generator: Product, process: Process, leads: LeadTimeRule
 ) -> float:
-    """Daughter activity for doses over a generator's life per Bq of parent at calibration [1].
+    """Daughter for doses over one generator's service per Bq of parent at calibration [1].
 
-    Elutions at ``interval_s, 2·interval_s, ...`` up to ``life_s`` (at most 2,000), by the
-    elution rule (:func:`~isoflow.scenario.rules.supply_elutions`: efficiency and its decline
-    with age, the elution limit, a discarded first elution; exact chain solution).
+    The generator's life at the elution site (:func:`~isoflow.scenario.generator_life.
+    generator_life`, the rule the planner and ``verify`` follow): delivered the transfer
+    lead after its calibration, eluted on the process's schedule until its shelf life ends
+    or it is replaced (``replace_every``), every slot under a fixed routine
+    (``elute_every_slot``), doses only on the days the demand calendar has doses
+    (:func:`~isoflow.scenario.bookings.dose_weekdays` of the dose product); a discarded
+    first elution, the elutions without doses and the daughter left at replacement give
+    none. The typical week is the scenario's first.
     """
-    n = max(1, min(2000, int(life_s // interval_s)))
-    offsets = tuple(interval_s * (k + 1) for k in range(n))
-    return float(sum(supply_elutions(generator, offsets, efficiency, discard_first)))
+    life = generator_life(
+        generator,
+        process,
+        sc.site(process.site),
+        leads.transfer(generator),
+        sc.meta.start.date(),
+        day_weights(sc.product(process.output)),
+    )
+    return life.dose_bq
 
 
 def _per_bq(
@@ -128,19 +120,10 @@ def _per_bq(
         if feed.id in seen:
             continue
         if feed.stage == Stage.GENERATOR and feed.daughter is not None:
-            lam_d = _lam(feed.daughter)
-            half = math.log(2) / lam_d if lam_d > 0 else DAY
-            interval = max(DAY / proc.max_batches_per_day, 4 * half)
-            y = generator_yield(
-                feed,
-                proc.elution_efficiency,
-                proc.discard_first_elution,
-                interval,
-                generator_life_s(feed, proc),
-            )
-            step = math.exp(_lam(feed.nuclide) * leads.transfer(feed)) / (
-                y * proc.yield_fraction * math.exp(-lam_d * proc.duration)
-            )
+            y = generator_yield(sc, feed, proc, leads)
+            if y <= 0.0:
+                continue
+            step = 1.0 / (y * proc.yield_fraction * math.exp(-_lam(feed.daughter) * proc.duration))
         else:
             lam = _lam(feed.nuclide)
             step = math.exp(lam * leads.transfer(feed)) / (

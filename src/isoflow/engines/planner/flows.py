@@ -17,6 +17,7 @@ import numpy.typing as npt
 from isoflow.engines.planner.candidate_types import CandidateOptions, Candidates, Flow
 from isoflow.engines.planner.network import PlanningNetwork
 from isoflow.engines.planner.routing import Route, _route_choice
+from isoflow.scenario.generator_life import in_service
 from isoflow.scenario.rules import generator_service_end, shelf_life_s, supply_elutions
 from isoflow.scenario.schema import ProcessKind, Product
 
@@ -134,7 +135,8 @@ def _generator_flows(
     """Generator deliveries to each elution site, eluted at every useful slot in service.
 
     A generator is in service from its arrival to the end of its shelf life or its
-    replacement (:func:`~isoflow.scenario.rules.generator_service_end`). It is eluted at the
+    replacement (:func:`~isoflow.scenario.rules.generator_service_end`;
+    :func:`~isoflow.scenario.generator_life.in_service`). It is eluted at the
     slots at which doses may be due (with the first slot after arrival when that elution is
     discarded), or, for a process with ``elute_every_slot``, at every slot in service.
     """
@@ -164,7 +166,7 @@ def _generator_flows(
                 if route is None:
                     continue
                 life = generator_service_end(gen, proc, src.eop, route.arrive)
-                mask = (slot_times >= route.arrive) & (slot_times <= life)
+                mask = in_service(slot_times, route.arrive, life)
                 if mask.any():
                     options.append((si, route, mask, life))
         # keep, for every slot, the per_feed freshest generators that cover it
@@ -179,7 +181,9 @@ def _generator_flows(
             src = cand.runs[si]
             chosen = [slots[k] for k in np.flatnonzero(mask)]
             if proc.elute_every_slot:  # a fixed routine: every slot in service, doses or not
-                chosen = [ri for ri in every_slot if route.arrive <= cand.runs[ri].start <= life]
+                chosen = [
+                    ri for ri in every_slot if in_service(cand.runs[ri].start, route.arrive, life)
+                ]
             elif proc.discard_first_elution:
                 chosen = _with_first_elution(cand, every_slot, chosen, route.arrive)
             offsets = tuple(round(cand.runs[r].start - src.eop, 1) for r in chosen)

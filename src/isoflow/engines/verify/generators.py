@@ -18,9 +18,9 @@ from isoflow.domain.calendar import from_epoch
 from isoflow.engines.verify.core import REL, SLACK_S, _t
 from isoflow.engines.verify.runs import _RunChecks
 from isoflow.records.plan import PlanGenerator
+from isoflow.scenario.generator_life import service_slots
 from isoflow.scenario.rules import (
     elution_process,
-    elution_slots,
     generator_service_end,
     shelf_life_s,
     supply_elutions,
@@ -110,7 +110,7 @@ class _GeneratorChecks(_RunChecks):
         In service: after it arrives, within its shelf life, before its replacement
         (:func:`~isoflow.scenario.rules.generator_service_end`). A process that elutes every
         slot (``elute_every_slot``) elutes it at each of its slots in service within the
-        plan's window (:func:`~isoflow.scenario.rules.elution_slots`).
+        plan's window (:func:`~isoflow.scenario.generator_life.service_slots`).
         """
         calibration, arrive = times_s
         times = [_t(e.time_utc) for e in g.elutions]
@@ -130,7 +130,7 @@ class _GeneratorChecks(_RunChecks):
             return
         end = min(generator_service_end(product, proc, calibration, arrive), _t(self.plan.end_utc))
         lo = max(arrive, _t(self.plan.earliest_run_utc))
-        slots = elution_slots(proc, self.sites[g.site], lo, end + 1.0)
+        slots = service_slots(proc, self.sites[g.site], lo, end)
         plan_end = _t(self.plan.end_utc)
         skipped = [
             t
