@@ -11,7 +11,7 @@ import typer
 from analysis_cases import korea_japan
 from typer.testing import CliRunner
 
-from isoflow.adapters.cli import analyze_cmds, compare_cmd, makeorbuy_cmd
+from isoflow.adapters.cli import analyze_cmds, compare_cmd, contingency_cmd, makeorbuy_cmd
 
 SMALL = str(Path(__file__).parents[1] / "scenario" / "data" / "small.yaml")
 
@@ -25,6 +25,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def run():
     app = typer.Typer()
     analyze_cmds.register(app, typer.Typer())
+    contingency_cmd.register(app, typer.Typer())
     compare_cmd.register(app, typer.Typer())
     makeorbuy_cmd.register(app, typer.Typer())
     runner = CliRunner()
