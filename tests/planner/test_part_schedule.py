@@ -19,9 +19,12 @@ from isoflow.engines.planner.solve import (
 from isoflow.records.status import SolveStatus
 
 
-def test_a_part_budget_is_its_share_with_the_waiting_parts_shared_by_the_workers():
-    # 60 s left, part of 30 columns, 20 + 10 columns waiting on two workers: 60·30/(30+15)
-    assert part_budget(60.0, 30, [20, 10], 2) == pytest.approx(40.0)
+def test_a_part_budget_is_its_share_of_a_fair_split_over_the_workers():
+    # 60 s left, part of 10 columns, 20 + 30 columns still to solve, two workers: each
+    # worker's fair share is 30 columns, so this part gets 10/30 of the time
+    assert part_budget(60.0, 10, [20, 30], 2) == pytest.approx(20.0)
+    # a part as large as a fair share has its worker to itself
+    assert part_budget(60.0, 30, [20, 10], 2) == pytest.approx(60.0)
     # the last part takes everything left
     assert part_budget(12.0, 5, [], 2) == pytest.approx(12.0)
     # one worker: 60·30/(30+30)

@@ -257,13 +257,16 @@ def _part_start(
     return part
 
 
-def part_budget(left: float, size: int, waiting: list[int], workers: int) -> float:
-    """Seconds a part may take: its size's share of the time left.
+def part_budget(left: float, size: int, others: list[int], workers: int) -> float:
+    """Seconds a part may take: its share of the time left on a fair split of the work.
 
-    The parts still waiting are shared by all workers:
-    ``budget = left · size / (size + Σ waiting / W)``. A part taken last gets all that is left.
+    ``others`` are the sizes of the parts still to solve besides this one (waiting, or
+    running on other workers). Split evenly over ``W`` workers, each worker's share is
+    ``(size + Σ others) / W``; a part at least that large has its worker to itself:
+    ``budget = left · min(1, W · size / (size + Σ others))``. The last part gets all that is
+    left.
     """
-    return left * size / (size + sum(waiting) / max(1, workers))
+    return left * min(1.0, max(1, workers) * size / (size + sum(others)))
 
 
 def part_order(sizes: list[int], workers: int) -> list[int]:
@@ -292,6 +295,8 @@ def _run_parts(
     queue = part_order(sizes, n_workers)
     lock = threading.Lock()
 
+    running: set[int] = set()
+
     def work() -> None:
         while True:
             with lock:
@@ -299,9 +304,12 @@ def _run_parts(
                     return
                 i = queue.pop(0)
                 left = deadline - time.perf_counter()
-                budget = part_budget(left, sizes[i], [sizes[j] for j in queue], n_workers)
+                others = [sizes[j] for j in [*queue, *running]]
+                budget = part_budget(left, sizes[i], others, n_workers)
+                running.add(i)
             result = run(i, budget)
             with lock:
+                running.discard(i)
                 done(i, result)
 
     with ThreadPoolExecutor(max_workers=n_workers) as pool:
