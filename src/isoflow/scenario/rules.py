@@ -5,8 +5,10 @@ none of them restates a rule. Each function is small and pure (scenario records 
 out), so that a rule changes in one line and every engine follows.
 
 * :func:`is_class7`, :func:`lane_carries`: which lanes may carry which product;
-* :func:`lane_closures`, :func:`leg_arrival`: when a lane takes no consignment, and when a
+* :func:`lane_closures`, :func:`still_departs`, :func:`leg_arrival`: when a lane takes no
+  new consignment, whether one already booked on a departure still leaves, and when a
   consignment that left on it arrives;
+* :func:`export_windows`: when a country restricts the export of a product;
 * :func:`prescribed_activity`, :func:`dose_tolerance`: the dose a booking must receive;
 * :func:`shelf_life_s`: how long a product keeps (no stated shelf life: unlimited);
 * :func:`latest_arrival`: when a dose must be at its hospital (dispensing buffer);
@@ -32,6 +34,7 @@ out), so that a rule changes in one line and every engine follows.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -53,6 +56,7 @@ from isoflow.domain.calendar import (
 from isoflow.domain.decay import Inventory
 from isoflow.domain.generators import Generator
 from isoflow.domain.nuclides import default_data
+from isoflow.scenario.policy_models import ExportRestriction
 from isoflow.scenario.schema import (
     Availability,
     DosePrice,
@@ -116,6 +120,34 @@ def lane_closures(lane: Lane) -> tuple[Interval, ...]:
     """
     wins = [(epoch(c.start), epoch(c.end) if c.end else math.inf) for c in lane.closures]
     wins += [(epoch(d.departure) - 60.0, epoch(d.departure) + 60.0) for d in lane.delays]
+    return tuple(sorted(wins))
+
+
+def still_departs(lane: Lane, depart_s: float) -> bool:
+    """True if a consignment booked on ``lane``'s departure at ``depart_s`` still leaves.
+
+    It leaves unless the lane is closed then (:attr:`Lane.closures`); a delayed departure
+    (:attr:`Lane.delays`, within a minute) keeps the consignments already on it, though it
+    takes no new one (:func:`lane_closures`).
+    """
+    if any(abs(epoch(d.departure) - depart_s) <= 60.0 for d in lane.delays):
+        return True
+    return not any(lo <= depart_s < hi for lo, hi in lane_closures(lane))
+
+
+def export_windows(
+    restrictions: Iterable[ExportRestriction], country: str, product_id: str
+) -> tuple[Interval, ...]:
+    """Periods ``[lo, hi)`` [s since epoch] of ``country``'s export restrictions, sorted.
+
+    Those restricting ``product_id``: a restriction naming no products covers every product;
+    one with no end lasts for ever. Only a leg that leaves the country is restricted.
+    """
+    wins = [
+        (epoch(r.start), epoch(r.end) if r.end else math.inf)
+        for r in restrictions
+        if r.country == country and (not r.products or product_id in r.products)
+    ]
     return tuple(sorted(wins))
 
 

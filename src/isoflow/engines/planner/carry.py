@@ -4,7 +4,7 @@ Candidate generation prunes (a few runs and routes per booking), so a dose or an
 parent chose may be missing from the candidates of the changed scenario. Each one is added
 back when its route still holds under the events, checked leg by leg with the same rules as
 routing and ``verify``: the lane exists and is not closed at the departure
-(:func:`.rules.lane_closures`; a late departure keeps the consignments already on it) nor
+(:func:`.rules.still_departs`: a late departure keeps the consignments already on it) nor
 leaving a country that restricts the export, each leg arrives by
 :func:`.rules.leg_arrival`, the next leg leaves after it (and its handling), and the route
 arrives by the dose's deadline (for an input: by the run's start); a dose's activity is
@@ -23,7 +23,7 @@ from isoflow.engines.planner.network import PlanningNetwork
 from isoflow.engines.planner.pins import instant
 from isoflow.engines.planner.routing import Leg, Route
 from isoflow.records.plan import Plan, PlanAllocation, PlanLeg
-from isoflow.scenario.rules import lane_closures, leg_arrival, shelf_life_s
+from isoflow.scenario.rules import leg_arrival, shelf_life_s, still_departs
 from isoflow.scenario.schema import ProcessKind
 
 LegKey = tuple[tuple[int, int], ...]
@@ -133,8 +133,7 @@ def _route(
             return None
         lane = net.scenario.lanes[li]
         dep = instant(g.depart_utc)
-        late = any(abs(instant(d.departure) - dep) <= 60.0 for d in lane.delays)
-        if not late and any(lo <= dep < hi for lo, hi in lane_closures(lane)):
+        if not still_departs(lane, dep):
             return None
         origin = net.site_country[net.site_index[lane.origin]]
         crosses = origin != net.site_country[net.site_index[lane.destination]]

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from isoflow.domain.calendar import epoch, weekly_instants
+from isoflow.domain.calendar import weekly_instants
 from isoflow.domain.nuclides import default_data
 from isoflow.engines.planner.routing import (
     LaneEdge,
@@ -47,7 +47,13 @@ from isoflow.engines.planner.routing import (
     _pareto_front,
     _thin,
 )
-from isoflow.scenario.rules import lane_carries, lane_closures, leg_arrival, shelf_life_s
+from isoflow.scenario.rules import (
+    export_windows,
+    lane_carries,
+    lane_closures,
+    leg_arrival,
+    shelf_life_s,
+)
 from isoflow.scenario.schema import Product, Scenario
 
 __all__ = ["DAY", "LaneEdge", "Leg", "PlanningNetwork", "Route", "Windows"]
@@ -105,10 +111,8 @@ class PlanningNetwork:
                 )
             else:
                 self.departures.append(np.zeros(0, dtype=np.float64))
-        self._restrictions = [
-            (r.country, set(r.products), epoch(r.start), epoch(r.end) if r.end else math.inf)
-            for r in sc.policies.export_restrictions
-        ]
+        self._restrictions = tuple(sc.policies.export_restrictions)
+        self._export_cache: dict[tuple[str, str], Windows] = {}
         self._closures = [lane_closures(lane) for lane in sc.lanes]
         """Per lane: periods in which it takes no consignment (:func:`.rules.lane_closures`)."""
         self._windowed = bool(self._restrictions) or any(self._closures)
@@ -148,11 +152,8 @@ class PlanningNetwork:
         return allowed is None or country in allowed
 
     def export_blocked(self, country: str, product: str, when: float) -> bool:
-        """True if ``country`` restricts exports of ``product`` at instant ``when``."""
-        return any(
-            c == country and (not prods or product in prods) and lo <= when < hi
-            for c, prods, lo, hi in self._restrictions
-        )
+        """True if ``country`` restricts exports of ``product`` at ``when`` (one rule)."""
+        return any(lo <= when < hi for lo, hi in self._export_windows(country, product) or ())
 
     def carrying_lanes(self, product: Product) -> list[bool]:
         """Per lane: True if it may carry ``product`` (:func:`.rules.lane_carries`).
@@ -166,13 +167,16 @@ class PlanningNetwork:
         return carries
 
     def _export_windows(self, country: str, product: str) -> Windows | None:
-        """Sorted restriction windows on exports of ``product`` from ``country``; None if none."""
-        wins = sorted(
-            (lo, hi)
-            for c, prods, lo, hi in self._restrictions
-            if c == country and (not prods or product in prods)
-        )
-        return tuple(wins) or None
+        """Sorted restriction windows on exports of ``product`` from ``country``; None if none.
+
+        From :func:`.rules.export_windows`, once per country and product.
+        """
+        key = (country, product)
+        wins = self._export_cache.get(key)
+        if wins is None:
+            wins = export_windows(self._restrictions, country, product)
+            self._export_cache[key] = wins
+        return wins or None
 
     def _edges(self, product: Product) -> tuple[list[list[LaneEdge]], list[list[LaneEdge]]]:
         """(forward edges per site, backward edges per site) of the lanes carrying ``product``."""

@@ -11,12 +11,10 @@ the route passes through an exclusive distributor and arrives in time. Codes:
 
 from __future__ import annotations
 
-import math
-
-from isoflow.domain.calendar import epoch, weekly_instants
+from isoflow.domain.calendar import weekly_instants
 from isoflow.engines.verify.core import SLACK_S, _CheckerBase, _t
 from isoflow.records.plan import PlanLeg
-from isoflow.scenario.rules import lane_carries, lane_closures, leg_arrival
+from isoflow.scenario.rules import export_windows, lane_carries, leg_arrival, still_departs
 from isoflow.scenario.schema import Lane, Product
 from isoflow.units import to_iso
 
@@ -119,20 +117,15 @@ class _RouteChecks(_CheckerBase):
         origin = self.sites[lane.origin].country
         if origin == self.sites[lane.destination].country:
             return
-        for r in self.sc.policies.export_restrictions:
-            if r.country != origin or (r.products and product_id not in r.products):
-                continue
-            end = epoch(r.end) if r.end else math.inf
-            if epoch(r.start) <= dep < end:
-                self.bad(
-                    "export_restricted", subject, f"{lane.id} leaves {origin} during a restriction"
-                )
+        wins = export_windows(self.sc.policies.export_restrictions, origin, product_id)
+        if any(lo <= dep < hi for lo, hi in wins):
+            self.bad(
+                "export_restricted", subject, f"{lane.id} leaves {origin} during a restriction"
+            )
 
     def check_closed(self, subject: str, lane: Lane, dep: float) -> None:
         """A leg does not depart while its lane is closed (a delayed departure excepted)."""
-        if any(abs(epoch(d.departure) - dep) <= 60.0 for d in lane.delays):
-            return  # the consignment was already on it
-        if any(lo <= dep < hi for lo, hi in lane_closures(lane)):
+        if not still_departs(lane, dep):
             self.bad("lane_closed", subject, f"{lane.id} is closed at its departure")
 
     def check_contract(
