@@ -105,7 +105,8 @@ def _allocation(plan: Plan, booking: str, batch: str | None) -> PlanAllocation:
     return found[0]
 
 
-def _scenario_of(plan: Plan, scenario: Scenario) -> Scenario:
+def scenario_of(plan: Plan, scenario: Scenario) -> Scenario:
+    """``scenario`` as ``plan`` stands on it: with a revision's events applied."""
     if plan.revision is not None and plan.revision.events:
         from isoflow.scenario.events import apply_events
 
@@ -145,7 +146,7 @@ def decay_view(
     if not 2 <= points <= MAX_POINTS:
         raise ValueError(f"points must be from 2 to {MAX_POINTS}")
     a = _allocation(plan, booking, batch)
-    sc = _scenario_of(plan, scenario)
+    sc = scenario_of(plan, scenario)
     item = next((d for d in demand_items(sc) if d.id == a.booking), None)
     product = next((p for p in sc.products if p.id == a.product), None)
     if item is None or product is None:

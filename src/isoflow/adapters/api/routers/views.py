@@ -11,6 +11,7 @@ from isoflow.adapters.api.decay import DEFAULT_POINTS, MAX_POINTS, DecayOut, dec
 from isoflow.adapters.api.dependencies import Services, allowed, services
 from isoflow.adapters.api.network import NetworkOut, network_view
 from isoflow.adapters.api.schemas import Problem
+from isoflow.adapters.api.whatif import EventFormOut, event_form
 from isoflow.service.model import Actor, RunKind
 from isoflow.service.runs import Invalid
 
@@ -90,3 +91,21 @@ async def decay(
     plan or an allocation it does not make.
     """
     return await run_in_threadpool(_decay, svc, who, run_id, allocation, batch, points)
+
+
+def _event_form(svc: Services, who: Actor, run_id: str) -> EventFormOut:
+    plan, scenario = _planned(svc, who, run_id)
+    return event_form(run_id, plan, scenario)
+
+
+@router.get("/{run_id}/event-form", response_model=EventFormOut, responses=ERRORS)
+async def event_kinds(
+    run_id: str, svc: Svc, who: Annotated[Actor, Depends(allowed("runs:read"))]
+) -> EventFormOut:
+    """The events a ``replan`` of this planned run accepts, with the values its plan offers.
+
+    Per kind of event (the event file's form, ``docs/replanning.md``): its fields, the input
+    each needs and, where the plan and scenario name them, the possible values (lanes, sites,
+    the plan's batches, each lane's planned departures, countries, products, bookings).
+    """
+    return await run_in_threadpool(_event_form, svc, who, run_id)
