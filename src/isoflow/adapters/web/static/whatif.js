@@ -61,6 +61,16 @@
     }
   }
 
+  /* markers at one instant (end of production, release and departure of a dose made on the
+     spot) share one label, written once */
+  function labels(markers) {
+    return markers.map(function (m, i) {
+      if (i > 0 && markers[i - 1].time_utc === m.time_utc) { return ""; }
+      return markers.filter(function (n) { return n.time_utc === m.time_utc; })
+        .map(function (n) { return n.kind.replace(/_/g, " "); }).join(" · ");
+    });
+  }
+
   function drawDecay(c) {
     var u = unit(Math.max(c.prescribed_bq, c.points[0].activity_bq));
     var first = c.points[0], last = c.points[c.points.length - 1];
@@ -79,7 +89,7 @@
       { type: "scatter", mode: "markers+text", name: "events", textposition: "top right",
         x: c.markers.map(function (m) { return t(m.time_utc); }),
         y: c.markers.map(function (m) { return m.activity_bq / u.f; }),
-        text: c.markers.map(function (m) { return m.kind.replace(/_/g, " "); }),
+        text: labels(c.markers),
         customdata: c.markers.map(function (m) { return m.label; }),
         marker: { size: 10, color: c.markers.map(function (m) { return MARKS[m.kind]; }) },
         meta: { kinds: c.markers.map(function (m) { return m.kind; }) },
@@ -151,7 +161,7 @@
     var kind = kindOf($("whatif-kind").value);
     var box = $("whatif-fields");
     box.replaceChildren();
-    $("whatif-kind-help").textContent = kind.description;
+    $("whatif-kind-help").textContent = kind.description.replace(/``/g, "");
     kind.fields.forEach(function (f) {
       var label = el("label", f.name + (f.required ? " *" : "") + " ");
       label.title = f.description || "";
