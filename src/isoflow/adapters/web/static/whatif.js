@@ -9,6 +9,12 @@
   var MARKS = { end_of_production: "#ff7f0e", release: "#9467bd", departure: "#1f77b4",
     arrival: "#17becf", administration: "#d62728" };
   var FINAL_WAIT_MS = 400;
+  var DEFAULT_KIND = "shipment_delayed";
+  var JSON_HINTS = {
+    booking: '{"id": "u1", "hospital": "...", "product": "...", "administration": "2025-08-05T08:00:00Z"}',
+    order: '{"id": "o1", "hospital": "...", "product": "...", "calibration": "2025-08-05T08:00:00Z", "doses": 4}',
+    changes: '{"administration": "2025-08-05T10:00:00Z"}'
+  };
   var W = { runId: null, run: null, plan: null, form: null };
   var D = null;
 
@@ -86,7 +92,10 @@
         y: c.points.map(function (p) { return p.activity_bq / u.f; }),
         customdata: c.points.map(function (p) { return p.activity_bq; }),
         hovertemplate: "%{x}<br>%{y:.4g} " + u.name + "<extra></extra>" },
-      { type: "scatter", mode: "markers+text", name: "events", textposition: "top right",
+      { type: "scatter", mode: "markers+text", name: "events",
+        textposition: c.markers.map(function (m, i) {
+          return i === c.markers.length - 1 ? "top left" : "top right";
+        }),
         x: c.markers.map(function (m) { return t(m.time_utc); }),
         y: c.markers.map(function (m) { return m.activity_bq / u.f; }),
         text: labels(c.markers),
@@ -111,9 +120,10 @@
   }
 
   /* ------------------------------------------------------------------ the event form */
-  function kindOf(name) {
-    return W.form.kinds.find(function (k) { return k.kind === name; });
+  function kindOfIn(form, name) {
+    return form.kinds.find(function (k) { return k.kind === name; });
   }
+  function kindOf(name) { return kindOfIn(W.form, name); }
 
   function input(f) {
     var box;
@@ -125,7 +135,7 @@
       box = el("textarea");
       box.rows = 3;
       box.cols = 60;
-      box.placeholder = "a JSON object";
+      box.placeholder = JSON_HINTS[f.name] || "a JSON object";
     } else {
       box = el("input");
       box.type = f.input === "number" ? "number" : "text";
@@ -195,6 +205,7 @@
     var kind = el("select");
     kind.id = "whatif-kind";
     form.kinds.forEach(function (k) { kind.appendChild(new Option(k.kind.replace(/_/g, " "), k.kind)); });
+    if (kindOfIn(form, DEFAULT_KIND)) { kind.value = DEFAULT_KIND; }
     kind.addEventListener("change", drawFields);
     var label = el("label", "Event ");
     label.appendChild(kind);
