@@ -9,6 +9,7 @@ not to 127.0.0.1 is aborted and fails the last test.
 
 from __future__ import annotations
 
+import json
 import shutil
 from typing import Any
 from urllib.parse import urlparse
@@ -163,7 +164,31 @@ def test_a_delay_replanned_shows_the_revisions_diff(whatif_page: Any, dash: Dash
         assert cells[1:3] == [str(diff["before"][figure]), str(diff["after"][figure])], figure
     _shot(page, shots, "whatif-diff")
     page.click("#whatif-diff button.open-revision")
-    page.wait_for_selector(f"#run-view[data-run='{run_id}'][data-ready='1']")
+    page.wait_for_selector(f"#whatif-view[data-run='{run_id}'][data-ready='1']")
+    page.click("#doses tbody tr[data-booking='b3']")  # the revision's curve: b3 as re-planned
+    page.wait_for_selector("#decay[data-booking='b3'][data-ready='1']")
+    moved = next(a for a in res["result"]["allocations"] if a["booking"] == "b3")
+    api = _api(dash, f"/runs/{run_id}/decay", allocation="b3")
+    bq = page.evaluate("document.getElementById('decay').data[0].customdata")
+    assert bq[-1] == api["points"][-1]["activity_bq"]
+    assert (
+        api["markers"][1:-1] == [m for m in api["markers"] if m["kind"] != "end_of_production"][:-1]
+    )
+    departs = [m["time_utc"] for m in api["markers"] if m["kind"] == "departure"]
+    assert departs == [leg["depart_utc"] for leg in moved["legs"]]
+
+
+def test_an_event_the_service_refuses_ends_the_replan_failed(whatif_page: Any) -> None:
+    page, _, _ = whatif_page
+    booking = {"id": "u1", "hospital": "nowhere", "product": "f18-fdg",
+               "administration": "2025-08-05T08:00:00Z"}  # fmt: skip
+    page.select_option("#whatif-kind", "booking_added")
+    page.fill("#whatif-field-booking", json.dumps(booking))
+    page.fill("#whatif-reason", "an urgent patient")
+    page.click("#whatif-form button[type=submit]")
+    page.wait_for_selector("#whatif-progress[data-state='failed']", timeout=30_000)
+    assert "nowhere" in (page.locator("#whatif-progress").text_content() or "")
+    assert page.locator("#whatif-diff").inner_html() == ""
 
 
 def test_no_request_left_the_machine(whatif_page: Any, dash: Dash) -> None:
