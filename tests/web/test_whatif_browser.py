@@ -147,6 +147,7 @@ def test_a_delay_replanned_shows_the_revisions_diff(whatif_page: Any, dash: Dash
     rev = res["result"]["revision"]
     assert rev["events"][-1]["kind"] == "shipment_delayed"
     assert rev["events"][-1]["lane"] == DELAY_LANE
+    assert rev["events"][-1]["note"] == "the road is blocked"  # the reason, as its note
     diff = rev["diff"]
     assert "b3" in diff["moved"] or "b3" in [x["booking"] for x in diff["lost"]]
     for key in ("moved", "withdrawn", "gained", "runs_added", "runs_removed",
@@ -189,6 +190,27 @@ def test_an_event_the_service_refuses_ends_the_replan_failed(whatif_page: Any) -
     page.wait_for_selector("#whatif-progress[data-state='failed']", timeout=30_000)
     assert "nowhere" in (page.locator("#whatif-progress").text_content() or "")
     assert page.locator("#whatif-diff").inner_html() == ""
+
+
+def test_a_viewer_sees_the_curve_but_no_what_if_form(whatif_page: Any, dash: Dash) -> None:
+    page, seen, _ = whatif_page
+    viewer = page.context.new_page()
+    viewer.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    viewer.on("request", lambda r: seen["requests"].append(r.url))
+    try:
+        viewer.goto(dash.url + "/")
+        viewer.wait_for_selector("body[data-ready='1']")
+        viewer.fill("#login-org", "acme")
+        viewer.fill("#login-user", "vic")
+        viewer.fill("#login-password", PASSWORD)
+        viewer.click("#login-form button[type=submit]")
+        viewer.click(f"#runs tr[data-run='{dash.run_id}'] button.open")
+        viewer.wait_for_selector(f"#whatif-view[data-run='{dash.run_id}'][data-ready='1']")
+        assert viewer.locator("#whatif-form").count() == 0
+        viewer.click("#doses tbody tr[data-booking='b1']")
+        viewer.wait_for_selector("#decay[data-booking='b1'][data-ready='1']")
+    finally:
+        viewer.close()
 
 
 def test_no_request_left_the_machine(whatif_page: Any, dash: Dash) -> None:

@@ -232,6 +232,8 @@
     if (!why) { say("Give a reason for the re-plan first.", true); return; }
     var event;
     try { event = eventFromForm(); } catch (e) { say(e.message, true); return; }
+    var hasNote = kindOf(event.kind).fields.some(function (f) { return f.name === "note"; });
+    if (hasNote && !event.note) { event.note = why; }
     $("whatif-diff").replaceChildren();
     var body = { kind: "replan", scenario_id: W.run.scenario_id, reason: why,
       options: { plan_run_id: W.runId, events: [event] } };
