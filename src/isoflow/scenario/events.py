@@ -264,6 +264,23 @@ def event_issues(scenario: Scenario, events: Sequence[Event]) -> list[Issue]:
             if new in demand:
                 issues.append(_bad((*at, field, "id"), f"{new!r} is already in the scenario"))
             demand.add(new)
+            record = e.booking if isinstance(e, BookingAdded) else e.order
+            issues += _demand_references((*at, field), record.hospital, record.product, scenario)
+        if isinstance(e, DemandChanged):
+            hospital, product = e.changes.get("hospital"), e.changes.get("product")
+            issues += _demand_references((*at, "changes"), hospital, product, scenario)
+    return issues
+
+
+def _demand_references(
+    at: tuple[str | int, ...], hospital: Any, product: Any, scenario: Scenario
+) -> list[Issue]:
+    """A new or changed booking's or order's site and product, if the scenario lacks them."""
+    issues = []
+    if hospital is not None and hospital not in {s.id for s in scenario.sites}:
+        issues.append(_bad((*at, "hospital"), f"unknown site {hospital!r}"))
+    if product is not None and product not in {p.id for p in scenario.products}:
+        issues.append(_bad((*at, "product"), f"unknown product {product!r}"))
     return issues
 
 

@@ -1,17 +1,23 @@
-"""``/runs/{run_id}/network``: a planned run's sites, lanes and flows, for the dashboard's map."""
+"""``/runs/{run_id}/network`` and ``/decay``: a planned run's map and a dose's decay curve."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from starlette.concurrency import run_in_threadpool
 
+from isoflow.adapters.api.decay import DEFAULT_POINTS, MAX_POINTS, DecayOut, decay_view
 from isoflow.adapters.api.dependencies import Services, allowed, services
 from isoflow.adapters.api.network import NetworkOut, network_view
 from isoflow.adapters.api.schemas import Problem
+from isoflow.adapters.api.whatif import EventFormOut, event_form
 from isoflow.service.model import Actor, RunKind
 from isoflow.service.runs import Invalid
+
+if TYPE_CHECKING:
+    from isoflow.records.plan import Plan
+    from isoflow.scenario.schema import Scenario
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 Svc = Annotated[Services, Depends(services)]
@@ -22,7 +28,7 @@ PLAN_KINDS = (RunKind.PLAN, RunKind.BASELINE, RunKind.REPLAN)
 """Kinds of run whose result is a plan."""
 
 
-def _network(svc: Services, who: Actor, run_id: str) -> NetworkOut:
+def _planned(svc: Services, who: Actor, run_id: str) -> tuple[Plan, Scenario]:
     from isoflow.records.plan import Plan
     from isoflow.scenario.schema import Scenario
 
@@ -34,6 +40,11 @@ def _network(svc: Services, who: Actor, run_id: str) -> NetworkOut:
         raise Invalid(f"run {run_id!r} is {run.state}; it has no plan")
     plan = Plan.model_validate_json(found.result)
     scenario = Scenario.model_validate_json(svc.scenarios.content(who, run.scenario_id))
+    return plan, scenario
+
+
+def _network(svc: Services, who: Actor, run_id: str) -> NetworkOut:
+    plan, scenario = _planned(svc, who, run_id)
     try:
         return network_view(run_id, plan, scenario)
     except ValueError as exc:  # a plan over lanes its scenario lacks
@@ -50,3 +61,51 @@ async def network(
     share lost to decay by arrival; 422 for a run that has not ended or makes no plan.
     """
     return await run_in_threadpool(_network, svc, who, run_id)
+
+
+def _decay(
+    svc: Services, who: Actor, run_id: str, allocation: str, batch: str | None, points: int
+) -> DecayOut:
+    plan, scenario = _planned(svc, who, run_id)
+    try:
+        return decay_view(run_id, plan, scenario, allocation, batch, points)
+    except (LookupError, ValueError) as exc:
+        raise Invalid(f"run {run_id!r}: {exc}") from exc
+
+
+@router.get("/{run_id}/decay", response_model=DecayOut, responses=ERRORS)
+async def decay(
+    run_id: str,
+    svc: Svc,
+    who: Annotated[Actor, Depends(allowed("runs:read"))],
+    allocation: Annotated[str, Query(min_length=1, max_length=200)],
+    batch: Annotated[str | None, Query(max_length=200)] = None,
+    points: Annotated[int, Query(ge=2, le=MAX_POINTS)] = DEFAULT_POINTS,
+) -> DecayOut:
+    """The decay curve of one dose of the planned run's ``allocation`` (a booking or order id).
+
+    The activity of one dose sampled evenly from its batch's end of production to its
+    administration (the domain's decay law), its end of production, QC release, departures,
+    arrivals and administration marked, and the prescribed activity with its tolerance band;
+    ``batch`` picks one when the plan serves the order from several. 422 for a run without a
+    plan or an allocation it does not make.
+    """
+    return await run_in_threadpool(_decay, svc, who, run_id, allocation, batch, points)
+
+
+def _event_form(svc: Services, who: Actor, run_id: str) -> EventFormOut:
+    plan, scenario = _planned(svc, who, run_id)
+    return event_form(run_id, plan, scenario)
+
+
+@router.get("/{run_id}/event-form", response_model=EventFormOut, responses=ERRORS)
+async def event_kinds(
+    run_id: str, svc: Svc, who: Annotated[Actor, Depends(allowed("runs:read"))]
+) -> EventFormOut:
+    """The events a ``replan`` of this planned run accepts, with the values its plan offers.
+
+    Per kind of event (the event file's form, ``docs/replanning.md``): its fields, the input
+    each needs and, where the plan and scenario name them, the possible values (lanes, sites,
+    the plan's batches, each lane's planned departures, countries, products, bookings).
+    """
+    return await run_in_threadpool(_event_form, svc, who, run_id)

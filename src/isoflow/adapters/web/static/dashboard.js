@@ -249,6 +249,8 @@
       drawUnserved(plan);
       window.isoflowCharts.network(all[1]);
       window.isoflowCharts.gantt(plan);
+      document.dispatchEvent(new CustomEvent("isoflow:run-opened",
+        { detail: { runId: runId, run: res.run, plan: plan } }));
       view.dataset.run = runId;
       view.dataset.ready = "1";
     } catch (e) {
@@ -310,4 +312,7 @@
     $("refresh").addEventListener("click", refresh);
     document.body.dataset.ready = "1";
   });
+  /* for the page's other modules (what-if, ...): they listen to "isoflow:run-opened" */
+  window.isoflowDash = { api: api, can: can, refresh: refresh, openRun: openRun, el: el, row: row,
+    button: button, utc: utc, num: num };
 }());
