@@ -57,18 +57,30 @@ def _children(server: Server) -> list[psutil.Process]:
         return []
 
 
+def _job_processes(server: Server) -> list[psutil.Process]:
+    """The server's child processes that run jobs (not multiprocessing's resource tracker)."""
+    out = []
+    for p in _children(server):
+        try:
+            if "resource_tracker" not in " ".join(p.cmdline()):
+                out.append(p)
+        except psutil.NoSuchProcess:
+            continue
+    return out
+
+
 def test_cancel_stops_the_solver(server: Server) -> None:
     with httpx.Client(base_url=server.url, timeout=30) as c:
         sid = _upload_big(c)
         r = c.post("/runs", json={"kind": "plan", "scenario_id": sid}, headers=A)
         rid = r.json()["run_id"]
-        for _ in range(200):
-            if c.get(f"/runs/{rid}", headers=A).json()["state"] == "running" and _children(server):
+        job_procs: list[psutil.Process] = []
+        for _ in range(400):  # bounded: 20 s for the job's process to start
+            running = c.get(f"/runs/{rid}", headers=A).json()["state"] == "running"
+            job_procs = _job_processes(server)
+            if running and job_procs:
                 break
             time.sleep(0.05)
-        job_procs = [
-            p for p in _children(server) if "resource_tracker" not in " ".join(p.cmdline())
-        ]
         assert job_procs
         t0 = time.monotonic()
         d = c.delete(f"/runs/{rid}", headers=A)
