@@ -239,6 +239,7 @@
     view.hidden = false;
     view.dataset.ready = "0";
     $("run-title").textContent = "Run " + runId;
+    if (window.isoflowSignoff) { window.isoflowSignoff.open(runId); }
     try {
       var id = encodeURIComponent(runId);
       var all = await Promise.all([api("GET", "/runs/" + id + "/result"),
@@ -308,6 +309,7 @@
     $("upload-form").addEventListener("submit", upload);
     $("sign-out").addEventListener("click", function () { signOut(""); });
     $("refresh").addEventListener("click", refresh);
+    window.isoflowDash = { api: api, can: can, token: function () { return S.token; } };
     document.body.dataset.ready = "1";
   });
 }());
