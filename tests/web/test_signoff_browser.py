@@ -157,10 +157,30 @@ def _cells(page: Page, meaning: str) -> dict[str, str]:
     return {n: row.locator(f"td.{n}").text_content() or "" for n in names}
 
 
-def test_an_approver_signs_in_the_page(approver: Page, dash: Dash, plan: str) -> None:
+def test_a_viewer_sees_signatures_but_no_sign_buttons(pages: Pages, dash: Dash, plan: str) -> None:
+    page = pages.signed_in("vic")
+    _open(page, plan)
+    # reviewed: the approver sees "Sign as approved" here (next test), the viewer nothing
+    assert page.locator("#signoff").get_attribute("data-state") == "reviewed"
+    assert page.locator("#signoff button.sign").count() == 0
+    assert page.locator("#signatures tbody tr").count() == len(
+        _api_signatures(dash, plan)["signatures"]
+    )
+    assert "approvers and admins" in (page.locator("#signoff").text_content() or "")
+    page.context.close()
+    body = {"password": PASSWORD, "reason": "a viewer tries"}
+    for step in ("review", "approve"):
+        r = httpx.post(f"{dash.url}/plans/{plan}/{step}", json=body, headers=dash.headers["vic"])
+        assert r.status_code == 403
+
+
+def test_an_approver_signs_in_the_page(
+    approver: Page, dash: Dash, plan: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     page = approver
     _open(page, plan)
     assert page.locator("#signoff").get_attribute("data-state") == "reviewed"
+    assert page.locator("#signoff button.sign").count() == 1
     page.click("#signoff button[data-sign='approve']")
     page.fill("#sign-password", "a-wrong-password-here")
     page.fill("#sign-reason", "released for the week")
@@ -191,21 +211,9 @@ def test_an_approver_signs_in_the_page(approver: Page, dash: Dash, plan: str) ->
     audit = page.locator("#plan-audit tbody tr").all_text_contents()
     assert any("plan.approve" in t and "released for the week" in t for t in audit)
     assert any("run.submit" in t and "plan for sign-off" in t for t in audit)
-
-
-def test_a_viewer_sees_signatures_but_no_sign_buttons(pages: Pages, dash: Dash, plan: str) -> None:
-    page = pages.signed_in("vic")
-    _open(page, plan)
-    assert page.locator("#signoff button.sign").count() == 0
-    assert page.locator("#signatures tbody tr").count() == len(
-        _api_signatures(dash, plan)["signatures"]
-    )
-    assert "approvers and admins" in (page.locator("#signoff").text_content() or "")
-    page.context.close()
-    body = {"password": PASSWORD, "reason": "a viewer tries"}
-    for step in ("review", "approve"):
-        r = httpx.post(f"{dash.url}/plans/{plan}/{step}", json=body, headers=dash.headers["vic"])
-        assert r.status_code == 403
+    shot = tmp_path_factory.mktemp("screens") / "signoff.png"
+    page.locator("#signoff").screenshot(path=str(shot))
+    print(f"sign-off view: {shot}")
 
 
 def test_an_edited_plan_shows_its_signatures_void(approver: Page, dash: Dash, plan: str) -> None:

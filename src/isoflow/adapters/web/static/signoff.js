@@ -6,8 +6,9 @@
 (function () {
   "use strict";
   var STEPS = [
-    { op: "plans:review", path: "review", meaning: "reviewed", label: "Sign as reviewed" },
-    { op: "plans:approve", path: "approve", meaning: "approved", label: "Sign as approved" }
+    { op: "plans:review", from: "draft", path: "review", meaning: "reviewed", label: "Sign as reviewed" },
+    { op: "plans:approve", from: "reviewed", path: "approve", meaning: "approved",
+      label: "Sign as approved" }
   ];
   var current = null;
 
@@ -75,7 +76,7 @@
     }
     if (current !== runId) { return; }
     view.replaceChildren(el("h3", "Sign-off"), stateLine(both[0]), signatures(both[0]),
-      controls(runId), el("h3", "History"), history(both[1]), el("h3", "Audit trail"),
+      controls(runId, both[0].state), el("h3", "History"), history(both[1]), el("h3", "Audit trail"),
       audit(both[1].audit));
     view.dataset.state = both[0].state;
     view.dataset.ready = "1";
@@ -103,9 +104,10 @@
     }));
   }
 
-  function controls(runId) {
+  /* The steps the caller's roles allow from the plan's state (the server checks the rest). */
+  function controls(runId, state) {
     var wrap = el("div", null, "sign-controls");
-    var steps = STEPS.filter(function (s) { return dash().can(s.op); });
+    var steps = STEPS.filter(function (s) { return dash().can(s.op) && s.from === state; });
     if (!steps.length) { return wrap; }
     steps.forEach(function (step) {
       var b = el("button", step.label, "sign");
