@@ -242,3 +242,29 @@ def test_a_changed_plan_shows_its_signatures_void(world: World) -> None:
         path.write_bytes(original)
     r = world.client.get(f"/plans/{plan}/signatures", headers=world.headers["vic"])
     assert [s["valid"] for s in r.json()["signatures"]] == [True, True]
+
+
+def test_the_history_links_a_plan_and_its_revision(world: World, reviewed: str) -> None:
+    bob = {**world.headers["bob"], "X-Reason": "re-plan"}
+    parent = world.client.get(f"/runs/{reviewed}", headers=bob).json()
+    body = {"kind": "replan", "scenario_id": parent["scenario_id"],
+            "options": {"plan_run_id": reviewed,
+                        "events": [{"kind": "demand_cancelled", "id": "b000000"}]}}  # fmt: skip
+    r = world.client.post("/runs", json=body, headers=bob)
+    assert r.status_code == 202, r.text
+    child = wait_final(world.client, r.json()["run_id"], bob)
+    assert child["state"] == "optimal", child["message"]
+    body = {"kind": "verify", "scenario_id": parent["scenario_id"],
+            "options": {"plan_run_id": reviewed}}  # fmt: skip
+    check = wait_final(
+        world.client, world.client.post("/runs", json=body, headers=bob).json()["run_id"], bob
+    )
+    mine = world.client.get(f"/plans/{reviewed}/history", headers=world.headers["quinn"]).json()
+    assert [r["run_id"] for r in mine["revisions"]] == [child["run_id"]]
+    assert [r["run_id"] for r in mine["runs_on"]] == [check["run_id"]]
+    assert mine["parent"] is None
+    objects = {e["object_id"] for e in mine["audit"]}
+    assert {reviewed, child["run_id"], check["run_id"]} <= objects
+    theirs = world.client.get(f"/plans/{child['run_id']}/history", headers=world.headers["vic"])
+    assert theirs.json()["parent"]["run_id"] == reviewed
+    assert theirs.json()["revisions"] == []
