@@ -309,7 +309,8 @@
     $("upload-form").addEventListener("submit", upload);
     $("sign-out").addEventListener("click", function () { signOut(""); });
     $("refresh").addEventListener("click", refresh);
-    window.isoflowDash = { api: api, can: can, token: function () { return S.token; } };
+    window.isoflowDash = { api: api, can: can, token: function () { return S.token; },
+      me: function () { return S.me; } };
     document.body.dataset.ready = "1";
   });
 }());

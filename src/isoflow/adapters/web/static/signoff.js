@@ -76,7 +76,7 @@
     }
     if (current !== runId) { return; }
     view.replaceChildren(el("h3", "Sign-off"), stateLine(both[0]), signatures(both[0]),
-      controls(runId, both[0].state), el("h3", "History"), history(both[1]), el("h3", "Audit trail"),
+      controls(runId, both[0], both[1].plan.submitted_by), el("h3", "History"), history(both[1]), el("h3", "Audit trail"),
       audit(both[1].audit));
     view.dataset.state = both[0].state;
     view.dataset.ready = "1";
@@ -105,10 +105,19 @@
   }
 
   /* The steps the caller's roles allow from the plan's state (the server checks the rest). */
-  function controls(runId, state) {
+  function controls(runId, status, author) {
     var wrap = el("div", null, "sign-controls");
-    var steps = STEPS.filter(function (s) { return dash().can(s.op) && s.from === state; });
+    var steps = STEPS.filter(function (s) { return dash().can(s.op) && s.from === status.state; });
     if (!steps.length) { return wrap; }
+    var me = dash().me() || {};
+    var reviewer = status.signatures.some(function (s) {
+      return s.valid && s.meaning === "reviewed" && s.signer_id === me.user_id;
+    });
+    if (me.user_id === author || (status.state === "reviewed" && reviewer)) {
+      wrap.appendChild(el("p", me.user_id === author ? "You made this plan: another person signs it."
+        : "You reviewed this plan: another person approves it.", "hint"));
+      return wrap;
+    }
     steps.forEach(function (step) {
       var b = el("button", step.label, "sign");
       b.type = "button";
