@@ -125,14 +125,22 @@ def reviewed(world: World) -> str:
     return plan
 
 
-def test_signatures_persist_across_a_restart(world: World) -> None:
+@pytest.fixture(scope="module")
+def approved(world: World) -> tuple[str, dict[str, Any], datetime, datetime]:
+    """A plan of bob's reviewed by rita and approved by quinn: id, signature, time bracket."""
     plan = world.plan("bob")
-    before = datetime.now(UTC)
     assert world.sign("rita", plan, "review").status_code == 201
-    approved = world.sign("quinn", plan, "approve")
+    before = datetime.now(UTC)
+    r = world.sign("quinn", plan, "approve")
     after = datetime.now(UTC)
-    assert approved.status_code == 201, approved.text
-    sig = approved.json()
+    assert r.status_code == 201, r.text
+    return plan, dict(r.json()), before, after
+
+
+def test_signatures_persist_across_a_restart(
+    world: World, approved: tuple[str, dict[str, Any], datetime, datetime]
+) -> None:
+    plan, sig, before, after = approved
     at = datetime.fromisoformat(sig["signed_at_utc"].replace("Z", "+00:00"))
     assert before <= at <= after
     assert sig["signer"] == "Quinn Example"
@@ -219,10 +227,10 @@ def test_the_history_lists_runs_and_audit_with_reasons(world: World, reviewed: s
     assert all(e["object_id"] != plan or e["object_type"] in ("run", "plan") for e in audit)
 
 
-def test_a_changed_plan_shows_its_signatures_void(world: World) -> None:
-    plan = world.plan("bob")
-    assert world.sign("rita", plan, "review").status_code == 201
-    assert world.sign("quinn", plan, "approve").status_code == 201
+def test_a_changed_plan_shows_its_signatures_void(
+    world: World, approved: tuple[str, dict[str, Any], datetime, datetime]
+) -> None:
+    plan = approved[0]
     path = world.artefact(plan)
     signed_hash = expected_hash(path)
     original = path.read_bytes()
