@@ -2,7 +2,7 @@
 
 Acme's people: ``alice`` (admin, ``--init-admin``), ``bob`` (planner, author of the plans),
 ``rita`` (planner, reviews), ``quinn`` (approver, in Europe/Vienna), ``paula`` (planner and
-approver), ``vic`` (viewer). Plans are the tiny scenario's plan runs. The expected values are
+approver), ``vic`` (viewer); ``eve`` is the admin of another organisation. Plans are the tiny scenario's plan runs. The expected values are
 derived here: the plan hash from the stored artefact file, local times with ``zoneinfo``,
 signing instants bracketed by the test's own clock.
 """
@@ -104,6 +104,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     db = tmp_path_factory.mktemp("signoff") / "db" / "isoflow.db"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ISOFLOW_INIT_ADMIN_PASSWORD", PASSWORD)
+        build_app(db, None, 1, "eve@other")  # another organisation's admin
         app = build_app(db, None, 1, "alice@acme")
     with serving(app) as client:
         w = World(db, client, {})
@@ -276,3 +277,11 @@ def test_the_history_links_a_plan_and_its_revision(world: World, reviewed: str) 
     theirs = world.client.get(f"/plans/{child['run_id']}/history", headers=world.headers["vic"])
     assert theirs.json()["parent"]["run_id"] == reviewed
     assert theirs.json()["revisions"] == []
+
+
+def test_another_organisation_does_not_see_the_plan(world: World, reviewed: str) -> None:
+    body = {"org": "other", "username": "eve", "password": PASSWORD}
+    r = world.client.post("/auth/login", json=body)
+    eve = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    for path in ("signatures", "history"):
+        assert world.client.get(f"/plans/{reviewed}/{path}", headers=eve).status_code == 404
