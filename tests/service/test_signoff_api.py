@@ -2,9 +2,10 @@
 
 Acme's people: ``alice`` (admin, ``--init-admin``), ``bob`` (planner, author of the plans),
 ``rita`` (planner, reviews), ``quinn`` (approver, in Europe/Vienna), ``paula`` (planner and
-approver), ``vic`` (viewer); ``eve`` is the admin of another organisation. Plans are the tiny scenario's plan runs. The expected values are
-derived here: the plan hash from the stored artefact file, local times with ``zoneinfo``,
-signing instants bracketed by the test's own clock.
+approver), ``vic`` (viewer); ``eve`` is the admin of another organisation. Plans are the tiny
+scenario's plan runs. The expected values are derived here: the plan hash from the stored
+artefact file, local times with ``zoneinfo``, signing instants bracketed by the test's own
+clock.
 """
 
 from __future__ import annotations
