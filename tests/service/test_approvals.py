@@ -98,7 +98,9 @@ def test_signing_reauthenticates(team):
     with pytest.raises(InvalidCredentials):
         w.approvals.review(p["peer"], "p1", "", "checked")
     assert w.approvals.status(p["viewer"], "p1").state is PlanApproval.DRAFT
-    assert len(w.recorder.entries) == n
+    failed = w.recorder.entries[n:]  # each refused attempt audited, no signature made
+    assert [e.action for e in failed] == ["auth.reauthenticate_failed"] * 2
+    assert all("not my password" not in repr(e) for e in failed)
     with pytest.raises(ReasonRequired):
         w.approvals.review(p["peer"], "p1", PASSWORD, " ")
 

@@ -15,6 +15,7 @@ with its reason.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -68,8 +69,14 @@ class ApprovalStatus:
 
 
 def current_hash(plan: SubmittedPlan) -> str:
-    """The SHA-256 of the plan as stored now (``sha256:`` and 64 hex digits)."""
-    return plan_hash(Plan.model_validate_json(plan.data))
+    """The SHA-256 of the plan as stored now (``sha256:`` and 64 hex digits).
+
+    Bytes that no longer read as a plan hash as they are (so no signature matches them).
+    """
+    try:
+        return plan_hash(Plan.model_validate_json(plan.data))
+    except ValueError:
+        return "sha256:" + hashlib.sha256(plan.data).hexdigest()
 
 
 def _record_json(record: ApprovalRecord | None) -> bytes | None:

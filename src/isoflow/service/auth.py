@@ -199,16 +199,44 @@ class Accounts:
             (f"user:{org}/{username}", self._throttle.per_user),
             (f"client:{client}", self._throttle.per_client),
         ]
-        self._check_throttle(subjects)
         organisation = self._store.find_org(org)
         user = self._store.find_user(organisation.org_id, username) if organisation else None
+        try:
+            self._check_throttle(subjects)
+        except TooManyAttempts:
+            self._audit_attempt(org, username, organisation, user, client, "refused (throttled)")
+            raise
         if not self._password_ok(user, password) or user is None:
             now = self._clock.now()
             for subject, _ in subjects:
                 self._store.add_failure(subject, now)
+            self._audit_attempt(org, username, organisation, user, client, "failed")
             raise InvalidCredentials("unknown user or wrong password")
         self._store.clear_failures(subjects[0][0])
+        self._audit_attempt(org, username, organisation, user, client, "succeeded")
         return self._tokens.issue(user)
+
+    def _audit_attempt(
+        self,
+        org: str,
+        username: str,
+        organisation: Organisation | None,
+        user: User | None,
+        client: str,
+        outcome: str,
+    ) -> None:
+        """One sign-in attempt in the audit trail (never the password given)."""
+        action = "auth.login" if outcome == "succeeded" else "auth.login_failed"
+        if user is not None:
+            actor = actor_of(user)
+        else:
+            org_id = organisation.org_id if organisation else ""
+            actor = Actor("unknown", "unknown", org_id, frozenset())
+        who = f"{org[:100]}/{username[:100]}"
+        self._recorder.record(
+            actor, action, "user", user.user_id if user else who, 0, None, None,
+            f"sign-in as {who} from {client[:100]} {outcome}", "sign-in",
+        )  # fmt: skip
 
     def reauthenticate(self, actor: Actor, password: str) -> User:
         """The actor's user if ``password`` is its password (signing asks for it again).
@@ -223,6 +251,10 @@ class Accounts:
         self._check_throttle([(subject, self._throttle.per_user)])
         if not self._password_ok(user, password):
             self._store.add_failure(subject, self._clock.now())
+            self._recorder.record(
+                actor, "auth.reauthenticate_failed", "user", user.user_id, 0, None, None,
+                f"re-authentication of {org.name}/{user.username} failed", "signing",
+            )  # fmt: skip
             raise InvalidCredentials("the password does not match the signer")
         return user
 

@@ -64,17 +64,22 @@ def build_app(
 ) -> Any:
     """The application on the database ``db`` (artefacts in ``db``'s sibling folder)."""
     from isoflow.adapters.api.app import create_app
+    from isoflow.adapters.api.routers.approvals import approvals_router
     from isoflow.adapters.api.routers.auth import auth_router
+    from isoflow.adapters.api.routers.plan_history import plan_history_router
     from isoflow.adapters.api.security import Security
     from isoflow.adapters.storage.artefacts import FileArtefactStore
     from isoflow.adapters.storage.audit_keys import load_or_create_signer
     from isoflow.adapters.storage.memory import TokenAuthenticator
+    from isoflow.adapters.storage.run_plans import RunPlanSource
     from isoflow.adapters.storage.sqlite_audit import SqliteAuditLog
     from isoflow.adapters.storage.sqlite_runs import SqliteStore
-    from isoflow.adapters.storage.sqlite_users import SqliteUserStore
+    from isoflow.adapters.storage.sqlite_users import SqliteApprovalStore, SqliteUserStore
     from isoflow.adapters.web import dashboard_router
     from isoflow.service import auth
+    from isoflow.service.approvals import Approvals
     from isoflow.service.audit import Recorder
+    from isoflow.service.plan_history import PlanHistory
     from isoflow.service.ports import Authenticator, SystemClock
     from isoflow.service.roles import RoleAuthorizer
     from isoflow.service.runs import RunService
@@ -84,7 +89,8 @@ def build_app(
     clock = SystemClock()
     store = SqliteStore(db)
     artefacts = FileArtefactStore(db.parent / f"{db.name}.artefacts")
-    audit = Recorder(SqliteAuditLog(db), clock, load_or_create_signer(Path(f"{db}.audit-key.pem")))
+    audit_log = SqliteAuditLog(db)
+    audit = Recorder(audit_log, clock, load_or_create_signer(Path(f"{db}.audit-key.pem")))
     users = SqliteUserStore(db)
     authorizer = RoleAuthorizer()
     settings = auth.TokenSettings(secret=_secret(Path(f"{db}.token-secret")))
@@ -99,13 +105,23 @@ def build_app(
     if tokens is not None:
         authenticator = TokenAuthenticator(_tokens(tokens))
     security = Security(authenticator, authorizer)
+    signed = SqliteApprovalStore(db)
+    plans = RunPlanSource(store, artefacts)
+    approvals = Approvals(signed, plans, accounts, authorizer, audit, clock)
+    history = PlanHistory(store, audit_log, signed, users, authorizer)
+    extra = (
+        auth_router(accounts, security),
+        approvals_router(approvals, security),
+        plan_history_router(history, security),
+        dashboard_router(),
+    )
     return create_app(
         runs,
         scenarios,
         authenticator,
         authorizer,
         workers=workers,
-        routers=(auth_router(accounts, security), dashboard_router()),
+        routers=extra,
         cors_origins=cors,
     )
 

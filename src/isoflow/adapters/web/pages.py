@@ -24,6 +24,7 @@ ASSETS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "dashboard.js": ("isoflow.adapters.web", ("static", "dashboard.js"), "text/javascript"),
     "charts.js": ("isoflow.adapters.web", ("static", "charts.js"), "text/javascript"),
     "whatif.js": ("isoflow.adapters.web", ("static", "whatif.js"), "text/javascript"),
+    "signoff.js": ("isoflow.adapters.web", ("static", "signoff.js"), "text/javascript"),
     "dashboard.css": ("isoflow.adapters.web", ("static", "dashboard.css"), "text/css"),
     "plotly.min.js": ("isoflow.adapters.report", ("assets", "plotly.min.js"), "text/javascript"),
 }

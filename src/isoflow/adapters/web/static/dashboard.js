@@ -239,6 +239,7 @@
     view.hidden = false;
     view.dataset.ready = "0";
     $("run-title").textContent = "Run " + runId;
+    if (window.isoflowSignoff) { window.isoflowSignoff.open(runId); }
     try {
       var id = encodeURIComponent(runId);
       var all = await Promise.all([api("GET", "/runs/" + id + "/result"),
@@ -312,7 +313,8 @@
     $("refresh").addEventListener("click", refresh);
     document.body.dataset.ready = "1";
   });
-  /* for the page's other modules (what-if, ...): they listen to "isoflow:run-opened" */
+  /* for the page's other modules (what-if, sign-off): what-if listens to "isoflow:run-opened" */
   window.isoflowDash = { api: api, can: can, refresh: refresh, openRun: openRun, el: el, row: row,
-    button: button, utc: utc, num: num };
+    button: button, utc: utc, num: num, token: function () { return S.token; },
+    me: function () { return S.me; } };
 }());
