@@ -36,3 +36,16 @@ def test_a_missing_overlay_is_a_usage_error(command, tmp_path, monkeypatch, caps
     assert "no overlay 'no-such-overlay' for 'apac-2025'" in err
     assert "opal-down-4w" in err  # the overlays it has are named
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_huge_value_is_not_echoed_whole(tmp_path, monkeypatch, capsys):
+    # a 100,000-character nuclide name: the error shows the first 80 characters of each word
+    # holding it (the quote included) and the word's length, on one line
+    monkeypatch.chdir(tmp_path)
+    name = "X" * 100_000
+    assert run(["decay", f"{name}=1GBq", "--after", "1h"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert len(err[0]) < 500
+    assert "'" + "X" * 79 + "…(100,0" in err[0]
+    assert "X" * 81 not in err[0]

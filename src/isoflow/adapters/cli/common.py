@@ -43,9 +43,26 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 P = ParamSpec("P")
 
 
+LONGEST_WORD = 300
+"""Longer words of an error line (a pasted file, a 100,000-character name) are shortened."""
+
+
+def one_line(message: str) -> str:
+    """``message`` on one line, never echoing a hostile value whole.
+
+    Each word over :data:`LONGEST_WORD` characters is shortened to its first 80 and its
+    length (a file path stays whole).
+    """
+    words = [
+        w if len(w) <= LONGEST_WORD else f"{w[:80]}…({len(w):,} characters)"
+        for w in message.split()
+    ]
+    return " ".join(words)
+
+
 def fail(message: str, code: int) -> NoReturn:
     """Print ``error: message`` as one line on stderr and exit with ``code``."""
-    err_console.print(f"error: {' '.join(message.split())}", markup=False)
+    err_console.print(f"error: {one_line(message)}", markup=False)
     raise typer.Exit(code)
 
 
@@ -67,7 +84,7 @@ def plan_from(path: Path, what: str) -> Plan:
 
 def usage_error(message: str) -> typer.Exit:
     """Print a usage error line; return the exit (code 2) for the caller to raise."""
-    err_console.print(f"error: {' '.join(message.split())}", markup=False)
+    err_console.print(f"error: {one_line(message)}", markup=False)
     return typer.Exit(2)
 
 
