@@ -154,5 +154,20 @@ def test_compare_scenario_with_a_plan_file(run, kj_file, tmp_path):
     assert "doses.served" in res.stdout
     changed = read_csv(tmp_path / "compare_bookings.csv")
     assert {r["booking"] for r in changed} == {"j-tue", "j-thu"}
+    assert "not variants of one scenario" not in res.output
     res = run("compare", kj_file, "missing.json", "--out", str(tmp_path))
     assert res.exit_code == 2
+
+
+def test_compare_of_plans_of_two_scenarios_says_so(run, kj_file, tmp_path):
+    from isoflow.adapters.plan_files import write_plan
+    from isoflow.engines.planner.api import make_plan
+    from isoflow.scenario.load import load_scenario
+
+    small = load_scenario(SMALL)
+    write_plan(make_plan(small), tmp_path / "small")
+    res = run("compare", kj_file, str(tmp_path / "small" / "plan.json"), "--out", str(tmp_path))
+    assert res.exit_code == 0, res.output
+    names = (korea_japan().meta.name, small.meta.name)
+    assert names[0] != names[1]
+    assert f"note: A plans scenario {names[0]!r} and B {names[1]!r}" in res.output

@@ -24,6 +24,7 @@ from isoflow.adapters.cli.analyze_cmds import (
 from isoflow.adapters.cli.common import (
     TIME_LIMIT_HELP,
     console,
+    err_console,
     load_valid,
     plan_from,
     print_wrote,
@@ -106,6 +107,13 @@ def compare_cmd(
     plan_a, sc_a = _plan_or_scenario(a, opts)
     plan_b, sc_b = _plan_or_scenario(b, opts)
     res = compare_plans(plan_a, plan_b)
+    base_a, base_b = (p.scenario.split(":", 1)[0] for p in (plan_a, plan_b))
+    if base_a != base_b:
+        err_console.print(
+            f"note: A plans scenario {plan_a.scenario!r} and B {plan_b.scenario!r}, not variants "
+            "of one scenario: bookings and sites are matched by id only",
+            markup=False,
+        )
     changes = compare_scenarios(sc_a, sc_b) if sc_a is not None and sc_b is not None else []
     table = Table(title=f"KPIs: A = {a}, B = {b}", title_justify="left")
     for col in ("metric", "A", "B", "B - A"):
