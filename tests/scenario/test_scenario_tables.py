@@ -209,6 +209,23 @@ def test_unterminated_quote_reports_the_row_it_opens(folder: Path) -> None:
     ]
 
 
+def test_an_unreadable_parent_table_does_not_orphan_its_child_rows(tmp_path: Path) -> None:
+    """Rows after an open quote in lanes.csv are missing: the departures of those lanes in
+    lane_departures.csv are not errors of their own (one error, not one per departure)."""
+    import shutil
+    from importlib.resources import files
+
+    folder = tmp_path / "apac"
+    shutil.copytree(str(files("isoflow.scenario") / "builtin" / "apac-2025"), folder)
+    lines = (folder / "lanes.csv").read_text(encoding="utf-8").split("\n")
+    assert (folder / "lane_departures.csv").is_file()
+    lines[2] = lines[2].replace(",", ',"', 1)  # row 2 (line 3) opens a quote it never closes
+    (folder / "lanes.csv").write_text("\n".join(lines), encoding="utf-8")
+    issues = _issues(folder)
+    assert len(issues) == 1
+    assert issues[0].startswith("lanes.csv:3: lanes: CSV syntax error")
+
+
 def test_deep_json_cell_reports_row(folder: Path) -> None:
     _set_cell(folder / "lanes.csv", 2, "timetable", "[" * 40 + "]" * 40)
     assert _issues(folder) == [

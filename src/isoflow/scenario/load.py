@@ -385,7 +385,7 @@ def _read_folder(path: FsPath, source: str) -> Loaded:
         hook = injector.wrap(hooks[table.path]) if groups else hooks[table.path]
         parsed, more = read_table(raw, table, hook)
         del raw
-        issues += more + injector.issues + unclaimed(groups)
+        issues += more + injector.issues + (unclaimed(groups) if parsed.complete else [])
         row_lines[table.path] = (table.file, parsed.lines)
         injectors[table.path] = injector
         issues += _place(merged, table, parsed.rows, locate_yaml)

@@ -335,6 +335,10 @@ class TableData:
     """One item per row: nested dicts ready for pydantic, or what ``convert`` made of them."""
     lines: array[int]
     """Line in the file where each row starts (header = 1)."""
+    complete: bool = True
+    """False when reading stopped early (a CSV syntax error, an unreadable header): rows
+    after that point are missing, so rows of other tables referring to them are not errors
+    of their own."""
 
 
 _Plan = list[tuple[int, str, tuple[str, ...], Converter | None, bool]]
@@ -400,20 +404,24 @@ def read_table(
     """
     text, issues = decode(data, table.file)
     if text is None:
-        return TableData([], array("q")), issues
+        return TableData([], array("q"), complete=False), issues
     del text  # decoded again piece by piece (a StringIO would hold four bytes a character)
     if (nul := data.find(b"\x00")) >= 0:  # as YAML and JSON refuse it: a binary file
         line = data.count(b"\n", 0, nul) + 1
-        return TableData([], array("q")), [_csv_issue(table, line, "a NUL byte; not CSV text")]
+        return TableData([], array("q"), complete=False), [
+            _csv_issue(table, line, "a NUL byte; not CSV text")
+        ]
     lines_in = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
     reader = csv.reader(lines_in, strict=True)
     try:
         header = next(reader, None)
     except csv.Error as exc:
-        return TableData([], array("q")), [_csv_issue(table, 1, f"unreadable header: {exc}")]
+        return TableData([], array("q"), complete=False), [
+            _csv_issue(table, 1, f"unreadable header: {exc}")
+        ]
     if header is None:
         message = "the file is empty; expected a header"
-        return TableData([], array("q")), [_csv_issue(table, 1, message)]
+        return TableData([], array("q"), complete=False), [_csv_issue(table, 1, message)]
     plan = _plan(header, table, issues)
     rows: list[Any] = []
     lines = array("q")
@@ -434,11 +442,14 @@ def read_table(
             lines.append(line)
     except csv.Error as exc:  # reported where the row began (an open quote runs to the end)
         issues.append(_csv_issue(table, start, f"CSV syntax error: {exc}"))
+        complete = False
+    else:
+        complete = True
     cut = lines and not data.endswith((b"\n", b"\r")) and any(c.strip() for c in cells)
     if cut and len(cells) < width:
         message = f"the last row has {len(cells)} of {width} cells and no line break (cut short?)"
         issues.append(_csv_issue(table, lines[-1], message))
-    return TableData(rows, lines), issues
+    return TableData(rows, lines, complete), issues
 
 
 def _put(row: dict[str, Any], keys: tuple[str, ...], value: Any) -> None:
