@@ -48,19 +48,24 @@
       gbq(f.activity_delivered_bq) + " GBq<br>lost to decay by arrival: " + lost;
   }
 
-  function mapTraces(product, country) {
+  function mapTraces(product, country, kind) {
     var sites = {};
     net.sites.forEach(function (s) { sites[s.id] = s; });
+    /* a kind filter keeps the sites of that kind (any of a site's kinds) and what touches them */
+    var ofKind = function (id) { return !kind || sites[id].kinds.indexOf(kind) >= 0; };
     var touches = function (o, d) {
-      return !country || sites[o].country === country || sites[d].country === country;
+      return (!country || sites[o].country === country || sites[d].country === country) &&
+        (ofKind(o) || ofKind(d));
     };
     var lanes = net.lanes.filter(function (l) { return touches(l.origin, l.destination); });
     var flows = net.flows.filter(function (f) {
       return (!product || f.product === product) && touches(f.origin, f.destination);
     });
     var shown = {};
-    net.sites.forEach(function (s) { if (!country || s.country === country) { shown[s.id] = true; } });
-    lanes.forEach(function (l) { shown[l.origin] = shown[l.destination] = true; });
+    net.sites.forEach(function (s) {
+      if ((!country || s.country === country) && ofKind(s.id)) { shown[s.id] = true; }
+    });
+    if (!kind) { lanes.forEach(function (l) { shown[l.origin] = shown[l.destination] = true; }); }
     var traces = [
       { type: "scatter", mode: "lines", x: net.land.lon, y: net.land.lat, fill: "toself",
         fillcolor: "#eef0e8", line: { color: "#c9ccbf", width: 0.5 }, hoverinfo: "skip",
@@ -109,7 +114,8 @@
   }
 
   function drawMap() {
-    var traces = mapTraces($("filter-product").value, $("filter-country").value);
+    var traces = mapTraces($("filter-product").value, $("filter-country").value,
+      $("filter-kind").value);
     var layout = {
       font: FONT, margin: { l: 10, r: 10, t: 10, b: 10 }, height: 520, hovermode: "closest",
       paper_bgcolor: "#fff", plot_bgcolor: "#dbe9f4", dragmode: "pan",
@@ -125,6 +131,9 @@
     net = data;
     options($("filter-product"), data.products);
     options($("filter-country"), data.countries);
+    options($("filter-kind"), unique([].concat.apply([], data.sites.map(function (s) {
+      return s.kinds;
+    }))).sort());
     return drawMap();
   }
 
@@ -189,6 +198,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     $("filter-product").addEventListener("change", function () { if (net) { drawMap(); } });
     $("filter-country").addEventListener("change", function () { if (net) { drawMap(); } });
+    $("filter-kind").addEventListener("change", function () { if (net) { drawMap(); } });
   });
   window.isoflowCharts = { network: network, gantt: gantt };
 }());
