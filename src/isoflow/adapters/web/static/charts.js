@@ -151,6 +151,53 @@
       s.bookings.length + " booking(s), " + s.packages + " package(s), cost " + s.cost;
   }
 
+  /* ------------------------------------------------------------------ doses of a run */
+  function activityText(bq) {
+    var mbq = bq < 1e9;
+    return (bq / (mbq ? 1e6 : GBQ)).toLocaleString("en", { maximumFractionDigits: 3 }) +
+      (mbq ? " MBq" : " GBq");
+  }
+
+  /* the plan's allocations from one batch, as the plan states them */
+  function runDoses(plan, run) {
+    var box = $("run-doses");
+    var mine = (plan.allocations || []).filter(function (a) { return a.batch === run.batch; });
+    var title = document.createElement("h4");
+    title.textContent = "Doses served by " + run.batch + " (" + run.product + " at " + run.site +
+      "): " + mine.length + " allocation(s)";
+    var table = document.createElement("table");
+    table.id = "run-doses-table";
+    var head = document.createElement("tr");
+    ["booking / order", "hospital", "product", "administration (UTC)", "at administration",
+      "doses"].forEach(function (h) {
+      var th = document.createElement("th");
+      th.textContent = h;
+      head.appendChild(th);
+    });
+    table.appendChild(document.createElement("thead")).appendChild(head);
+    var body = table.appendChild(document.createElement("tbody"));
+    mine.forEach(function (a) {
+      var tr = document.createElement("tr");
+      tr.dataset.booking = a.booking;
+      tr.dataset.activityBq = String(a.activity_admin_bq);
+      [a.booking, a.hospital, a.product, t(a.administration_utc).slice(0, 16),
+        activityText(a.activity_admin_bq), String(a.doses)].forEach(function (c) {
+        var td = document.createElement("td");
+        td.textContent = c;
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+    if (!mine.length) {
+      var none = body.appendChild(document.createElement("tr")).appendChild(document.createElement("td"));
+      none.colSpan = 6;
+      none.textContent = "This run serves no dose in the plan.";
+    }
+    box.replaceChildren(title, table);
+    box.dataset.batch = run.batch;
+    box.dataset.ready = "1";
+  }
+
   function gantt(plan) {
     var runs = plan.runs || [], ships = plan.shipments || [];
     var prod = function (r) { return r.site + " · production"; };
@@ -192,7 +239,23 @@
     };
     $("gantt-now").textContent = inside ? "" : "now (" + now.replace("T", " ") +
       " UTC) is outside the plan's horizon; its line is not in view.";
-    return Plotly.react("gantt", traces, layout, CONFIG);
+    var box = $("run-doses");
+    box.dataset.ready = "0";
+    delete box.dataset.batch;
+    var hint = document.createElement("p");
+    hint.className = "hint";
+    hint.textContent = "Click a run's bar to list the doses it serves.";
+    box.replaceChildren(hint);
+    var byTrace = [runs, qc];
+    return Plotly.react("gantt", traces, layout, CONFIG).then(function (gd) {
+      if (typeof gd.removeAllListeners === "function") { gd.removeAllListeners("plotly_click"); }
+      gd.on("plotly_click", function (ev) {
+        var p = ev && ev.points && ev.points[0];
+        var list = p ? byTrace[p.curveNumber] : null;
+        if (list && list[p.pointNumber]) { runDoses(plan, list[p.pointNumber]); }
+      });
+      return gd;
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
