@@ -10,12 +10,14 @@ aborted and fails the last test.
 from __future__ import annotations
 
 import shutil
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
+import httpx
 import pytest
 import yaml
-from dash_cases import PASSWORD, SMALL, Dash
+from dash_cases import PASSWORD, SMALL, Dash, wait_final
 
 CHROMIUM = "/usr/bin/chromium"
 try:
@@ -140,6 +142,43 @@ def test_clicking_a_runs_bar_lists_the_doses_of_that_batch(gantt_page: Any, dash
             assert cells[3] == a["administration_utc"].replace("T", " ")[:16]
             assert float(row.get_attribute("data-activity-bq") or "nan") == a["activity_admin_bq"]
             assert cells[5] == str(a.get("doses", 1))
+
+
+def _utc(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
+def test_a_revision_shows_its_freeze_line_and_pinned_runs(gantt_page: Any, dash: Dash) -> None:
+    page, _ = gantt_page
+    plan = dash.stored_plan()
+    ship = next(s for s in plan["shipments"] if s["lane"] == "cyc-hosp")
+    event = {"kind": "shipment_delayed", "lane": "cyc-hosp", "departure": ship["depart_utc"],
+             "arrival": "2025-08-05T03:00:00Z"}  # fmt: skip
+    body = {"kind": "replan", "scenario_id": dash.scenario_id,
+            "options": {"plan_run_id": dash.run_id, "events": [event]}}  # fmt: skip
+    with httpx.Client(base_url=dash.url, timeout=30) as c:
+        run = c.post("/runs", json=body, headers=dash.headers["bob"]).json()
+        assert wait_final(c, run["run_id"], dash.headers["bob"])["state"] in ("optimal", "feasible")
+    rev_plan = dash.stored_plan(run["run_id"])
+    rev = rev_plan["revision"]
+    freeze = _utc(rev["now_utc"]) + timedelta(seconds=rev["freeze_s"])
+    hold = freeze if rev["mode"] == "hard" else _utc(rev["now_utc"])
+    page.click("#refresh")
+    page.wait_for_selector(f"#runs tr[data-run='{run['run_id']}'] button.open")
+    _open(page, run["run_id"])
+    shown = page.get_attribute("#gantt-freeze", "data-freeze") or ""
+    assert _utc(shown) == freeze
+    lines = page.evaluate("document.getElementById('gantt').layout.shapes.map(s => s.x0)")
+    assert freeze.strftime("%Y-%m-%d %H:%M:%S") in [str(x)[:19] for x in lines]
+    pinned = page.evaluate(
+        "document.getElementById('gantt').data.filter(t => t.meta && t.meta.pinned)[0].meta.pinned"
+    )
+    assert pinned == [r["batch"] for r in rev_plan["runs"] if _utc(r["start_utc"]) < hold]
+    assert pinned  # the Lu-177 irradiation started before the revision's now
+    assert f"{len(pinned)} run(s) pinned" in (page.text_content("#gantt-freeze") or "")
+    _open(page, dash.run_id)  # a plan that is no revision has no freeze line
+    assert page.text_content("#gantt-freeze") == ""
+    assert page.get_attribute("#gantt-freeze", "data-freeze") == ""
 
 
 def test_no_request_left_the_machine(

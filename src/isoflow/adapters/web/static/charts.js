@@ -224,6 +224,20 @@
         marker: { color: "#6baed6", line: { color: "#2171b5", width: 0.5 } },
         customdata: ships.map(shipmentText), hovertemplate: "%{customdata}<extra>shipment</extra>" }
     ];
+    /* a revision states its now and freeze: the freeze line is at now + freeze, and runs that
+       start before it are pinned (the plan record has no pin flag of its own) */
+    var rev = plan.revision || null;
+    var freeze = rev ? new Date(Date.parse(rev.now_utc) + 1000 * (rev.freeze_s || 0)).toISOString() : null;
+    /* hard mode keeps what the parent decided before now + freeze, soft mode only the past */
+    var hold = rev ? (rev.mode === "hard" ? freeze : rev.now_utc) : null;
+    var pinned = rev ? runs.filter(function (r) { return Date.parse(r.start_utc) < Date.parse(hold); }) : [];
+    traces.push({ type: "bar", orientation: "h", name: "pinned (starts before the freeze line; in soft mode before now)",
+      y: pinned.map(prod), base: pinned.map(function (r) { return t(r.start_utc); }),
+      x: pinned.map(function (r) { return ms(r.start_utc, r.end_of_production_utc); }),
+      meta: { pinned: pinned.map(function (r) { return r.batch; }) }, showlegend: pinned.length > 0,
+      marker: { color: "rgba(0,0,0,0)", pattern: { shape: "x", fgcolor: "#111", size: 5 },
+        line: { color: "#111", width: 2.5 } },
+      customdata: pinned.map(runText), hovertemplate: "%{customdata}<extra>pinned</extra>" });
     var now = new Date().toISOString().slice(0, 19);
     var first = plan.earliest_run_utc || plan.start_utc;
     var inside = Date.parse(now + "Z") >= Date.parse(first) && Date.parse(now + "Z") <= Date.parse(plan.end_utc);
@@ -237,6 +251,20 @@
       annotations: inside ? [{ x: now.replace("T", " "), y: 1, xref: "x", yref: "paper",
         text: "now", showarrow: false, yanchor: "bottom", font: { color: "#d62728" } }] : []
     };
+    if (rev) {
+      var line = function (x, colour, dash, label) {
+        layout.shapes.push({ type: "line", xref: "x", yref: "paper", x0: t(x), x1: t(x), y0: 0, y1: 1,
+          name: label, line: { color: colour, width: 2, dash: dash } });
+        layout.annotations.push({ x: t(x), y: 1, xref: "x", yref: "paper", text: label,
+          showarrow: false, yanchor: "bottom", xanchor: "left", font: { color: colour } });
+      };
+      if (rev.freeze_s) { line(rev.now_utc, "#6a3d9a", "dot", "re-plan now"); }
+      line(freeze, "#111", "dashdot", rev.freeze_s ? "freeze" : "re-plan now = freeze (0 h)");
+    }
+    $("gantt-freeze").textContent = rev ? "Revision " + rev.number + " (" + rev.mode + "): now " +
+      t(rev.now_utc).slice(0, 16) + " UTC, freeze " + (rev.freeze_s || 0) / 3600 + " h, freeze line " +
+      t(freeze).slice(0, 16) + " UTC; " + pinned.length + " run(s) pinned (outlined, crossed)." : "";
+    $("gantt-freeze").dataset.freeze = rev ? freeze : "";
     $("gantt-now").textContent = inside ? "" : "now (" + now.replace("T", " ") +
       " UTC) is outside the plan's horizon; its line is not in view.";
     var box = $("run-doses");
@@ -246,7 +274,7 @@
     hint.className = "hint";
     hint.textContent = "Click a run's bar to list the doses it serves.";
     box.replaceChildren(hint);
-    var byTrace = [runs, qc];
+    var byTrace = [runs, qc, null, pinned];
     return Plotly.react("gantt", traces, layout, CONFIG).then(function (gd) {
       if (typeof gd.removeAllListeners === "function") { gd.removeAllListeners("plotly_click"); }
       gd.on("plotly_click", function (ev) {
