@@ -8,10 +8,10 @@ built-in scenario ``apac-2025`` (its CSV folder as a tar archive) and plans it t
 ``executable_path``, every request not to 127.0.0.1 refused) loads the page in a fresh
 context, signs in as a planner and opens the run; the time printed is from the click on
 *open* to the map's markers and the Gantt's bars being in the page and painted (two
-animation frames after both exist). The
-baseline, measured in the same process, is fetching the same two JSON documents the page
-reads (``/runs/{id}/result`` and ``/runs/{id}/network``) with httpx; the ratio is render
-over baseline. The machine's load average is printed with the figures. Nothing is asserted.
+animation frames after both exist). The baseline, measured in the same process, is
+fetching the same two JSON documents the page reads (``/runs/{id}/result`` and
+``/runs/{id}/network``) with httpx; the ratio is render over baseline. The machine's load
+average is printed with the figures. Nothing is asserted.
 """
 
 from __future__ import annotations
