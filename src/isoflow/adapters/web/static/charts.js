@@ -48,19 +48,24 @@
       gbq(f.activity_delivered_bq) + " GBq<br>lost to decay by arrival: " + lost;
   }
 
-  function mapTraces(product, country) {
+  function mapTraces(product, country, kind) {
     var sites = {};
     net.sites.forEach(function (s) { sites[s.id] = s; });
+    /* a kind filter keeps the sites of that kind (any of a site's kinds) and what touches them */
+    var ofKind = function (id) { return !kind || sites[id].kinds.indexOf(kind) >= 0; };
     var touches = function (o, d) {
-      return !country || sites[o].country === country || sites[d].country === country;
+      return (!country || sites[o].country === country || sites[d].country === country) &&
+        (ofKind(o) || ofKind(d));
     };
     var lanes = net.lanes.filter(function (l) { return touches(l.origin, l.destination); });
     var flows = net.flows.filter(function (f) {
       return (!product || f.product === product) && touches(f.origin, f.destination);
     });
     var shown = {};
-    net.sites.forEach(function (s) { if (!country || s.country === country) { shown[s.id] = true; } });
-    lanes.forEach(function (l) { shown[l.origin] = shown[l.destination] = true; });
+    net.sites.forEach(function (s) {
+      if ((!country || s.country === country) && ofKind(s.id)) { shown[s.id] = true; }
+    });
+    if (!kind) { lanes.forEach(function (l) { shown[l.origin] = shown[l.destination] = true; }); }
     var traces = [
       { type: "scatter", mode: "lines", x: net.land.lon, y: net.land.lat, fill: "toself",
         fillcolor: "#eef0e8", line: { color: "#c9ccbf", width: 0.5 }, hoverinfo: "skip",
@@ -109,7 +114,8 @@
   }
 
   function drawMap() {
-    var traces = mapTraces($("filter-product").value, $("filter-country").value);
+    var traces = mapTraces($("filter-product").value, $("filter-country").value,
+      $("filter-kind").value);
     var layout = {
       font: FONT, margin: { l: 10, r: 10, t: 10, b: 10 }, height: 520, hovermode: "closest",
       paper_bgcolor: "#fff", plot_bgcolor: "#dbe9f4", dragmode: "pan",
@@ -125,6 +131,9 @@
     net = data;
     options($("filter-product"), data.products);
     options($("filter-country"), data.countries);
+    options($("filter-kind"), unique([].concat.apply([], data.sites.map(function (s) {
+      return s.kinds;
+    }))).sort());
     return drawMap();
   }
 
@@ -140,6 +149,53 @@
     return "<b>" + esc(s.lane) + "</b>: " + esc(s.origin) + " → " + esc(s.destination) +
       "<br>depart " + t(s.depart_utc) + "<br>arrive " + t(s.arrive_utc) + "<br>" +
       s.bookings.length + " booking(s), " + s.packages + " package(s), cost " + s.cost;
+  }
+
+  /* ------------------------------------------------------------------ doses of a run */
+  function activityText(bq) {
+    var mbq = bq < 1e9;
+    return (bq / (mbq ? 1e6 : GBQ)).toLocaleString("en", { maximumFractionDigits: 3 }) +
+      (mbq ? " MBq" : " GBq");
+  }
+
+  /* the plan's allocations from one batch, as the plan states them */
+  function runDoses(plan, run) {
+    var box = $("run-doses");
+    var mine = (plan.allocations || []).filter(function (a) { return a.batch === run.batch; });
+    var title = document.createElement("h4");
+    title.textContent = "Doses served by " + run.batch + " (" + run.product + " at " + run.site +
+      "): " + mine.length + " allocation(s)";
+    var table = document.createElement("table");
+    table.id = "run-doses-table";
+    var head = document.createElement("tr");
+    ["booking / order", "hospital", "product", "administration (UTC)", "at administration",
+      "doses"].forEach(function (h) {
+      var th = document.createElement("th");
+      th.textContent = h;
+      head.appendChild(th);
+    });
+    table.appendChild(document.createElement("thead")).appendChild(head);
+    var body = table.appendChild(document.createElement("tbody"));
+    mine.forEach(function (a) {
+      var tr = document.createElement("tr");
+      tr.dataset.booking = a.booking;
+      tr.dataset.activityBq = String(a.activity_admin_bq);
+      [a.booking, a.hospital, a.product, t(a.administration_utc).slice(0, 16),
+        activityText(a.activity_admin_bq), String(a.doses)].forEach(function (c) {
+        var td = document.createElement("td");
+        td.textContent = c;
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+    if (!mine.length) {
+      var none = body.appendChild(document.createElement("tr")).appendChild(document.createElement("td"));
+      none.colSpan = 6;
+      none.textContent = "This run serves no dose in the plan.";
+    }
+    box.replaceChildren(title, table);
+    box.dataset.batch = run.batch;
+    box.dataset.ready = "1";
   }
 
   function gantt(plan) {
@@ -168,6 +224,20 @@
         marker: { color: "#6baed6", line: { color: "#2171b5", width: 0.5 } },
         customdata: ships.map(shipmentText), hovertemplate: "%{customdata}<extra>shipment</extra>" }
     ];
+    /* a revision states its now and freeze: the freeze line is at now + freeze, and runs that
+       start before it are pinned (the plan record has no pin flag of its own) */
+    var rev = plan.revision || null;
+    var freeze = rev ? new Date(Date.parse(rev.now_utc) + 1000 * (rev.freeze_s || 0)).toISOString() : null;
+    /* hard mode keeps what the parent decided before now + freeze, soft mode only the past */
+    var hold = rev ? (rev.mode === "hard" ? freeze : rev.now_utc) : null;
+    var pinned = rev ? runs.filter(function (r) { return Date.parse(r.start_utc) < Date.parse(hold); }) : [];
+    traces.push({ type: "bar", orientation: "h", name: "pinned (starts before the freeze line; in soft mode before now)",
+      y: pinned.map(prod), base: pinned.map(function (r) { return t(r.start_utc); }),
+      x: pinned.map(function (r) { return ms(r.start_utc, r.end_of_production_utc); }),
+      meta: { pinned: pinned.map(function (r) { return r.batch; }) }, showlegend: pinned.length > 0,
+      marker: { color: "rgba(0,0,0,0)", pattern: { shape: "x", fgcolor: "#111", size: 5 },
+        line: { color: "#111", width: 2.5 } },
+      customdata: pinned.map(runText), hovertemplate: "%{customdata}<extra>pinned</extra>" });
     var now = new Date().toISOString().slice(0, 19);
     var first = plan.earliest_run_utc || plan.start_utc;
     var inside = Date.parse(now + "Z") >= Date.parse(first) && Date.parse(now + "Z") <= Date.parse(plan.end_utc);
@@ -181,14 +251,45 @@
       annotations: inside ? [{ x: now.replace("T", " "), y: 1, xref: "x", yref: "paper",
         text: "now", showarrow: false, yanchor: "bottom", font: { color: "#d62728" } }] : []
     };
+    if (rev) {
+      var line = function (x, colour, dash, label) {
+        layout.shapes.push({ type: "line", xref: "x", yref: "paper", x0: t(x), x1: t(x), y0: 0, y1: 1,
+          name: label, line: { color: colour, width: 2, dash: dash } });
+        layout.annotations.push({ x: t(x), y: 1, xref: "x", yref: "paper", text: label,
+          showarrow: false, yanchor: "bottom", xanchor: "left", font: { color: colour } });
+      };
+      if (rev.freeze_s) { line(rev.now_utc, "#6a3d9a", "dot", "re-plan now"); }
+      line(freeze, "#111", "dashdot", rev.freeze_s ? "freeze" : "re-plan now = freeze (0 h)");
+    }
+    $("gantt-freeze").textContent = rev ? "Revision " + rev.number + " (" + rev.mode + "): now " +
+      t(rev.now_utc).slice(0, 16) + " UTC, freeze " + (rev.freeze_s || 0) / 3600 + " h, freeze line " +
+      t(freeze).slice(0, 16) + " UTC; " + pinned.length + " run(s) pinned (outlined, crossed)." : "";
+    $("gantt-freeze").dataset.freeze = rev ? freeze : "";
     $("gantt-now").textContent = inside ? "" : "now (" + now.replace("T", " ") +
       " UTC) is outside the plan's horizon; its line is not in view.";
-    return Plotly.react("gantt", traces, layout, CONFIG);
+    var box = $("run-doses");
+    box.dataset.ready = "0";
+    delete box.dataset.batch;
+    var hint = document.createElement("p");
+    hint.className = "hint";
+    hint.textContent = "Click a run's bar to list the doses it serves.";
+    box.replaceChildren(hint);
+    var byTrace = [runs, qc, null, pinned];
+    return Plotly.react("gantt", traces, layout, CONFIG).then(function (gd) {
+      if (typeof gd.removeAllListeners === "function") { gd.removeAllListeners("plotly_click"); }
+      gd.on("plotly_click", function (ev) {
+        var p = ev && ev.points && ev.points[0];
+        var list = p ? byTrace[p.curveNumber] : null;
+        if (list && list[p.pointNumber]) { runDoses(plan, list[p.pointNumber]); }
+      });
+      return gd;
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     $("filter-product").addEventListener("change", function () { if (net) { drawMap(); } });
     $("filter-country").addEventListener("change", function () { if (net) { drawMap(); } });
+    $("filter-kind").addEventListener("change", function () { if (net) { drawMap(); } });
   });
   window.isoflowCharts = { network: network, gantt: gantt };
 }());

@@ -1,0 +1,192 @@
+"""The dashboard's map kind filter and the Gantt's runs in a real browser (Debian chromium).
+
+Signed in as the planner over the real service with the small scenario planned
+(``dash_cases``): the site-kind filter leaves the markers of that kind only (counted here
+from the scenario file), and clicking a run's bar lists exactly the allocations of that
+batch in the stored plan JSON. Every request is recorded; anything not to 127.0.0.1 is
+aborted and fails the last test.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+import yaml
+from dash_cases import PASSWORD, SMALL, Dash, wait_final
+
+CHROMIUM = "/usr/bin/chromium"
+try:
+    from playwright.sync_api import Page, Request, Route, sync_playwright
+except ImportError:  # pragma: no cover - the dev extra installs playwright
+    sync_playwright = None
+
+pytestmark = [
+    pytest.mark.skipif(
+        shutil.which(CHROMIUM) is None,
+        reason="/usr/bin/chromium is not installed (apt-get install chromium)",
+    ),
+    pytest.mark.skipif(
+        sync_playwright is None, reason="playwright is not installed (pip install -e '.[dev]')"
+    ),
+]
+
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+LOCAL_SCHEMES = {"data", "blob", "about"}
+MARKERS = (
+    "document.getElementById('map').data.filter(t => t.meta && t.meta.sites)"
+    ".reduce((n, t) => n + t.x.length, 0)"
+)
+
+
+def _local(url: str) -> bool:
+    u = urlparse(url)
+    return u.scheme in LOCAL_SCHEMES or u.hostname == "127.0.0.1"
+
+
+@pytest.fixture(scope="module")
+def gantt_page(dash: Dash) -> Any:
+    """The dashboard signed in as bob (planner) with the plan open."""
+    seen: dict[str, list[Any]] = {"requests": [], "blocked": [], "errors": [], "console": []}
+
+    def route(r: Route, request: Request) -> None:
+        if _local(request.url):
+            r.continue_()
+        else:
+            seen["blocked"].append(request.url)
+            r.abort()
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("request", lambda r: seen["requests"].append(r.url))
+        page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+        page.on("console", lambda m: seen["console"].append((m.type, m.text)))
+        page.goto(dash.url + "/")
+        page.wait_for_selector("body[data-ready='1']", timeout=30_000)
+        page.fill("#login-org", "acme")
+        page.fill("#login-user", "bob")
+        page.fill("#login-password", PASSWORD)
+        page.click("#login-form button[type=submit]")
+        page.wait_for_selector(f"#runs tr[data-run='{dash.run_id}']", timeout=15_000)
+        _open(page, dash.run_id)
+        yield page, seen
+        context.close()
+        browser.close()
+
+
+def _open(page: Page, run_id: str) -> None:
+    page.click(f"#runs tr[data-run='{run_id}'] button.open")
+    page.wait_for_selector(f"#run-view[data-run='{run_id}'][data-ready='1']", timeout=15_000)
+
+
+def test_the_kind_filter_shows_only_that_kinds_markers(gantt_page: Any) -> None:
+    page, _ = gantt_page
+    sites = yaml.safe_load(SMALL.read_text())["sites"]
+    kinds = sorted({k for s in sites for k in s["kind"]})
+    offered = page.locator("#filter-kind option").all_text_contents()
+    assert offered == ["all", *kinds]
+    for kind in kinds:
+        ids = sorted(s["id"] for s in sites if kind in s["kind"])
+        page.select_option("#filter-kind", kind)
+        page.wait_for_function(f"{MARKERS} === {len(ids)}")
+        shown = page.evaluate(
+            "document.getElementById('map').data.filter(t => t.meta && t.meta.sites)"
+            ".flatMap(t => t.text)"
+        )
+        assert sorted(shown) == ids, kind
+        assert page.locator("#map .scatterlayer .point").count() == len(ids)
+    page.select_option("#filter-kind", "")
+    page.wait_for_function(f"{MARKERS} === {len(sites)}")
+
+
+def test_clicking_a_runs_bar_lists_the_doses_of_that_batch(gantt_page: Any, dash: Dash) -> None:
+    page, _ = gantt_page
+    plan = dash.stored_plan()
+    bars = page.locator("#gantt .barlayer .trace").nth(0).locator(".point")
+    assert bars.count() == len(plan["runs"])
+    served = [r for r in plan["runs"] if any(a["batch"] == r["batch"] for a in plan["allocations"])]
+    assert served
+    for run in served:
+        i = plan["runs"].index(run)
+        bars.nth(i).scroll_into_view_if_needed()
+        box = bars.nth(i).bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_selector(
+            f"#run-doses[data-batch='{run['batch']}'][data-ready='1']", timeout=5_000
+        )
+        mine = [a for a in plan["allocations"] if a["batch"] == run["batch"]]
+        rows = page.locator("#run-doses-table tbody tr")
+        assert rows.count() == len(mine)
+        for j, a in enumerate(mine):
+            row = rows.nth(j)
+            cells = row.locator("td").all_text_contents()
+            assert row.get_attribute("data-booking") == a["booking"]
+            assert cells[:3] == [a["booking"], a["hospital"], a["product"]]
+            assert cells[3] == a["administration_utc"].replace("T", " ")[:16]
+            assert float(row.get_attribute("data-activity-bq") or "nan") == a["activity_admin_bq"]
+            assert cells[5] == str(a.get("doses", 1))
+
+
+def _utc(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
+def test_a_revision_shows_its_freeze_line_and_pinned_runs(gantt_page: Any, dash: Dash) -> None:
+    page, _ = gantt_page
+    plan = dash.stored_plan()
+    ship = next(s for s in plan["shipments"] if s["lane"] == "cyc-hosp")
+    event = {"kind": "shipment_delayed", "lane": "cyc-hosp", "departure": ship["depart_utc"],
+             "arrival": "2025-08-05T03:00:00Z"}  # fmt: skip
+    body = {"kind": "replan", "scenario_id": dash.scenario_id,
+            "options": {"plan_run_id": dash.run_id, "events": [event]}}  # fmt: skip
+    with httpx.Client(base_url=dash.url, timeout=30) as c:
+        run = c.post("/runs", json=body, headers=dash.headers["bob"]).json()
+        assert wait_final(c, run["run_id"], dash.headers["bob"])["state"] in ("optimal", "feasible")
+    rev_plan = dash.stored_plan(run["run_id"])
+    rev = rev_plan["revision"]
+    freeze = _utc(rev["now_utc"]) + timedelta(seconds=rev["freeze_s"])
+    hold = freeze if rev["mode"] == "hard" else _utc(rev["now_utc"])
+    page.click("#refresh")
+    page.wait_for_selector(f"#runs tr[data-run='{run['run_id']}'] button.open")
+    _open(page, run["run_id"])
+    shown = page.get_attribute("#gantt-freeze", "data-freeze") or ""
+    assert _utc(shown) == freeze
+    lines = page.evaluate("document.getElementById('gantt').layout.shapes.map(s => s.x0)")
+    assert freeze.strftime("%Y-%m-%d %H:%M:%S") in [str(x)[:19] for x in lines]
+    pinned = page.evaluate(
+        "document.getElementById('gantt').data.filter(t => t.meta && t.meta.pinned)[0].meta.pinned"
+    )
+    assert pinned == [r["batch"] for r in rev_plan["runs"] if _utc(r["start_utc"]) < hold]
+    assert pinned  # the Lu-177 irradiation started before the revision's now
+    assert f"{len(pinned)} run(s) pinned" in (page.text_content("#gantt-freeze") or "")
+    _open(page, dash.run_id)  # a plan that is no revision has no freeze line
+    assert page.text_content("#gantt-freeze") == ""
+    assert page.get_attribute("#gantt-freeze", "data-freeze") == ""
+
+
+def test_no_request_left_the_machine(
+    gantt_page: Any, dash: Dash, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    page, seen = gantt_page
+    page.screenshot(path=str(tmp_path_factory.mktemp("screens") / "gantt.png"), full_page=True)
+    assert seen["blocked"] == []
+    assert [u for u in seen["requests"] if not _local(u)] == []
+    assert seen["errors"] == []
+    assert [m for m in seen["console"] if m[0] in ("error", "warning")] == []
