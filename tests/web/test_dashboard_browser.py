@@ -10,49 +10,20 @@ anything not to 127.0.0.1 is aborted and fails the last test.
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlparse
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 import yaml
+from browser_cases import ARGS, CHROMIUM, SKIP_WITHOUT_BROWSER, is_local, sync_playwright
 from dash_cases import PASSWORD, SMALL, Dash, wait_final
 
-CHROMIUM = "/usr/bin/chromium"
-try:
-    from playwright.sync_api import Page, Request, Route, sync_playwright
-except ImportError:  # pragma: no cover - the dev extra installs playwright
-    sync_playwright = None
+if TYPE_CHECKING:
+    from playwright.sync_api import Page, Request, Route
 
-pytestmark = [
-    pytest.mark.skipif(
-        shutil.which(CHROMIUM) is None,
-        reason="/usr/bin/chromium is not installed (apt-get install chromium)",
-    ),
-    pytest.mark.skipif(
-        sync_playwright is None, reason="playwright is not installed (pip install -e '.[dev]')"
-    ),
-]
-
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
-LOCAL_SCHEMES = {"data", "blob", "about"}
-
-
-def _local(url: str) -> bool:
-    u = urlparse(url)
-    return u.scheme in LOCAL_SCHEMES or u.hostname == "127.0.0.1"
+pytestmark = SKIP_WITHOUT_BROWSER
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +32,7 @@ def browser_page(dash: Dash) -> Any:
     seen: dict[str, list[Any]] = {"requests": [], "blocked": [], "errors": [], "console": []}
 
     def route(r: Route, request: Request) -> None:
-        if _local(request.url):
+        if is_local(request.url):
             r.continue_()
         else:
             seen["blocked"].append(request.url)
@@ -237,7 +208,7 @@ def test_no_request_left_the_machine(
     time.sleep(0.2)
     assert seen["blocked"] == []
     assert seen["requests"][0] == dash.url + "/"
-    assert [u for u in seen["requests"] if not _local(u)] == []
+    assert [u for u in seen["requests"] if not is_local(u)] == []
     assert seen["errors"] == []
     # the refused upload's 422 is the one failed load chromium reports, as it should
     refused = "the server responded with a status of 422"

@@ -9,52 +9,24 @@ aborted and fails the last test.
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime, timedelta
-from typing import Any
-from urllib.parse import urlparse
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 import yaml
+from browser_cases import ARGS, CHROMIUM, SKIP_WITHOUT_BROWSER, is_local, sync_playwright
 from dash_cases import PASSWORD, SMALL, Dash, wait_final
 
-CHROMIUM = "/usr/bin/chromium"
-try:
-    from playwright.sync_api import Page, Request, Route, sync_playwright
-except ImportError:  # pragma: no cover - the dev extra installs playwright
-    sync_playwright = None
+if TYPE_CHECKING:
+    from playwright.sync_api import Page, Request, Route
 
-pytestmark = [
-    pytest.mark.skipif(
-        shutil.which(CHROMIUM) is None,
-        reason="/usr/bin/chromium is not installed (apt-get install chromium)",
-    ),
-    pytest.mark.skipif(
-        sync_playwright is None, reason="playwright is not installed (pip install -e '.[dev]')"
-    ),
-]
+pytestmark = SKIP_WITHOUT_BROWSER
 
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
-LOCAL_SCHEMES = {"data", "blob", "about"}
 MARKERS = (
     "document.getElementById('map').data.filter(t => t.meta && t.meta.sites)"
     ".reduce((n, t) => n + t.x.length, 0)"
 )
-
-
-def _local(url: str) -> bool:
-    u = urlparse(url)
-    return u.scheme in LOCAL_SCHEMES or u.hostname == "127.0.0.1"
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +35,7 @@ def gantt_page(dash: Dash) -> Any:
     seen: dict[str, list[Any]] = {"requests": [], "blocked": [], "errors": [], "console": []}
 
     def route(r: Route, request: Request) -> None:
-        if _local(request.url):
+        if is_local(request.url):
             r.continue_()
         else:
             seen["blocked"].append(request.url)
@@ -187,6 +159,6 @@ def test_no_request_left_the_machine(
     page, seen = gantt_page
     page.screenshot(path=str(tmp_path_factory.mktemp("screens") / "gantt.png"), full_page=True)
     assert seen["blocked"] == []
-    assert [u for u in seen["requests"] if not _local(u)] == []
+    assert [u for u in seen["requests"] if not is_local(u)] == []
     assert seen["errors"] == []
     assert [m for m in seen["console"] if m[0] in ("error", "warning")] == []

@@ -12,55 +12,28 @@ signatures VOID. Every request is recorded; anything not to 127.0.0.1 is aborted
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
-from urllib.parse import urlparse
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from browser_cases import ARGS, CHROMIUM, SKIP_WITHOUT_BROWSER, is_local, sync_playwright
 from dash_cases import PASSWORD, Dash, login, wait_final
 
 from isoflow.adapters.storage.artefacts import FileArtefactStore
 
-CHROMIUM = "/usr/bin/chromium"
-try:
-    from playwright.sync_api import Browser, Page, Route, sync_playwright
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, Route
     from playwright.sync_api import Request as PwRequest
-except ImportError:  # pragma: no cover - the dev extra installs playwright
-    sync_playwright = None
 
-pytestmark = [
-    pytest.mark.skipif(
-        shutil.which(CHROMIUM) is None,
-        reason="/usr/bin/chromium is not installed (apt-get install chromium)",
-    ),
-    pytest.mark.skipif(
-        sync_playwright is None, reason="playwright is not installed (pip install -e '.[dev]')"
-    ),
-]
+pytestmark = SKIP_WITHOUT_BROWSER
 
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 STAFF = (
     ("rhea", "Rhea Reviewer", "planner", "UTC"),
     ("quentin", "Quentin Approver", "approver", "Europe/Vienna"),
 )
-
-
-def _local(url: str) -> bool:
-    u = urlparse(url)
-    return u.scheme in {"data", "blob", "about"} or u.hostname == "127.0.0.1"
 
 
 def local_text(utc_iso: str, zone: str) -> str:
@@ -99,7 +72,7 @@ class Pages:
         self.seen: dict[str, list[Any]] = {"blocked": [], "errors": [], "console": []}
 
     def route(self, r: Route, request: PwRequest) -> None:
-        if _local(request.url):
+        if is_local(request.url):
             r.continue_()
         else:
             self.seen["blocked"].append(request.url)

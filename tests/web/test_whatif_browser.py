@@ -10,50 +10,22 @@ not to 127.0.0.1 is aborted and fails the last test.
 from __future__ import annotations
 
 import json
-import shutil
-from typing import Any
-from urllib.parse import urlparse
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from browser_cases import ARGS, CHROMIUM, SKIP_WITHOUT_BROWSER, is_local, sync_playwright
 from dash_cases import PASSWORD, Dash
 
-CHROMIUM = "/usr/bin/chromium"
-try:
-    from playwright.sync_api import Page, Request, Route, sync_playwright
-except ImportError:  # pragma: no cover - the dev extra installs playwright
-    sync_playwright = None
+if TYPE_CHECKING:
+    from playwright.sync_api import Page, Request, Route
 
-pytestmark = [
-    pytest.mark.skipif(
-        shutil.which(CHROMIUM) is None,
-        reason="/usr/bin/chromium is not installed (apt-get install chromium)",
-    ),
-    pytest.mark.skipif(
-        sync_playwright is None, reason="playwright is not installed (pip install -e '.[dev]')"
-    ),
-]
+pytestmark = SKIP_WITHOUT_BROWSER
 
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
-LOCAL_SCHEMES = {"data", "blob", "about"}
 DELAY_LANE = "cyc-hosp"
 """The road from the cyclotron to the Seoul hospital: the F-18 dose b3 travels it."""
 LATE_ARRIVAL = "2025-08-05T03:00:00Z"
 """Past b3's administration (00:30 UTC): the planned consignment no longer serves it."""
-
-
-def _local(url: str) -> bool:
-    u = urlparse(url)
-    return u.scheme in LOCAL_SCHEMES or u.hostname == "127.0.0.1"
 
 
 def _api(dash: Dash, path: str, **params: Any) -> Any:
@@ -69,7 +41,7 @@ def whatif_page(dash: Dash, tmp_path_factory: pytest.TempPathFactory) -> Any:
     seen: dict[str, list[Any]] = {"requests": [], "blocked": [], "errors": [], "console": []}
 
     def route(r: Route, request: Request) -> None:
-        if _local(request.url):
+        if is_local(request.url):
             r.continue_()
         else:
             seen["blocked"].append(request.url)
@@ -218,7 +190,7 @@ def test_no_request_left_the_machine(whatif_page: Any, dash: Dash) -> None:
     _shot(page, shots, "revision")
     assert seen["blocked"] == []
     assert seen["requests"][0] == dash.url + "/"
-    assert [u for u in seen["requests"] if not _local(u)] == []
+    assert [u for u in seen["requests"] if not is_local(u)] == []
     assert seen["errors"] == []
     noise = [m for m in seen["console"] if m[0] in ("error", "warning")]
     assert noise == []
