@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 import yaml
-from browser_cases import ARGS, CHROMIUM, SKIP_WITHOUT_BROWSER, is_local, sync_playwright
+from browser_cases import SKIP_WITHOUT_BROWSER, is_local, signed_in_page
 from dash_cases import PASSWORD, SMALL, Dash, wait_final
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page, Request, Route
+    from playwright.sync_api import Page
 
 pytestmark = SKIP_WITHOUT_BROWSER
 
@@ -29,33 +29,9 @@ pytestmark = SKIP_WITHOUT_BROWSER
 @pytest.fixture(scope="module")
 def browser_page(dash: Dash) -> Any:
     """The dashboard signed in as bob (planner), plus what the page did on the way."""
-    seen: dict[str, list[Any]] = {"requests": [], "blocked": [], "errors": [], "console": []}
-
-    def route(r: Route, request: Request) -> None:
-        if is_local(request.url):
-            r.continue_()
-        else:
-            seen["blocked"].append(request.url)
-            r.abort()
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        context.route("**/*", route)
-        page = context.new_page()
-        page.on("request", lambda r: seen["requests"].append(r.url))
-        page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-        page.on("console", lambda m: seen["console"].append((m.type, m.text)))
-        page.goto(dash.url + "/")
-        page.wait_for_selector("body[data-ready='1']", timeout=30_000)
-        page.fill("#login-org", "acme")
-        page.fill("#login-user", "bob")
-        page.fill("#login-password", PASSWORD)
-        page.click("#login-form button[type=submit]")
+    with signed_in_page(dash.url, "bob", PASSWORD) as (page, seen):
         page.wait_for_selector(f"#runs tr[data-run='{dash.run_id}']", timeout=15_000)
         yield page, seen
-        context.close()
-        browser.close()
 
 
 def _open(page: Page, run_id: str) -> None:
