@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -50,12 +51,25 @@ def batch_id(net: PlanningNetwork, cand: Candidates, run: int) -> str:
     return f"{net.scenario.processes[r.process].id}@{iso(r.start)}"
 
 
+def stated_departure(t: float) -> datetime:
+    """A departure instant [s] as the plan states it: to the microsecond, rounded down.
+
+    The latest departure before a closed window or an export restriction is the float just
+    below its start; rounded to the nearest microsecond it would be stated as the start
+    itself, inside the window. Rounded down it stays before it (and less than a microsecond
+    early, well within the checks' tolerance).
+    """
+    return from_epoch(math.floor(t * 1e6) / 1e6)
+
+
 def legs(net: PlanningNetwork, route: Route) -> tuple[PlanLeg, ...]:
-    """Route legs as plan records."""
+    """Route legs as plan records (departures by :func:`stated_departure`)."""
     lanes = net.scenario.lanes
     return tuple(
         PlanLeg(
-            lane=lanes[g.lane].id, depart_utc=from_epoch(g.depart), arrive_utc=from_epoch(g.arrive)
+            lane=lanes[g.lane].id,
+            depart_utc=stated_departure(g.depart),
+            arrive_utc=from_epoch(g.arrive),
         )
         for g in route.legs
     )
@@ -337,7 +351,7 @@ def _shipments(
                 lane=lane.id,
                 origin=lane.origin,
                 destination=lane.destination,
-                depart_utc=from_epoch(dep),
+                depart_utc=stated_departure(dep),
                 arrive_utc=from_epoch(net.arrival(lane_i, dep)),
                 bookings=tuple(contents_b[key]),
                 batches=tuple(contents_f[key]),
