@@ -201,7 +201,7 @@ def _read_overlaid(base_ref: str, names: list[str], source: str) -> Loaded:
         titles.append(overlays.title(tree, file.stem))
         stems.append(file.stem)
     meta = merge.data.setdefault("meta", {})
-    meta["name"] = ":".join([base.scenario.meta.name, *stems])
+    meta["name"] = overlays.variant_name(base.scenario.meta.name, stems)
     meta["title"] = " + ".join([base.scenario.meta.title or base.scenario.meta.name, *titles])
     if issues:
         return Loaded(None, tuple(_sorted(issues)), no_location, source)

@@ -38,6 +38,20 @@ REMOVE = "remove"
 """Key of the ids an overlay drops."""
 
 
+VARIANT = ":"
+"""Separator of a variant's name: ``BASE:A:B`` for ``BASE`` with overlays ``A`` and ``B``."""
+
+
+def variant_name(base: str, overlays: list[str]) -> str:
+    """The name of ``base`` with ``overlays`` applied: ``BASE:A:B``."""
+    return VARIANT.join([base, *overlays])
+
+
+def base_name(name: str) -> str:
+    """The scenario a (variant's) name is of: ``BASE`` for ``BASE:A:B`` and for ``BASE``."""
+    return name.split(VARIANT, 1)[0]
+
+
 def split(ref: str) -> tuple[str, list[str]] | None:
     """``BASE+A+B`` -> (``BASE``, [``A``, ``B``]); None if ``ref`` names no overlay."""
     if SEPARATOR not in ref or FsPath(ref).exists():

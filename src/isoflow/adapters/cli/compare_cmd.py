@@ -32,6 +32,7 @@ from isoflow.adapters.cli.common import (
     run_record,
 )
 from isoflow.bounds import MIP_GAP
+from isoflow.scenario.overlays import base_name
 
 if TYPE_CHECKING:
     from isoflow.engines.planner.api import PlanOptions
@@ -107,8 +108,7 @@ def compare_cmd(
     plan_a, sc_a = _plan_or_scenario(a, opts)
     plan_b, sc_b = _plan_or_scenario(b, opts)
     res = compare_plans(plan_a, plan_b)
-    base_a, base_b = (p.scenario.split(":", 1)[0] for p in (plan_a, plan_b))
-    if base_a != base_b:
+    if base_name(plan_a.scenario) != base_name(plan_b.scenario):
         err_console.print(
             f"note: A plans scenario {plan_a.scenario!r} and B {plan_b.scenario!r}, not variants "
             "of one scenario: bookings and sites are matched by id only",
