@@ -82,7 +82,7 @@ def add_columns(
     bmin = np.array([procs[p].batch_min for p in proc_of], dtype=np.float64) / GBQ
     fixed = np.array([procs[p].fixed_cost for p in proc_of], dtype=np.float64)
     var_cost = np.array([procs[p].variable_cost_per_gbq for p in proc_of], dtype=np.float64)
-    y = m.add_vars("y", producing.size, upper=1, cost=fixed + per_run, integer=True)
+    y = m.add_vars("y", producing.size, upper=1, cost=fixed + per_run, integer=True, opens=True)
     x = m.add_vars("x", producing.size, upper=bmax, cost=var_cost + waste_per_gbq)
     z, u, doses = _dose_columns(net, cand, m, unserved)
     w = m.add_vars("w", len(cand.flows), upper=INF)

@@ -66,6 +66,7 @@ def reduce(arrays: dict[str, Any]) -> Reduced:
         "col_cost": arrays["col_cost"][free],
         "integer": arrays["integer"][free],
         "shortfall": arrays.get("shortfall", np.zeros(n_cols, dtype=bool))[free],
+        "opens": arrays.get("opens", np.zeros(n_cols, dtype=bool))[free],
         "offset": offset[free],
         "row_lower": arrays["row_lower"][rows] - activity[rows],
         "row_upper": arrays["row_upper"][rows] - activity[rows],

@@ -9,7 +9,8 @@ all. So a large part is solved in steps, each within a share of its time:
    bound on the part; the planner's greedy guided by it (``relaxed_start``) is a candidate
    incumbent;
 2. the MIP restricted to the integer columns the relaxation uses (most are zero; the rest
-   make a much smaller MIP): an incumbent;
+   make a much smaller MIP), first with the runs the relaxation more than half makes
+   rounded up: an incumbent;
 3. a repair where that incumbent leaves a shortfall (an unserved booking) the relaxation
    avoids: the integer columns near it are freed, all others fixed at the incumbent, and
    the small MIP left is solved from the incumbent (:func:`_repair`);
@@ -171,25 +172,62 @@ def _guided(
     clock: _Clock,
     shares: tuple[float, float],
 ) -> SolveResult:
-    """Step 2: the MIP on the relaxation's integer support; then step 3, its repair."""
-    integer = arrays["integer"]
+    """Step 2: the MIP on the relaxation's integer support; then step 3, its repair.
+
+    The restricted MIP is tried first with the runs the relaxation more than half makes
+    rounded up (:func:`restricted_bounds`), and without that rounding if it fails.
+    """
     start = arrays.get("start_solution")
-    upper = arrays["col_upper"].copy()
-    unused = integer & (relaxed < 1e-6)
-    if start is not None:  # the start's columns stay free: it is the first incumbent
-        unused &= start < 1e-6
-    upper[unused] = 0.0
     restricted = {k: v for k, v in arrays.items() if k != "start_solution"}
-    given = {**restricted, "col_upper": upper}
-    if start is not None:
-        given["start_solution"] = start
-    guided = solve_arrays(given, clock.until(shares[0]))
+    guided: SolveResult | None = None
+    for rounded in (True, False):
+        lower, upper = restricted_bounds(arrays, relaxed, start, rounded=rounded)
+        given = {**restricted, "col_lower": lower, "col_upper": upper}
+        if start is not None:
+            given["start_solution"] = start
+        guided = solve_arrays(given, clock.until(shares[0]))
+        if guided.values is not None or clock.remaining(shares[0]) < 1.0:
+            break
+    assert guided is not None
     if start is not None and _cost(arrays, start) < _cost(arrays, guided.values):
         # the restricted MIP found nothing better in its time: repair the given start
         guided = dataclasses.replace(guided, values=start, objective=_cost(arrays, start))
     if guided.values is None:
         return guided
     return _repair(restricted, relaxed, guided, clock, shares[1])
+
+
+ROUND_UP = 0.5
+"""A run the relaxation makes to more than this share is made in the rounded restriction."""
+
+
+def restricted_bounds(
+    arrays: dict[str, Any],
+    relaxed: npt.NDArray[np.float64],
+    start: npt.NDArray[np.float64] | None,
+    rounded: bool,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Column bounds of the MIP restricted to the relaxation's integer support.
+
+    An integer column is fixed at 0 where the relaxation and the start both leave it at 0
+    (``x_j^LP < 1e-6`` and ``x_j^start < 1e-6``). ``rounded`` also makes every run the
+    relaxation makes to more than :data:`ROUND_UP` (``y_r = 1`` where ``y_r^LP > 0.5``, for
+    the columns marked ``opens``): on a part whose relaxation spreads its batches over many
+    half-made runs, HiGHS's root heuristics then find a plan serving what the relaxation
+    serves where the unrounded restriction leaves its start as it is (measured on the
+    generated 5,000-booking network's largest part, 26,260 columns: a plan within 4 % of
+    the bound after 26 s on one core, against no improvement on the start in 60 s).
+    """
+    integer = arrays["integer"]
+    lower, upper = arrays["col_lower"].copy(), arrays["col_upper"].copy()
+    unused = integer & (relaxed < 1e-6)
+    if start is not None:  # the start's columns stay free: it is the first incumbent
+        unused &= start < 1e-6
+    upper[unused] = 0.0
+    if rounded:
+        opens = arrays.get("opens", np.zeros_like(integer)) & (relaxed > ROUND_UP)
+        lower[opens] = np.maximum(lower[opens], 1.0)
+    return lower, upper
 
 
 REPAIR_HOPS = (2, 3, 4)

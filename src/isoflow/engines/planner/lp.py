@@ -56,6 +56,7 @@ class LinearModel:
     _cost: list[FloatArray] = field(default_factory=list)
     _integer: list[npt.NDArray[np.bool_]] = field(default_factory=list)
     _shortfall: list[npt.NDArray[np.bool_]] = field(default_factory=list)
+    _opens: list[npt.NDArray[np.bool_]] = field(default_factory=list)
     _row_lower: list[FloatArray] = field(default_factory=list)
     _row_upper: list[FloatArray] = field(default_factory=list)
     _coo_rows: list[IntArray] = field(default_factory=list)
@@ -76,11 +77,14 @@ class LinearModel:
         cost: npt.ArrayLike = 0.0,
         integer: bool = False,
         shortfall: bool = False,
+        opens: bool = False,
     ) -> Block:
         """Add a block of ``size`` variables; scalars broadcast to the block.
 
         ``shortfall`` marks slacks whose positive value means a requirement is not met (an
-        unserved booking); the solver's heuristics work to bring them down.
+        unserved booking); the solver's heuristics work to bring them down. ``opens`` marks
+        binaries that open a resource others depend on (a run is made), which the LP-guided
+        step rounds (:mod:`.guided`).
         """
         if name in self.col_blocks:
             raise ValueError(f"variable block {name!r} already exists")
@@ -90,6 +94,7 @@ class LinearModel:
         self._cost.append(np.broadcast_to(np.asarray(cost, dtype=np.float64), size).copy())
         self._integer.append(np.full(size, integer))
         self._shortfall.append(np.full(size, shortfall))
+        self._opens.append(np.full(size, opens))
         self.col_blocks[name] = block
         self.num_cols += size
         return block
@@ -198,6 +203,7 @@ class LinearModel:
             "col_cost": cat(self._cost, np.float64),  # type: ignore[arg-type]
             "integer": cat(self._integer, np.bool_),  # type: ignore[arg-type]
             "shortfall": cat(self._shortfall, np.bool_),  # type: ignore[arg-type]
+            "opens": cat(self._opens, np.bool_),  # type: ignore[arg-type]
             "row_lower": cat(self._row_lower, np.float64),  # type: ignore[arg-type]
             "row_upper": cat(self._row_upper, np.float64),  # type: ignore[arg-type]
             "start": matrix.indptr.astype(np.int32),

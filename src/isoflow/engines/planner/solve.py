@@ -418,6 +418,7 @@ def _subproblem(arrays: dict[str, Any], cols: npt.NDArray[np.int64]) -> dict[str
         "col_cost": arrays["col_cost"][cols],
         "integer": arrays["integer"][cols],
         "shortfall": arrays.get("shortfall", np.zeros_like(arrays["integer"]))[cols],
+        "opens": arrays.get("opens", np.zeros_like(arrays["integer"]))[cols],
         "offset": arrays.get("offset", np.zeros(arrays["integer"].size))[cols],
         "row_lower": arrays["row_lower"][rows],
         "row_upper": arrays["row_upper"][rows],
