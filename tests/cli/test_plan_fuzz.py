@@ -51,9 +51,12 @@ def test_the_unmutated_plan_is_sound() -> None:
     assert verify(plan, SCENARIO) == []
 
 
+FOLDER = tempfile.TemporaryDirectory(prefix="plan-fuzz-")
+"""One folder for every example's file, removed when the test session ends."""
+
+
 def _write(data: dict[str, Any]) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="plan-fuzz-"))
-    path = folder / "plan.json"
+    path = Path(FOLDER.name) / "plan.json"  # each example overwrites the last one's file
     path.write_text(json.dumps(data, allow_nan=True), encoding="utf-8")
     return path
 

@@ -75,7 +75,8 @@ def test_corrupted_bytes_load_or_raise_scenario_error(edits: list[tuple[int, byt
         _load(path)
 
 
-FOLDER = Path(tempfile.mkdtemp(prefix="isoflow-fuzz-")) / "small"
+FOLDER_HOME = tempfile.TemporaryDirectory(prefix="isoflow-fuzz-")  # removed at the end
+FOLDER = Path(FOLDER_HOME.name) / "small"
 save_scenario(load_scenario(SMALL), FOLDER)
 CSV = {p.name: p.read_bytes() for p in FOLDER.iterdir()}
 
