@@ -54,6 +54,7 @@ class _Greedy:
         self.sizes: dict[int, float] = {}
         self.feedable = self._feedable()
         self.packages: dict[tuple[int, float], int] = defaultdict(int)
+        self.ti_used: dict[tuple[int, float], float] = defaultdict(float)
         self.per_day: dict[tuple[int, int], int] = defaultdict(int)
         sites = self.sc.sites
         self.site_of_run = [
@@ -125,6 +126,9 @@ class _Greedy:
         if a.run not in self.feedable:
             return 0
         n = min(units, self.room_for(a.route) // per_unit)
+        ti_unit = self.ti_per_bq(a.run) * a.need_eop
+        if ti_unit > 0 and a.route.legs:
+            n = min(n, int(self.ti_room(a.route) / ti_unit * (1 + 1e-12)))
         if a.run in self.pos:
             spare = self.capacity(a.run) - self.demand[a.run]
             n = min(n, int(spare // a.need_eop) if a.need_eop > 0 else n)
@@ -136,7 +140,7 @@ class _Greedy:
             self.elution_need[a.run] += a.need_eop * n
         if n <= 0:
             return 0
-        self.take(a.route, n * per_unit)
+        self.take(a.route, n * per_unit, n * ti_unit)
         self.chosen.extend([k] * n)
         return n
 
@@ -155,9 +159,30 @@ class _Greedy:
             default=10**9,
         )
 
-    def take(self, route: Route, packages: int) -> None:
+    def take(self, route: Route, packages: int, ti: float = 0.0) -> None:
+        """Book ``packages`` and a transport index ``ti`` on every departure of ``route``."""
         for g in route.legs:
             self.packages[(g.lane, g.depart)] += packages
+            self.ti_used[(g.lane, g.depart)] += ti
+
+    def ti_room(self, route: Route) -> float:
+        """Transport index every departure of ``route`` can still take (the ti rows)."""
+        lanes = self.sc.lanes
+        return min(
+            (lanes[g.lane].capacity_ti - self.ti_used[(g.lane, g.depart)] for g in route.legs),
+            default=math.inf,
+        )
+
+    def ti_per_bq(self, run: int) -> float:
+        """Transport index per Bq (at EOP) of what ``run`` makes."""
+        output = self.sc.processes[self.cand.runs[run].process].output
+        product = self.sc.products[self.net.product_index[output]]
+        return float(product.transport.ti_per_gbq) / GBQ
+
+    def ti_cap(self, src: int, route: Route) -> float:
+        """Most activity [Bq at the source's EOP] a flow on ``route`` may still carry."""
+        per_bq = self.ti_per_bq(src)
+        return self.ti_room(route) / per_bq if per_bq > 0 else math.inf
 
     def can_open(self, run: int) -> bool:
         """True if a new run keeps its process within one batch at a time and its daily cap."""
@@ -235,18 +260,28 @@ class _Greedy:
                 )
                 if amount <= 0 or (f.src not in self.open and not self.can_open(f.src)):
                     continue
-                self.open_run(f.src)
-                amount = self._size(f.src, amount)
+                amount = self._fit_ti(f.src, f.route, self._size(f.src, amount))
                 pieces = self._pieces(f.src, amount)
-                if not self.room(f.route, pieces):
+                if amount <= 0 or not self.room(f.route, pieces):
                     continue
-                self.take(f.route, pieces)
+                self.open_run(f.src)
+                self.take(f.route, pieces, amount * self.ti_per_bq(f.src))
                 flow_amount[fi] = amount
                 self.demand[f.src] += amount
                 for er, yld in f.elutions:
                     supply[er] += yld * amount
         self._drop_unsupplied(supply)
         return flow_amount
+
+    def _fit_ti(self, src: int, route: Route, amount: float) -> float:
+        """``amount`` less whole generators (or cut, for bulk) until it fits the ti room."""
+        cap = self.ti_cap(src, route)
+        if amount <= cap * (1 + 1e-9):
+            return amount
+        largest = largest_size(self, src)
+        if largest <= 0:
+            return max(0.0, cap)
+        return math.floor(cap * (1 + 1e-9) / largest) * largest
 
     def flow_limit(self, fi: int) -> float:
         """Most a flow may carry [Bq at the source's EOP]: the model's big-M bound."""
@@ -312,18 +347,17 @@ class _Greedy:
                 room = self.capacity(f.src) * self.overage - self.demand[f.src]
                 if room <= 0 or (f.src not in self.open and not self.can_open(f.src)):
                     continue
-                if fi not in flow_amount:
-                    if not self.room(f.route, 1):
-                        continue
-                    self.take(f.route, 1)
-                self.open_run(f.src)
                 amount = min(
                     self.overage * (need - got) / f.factor,
                     room,
                     self.flow_limit(fi) - flow_amount.get(fi, 0.0),
+                    self.ti_cap(f.src, f.route),
                 )
-                if amount <= 0:
+                new = fi not in flow_amount
+                if amount <= 0 or (new and not self.room(f.route, 1)):
                     continue
+                self.take(f.route, 1 if new else 0, amount * self.ti_per_bq(f.src))
+                self.open_run(f.src)
                 flow_amount[fi] = flow_amount.get(fi, 0.0) + amount
                 self.demand[f.src] += amount
                 got += amount * f.factor
