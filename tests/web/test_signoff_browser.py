@@ -12,8 +12,10 @@ signatures VOID. Every request is recorded; anything not to 127.0.0.1 is aborted
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -187,6 +189,24 @@ def test_an_approver_signs_in_the_page(
     shot = tmp_path_factory.mktemp("screens") / "signoff.png"
     page.locator("#signoff").screenshot(path=str(shot))
     print(f"sign-off view: {shot}")
+
+
+def test_the_signed_report_and_export_download(approver: Page, dash: Dash, plan: str) -> None:
+    page = approver
+    _open(page, plan)
+    with page.expect_download() as got:
+        page.click("#signed-export")
+    assert got.value.suggested_filename == f"plan-{plan}.zip"
+    with zipfile.ZipFile(got.value.path()) as archive:
+        assert json.loads(archive.read("signatures.json")) == _api_signatures(dash, plan)
+    with page.expect_download() as got:
+        page.click("#signed-report")
+    assert got.value.suggested_filename == f"report-{plan}.html"
+    report = Path(got.value.path()).read_text(encoding="utf-8")
+    assert 'id="section-signatures"' in report
+    assert "Quentin Approver" in report
+    assert "Rhea Reviewer" in report
+    assert page.locator("#signed-files-error").text_content() == ""
 
 
 def test_an_edited_plan_shows_its_signatures_void(approver: Page, dash: Dash, plan: str) -> None:

@@ -9,6 +9,7 @@ into a folder as it is, for a command that adds more files to the same set (the 
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -80,11 +81,27 @@ def write_plan_files(plan: Plan, folder: Path) -> list[Path]:
     return paths
 
 
+def plan_tables(plan: Plan) -> dict[str, str]:
+    """The plan's CSV tables as ``write_plan_files`` writes them: file name -> text."""
+    out = {}
+    for table in TABLES:
+        rows = _rows(plan, table)
+        fields = list(rows[0]) if rows else _empty_fields(table)
+        out[f"{table}.csv"] = _csv_text(fields, rows)
+    return out
+
+
+def _csv_text(fields: list[str], rows: list[dict[str, Any]]) -> str:
+    buf = io.StringIO(newline="")
+    writer = csv.DictWriter(buf, fieldnames=fields)
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
 def _write_csv(path: Path, fields: list[str], rows: list[dict[str, Any]]) -> Path:
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
+        fh.write(_csv_text(fields, rows))
     return path
 
 

@@ -110,6 +110,16 @@ def signature_dict(checked: CheckedSignature) -> dict[str, Any]:
     }
 
 
+def status_dict(status: ApprovalStatus) -> dict[str, Any]:
+    """The plan's state, hash and checked signatures as the API and exports give them."""
+    return {
+        "plan_id": status.plan_id,
+        "state": status.state.value,
+        "plan_sha256": status.plan_sha256,
+        "signatures": [signature_dict(c) for c in status.signatures],
+    }
+
+
 def signature_block(status: ApprovalStatus) -> str:
     """The signature block as text: one manifestation per signature (21 CFR 11.50)."""
     lines = [f"Plan {status.plan_id} ({status.plan_sha256}): {status.state.value}"]
@@ -154,6 +164,11 @@ class Approvals:
         """The plan's state as of its current hash and its signatures, each checked."""
         plan = self._plan(actor, "plans:read", plan_id)
         return self._status(plan)
+
+    def signed(self, actor: Actor, plan_id: str) -> tuple[SubmittedPlan, ApprovalStatus]:
+        """The plan as stored now and its status checked against exactly those bytes."""
+        plan = self._plan(actor, "plans:read", plan_id)
+        return plan, self._status(plan)
 
     def _status(self, plan: SubmittedPlan) -> ApprovalStatus:
         digest = current_hash(plan)

@@ -16,9 +16,12 @@ import ipaddress
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from isoflow.service.ports import Clock
 
 
 def _tokens(path: Path | None) -> dict[str, Any]:
@@ -61,12 +64,17 @@ def build_app(
     workers: int,
     init_admin: str | None = None,
     cors: tuple[str, ...] = (),
+    clock: Clock | None = None,
 ) -> Any:
-    """The application on the database ``db`` (artefacts in ``db``'s sibling folder)."""
+    """The application on the database ``db`` (artefacts in ``db``'s sibling folder).
+
+    ``clock`` replaces the system clock, for tests.
+    """
     from isoflow.adapters.api.app import create_app
     from isoflow.adapters.api.routers.approvals import approvals_router
     from isoflow.adapters.api.routers.auth import auth_router
     from isoflow.adapters.api.routers.plan_history import plan_history_router
+    from isoflow.adapters.api.routers.signed_plans import signed_plans_router
     from isoflow.adapters.api.security import Security
     from isoflow.adapters.storage.artefacts import FileArtefactStore
     from isoflow.adapters.storage.audit_keys import load_or_create_signer
@@ -84,9 +92,10 @@ def build_app(
     from isoflow.service.roles import RoleAuthorizer
     from isoflow.service.runs import RunService
     from isoflow.service.scenarios import ScenarioService
+    from isoflow.service.signed_plans import SignedPlans
 
     db.parent.mkdir(parents=True, exist_ok=True)
-    clock = SystemClock()
+    clock = clock or SystemClock()
     store = SqliteStore(db)
     artefacts = FileArtefactStore(db.parent / f"{db.name}.artefacts")
     audit_log = SqliteAuditLog(db)
@@ -109,10 +118,12 @@ def build_app(
     plans = RunPlanSource(store, artefacts)
     approvals = Approvals(signed, plans, accounts, authorizer, audit, clock)
     history = PlanHistory(store, audit_log, signed, users, authorizer)
+    exports = SignedPlans(approvals, store, store, artefacts)
     extra = (
         auth_router(accounts, security),
         approvals_router(approvals, security),
         plan_history_router(history, security),
+        signed_plans_router(exports, security),
         dashboard_router(),
     )
     return create_app(

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from isoflow.adapters.api.security import Security, http_error
 from isoflow.service.access import AccessError
-from isoflow.service.approvals import Approvals, CheckedSignature, signature_dict
+from isoflow.service.approvals import Approvals, CheckedSignature, signature_dict, status_dict
 from isoflow.service.model import Actor
 
 
@@ -51,11 +51,6 @@ def approvals_router(approvals: Approvals, security: Security) -> APIRouter:
             status = approvals.status(actor, plan_id)
         except AccessError as exc:
             raise http_error(exc) from exc
-        return {
-            "plan_id": status.plan_id,
-            "state": status.state.value,
-            "plan_sha256": status.plan_sha256,
-            "signatures": [signature_dict(c) for c in status.signatures],
-        }
+        return status_dict(status)
 
     return router

@@ -1,7 +1,8 @@
 /* isoflow dashboard: the sign-off view of an open plan (plain JS, no network beyond this server).
    Its approval state and signatures (GET /plans/{id}/signatures), its history and audit entries
    (GET /plans/{id}/history), and Sign buttons that ask for the password again and a reason
-   (POST /plans/{id}/review | approve). The page shows what the server states; the server
+   (POST /plans/{id}/review | approve), and the signed report and the export to download
+   (GET /runs/{id}/report | export). The page shows what the server states; the server
    checks roles, separation of duties and the password itself. */
 (function () {
   "use strict";
@@ -76,7 +77,8 @@
     }
     if (current !== runId) { return; }
     view.replaceChildren(el("h3", "Sign-off"), stateLine(both[0]), signatures(both[0]),
-      controls(runId, both[0], both[1].plan.submitted_by), el("h3", "History"), history(both[1]), el("h3", "Audit trail"),
+      controls(runId, both[0], both[1].plan.submitted_by), signedFiles(runId), el("h3", "History"),
+      history(both[1]), el("h3", "Audit trail"),
       audit(both[1].audit));
     view.dataset.state = both[0].state;
     view.dataset.ready = "1";
@@ -179,6 +181,46 @@
       return;
     }
     await open(runId);
+  }
+
+  /* The report with its signature section and the zip export, fetched with the token (a plain
+     link would carry none) and saved through a blob link; the report opens offline. */
+  function signedFiles(runId) {
+    var wrap = el("p", null, "signed-files");
+    wrap.id = "signed-files";
+    var err = el("span", "", "error");
+    err.id = "signed-files-error";
+    err.setAttribute("role", "alert");
+    [["signed-report", "Signed report (HTML)", "report", "report-" + runId + ".html"],
+      ["signed-export", "Export (zip)", "export", "plan-" + runId + ".zip"]].forEach(function (d) {
+      var b = el("button", d[1]);
+      b.type = "button";
+      b.id = d[0];
+      b.addEventListener("click", function () { save(runId, d[2], d[3], err); });
+      wrap.appendChild(b);
+      wrap.appendChild(document.createTextNode(" "));
+    });
+    wrap.appendChild(err);
+    return wrap;
+  }
+
+  async function save(runId, what, name, err) {
+    err.textContent = "";
+    try {
+      var r = await fetch("/runs/" + encodeURIComponent(runId) + "/" + what,
+        { headers: { "Authorization": "Bearer " + dash().token() } });
+      if (!r.ok) { throw new Error(r.status + " " + r.statusText); }
+      var url = URL.createObjectURL(await r.blob());
+      var a = el("a");
+      a.href = url;
+      a.download = name;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+    } catch (e) {
+      err.textContent = "Could not download: " + e.message;
+    }
   }
 
   function runLine(label, r) {
