@@ -11,6 +11,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import Annotated
 
 import typer
 
@@ -43,6 +44,50 @@ COMMAND_MODULES = (
     "serve_cmd",
 )
 """Modules of :mod:`isoflow.adapters.cli` that each define ``register(app, scenario_app)``."""
+
+
+REMOTE_COMMANDS = frozenset({"plan", "verify", "simulate", "replan"})
+"""Commands ``--server`` runs on the isoflow service (the others run here)."""
+
+
+@app.callback()
+def _where(
+    ctx: typer.Context,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            "--server",
+            envvar="ISOFLOW_SERVER",
+            metavar="URL",
+            help="Run plan, verify, simulate and replan on the isoflow service at URL (isoflow "
+            "serve): the scenario is uploaded, progress streamed, results written here.",
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="ISOFLOW_TOKEN",
+            metavar="TOKEN",
+            help="With --server: an API key (ifk_...) or an access token of POST /auth/login.",
+        ),
+    ] = None,
+) -> None:
+    """Decay-exact planning, simulation and stress-testing of radiopharmaceutical supply."""
+    from isoflow.adapters.cli.common import target, usage_error
+
+    target.server, target.token = server, token
+    command = ctx.invoked_subcommand
+    if server is None or command in REMOTE_COMMANDS:
+        return
+    source = ctx.get_parameter_source("server")
+    if getattr(source, "name", None) == "ENVIRONMENT":
+        target.server = None  # ISOFLOW_SERVER set for scripts: local-only commands run here
+        return
+    raise usage_error(
+        f"option '--server': isoflow {command} runs here only (--server offers "
+        f"{', '.join(sorted(REMOTE_COMMANDS))})"
+    )
 
 
 _registered: list[str] = []

@@ -154,6 +154,22 @@ outcome = Outcome()
 """The running command's :class:`Outcome` (reset by each run of the command line)."""
 
 
+@dataclass
+class Target:
+    """Where commands run: here (``server`` is ``None``) or on the isoflow service at ``server``.
+
+    Set by the global ``--server`` and ``--token`` options (or ``ISOFLOW_SERVER`` and
+    ``ISOFLOW_TOKEN``) on each run of the command line.
+    """
+
+    server: str | None = None
+    token: str | None = None
+
+
+target = Target()
+"""The running command's :class:`Target`."""
+
+
 @contextmanager
 def writing(out: Path) -> Iterator[None]:
     """Mark the block that writes the single file ``out`` atomically (for the stop line)."""

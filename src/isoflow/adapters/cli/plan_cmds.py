@@ -17,6 +17,7 @@ import typer
 from rich.table import Table
 
 from isoflow import bounds
+from isoflow.adapters.cli import remote_cmds
 from isoflow.adapters.cli.common import (
     TIME_LIMIT_HELP,
     console,
@@ -31,6 +32,7 @@ from isoflow.adapters.cli.common import (
     time_limit_flag,
     usage_error,
 )
+from isoflow.adapters.cli.remote_cmds import client, only_defaults
 from isoflow.errors import InputError, IsoflowError
 from isoflow.scenario.examples import DEFAULT_SCENARIO
 from isoflow.units import format_activity, parse_datetime, parse_duration, to_iso
@@ -89,6 +91,14 @@ def plan_cmd(
         opts = _plan_options(start, horizon, lead, time_limit, gap, threads)
     except InputError as exc:
         raise usage_error(option_line(exc)) from None
+    remote = client("plan")
+    if remote is not None:
+        only_defaults({"--start": (start, None), "--horizon": (horizon, None),
+                       "--lead": (opts.lead_s, 7 * 86400.0)})  # fmt: skip
+        solve = {"time_limit_s": opts.solve.time_limit_s, "mip_gap": gap, "threads": threads}
+        kind = "baseline" if baseline else "plan"
+        remote_cmds.plan(remote, scenario, out, kind, solve, options, report)
+        return
     sc = load_valid(scenario)
     try:
         with console.status("planning...", spinner="dots"):
@@ -301,6 +311,10 @@ def verify_cmd(
     """Independently re-check a plan: decay, shelf life, calendars, routes, capacities."""
     from isoflow.engines.verify import verify
 
+    remote = client("verify")
+    if remote is not None:
+        remote_cmds.verify(remote, plan_path, scenario)
+        return
     plan = plan_from(plan_path, "argument 'PLAN'")
     sc = load_valid(scenario)
     violations = verify(plan, sc)  # a plan made for another scenario: scenario_mismatch

@@ -23,6 +23,7 @@ import typer
 from rich.table import Table
 
 from isoflow import bounds
+from isoflow.adapters.cli import remote_cmds
 from isoflow.adapters.cli.common import (
     TIME_LIMIT_HELP,
     console,
@@ -91,6 +92,16 @@ def replan_cmd(
         raise usage_error(f"option '--mode': expected hard, soft or recommend, got {mode!r}")
     if not 1 <= top <= 20:
         raise usage_error(f"option '--top': expected 1 to 20, got {top}")
+    remote = remote_cmds.client("replan")
+    if remote is not None:
+        defaults = {"--now": (now, None), "--mode": (mode, "hard"), "--freeze": (freeze, "0h")}
+        remote_cmds.only_defaults({**defaults, "--stability": (stability, 1e4)})
+        try:
+            solve = {"time_limit_s": time_limit_flag(time_limit)}
+        except InputError as exc:
+            raise usage_error(option_line(exc)) from None
+        remote_cmds.replan(remote, plan_path, event, scenario, out, solve, options)
+        return
     parent = plan_from(plan_path, "argument 'PLAN'")
     sc = load_valid(scenario or parent.scenario)
     events = _events(event, sc, parent)

@@ -17,6 +17,7 @@ import typer
 from rich.table import Table
 
 from isoflow import bounds
+from isoflow.adapters.cli import remote_cmds
 from isoflow.adapters.cli.common import (
     console,
     err_console,
@@ -32,6 +33,7 @@ from isoflow.adapters.cli.common import (
     scenario_exists,
     usage_error,
 )
+from isoflow.adapters.cli.remote_cmds import client, only_defaults
 from isoflow.errors import InputError, IsoflowError, OptionError
 from isoflow.scenario.examples import DEFAULT_SCENARIO
 from isoflow.units import parse_duration
@@ -146,6 +148,15 @@ def simulate_cmd(
         )
     except InputError as exc:
         raise usage_error(option_line(exc)) from None
+    remote = client("simulate")
+    if remote is not None:
+        only_defaults({"--weeks": (weeks, 1), "--workers": (workers, 1),
+                       "--scheduler": (scheduler, None), "--chunk-size": (chunk_size, 250),
+                       "--recourse": (recourse, "heuristic"),
+                       "--replan-every": (replan_every, None)})  # fmt: skip
+        run_options = {"replications": replications, "seed": seed}
+        remote_cmds.simulate(remote, scenario, plan, out, run_options, options_given)
+        return
     scenario_exists(scenario)
     the_plan = _read_plan(plan) if plan is not None else None
     sc = load_valid(scenario)
@@ -232,9 +243,9 @@ def _recourse(k: dict[str, Any]) -> str:
     return "replan at each disruption"
 
 
-def print_kpis(k: dict[str, Any], scenario: str, plan: Plan) -> None:
-    """Print the KPI tables with their 95 % intervals."""
-    planned = plan.kpis.doses
+def print_kpis(k: dict[str, Any], scenario: str, plan: Plan | None) -> None:
+    """Print the KPI tables with their 95 % intervals (``plan``: the plan simulated, if known)."""
+    planned = plan.kpis.doses if plan is not None else None
     console.print(
         f"[bold]{scenario}[/bold]: {k['replications']} replications x {k['weeks']} week(s), "
         f"seed {k['seed']}, recourse {_recourse(k)}; "
