@@ -15,10 +15,8 @@ from functools import cache
 import pytest
 
 from isoflow.engines.analysis.capacity import process_capacities
-from isoflow.engines.planner.api import PlanOptions, make_plan
-from isoflow.engines.planner.solver_run import SolveOptions
-from isoflow.scenario.load import load_scenario
-from isoflow.scenario.schema import Scenario
+
+from .base_week import apac, base_plan
 
 PLAN, CAPACITY, CONTRACT = "base plan", "capacity analysis", "contract"
 
@@ -52,11 +50,6 @@ of their own)."""
 
 
 @cache
-def apac() -> Scenario:
-    return load_scenario("apac-2025")
-
-
-@cache
 def capacity_sites() -> frozenset[str]:
     rows = process_capacities(apac(), range(2025, 2036))
     return frozenset(r.site for r in rows if r.capacity_bq > 0)
@@ -72,8 +65,7 @@ def contract_sites() -> frozenset[str]:
 
 @cache
 def plan_sites() -> frozenset[str]:
-    options = PlanOptions(solve=SolveOptions(time_limit_s=60.0))
-    return frozenset(r.site for r in make_plan(apac(), options).runs)
+    return frozenset(r.site for r in base_plan().runs)
 
 
 WHERE = {PLAN: plan_sites, CAPACITY: capacity_sites, CONTRACT: contract_sites}

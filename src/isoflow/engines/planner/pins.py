@@ -221,10 +221,10 @@ def freeze(
         kept += 1
         if run.start < now:  # started: its activity is what it made, less a failure's loss
             gbq = activity.get(made[ri], 0.0) * (1.0 - shortfall.get(made[ri], 0.0)) / GBQ
-            m.set_col_bounds([b["x"].start + p], gbq, gbq)
+            m.set_col_bounds([b["x"].start + p], gbq, gbq * (1.0 + MADE_REL))
             rows = pm.model.row_blocks["size_min"]
             pm.model.set_row_bounds([rows.start + p], -np.inf, None)
-    _drop_feeds(pm, {ri for ri in pc.unfed if cand.runs[ri].start < now})
+    _drop_feeds(pm, {ri for ri in made if cand.runs[ri].start < now})
     failed_runs = {ri for ri, batch in made.items() if batch in shortfall}
     _freeze_flows(pm, m, pc, now, failed_runs)
     a_kept, a_barred = _freeze_allocations(
@@ -266,10 +266,18 @@ def _freeze_flows(
             m.set_col_bounds([v.start + fi], float(gbq > 0), float(gbq > 0))
 
 
-def _drop_feeds(pm: PlanningModel, started: set[int]) -> None:
-    """Started runs whose inputs the candidates no longer match: their feed rows go.
+MADE_REL = 1e-7
+"""A started run's activity is what its record says, to within this share (the record comes
+from a solution that holds each row within the solver's 1e-7 tolerance; pinned exactly,
+a chain of its pinned doses and generator deliveries could miss the rows by that much, which
+made every ``recommend`` on the built-in week infeasible). 10x inside ``verify``'s 1e-6."""
 
-    They have their input, shipped before the re-plan.
+
+def _drop_feeds(pm: PlanningModel, started: set[int]) -> None:
+    """Started runs' feed rows go: their input is history, and their activity is pinned.
+
+    (Kept, a pinned input and a pinned activity would have to meet the feed row exactly;
+    for a run whose inputs the candidates no longer match there is no input column at all.)
     """
     feed = sorted(pm.cand.feed_needed)
     rows = [i for i, r in enumerate(feed) if r in started]

@@ -1,0 +1,61 @@
+"""Recommend on the built-in week's base plan (every recommend on it was infeasible).
+
+The plan holds its rows only within the solver's tolerance; pinned as written, the Indian
+Tc-99m chain (a generator line run started before the week, fed by pinned Mo-99, its
+generators feeding pinned doses) missed the exact rows by 1.4e-7 GBq.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from isoflow.engines.planner.recommend import Recommendation, recommend
+from isoflow.engines.verify import verify
+from isoflow.scenario.events import BookingAdded, parse_events
+from isoflow.scenario.schema import Scenario
+
+from .base_week import apac, base_plan
+
+URGENT = {
+    "kind": "booking_added",
+    "booking": {
+        "id": "urgent-1",
+        "hospital": "jp_ncc",
+        "product": "f18-fdg",
+        "administration": "2025-08-06T02:00:00Z",
+    },
+}
+
+
+@cache
+def _recommended() -> Recommendation:
+    (new,) = parse_events({"events": [URGENT]}).events
+    assert isinstance(new, BookingAdded)
+    return recommend(apac(), base_plan(), new, top=2)
+
+
+def _with_urgent() -> Scenario:
+    booking = BookingAdded.model_validate(URGENT).booking
+    demand = apac().demand.model_copy(update={"bookings": (*apac().demand.bookings, booking)})
+    return apac().model_copy(update={"demand": demand})
+
+
+def test_recommend_finds_ways_for_an_urgent_fdg_dose_in_tokyo() -> None:
+    rec = _recommended()
+    assert len(rec.ways) == 2
+    assert all(w.site.startswith("jp_") for w in rec.ways)  # FDG cannot travel far
+    assert rec.ways[0].cost_delta <= rec.ways[1].cost_delta
+    kept = {a.booking for a in base_plan().allocations}
+    assert kept | {"urgent-1"} == {a.booking for a in rec.ways[0].plan.allocations}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known defect: an unsized Tc-99m generator delivery the parent made is not pinned "
+    "and is re-optimised to the solver's tolerance, 1.1e-6 of an elution slot short, over "
+    "verify's 1e-6 (elution hk-qeh-tc99m, 'overdrawn')",
+)
+def test_the_recommended_plan_verifies() -> None:
+    assert verify(_recommended().ways[0].plan, _with_urgent()) == []
