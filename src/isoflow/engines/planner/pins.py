@@ -66,6 +66,8 @@ class PlanColumns:
     """Plan allocations (their positions) with no candidate left (an event removed it)."""
     generators: dict[int, dict[float, int]] = field(default_factory=dict)
     """Candidate generator flow -> {size [GBq]: count} the plan delivers."""
+    generator_gbq: dict[int, float] = field(default_factory=dict)
+    """Candidate generator flow -> activity the plan delivers [GBq at the source's EOP]."""
     departures: set[tuple[int, float]] = field(default_factory=set)
     """(lane index, departure [s]) the plan uses."""
     flows: dict[int, float] = field(default_factory=dict)
@@ -147,6 +149,7 @@ def _generator_columns(
             for size in g.sizes_bq:
                 counts[size / GBQ] = counts.get(size / GBQ, 0) + 1
             out.generators[fi] = counts
+            out.generator_gbq[fi] = g.activity_calibration_bq / GBQ
 
 
 @dataclass(frozen=True)
@@ -334,10 +337,18 @@ def _pin_allocations(pm: PlanningModel, m: _Deferred, pc: PlanColumns, hold: flo
 
 
 def _freeze_generators(pm: PlanningModel, m: _Deferred, pc: PlanColumns, t_now: float) -> None:
-    """Generators delivered on departures before ``t_now`` stay delivered, as many as planned."""
+    """Generators delivered on departures before ``t_now`` stay delivered, as many as planned.
+
+    Sized products keep their counts per size; unsized ones their activity (to within
+    :data:`MADE_REL`, as a started run's); a delivery the plan does not make stays unmade.
+    Their ``flow_used`` rows go (``w`` and ``v`` are both fixed, and the big-M of a changed
+    demand can be below what was delivered).
+    """
     cand = pm.cand
-    v, n = pm.blocks["v"], pm.blocks["n"]
+    v, n, w = pm.blocks["v"], pm.blocks["n"], pm.blocks["w"]
     n_col = n.start
+    sized = {fi for fi, _ in pm.sized_flows}
+    delivered: list[int] = []
     for fi, sizes in pm.sized_flows:
         f = cand.flows[fi]
         left = f.route.legs[0].depart if f.route.legs else cand.runs[f.src].release
@@ -349,5 +360,19 @@ def _freeze_generators(pm: PlanningModel, m: _Deferred, pc: PlanColumns, t_now: 
                 n_col += 1
             used = 1.0 if counts else 0.0
             m.set_col_bounds([v.start + fi], used, used)
+            delivered.append(fi)
         else:
             n_col += len(sizes)
+    for fi, f in enumerate(cand.flows):
+        if f.dst != -1 or fi in sized:
+            continue
+        left = f.route.legs[0].depart if f.route.legs else cand.runs[f.src].release
+        if left < t_now:
+            gbq = pc.generator_gbq.get(fi, 0.0)
+            m.set_col_bounds([w.start + fi], gbq, gbq * (1.0 + MADE_REL))
+            m.set_col_bounds([v.start + fi], float(gbq > 0), float(gbq > 0))
+            delivered.append(fi)
+    # a delivery is what it was, even above the big-M the changed demand would give it
+    if delivered and "flow_used" in pm.model.row_blocks:
+        rows = pm.model.row_blocks["flow_used"].start + np.array(delivered, dtype=np.int64)
+        pm.model.set_row_bounds(rows, None, np.inf)
