@@ -3,26 +3,40 @@
 from __future__ import annotations
 
 from collections import Counter
+from functools import cache
 
 from sim_cases import every_disruption, tight_order_case
 from test_reference_and_repro import ORDER_MIX
 
 from isoflow.engines.planner.baseline import baseline_plan
 from isoflow.engines.simulate import ModelOptions, SimModel, build_model
+from isoflow.records.plan import Plan
 from isoflow.scenario.load import load_scenario
 from isoflow.scenario.schema import Scenario
 from isoflow.scenario.synthetic import generate
 
 
+@cache
+def _builtin_planned() -> tuple[Scenario, Plan]:
+    """The built-in scenario and its baseline plan, made once per session (both frozen:
+    every model of the built-in reads them, none changes them)."""
+    sc = load_scenario("apac-2025")
+    return sc, baseline_plan(sc)
+
+
 def builtin(weeks: int) -> SimModel:
     """The built-in network on its baseline plan (deterministic, ~1 s; the optimiser takes
     ~50 s)."""
-    sc = load_scenario("apac-2025")
-    return build_model(sc, baseline_plan(sc), ModelOptions(weeks=weeks))[0]
+    sc, plan = _builtin_planned()
+    return build_model(sc, plan, ModelOptions(weeks=weeks))[0]
 
 
+@cache
 def generated(orders: bool) -> SimModel:
-    """A small generated network under every kind of disruption (baseline plan)."""
+    """A small generated network under every kind of disruption (baseline plan).
+
+    Built once per session: the engines only read a model (the reference copies the spare it
+    takes from), so the one-world and two-sample tests share it."""
     if orders:
         sc = every_disruption(generate(6, 5, 7, 6, per_hospital_day=5.0, orders=True))
     else:
