@@ -122,3 +122,41 @@ def test_a_signal_during_a_command_stops_children_and_exits_128_plus_the_signal(
     assert seen == [True]  # stopped while the command ran
     assert not children.stopping  # and ready again once it returned
     assert signal.getsignal(signal.SIGTERM) is before  # handlers restored
+
+
+def test_with_keep_best_a_signal_winds_down_and_a_second_one_stops(capsys, monkeypatch):
+    """In process: the first signal in a windable block raises nothing, the second stops."""
+    seen: list[tuple[bool, bool]] = []
+
+    def interrupted() -> dict[str, object]:
+        children.graceful = True
+        with children.windable():
+            signal.raise_signal(signal.SIGINT)
+            seen.append((children.winding_down, children.stopping))
+            try:
+                signal.raise_signal(signal.SIGTERM)
+            finally:
+                seen.append((children.winding_down, children.stopping))
+        raise AssertionError("the second signal raises")
+
+    monkeypatch.setattr("isoflow.scenario.docs.json_schema", interrupted)
+    assert run(["schema"]) == 130  # the first signal's code
+    assert stderr_lines(capsys) == [
+        "interrupted by SIGINT, removed the temporary folders; nothing was written"
+    ]
+    assert seen == [(True, False), (True, True)]
+    assert not children.winding_down
+    assert not children.graceful
+
+
+def test_with_keep_best_the_command_words_the_line_of_what_it_kept(capsys, monkeypatch):
+    def kept() -> dict[str, object]:
+        children.graceful = True
+        with children.windable():
+            signal.raise_signal(signal.SIGTERM)
+        guard.outcome.line = "stopped: kept the best plan so far (...) in out"
+        return {}
+
+    monkeypatch.setattr("isoflow.scenario.docs.json_schema", kept)
+    assert run(["schema"]) == 143
+    assert stderr_lines(capsys) == ["stopped: kept the best plan so far (...) in out"]

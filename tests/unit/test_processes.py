@@ -120,3 +120,37 @@ def test_folders_are_removed_and_a_cut_short_clean_up_is_swept(tmp_path, monkeyp
     assert reg.sweep() == [path]
     assert not path.exists()
     assert reg.sweep() == []
+
+
+def test_a_wind_down_asks_refuses_and_kills_what_is_left_after_the_grace(monkeypatch):
+    reg = Registry()
+    asked: list[int] = []
+    with reg.windable():
+        with reg.popen(SLEEPER, ask=lambda p: asked.append(p.pid)) as proc:
+            assert reg.can_wind_down() is False  # not opted in
+            reg.graceful = True
+            assert reg.can_wind_down()
+            started = time.monotonic()
+            assert reg.wind_down(0.5) == 1
+            proc.communicate(timeout=30)  # killed by the grace's end, no StopRequested
+        assert asked == [proc.pid]
+        assert proc.returncode == -9
+        assert 0.4 < time.monotonic() - started < 5
+        monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: pytest.fail("started"))
+        with pytest.raises(StopRequested), reg.popen(SLEEPER):
+            pass
+    reg.reset()
+    assert not reg.winding_down
+    assert not reg.graceful
+
+
+def test_the_grace_ends_with_the_windable_block():
+    reg = Registry()
+    reg.graceful = True
+    with reg.popen(SLEEPER, ask=lambda p: None) as proc:
+        with reg.windable():
+            reg.wind_down(0.3)
+        assert not reg.can_wind_down()  # no windable block left
+        time.sleep(0.6)
+        assert proc.poll() is None  # the grace was cancelled with the block: not killed
+        proc.kill()

@@ -148,6 +148,8 @@ class Outcome:
     """What an interrupted command leaves behind, for the line the command line prints."""
 
     kept: str = "nothing was written"
+    line: str | None = None
+    """The whole line, when the command words it (``plan --keep-best``: the plan it kept)."""
 
 
 outcome = Outcome()

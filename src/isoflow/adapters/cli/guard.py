@@ -4,6 +4,11 @@
   :data:`~isoflow.processes.children`, and the signal becomes :class:`Interrupted` in the
   main thread, so the context managers remove their temporary folders as the stack unwinds.
   One line then says what was kept, and the exit code is 128 + the signal (130, 143).
+  With ``isoflow plan --keep-best`` a signal during the solve winds it down instead
+  (:meth:`~isoflow.processes.Registry.wind_down`): the solver children are asked to return
+  their incumbents, whatever still runs after :data:`KEEP_BEST_GRACE_S` is killed, the best
+  plan so far is written and the command's own line says so (same exit codes). A second
+  signal within the grace period kills at once and keeps nothing.
 * **usage errors** from click, as vendored by typer (unknown option, not a number): one
   ``error:`` line, exit 2 (typer would draw a box).
 * **anything unexpected**: one line naming the exception and a crash log holding the
@@ -36,6 +41,9 @@ EXIT_INTERNAL = 70
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
+KEEP_BEST_GRACE_S = 2.0
+"""How long a wind-down (``--keep-best``) waits for the solver children [s]."""
+
 MESSAGE_CHARS = 300
 """Longest exception message printed on the error line (the crash log has it whole)."""
 
@@ -57,6 +65,8 @@ class Received:
     """Registered children (processes, pools) when the signal came."""
     finishing: bool = False
     """The command has ended: a signal now only stops children, it raises nothing."""
+    keeping: bool = False
+    """The signal wound the solve down to keep its best plan (``--keep-best``)."""
 
 
 @contextmanager
@@ -64,15 +74,25 @@ def stop_on_signals() -> Iterator[Received]:
     """While the block runs, SIGINT and SIGTERM stop every child and raise :class:`Interrupted`.
 
     Only the first signal acts; later ones are ignored so that the clean-up it starts can
-    finish. Outside the main thread (where Python cannot handle signals) nothing changes.
+    finish, except one while a wind-down's grace period runs: that one stops at once.
+    When the registry can wind down (``--keep-best`` during the solve) the first signal
+    winds it down instead and raises nothing. Outside the main thread (where Python cannot
+    handle signals) nothing changes.
     """
     received = Received()
 
     def handler(signum: int, frame: FrameType | None) -> None:
         del frame
         if received.signum is not None:
+            if received.keeping and children.can_wind_down():  # a second stop: keep nothing
+                received.keeping = False
+                children.interrupt(Interrupted(signum))
             return
         received.signum = signum
+        if not received.finishing and children.can_wind_down():
+            received.keeping = True
+            received.stopped = children.wind_down(KEEP_BEST_GRACE_S)
+            return
         received.stopped = children.stop()
         if not received.finishing:
             children.interrupt(Interrupted(signum))
@@ -105,7 +125,7 @@ def guarded(command: Callable[[], object]) -> int:
     Usage errors print one line (exit 2), an interruption the :func:`interrupted_line`
     (exit 128 + signal), anything unexpected one line and a crash log (exit 70).
     """
-    outcome.kept = "nothing was written"
+    outcome.kept, outcome.line = "nothing was written", None
     with stop_on_signals() as received:
         try:
             code = _exit_code(command())
@@ -128,7 +148,8 @@ def guarded(command: Callable[[], object]) -> int:
         children.sweep()  # folders whose clean-up an interruption cut short
         children.reset()  # the stop ends with the command (in-process callers go on)
         if received.signum is not None:
-            err_console.print(interrupted_line(received), markup=False)
+            line = outcome.line if received.keeping and outcome.line else None
+            err_console.print(line or interrupted_line(received), markup=False)
             return 128 + received.signum
     return code
 

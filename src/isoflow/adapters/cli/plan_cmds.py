@@ -25,6 +25,7 @@ from isoflow.adapters.cli.common import (
     flags,
     load_valid,
     option_line,
+    outcome,
     plan_from,
     print_wrote,
     results,
@@ -34,6 +35,7 @@ from isoflow.adapters.cli.common import (
 )
 from isoflow.adapters.cli.remote_cmds import client, only_defaults
 from isoflow.errors import InputError, IsoflowError
+from isoflow.processes import children
 from isoflow.scenario.examples import DEFAULT_SCENARIO
 from isoflow.units import format_activity, parse_datetime, parse_duration, to_iso
 
@@ -84,6 +86,17 @@ def plan_cmd(
     threads: Annotated[
         int, typer.Option(help=f"Solver threads (1 = reproducible); {bounds.THREADS.text}.")
     ] = 1,
+    keep_best: Annotated[
+        bool,
+        typer.Option(
+            help="On Ctrl-C or SIGTERM during the solve, keep the best plan so far: the "
+            "solver is asked to stop (at most 2 s), each part keeps its incumbent or its "
+            "warm start, and the plan (feasible unless its bound proves it optimal; its solver "
+            "note says stopped by the user) is written to --out as usual; exit code still "
+            "130/143. A second Ctrl-C within the "
+            "2 s kills at once and keeps nothing. Default: a stop keeps nothing."
+        ),
+    ] = False,
 ) -> None:
     """Plan production, shipments and dose allocation for a scenario's bookings."""
     options = dict(locals())  # as given, for manifest.json
@@ -100,12 +113,7 @@ def plan_cmd(
         remote_cmds.plan(remote, scenario, out, kind, solve, options, report)
         return
     sc = load_valid(scenario)
-    try:
-        with console.status("planning...", spinner="dots"):
-            plan = _make(sc, opts, baseline)
-    except IsoflowError as exc:
-        err_console.print(f"error: {exc}", markup=False)
-        raise typer.Exit(1) from None
+    plan = _planned(sc, opts, baseline, keep_best)
     from isoflow.adapters.plan_files import REPORT_FILE, write_plan_files
 
     run = run_record("plan", options, plan.scenario, scenario=scenario)
@@ -113,8 +121,41 @@ def plan_cmd(
         rs.add(write_plan_files(plan, rs.folder))
         if report:
             rs.add([_report(plan, sc, rs.folder / REPORT_FILE)])
+    if children.winding_down:  # stopped by the user: one line, the exit code the signal's
+        outcome.line = kept_line(plan, out)
+        return
     print_summary(plan)
     print_wrote(rs)
+
+
+def _planned(sc: Scenario, opts: PlanOptions, baseline: bool, keep_best: bool) -> Plan:
+    """The plan, under the spinner; with ``keep_best`` a stop during the solve winds it down.
+
+    A failure is one ``error:`` line and exit 1 (none after a stop: the stop line says it).
+    """
+    children.graceful = keep_best and not baseline
+    try:
+        with console.status("planning...", spinner="dots"):
+            return _make(sc, opts, baseline)
+    except IsoflowError as exc:
+        if not children.winding_down:
+            err_console.print(f"error: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    finally:
+        children.graceful = False
+
+
+def kept_line(plan: Plan, out: Path) -> str:
+    """The line after a stop that kept the best plan so far (``--keep-best``)."""
+    from isoflow.records.kpis import ServedCounts
+
+    doses = plan.kpis.doses or ServedCounts()
+    gap = plan.solver.gap if plan.solver is not None else None
+    proven = "no bound" if gap is None else f"gap {100 * gap:.2f} %"
+    return (
+        f"stopped: kept the best plan so far ({doses.served} of {doses.total} doses served, "
+        f"{proven}) in {out}"
+    )
 
 
 def _plan_options(

@@ -44,6 +44,26 @@ def _whole_model_rule(path: str) -> Callable[[Any], None]:
     return check
 
 
+_ASKED: list[int] = []
+"""The stop signals the parent sent (a graceful child's SIGTERM handler records them)."""
+
+
+def _record_ask(signum: int, frame: object) -> None:
+    del frame
+    _ASKED.append(signum)
+
+
+def _stop_when_asked(event: Any) -> None:
+    """MIP interrupt callback: stop with the incumbent once the parent asked (SIGTERM).
+
+    The parent asks on a wind-down (``isoflow plan --keep-best`` stopped by the user); HiGHS
+    then returns its best plan so far instead of being killed with it. An ask that came
+    before the solve began stops it at the first call.
+    """
+    if _ASKED:
+        event.interrupt()
+
+
 def _run_highs(arrays: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
     import highspy
 
@@ -74,6 +94,8 @@ def _run_highs(arrays: dict[str, Any], options: dict[str, Any]) -> dict[str, Any
     highs.passModel(lp)
     if options.get("rule_file"):
         highs.cbMipInterrupt += _whole_model_rule(str(options["rule_file"]))
+    if options.get("graceful") and arrays["integer"].any():
+        highs.cbMipInterrupt += _stop_when_asked
     start = arrays.get("start_solution")
     if start is not None and start.size == lp.num_col_:
         highs.setSolution(start.size, np.arange(start.size, dtype=np.int32), start)
@@ -127,4 +149,6 @@ if __name__ == "__main__":
     # The parent decides when to stop (it kills this process); Ctrl-C at a terminal reaches
     # the whole process group and must not end the solver with a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if json.loads(sys.argv[3]).get("graceful"):  # asked to stop by SIGTERM (--keep-best)
+        signal.signal(signal.SIGTERM, _record_ask)
     main(*sys.argv[1:4])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +19,9 @@ from isoflow.engines.planner.extract import extract
 from isoflow.engines.planner.greedy import greedy_values
 from isoflow.engines.planner.network import DAY, PlanningNetwork
 from isoflow.engines.planner.solve import SolveOptions, solve
+from isoflow.engines.planner.solver_run import STOPPED_BY_USER
 from isoflow.errors import SolverError
+from isoflow.processes import children
 from isoflow.records.plan import Plan, SolverReport
 from isoflow.records.status import SolveStatus
 from isoflow.scenario.schema import Scenario
@@ -114,7 +117,11 @@ def solve_model(
     if start is None and opts.warm_start:
         start = greedy_values(net, cand, pm, overage=1.0)
     build_seconds += time.perf_counter() - t_start
-    result = solve(pm.model, opts.solve, start, relaxed_start=guided_greedy(net, cand, pm))
+    with children.windable():  # a user's stop (--keep-best) keeps the best plan so far
+        result = solve(pm.model, opts.solve, start, relaxed_start=guided_greedy(net, cand, pm))
+        if children.winding_down:
+            notes = (STOPPED_BY_USER, *notes)
+            result = dataclasses.replace(result, time_cut=True)
     if result.values is None:
         raise SolverError(
             f"the solver returned no plan ({result.status}): {result.message or 'no detail'}"
@@ -139,11 +146,13 @@ def solve_model(
         },
         time_cut=result.time_cut,
         message="; ".join(
-            [
-                *notes,
-                *result.notes,
-                *([result.message] if result.status != SolveStatus.OPTIMAL else []),
-            ]
+            dict.fromkeys(
+                [
+                    *notes,
+                    *result.notes,
+                    *([result.message] if result.status != SolveStatus.OPTIMAL else []),
+                ]
+            )
         ),
     )
     return Plan(

@@ -46,6 +46,7 @@ from isoflow.engines.planner.solver_run import (
     SolveResult,
     solve_arrays,
 )
+from isoflow.processes import children
 from isoflow.records.status import SolveStatus
 
 LP_GUIDED_MIN_COLUMNS = 2000
@@ -111,7 +112,7 @@ def solve_part(
     if relaxed_start is not None and lp_bound is not None and relaxed.values is not None:
         arrays = _with_guided_start(arrays, relaxed_start(relaxed.values))
     start = arrays.get("start_solution")
-    if lp_bound is None:
+    if lp_bound is None and not children.winding_down:  # else the user's stop ended it
         notes.append("LP relaxation stopped by its share of the time limit")
     full_mip = (
         lp_bound is None
@@ -260,7 +261,7 @@ def _repair(
     for hops in REPAIR_HOPS:
         assert best.values is not None
         pending = list(np.flatnonzero(shortfall & (best.values > relaxed + 0.5)))
-        while pending and clock.remaining(share) >= 1.5:
+        while pending and clock.remaining(share) >= 1.5 and not children.winding_down:
             seeds = np.zeros_like(shortfall)
             seeds[pending[:REPAIR_SEEDS]] = True
             pending = pending[REPAIR_SEEDS:]

@@ -207,7 +207,10 @@ def _solve_parts(
             return dataclasses.replace(part, seconds=time.perf_counter() - started)
     # time left over from parts that finished early goes to the part with the widest gap
     extra_notes: list[str] = []
-    while (left := opts.time_limit_s - (time.perf_counter() - started)) > 2.0:
+    while (
+        not children.winding_down
+        and (left := opts.time_limit_s - (time.perf_counter() - started)) > 2.0
+    ):
         total_gap = _total_gap(solved)
         if total_gap is not None and total_gap <= opts.mip_gap:
             break

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -24,7 +25,7 @@ import numpy.typing as npt
 
 from isoflow import bounds
 from isoflow.engines.planner._highs_worker import violation
-from isoflow.processes import children
+from isoflow.processes import StopRequested, children
 from isoflow.records.status import SolveStatus
 
 _WORKER = Path(__file__).with_name("_highs_worker.py")
@@ -121,6 +122,9 @@ def _classify(raw: dict[str, Any], options: SolveOptions) -> SolveStatus:
     return SolveStatus.FEASIBLE
 
 
+STOPPED_BY_USER = "stopped by the user; best plan so far"
+"""Message of a solve a user's stop ended early (``isoflow plan --keep-best``)."""
+
 TIME_LIMIT = "Time limit reached"
 """HiGHS's model status when its time limit stopped it."""
 
@@ -165,7 +169,12 @@ def solve_arrays(
             start = None
     raw = run_worker(arrays, opts, lp_solver, rule_file)
     result, consistent = honest(arrays, raw, opts)
-    if not consistent and start is not None and misreported(raw, result, opts):
+    if (
+        not consistent
+        and start is not None
+        and not children.winding_down  # a stop refuses the second solve
+        and misreported(raw, result, opts)
+    ):
         left = opts.time_limit_s - (time.perf_counter() - started)
         cold_arrays = {k: v for k, v in arrays.items() if k != "start_solution"}
         cold_opts = dataclasses.replace(opts, time_limit_s=max(1.0, left))
@@ -181,6 +190,8 @@ def solve_arrays(
             result.values is None or (cold.objective or 0.0) <= (result.objective or 0.0)
         ):
             result = cold
+    if children.winding_down and start is not None:
+        result = better_of_start(arrays, result, start, opts)
     notes = [*result.notes, *notes]
     return dataclasses.replace(
         result,
@@ -188,6 +199,29 @@ def solve_arrays(
         notes=tuple(dict.fromkeys(notes)),
         time_cut=result.time_cut or result.message == TIME_LIMIT,
     )
+
+
+def better_of_start(
+    arrays: dict[str, Any],
+    result: SolveResult,
+    start: npt.NDArray[np.float64],
+    opts: SolveOptions,
+) -> SolveResult:
+    """After a user's stop: the solver's incumbent, or the warm start where that is cheaper.
+
+    The start (checked against the model before the solve) keeps the solver's bound, which
+    holds for the model whatever plan is kept; objective, gap and status are re-derived
+    from the values (:func:`honest`).
+    """
+    offset = float(arrays["offset"].sum()) if "offset" in arrays else 0.0
+    start_cost = float(arrays["col_cost"] @ start) + offset
+    if result.values is not None and (result.objective or 0.0) <= start_cost:
+        return result
+    bound = result.bound if result.values is not None else None
+    kept = SolveResult(
+        SolveStatus.FEASIBLE, start_cost, bound, None, result.seconds, start, STOPPED_BY_USER
+    )
+    return honest(arrays, kept, opts)[0]
 
 
 def misreported(raw: SolveResult, honest: SolveResult, opts: SolveOptions) -> bool:
@@ -244,6 +278,11 @@ def honest(
     return honest, consistent
 
 
+def _ask_to_stop(proc: subprocess.Popen[bytes]) -> None:
+    """Ask a MIP child to stop with its incumbent (its cbMipInterrupt sees the signal)."""
+    proc.send_signal(signal.SIGTERM)
+
+
 def run_worker(
     arrays: dict[str, Any],
     opts: SolveOptions,
@@ -258,14 +297,43 @@ def run_worker(
     before the folder is removed.
     """
     started = time.perf_counter()
+    try:
+        return _run_child(arrays, opts, lp_solver, rule_file, started)
+    except StopRequested:
+        if children.stopping or not children.winding_down:
+            raise
+        return stopped_result(time.perf_counter() - started)  # a wind-down refused the start
+
+
+def stopped_result(seconds: float) -> SolveResult:
+    """The answer of a solve the user's stop refused or killed: no plan of its own."""
+    return SolveResult(SolveStatus.ERROR, None, None, None, seconds, None, STOPPED_BY_USER)
+
+
+def _run_child(
+    arrays: dict[str, Any],
+    opts: SolveOptions,
+    lp_solver: str,
+    rule_file: Path | None,
+    started: float,
+) -> SolveResult:
+    """:func:`run_worker` itself: the child, its watchdog and its answer."""
     with children.folder("isoflow-solve-") as tmp:
         model_path, result_path = tmp / "model.npz", tmp / "result.npz"
         np.savez(model_path, **arrays)
-        extra = {"lp_solver": lp_solver, "rule_file": str(rule_file) if rule_file else None}
+        graceful = children.graceful and bool(arrays["integer"].any())
+        extra = {
+            "lp_solver": lp_solver,
+            "rule_file": str(rule_file) if rule_file else None,
+            "graceful": graceful,
+        }
         options_json = json.dumps({**dataclasses.asdict(opts), **extra})
         command = [sys.executable, str(_WORKER), str(model_path), str(result_path), options_json]
         deadline = opts.time_limit_s + opts.grace_s
-        with children.popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
+        ask = _ask_to_stop if graceful else None  # an LP cannot return a plan early: killed
+        with children.popen(
+            command, ask=ask, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        ) as proc:
             try:
                 _, err = proc.communicate(timeout=deadline)
             except subprocess.TimeoutExpired:
@@ -281,6 +349,8 @@ def run_worker(
                     f"solver did not return within {deadline:.0f} s and was stopped",
                 )
         seconds = time.perf_counter() - started
+        if children.winding_down and (proc.returncode != 0 or not result_path.exists()):
+            return stopped_result(seconds)  # killed at the end of the grace period
         if proc.returncode != 0 or not result_path.exists():
             detail = err.decode(errors="replace").strip().splitlines()
             message = detail[-1] if detail else f"exit code {proc.returncode}"
