@@ -22,3 +22,14 @@ def make_server(tmp_path: Path) -> Iterator[Server]:
 @pytest.fixture
 def server(make_server: Server) -> Server:
     return make_server.start()
+
+
+@pytest.fixture(autouse=True)
+def _commands_run_here_again() -> Iterator[None]:
+    """Each command-line run sets where commands run (``--server``); an in-process run of a
+    command registered without the global options (as other folders' tests do) must not
+    inherit a server from a test here."""
+    yield
+    from isoflow.adapters.cli.common import target
+
+    target.server, target.token = None, None
