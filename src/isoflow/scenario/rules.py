@@ -72,6 +72,15 @@ from isoflow.scenario.schema import (
 from isoflow.units import YEAR_S
 
 
+def transport_index(product: Product, activity_bq: float) -> float:
+    """Transport index of a package of ``product`` holding ``activity_bq`` [Bq at EOP].
+
+    The product's TI per GBq times the activity at EOP (a conservative convention: activity
+    only decays after EOP). Planner, greedy and ``verify`` all count a departure's index so.
+    """
+    return product.transport.ti_per_gbq * activity_bq / 1e9
+
+
 class DoseRecord(Protocol):
     """What a dose rule reads of a booking or an order (or a demand item)."""
 

@@ -50,7 +50,7 @@ from isoflow.engines.planner.linking import _linking_rows
 from isoflow.engines.planner.lp import INF, Block, LinearModel
 from isoflow.engines.planner.network import PlanningNetwork
 from isoflow.engines.planner.stocks import stock_rows
-from isoflow.scenario.rules import WEEK_S, horizon_week
+from isoflow.scenario.rules import WEEK_S, horizon_week, transport_index
 
 __all__ = ["GBQ", "ObjectiveWeights", "PlanningModel", "build", "contract_deliveries"]
 
@@ -285,7 +285,7 @@ def _shipment_rows(
             pk_vals.append(float(c.k_doses[ki]))
     for ki, a in enumerate(cand.allocations):
         product = products[sc.processes[cand.runs[a.run].process].output]
-        ti = product.transport.ti_per_gbq * c.k_need[ki]
+        ti = transport_index(product, float(c.k_need[ki]) * GBQ)
         if ti > 0:
             for leg in a.route.legs:
                 ti_rows.append(deps[(leg.lane, leg.depart)])
@@ -303,10 +303,11 @@ def _shipment_rows(
                 pk_rows.append(d)
                 pk_cols.append(col)
                 pk_vals.append(1.0)
-            if product.transport.ti_per_gbq > 0:
+            ti_per_gbq = transport_index(product, GBQ)  # w is in GBq
+            if ti_per_gbq > 0:
                 ti_rows.append(d)
                 ti_cols.append(c.w.start + fi)
-                ti_vals.append(product.transport.ti_per_gbq)
+                ti_vals.append(ti_per_gbq)
     m.add_rows("ship", rows=sh_rows, cols=sh_cols, vals=sh_vals, lower=-INF, upper=0.0, count=row)
     _capacity_rows(net, m, c, big_m, (ti_rows, ti_cols, ti_vals), (pk_rows, pk_cols, pk_vals))
 

@@ -32,7 +32,7 @@ from isoflow.records.plan import (
 from isoflow.records.reasons import MEANING, Reason
 from isoflow.scenario.demand import DemandItem, demand_items
 from isoflow.scenario.generator_use import UseRow, generator_use, use_kpis
-from isoflow.scenario.rules import DosePrices, is_market
+from isoflow.scenario.rules import DosePrices, is_market, transport_index
 from isoflow.scenario.schema import ProcessKind, Scenario
 from isoflow.units import to_iso
 
@@ -328,7 +328,7 @@ def _shipments(
             key = (g.lane, g.depart)
             contents_b[key].append(cand.booking_ids[a.booking])
             doses[key] += count * int(cand.booking_unit_doses[a.booking])
-            ti[key] += product.transport.ti_per_gbq * a.need_eop * count / GBQ
+            ti[key] += transport_index(product, a.need_eop * count)
     counts = _generator_counts(pm, values_n)
     pieces: dict[tuple[int, float], list[int]] = defaultdict(list)
     for fi in np.flatnonzero(w > 0):
@@ -337,7 +337,7 @@ def _shipments(
         for g in f.route.legs:
             pieces[(g.lane, g.depart)].append(counts.get(int(fi), 1))
             contents_f[(g.lane, g.depart)].append(batch_id(net, cand, f.src))
-            ti[(g.lane, g.depart)] += product.transport.ti_per_gbq * float(w[fi]) / GBQ
+            ti[(g.lane, g.depart)] += transport_index(product, float(w[fi]))
     out = []
     for d in np.flatnonzero(s):
         lane_i, dep = pm.departures[int(d)]

@@ -16,7 +16,12 @@ import numpy as np
 from isoflow.engines.planner.build import GBQ, PlanningModel
 from isoflow.engines.planner.candidates import Candidates
 from isoflow.engines.planner.network import PlanningNetwork, Route
-from isoflow.scenario.rules import horizon_week, input_uses, network_stock_limits
+from isoflow.scenario.rules import (
+    horizon_week,
+    input_uses,
+    network_stock_limits,
+    transport_index,
+)
 
 OVERAGE = 1.2
 """Fixed safety factor on batch sizes used by the baseline planner."""
@@ -177,7 +182,7 @@ class _Greedy:
         """Transport index per Bq (at EOP) of what ``run`` makes."""
         output = self.sc.processes[self.cand.runs[run].process].output
         product = self.sc.products[self.net.product_index[output]]
-        return float(product.transport.ti_per_gbq) / GBQ
+        return transport_index(product, 1.0)
 
     def ti_cap(self, src: int, route: Route) -> float:
         """Most activity [Bq at the source's EOP] a flow on ``route`` may still carry."""

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from isoflow.engines.verify.core import GBQ, REL, SLACK_S, _close, _departure, _Load, _t
+from isoflow.engines.verify.core import REL, SLACK_S, _close, _departure, _Load, _t
 from isoflow.engines.verify.routes import _RouteChecks
 from isoflow.records.plan import PlanLeg
+from isoflow.scenario.rules import transport_index
 from isoflow.scenario.schema import Lane, Product
 from isoflow.units import to_iso
 
@@ -57,7 +58,7 @@ class _ShipmentChecks(_RouteChecks):
         the product's TI per GBq times the activity at EOP (the planner's conservative
         convention: activity only decays after EOP).
         """
-        ti = product.transport.ti_per_gbq * activity / GBQ if product is not None else 0.0
+        ti = transport_index(product, activity) if product is not None else 0.0
         for leg in legs:
             if leg.lane not in self.lanes:
                 continue  # reported as unknown_lane
