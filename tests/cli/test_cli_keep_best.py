@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_cli_signals import stop, wait_for
+from test_cli_signals import start, stop, wait_for
 
 import isoflow
 
@@ -32,18 +32,6 @@ KEPT = re.compile(
     r"stopped: kept the best plan so far \((\d+) of (\d+) doses served, "
     r"(gap \d+\.\d\d %|no bound)\) in (.+)"
 )
-
-
-def _start(args: list[str], tmp: Path) -> subprocess.Popen[str]:
-    (tmp / "tmp").mkdir()
-    env = dict(
-        os.environ, TMPDIR=str(tmp / "tmp"), XDG_STATE_HOME=str(tmp / "state"), PYTHONPATH=str(SRC)
-    )
-    return subprocess.Popen(
-        [sys.executable, "-m", "isoflow", *args],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True, cwd=tmp,
-    )  # fmt: skip
 
 
 def _mip_children(kids: list[psutil.Process]) -> list[psutil.Process]:
@@ -58,7 +46,7 @@ def _mip_children(kids: list[psutil.Process]) -> list[psutil.Process]:
 
 
 def _plan_at_a_mip(tmp: Path) -> subprocess.Popen[str]:
-    proc = _start(["plan", "--keep-best", "--time-limit", "300s", "--out", str(tmp / "out")], tmp)
+    proc = start(["plan", "--keep-best", "--time-limit", "300s", "--out", str(tmp / "out")], tmp)
     wait_for(proc, lambda kids: bool(_mip_children(kids)))
     return proc
 
