@@ -1,7 +1,8 @@
 """Child-process entry point of the planner's solver: load arrays, run HiGHS, save results.
 
-Run as a script by :func:`isoflow.engines.planner.solve.solve`; it imports only NumPy and
-highspy so that it starts in a fraction of a second.
+Run as a script by :func:`isoflow.engines.planner.solver_run.run_worker`; it imports only
+NumPy and highspy so that it starts in a fraction of a second. Small models are solved in
+the planner's own process by the same :func:`run_highs` (:func:`.solver_run.in_process`).
 """
 
 from __future__ import annotations
@@ -64,7 +65,16 @@ def _stop_when_asked(event: Any) -> None:
         event.interrupt()
 
 
-def _run_highs(arrays: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+def run_highs(
+    arrays: dict[str, Any],
+    options: dict[str, Any],
+    interrupt: Callable[[], bool] | None = None,
+) -> dict[str, Any]:
+    """One HiGHS run on ``arrays``; the solver's own figures and values.
+
+    ``interrupt``, if given, is asked at HiGHS's simplex, interior-point and MIP interrupt
+    callbacks; when it returns True the run stops (a MIP with its incumbent).
+    """
     import highspy
 
     highs = highspy.Highs()  # type: ignore[no-untyped-call]
@@ -96,6 +106,8 @@ def _run_highs(arrays: dict[str, Any], options: dict[str, Any]) -> dict[str, Any
         highs.cbMipInterrupt += _whole_model_rule(str(options["rule_file"]))
     if options.get("graceful") and arrays["integer"].any():
         highs.cbMipInterrupt += _stop_when_asked
+    if interrupt is not None:
+        _add_interrupt(highs, interrupt)
     start = arrays.get("start_solution")
     if start is not None and start.size == lp.num_col_:
         highs.setSolution(start.size, np.arange(start.size, dtype=np.int32), start)
@@ -114,6 +126,18 @@ def _run_highs(arrays: dict[str, Any], options: dict[str, Any]) -> dict[str, Any
         "values": values,
         "violation": violation(arrays, values) if values is not None else None,
     }
+
+
+def _add_interrupt(highs: Any, interrupt: Callable[[], bool]) -> None:
+    """Stop ``highs`` at its next interrupt callback once ``interrupt()`` is True."""
+
+    def check(event: Any) -> None:
+        if interrupt():
+            event.interrupt()
+
+    highs.cbSimplexInterrupt += check
+    highs.cbIpmInterrupt += check
+    highs.cbMipInterrupt += check
 
 
 def violation(arrays: dict[str, Any], values: Any) -> float:
@@ -135,7 +159,7 @@ def main(model_path: str, result_path: str, options_json: str) -> None:
     """Solve the model saved at ``model_path``; save the outcome to ``result_path``."""
     with np.load(model_path, allow_pickle=False) as saved:
         arrays = {k: saved[k] for k in saved.files}
-    raw = _run_highs(arrays, json.loads(options_json))
+    raw = run_highs(arrays, json.loads(options_json))
     values = raw.pop("values")
     raw["has_values"] = values is not None
     np.savez(

@@ -15,8 +15,11 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
+
 from isoflow.engines.planner.api import PlanOptions, solve_model
-from isoflow.engines.planner.pins import freeze, plan_columns
+from isoflow.engines.planner.build import PlanningModel
+from isoflow.engines.planner.pins import PlanColumns, freeze, plan_columns
 from isoflow.engines.planner.replan import prepare
 from isoflow.engines.planner.revision import figures
 from isoflow.records.plan import Plan, PlanLeg
@@ -52,6 +55,22 @@ class Recommendation:
     build_seconds: float
 
 
+def _only_the_new_demand_moves(pm: PlanningModel, pc: PlanColumns, demand_id: str) -> None:
+    """Every dose the parent does not plan is barred, except those of the new demand.
+
+    ``z[k] = 0`` for each candidate ``k`` of another booking or order that the parent does
+    not use: a booking the parent serves is pinned as served (:func:`.pins.freeze`), and one
+    it leaves unserved stays so; only the new demand's way into the plan is open.
+    """
+    cand = pm.cand
+    if not cand.allocations:
+        return
+    booking = np.array([a.booking for a in cand.allocations], dtype=np.int64)
+    other = np.asarray(cand.booking_ids, dtype=object)[booking] != demand_id
+    other[list(pc.allocations)] = False
+    pm.model.set_col_bounds(pm.blocks["z"].start + np.flatnonzero(other), 0.0, 0.0)
+
+
 def recommend(
     scenario: Scenario,
     parent: Plan,
@@ -65,6 +84,7 @@ def recommend(
     demand_id = new.booking.id if isinstance(new, BookingAdded) else new.order.id
     p = prepare(scenario, parent, (new,), now, options or PlanOptions())
     freeze(p.pm, parent, p.pc, p.now, math.inf, p.failed, bar_new=False)
+    _only_the_new_demand_moves(p.pm, p.pc, demand_id)
     build_seconds = time.perf_counter() - t0
     base = figures(parent).cost
     parent_batches = {r.batch for r in parent.runs}

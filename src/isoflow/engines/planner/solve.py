@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from isoflow.engines.planner import fixed
 from isoflow.engines.planner.guided import RelaxedStart, solve_part
@@ -30,6 +29,7 @@ from isoflow.engines.planner.solver_run import (
     OBJECTIVE_RTOL,
     SolveOptions,
     SolveResult,
+    column_labels,
     solve_arrays,
 )
 from isoflow.processes import children
@@ -371,16 +371,9 @@ def components(arrays: dict[str, Any], merge_below: int = 300) -> list[npt.NDArr
     Parts with fewer than ``merge_below`` columns are gathered into one group (they are tiny
     and solve together at once).
     """
-    n_cols = arrays["col_cost"].size
-    n_rows = arrays["row_lower"].size
-    if n_cols == 0:
+    if arrays["col_cost"].size == 0:
         return []
-    matrix = sp.csc_matrix(
-        (arrays["value"], arrays["index"], arrays["start"]), shape=(n_rows, n_cols)
-    )
-    graph = sp.bmat([[None, matrix], [matrix.T, None]]).tocsr()
-    _, labels = connected_components(graph, directed=False)
-    col_labels = labels[n_rows:]
+    col_labels = column_labels(arrays)
     order = np.argsort(col_labels, kind="stable")
     bounds = np.flatnonzero(np.diff(col_labels[order])) + 1
     parts = np.split(order, bounds)

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +24,11 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from isoflow import bounds
-from isoflow.engines.planner._highs_worker import violation
+from isoflow.engines.planner._highs_worker import run_highs, violation
 from isoflow.processes import StopRequested, children
 from isoflow.records.status import SolveStatus
 
@@ -291,13 +295,17 @@ def run_worker(
 ) -> SolveResult:
     """One HiGHS run in a child process under the watchdog; the solver's own figures.
 
-    The child and its folder (``isoflow-solve-*``) are registered with
+    A small model (:func:`in_process`) is solved in this process instead (:func:`_run_here`):
+    a child's start costs more than its solve. The child and its folder
+    (``isoflow-solve-*``) are registered with
     :data:`~isoflow.processes.children`: a stop kills the child at once (this call then
     raises :class:`~isoflow.processes.StopRequested`) and any exception here kills it
     before the folder is removed.
     """
     started = time.perf_counter()
     try:
+        if in_process(arrays):
+            return _run_here(arrays, opts, lp_solver, rule_file, started)
         return _run_child(arrays, opts, lp_solver, rule_file, started)
     except StopRequested:
         if children.stopping or not children.winding_down:
@@ -308,6 +316,135 @@ def run_worker(
 def stopped_result(seconds: float) -> SolveResult:
     """The answer of a solve the user's stop refused or killed: no plan of its own."""
     return SolveResult(SolveStatus.ERROR, None, None, None, seconds, None, STOPPED_BY_USER)
+
+
+IN_PROCESS_LP_NONZEROS = 100_000
+"""Largest linear programme solved in this process: nonzeros in its columns not fixed."""
+
+IN_PROCESS_MIP_NONZEROS = 10_000
+"""Largest MIP solved in this process (a MIP's time is far less predictable than an LP's).
+
+Starting a child (Python, NumPy, highspy) takes about 0.15 s, more than the solve of the
+built-in week's small parts, its penalty floor and relaxations, and the reference planner's
+instances; the parts that take seconds keep a child each, which a stop can kill."""
+
+
+def in_process(arrays: dict[str, Any]) -> bool:
+    """True if the model is small enough to solve here.
+
+    Counted over the columns that are not fixed: a linear programme with at most
+    :data:`IN_PROCESS_LP_NONZEROS` nonzeros; a MIP whose largest independent part (connected
+    component, :func:`column_labels`) has at most :data:`IN_PROCESS_MIP_NONZEROS` (many tiny
+    parts solved as one group are as easy as each of them).
+    """
+    free = arrays["col_lower"] < arrays["col_upper"]
+    per_col = np.diff(arrays["start"])
+    nonzeros = int(per_col[free].sum())
+    if nonzeros > IN_PROCESS_LP_NONZEROS:
+        return False
+    if not bool(np.asarray(arrays["integer"])[free].any()) or nonzeros <= IN_PROCESS_MIP_NONZEROS:
+        return True
+    labels = column_labels(arrays, free)[free]
+    largest = np.bincount(labels, weights=per_col[free]).max(initial=0.0)
+    return bool(largest <= IN_PROCESS_MIP_NONZEROS)
+
+
+def column_labels(
+    arrays: dict[str, Any], among: npt.NDArray[np.bool_] | None = None
+) -> npt.NDArray[np.int64]:
+    """Per column, the label of its independent part (connected component of the matrix).
+
+    With ``among``, only those columns link rows (the others are labelled on their own).
+    """
+    n_rows, n_cols = arrays["row_lower"].size, arrays["col_cost"].size
+    start = arrays["start"]
+    used = int(start[-1])  # the index and value arrays may run on past the last column's end
+    values, index = arrays["value"][:used], arrays["index"][:used]
+    if among is not None:
+        values = values * np.repeat(among, np.diff(start))
+    matrix = sp.csc_matrix((values, index, start), shape=(n_rows, n_cols), copy=True)
+    matrix.eliminate_zeros()  # on the copy: the model's own arrays stay as they are
+    graph = sp.bmat([[None, matrix], [matrix.T, None]]).tocsr()
+    _, labels = connected_components(graph, directed=False)
+    return np.asarray(labels[n_rows:], dtype=np.int64)
+
+
+_QUIET = threading.Lock()
+_QUIETED: list[bool] = []
+
+
+def _quiet_first_highs() -> None:
+    """Create this process's first HiGHS with standard output closed: it prints a banner.
+
+    HiGHS writes its copyright banner once per process, from the first instance's
+    constructor, before any option can turn output off; a command's own output must not
+    carry it.
+    """
+    with _QUIET:
+        if _QUIETED:
+            return
+        import highspy
+
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), 1)
+                highspy.Highs()  # type: ignore[no-untyped-call]
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _QUIETED.append(True)
+
+
+def _run_here(
+    arrays: dict[str, Any],
+    opts: SolveOptions,
+    lp_solver: str,
+    rule_file: Path | None,
+    started: float,
+) -> SolveResult:
+    """:func:`run_worker` in this process: the same HiGHS run, stopped by its callbacks.
+
+    It stops when :data:`~isoflow.processes.children` stops or winds down (a MIP returns
+    its incumbent, as a child asked to stop does) and, as the watchdog would, once it
+    overruns its time limit by ``grace_s``.
+    """
+    if children.winding_down:
+        raise StopRequested("winding down")
+    _quiet_first_highs()
+    killed = threading.Event()
+    started_mono = time.monotonic()
+    overrun = started_mono + opts.time_limit_s + opts.grace_s
+
+    def interrupt() -> bool:
+        return killed.is_set() or children.winding_down or time.monotonic() > overrun
+
+    options = {
+        **dataclasses.asdict(opts),
+        "lp_solver": lp_solver,
+        "rule_file": str(rule_file) if rule_file else None,
+    }
+    with children.on_stop(killed.set):
+        raw = run_highs(arrays, options, interrupt)
+    children.check()
+    seconds = time.perf_counter() - started
+    if time.monotonic() > overrun:
+        return SolveResult(
+            SolveStatus.WATCHDOG,
+            None,
+            None,
+            None,
+            seconds,
+            None,
+            f"solver did not return within {overrun - started_mono:.0f} s and was stopped",
+        )
+    if children.winding_down and raw["values"] is None:
+        return stopped_result(seconds)
+    status = _classify(raw, opts)
+    return SolveResult(
+        status, raw["objective"], raw["bound"], raw["gap"], seconds, raw["values"], raw["status"]
+    )
 
 
 def _run_child(
