@@ -314,13 +314,20 @@ class _Greedy:
         return max(1, math.ceil(amount / float(max(product.sizes)))) if product.sizes else 1
 
     def _drop_unsupplied(self, supply: dict[int, float]) -> None:
+        """Keep the doses of each elution slot, in the order served, that its supply covers.
+
+        A slot the ordered generators cover in part keeps as many doses as they give (the
+        first served: priority, then time), not none.
+        """
         keep = []
+        used: dict[int, float] = defaultdict(float)
         for k in self.chosen:
             a = self.cand.allocations[k]
             if a.run in self.pos:
                 keep.append(k)
                 continue
-            if supply[a.run] + 1.0 >= self.elution_need[a.run]:
+            if used[a.run] + a.need_eop <= supply[a.run] + 1.0:
+                used[a.run] += a.need_eop
                 keep.append(k)
         self.chosen = keep
 
