@@ -10,6 +10,7 @@ import pytest
 
 from isoflow.engines.planner.guided import _answer
 from isoflow.engines.planner.solve import (
+    Improve,
     SolveOptions,
     SolveResult,
     _run_parts,
@@ -60,6 +61,66 @@ def test_the_two_largest_parts_start_together_and_small_ones_fill_the_free_worke
     assert started[2:] == [1, 3]
     assert sorted(finished) == [0, 1, 2, 3]
     assert finished[-1] == 0
+
+
+def test_a_worker_left_idle_solves_on_a_part_cut_short_while_the_large_one_runs():
+    # parts 0 (10) and 1 (1) on two workers: part 1 comes back cut short (gap open) at once,
+    # so its worker, with nothing queued, solves it on while part 0 still runs; a part tried
+    # in vain is not taken again.
+    events: list[str] = []
+    lock = threading.Lock()
+    improved = threading.Event()
+
+    def run(i: int, budget: float) -> SolveResult:
+        if i == 0:
+            assert improved.wait(5.0), "the idle worker did not solve part 1 on"
+            with lock:
+                events.append("0 done")
+            return SolveResult(SolveStatus.OPTIMAL, 5.0, 5.0, 0.0, 0.0, np.zeros(1), "ok")
+        return SolveResult(SolveStatus.FEASIBLE, 9.0, 1.0, 8 / 9, 0.0, np.zeros(1), "cut")
+
+    results: dict[int, SolveResult] = {}
+
+    def done(i: int, result: SolveResult) -> None:
+        results[i] = result
+        events.append(f"{i} {result.message}")
+
+    def pick(busy: set[int]) -> int | None:
+        cut = [i for i, r in results.items() if r.message == "cut" and i not in busy]
+        return next((i for i in cut if i not in improve.tried), None)
+
+    calls: list[int] = []
+
+    def again(i: int, left: float) -> SolveResult | None:
+        calls.append(i)
+        improved.set()
+        return SolveResult(SolveStatus.OPTIMAL, 2.0, 2.0, 0.0, 0.0, np.ones(1), "solved on")
+
+    improve = Improve(pick, again)
+    _run_parts([10, 1], 2, time.perf_counter() + 60.0, run, done, improve)
+    assert events == ["1 cut", "1 solved on", "0 done", "0 ok"]
+    assert calls == [1]
+    assert results[1].objective == 2.0
+
+
+def test_an_idle_worker_gives_up_on_a_part_it_cannot_improve():
+    calls: list[int] = []
+    results: dict[int, SolveResult] = {}
+
+    def run(i: int, budget: float) -> SolveResult:
+        return SolveResult(SolveStatus.FEASIBLE, 9.0, 1.0, 8 / 9, 0.0, np.zeros(1), "cut")
+
+    def pick(busy: set[int]) -> int | None:
+        return next((i for i in sorted(results) if i not in busy | improve.tried), None)
+
+    def again(i: int, left: float) -> SolveResult | None:
+        calls.append(i)
+        return None  # nothing better found
+
+    improve = Improve(pick, again)
+    _run_parts([3], 1, time.perf_counter() + 60.0, run, results.__setitem__, improve)
+    assert calls == [0]  # tried once, then left as it was
+    assert results[0].message == "cut"
 
 
 def arrays(cost: list[float]) -> dict[str, np.ndarray]:

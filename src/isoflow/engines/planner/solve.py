@@ -199,8 +199,32 @@ def _solve_parts(
             if opts.whole_model_stop:
                 _tell_last_part(results, rule_files, opts.mip_gap)
 
+        def pick_cut(busy: set[int]) -> int | None:
+            open_parts = [
+                i
+                for i, r in enumerate(results)
+                if r is not None
+                and r.values is not None
+                and i not in busy
+                and i not in improve.tried
+                and _abs_gap(r) > opts.mip_gap * max(abs(r.objective or 0.0), 1.0)
+            ]
+            return max(open_parts, key=lambda i: _abs_gap(_given(results[i])), default=None)
+
+        def solve_on(i: int, left: float) -> SolveResult | None:
+            part = results[i]
+            assert part is not None
+            sub = _subproblem(arrays, groups[i])
+            sub["start_solution"] = part.values
+            better = solve_arrays(sub, dataclasses.replace(opts, time_limit_s=left))
+            if better.values is None or _abs_gap(better) >= _abs_gap(part):
+                return None
+            notes = (*better.notes, "time a worker had left was given to a part cut short")
+            return dataclasses.replace(better, notes=notes, time_cut=True)
+
+        improve = Improve(pick_cut, solve_on)
         sizes = [int(g.size) for g in groups]
-        _run_parts(sizes, opts.parts_in_parallel, deadline, run, done)
+        _run_parts(sizes, opts.parts_in_parallel, deadline, run, done, improve)
     solved: list[SolveResult] = [r for r in results if r is not None]
     for part in solved:
         if part.values is None:
@@ -285,6 +309,7 @@ def _run_parts(
     deadline: float,
     run: Callable[[int, float], SolveResult],
     done: Callable[[int, SolveResult], None],
+    improve: Improve | None = None,
 ) -> None:
     """Parts from one queue, each taken by the next free worker, all to one deadline.
 
@@ -293,18 +318,21 @@ def _run_parts(
     ones; the rest follow smallest first on whichever worker frees first, so the time small
     parts leave unused passes on to the larger ones after them. Which worker solves a part
     changes neither its answer nor (a part solved to its gap not being cut) the plan.
+
+    A worker that finds the queue empty while time is left spends it on ``improve``
+    (:class:`Improve`): a part that its budget cut short is solved on from its plan while
+    the others still run, instead of the worker idling until the last part ends.
     """
     n_workers = max(1, min(workers, len(sizes)))
     queue = part_order(sizes, n_workers)
     lock = threading.Lock()
-
     running: set[int] = set()
 
     def work() -> None:
         while True:
             with lock:
                 if not queue:
-                    return
+                    break
                 i = queue.pop(0)
                 left = deadline - time.perf_counter()
                 others = [sizes[j] for j in [*queue, *running]]
@@ -314,10 +342,43 @@ def _run_parts(
             with lock:
                 running.discard(i)
                 done(i, result)
+        while improve is not None and not children.winding_down:
+            with lock:
+                left = deadline - time.perf_counter()
+                j = improve.pick(running) if left > IMPROVE_MIN_S else None
+                if j is None:
+                    return
+                running.add(j)
+            better = improve.again(j, left)
+            with lock:
+                running.discard(j)
+                if better is None:
+                    improve.tried.add(j)
+                else:
+                    done(j, better)
 
     with ThreadPoolExecutor(max_workers=n_workers) as pool:
         for future in [pool.submit(work) for _ in range(n_workers)]:
             future.result()
+
+
+IMPROVE_MIN_S = 2.0
+"""Least time left [s] for which an idle worker solves a cut part on."""
+
+
+@dataclasses.dataclass
+class Improve:
+    """How an idle worker improves a part that its budget cut short (:func:`_run_parts`).
+
+    ``pick(busy)`` names the finished part with the widest open gap that no worker holds
+    (``busy``) and that was not tried in vain (:attr:`tried`), or None; ``again(i, left)``
+    solves it on from its plan within ``left`` seconds and returns the better answer, or
+    None if it found nothing better.
+    """
+
+    pick: Callable[[set[int]], int | None]
+    again: Callable[[int, float], SolveResult | None]
+    tried: set[int] = dataclasses.field(default_factory=set)
 
 
 def _totals(parts: list[SolveResult]) -> tuple[float, float | None]:
@@ -382,6 +443,11 @@ def components(arrays: dict[str, Any], merge_below: int = 300) -> list[npt.NDArr
     if small:
         groups.append(np.sort(np.concatenate(small)))
     return sorted((np.sort(g).astype(np.int64) for g in groups), key=lambda g: g.size)
+
+
+def _given(result: SolveResult | None) -> SolveResult:
+    assert result is not None
+    return result
 
 
 def _abs_gap(result: SolveResult) -> float:

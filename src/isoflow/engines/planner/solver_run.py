@@ -430,17 +430,20 @@ def _run_here(
     children.check()
     seconds = time.perf_counter() - started
     if time.monotonic() > overrun:
-        return SolveResult(
-            SolveStatus.WATCHDOG,
-            None,
-            None,
-            None,
-            seconds,
-            None,
-            f"solver did not return within {overrun - started_mono:.0f} s and was stopped",
-        )
+        return _watchdog(seconds, overrun - started_mono)
     if children.winding_down and raw["values"] is None:
         return stopped_result(seconds)
+    return _answer(raw, opts, seconds)
+
+
+def _watchdog(seconds: float, deadline: float) -> SolveResult:
+    """The answer of a solve stopped for overrunning its limit by the grace period."""
+    message = f"solver did not return within {deadline:.0f} s and was stopped"
+    return SolveResult(SolveStatus.WATCHDOG, None, None, None, seconds, None, message)
+
+
+def _answer(raw: dict[str, Any], opts: SolveOptions, seconds: float) -> SolveResult:
+    """The solver's own figures as a :class:`SolveResult` (not yet checked: :func:`honest`)."""
     status = _classify(raw, opts)
     return SolveResult(
         status, raw["objective"], raw["bound"], raw["gap"], seconds, raw["values"], raw["status"]
@@ -476,15 +479,7 @@ def _run_child(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.communicate()
-                return SolveResult(
-                    SolveStatus.WATCHDOG,
-                    None,
-                    None,
-                    None,
-                    time.perf_counter() - started,
-                    None,
-                    f"solver did not return within {deadline:.0f} s and was stopped",
-                )
+                return _watchdog(time.perf_counter() - started, deadline)
         seconds = time.perf_counter() - started
         if children.winding_down and (proc.returncode != 0 or not result_path.exists()):
             return stopped_result(seconds)  # killed at the end of the grace period
@@ -495,7 +490,4 @@ def _run_child(
         with np.load(result_path, allow_pickle=False) as saved:
             raw = json.loads(str(saved["meta"]))
             raw["values"] = saved["values"] if raw.pop("has_values") else None
-    status = _classify(raw, opts)
-    return SolveResult(
-        status, raw["objective"], raw["bound"], raw["gap"], seconds, raw["values"], raw["status"]
-    )
+    return _answer(raw, opts, seconds)
