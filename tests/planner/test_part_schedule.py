@@ -106,21 +106,46 @@ def test_a_worker_left_idle_solves_on_a_part_cut_short_while_the_large_one_runs(
 def test_an_idle_worker_gives_up_on_a_part_it_cannot_improve():
     calls: list[int] = []
     results: dict[int, SolveResult] = {}
+    tried = threading.Event()
+
+    def run(i: int, budget: float) -> SolveResult:
+        if i == 0:
+            assert tried.wait(5.0), "the idle worker did not try part 1"
+            return SolveResult(SolveStatus.OPTIMAL, 5.0, 5.0, 0.0, 0.0, np.zeros(1), "ok")
+        return SolveResult(SolveStatus.FEASIBLE, 9.0, 1.0, 8 / 9, 0.0, np.zeros(1), "cut")
+
+    def pick(busy: set[int]) -> int | None:
+        cut = [i for i, r in results.items() if r.message == "cut"]
+        return next((i for i in cut if i not in busy | improve.tried), None)
+
+    def again(i: int, left: float) -> SolveResult | None:
+        calls.append(i)
+        tried.set()
+        return None  # nothing better found
+
+    improve = Improve(pick, again)
+    _run_parts([10, 3], 2, time.perf_counter() + 60.0, run, results.__setitem__, improve)
+    assert calls == [1]  # tried once, then left as it was
+    assert results[1].message == "cut"
+
+
+def test_with_no_part_still_running_the_time_left_is_not_the_idle_workers():
+    """Once every part has had its run, what is left goes to the caller (which stops when
+    the whole model is within its gap), not to a worker solving on."""
+    calls: list[int] = []
+    results: dict[int, SolveResult] = {}
 
     def run(i: int, budget: float) -> SolveResult:
         return SolveResult(SolveStatus.FEASIBLE, 9.0, 1.0, 8 / 9, 0.0, np.zeros(1), "cut")
 
-    def pick(busy: set[int]) -> int | None:
-        return next((i for i in sorted(results) if i not in busy | improve.tried), None)
-
     def again(i: int, left: float) -> SolveResult | None:
         calls.append(i)
-        return None  # nothing better found
+        return None
 
-    improve = Improve(pick, again)
-    _run_parts([3], 1, time.perf_counter() + 60.0, run, results.__setitem__, improve)
-    assert calls == [0]  # tried once, then left as it was
-    assert results[0].message == "cut"
+    improve = Improve(lambda busy: next(iter(results), None), again)
+    _run_parts([3, 2], 1, time.perf_counter() + 60.0, run, results.__setitem__, improve)
+    assert calls == []
+    assert sorted(results) == [0, 1]
 
 
 def arrays(cost: list[float]) -> dict[str, np.ndarray]:

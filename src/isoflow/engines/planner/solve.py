@@ -319,14 +319,17 @@ def _run_parts(
     parts leave unused passes on to the larger ones after them. Which worker solves a part
     changes neither its answer nor (a part solved to its gap not being cut) the plan.
 
-    A worker that finds the queue empty while time is left spends it on ``improve``
-    (:class:`Improve`): a part that its budget cut short is solved on from its plan while
-    the others still run, instead of the worker idling until the last part ends.
+    A worker that finds the queue empty while other parts still run spends the time until
+    the last of them is due (its start plus its budget) on ``improve`` (:class:`Improve`): a
+    part its budget cut short is solved on from its plan instead of the worker idling. Time
+    left once every part has run is the caller's (it stops when the whole model is within
+    its gap).
     """
     n_workers = max(1, min(workers, len(sizes)))
     queue = part_order(sizes, n_workers)
     lock = threading.Lock()
     running: set[int] = set()
+    due: dict[int, float] = {}  # parts in their first run -> when their budget ends
 
     def work() -> None:
         while True:
@@ -338,13 +341,16 @@ def _run_parts(
                 others = [sizes[j] for j in [*queue, *running]]
                 budget = part_budget(left, sizes[i], others, n_workers)
                 running.add(i)
+                due[i] = time.perf_counter() + budget
             result = run(i, budget)
             with lock:
                 running.discard(i)
+                due.pop(i, None)
                 done(i, result)
         while improve is not None and not children.winding_down:
             with lock:
-                left = deadline - time.perf_counter()
+                until = min(deadline, max(due.values(), default=0.0))
+                left = until - time.perf_counter()
                 j = improve.pick(running) if left > IMPROVE_MIN_S else None
                 if j is None:
                     return
