@@ -212,12 +212,8 @@ def _solve_parts(
             return max(open_parts, key=lambda i: _abs_gap(_given(results[i])), default=None)
 
         def solve_on(i: int, left: float) -> SolveResult | None:
-            part = results[i]
-            assert part is not None
-            sub = _subproblem(arrays, groups[i])
-            sub["start_solution"] = part.values
-            better = solve_arrays(sub, dataclasses.replace(opts, time_limit_s=left))
-            if better.values is None or _abs_gap(better) >= _abs_gap(part):
+            better = _solve_on(arrays, groups[i], _given(results[i]), opts, left)
+            if better is None:
                 return None
             notes = (*better.notes, "time a worker had left was given to a part cut short")
             return dataclasses.replace(better, notes=notes, time_cut=True)
@@ -239,10 +235,8 @@ def _solve_parts(
         if total_gap is not None and total_gap <= opts.mip_gap:
             break
         widest = max(range(len(groups)), key=lambda i: _abs_gap(solved[i]))
-        sub = _subproblem(arrays, groups[widest])
-        sub["start_solution"] = solved[widest].values
-        again = solve_arrays(sub, dataclasses.replace(opts, time_limit_s=left))
-        if again.values is None or _abs_gap(again) >= _abs_gap(solved[widest]):
+        again = _solve_on(arrays, groups[widest], solved[widest], opts, left)
+        if again is None:
             break
         solved[widest] = again
         extra_notes = ["time left over was given to the part with the widest gap"]
@@ -449,6 +443,25 @@ def components(arrays: dict[str, Any], merge_below: int = 300) -> list[npt.NDArr
     if small:
         groups.append(np.sort(np.concatenate(small)))
     return sorted((np.sort(g).astype(np.int64) for g in groups), key=lambda g: g.size)
+
+
+def _solve_on(
+    arrays: dict[str, Any],
+    cols: npt.NDArray[np.int64],
+    part: SolveResult,
+    opts: SolveOptions,
+    left: float,
+) -> SolveResult | None:
+    """Part ``cols`` solved again from its plan ``part`` within ``left`` seconds.
+
+    The answer if its absolute gap is narrower than the plan's, else None.
+    """
+    sub = _subproblem(arrays, cols)
+    sub["start_solution"] = part.values
+    again = solve_arrays(sub, dataclasses.replace(opts, time_limit_s=left))
+    if again.values is None or _abs_gap(again) >= _abs_gap(part):
+        return None
+    return again
 
 
 def _given(result: SolveResult | None) -> SolveResult:
