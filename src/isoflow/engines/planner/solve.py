@@ -229,7 +229,7 @@ def _solve_parts(
     extra_notes: list[str] = []
     while (
         not children.winding_down
-        and (left := opts.time_limit_s - (time.perf_counter() - started)) > 2.0
+        and (left := opts.time_limit_s - (time.perf_counter() - started)) > IMPROVE_MIN_S
     ):
         total_gap = _total_gap(solved)
         if total_gap is not None and total_gap <= opts.mip_gap:
@@ -363,7 +363,8 @@ def _run_parts(
 
 
 IMPROVE_MIN_S = 2.0
-"""Least time left [s] for which an idle worker solves a cut part on."""
+"""Least time left [s] for which a part is solved on (by an idle worker or with the time
+left at the end)."""
 
 
 @dataclasses.dataclass

@@ -1,9 +1,11 @@
-"""One HiGHS run in a child process, under a watchdog, with its answer checked.
+"""One HiGHS run, in a child process under a watchdog or (small models) here, checked.
 
-HiGHS runs in a child Python process (model and result pass through ``.npz`` files): if it
-overruns its own time limit by more than a grace period
-(solvers have been seen to ignore limits), the watchdog kills it and the caller gets a
-:class:`SolveResult` with status ``WATCHDOG`` instead of a hung program. Results are typed:
+A large model goes to a child Python process (model and result pass through ``.npz``
+files): if it overruns its own time limit by more than a grace period (solvers have been
+seen to ignore limits), the watchdog kills it and the caller gets a :class:`SolveResult`
+with status ``WATCHDOG`` instead of a hung program. A small one (:func:`in_process`) is
+solved in this process, where HiGHS's interrupt callbacks stop it on a stop, a wind-down or
+the same overrun. Results are typed:
 a :class:`SolveStatus` and the achieved MIP gap, never a bare string. Every answer is
 re-derived from its values (:func:`honest`) before anyone reads it.
 """
