@@ -53,3 +53,31 @@ def test_the_recommended_plan_verifies() -> None:
     """The parent's generator deliveries stay as delivered (an unsized Tc-99m delivery was
     free and came back 1.1e-6 of an elution short of its pinned doses: 'overdrawn')."""
     assert verify(_recommended().ways[0].plan, _with_urgent()) == []
+
+
+def test_bookings_the_parent_leaves_unserved_keep_its_reasons() -> None:
+    """Candidates are generated for the new booking alone; the others keep the parent's
+    plan, and those it does not serve the reason it gave."""
+    parent = {u.booking: (u.reason, u.detail, u.doses) for u in base_plan().unserved}
+    assert parent, "the base week leaves bookings unserved"
+    plan = _recommended().ways[0].plan
+    assert {u.booking: (u.reason, u.detail, u.doses) for u in plan.unserved} == parent
+
+
+def test_the_ways_are_those_of_the_model_with_every_booking_s_candidates(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The model over every booking's candidates (all but the new one's barred or pinned)
+    finds the same ways at the same cost: the restricted one loses nothing it needs."""
+    from isoflow.engines.planner import recommend as module
+    from isoflow.engines.planner.replan import prepare
+
+    def whole(scenario, parent, new, demand_id, now, options):  # type: ignore[no-untyped-def]
+        return prepare(scenario, parent, (new,), now, options)
+
+    monkeypatch.setattr(module, "_prepare", whole)
+    (new,) = parse_events({"events": [URGENT]}).events
+    assert isinstance(new, BookingAdded)
+    full = recommend(apac(), base_plan(), new, top=2)
+    mine = _recommended()
+    assert [(w.site, w.batch) for w in full.ways] == [(w.site, w.batch) for w in mine.ways]
+    for a, b in zip(full.ways, mine.ways, strict=True):
+        assert abs(a.cost_delta - b.cost_delta) <= 1e-6 * max(1.0, abs(a.cost_delta))

@@ -136,14 +136,16 @@ class Candidates:
     """Latest arrival at the hospital [s since epoch]: administration less its dispensing
     buffer."""
     reasons: dict[int, tuple[Reason, str]] = field(default_factory=dict)
+    """Bookings with no candidate: booking -> (reason code, detail)."""
     exhaustive: bool = False
     """Every option kept (a small network; see ``CandidateOptions.exhaustive_below``)."""
     timed_for: dict[int, frozenset[int]] = field(default_factory=dict)
     """Runs timed for bookings: run -> the hospitals (site indices) of those bookings."""
     wide_intervals: dict[int, tuple[list[Interval], list[Interval]]] = field(default_factory=dict)
+    """Per process: (start windows, allowed intervals) from 30 d before the earliest start to
+    the horizon's end (for explaining unserved bookings; filled on demand)."""
     elution_slots: dict[int, list[float]] = field(default_factory=dict)
     """Per elution process: its elution instants in the planning window (for explaining
     unserved bookings; filled on demand)."""
-    """Per process: (start windows, allowed intervals) from 30 d before the earliest start to
-    the horizon's end (for explaining unserved bookings; filled on demand)."""
-    """Bookings with no candidate: booking -> (reason code, detail)."""
+    run_ids: list[str] = field(default_factory=list)
+    """``process@start`` of the first runs, filled on demand (:func:`.extract.batch_id`)."""

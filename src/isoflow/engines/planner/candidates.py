@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import defaultdict
+from collections.abc import Collection
 
 import numpy as np
 
@@ -74,6 +75,7 @@ def generate(
     net: PlanningNetwork,
     opts: CandidateOptions | None = None,
     extra_starts: dict[int, list[float]] | None = None,
+    only: Collection[str] | None = None,
 ) -> Candidates:
     """Build every candidate for the bookings in the network's horizon.
 
@@ -84,6 +86,10 @@ def generate(
     from the latest start that still serves that booking (:func:`.timing._deadline_starts`); every
     (booking, run) pair that is feasible and fits ``batch_max`` becomes an allocation along
     each non-dominated route that arrives in time (:func:`_allocate`).
+
+    ``only`` (booking and order ids): allocations and reasons for those alone; every run
+    in ``extra_starts`` keeps its feeds as if it served something (a recommend, where the
+    other bookings keep an earlier plan's doses, added by :func:`.carry.carry_parent`).
     """
     o = opts or CandidateOptions()
     sc = net.scenario
@@ -114,9 +120,10 @@ def generate(
         if extra_starts and extra_starts.get(pi):
             grid = sorted(set(grid) | set(extra_starts[pi]))
         runs_of_process[pi] = _add_runs(cand, pi, proc, grid, False)
+    active = None if only is None else [i for i, b in enumerate(bookings) if b.id in only]
     by_product: dict[str, list[int]] = defaultdict(list)
-    for bi, b in enumerate(bookings):
-        by_product[b.product].append(bi)
+    for bi in range(len(bookings)) if active is None else active:
+        by_product[bookings[bi].product].append(bi)
     options: dict[int, list[Allocation]] = defaultdict(list)
     for pid, bis in by_product.items():
         for pi in producers.get(pid, []):
@@ -128,7 +135,7 @@ def generate(
             best_grid[key] = min(a.need_eop, best_grid.get(key, math.inf))
     grid_starts = {(r.process, r.start) for r in cand.runs}
     timed = (
-        _deadline_starts(net, cand, bookings, producers, best_grid, o.timed_gain)
+        _deadline_starts(net, cand, bookings, producers, best_grid, o.timed_gain, active)
         if o.timed_runs
         else {}
     )
@@ -145,10 +152,18 @@ def generate(
         cand.allocations.extend(_keep_options(options[bi], cand, hosp, o))
     _feed_rows(net, cand)
     useful = {a.run for a in cand.allocations}
+    if only is not None:
+        useful |= _runs_at(cand, extra_starts or {})
     _generator_flows(net, cand, runs_of_process, producers, products, useful, o.per_feed)
     _upstream_flows(net, cand, runs_of_process, producers, products, useful, o)
-    explain_missing(net, cand, bookings, producers, products)
+    explain_missing(net, cand, bookings, producers, products, active)
     return cand
+
+
+def _runs_at(cand: Candidates, starts: dict[int, list[float]]) -> set[int]:
+    """The candidate runs whose (process, start) is one of ``starts``."""
+    at = {(pi, t) for pi, ts in starts.items() for t in ts}
+    return {ri for ri, r in enumerate(cand.runs) if (r.process, r.start) in at}
 
 
 def _booking_arrays(net: PlanningNetwork, cand: Candidates, bookings: list[DemandItem]) -> None:

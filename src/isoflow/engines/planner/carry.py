@@ -18,7 +18,7 @@ import math
 from collections.abc import Sequence
 
 from isoflow.engines.planner.candidate_types import Allocation, Candidates, Flow
-from isoflow.engines.planner.extract import batch_id
+from isoflow.engines.planner.extract import batch_ids
 from isoflow.engines.planner.network import PlanningNetwork
 from isoflow.engines.planner.pins import instant
 from isoflow.engines.planner.routing import Leg, Route
@@ -34,7 +34,7 @@ def carry_parent(net: PlanningNetwork, cand: Candidates, parent: Plan, now: floa
 
     Returns the bookings whose consignment left before ``now`` and no longer arrives in time.
     """
-    runs = {batch_id(net, cand, ri): ri for ri in range(len(cand.runs))}
+    runs = {b: ri for ri, b in enumerate(batch_ids(net, cand))}
     lane_index = {lane.id: li for li, lane in enumerate(net.scenario.lanes)}
     booking = {b: i for i, b in enumerate(cand.booking_ids)}
     have = {(a.booking, a.run, _key(a.route.legs)) for a in cand.allocations}

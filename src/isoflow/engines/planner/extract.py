@@ -47,8 +47,17 @@ def iso(t: float) -> str:
 
 def batch_id(net: PlanningNetwork, cand: Candidates, run: int) -> str:
     """Readable, unique id of a candidate run: ``process@start``."""
-    r = cand.runs[run]
-    return f"{net.scenario.processes[r.process].id}@{iso(r.start)}"
+    return batch_ids(net, cand)[run]
+
+
+def batch_ids(net: PlanningNetwork, cand: Candidates) -> list[str]:
+    """:func:`batch_id` of every candidate run, in run order.
+
+    Runs are only ever appended, so the ids are kept on ``cand`` and extended for new runs.
+    """
+    ids, procs = cand.run_ids, net.scenario.processes
+    ids.extend(f"{procs[r.process].id}@{iso(r.start)}" for r in cand.runs[len(ids) :])
+    return ids
 
 
 def stated_departure(t: float) -> datetime:

@@ -33,7 +33,7 @@ from isoflow.domain.calendar import epoch
 from isoflow.engines.planner.build import PlanningModel
 from isoflow.engines.planner.candidate_types import Candidates
 from isoflow.engines.planner.columns import GBQ
-from isoflow.engines.planner.extract import batch_id
+from isoflow.engines.planner.extract import batch_ids
 from isoflow.engines.planner.lp import LinearModel
 from isoflow.engines.planner.network import PlanningNetwork
 from isoflow.records.plan import Plan, PlanLeg
@@ -79,7 +79,7 @@ class PlanColumns:
 def plan_columns(net: PlanningNetwork, cand: Candidates, plan: Plan) -> PlanColumns:
     """Map ``plan`` onto ``cand`` (built over the plan's horizon)."""
     out = PlanColumns()
-    ids = {batch_id(net, cand, ri): ri for ri in range(len(cand.runs))}
+    ids = {b: ri for ri, b in enumerate(batch_ids(net, cand))}
     out.runs = {r.batch: ids[r.batch] for r in plan.runs if r.batch in ids}
     for g in plan.generators:
         if g.batch in ids:

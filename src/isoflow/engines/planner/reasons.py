@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from isoflow.domain.calendar import latest_start
@@ -49,10 +50,15 @@ def explain_missing(
     bookings: list[DemandItem],
     producers: dict[str, list[int]],
     products: dict[str, Product],
+    active: Sequence[int] | None = None,
 ) -> None:
-    """Give every booking without a candidate its reason (``cand.reasons``)."""
+    """Give every booking without a candidate its reason (``cand.reasons``).
+
+    Only the bookings ``active`` indexes are judged (all when None).
+    """
     served = {a.booking for a in cand.allocations}
-    for bi, b in enumerate(bookings):
+    for bi in range(len(bookings)) if active is None else active:
+        b = bookings[bi]
         if bi in served:
             continue
         product = products[b.product]

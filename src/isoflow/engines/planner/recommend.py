@@ -20,7 +20,7 @@ import numpy as np
 from isoflow.engines.planner.api import PlanOptions, solve_model
 from isoflow.engines.planner.build import PlanningModel
 from isoflow.engines.planner.pins import PlanColumns, freeze, plan_columns
-from isoflow.engines.planner.replan import prepare
+from isoflow.engines.planner.replan import Prepared, prepare
 from isoflow.engines.planner.revision import figures
 from isoflow.records.plan import Plan, PlanLeg
 from isoflow.scenario.events import BookingAdded, OrderAdded
@@ -71,6 +71,31 @@ def _only_the_new_demand_moves(pm: PlanningModel, pc: PlanColumns, demand_id: st
     pm.model.set_col_bounds(pm.blocks["z"].start + np.flatnonzero(other), 0.0, 0.0)
 
 
+def _prepare(
+    scenario: Scenario,
+    parent: Plan,
+    new: BookingAdded | OrderAdded,
+    demand_id: str,
+    now: datetime | None,
+    options: PlanOptions,
+) -> Prepared:
+    """The model with candidates for the new demand alone, the rest as the parent plans it.
+
+    The other bookings keep the parent's doses (carried into the candidates) and, where the
+    parent leaves them unserved, the parent's reasons. If a parent dose cannot be carried,
+    the model is built again with every booking's candidates.
+    """
+    p = prepare(scenario, parent, (new,), now, options, only={demand_id})
+    if p.pc.missing_allocations:
+        return prepare(scenario, parent, (new,), now, options)
+    index = {b: i for i, b in enumerate(p.pm.cand.booking_ids)}
+    for u in parent.unserved:
+        bi = index.get(u.booking)
+        if bi is not None and u.booking != demand_id:
+            p.pm.cand.reasons[bi] = (u.reason, u.detail)
+    return p
+
+
 def recommend(
     scenario: Scenario,
     parent: Plan,
@@ -82,7 +107,7 @@ def recommend(
     """The ``top`` best ways to serve ``new`` with the parent plan pinned (module docstring)."""
     t0 = time.perf_counter()
     demand_id = new.booking.id if isinstance(new, BookingAdded) else new.order.id
-    p = prepare(scenario, parent, (new,), now, options or PlanOptions())
+    p = _prepare(scenario, parent, new, demand_id, now, options or PlanOptions())
     freeze(p.pm, parent, p.pc, p.now, math.inf, p.failed, bar_new=False)
     _only_the_new_demand_moves(p.pm, p.pc, demand_id)
     build_seconds = time.perf_counter() - t0

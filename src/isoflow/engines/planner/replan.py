@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -131,6 +131,7 @@ def prepare(
     events: Sequence[Event],
     now: datetime | None,
     plan: PlanOptions,
+    only: Collection[str] | None = None,
 ) -> Prepared:
     """Apply the events, build the model over the parent's horizon, map the parent onto it.
 
@@ -141,6 +142,9 @@ def prepare(
     where they still hold (:func:`.carry.carry_parent`; a consignment on a late departure
     with its late arrival). The parent's decisions enter as fixed columns and costs, and
     (:func:`replan`) as the solver's start once repaired (:mod:`.repair`).
+
+    ``only``: candidates are generated for these bookings and orders alone; the others
+    have the parent's doses only (:func:`.candidates.generate`).
     """
     t0 = time.perf_counter()
     changed = apply_events(scenario, (*history(parent), *events))
@@ -155,7 +159,7 @@ def prepare(
         solve=replace(plan.solve, drop_fixed=True),
     )
     net = network_for(changed, plan_opts)
-    cand = generate(net, plan_opts.candidates, _parent_starts(net, parent, t_now))
+    cand = generate(net, plan_opts.candidates, _parent_starts(net, parent, t_now), only)
     lost = carry_parent(net, cand, parent, t_now)
     pm = build(net, cand, plan_opts.weights)
     pc = plan_columns(net, cand, parent)

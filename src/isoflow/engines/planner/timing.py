@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -122,6 +123,7 @@ def _deadline_starts(
     producers: dict[str, list[int]],
     best_grid: dict[tuple[int, int], float],
     gain: float,
+    active: Sequence[int] | None = None,
 ) -> dict[int, dict[float, set[int]]]:
     """Per producing process, the latest start that still serves each booking.
 
@@ -137,12 +139,13 @@ def _deadline_starts(
     ``t_admin − EOP ≤ shelf life`` and ``t`` after the booking's order cut-off
     (:func:`~isoflow.scenario.rules.earliest_start_for_order`). Because the activity needed
     falls as the run moves later, this start serves ``b`` within ``batch_max`` whenever any
-    start does.
+    start does. Only the bookings ``active`` indexes are timed for (all when None).
     """
     sc = net.scenario
     extra: dict[int, dict[float, set[int]]] = defaultdict(dict)
     spans: dict[int, tuple[list[Interval], list[Interval]]] = {}
-    for bi, b in enumerate(bookings):
+    for bi in range(len(bookings)) if active is None else active:
+        b = bookings[bi]
         if cand.booking_activity[bi] <= 0:
             continue
         product = sc.products[net.product_index[b.product]]
