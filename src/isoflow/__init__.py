@@ -203,7 +203,8 @@ def simulate(
 ) -> SimResult:
     """Replay ``plan`` (made with :func:`make_plan` if ``None``) under random disruptions.
 
-    Monte Carlo over ``options.replications`` weeks; summarise the result with
+    Monte Carlo over ``options.replications`` weeks, with the recourse ``options.recourse``
+    names (the heuristic, or re-planning); summarise the result with
     :func:`isoflow.engines.simulate.kpis`.
 
     >>> import isoflow
@@ -218,7 +219,11 @@ def simulate(
     from isoflow.engines.simulate import simulate as run
 
     opts = options or SimOptions()
-    model, _ = build_model(scenario, plan, opts.model)
+    model, planned = build_model(scenario, plan, opts.model)
+    if opts.recourse == "replan":
+        from isoflow.engines.simulate.replanning import simulate_replan
+
+        return simulate_replan(scenario, planned, model, opts)
     return run(model, opts)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,9 @@ import isoflow
 from isoflow.service.model import RunKind, RunState
 
 if TYPE_CHECKING:
+    from isoflow.engines.planner.api import PlanOptions
+    from isoflow.engines.planner.replan import ReplanOptions
+    from isoflow.engines.simulate import SimOptions
     from isoflow.records import Plan
     from isoflow.scenario.schema import Scenario
 
@@ -115,22 +119,59 @@ def execute(job: Job, progress: Progress) -> Outcome:
         return Outcome(RunState.FAILED, f"{type(exc).__name__}: {exc}")
 
 
-def _plan_options(options: Mapping[str, Any]) -> Any:
+def _given(options: Mapping[str, Any], *names: str) -> dict[str, Any]:
+    """The options among ``names`` that are given (not None); instants parsed."""
+    out = {n: options[n] for n in names if options.get(n) is not None}
+    for name in ("start", "now"):
+        if isinstance(out.get(name), str):
+            out[name] = datetime.fromisoformat(out[name])
+    return out
+
+
+def plan_options(options: Mapping[str, Any]) -> PlanOptions:
+    """The planner's options from a run's options (its JSON form).
+
+    Bounds are the planner's own: an option outside them raises
+    :class:`~isoflow.errors.OptionError` naming its field.
+    """
     from isoflow.engines.planner.api import PlanOptions
     from isoflow.engines.planner.solve import SolveOptions
 
     return PlanOptions(
+        **_given(options, "start", "horizon_s", "lead_s"),
         solve=SolveOptions(
             time_limit_s=float(options.get("time_limit_s", 60.0)),
             mip_gap=float(options.get("mip_gap", 0.01)),
             threads=int(options.get("threads", 1)),
-        )
+        ),
+    )
+
+
+def replan_options(options: Mapping[str, Any]) -> ReplanOptions:
+    """The re-planner's options (``now``, ``mode``, ``freeze_s``, ``stability``)."""
+    from isoflow.engines.planner.replan import ReplanOptions
+    from isoflow.records.revision import ReplanMode
+
+    given = _given(options, "now", "freeze_s", "stability")
+    mode = ReplanMode(str(options.get("mode", ReplanMode.HARD)))
+    return ReplanOptions(**given, mode=mode, plan=plan_options(options))
+
+
+def sim_options(options: Mapping[str, Any]) -> SimOptions:
+    """The simulator's options (replications, seed, weeks, recourse, re-plan interval)."""
+    from isoflow.engines.simulate import ModelOptions, SimOptions
+
+    return SimOptions(
+        replications=int(options.get("replications", 50)),
+        seed=int(options.get("seed", 0)),
+        model=ModelOptions(weeks=int(options.get("weeks", 1))),
+        **_given(options, "recourse", "replan_every_s"),
     )
 
 
 def _run_plan(job: Job, scenario: Scenario, progress: Progress) -> Outcome:
     progress(0.1, "planning")
-    opts = _plan_options(job.options)
+    opts = plan_options(job.options)
     if job.kind is RunKind.BASELINE or job.options.get("baseline"):
         from isoflow.engines.planner.baseline import baseline_plan
 
@@ -160,10 +201,10 @@ def _run_verify(job: Job, scenario: Scenario, progress: Progress) -> Outcome:
 
 
 def _run_simulate(job: Job, scenario: Scenario, progress: Progress) -> Outcome:
-    from isoflow.engines.simulate import SimOptions, kpis
+    from isoflow.engines.simulate import kpis
 
-    seed = int(job.options.get("seed", 0))
-    opts = SimOptions(replications=int(job.options.get("replications", 50)), seed=seed)
+    opts = sim_options(job.options)
+    seed = opts.seed
     plan = _parent(job) if job.plan is not None else None
     progress(0.2, "simulating")
     result = isoflow.simulate(scenario, plan, opts)
@@ -173,11 +214,9 @@ def _run_simulate(job: Job, scenario: Scenario, progress: Progress) -> Outcome:
 
 
 def _run_replan(job: Job, scenario: Scenario, progress: Progress) -> Outcome:
-    from isoflow.engines.planner.replan import ReplanOptions
-
     parent = _parent(job)
     events = list(job.options.get("events", []))
-    opts = ReplanOptions(plan=_plan_options(job.options))
+    opts = replan_options(job.options)
     progress(0.2, "re-planning")
     revision = isoflow.replan(scenario, parent, events, opts)
     progress(0.9, "verifying the revision")

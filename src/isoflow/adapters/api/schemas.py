@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from isoflow.service.model import Run, RunState, ScenarioRecord
 
@@ -28,6 +28,42 @@ class RunOptions(BaseModel):
     events: list[dict[str, Any]] = Field(
         default_factory=list, max_length=10_000, description="Re-plan events (event-file form)."
     )
+    start: datetime | None = Field(
+        None, description="Plan: horizon start, with an offset (default: the scenario's)."
+    )
+    horizon_s: float | None = Field(
+        None, description="Plan: horizon length [s] (default: the scenario's)."
+    )
+    lead_s: float = Field(7 * 86400.0, description="Plan: how early production may start [s].")
+    now: datetime | None = Field(
+        None, description="Re-plan: its instant, with an offset (default: the plan's start)."
+    )
+    mode: Literal["hard", "soft"] = Field("hard", description="Re-plan: hard or soft.")
+    freeze_s: float = Field(
+        0.0, description="Re-plan, hard: also keep the plan's decisions before now + this [s]."
+    )
+    stability: float = Field(1e4, description="Re-plan, soft: cost of each dose served otherwise.")
+    weeks: int = Field(1, description="Simulation: weeks each replication covers.")
+    recourse: Literal["heuristic", "replan"] = Field(
+        "heuristic", description="Simulation: the recourse (the heuristic, or re-planning)."
+    )
+    replan_every_s: float | None = Field(
+        None, description="Simulation with replan: re-plan every this long [s]."
+    )
+
+    @model_validator(mode="after")
+    def _within_the_engines_bounds(self) -> RunOptions:
+        """The engines' own checks of their options (one home for each bound)."""
+        from isoflow.errors import OptionError
+        from isoflow.service.execute import replan_options, sim_options
+
+        given = self.model_dump(mode="json", exclude_defaults=True)
+        try:
+            replan_options(given)  # the plan's options too
+            sim_options(given)
+        except OptionError as exc:
+            raise ValueError(str(exc)) from None
+        return self
 
 
 class RunIn(BaseModel):

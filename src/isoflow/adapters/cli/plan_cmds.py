@@ -33,7 +33,7 @@ from isoflow.adapters.cli.common import (
     time_limit_flag,
     usage_error,
 )
-from isoflow.adapters.cli.remote_cmds import client, only_defaults
+from isoflow.adapters.cli.remote_cmds import client
 from isoflow.errors import InputError, IsoflowError
 from isoflow.processes import children
 from isoflow.scenario.examples import DEFAULT_SCENARIO
@@ -106,9 +106,7 @@ def plan_cmd(
         raise usage_error(option_line(exc)) from None
     remote = client("plan")
     if remote is not None:
-        only_defaults({"--start": (start, None), "--horizon": (horizon, None),
-                       "--lead": (opts.lead_s, 7 * 86400.0)})  # fmt: skip
-        solve = {"time_limit_s": opts.solve.time_limit_s, "mip_gap": gap, "threads": threads}
+        solve = remote_cmds.plan_run_options(opts)
         kind = "baseline" if baseline else "plan"
         remote_cmds.plan(remote, scenario, out, kind, solve, options, report)
         return

@@ -37,6 +37,9 @@ from isoflow.adapters.cli.common import (
 from isoflow.adapters.remote import Event, Remote, RemoteError, RunClient, scenario_upload
 
 if TYPE_CHECKING:
+    from isoflow.engines.planner.api import PlanOptions
+    from isoflow.engines.planner.replan import ReplanOptions
+    from isoflow.engines.simulate import SimOptions
     from isoflow.records.plan import Plan
 
 P = ParamSpec("P")
@@ -73,6 +76,47 @@ def only_defaults(given: Mapping[str, tuple[object, object]]) -> None:
     for flag, (value, default) in given.items():
         if value != default:
             raise usage_error(f"option '{flag}': not offered with --server (run without it)")
+
+
+def plan_run_options(opts: PlanOptions) -> dict[str, Any]:
+    """The run options of the service (JSON) for the planner's options, as given here."""
+    out: dict[str, Any] = {
+        "time_limit_s": opts.solve.time_limit_s,
+        "mip_gap": opts.solve.mip_gap,
+        "threads": opts.solve.threads,
+        "lead_s": opts.lead_s,
+    }
+    if opts.start is not None:
+        out["start"] = opts.start.isoformat()
+    if opts.horizon_s is not None:
+        out["horizon_s"] = opts.horizon_s
+    return out
+
+
+def replan_run_options(opts: ReplanOptions) -> dict[str, Any]:
+    """The run options of the service for the re-planner's options (hard or soft)."""
+    out: dict[str, Any] = {
+        "time_limit_s": opts.plan.solve.time_limit_s,
+        "mode": str(opts.mode),
+        "freeze_s": opts.freeze_s,
+        "stability": opts.stability,
+    }
+    if opts.now is not None:
+        out["now"] = opts.now.isoformat()
+    return out
+
+
+def sim_run_options(opts: SimOptions) -> dict[str, Any]:
+    """The run options of the service for the simulator's options."""
+    out: dict[str, Any] = {
+        "replications": opts.replications,
+        "seed": opts.seed,
+        "weeks": opts.model.weeks,
+        "recourse": opts.recourse,
+    }
+    if opts.replan_every_s is not None:
+        out["replan_every_s"] = opts.replan_every_s
+    return out
 
 
 def upload(remote: RunClient, ref: str) -> dict[str, Any]:

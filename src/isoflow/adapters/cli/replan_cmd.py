@@ -94,13 +94,14 @@ def replan_cmd(
         raise usage_error(f"option '--top': expected 1 to 20, got {top}")
     remote = remote_cmds.client("replan")
     if remote is not None:
-        defaults = {"--now": (now, None), "--mode": (mode, "hard"), "--freeze": (freeze, "0h")}
-        remote_cmds.only_defaults({**defaults, "--stability": (stability, 1e4)})
+        remote_cmds.only_defaults({"--mode recommend": (mode == ReplanMode.RECOMMEND, False)})
         try:
-            solve = {"time_limit_s": time_limit_flag(time_limit)}
+            run = remote_cmds.replan_run_options(
+                _options(now, ReplanMode(mode), stability, freeze, time_limit)
+            )
         except InputError as exc:
             raise usage_error(option_line(exc)) from None
-        remote_cmds.replan(remote, plan_path, event, scenario, out, solve, options)
+        remote_cmds.replan(remote, plan_path, event, scenario, out, run, options)
         return
     parent = plan_from(plan_path, "argument 'PLAN'")
     sc = load_valid(scenario or parent.scenario)

@@ -150,11 +150,9 @@ def simulate_cmd(
         raise usage_error(option_line(exc)) from None
     remote = client("simulate")
     if remote is not None:
-        only_defaults({"--weeks": (weeks, 1), "--workers": (workers, 1),
-                       "--scheduler": (scheduler, None), "--chunk-size": (chunk_size, 250),
-                       "--recourse": (recourse, "heuristic"),
-                       "--replan-every": (replan_every, None)})  # fmt: skip
-        run_options = {"replications": replications, "seed": seed}
+        only_defaults({"--workers": (workers, 1), "--scheduler": (scheduler, None),
+                       "--chunk-size": (chunk_size, 250)})  # fmt: skip
+        run_options = remote_cmds.sim_run_options(options)
         remote_cmds.simulate(remote, scenario, plan, out, run_options, options_given)
         return
     scenario_exists(scenario)

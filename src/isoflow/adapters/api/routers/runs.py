@@ -39,7 +39,7 @@ def submit(
 ) -> RunOut:
     """Submit a run; 202 with its id. The same ``Idempotency-Key`` and body: the same run."""
     reason = require_reason(body.reason, x_reason)
-    options = body.options.model_dump(exclude_defaults=True)
+    options = body.options.model_dump(mode="json", exclude_defaults=True)
     sub = Submission(RunKind(body.kind), body.scenario_id, options, reason, idempotency_key)
     run, _created = svc.runs.submit(who, sub)
     response.headers["Location"] = f"/runs/{run.run_id}"

@@ -1,0 +1,114 @@
+"""The planner's, re-planner's and simulator's options through ``isoflow --server URL``.
+
+Each remote command with options other than the defaults gives what the local command gives
+(the same plan, revision or KPIs, apart from timings), and the options reach the engine: the
+plan's horizon is the one asked for, and holds the bookings that fall in it (by hand:
+``small.yaml``'s b1 at 08-06T01:00 and b3 at 08-05T00:30 lie in [08-05, 08-07); b2 at
+08-07T02:00 and b4 at 08-08 do not). The service refuses an option outside the engine's bound
+with 422 naming the field.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from service_cases import TOKENS, Server
+from test_remote_cli import SMALL, cli, untimed
+
+from isoflow.adapters.remote import Remote, RemoteError, scenario_upload
+
+AT = ("--token", "tok-a")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("remote-options")
+    tokens = folder / "tokens.json"
+    tokens.write_text(json.dumps(TOKENS))
+    started = Server(folder / "db" / "isoflow.db", tokens).start()
+    yield started
+    started.kill()
+
+
+def _plan(folder: Path) -> dict[str, object]:
+    return dict(json.loads((folder / "plan.json").read_text()))
+
+
+def _kpis(folder: Path) -> dict[str, object]:
+    return dict(json.loads((folder / "kpis.json").read_text()))
+
+
+def test_a_remote_plan_takes_the_horizon_and_lead(server: Server, tmp_path, capsys) -> None:
+    flags = ("--start", "2025-08-05T00:00:00Z", "--horizon", "2d", "--lead", "3d",
+             "--time-limit", "20s")  # fmt: skip
+    remote, local = tmp_path / "remote", tmp_path / "local"
+    code, _, err = cli(capsys, "--server", server.url, *AT, "plan", SMALL, "--out", remote, *flags)
+    assert code == 0, err
+    code, _, err = cli(capsys, "plan", SMALL, "--out", local, *flags)
+    assert code == 0, err
+    theirs, mine = _plan(remote), _plan(local)
+    assert untimed(theirs) == untimed(mine)
+    assert theirs["start_utc"] == "2025-08-05T00:00:00Z"
+    assert theirs["end_utc"] == "2025-08-07T00:00:00Z"
+    rows = [*theirs["allocations"], *theirs["unserved"]]  # type: ignore[misc]
+    assert {row["booking"] for row in rows} == {"b1", "b3"}
+
+
+def test_a_remote_soft_replan_at_now_is_the_local_one(server: Server, tmp_path, capsys) -> None:
+    week = tmp_path / "week"
+    code, _, err = cli(capsys, "--server", server.url, *AT, "plan", SMALL, "--out", week,
+                       "--time-limit", "20s")  # fmt: skip
+    assert code == 0, err
+    down = tmp_path / "down.yaml"
+    down.write_text(
+        "events:\n  - kind: site_down\n    site: cyc-seoul\n"
+        "    start: 2025-08-04T12:00:00Z\n    end: 2025-08-12T00:00:00Z\n"
+    )
+    flags = ("--event", down, "--scenario", SMALL, "--now", "2025-08-04T06:00:00Z",
+             "--mode", "soft", "--stability", "500", "--time-limit", "20s")  # fmt: skip
+    code, _, err = cli(capsys, "--server", server.url, *AT, "replan", week, *flags,
+                       "--out", tmp_path / "remote")  # fmt: skip
+    assert code == 0, err
+    code, _, err = cli(capsys, "replan", week, *flags, "--out", tmp_path / "local")
+    assert code == 0, err
+    theirs, mine = _plan(tmp_path / "remote"), _plan(tmp_path / "local")
+    assert untimed(theirs) == untimed(mine)
+    revision = theirs["revision"]
+    assert isinstance(revision, dict)
+    assert (revision["mode"], revision["now_utc"], revision["stability"]) == (
+        "soft",
+        "2025-08-04T06:00:00Z",
+        500.0,
+    )
+    code, _, err = cli(capsys, "--server", server.url, *AT, "replan", week, "--event", down,
+                       "--scenario", SMALL, "--mode", "recommend")  # fmt: skip
+    assert code == 2
+    assert "--mode recommend" in err
+    assert "not offered with --server" in err
+
+
+def test_a_remote_simulation_over_two_weeks_is_the_local_one(server: Server, tmp_path, capsys):
+    flags = ("--replications", "12", "--weeks", "2", "--seed", "5")
+    code, _, err = cli(capsys, "--server", server.url, *AT, "simulate", SMALL, *flags,
+                       "--out", tmp_path / "remote")  # fmt: skip
+    assert code == 0, err
+    code, _, err = cli(capsys, "simulate", SMALL, *flags, "--out", tmp_path / "local")
+    assert code == 0, err
+    theirs, mine = (_kpis(tmp_path / d) for d in ("remote", "local"))
+    assert theirs["weeks"] == 2
+    assert untimed(theirs) == untimed(mine)
+
+
+def test_the_service_refuses_an_option_outside_the_engines_bound(server: Server) -> None:
+    remote = Remote(server.url, "tok-a", "test")
+    data, fmt = scenario_upload(SMALL)
+    stored = remote.upload(data, fmt, str(SMALL))
+    for options, field in (({"horizon_s": 60.0}, "horizon_s"), ({"weeks": 0}, "weeks"),
+                           ({"now": "2025-08-04T06:00:00"}, "now")):  # fmt: skip
+        with pytest.raises(RemoteError) as caught:
+            remote.submit("plan", str(stored["scenario_id"]), options)
+        assert caught.value.status == 422
+        assert field in str(caught.value)
