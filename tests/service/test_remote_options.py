@@ -112,3 +112,17 @@ def test_the_service_refuses_an_option_outside_the_engines_bound(server: Server)
             remote.submit("plan", str(stored["scenario_id"]), options)
         assert caught.value.status == 422
         assert field in str(caught.value)
+
+
+def test_a_remote_simulation_re_plans_as_its_recourse(server: Server, tmp_path, capsys):
+    """``--recourse replan`` reaches the simulator through ``isoflow.simulate`` on the server
+    (the same KPIs as here, where the command calls the re-planning simulation itself)."""
+    flags = ("--replications", "4", "--seed", "5", "--recourse", "replan")
+    code, _, err = cli(capsys, "--server", server.url, *AT, "simulate", SMALL, *flags,
+                       "--out", tmp_path / "remote")  # fmt: skip
+    assert code == 0, err
+    code, _, err = cli(capsys, "simulate", SMALL, *flags, "--out", tmp_path / "local")
+    assert code == 0, err
+    theirs, mine = (_kpis(tmp_path / d) for d in ("remote", "local"))
+    assert theirs["recourse"] == "replan"
+    assert untimed(theirs) == untimed(mine)
