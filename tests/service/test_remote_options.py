@@ -126,3 +126,52 @@ def test_a_remote_simulation_re_plans_as_its_recourse(server: Server, tmp_path, 
     theirs, mine = (_kpis(tmp_path / d) for d in ("remote", "local"))
     assert theirs["recourse"] == "replan"
     assert untimed(theirs) == untimed(mine)
+
+
+def test_a_plan_made_here_is_uploaded_and_worked_on_remotely(server: Server, tmp_path, capsys):
+    """verify, simulate --plan and replan of a local plan: the service gets the plan itself
+    and gives what the local commands give."""
+    week = tmp_path / "week"
+    code, _, err = cli(capsys, "plan", SMALL, "--out", week, "--time-limit", "20s")
+    assert code == 0, err
+    at = ("--server", server.url, *AT)
+    code, out, err = cli(capsys, *at, "verify", week, "--scenario", SMALL)
+    assert code == 0, err
+    assert "uploading the plan" in err
+    assert out.startswith("plan OK")
+    flags = ("--plan", week, "--replications", "8", "--seed", "3")
+    code, _, err = cli(capsys, *at, "simulate", SMALL, *flags, "--out", tmp_path / "rsim")
+    assert code == 0, err
+    code, _, err = cli(capsys, "simulate", SMALL, *flags, "--out", tmp_path / "lsim")
+    assert code == 0, err
+    assert untimed(_kpis(tmp_path / "rsim")) == untimed(_kpis(tmp_path / "lsim"))
+    down = tmp_path / "down.yaml"
+    down.write_text(
+        "events:\n  - kind: site_down\n    site: cyc-seoul\n"
+        "    start: 2025-08-01T00:00:00Z\n    end: 2025-08-12T00:00:00Z\n"
+    )
+    flags = ("--event", down, "--scenario", SMALL, "--time-limit", "20s")
+    code, _, err = cli(capsys, *at, "replan", week, *flags, "--out", tmp_path / "remote")
+    assert code == 0, err
+    code, _, err = cli(capsys, "replan", week, *flags, "--out", tmp_path / "local")
+    assert code == 0, err
+    assert untimed(_plan(tmp_path / "remote")) == untimed(_plan(tmp_path / "local"))
+
+
+def test_an_uploaded_plan_is_checked(server: Server, tmp_path, capsys) -> None:
+    """Not a plan.json, a plan for a plan run, or a plan with plan_run_id: 422 naming why."""
+    week = tmp_path / "week"
+    code, _, err = cli(capsys, "plan", SMALL, "--out", week, "--time-limit", "20s")
+    assert code == 0, err
+    plan = _plan(week)
+    remote = Remote(server.url, "tok-a", "test")
+    data, fmt = scenario_upload(SMALL)
+    scenario_id = str(remote.upload(data, fmt, str(SMALL))["scenario_id"])
+    broken = {**plan, "allocations": "none"}
+    cases = (("verify", {}, broken, "allocations"), ("plan", {}, plan, "take no plan"),
+             ("verify", {"plan_run_id": "x"}, plan, "not both"))  # fmt: skip
+    for kind, options, given, said in cases:
+        with pytest.raises(RemoteError) as caught:
+            remote.submit(kind, scenario_id, options, given)
+        assert caught.value.status == 422, caught.value
+        assert said in str(caught.value)

@@ -79,8 +79,14 @@ class RunClient(Protocol):
         """Upload a scenario; the stored scenario (``scenario_id``, ``name``)."""
         ...
 
-    def submit(self, kind: str, scenario_id: str, options: Mapping[str, Any]) -> dict[str, Any]:
-        """Submit a run; the run as accepted (``run_id``, ``state``)."""
+    def submit(
+        self,
+        kind: str,
+        scenario_id: str,
+        options: Mapping[str, Any],
+        plan: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Submit a run (with ``plan``: a plan to work on, uploaded); the run as accepted."""
         ...
 
     def follow(self, run_id: str, on_event: Callable[[Event], None]) -> dict[str, Any]:
@@ -201,10 +207,20 @@ class Remote:
         except RemoteError as exc:
             raise RemoteError(str(exc).replace("{origin}", origin), exc.status) from None
 
-    def submit(self, kind: str, scenario_id: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    def submit(
+        self,
+        kind: str,
+        scenario_id: str,
+        options: Mapping[str, Any],
+        plan: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """Submit a run; retried with the same ``Idempotency-Key``, so it is made once."""
         self.check()
-        body = json.dumps({"kind": kind, "scenario_id": scenario_id, "options": dict(options)})
+        request: dict[str, Any] = {"kind": kind, "scenario_id": scenario_id}
+        request["options"] = dict(options)
+        if plan is not None:
+            request["plan"] = dict(plan)
+        body = json.dumps(request)
         headers = {"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex}
         pause = RETRY_PAUSE_S
         for _ in range(RETRIES):

@@ -23,7 +23,11 @@ from isoflow.service.model import Actor, Role, Run, RunEvent, RunKind, RunState
 from isoflow.service.ports import ArtefactStore, AuditRecorder, Clock, RunStore, ScenarioStore
 
 NEEDS_PLAN = frozenset({RunKind.VERIFY, RunKind.REPLAN})
-"""Kinds of run that work on the plan of an earlier run (``options.plan_run_id``)."""
+"""Kinds of run that work on a plan: an earlier run's (``options.plan_run_id``) or one
+uploaded with the submission (:attr:`Submission.plan`, stored as ``options.plan_sha256``)."""
+
+UPLOADED_PLAN = "plan_sha256"
+"""The run option the service sets to the digest of a plan uploaded with the submission."""
 
 
 class ServiceError(Exception):
@@ -67,6 +71,8 @@ class Submission:
     options: Mapping[str, Any]
     reason: str
     idempotency_key: str | None = None
+    plan: bytes | None = None
+    """A plan (``plan.json``) to work on, uploaded with the request (verify, simulate, replan)."""
 
     def sha256(self) -> str:
         """Digest of the request's canonical JSON (what idempotency compares)."""
@@ -75,6 +81,7 @@ class Submission:
             "scenario_id": self.scenario_id,
             "options": dict(self.options),
             "reason": self.reason,
+            "plan": hashlib.sha256(self.plan).hexdigest() if self.plan is not None else None,
         }
         text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode()).hexdigest()
@@ -171,6 +178,8 @@ class RunService:
         """
         digest = sub.sha256()
         with self._claim(actor.org_id, sub.idempotency_key):
+            if sub.plan is not None:
+                sub = self._with_uploaded_plan(sub)
             run = self._new_run(actor, sub, digest)
             stored = self.runs.insert(run)
             if stored.run_id != run.run_id:
@@ -183,12 +192,33 @@ class RunService:
             self.queue.enqueue(stored)
         return stored, True
 
+    def _with_uploaded_plan(self, sub: Submission) -> Submission:
+        """The submission with its plan checked and stored; the run names it by digest."""
+        from pydantic import ValidationError
+
+        from isoflow.records import Plan
+
+        assert sub.plan is not None
+        if sub.kind not in NEEDS_PLAN | {RunKind.SIMULATE}:
+            raise Invalid(f"runs of kind {sub.kind!s} take no plan")
+        if sub.options.get("plan_run_id"):
+            raise Invalid("give either a plan or plan_run_id, not both")
+        try:
+            Plan.model_validate_json(sub.plan)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(x) for x in first["loc"]) or "plan"
+            raise Invalid(f"the plan is not a plan.json: {where}: {first['msg']}") from None
+        digest = self.artefacts.put(sub.plan)
+        return replace(sub, options={**sub.options, UPLOADED_PLAN: digest})
+
     def _new_run(self, actor: Actor, sub: Submission, digest: str) -> Run:
         if sub.kind not in SUPPORTED_KINDS:
             raise Invalid(f"runs of kind {sub.kind!s} are not offered by this service")
         if self.scenarios.get_scenario(actor.org_id, sub.scenario_id) is None:
             raise NotFound(f"no scenario {sub.scenario_id!r}")
-        if sub.kind in NEEDS_PLAN or sub.options.get("plan_run_id"):
+        uploaded = UPLOADED_PLAN in sub.options
+        if not uploaded and (sub.kind in NEEDS_PLAN or sub.options.get("plan_run_id")):
             self._plan_of(actor.org_id, str(sub.options.get("plan_run_id") or ""))
         return Run(
             run_id=uuid.uuid4().hex,
@@ -244,9 +274,18 @@ class RunService:
         record = self.scenarios.get_scenario(run.org_id, run.scenario_id or "")
         if record is None:
             raise NotFound(f"no scenario {run.scenario_id!r}")
+        return Job(run.kind, run.options, self.artefacts.get(record.sha256), self._plan_bytes(run))
+
+    def _plan_bytes(self, run: Run) -> bytes | None:
+        """The plan a run works on: uploaded with it, or an earlier run's (None: no plan)."""
+        digest = self._plan_digest(run)
+        return self.artefacts.get(digest) if digest else None
+
+    def _plan_digest(self, run: Run) -> str | None:
+        if run.options.get(UPLOADED_PLAN):
+            return str(run.options[UPLOADED_PLAN])
         plan_id = run.options.get("plan_run_id")
-        plan = self.artefacts.get(self._plan_of(run.org_id, str(plan_id))) if plan_id else None
-        return Job(run.kind, run.options, self.artefacts.get(record.sha256), plan)
+        return self._plan_of(run.org_id, str(plan_id)) if plan_id else None
 
     def start(self, run: Run) -> Run | None:
         """Mark a queued run running; ``None`` if it is no longer queued (cancelled)."""
@@ -302,7 +341,9 @@ class RunService:
         record = self.scenarios.get_scenario(run.org_id, run.scenario_id or "")
         inputs: dict[str, Any] = {"scenario_sha256": record.sha256 if record else None}
         plan_id = run.options.get("plan_run_id")
-        if plan_id:
+        if run.options.get(UPLOADED_PLAN):
+            inputs["plan_sha256"] = run.options[UPLOADED_PLAN]
+        elif plan_id:
             parent = self.runs.get(run.org_id, str(plan_id))
             inputs["plan_sha256"] = parent.result_sha256 if parent else None
         return {

@@ -74,6 +74,11 @@ class RunIn(BaseModel):
     kind: Kind
     scenario_id: str = Field(max_length=64)
     options: RunOptions = Field(default_factory=RunOptions)
+    plan: dict[str, Any] | None = Field(
+        None,
+        description="A plan (plan.json) for a verify, simulate or replan run to work on, "
+        "instead of an earlier run's (options.plan_run_id).",
+    )
     reason: str | None = Field(
         None, min_length=1, max_length=2000, description="Reason for the change (or X-Reason)."
     )

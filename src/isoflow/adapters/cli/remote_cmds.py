@@ -1,7 +1,8 @@
 """``isoflow --server URL plan|verify|simulate``: the same commands, run on the isoflow service.
 
 The scenario is uploaded (a YAML or JSON file as it is, a CSV folder as a zip archive, a
-built-in by its file, an overlay ``BASE+NAME`` merged here), the run submitted, its progress
+built-in by its file, an overlay ``BASE+NAME`` merged here) and a plan the server did not
+make uploaded with the run (:func:`plan_input`), the run submitted, its progress
 printed on stderr as the server streams it, and its result written into the same ``--out``
 files the local command writes (through :func:`~isoflow.adapters.cli.common.results`, with a
 ``manifest.json`` that records the server and the run). Exit codes as the local command's:
@@ -15,6 +16,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec
@@ -151,14 +153,18 @@ class Progress:
 
 
 def execute(
-    remote: RunClient, kind: str, scenario_id: str, options: Mapping[str, Any]
+    remote: RunClient,
+    kind: str,
+    scenario_id: str,
+    options: Mapping[str, Any],
+    plan: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Submit a run, print its progress until it ends, and fetch its result.
 
     Interrupted (Ctrl-C, SIGTERM), the remote run is cancelled before the interruption goes
     on. Returns the ended run and its result.
     """
-    run = remote.submit(kind, scenario_id, options)
+    run = remote.submit(kind, scenario_id, options, plan)
     run_id = str(run["run_id"])
     err_console.print(f"submitted {kind} run {run_id} to {remote.url}", markup=False)
     try:
@@ -180,11 +186,11 @@ def ended(run: Mapping[str, Any], ok: frozenset[str]) -> None:
         fail(f"run {run.get('run_id')} ended {run.get('state')}: {message}", 1)
 
 
-def remote_run_of(plan_path: Path, remote: RunClient) -> str:
-    """The id of the server run that made the plan at ``plan_path`` (its ``manifest.json``).
+def plan_input(plan_path: Path, the_plan: Plan, remote: RunClient) -> PlanInput:
+    """How the service gets the plan at ``plan_path``.
 
-    A plan made here (or on another server) is a usage error: the service verifies and
-    simulates the plans it made.
+    The run of this server that made it (named in its ``manifest.json``), or else the plan
+    itself (as read here, so an earlier schema version is upgraded), uploaded with the run.
     """
     from isoflow.adapters.plan_files import PLAN_FILE
     from isoflow.adapters.results import MANIFEST
@@ -197,12 +203,18 @@ def remote_run_of(plan_path: Path, remote: RunClient) -> str:
         run_id, server = options["remote_run_id"], options["server"]
     except (OSError, ValueError, KeyError, TypeError):
         run_id, server = None, None
-    if not isinstance(run_id, str) or server != remote.url:
-        raise usage_error(
-            f"{plan_path}: not a plan made by `isoflow --server {remote.url} plan` or replan "
-            "(its manifest.json names no run of this server); run the command without --server"
-        )
-    return run_id
+    if isinstance(run_id, str) and server == remote.url:
+        return PlanInput({"plan_run_id": run_id}, None)
+    err_console.print(f"uploading the plan {plan_path} with the run", markup=False)
+    return PlanInput({}, the_plan.model_dump(mode="json"))
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    """A plan as a run gets it: run options naming an earlier run, or the plan to upload."""
+
+    options: dict[str, Any]
+    plan: dict[str, Any] | None
 
 
 @remote_errors
@@ -240,9 +252,9 @@ def plan(
 def verify(remote: RunClient, plan_path: Path, scenario: str) -> None:
     """``isoflow --server URL verify``: the service re-checks a plan it made."""
     the_plan = plan_from(plan_path, "argument 'PLAN'")
-    parent = remote_run_of(plan_path, remote)
+    given = plan_input(plan_path, the_plan, remote)
     stored = upload(remote, scenario)
-    final, found = execute(remote, "verify", str(stored["scenario_id"]), {"plan_run_id": parent})
+    final, found = execute(remote, "verify", str(stored["scenario_id"]), given.options, given.plan)
     ended(final, frozenset({"succeeded"}))
     violations = [str(v) for v in found.get("violations") or []]
     if violations:
@@ -272,12 +284,14 @@ def simulate(
     from isoflow.engines.simulate.output import FILES, _round
 
     the_plan: Plan | None = None
+    plan_given = PlanInput({}, None)
     if plan_path is not None:
         the_plan = plan_from(plan_path, "option '--plan'")
-        run_options["plan_run_id"] = remote_run_of(plan_path, remote)
+        plan_given = plan_input(plan_path, the_plan, remote)
     stored = upload(remote, scenario)
     name = str(stored.get("name") or "")
-    final, found = execute(remote, "simulate", str(stored["scenario_id"]), run_options)
+    final, found = execute(remote, "simulate", str(stored["scenario_id"]),
+                           {**run_options, **plan_given.options}, plan_given.plan)  # fmt: skip
     ended(final, frozenset({"succeeded"}))
     kpis = dict(found["result"])
     kpis["scenario"] = name
@@ -323,12 +337,14 @@ def replan(
     from isoflow.records.plan import Plan
 
     parent = plan_from(plan_path, "argument 'PLAN'")
-    run_options["plan_run_id"] = remote_run_of(plan_path, remote)
+    plan_given = plan_input(plan_path, parent, remote)
+    run_options |= plan_given.options
     ref = scenario or parent.scenario
     _events(event_paths, load_valid(ref), parent)  # problems at their lines, here (exit 1)
     run_options["events"] = [e for path in event_paths for e in raw_events(path)]
     stored = upload(remote, ref)
-    final, found = execute(remote, "replan", str(stored["scenario_id"]), run_options)
+    final, found = execute(remote, "replan", str(stored["scenario_id"]), run_options,
+                           plan_given.plan)  # fmt: skip
     ended(final, PLAN_OK)
     revised = Plan.model_validate(found["result"])
     given |= {"server": remote.url, "remote_run_id": final["run_id"]}

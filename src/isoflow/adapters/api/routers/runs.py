@@ -40,7 +40,8 @@ def submit(
     """Submit a run; 202 with its id. The same ``Idempotency-Key`` and body: the same run."""
     reason = require_reason(body.reason, x_reason)
     options = body.options.model_dump(mode="json", exclude_defaults=True)
-    sub = Submission(RunKind(body.kind), body.scenario_id, options, reason, idempotency_key)
+    plan = json.dumps(body.plan, sort_keys=True).encode() if body.plan is not None else None
+    sub = Submission(RunKind(body.kind), body.scenario_id, options, reason, idempotency_key, plan)
     run, _created = svc.runs.submit(who, sub)
     response.headers["Location"] = f"/runs/{run.run_id}"
     return RunOut.of(run)
