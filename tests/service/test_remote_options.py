@@ -100,6 +100,13 @@ def test_a_remote_simulation_over_two_weeks_is_the_local_one(server: Server, tmp
     theirs, mine = (_kpis(tmp_path / d) for d in ("remote", "local"))
     assert theirs["weeks"] == 2
     assert untimed(theirs) == untimed(mine)
+    remote, local = tmp_path / "remote", tmp_path / "local"
+    tables = ("replications.csv", "bookings.csv", "exceptions.csv")
+    assert {p.name for p in remote.iterdir()} == {p.name for p in local.iterdir()}
+    for name in tables:  # the same records, row for row
+        assert (remote / name).read_bytes() == (local / name).read_bytes(), name
+    rows = (remote / "replications.csv").read_text().splitlines()
+    assert len(rows) == 1 + 12  # a header and one row per replication
 
 
 def test_the_service_refuses_an_option_outside_the_engines_bound(server: Server) -> None:

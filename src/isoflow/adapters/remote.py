@@ -101,6 +101,10 @@ class RunClient(Protocol):
         """The ended run's result (``run``, ``verdict``, ``violations``, ``result``)."""
         ...
 
+    def file(self, run_id: str, name: str) -> bytes:
+        """One of the ended run's further result files, by name."""
+        ...
+
 
 @dataclass
 class Remote:
@@ -163,20 +167,32 @@ class Remote:
         attempts: int = RETRIES,
     ) -> Any:
         """A request's JSON answer, retried (with the same headers) while the connection fails."""
+        data = self._bytes(method, path, body, headers, attempts)
+        try:
+            return json.loads(data) if data else None
+        except ValueError:
+            raise RemoteError(f"{self.url} answered {path} with no JSON: not an isoflow "
+                              "server? (check --server)") from None  # fmt: skip
+
+    def _bytes(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: Mapping[str, str] = {},
+        attempts: int = RETRIES,
+    ) -> bytes:
+        """A request's answer, retried (with the same headers) while the connection fails."""
         pause = RETRY_PAUSE_S
         for attempt in range(attempts):
             try:
                 with self._open(method, path, body, headers) as response:
-                    data = response.read()
-                return json.loads(data) if data else None
+                    return bytes(response.read())
             except _Transient as exc:
                 if attempt + 1 >= attempts:
                     raise RemoteError(unreachable(self.url, exc.cause)) from None
                 time.sleep(pause)
                 pause *= 2
-            except ValueError:
-                raise RemoteError(f"{self.url} answered {path} with no JSON: not an isoflow "
-                                  "server? (check --server)") from None  # fmt: skip
         raise AssertionError("unreachable")  # pragma: no cover
 
     def check(self) -> None:
@@ -277,6 +293,10 @@ class Remote:
     def result(self, run_id: str) -> dict[str, Any]:
         """The ended run's result, manifest and verdict."""
         return dict(self._json("GET", f"/runs/{_quote(run_id)}/result"))
+
+    def file(self, run_id: str, name: str) -> bytes:
+        """One of the ended run's further result files (its manifest's ``files``)."""
+        return self._bytes("GET", f"/runs/{_quote(run_id)}/files/{_quote(name)}")
 
 
 def parse_events(lines: Iterator[bytes] | http.client.HTTPResponse) -> Iterator[Event]:

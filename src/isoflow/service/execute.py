@@ -21,7 +21,7 @@ from isoflow.service.model import RunKind, RunState
 if TYPE_CHECKING:
     from isoflow.engines.planner.api import PlanOptions
     from isoflow.engines.planner.replan import ReplanOptions
-    from isoflow.engines.simulate import SimOptions
+    from isoflow.engines.simulate import SimOptions, SimResult
     from isoflow.records import Plan
     from isoflow.scenario.schema import Scenario
 
@@ -53,6 +53,8 @@ class Outcome:
     verdict: str | None = None
     violations: tuple[str, ...] = ()
     manifest: dict[str, Any] = field(default_factory=dict)
+    files: tuple[tuple[str, bytes], ...] = ()
+    """Further result files by name (a simulation's CSV tables), kept beside the result."""
 
 
 def versions() -> dict[str, str]:
@@ -210,7 +212,20 @@ def _run_simulate(job: Job, scenario: Scenario, progress: Progress) -> Outcome:
     result = isoflow.simulate(scenario, plan, opts)
     summary = kpis(result)
     body = _json(json.loads(json.dumps(summary, default=str)))
-    return Outcome(RunState.SUCCEEDED, "", None, body, None, (), {"seeds": {"simulate": seed}})
+    seeds = {"seeds": {"simulate": seed}}
+    return Outcome(RunState.SUCCEEDED, "", None, body, None, (), seeds, _tables(result, scenario))
+
+
+def _tables(result: SimResult, scenario: Scenario) -> tuple[tuple[str, bytes], ...]:
+    """The simulation's CSV tables, as ``isoflow simulate`` writes them (not ``kpis.json``)."""
+    import tempfile
+    from pathlib import Path
+
+    from isoflow.engines.simulate import write_results
+
+    with tempfile.TemporaryDirectory(prefix="isoflow-tables-") as tmp:
+        paths = write_results(result, Path(tmp), scenario.meta.name)
+        return tuple((p.name, p.read_bytes()) for p in paths if p.suffix == ".csv")
 
 
 def _run_replan(job: Job, scenario: Scenario, progress: Progress) -> Outcome:

@@ -269,6 +269,14 @@ class RunService:
         violations = tuple(run.manifest.get("violations", ()))
         return RunResult(run, data, violations)
 
+    def file(self, actor: Actor, run_id: str, name: str) -> bytes:
+        """One of a finished run's further result files (its manifest's ``files``)."""
+        run = self.get(actor, run_id)
+        digest = run.manifest.get("files", {}).get(name)
+        if not isinstance(digest, str):
+            raise NotFound(f"run {run_id!r} has no file {name!r}")
+        return self.artefacts.get(digest)
+
     def job(self, run: Run) -> Job:
         """The inputs of a run's job, read from the artefact store."""
         record = self.scenarios.get_scenario(run.org_id, run.scenario_id or "")
@@ -321,6 +329,7 @@ class RunService:
         if outcome.violations and state in (RunState.OPTIMAL, RunState.FEASIBLE):
             state = RunState.FAILED
         digest = self.artefacts.put(outcome.result) if outcome.result is not None else None
+        files = {name: self.artefacts.put(data) for name, data in outcome.files}
         after = replace(
             current,
             state=state,
@@ -330,7 +339,7 @@ class RunService:
             gap=outcome.gap,
             result_sha256=digest,
             verdict=outcome.verdict,
-            manifest=self._manifest(current, outcome, digest),
+            manifest=self._manifest(current, outcome, digest) | ({"files": files} if files else {}),
         )
         self.runs.update(after)
         self._audit(worker_actor(run.org_id), "run.finish", current, after, "the run ended")

@@ -279,7 +279,11 @@ def simulate(
     run_options: dict[str, Any],
     given: dict[str, Any],
 ) -> None:
-    """``isoflow --server URL simulate``: simulate on the service, write ``kpis.json`` here."""
+    """``isoflow --server URL simulate``: simulate on the service, write its files here.
+
+    ``kpis.json`` and the CSV tables ``isoflow simulate`` writes (the run's manifest names
+    them; each is fetched from ``/runs/{id}/files/{name}``).
+    """
     from isoflow.adapters.cli.simulate_cmd import print_kpis
     from isoflow.engines.simulate.output import FILES, _round
 
@@ -302,6 +306,11 @@ def simulate(
         text = json.dumps(_round(kpis), indent=1, allow_nan=False)
         path.write_text(text + "\n", encoding="utf-8")
         rs.add([path])
+        for name in found.get("manifest", {}).get("files", {}):
+            if name in FILES:  # the server names only these; nothing else is written
+                table = rs.folder / name
+                table.write_bytes(remote.file(str(final["run_id"]), name))
+                rs.add([table])
     print_kpis(kpis, name, the_plan)
     print_wrote(rs)
 

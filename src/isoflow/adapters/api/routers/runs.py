@@ -100,6 +100,19 @@ def _frame(event: RunEvent) -> str:
 
 
 @router.get(
+    "/{run_id}/files/{name}",
+    responses={**ERRORS, 200: {"content": {"text/csv": {}}}},
+    response_class=Response,
+)
+def get_file(
+    run_id: str, name: str, svc: Svc, who: Annotated[Actor, Depends(allowed("runs:read"))]
+) -> Response:
+    """A further result file of a finished run (a simulation's CSV tables, by name)."""
+    data = svc.runs.file(who, run_id, name)
+    return Response(data, media_type="text/csv; charset=utf-8")
+
+
+@router.get(
     "/{run_id}/events",
     responses={**ERRORS, 200: {"content": {"text/event-stream": {}}}},
     response_class=StreamingResponse,
