@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import random
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import psutil
 import pytest
-from service_cases import A, Server, upload, wait_final
+from service_cases import SRC, A, Server, upload, wait_final
 
 from isoflow.scenario.synthetic import generate
 
@@ -161,6 +163,10 @@ def _writer(c: httpx.Client, sid: str, stop: threading.Event, acked: list[str]) 
             acked.append(r.json()["run_id"])
 
 
+WRITERS = 20
+"""Concurrent writers while the server is killed."""
+
+
 def _crash_cycles(make_server: Server, cycles: int) -> None:
     rng = random.Random(7)
     acknowledged: list[str] = []
@@ -171,7 +177,7 @@ def _crash_cycles(make_server: Server, cycles: int) -> None:
         with httpx.Client(base_url=server.url, timeout=10) as c:
             sid = sid or upload(c, A)
             args = (c, sid, stop, acknowledged)
-            threads = [threading.Thread(target=_writer, args=args) for _ in range(3)]
+            threads = [threading.Thread(target=_writer, args=args) for _ in range(WRITERS)]
             for t in threads:
                 t.start()
             time.sleep(rng.uniform(0.05, 0.6))
@@ -186,6 +192,12 @@ def _crash_cycles(make_server: Server, cycles: int) -> None:
     assert acknowledged
     assert all(r.get("run_id") for r in runs)  # every acknowledged run is stored
     assert all(r["state"] not in ("queued", "running") for r in runs)
+    server.kill()
+    ran = subprocess.run(
+        [sys.executable, "-m", "isoflow", "audit", "verify", str(server.db)],
+        capture_output=True, text=True, env={"PYTHONPATH": str(SRC)}, timeout=120, check=False,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stdout + ran.stderr  # the audit chain survived every kill
 
 
 def test_crash_loop(make_server: Server) -> None:
