@@ -41,7 +41,7 @@ def _port() -> int:
 
 def _start(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
     tokens = folder / "tokens.json"
-    tokens.write_text(json.dumps({"bench": {"user_id": "b", "org_id": "o", "roles": ["admin"]}}))
+    tokens.write_text(json.dumps({"bench": {"user_id": "b", "org_id": "o", "roles": ["planner"]}}))
     port = _port()
     args = [sys.executable, "-m", "isoflow", "serve", "--db", str(folder / "db" / "i.db")]
     args += ["--port", str(port), "--tokens", str(tokens), "--workers", "2"]
@@ -107,6 +107,8 @@ def main() -> None:
             sc = generate(sites=1, hospitals=1, days=1, seed=1, products=["f18-fdg"])
             r = httpx.post(f"{url}/scenarios", params={"format": "json"},
                            content=sc.model_dump_json(), headers=HEADERS, timeout=30)  # fmt: skip
+            if r.status_code != 201:
+                raise SystemExit(f"upload refused ({r.status_code}): {r.text[:300]}")
             sid = r.json()["scenario_id"]
             until = time.monotonic() + opts.seconds
             out: dict[str, list[Any]] = {"read": [], "write": []}
