@@ -90,14 +90,21 @@ def test_a_remote_soft_replan_at_now_is_the_local_one(server: Server, tmp_path, 
     assert "not offered with --server" in err
 
 
-def test_a_remote_simulation_over_two_weeks_is_the_local_one(server: Server, tmp_path, capsys):
-    flags = ("--replications", "12", "--weeks", "2", "--seed", "5")
+def _simulated_both_ways(
+    server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: tuple[str, ...]
+) -> tuple[dict[str, object], dict[str, object]]:
+    """``isoflow simulate`` with ``flags`` on the server and here: the two KPI files."""
     code, _, err = cli(capsys, "--server", server.url, *AT, "simulate", SMALL, *flags,
                        "--out", tmp_path / "remote")  # fmt: skip
     assert code == 0, err
     code, _, err = cli(capsys, "simulate", SMALL, *flags, "--out", tmp_path / "local")
     assert code == 0, err
-    theirs, mine = (_kpis(tmp_path / d) for d in ("remote", "local"))
+    return _kpis(tmp_path / "remote"), _kpis(tmp_path / "local")
+
+
+def test_a_remote_simulation_over_two_weeks_is_the_local_one(server: Server, tmp_path, capsys):
+    flags = ("--replications", "12", "--weeks", "2", "--seed", "5")
+    theirs, mine = _simulated_both_ways(server, tmp_path, capsys, flags)
     assert theirs["weeks"] == 2
     assert untimed(theirs) == untimed(mine)
     remote, local = tmp_path / "remote", tmp_path / "local"
@@ -125,12 +132,7 @@ def test_a_remote_simulation_re_plans_as_its_recourse(server: Server, tmp_path, 
     """``--recourse replan`` reaches the simulator through ``isoflow.simulate`` on the server
     (the same KPIs as here, where the command calls the re-planning simulation itself)."""
     flags = ("--replications", "4", "--seed", "5", "--recourse", "replan")
-    code, _, err = cli(capsys, "--server", server.url, *AT, "simulate", SMALL, *flags,
-                       "--out", tmp_path / "remote")  # fmt: skip
-    assert code == 0, err
-    code, _, err = cli(capsys, "simulate", SMALL, *flags, "--out", tmp_path / "local")
-    assert code == 0, err
-    theirs, mine = (_kpis(tmp_path / d) for d in ("remote", "local"))
+    theirs, mine = _simulated_both_ways(server, tmp_path, capsys, flags)
     assert theirs["recourse"] == "replan"
     assert untimed(theirs) == untimed(mine)
 
