@@ -93,12 +93,20 @@ def test_a_remote_soft_replan_at_now_is_the_local_one(server: Server, tmp_path, 
 def _simulated_both_ways(
     server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: tuple[str, ...]
 ) -> tuple[dict[str, object], dict[str, object]]:
-    """``isoflow simulate`` with ``flags`` on the server and here: the two KPI files."""
-    code, _, err = cli(capsys, "--server", server.url, *AT, "simulate", SMALL, *flags,
-                       "--out", tmp_path / "remote")  # fmt: skip
+    """``isoflow simulate`` with ``flags`` on the server and here: the two KPI files.
+
+    The summaries printed are the same but for the folder each names and, without
+    ``--plan``, the plan's doses (the plan the server made is not sent back).
+    """
+    code, theirs, err = cli(capsys, "--server", server.url, *AT, "simulate", SMALL, *flags,
+                            "--out", tmp_path / "remote")  # fmt: skip
     assert code == 0, err
-    code, _, err = cli(capsys, "simulate", SMALL, *flags, "--out", tmp_path / "local")
+    code, mine, err = cli(capsys, "simulate", SMALL, *flags, "--out", tmp_path / "local")
     assert code == 0, err
+    head, *rest = theirs.replace(str(tmp_path / "remote"), str(tmp_path / "local")).splitlines()
+    mine_head, *mine_rest = mine.splitlines()
+    assert rest == mine_rest
+    assert head.split("plan serves")[0] == mine_head.split("plan serves")[0]
     return _kpis(tmp_path / "remote"), _kpis(tmp_path / "local")
 
 
@@ -114,6 +122,31 @@ def test_a_remote_simulation_over_two_weeks_is_the_local_one(server: Server, tmp
         assert (remote / name).read_bytes() == (local / name).read_bytes(), name
     rows = (remote / "replications.csv").read_text().splitlines()
     assert len(rows) == 1 + 12  # a header and one row per replication
+
+
+def test_the_run_options_sent_are_read_back_as_given() -> None:
+    """The command line's options, as the service's run options, give the same engine
+    options back (the two sides of the wire agree on every field)."""
+    from datetime import UTC, datetime
+
+    from isoflow.adapters.cli import remote_cmds
+    from isoflow.engines.planner.api import PlanOptions
+    from isoflow.engines.planner.replan import ReplanOptions
+    from isoflow.engines.planner.solve import SolveOptions
+    from isoflow.engines.simulate import ModelOptions, SimOptions
+    from isoflow.records.revision import ReplanMode
+    from isoflow.service.execute import plan_options, replan_options, sim_options
+
+    at = datetime(2025, 8, 5, tzinfo=UTC)
+    plan = PlanOptions(start=at, horizon_s=7200.0, lead_s=3600.0,
+                       solve=SolveOptions(time_limit_s=12.0, mip_gap=0.02, threads=2))  # fmt: skip
+    assert plan_options(remote_cmds.plan_run_options(plan)) == plan
+    replan = ReplanOptions(now=at, mode=ReplanMode.SOFT, freeze_s=60.0, stability=5.0,
+                           plan=PlanOptions(solve=SolveOptions(time_limit_s=9.0)))  # fmt: skip
+    assert replan_options(remote_cmds.replan_run_options(replan)) == replan
+    sim = SimOptions(replications=7, seed=3, model=ModelOptions(weeks=1), recourse="replan",
+                     replan_every_s=3600.0)  # fmt: skip
+    assert sim_options(remote_cmds.sim_run_options(sim)) == sim
 
 
 def test_the_service_refuses_an_option_outside_the_engines_bound(server: Server) -> None:

@@ -211,9 +211,11 @@ def _run_simulate(job: Job, scenario: Scenario, progress: Progress) -> Outcome:
     progress(0.2, "simulating")
     result = isoflow.simulate(scenario, plan, opts)
     summary = kpis(result)
-    body = _json(json.loads(json.dumps(summary, default=str)))
+    # in the simulator's order, not sorted: the order of the KPIs is the order of their table
+    body = json.dumps(json.loads(json.dumps(summary, default=str)), indent=1, allow_nan=False)
     seeds = {"seeds": {"simulate": seed}}
-    return Outcome(RunState.SUCCEEDED, "", None, body, None, (), seeds, _tables(result, scenario))
+    tables = _tables(result, scenario)
+    return Outcome(RunState.SUCCEEDED, "", None, body.encode(), None, (), seeds, tables)
 
 
 def _tables(result: SimResult, scenario: Scenario) -> tuple[tuple[str, bytes], ...]:

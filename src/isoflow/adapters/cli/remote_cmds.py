@@ -250,7 +250,7 @@ def plan(
 
 @remote_errors
 def verify(remote: RunClient, plan_path: Path, scenario: str) -> None:
-    """``isoflow --server URL verify``: the service re-checks a plan it made."""
+    """``isoflow --server URL verify``: the service checks the plan (its own, or uploaded)."""
     the_plan = plan_from(plan_path, "argument 'PLAN'")
     given = plan_input(plan_path, the_plan, remote)
     stored = upload(remote, scenario)
@@ -302,15 +302,16 @@ def simulate(
     given |= {"server": remote.url, "remote_run_id": final["run_id"]}
     run = run_record("simulate", given, name, scenario=scenario, plan=plan_path)
     with results(out, run) as rs:
+        named = found.get("manifest", {}).get("files", {})
+        for table_name in FILES[:3]:  # in the local command's order; only these are written
+            if table_name in named:
+                table = rs.folder / table_name
+                table.write_bytes(remote.file(str(final["run_id"]), table_name))
+                rs.add([table])
         path = rs.folder / FILES[3]
         text = json.dumps(_round(kpis), indent=1, allow_nan=False)
         path.write_text(text + "\n", encoding="utf-8")
         rs.add([path])
-        for name in found.get("manifest", {}).get("files", {}):
-            if name in FILES:  # the server names only these; nothing else is written
-                table = rs.folder / name
-                table.write_bytes(remote.file(str(final["run_id"]), name))
-                rs.add([table])
     print_kpis(kpis, name, the_plan)
     print_wrote(rs)
 
