@@ -90,3 +90,28 @@ def test_recover_interrupts_unfinished() -> None:
     runs.start(a)
     assert runs.recover() == 2
     assert {runs.get(ALICE, r.run_id).state for r in (a, b)} == {RunState.INTERRUPTED}
+
+
+def test_an_uploaded_plan_is_kept_only_when_its_run_is_accepted() -> None:
+    """A refused submission (no such scenario) stores nothing; an accepted one stores the
+    plan under the digest its run names, and the job gets those bytes back."""
+    import hashlib
+
+    import pytest
+
+    import isoflow
+    from isoflow.service.runs import NotFound
+
+    runs, scenarios, _ = _services()
+    data = isoflow.make_plan(TINY).model_dump_json().encode()
+    digest = hashlib.sha256(data).hexdigest()
+    with pytest.raises(NotFound):
+        runs.submit(ALICE, Submission(RunKind.VERIFY, "no-such-scenario", {}, "why", plan=data))
+    assert not runs.artefacts.has(digest)
+    rec = scenarios.create(ALICE, "tiny", TINY.model_dump_json().encode(), b"x", "upload")
+    sub = Submission(RunKind.VERIFY, rec.scenario_id, {}, "why", plan=data)
+    run, created = runs.submit(ALICE, sub)
+    assert created
+    assert run.options["plan_sha256"] == digest
+    assert runs.artefacts.has(digest)
+    assert runs.job(run).plan == data

@@ -154,9 +154,10 @@ def replan_options(options: Mapping[str, Any]) -> ReplanOptions:
     from isoflow.engines.planner.replan import ReplanOptions
     from isoflow.records.revision import ReplanMode
 
-    given = _given(options, "now", "freeze_s", "stability")
-    mode = ReplanMode(str(options.get("mode", ReplanMode.HARD)))
-    return ReplanOptions(**given, mode=mode, plan=plan_options(options))
+    given = _given(options, "now", "freeze_s", "stability", "mode")
+    if "mode" in given:
+        given["mode"] = ReplanMode(str(given["mode"]))
+    return ReplanOptions(**given, plan=plan_options(options))
 
 
 def sim_options(options: Mapping[str, Any]) -> SimOptions:
@@ -166,7 +167,7 @@ def sim_options(options: Mapping[str, Any]) -> SimOptions:
     return SimOptions(
         replications=int(options.get("replications", 50)),
         seed=int(options.get("seed", 0)),
-        model=ModelOptions(weeks=int(options.get("weeks", 1))),
+        model=ModelOptions(**_given(options, "weeks")),
         **_given(options, "recourse", "replan_every_s"),
     )
 

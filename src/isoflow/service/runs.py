@@ -181,6 +181,8 @@ class RunService:
             if sub.plan is not None:
                 sub = self._with_uploaded_plan(sub)
             run = self._new_run(actor, sub, digest)
+            if sub.plan is not None:  # stored once the request is accepted, not before
+                self.artefacts.put(sub.plan)
             stored = self.runs.insert(run)
             if stored.run_id != run.run_id:
                 if stored.request_sha256 != digest:
@@ -193,7 +195,7 @@ class RunService:
         return stored, True
 
     def _with_uploaded_plan(self, sub: Submission) -> Submission:
-        """The submission with its plan checked and stored; the run names it by digest."""
+        """The submission with its plan checked; the run names it by its SHA-256."""
         from pydantic import ValidationError
 
         from isoflow.records import Plan
@@ -209,7 +211,7 @@ class RunService:
             first = exc.errors()[0]
             where = ".".join(str(x) for x in first["loc"]) or "plan"
             raise Invalid(f"the plan is not a plan.json: {where}: {first['msg']}") from None
-        digest = self.artefacts.put(sub.plan)
+        digest = hashlib.sha256(sub.plan).hexdigest()  # the artefact store's own key
         return replace(sub, options={**sub.options, UPLOADED_PLAN: digest})
 
     def _new_run(self, actor: Actor, sub: Submission, digest: str) -> Run:

@@ -13,7 +13,10 @@ Kind = Literal["plan", "baseline", "verify", "simulate", "replan"]
 
 
 class RunOptions(BaseModel):
-    """Options of a run; each kind reads the ones it needs."""
+    """Options of a run; each kind reads the ones it needs.
+
+    An engine option left out (None) takes the engine's own default.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -34,18 +37,24 @@ class RunOptions(BaseModel):
     horizon_s: float | None = Field(
         None, description="Plan: horizon length [s] (default: the scenario's)."
     )
-    lead_s: float = Field(7 * 86400.0, description="Plan: how early production may start [s].")
+    lead_s: float | None = Field(
+        None, description="Plan: how early production may start [s] (default: the planner's)."
+    )
     now: datetime | None = Field(
         None, description="Re-plan: its instant, with an offset (default: the plan's start)."
     )
-    mode: Literal["hard", "soft"] = Field("hard", description="Re-plan: hard or soft.")
-    freeze_s: float = Field(
-        0.0, description="Re-plan, hard: also keep the plan's decisions before now + this [s]."
+    mode: Literal["hard", "soft"] | None = Field(
+        None, description="Re-plan: hard or soft (default: hard)."
     )
-    stability: float = Field(1e4, description="Re-plan, soft: cost of each dose served otherwise.")
-    weeks: int = Field(1, description="Simulation: weeks each replication covers.")
-    recourse: Literal["heuristic", "replan"] = Field(
-        "heuristic", description="Simulation: the recourse (the heuristic, or re-planning)."
+    freeze_s: float | None = Field(
+        None, description="Re-plan, hard: also keep the plan's decisions before now + this [s]."
+    )
+    stability: float | None = Field(
+        None, description="Re-plan, soft: cost of each dose served otherwise."
+    )
+    weeks: int | None = Field(None, description="Simulation: weeks each replication covers.")
+    recourse: Literal["heuristic", "replan"] | None = Field(
+        None, description="Simulation: the recourse, the heuristic (default) or re-planning."
     )
     replan_every_s: float | None = Field(
         None, description="Simulation with replan: re-plan every this long [s]."
