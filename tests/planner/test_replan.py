@@ -340,6 +340,34 @@ def test_recommend_ranks_the_ways_to_serve_an_urgent_dose(parent) -> None:  # ty
         assert verify(w.plan, changed) == []
 
 
+def test_a_new_run_started_earlier_is_not_another_way(parent) -> None:  # type: ignore[no-untyped-def]
+    """Asked for six ways, recommend finds three: b1's van (0), fdg-a's run on a van of its
+    own (100), and a new fdg-b run by b-road (fixed 3,000 + road 300). fdg-b started earlier
+    on the same road is the same way (the planner picks the start), so it is not listed
+    again, and nothing else can serve a 14:00 dose (fdg-a's window holds one run)."""
+    from isoflow.engines.planner.recommend import recommend
+
+    sc, plan = parent
+    (new,) = events(
+        {
+            "kind": "booking_added",
+            "booking": {
+                "id": "b2",
+                "hospital": "hosp",
+                "product": "fdg",
+                "administration": at("14:00"),
+            },
+        }
+    )
+    ways = recommend(sc, plan, new, top=6, options=OPTIONS).ways
+    assert [(w.site, w.new_run, [g.lane for g in w.legs]) for w in ways] == [
+        ("cyc-a", False, ["a-road"]),
+        ("cyc-a", False, ["a-road"]),
+        ("cyc-b", True, ["b-road"]),
+    ]
+    assert [w.cost_delta for w in ways] == pytest.approx([0.0, 100.0, 3300.0], abs=1e-6)
+
+
 def test_revisions_chain_and_carry_their_events(parent) -> None:  # type: ignore[no-untyped-def]
     """Revision 1 closes a-road; revision 2 (of revision 1) adds a booking: it is numbered
     2, links to revision 1's hash, carries both events, and verify checks it against the

@@ -3,7 +3,8 @@
 Every decision of the parent plan is pinned (its runs are made, its doses go as planned);
 the new demand may take spare activity of a parent run (up to ``batch_max``), a parent's
 departure with room left, or a new run and departure. The best way is the optimum of that
-model; the next best is the optimum once the ways found so far are barred, and so on: each
+model; the next best is the optimum once the ways found so far are barred (a new run of the
+same process on the same lanes, only started at another time, is the same way), and so on: each
 is a plan that ``verify`` accepts, ranked by what it adds to the parent's cost (counted from
 the plan's records, :func:`.revision.figures`).
 """
@@ -134,11 +135,37 @@ def recommend(
                 plan=plan,
             )
         )
-        chosen = plan_columns(p.net, p.pm.cand, plan).allocations
-        bar = [
-            k
-            for k in chosen
-            if p.pm.cand.booking_ids[p.pm.cand.allocations[k].booking] == demand_id
-        ]
+        bar = _way_columns(p, plan, demand_id)
         p.pm.model.set_col_bounds([z.start + k for k in bar], 0.0, 0.0)
     return Recommendation(demand_id, tuple(ways), time.perf_counter() - t0, build_seconds)
+
+
+def _way_columns(p: Prepared, plan: Plan, demand_id: str) -> list[int]:
+    """The new demand's candidates that are the way ``plan`` serves it, to bar for the next.
+
+    A way through a parent run is its allocation: the run, the route and its departures.
+    A way through a new run is the process and the lanes of the route: the same process
+    started a few minutes earlier or later on the same lanes is the same way (the planner
+    chose the best start), so every such candidate is barred together and the next way is a
+    different site, process, route or parent run.
+    """
+    cand = p.pm.cand
+    parent_runs = set(p.pc.runs.values())
+    mine = [k for k, a in enumerate(cand.allocations) if cand.booking_ids[a.booking] == demand_id]
+
+    def lanes(k: int) -> tuple[int, ...]:
+        return tuple(g.lane for g in cand.allocations[k].route.legs)
+
+    chosen = [k for k in plan_columns(p.net, cand, plan).allocations if k in set(mine)]
+    new_ways = {
+        (cand.runs[cand.allocations[k].run].process, lanes(k))
+        for k in chosen
+        if cand.allocations[k].run not in parent_runs
+    }
+    same_way = [
+        k
+        for k in mine
+        if cand.allocations[k].run not in parent_runs
+        and (cand.runs[cand.allocations[k].run].process, lanes(k)) in new_ways
+    ]
+    return sorted({*chosen, *same_way})
