@@ -1,11 +1,13 @@
-"""``isoflow audit verify DB`` and ``isoflow audit checkpoint DB --out FILE``.
+"""``isoflow audit verify DB``, ``isoflow audit checkpoint DB --out FILE`` and ``audit purge``.
 
 ``verify`` reads the SQLite file read-only and checks the whole log offline (leaf hashes,
 indices, tombstones, roots and signatures of the stored checkpoints, and a client-held
 checkpoint given with ``--checkpoint``). Signatures are checked against ``--public-key``
 (PEM), else against the keys stored in the database. Exit codes: 0 the log verifies, 1 it
 does not (the first bad entry or checkpoint is named), 2 usage error (no such file, not a
-database, no audit log, unreadable key or checkpoint).
+database, no audit log, unreadable key or checkpoint). ``verify --exports DIR`` also checks
+each ``*.jsonl`` export of a retention purge (:mod:`.audit_purge`) against its tombstone and
+the log's leaves.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
     from isoflow.adapters.storage.sqlite_audit import StoredLog
 
 audit_app = typer.Typer(
-    help="Verify the audit trail and export its signed checkpoints.",
+    help="Verify the audit trail, export its signed checkpoints, purge old payloads.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -31,7 +33,7 @@ audit_app = typer.Typer(
 DbArg = Annotated[Path, typer.Argument(help="The service's SQLite database file.")]
 
 
-def _stored(db: Path) -> StoredLog:
+def stored_log(db: Path) -> StoredLog:
     """The audit log read from ``db`` (read-only); a usage error (exit 2) if it holds none."""
     from isoflow.adapters.storage.sqlite_audit import NoAuditLog, open_read_only, read_log
 
@@ -53,12 +55,16 @@ def verify_cmd(
     public_key: Annotated[
         Path | None, typer.Option("--public-key", help="The signer's public key (PEM).")
     ] = None,
+    exports: Annotated[
+        Path | None,
+        typer.Option("--exports", help="A folder of purge exports to check against the log."),
+    ] = None,
 ) -> None:
     """Check the whole audit log offline; name the first bad entry or checkpoint."""
     from isoflow.service.audit_verify import verify_log
 
     trusted = None if checkpoint is None else _read_checkpoint(checkpoint)
-    stored = _stored(db)
+    stored = stored_log(db)
     keys = list(stored.public_keys.values()) if public_key is None else [_read_key(public_key)]
     report = verify_log(stored.entries, stored.checkpoints, keys, trusted, stored.leaves)
     summary = (
@@ -76,7 +82,31 @@ def verify_cmd(
              + (f" (and {more} more problem(s))" if more else "") + f"; {summary}", 1)  # fmt: skip
     if stored.missing_triggers:
         raise typer.Exit(1)
+    if exports is not None:
+        if not exports.is_dir():
+            raise usage_error(f"option '--exports': {exports} is not a folder")
+        problems = export_problems(stored, exports)
+        if problems:
+            fail(f"purge export does not match the log: {problems[0]}; {summary}", 1)
+        summary += f", {len(list(exports.glob('*.jsonl')))} exports match their tombstones"
     console.print(f"audit log OK: {summary}", markup=False)
+
+
+def export_problems(stored: StoredLog, folder: Path) -> list[str]:
+    """Each ``*.jsonl`` file in ``folder`` that is not the export of a tombstone's range."""
+    from isoflow.service.audit import PURGE_ACTION
+    from isoflow.service.audit_retention import check_export
+
+    tombstones = [e for e in stored.entries if e.action == PURGE_ACTION]
+    problems = []
+    for path in sorted(folder.glob("*.jsonl")):
+        try:
+            found = check_export(path.read_bytes(), tombstones, stored.leaves)
+        except OSError as exc:
+            found = f"cannot be read ({exc.strerror})"
+        if found is not None:
+            problems.append(f"{path.name}: {found}")
+    return problems
 
 
 def checkpoint_cmd(
@@ -86,7 +116,7 @@ def checkpoint_cmd(
     """Export the latest signed checkpoint as JSON, for a client to keep."""
     from isoflow.service.audit import checkpoint_to_json
 
-    stored = _stored(db)
+    stored = stored_log(db)
     if not stored.checkpoints:
         fail("the audit log holds no signed checkpoint yet", 1)
     latest = max(stored.checkpoints, key=lambda c: c.size)
@@ -118,8 +148,11 @@ def _read_key(path: Path) -> bytes:
 
 
 def register(app: typer.Typer, scenario_app: typer.Typer) -> None:
-    """Add ``isoflow audit verify`` and ``isoflow audit checkpoint`` to the app."""
+    """Add ``isoflow audit verify``, ``checkpoint`` and ``purge`` to the app."""
+    from isoflow.adapters.cli.audit_purge import purge_cmd
+
     del scenario_app
     audit_app.command("verify")(verify_cmd)
     audit_app.command("checkpoint")(checkpoint_cmd)
+    audit_app.command("purge")(purge_cmd)
     app.add_typer(audit_app, name="audit")
