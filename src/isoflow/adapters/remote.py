@@ -392,8 +392,13 @@ def _issue(error: Mapping[str, Any]) -> str:
     """``file:line: field: message`` of one problem the server found in an upload.
 
     The server names an uploaded file ``scenario.yaml`` or ``scenario.json``; that becomes
-    the ``{origin}`` placeholder, replaced by the file the user gave.
+    the ``{origin}`` placeholder, replaced by the file the user gave. A problem with the
+    request itself (its ``loc``, e.g. ``body.options.kinds.0``) is ``options.kinds.0: message``.
     """
+    loc = error.get("loc")
+    if isinstance(loc, list) and "file" not in error:
+        where = ".".join(str(p) for p in loc[1 if loc[:1] == ["body"] else 0 :])
+        return f"{where or 'request'}: {error.get('message') or 'invalid'}"
     file = str(error.get("file") or "")
     if file in ("scenario.yaml", "scenario.json", ""):
         file = "{origin}"

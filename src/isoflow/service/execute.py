@@ -16,6 +16,7 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 import isoflow
+from isoflow.service.execute_analysis import ANALYSIS_RUNNERS
 from isoflow.service.model import RunKind, RunState
 
 if TYPE_CHECKING:
@@ -247,6 +248,7 @@ _RUNNERS: dict[RunKind, Callable[[Job, Scenario, Progress], Outcome]] = {
     RunKind.VERIFY: _run_verify,
     RunKind.SIMULATE: _run_simulate,
     RunKind.REPLAN: _run_replan,
+    **ANALYSIS_RUNNERS,
 }
 """The engine of each kind of run the service executes."""
 

@@ -9,7 +9,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from isoflow.service.model import Run, RunState, ScenarioRecord
 
-Kind = Literal["plan", "baseline", "verify", "simulate", "replan"]
+Kind = Literal[
+    "plan",
+    "baseline",
+    "verify",
+    "simulate",
+    "replan",
+    "capacity",
+    "self-sufficiency",
+    "contingency",
+]
 
 
 class RunOptions(BaseModel):
@@ -50,7 +59,8 @@ class RunOptions(BaseModel):
         None, description="Re-plan, hard: also keep the plan's decisions before now + this [s]."
     )
     stability: float | None = Field(
-        None, description="Re-plan, soft: cost of each dose served otherwise."
+        None,
+        description="Re-plan, soft, and contingency: cost of each dose served otherwise.",
     )
     weeks: int | None = Field(None, description="Simulation: weeks each replication covers.")
     recourse: Literal["heuristic", "replan"] | None = Field(
@@ -59,17 +69,45 @@ class RunOptions(BaseModel):
     replan_every_s: float | None = Field(
         None, description="Simulation with replan: re-plan every this long [s]."
     )
+    first_year: int | None = Field(None, description="Capacity: first year (default 2025).")
+    last_year: int | None = Field(None, description="Capacity: last year (default 2035).")
+    reserve_margin: float | None = Field(
+        None, description="Capacity: outage reserve, fraction of demand (default 0.35)."
+    )
+    grouping: Literal["world", "region", "country"] | None = Field(
+        None, description="Capacity: rows per world, region (default) or country."
+    )
+    growth_scale: float | None = Field(
+        None, description="Capacity: multiplies every demand growth rate (default 1)."
+    )
+    capacity_year: int | None = Field(
+        None, description="Self-sufficiency: year of the capacity-based table."
+    )
+    all_elements: bool | None = Field(
+        None, description="Contingency: try every element, not only those the plan uses."
+    )
+    n2_top: int | None = Field(
+        None, description="Contingency: also take out pairs among the top K (default 0)."
+    )
+    kinds: list[Literal["site", "lane", "exports"]] | None = Field(
+        None, max_length=3, description="Contingency: element kinds (default all three)."
+    )
+    method: Literal["replan", "scratch"] | None = Field(
+        None, description="Contingency: re-plan each failure on the base plan, or from scratch."
+    )
 
     @model_validator(mode="after")
     def _within_the_engines_bounds(self) -> RunOptions:
         """The engines' own checks of their options (one home for each bound)."""
         from isoflow.errors import OptionError
         from isoflow.service.execute import replan_options, sim_options
+        from isoflow.service.execute_analysis import check_options
 
         given = self.model_dump(mode="json", exclude_defaults=True)
         try:
             replan_options(given)  # the plan's options too
             sim_options(given)
+            check_options(given)
         except OptionError as exc:
             raise ValueError(str(exc)) from None
         return self

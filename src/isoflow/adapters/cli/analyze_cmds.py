@@ -11,14 +11,12 @@ scenario or solver failure, 2 usage error (bad option, unwritable folder).
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -40,6 +38,7 @@ from isoflow.scenario.examples import DEFAULT_SCENARIO
 if TYPE_CHECKING:
     from isoflow.adapters.results import ResultSet, Run
     from isoflow.engines.analysis.capacity import CapacityResult
+    from isoflow.engines.analysis.outputs import AnalysisOutput
     from isoflow.engines.analysis.selfsufficiency import SelfSufficiencyResult
     from isoflow.engines.analysis.weekly import WeekRow
     from isoflow.engines.planner.api import PlanOptions
@@ -79,58 +78,30 @@ def plan_options(time_limit: str, gap: float) -> PlanOptions:
 GAP_HELP = f"Relative MIP gap; {bounds.MIP_GAP.text}."
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else ""
-    if isinstance(value, list | tuple):
-        return ";".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, sort_keys=True)
-    return value
-
-
 def write_outputs(
-    out: Path,
-    name: str,
-    tables: Mapping[str, tuple[type[Any], Sequence[Any]]],
-    meta: Mapping[str, Any],
-    svg: str | None = None,
-    *,
-    run: Run,
+    out: Path, output: AnalysisOutput, svg: str | None = None, *, run: Run
 ) -> ResultSet:
     """Write ``NAME_TABLE.csv`` per table, ``NAME.json`` (all tables + meta), ``NAME.svg``.
 
-    ``tables`` maps a table name to (record type, records); the type gives the header of an
-    empty table. The files go into ``out`` at once, with ``manifest.json`` recording ``run``.
+    The files (:class:`~isoflow.engines.analysis.outputs.AnalysisOutput`, the same bytes the
+    service stores for an analysis run) go into ``out`` at once, with ``manifest.json``
+    recording ``run``.
     """
-    from isoflow.engines.analysis.records import field_names, rows
-
     with results(out, run) as rs:
-        payload: dict[str, Any] = {"analysis": name, **meta, "tables": {}}
-        for table, (record_type, records) in tables.items():
-            data = rows(records)
-            payload["tables"][table] = data
-            fields = list(data[0]) if data else field_names(record_type)
-            rs.add([_write_table(rs.folder / f"{name}_{table}.csv", fields, data)])
-        path = rs.folder / f"{name}.json"
-        path.write_text(
-            json.dumps(payload, indent=1, allow_nan=False, default=str) + "\n", encoding="utf-8"
-        )
+        for filename, data in output.csv_files():
+            rs.add([_write_table(rs.folder / filename, data)])
+        path = rs.folder / f"{output.name}.json"
+        path.write_bytes(output.json_bytes())
         rs.add([path])
         if svg is not None:
-            path = rs.folder / f"{name}.svg"
+            path = rs.folder / f"{output.name}.svg"
             path.write_text(svg, encoding="utf-8")
             rs.add([path])
     return rs
 
 
-def _write_table(path: Path, fields: list[str], data: Sequence[Mapping[str, Any]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows({k: _cell(v) for k, v in row.items()} for row in data)
+def _write_table(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
     return path
 
 
@@ -177,16 +148,9 @@ def capacity_cmd(
     doses, eluate beyond the doses of its weakest elution and what is left at replacement.
     """
     options = dict(locals())  # as given, for manifest.json
-    from isoflow.engines.analysis.capacity import (
-        CapacityOptions,
-        CapacityRow,
-        CapacitySummary,
-        DoseRequirement,
-        ExportRequirement,
-        ProcessCapacity,
-        capacity_vs_demand,
-    )
-    from isoflow.engines.analysis.weekly import WeekRow, weekly_profile
+    from isoflow.engines.analysis.capacity import CapacityOptions, capacity_vs_demand
+    from isoflow.engines.analysis.outputs import capacity_output
+    from isoflow.engines.analysis.weekly import weekly_profile
 
     with flags(
         first_year="--from",
@@ -213,16 +177,7 @@ def capacity_cmd(
     svg = _capacity_svg(res, sc.meta.name, first, last, reserve)
     rs = write_outputs(
         out,
-        "capacity",
-        {
-            "rows": (CapacityRow, res.rows),
-            "summary": (CapacitySummary, res.summary),
-            "processes": (ProcessCapacity, res.processes),
-            "requirements": (DoseRequirement, res.requirements),
-            "weeks": (WeekRow, weeks),
-            **({"exports": (ExportRequirement, res.exports)} if res.exports else {}),
-        },
-        {"scenario": sc.meta.name, "assumptions": list(res.assumptions), "seconds": seconds},
+        capacity_output(res, weeks, sc.meta.name, seconds),
         svg,
         run=run_record("analyze capacity", options, sc.meta.name, scenario=scenario),
     )
@@ -369,11 +324,8 @@ def self_sufficiency_cmd(
     """Per country and isotope: share domestic production alone serves, and what imports cover."""
     options = dict(locals())  # as given, for manifest.json
     from isoflow.engines.analysis.charts import bars
-    from isoflow.engines.analysis.selfsufficiency import (
-        CapacitySelfSufficiencyRow,
-        SelfSufficiencyRow,
-        self_sufficiency,
-    )
+    from isoflow.engines.analysis.outputs import self_sufficiency_output
+    from isoflow.engines.analysis.selfsufficiency import self_sufficiency
 
     opts = plan_options(time_limit, gap)
     if year is not None:
@@ -400,18 +352,7 @@ def self_sufficiency_cmd(
     )
     rs = write_outputs(
         out,
-        "self_sufficiency",
-        {
-            "plan": (SelfSufficiencyRow, res.rows),
-            "capacity": (CapacitySelfSufficiencyRow, res.capacity_rows),
-        },
-        {
-            "scenario": sc.meta.name,
-            "notes": list(res.notes),
-            "removed_lanes": list(res.removed_lanes),
-            "plan_vs_capacity": list(res.reconciled),
-            "seconds": seconds,
-        },
+        self_sufficiency_output(res, sc.meta.name, seconds),
         svg,
         run=run_record("analyze self-sufficiency", options, sc.meta.name, scenario=scenario),
     )

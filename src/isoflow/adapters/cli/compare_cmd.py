@@ -32,6 +32,7 @@ from isoflow.adapters.cli.common import (
     run_record,
 )
 from isoflow.bounds import MIP_GAP
+from isoflow.engines.analysis.outputs import AnalysisOutput
 from isoflow.scenario.overlays import base_name
 
 if TYPE_CHECKING:
@@ -170,14 +171,16 @@ def compare_cmd(
     )
     rs = write_outputs(
         out,
-        "compare",
-        {
-            "kpis": (KpiDelta, res.kpis),
-            "usage": (UsageChange, res.usage),
-            "bookings": (BookingChange, res.bookings),
-            "scenario_changes": (ScenarioChange, changes),
-        },
-        {"a": a, "b": b},
+        AnalysisOutput(
+            "compare",
+            {
+                "kpis": (KpiDelta, res.kpis),
+                "usage": (UsageChange, res.usage),
+                "bookings": (BookingChange, res.bookings),
+                "scenario_changes": (ScenarioChange, changes),
+            },
+            {"a": a, "b": b},
+        ),
         svg,
         run=run_record("compare", options, a=a, b=b),
     )

@@ -80,12 +80,8 @@ def contingency_cmd(
     options = dict(locals())  # as given, for manifest.json
     from isoflow.adapters.executors import make_executor
     from isoflow.engines.analysis.charts import bars
-    from isoflow.engines.analysis.contingency import (
-        ContingencyOptions,
-        ContingencyRow,
-        LossBreakdown,
-        contingency,
-    )
+    from isoflow.engines.analysis.contingency import ContingencyOptions, contingency
+    from isoflow.engines.analysis.outputs import contingency_output
 
     kind_list = tuple(k.strip() for k in kinds.split(",") if k.strip())
     with flags(
@@ -135,20 +131,7 @@ def contingency_cmd(
     )
     rs = write_outputs(
         out,
-        "contingency",
-        {
-            "ranking": (ContingencyRow, res.rows),
-            "breakdown": (LossBreakdown, res.breakdown),
-        },
-        {
-            "scenario": sc.meta.name,
-            "base_served": res.base.served,
-            "doses": res.doses,
-            "considered": list(res.considered),
-            "notes": list(res.notes),
-            "seconds": seconds,
-            "workers": workers,
-        },
+        contingency_output(res, sc.meta.name, seconds, workers),
         svg,
         run=run_record("analyze contingency", options, sc.meta.name, scenario=scenario),
     )

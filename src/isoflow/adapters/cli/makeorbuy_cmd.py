@@ -24,6 +24,7 @@ from isoflow.adapters.cli.analyze_cmds import (
     write_outputs,
 )
 from isoflow.adapters.cli.common import console, flags, print_wrote, reports_errors, run_record
+from isoflow.engines.analysis.outputs import AnalysisOutput
 from isoflow.errors import InputError
 
 if TYPE_CHECKING:
@@ -140,9 +141,11 @@ def make_or_buy_cmd(
     }
     rs = write_outputs(
         out,
-        "make_or_buy",
-        {"years": (MakeOrBuyYear, res.years), "tornado": (TornadoBar, res.tornado)},
-        {"inputs": vars(x), "result": summary, "currency": currency},
+        AnalysisOutput(
+            "make_or_buy",
+            {"years": (MakeOrBuyYear, res.years), "tornado": (TornadoBar, res.tornado)},
+            {"inputs": vars(x), "result": summary, "currency": currency},
+        ),
         svg,
         run=run_record("analyze make-or-buy", options, inputs=inputs),
     )

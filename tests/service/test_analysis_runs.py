@@ -1,0 +1,135 @@
+"""Analyses as service runs: capacity, self-sufficiency and contingency on a real server.
+
+Each run's result is the JSON ``isoflow analyze`` writes here with the same options, and its
+files are the same CSV tables byte for byte, apart from the time the analysis took. The
+options reach the engine (by hand: ``--from 2025 --to 2026`` gives rows for two years, and
+``grouping: country`` rows for KR, the one country with national demand); an option
+outside the engine's bound is a 422 naming the field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from service_cases import TOKENS, Server
+from test_remote_cli import SMALL, cli
+
+from isoflow.adapters.remote import Remote, RemoteError, scenario_upload
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("analysis-runs")
+    tokens = folder / "tokens.json"
+    tokens.write_text(json.dumps(TOKENS))
+    started = Server(folder / "db" / "isoflow.db", tokens).start()
+    yield started
+    started.kill()
+
+
+@pytest.fixture(scope="module")
+def remote(server: Server) -> tuple[Remote, str]:
+    client = Remote(server.url, "tok-a", "test")
+    data, fmt = scenario_upload(SMALL)
+    return client, str(client.upload(data, fmt, str(SMALL))["scenario_id"])
+
+
+def _ran(remote: tuple[Remote, str], kind: str, options: dict[str, Any]) -> dict[str, Any]:
+    client, scenario_id = remote
+    run_id = str(client.submit(kind, scenario_id, options)["run_id"])
+    deadline = time.monotonic() + 240
+    while (state := client.run(run_id)["state"]) in ("queued", "running"):
+        assert time.monotonic() < deadline, f"{kind} run still {state}"
+        time.sleep(0.2)
+    assert state == "succeeded", client.run(run_id)
+    found = client.result(run_id)
+    found["files"] = {
+        name: client.file(run_id, name) for name in found["manifest"].get("files", {})
+    }
+    return found
+
+
+def _untimed(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload without the seconds the analysis (and each of its cases) took."""
+    tables = {
+        name: [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
+        for name, rows in payload["tables"].items()
+    }
+    return {**{k: v for k, v in payload.items() if k != "seconds"}, "tables": tables}
+
+
+def _untimed_csv(files: dict[str, bytes]) -> dict[str, list[dict[str, str]]]:
+    """The CSV files' rows without a ``seconds`` column (every other cell as written)."""
+    return {
+        name: [
+            {k: v for k, v in row.items() if k != "seconds"}
+            for row in csv.DictReader(io.StringIO(data.decode("utf-8"), newline=""))
+        ]
+        for name, data in files.items()
+    }
+
+
+def _local(
+    capsys, tmp_path: Path, name: str, *args: str
+) -> tuple[dict[str, Any], dict[str, bytes]]:  # type: ignore[no-untyped-def]
+    out = tmp_path / "local"
+    code, _, err = cli(capsys, "analyze", *args, SMALL, "--out", out)
+    assert code == 0, err
+    payload = json.loads((out / f"{name}.json").read_text())
+    tables = {p.name: p.read_bytes() for p in out.glob(f"{name}_*.csv")}
+    return payload, tables
+
+
+def test_capacity_as_a_run_gives_the_local_tables(remote, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    found = _ran(remote, "capacity", {"first_year": 2025, "last_year": 2026, "grouping": "country"})
+    mine, tables = _local(capsys, tmp_path, "capacity", "capacity", "--from", "2025", "--to",
+                          "2026", "--by", "country")  # fmt: skip
+    theirs = found["result"]
+    assert _untimed(theirs) == _untimed(mine)
+    assert {row["year"] for row in theirs["tables"]["rows"]} == {2025, 2026}
+    countries = {row["region"] for row in theirs["tables"]["rows"]} - {"World"}
+    assert countries == {"KR"}  # small.yaml states national demand for KR alone
+    assert found["files"] == tables
+    assert "capacity_weeks.csv" in tables
+
+
+def test_self_sufficiency_as_a_run_gives_the_local_tables(remote, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    found = _ran(remote, "self-sufficiency", {"time_limit_s": 20})
+    mine, tables = _local(capsys, tmp_path, "self_sufficiency", "self-sufficiency",
+                          "--time-limit", "20s")  # fmt: skip
+    assert _untimed(found["result"]) == _untimed(mine)
+    assert found["files"] == tables
+
+
+def test_contingency_as_a_run_gives_the_local_ranking(remote, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    options = {"time_limit_s": 20, "mip_gap": 0.02, "kinds": ["site"]}
+    found = _ran(remote, "contingency", options)
+    mine, tables = _local(capsys, tmp_path, "contingency", "contingency", "--kinds", "site",
+                          "--time-limit", "20s")  # fmt: skip
+    assert _untimed(found["result"]) == _untimed(mine)
+    assert _untimed_csv(found["files"]) == _untimed_csv(tables)
+    ranking = found["result"]["tables"]["ranking"]
+    assert ranking
+    assert all(row["elements"].startswith("site:") for row in ranking)  # --kinds site
+
+
+def test_an_analysis_option_outside_its_bound_is_refused(remote) -> None:  # type: ignore[no-untyped-def]
+    client, scenario_id = remote
+    for kind, options, field in (
+        ("capacity", {"first_year": 2030, "last_year": 2025}, "last_year"),
+        ("capacity", {"first_year": 0}, "first_year"),
+        ("contingency", {"n2_top": -1}, "n2_top"),
+        ("self-sufficiency", {"capacity_year": 99999}, "capacity_year"),
+        ("contingency", {"kinds": ["airport"]}, "options.kinds.0"),
+    ):
+        with pytest.raises(RemoteError) as caught:
+            client.submit(kind, scenario_id, options)
+        assert caught.value.status == 422, (kind, options)
+        assert field in str(caught.value), (kind, str(caught.value))
