@@ -133,3 +133,36 @@ def test_an_analysis_option_outside_its_bound_is_refused(remote) -> None:  # typ
             client.submit(kind, scenario_id, options)
         assert caught.value.status == 422, (kind, options)
         assert field in str(caught.value), (kind, str(caught.value))
+
+
+def test_analyze_with_server_writes_the_local_files(server, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """``isoflow --server URL analyze capacity`` writes the JSON and CSV tables the local
+    command writes (the chart is drawn by the local command only)."""
+    flags = ("--from", "2025", "--to", "2026", "--by", "country")
+    remote_out = tmp_path / "remote"
+    code, out, err = cli(capsys, "--server", server.url, "--token", "tok-a", "analyze",
+                         "capacity", SMALL, *flags, "--out", remote_out)  # fmt: skip
+    assert code == 0, err
+    assert "capacity of small" in out
+    mine, tables = _local(capsys, tmp_path, "capacity", "capacity", *flags)
+    theirs = json.loads((remote_out / "capacity.json").read_text())
+    assert _untimed(theirs) == _untimed(mine)
+    assert {p.name: p.read_bytes() for p in remote_out.glob("capacity_*.csv")} == tables
+    manifest = json.loads((remote_out / "manifest.json").read_text())
+    assert manifest["commands"]["analyze capacity"]["options"]["server"] == server.url
+
+
+def test_analyze_options_that_run_here_only_are_refused_with_server(
+    server, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    at = ("--server", server.url, "--token", "tok-a")
+    code, _, err = cli(capsys, *at, "analyze", "contingency", SMALL, "--workers", "2")
+    assert code == 2
+    assert "option '--workers': not offered with --server" in err
+    code, _, err = cli(capsys, *at, "analyze", "make-or-buy")
+    assert code == 2
+    assert "analyze make-or-buy runs here only" in err
+    monkeypatch.setenv("ISOFLOW_SERVER", server.url)  # for scripts: it runs here then
+    code, out, err = cli(capsys, "analyze", "make-or-buy", "--out", str(server.db.parent / "mb"))
+    assert code == 0, err
+    assert "NPV" in out

@@ -22,6 +22,7 @@ import typer
 from rich.table import Table
 
 from isoflow import bounds
+from isoflow.adapters.cli import remote_cmds
 from isoflow.adapters.cli.common import (
     TIME_LIMIT_HELP,
     console,
@@ -166,6 +167,12 @@ def capacity_cmd(
             grouping=by,  # type: ignore[arg-type]
             growth_scale=growth_scale,
         )
+    remote = remote_cmds.client("analyze capacity")
+    if remote is not None:
+        run_options = {"first_year": first, "last_year": last, "reserve_margin": reserve,
+                       "grouping": by, "growth_scale": growth_scale}  # fmt: skip
+        remote_cmds.analysis(remote, "capacity", "capacity", scenario, out, run_options, options)
+        return
     sc = load_valid(scenario)
     t0 = time.perf_counter()
     res = capacity_vs_demand(sc, opts)
@@ -331,6 +338,13 @@ def self_sufficiency_cmd(
     if year is not None:
         with flags(capacity_year="--year"):
             bounds.YEAR.check(year, "capacity_year")  # before the planning, not after
+    remote = remote_cmds.client("analyze self-sufficiency")
+    if remote is not None:
+        run_options = {"capacity_year": year, "time_limit_s": opts.solve.time_limit_s,
+                       "mip_gap": gap}  # fmt: skip
+        remote_cmds.analysis(remote, "self-sufficiency", "self_sufficiency", scenario, out,
+                             run_options, options)  # fmt: skip
+        return
     sc = load_valid(scenario)
     t0 = time.perf_counter()
     with console.status("planning the network and the domestic-only case...", spinner="dots"):

@@ -46,7 +46,7 @@ COMMAND_MODULES = (
 """Modules of :mod:`isoflow.adapters.cli` that each define ``register(app, scenario_app)``."""
 
 
-REMOTE_COMMANDS = frozenset({"plan", "verify", "simulate", "replan"})
+REMOTE_COMMANDS = frozenset({"plan", "verify", "simulate", "replan", "analyze"})
 """Commands ``--server`` runs on the isoflow service (the others run here)."""
 
 
@@ -59,8 +59,9 @@ def _where(
             "--server",
             envvar="ISOFLOW_SERVER",
             metavar="URL",
-            help="Run plan, verify, simulate and replan on the isoflow service at URL (isoflow "
-            "serve): the scenario is uploaded, progress streamed, results written here.",
+            help="Run plan, verify, simulate, replan and analyze capacity, self-sufficiency and "
+            "contingency on the isoflow service at URL (isoflow serve): the scenario is "
+            "uploaded, progress streamed, results written here.",
         ),
     ] = None,
     token: Annotated[
@@ -77,11 +78,12 @@ def _where(
     from isoflow.adapters.cli.common import target, usage_error
 
     target.server, target.token = server, token
+    source = ctx.get_parameter_source("server")
+    target.from_environment = getattr(source, "name", None) == "ENVIRONMENT"
     command = ctx.invoked_subcommand
     if server is None or command in REMOTE_COMMANDS:
         return
-    source = ctx.get_parameter_source("server")
-    if getattr(source, "name", None) == "ENVIRONMENT":
+    if target.from_environment:
         target.server = None  # ISOFLOW_SERVER set for scripts: local-only commands run here
         return
     raise usage_error(

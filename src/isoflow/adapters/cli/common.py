@@ -166,6 +166,17 @@ class Target:
 
     server: str | None = None
     token: str | None = None
+    from_environment: bool = False
+    """The server came from ``ISOFLOW_SERVER``: a command that runs here only ignores it."""
+
+    def local_only(self, command: str) -> None:
+        """Keep a command that runs here only from a service.
+
+        A usage error if ``--server`` names one; ``ISOFLOW_SERVER`` alone is ignored.
+        """
+        if self.server is not None and not self.from_environment:
+            raise usage_error(f"option '--server': isoflow {command} runs here only")
+        self.server = None
 
 
 target = Target()

@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from isoflow import bounds
+from isoflow.adapters.cli import remote_cmds
 from isoflow.adapters.cli.analyze_cmds import (
     DEFAULT_OUT,
     GAP_HELP,
@@ -102,6 +103,15 @@ def contingency_cmd(
             method=method,  # type: ignore[arg-type]
             stability=stability,
         )
+    remote = remote_cmds.client("analyze contingency")
+    if remote is not None:
+        remote_cmds.only_defaults({"--workers": (workers, 1), "--scheduler": (scheduler, None)})
+        run_options = {"all_elements": all_, "n2_top": n2, "kinds": list(kind_list),
+                       "method": method, "stability": stability,
+                       "time_limit_s": opts.plan.solve.time_limit_s, "mip_gap": gap}  # fmt: skip
+        remote_cmds.analysis(remote, "contingency", "contingency", scenario, out, run_options,
+                             options)  # fmt: skip
+        return
     sc = load_valid(scenario)
     t0 = time.perf_counter()
     with (

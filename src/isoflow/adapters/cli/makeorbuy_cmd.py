@@ -23,7 +23,13 @@ from isoflow.adapters.cli.analyze_cmds import (
     analyze_app,
     write_outputs,
 )
-from isoflow.adapters.cli.common import console, flags, print_wrote, reports_errors, run_record
+from isoflow.adapters.cli.common import (
+    console,
+    flags,
+    print_wrote,
+    reports_errors,
+    run_record,
+)
 from isoflow.engines.analysis.outputs import AnalysisOutput
 from isoflow.errors import InputError
 
@@ -100,6 +106,9 @@ def make_or_buy_cmd(
 ) -> None:
     """Build a facility or buy from a CDMO: NPVs, break-even volume and price, tornado."""
     options = dict(locals())  # as given, for manifest.json
+    from isoflow.adapters.cli.common import target
+
+    target.local_only("analyze make-or-buy")
     from isoflow.engines.analysis.charts import tornado
     from isoflow.engines.analysis.makeorbuy import MakeOrBuyYear, TornadoBar, make_or_buy
 

@@ -364,3 +364,36 @@ def replan(
     assert revised.revision is not None
     print_revision(revised, revised.revision)
     print_wrote(rs)
+
+
+@remote_errors
+def analysis(
+    remote: RunClient,
+    kind: str,
+    name: str,
+    scenario: str,
+    out: Path,
+    run_options: Mapping[str, Any],
+    given: dict[str, Any],
+) -> None:
+    """``isoflow --server URL analyze KIND``: the analysis on the service, its tables here.
+
+    Writes ``NAME.json`` (the run's result) and the CSV tables (the run's files), as the
+    local command does; the SVG chart is drawn by the local command only.
+    """
+    stored = upload(remote, scenario)
+    final, found = execute(remote, kind, str(stored["scenario_id"]), run_options)
+    ended(final, frozenset({"succeeded"}))
+    given |= {"server": remote.url, "remote_run_id": final["run_id"]}
+    scenario_name = str(stored.get("name") or scenario)
+    run = run_record(f"analyze {kind}", given, scenario_name, scenario=scenario)
+    with results(out, run) as rs:
+        for table in found.get("manifest", {}).get("files", {}):
+            path = rs.folder / Path(str(table)).name
+            path.write_bytes(remote.file(str(final["run_id"]), str(table)))
+            rs.add([path])
+        path = rs.folder / f"{name}.json"
+        path.write_text(json.dumps(found["result"], indent=1) + "\n", encoding="utf-8")
+        rs.add([path])
+    console.print(f"{kind} of {scenario_name}: {final.get('message') or 'done'}", markup=False)
+    print_wrote(rs)
