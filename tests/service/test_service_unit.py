@@ -115,3 +115,39 @@ def test_an_uploaded_plan_is_kept_only_when_its_run_is_accepted() -> None:
     assert run.options["plan_sha256"] == digest
     assert runs.artefacts.has(digest)
     assert runs.job(run).plan == data
+
+
+def test_a_cancelled_run_keeps_only_a_sound_plan_and_only_once() -> None:
+    """After a cancel, the outcome the stopped solve sends is kept if verify found no
+    violation; the run stays cancelled, a second outcome or a run never cancelled is not
+    changed, and each kept plan is audited."""
+    import isoflow
+
+    runs, scenarios, audit = _services()
+    rec = scenarios.create(ALICE, "tiny", TINY.model_dump_json().encode(), b"x", "upload")
+
+    def cancelled_run():  # type: ignore[no-untyped-def]
+        run, _ = runs.submit(ALICE, Submission(RunKind.PLAN, rec.scenario_id, {}, "why"))
+        started = runs.start(run)
+        assert started is not None
+        runs.cancel(ALICE, run.run_id, "enough")
+        return started
+
+    sound = judge(isoflow.make_plan(TINY), TINY, {})
+    lying = Outcome(RunState.TIME_LIMIT, "", 0.1, b"{}", "violations: 1", ("overdrawn: r1: x",))
+    first, second = cancelled_run(), cancelled_run()
+    assert runs.finish(first, sound) is None  # already ended: finish records nothing
+    kept = runs.keep_best(first, sound)
+    assert kept is not None
+    assert kept.state is RunState.CANCELLED
+    assert kept.result_sha256 is not None
+    assert (
+        kept.message
+        == "cancelled by alice; the best plan found before the stop is kept (gap 0.00%)"
+    )
+    assert runs.keep_best(first, sound) is None  # once only
+    assert runs.keep_best(second, lying) is None  # violations: nothing kept
+    assert runs.get(ALICE, second.run_id).result_sha256 is None
+    third, _ = runs.submit(ALICE, Submission(RunKind.PLAN, rec.scenario_id, {}, "why"))
+    assert runs.keep_best(third, sound) is None  # not cancelled
+    assert [e.action for e in audit.entries()].count("run.keep_best") == 1

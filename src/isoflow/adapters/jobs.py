@@ -1,9 +1,12 @@
 """Job workers: a queue of accepted runs, N worker threads, one child process per run.
 
 Each run executes in a child process started with the ``spawn`` context (no state of the
-server inherited); it reports progress and its outcome over a pipe. Cancelling a run
-terminates the child's whole process tree (found with psutil) and kills what is left a
-second later.
+server inherited); it reports progress and its outcome over a pipe. Cancelling a run first
+asks the child to stop (:data:`WIND_DOWN_SIGNAL`): a solve under way winds down and returns
+its best plan, which the child verifies and sends (kept on the cancelled run,
+:meth:`~isoflow.service.runs.RunService.keep_best`); any other work stops at once. Whatever
+is still running :data:`KEEP_BEST_S` later is terminated with its whole process tree (found
+with psutil), and killed a second after that.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import os
 import queue
+import signal
 import threading
 import traceback
 from multiprocessing.connection import Connection
@@ -19,6 +24,7 @@ from typing import Any
 
 import psutil  # type: ignore[import-untyped]
 
+from isoflow.processes import StopRequested, children
 from isoflow.service.execute import Job, Outcome, execute
 from isoflow.service.model import Run, RunState
 from isoflow.service.runs import RunService
@@ -27,23 +33,49 @@ log = logging.getLogger("isoflow.service.jobs")
 
 KILL_AFTER_S = 1.0
 """How long a terminated job's processes may take to end before they are killed."""
+KEEP_BEST_S = 1.5
+"""How long a cancelled job may take to send the best plan its solve returned [s]."""
+WIND_DOWN_GRACE_S = 0.7
+"""How long the solver's children may take to return their incumbents when asked [s]."""
+WIND_DOWN_SIGNAL = signal.SIGUSR1
+"""The signal that asks a job's child to stop (keeping a solve's best plan)."""
 PROGRESS_EVERY_S = 1.0
 """Least time between two recorded progress events of one run."""
 
 
 def _child(conn: Connection, job: Job) -> None:
-    """The child process: execute the job, sending progress and the outcome."""
+    """The child process: execute the job, sending progress and the outcome.
+
+    :data:`WIND_DOWN_SIGNAL` winds a solve under way down to its best plan (the outcome is
+    then sent as usual), and stops anything else (nothing is sent).
+    """
 
     def progress(fraction: float, message: str) -> None:
         conn.send(("progress", fraction, message))
 
+    children.graceful = True
+    signal.signal(WIND_DOWN_SIGNAL, _wind_down)
     try:
         outcome = execute(job, progress)
+    except StopRequested:
+        conn.close()
+        return
     except Exception:  # the engine's failure, reported to the server's log only
         traceback.print_exc()
         outcome = Outcome(RunState.FAILED, "the engine failed unexpectedly")
     conn.send(("done", outcome))
     conn.close()
+
+
+def _wind_down(signum: int, frame: object) -> None:
+    """In a job's child: wind a solve down to its best plan, or stop at once."""
+    del signum, frame
+    if children.winding_down:
+        return
+    if children.can_wind_down():
+        children.wind_down(WIND_DOWN_GRACE_S)
+    else:
+        children.interrupt(StopRequested())
 
 
 def kill_tree(pid: int, wait_s: float = KILL_AFTER_S) -> None:
@@ -70,6 +102,7 @@ class JobRunner:
         self.service = service
         self._queue: queue.Queue[Run | None] = queue.Queue()
         self._procs: dict[str, Any] = {}
+        self._ended: dict[str, threading.Event] = {}  # set once a job's child sent or died
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._ctx = multiprocessing.get_context("spawn")
@@ -88,11 +121,25 @@ class JobRunner:
         self._queue.put(run)
 
     def cancel(self, run_id: str) -> None:
-        """Stop the run's process tree if it is running (terminate now, kill in 1 s)."""
+        """Stop the run's job if it is running.
+
+        It is asked to stop (a solve keeps its best plan); its process tree is terminated if
+        it still runs :data:`KEEP_BEST_S` later.
+        """
         with self._lock:
             proc = self._procs.get(run_id)
-        if proc is not None and proc.pid is not None:
-            threading.Thread(target=kill_tree, args=(proc.pid,), daemon=True).start()
+            ended = self._ended.get(run_id)
+        if proc is None or proc.pid is None or ended is None:
+            return
+        pid = proc.pid
+
+        def stop() -> None:
+            with contextlib.suppress(OSError):
+                os.kill(pid, WIND_DOWN_SIGNAL)
+            if not ended.wait(KEEP_BEST_S):
+                kill_tree(pid)
+
+        threading.Thread(target=stop, daemon=True).start()
 
     def stop(self) -> None:
         """Stop the workers and every running job's processes."""
@@ -130,15 +177,19 @@ class JobRunner:
         job = self.service.job(run)
         parent, child = self._ctx.Pipe(duplex=False)
         proc = self._ctx.Process(target=_child, args=(child, job), daemon=True)
+        ended = threading.Event()
         with self._lock:
             proc.start()
             self._procs[run.run_id] = proc
+            self._ended[run.run_id] = ended
         child.close()
         try:
             outcome = self._follow(run, proc, parent)
         finally:
+            ended.set()
             with self._lock:
                 self._procs.pop(run.run_id, None)
+                self._ended.pop(run.run_id, None)
             parent.close()
             proc.join(timeout=KILL_AFTER_S)
             if proc.is_alive() and proc.pid is not None:
@@ -146,7 +197,8 @@ class JobRunner:
         if outcome is None:
             code = proc.exitcode
             outcome = Outcome(RunState.FAILED, f"the job's process ended without a result ({code})")
-        self.service.finish(run, outcome)
+        if self.service.finish(run, outcome) is None:  # cancelled meanwhile
+            self.service.keep_best(run, outcome)
 
     def _follow(self, run: Run, proc: Any, conn: Connection) -> Outcome | None:
         """Relay progress (at most one event a second) until the outcome or the child's end."""

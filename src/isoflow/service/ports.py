@@ -80,6 +80,14 @@ class RunStore(Protocol):
         """Replace the stored run with this one (same id); final states never change again."""
         ...
 
+    def keep_result(self, run: Run) -> bool:
+        """Store on a cancelled run without a result this one's result, manifest and message.
+
+        The best plan its solve returned when stopped; the state stays ``cancelled``. Returns
+        whether it was stored: no other change of a final run is allowed.
+        """
+        ...
+
     def interrupt_unfinished(self, at: datetime) -> int:
         """Mark every ``queued`` or ``running`` run :attr:`RunState.INTERRUPTED`; the count."""
         ...

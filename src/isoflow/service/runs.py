@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from isoflow.service.codec import run_bytes
-from isoflow.service.execute import SUPPORTED_KINDS, Job, Outcome, versions
+from isoflow.service.execute import SUPPORTED_KINDS, VERDICT_OK, Job, Outcome, versions
 from isoflow.service.model import Actor, Role, Run, RunEvent, RunKind, RunState
 from isoflow.service.ports import ArtefactStore, AuditRecorder, Clock, RunStore, ScenarioStore
 
@@ -345,6 +345,43 @@ class RunService:
         )
         self.runs.update(after)
         self._audit(worker_actor(run.org_id), "run.finish", current, after, "the run ended")
+        self._event(after)
+        return after
+
+    def keep_best(self, run: Run, outcome: Outcome) -> Run | None:
+        """Keep on a cancelled run the plan its solve returned when stopped (best so far).
+
+        Only a plan that ``isoflow verify`` finds sound is kept, and the run stays
+        ``cancelled``: its message says a plan was kept and its gap. ``None`` if nothing is
+        kept (the run is not cancelled, already holds a result, or the outcome has no sound
+        plan).
+        """
+        current = self.runs.get(run.org_id, run.run_id)
+        plan_states = (RunState.OPTIMAL, RunState.FEASIBLE, RunState.TIME_LIMIT)
+        if (
+            current is None
+            or current.state is not RunState.CANCELLED
+            or current.result_sha256 is not None
+            or outcome.result is None
+            or outcome.violations
+            or outcome.verdict != VERDICT_OK
+            or outcome.state not in plan_states
+        ):
+            return None
+        digest = self.artefacts.put(outcome.result)
+        gap = "" if outcome.gap is None else f" (gap {outcome.gap:.2%})"
+        after = replace(
+            current,
+            message=f"{current.message}; the best plan found before the stop is kept{gap}",
+            gap=outcome.gap,
+            result_sha256=digest,
+            verdict=outcome.verdict,
+            manifest=self._manifest(current, outcome, digest),
+        )
+        if not self.runs.keep_result(after):
+            return None
+        reason = "the solve was stopped by the cancel and returned its best plan"
+        self._audit(worker_actor(run.org_id), "run.keep_best", current, after, reason)
         self._event(after)
         return after
 

@@ -53,6 +53,20 @@ class MemoryStore:
             if stored is not None and not stored.state.final:
                 self._runs[run.run_id] = run
 
+    def keep_result(self, run: Run) -> bool:
+        """Store the result of a cancelled run that has none (:class:`RunStore`)."""
+        with self._lock:
+            stored = self._runs.get(run.run_id)
+            if (
+                stored is None
+                or stored.state is not RunState.CANCELLED
+                or stored.result_sha256 is not None
+                or run.state is not RunState.CANCELLED
+            ):
+                return False
+            self._runs[run.run_id] = run
+            return True
+
     def unfinished(self) -> Sequence[Run]:
         """Every queued or running run, oldest first."""
         runs = [r for r in self._runs.values() if not r.state.final]

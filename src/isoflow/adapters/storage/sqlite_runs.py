@@ -123,6 +123,18 @@ class SqliteStore:
                 (str(run.state), json.dumps(run_to_dict(run)), run.run_id, *_UNFINISHED),
             )
 
+    def keep_result(self, run: Run) -> bool:
+        """Store the result of a cancelled run that has none (:class:`RunStore`)."""
+        if run.state is not RunState.CANCELLED:
+            return False
+        with self._write() as con:
+            done = con.execute(
+                "UPDATE runs SET body = ? WHERE run_id = ? AND state = ? "
+                "AND json_extract(body, '$.result_sha256') IS NULL",
+                (json.dumps(run_to_dict(run)), run.run_id, str(RunState.CANCELLED)),
+            )
+            return bool(done.rowcount == 1)
+
     def unfinished(self) -> Sequence[Run]:
         """Every queued or running run, oldest first."""
         rows = self._read(
