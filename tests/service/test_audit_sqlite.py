@@ -272,3 +272,28 @@ def test_recomputed_leaf_caught_by_signed_root(built, tmp_path, i):
     assert report.first.kind == ProblemKind.ROOT_MISMATCH
     first_covering = min(c.size for c in checkpoints if c.size > i)
     assert report.first.checkpoint_size == first_covering
+
+
+def test_entries_about_objects_are_read_through_the_index(built, tmp_path):
+    """The entries about a few objects, as a filter over every entry gives them; the query
+    plan uses the index (no scan of the whole log); other organisations' are not returned."""
+    from isoflow.adapters.storage.sqlite_audit import entries_about_sql
+
+    copy = tmp_path / "i.db"
+    shutil.copy(built[0], copy)
+    log = SqliteAuditLog(copy)
+    other = replace(ACTOR, org_id="org2")
+    rec = Recorder(log, StepClock(), Signer(Ed25519PrivateKey.generate()), checkpoint_every=10)
+    theirs = rec.record(other, "plan.save", "plan", "p1", 1, None, b"x", "diff", "reason")
+    wanted = [("plan", "p1"), ("plan", "p4"), ("plan", "nothing")]
+    every = log.entries()
+    expected = [e for e in every if e.org_id == "org1" and (e.object_type, e.object_id) in wanted]
+    assert expected
+    assert list(log.entries_about("org1", wanted)) == expected
+    assert list(log.entries_about("org2", wanted)) == [theirs]
+    con = sqlite3.connect(copy)
+    plan = con.execute("EXPLAIN QUERY PLAN " + entries_about_sql(3), ["org1", *sum(wanted, ())])
+    details = " ".join(str(row[-1]) for row in plan)
+    con.close()
+    log.close()
+    assert "audit_entries_object" in details, details

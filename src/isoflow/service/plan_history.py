@@ -87,9 +87,7 @@ class PlanHistory:
         objects |= {("signature", s.signature_id) for s in signatures}
         names: dict[str, str] = {}
         out = []
-        for entry in self._audit.entries():
-            if entry.org_id != org_id or (entry.object_type, entry.object_id) not in objects:
-                continue
+        for entry in self._audit.entries_about(org_id, objects):
             if entry.actor_id not in names:
                 user = self._users.get_user(org_id, entry.actor_id)
                 name = (user.full_name or user.username) if user else entry.actor_id

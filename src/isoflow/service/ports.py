@@ -7,7 +7,7 @@ inject one or the other.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -142,6 +142,12 @@ class AuditLog(Protocol):
 
     def leaves(self, start: int = 0, stop: int | None = None) -> Sequence[Leaf]:
         """Leaves ``start <= index < stop`` in order, purged entries' included."""
+        ...
+
+    def entries_about(
+        self, org_id: str, objects: Collection[tuple[str, str]]
+    ) -> Sequence[AuditEntry]:
+        """The organisation's kept entries about any of ``objects`` (type, id), in order."""
         ...
 
     def purge(self, first: int, last: int) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
 from isoflow.service.audit import entry_leaf_hash, purge_range
@@ -37,6 +37,18 @@ class MemoryAuditLog:
         """Entries ``start <= index < stop`` whose payloads are kept."""
         with self._lock:
             return [e for e in self._payloads[start:stop] if e is not None]
+
+    def entries_about(
+        self, org_id: str, objects: Collection[tuple[str, str]]
+    ) -> Sequence[AuditEntry]:
+        """The organisation's kept entries about any of ``objects``, in order."""
+        wanted = set(objects)
+        with self._lock:
+            return [
+                e
+                for e in self._payloads
+                if e is not None and e.org_id == org_id and (e.object_type, e.object_id) in wanted
+            ]
 
     def leaves(self, start: int = 0, stop: int | None = None) -> Sequence[Leaf]:
         """Leaves ``start <= index < stop``."""

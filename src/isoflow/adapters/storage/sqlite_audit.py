@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,6 +60,7 @@ CREATE TABLE IF NOT EXISTS audit_checkpoints (
     at TEXT NOT NULL, key_id TEXT NOT NULL, signature TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit_keys (
     key_id TEXT PRIMARY KEY, public_key BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_entries_object ON audit_entries (org_id, object_type, object_id);
 """
 
 APPEND_ONLY = ("audit_leaves", "audit_entries", "audit_checkpoints", "audit_keys")
@@ -139,6 +140,16 @@ class SqliteAuditLog:
         """Kept payloads ``start <= idx < stop`` with their leaf hashes."""
         with self._lock:
             return read_entries(self._con, start, stop)
+
+    def entries_about(
+        self, org_id: str, objects: Collection[tuple[str, str]]
+    ) -> Sequence[AuditEntry]:
+        """The organisation's kept entries about any of ``objects``, in index order.
+
+        Read through the index on (organisation, object type, object id), not by a scan.
+        """
+        with self._lock:
+            return read_entries_about(self._con, org_id, sorted(set(objects)))
 
     def leaves(self, start: int = 0, stop: int | None = None) -> Sequence[Leaf]:
         """Leaves ``start <= idx < stop``."""
@@ -247,6 +258,33 @@ def read_entries(con: sqlite3.Connection, start: int, stop: int | None) -> list[
         (start, _stop(stop)),
     )
     return [_entry(row) for row in rows]
+
+
+OBJECTS_PER_QUERY = 400
+"""Objects looked up per query (two parameters each, within SQLite's parameter limit)."""
+
+
+def entries_about_sql(count: int) -> str:
+    """The query of the entries about ``count`` objects of one organisation."""
+    cols = ", ".join(f"e.{c}" for c in PAYLOAD_COLUMNS)
+    pairs = ", ".join(["(?, ?)"] * count)
+    return (
+        f"SELECT e.idx, {cols}, COALESCE(l.leaf_hash, '') FROM audit_entries e "
+        "LEFT JOIN audit_leaves l ON l.idx = e.idx "
+        f"WHERE e.org_id = ? AND (e.object_type, e.object_id) IN (VALUES {pairs})"
+    )
+
+
+def read_entries_about(
+    con: sqlite3.Connection, org_id: str, objects: Sequence[tuple[str, str]]
+) -> list[AuditEntry]:
+    """Payloads of ``org_id`` about ``objects`` (type, id), in index order."""
+    found: list[AuditEntry] = []
+    for i in range(0, len(objects), OBJECTS_PER_QUERY):
+        chunk = objects[i : i + OBJECTS_PER_QUERY]
+        params = [org_id, *(part for pair in chunk for part in pair)]
+        found += [_entry(row) for row in con.execute(entries_about_sql(len(chunk)), params)]
+    return sorted(found, key=lambda e: e.index)
 
 
 def _stop(stop: int | None) -> int:
