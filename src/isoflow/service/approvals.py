@@ -48,6 +48,7 @@ from isoflow.service.ports import (
     PlanSource,
     SubmittedPlan,
 )
+from isoflow.service.roles import Operation
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +153,7 @@ class Approvals:
         self._recorder = recorder
         self._clock = clock
 
-    def _plan(self, actor: Actor, operation: str, plan_id: str) -> SubmittedPlan:
+    def _plan(self, actor: Actor, operation: Operation, plan_id: str) -> SubmittedPlan:
         if not self._authorizer.allows(actor, operation):
             raise Forbidden(f"{operation} is not allowed for these roles")
         plan = self._plans.plan(actor.org_id, plan_id)
@@ -162,12 +163,12 @@ class Approvals:
 
     def status(self, actor: Actor, plan_id: str) -> ApprovalStatus:
         """The plan's state as of its current hash and its signatures, each checked."""
-        plan = self._plan(actor, "plans:read", plan_id)
+        plan = self._plan(actor, Operation.PLANS_READ, plan_id)
         return self._status(plan)
 
     def signed(self, actor: Actor, plan_id: str) -> tuple[SubmittedPlan, ApprovalStatus]:
         """The plan as stored now and its status checked against exactly those bytes."""
-        plan = self._plan(actor, "plans:read", plan_id)
+        plan = self._plan(actor, Operation.PLANS_READ, plan_id)
         return plan, self._status(plan)
 
     def _status(self, plan: SubmittedPlan) -> ApprovalStatus:
@@ -184,7 +185,7 @@ class Approvals:
 
     def review(self, actor: Actor, plan_id: str, password: str, reason: str) -> Signature:
         """Sign the plan as reviewed (draft, or a review voided by a change, -> reviewed)."""
-        plan = self._plan(actor, "plans:review", plan_id)
+        plan = self._plan(actor, Operation.PLANS_REVIEW, plan_id)
         status = self._status(plan)
         if status.state is not PlanApproval.DRAFT:
             raise InvalidTransition(f"plan {plan_id} is {status.state.value}, not draft")
@@ -194,7 +195,7 @@ class Approvals:
 
     def approve(self, actor: Actor, plan_id: str, password: str, reason: str) -> Signature:
         """Sign the reviewed plan as approved; an approved plan it revises is superseded."""
-        plan = self._plan(actor, "plans:approve", plan_id)
+        plan = self._plan(actor, Operation.PLANS_APPROVE, plan_id)
         status = self._status(plan)
         if status.state is not PlanApproval.REVIEWED:
             raise InvalidTransition(f"plan {plan_id} is {status.state.value}, not reviewed")

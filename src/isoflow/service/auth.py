@@ -33,6 +33,7 @@ from isoflow.service.access import (
 )
 from isoflow.service.model import Actor, ApiKey, Organisation, Role, User
 from isoflow.service.ports import AuditRecorder, Authorizer, Clock, UserStore
+from isoflow.service.roles import Operation
 
 ALGORITHM = "HS256"
 KEY_PREFIX = "ifk_"
@@ -290,7 +291,7 @@ class Accounts:
     # -- administration --------------------------------------------------------------
 
     def _admin(self, actor: Actor) -> None:
-        if not self._authorizer.allows(actor, "users:admin"):
+        if not self._authorizer.allows(actor, Operation.USERS_ADMIN):
             raise Forbidden("users:admin is not allowed for these roles")
 
     def create_user(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from isoflow.service.access import Forbidden, NotFound
 from isoflow.service.model import Actor, AuditEntry, Run, RunKind
 from isoflow.service.ports import ApprovalStore, AuditLog, Authorizer, RunStore, UserStore
+from isoflow.service.roles import Operation
 
 PLAN_KINDS = frozenset({RunKind.PLAN, RunKind.BASELINE, RunKind.REPLAN})
 """Run kinds whose result is a plan."""
@@ -61,7 +62,7 @@ class PlanHistory:
 
     def history(self, actor: Actor, plan_id: str) -> PlanHistoryView:
         """The plan's history as the actor may see it; :class:`NotFound` for no such plan."""
-        if not self._authorizer.allows(actor, "plans:read"):
+        if not self._authorizer.allows(actor, Operation.PLANS_READ):
             raise Forbidden("plans:read is not allowed for these roles")
         plan = self._runs.get(actor.org_id, plan_id)
         if plan is None or plan.kind not in PLAN_KINDS:
@@ -77,7 +78,7 @@ class PlanHistory:
         revisions = tuple(r for r in on if r.kind in PLAN_KINDS)
         others = tuple(r for r in on if r.kind not in PLAN_KINDS)
         audit = None
-        if self._authorizer.allows(actor, "audit:read"):
+        if self._authorizer.allows(actor, Operation.AUDIT_READ):
             audit = self._entries(actor.org_id, plan_id, [plan.run_id, *(r.run_id for r in on)])
         return PlanHistoryView(plan, parent, revisions, others, audit)
 

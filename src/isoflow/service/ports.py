@@ -27,6 +27,7 @@ from isoflow.service.model import (
     Signature,
     User,
 )
+from isoflow.service.roles import Operation
 
 
 class Clock(Protocol):
@@ -207,8 +208,8 @@ class Authenticator(Protocol):
 class Authorizer(Protocol):
     """The allow/deny table: whether an actor may perform an operation."""
 
-    def allows(self, actor: Actor, operation: str) -> bool:
-        """Whether ``operation`` (e.g. ``"runs:submit"``) is allowed for ``actor``'s roles."""
+    def allows(self, actor: Actor, operation: Operation) -> bool:
+        """Whether ``operation`` (e.g. :attr:`Operation.RUNS_SUBMIT`) is allowed for the roles."""
         ...
 
 

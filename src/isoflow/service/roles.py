@@ -73,7 +73,7 @@ class RoleAuthorizer:
     def __init__(self, table: Mapping[Operation, Mapping[Role, bool]] = TABLE) -> None:
         self._table = table
 
-    def allows(self, actor: Actor, operation: str) -> bool:
+    def allows(self, actor: Actor, operation: Operation) -> bool:
         """Whether any of the actor's roles is allowed ``operation``; unknown ones are denied."""
         try:
             row = self._table[Operation(operation)]

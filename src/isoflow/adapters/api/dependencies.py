@@ -10,6 +10,7 @@ from fastapi import Depends, Header, HTTPException, Request
 
 from isoflow.service.model import Actor
 from isoflow.service.ports import Authenticator, Authorizer
+from isoflow.service.roles import Operation
 from isoflow.service.runs import RunService
 from isoflow.service.scenarios import ScenarioService
 
@@ -47,7 +48,7 @@ def actor(
     return found
 
 
-def allowed(operation: str) -> Callable[..., Actor]:
+def allowed(operation: Operation) -> Callable[..., Actor]:
     """A dependency: the actor, if the allow/deny table allows ``operation`` (else 403)."""
 
     def check(request: Request, who: Annotated[Actor, Depends(actor)]) -> Actor:

@@ -24,6 +24,7 @@ from isoflow.service.access import (
 )
 from isoflow.service.model import Actor
 from isoflow.service.ports import Authenticator, Authorizer
+from isoflow.service.roles import Operation
 
 _STATUS: tuple[tuple[type[AccessError], int], ...] = (
     (InvalidCredentials, 401),
@@ -83,7 +84,7 @@ class Security:
             raise http_error(InvalidCredentials("missing or invalid credentials"))
         return actor
 
-    def require(self, operation: str) -> Callable[..., Actor]:
+    def require(self, operation: Operation) -> Callable[..., Actor]:
         """A dependency giving the actor if the role table allows ``operation``, else 403."""
 
         def dependency(actor: Annotated[Actor, Depends(self.actor)]) -> Actor:

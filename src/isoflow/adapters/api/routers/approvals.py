@@ -10,6 +10,7 @@ from isoflow.adapters.api.security import Security, http_error
 from isoflow.service.access import AccessError
 from isoflow.service.approvals import Approvals, CheckedSignature, signature_dict, status_dict
 from isoflow.service.model import Actor
+from isoflow.service.roles import Operation
 
 
 class SignRequest(BaseModel):
@@ -22,9 +23,9 @@ class SignRequest(BaseModel):
 def approvals_router(approvals: Approvals, security: Security) -> APIRouter:
     """The review, approve and signatures routes over these approvals."""
     router = APIRouter(prefix="/plans", tags=["approvals"])
-    reviewer = Annotated[Actor, Depends(security.require("plans:review"))]
-    approver = Annotated[Actor, Depends(security.require("plans:approve"))]
-    reader = Annotated[Actor, Depends(security.require("plans:read"))]
+    reviewer = Annotated[Actor, Depends(security.require(Operation.PLANS_REVIEW))]
+    approver = Annotated[Actor, Depends(security.require(Operation.PLANS_APPROVE))]
+    reader = Annotated[Actor, Depends(security.require(Operation.PLANS_READ))]
 
     @router.post("/{plan_id}/review", status_code=201)
     def review(plan_id: str, body: SignRequest, actor: reviewer) -> dict[str, Any]:

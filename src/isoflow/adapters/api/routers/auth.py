@@ -108,7 +108,7 @@ def _out(user: User) -> UserOut:
 def auth_router(accounts: Accounts, security: Security) -> APIRouter:
     """The ``/auth`` routes over these accounts."""
     router = APIRouter(prefix="/auth", tags=["auth"])
-    admin = Annotated[Actor, Depends(security.require("users:admin"))]
+    admin = Annotated[Actor, Depends(security.require(Operation.USERS_ADMIN))]
 
     @router.post("/login")
     def login(body: LoginRequest, request: Request) -> TokenResponse:
@@ -123,7 +123,7 @@ def auth_router(accounts: Accounts, security: Security) -> APIRouter:
     @router.get("/me")
     def me(actor: Annotated[Actor, Depends(security.actor)]) -> Me:
         """Who is calling: name, organisation, roles and the operations they may perform."""
-        allowed = [op.value for op in Operation if security.authorizer.allows(actor, op.value)]
+        allowed = [op.value for op in Operation if security.authorizer.allows(actor, op)]
         return Me(user_id=actor.user_id, name=actor.name, org_id=actor.org_id,
                   roles=sorted(actor.roles), allowed=allowed)  # fmt: skip
 
@@ -151,7 +151,7 @@ def auth_router(accounts: Accounts, security: Security) -> APIRouter:
 
 
 def _user_routes(router: APIRouter, accounts: Accounts, security: Security) -> None:
-    actor_dep = Annotated[Actor, Depends(security.require("users:admin"))]
+    actor_dep = Annotated[Actor, Depends(security.require(Operation.USERS_ADMIN))]
 
     @router.get("/users")
     def list_users(actor: actor_dep) -> list[UserOut]:

@@ -11,6 +11,7 @@ from isoflow.adapters.api.security import Security, http_error
 from isoflow.service.access import AccessError
 from isoflow.service.model import Actor, Run
 from isoflow.service.plan_history import HistoryEntry, PlanHistory
+from isoflow.service.roles import Operation
 
 
 def _run(run: Run | None) -> dict[str, Any] | None:
@@ -44,7 +45,7 @@ def entry_dict(item: HistoryEntry) -> dict[str, Any]:
 def plan_history_router(history: PlanHistory, security: Security) -> APIRouter:
     """The plan history route over this use case."""
     router = APIRouter(prefix="/plans", tags=["approvals"])
-    reader = Annotated[Actor, Depends(security.require("plans:read"))]
+    reader = Annotated[Actor, Depends(security.require(Operation.PLANS_READ))]
 
     @router.get("/{plan_id}/history")
     def plan_history(plan_id: str, actor: reader) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from isoflow.adapters.api.dependencies import Services, allowed, require_reason, services
 from isoflow.adapters.api.schemas import Problem, ResultOut, RunIn, RunOut
 from isoflow.service.model import Actor, RunEvent, RunKind
+from isoflow.service.roles import Operation
 from isoflow.service.runs import Submission
 
 router = APIRouter(prefix="/runs", tags=["runs"])
@@ -32,7 +33,7 @@ STREAM_MAX_S = 3600.0
 def submit(
     body: RunIn,
     svc: Svc,
-    who: Annotated[Actor, Depends(allowed("runs:submit"))],
+    who: Annotated[Actor, Depends(allowed(Operation.RUNS_SUBMIT))],
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
     x_reason: Annotated[str | None, Header(max_length=2000)] = None,
@@ -48,20 +49,24 @@ def submit(
 
 
 @router.get("", response_model=list[RunOut], responses=ERRORS)
-def list_runs(svc: Svc, who: Annotated[Actor, Depends(allowed("runs:read"))]) -> list[RunOut]:
+def list_runs(
+    svc: Svc, who: Annotated[Actor, Depends(allowed(Operation.RUNS_READ))]
+) -> list[RunOut]:
     """The organisation's runs, newest first."""
     return [RunOut.of(r) for r in svc.runs.list(who)]
 
 
 @router.get("/{run_id}", response_model=RunOut, responses=ERRORS)
-def get_run(run_id: str, svc: Svc, who: Annotated[Actor, Depends(allowed("runs:read"))]) -> RunOut:
+def get_run(
+    run_id: str, svc: Svc, who: Annotated[Actor, Depends(allowed(Operation.RUNS_READ))]
+) -> RunOut:
     """A run's state and progress (poll this, or follow ``/events``)."""
     return RunOut.of(svc.runs.get(who, run_id))
 
 
 @router.get("/{run_id}/result", response_model=ResultOut, responses=ERRORS)
 def get_result(
-    run_id: str, svc: Svc, who: Annotated[Actor, Depends(allowed("runs:read"))]
+    run_id: str, svc: Svc, who: Annotated[Actor, Depends(allowed(Operation.RUNS_READ))]
 ) -> ResultOut:
     """A finished run's result with its manifest and ``isoflow verify`` verdict."""
     found = svc.runs.result(who, run_id)
@@ -79,7 +84,7 @@ def get_result(
 def cancel(
     run_id: str,
     svc: Svc,
-    who: Annotated[Actor, Depends(allowed("runs:cancel"))],
+    who: Annotated[Actor, Depends(allowed(Operation.RUNS_CANCEL))],
     x_reason: Annotated[str | None, Header(max_length=2000)] = None,
     reason: str | None = None,
 ) -> RunOut:
@@ -105,7 +110,7 @@ def _frame(event: RunEvent) -> str:
     response_class=Response,
 )
 def get_file(
-    run_id: str, name: str, svc: Svc, who: Annotated[Actor, Depends(allowed("runs:read"))]
+    run_id: str, name: str, svc: Svc, who: Annotated[Actor, Depends(allowed(Operation.RUNS_READ))]
 ) -> Response:
     """A further result file of a finished run (a simulation's CSV tables, by name)."""
     data = svc.runs.file(who, run_id, name)
@@ -121,7 +126,7 @@ def events(
     run_id: str,
     request: Request,
     svc: Svc,
-    who: Annotated[Actor, Depends(allowed("runs:read"))],
+    who: Annotated[Actor, Depends(allowed(Operation.RUNS_READ))],
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """Server-sent events of the run's progress, at most one a second, ending with its end.

@@ -13,6 +13,7 @@ from isoflow.adapters.api.dependencies import Services, allowed, require_reason,
 from isoflow.adapters.api.schemas import Problem, ScenarioOut
 from isoflow.adapters.api.uploads import Checked, Format, UploadError, check_overlay, check_upload
 from isoflow.service.model import Actor
+from isoflow.service.roles import Operation
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
 Svc = Annotated[Services, Depends(services)]
@@ -41,7 +42,7 @@ UPLOAD_BODY = {
 async def upload(
     request: Request,
     svc: Svc,
-    who: Annotated[Actor, Depends(allowed("scenarios:upload"))],
+    who: Annotated[Actor, Depends(allowed(Operation.SCENARIOS_UPLOAD))],
     format: Annotated[Format, Query(description="yaml, json, or zip/tar of a CSV folder")],
     name: Annotated[str | None, Query(max_length=200)] = None,
     x_reason: Annotated[str | None, Header(max_length=2000)] = None,
@@ -87,7 +88,7 @@ async def overlay(
     name: str,
     request: Request,
     svc: Svc,
-    who: Annotated[Actor, Depends(allowed("scenarios:upload"))],
+    who: Annotated[Actor, Depends(allowed(Operation.SCENARIOS_UPLOAD))],
     x_reason: Annotated[str | None, Header(max_length=2000)] = None,
 ) -> Any:
     """A named what-if: an overlay (YAML) applied to a stored scenario, stored as a new one."""
@@ -106,7 +107,7 @@ async def overlay(
 
 @router.get("", response_model=list[ScenarioOut], responses=ERRORS)
 def list_scenarios(
-    svc: Svc, who: Annotated[Actor, Depends(allowed("scenarios:read"))]
+    svc: Svc, who: Annotated[Actor, Depends(allowed(Operation.SCENARIOS_READ))]
 ) -> list[ScenarioOut]:
     """The organisation's scenarios, newest first."""
     return [ScenarioOut.of(r) for r in svc.scenarios.list(who)]
@@ -114,7 +115,7 @@ def list_scenarios(
 
 @router.get("/{scenario_id}", response_model=ScenarioOut, responses=ERRORS)
 def get_scenario(
-    scenario_id: str, svc: Svc, who: Annotated[Actor, Depends(allowed("scenarios:read"))]
+    scenario_id: str, svc: Svc, who: Annotated[Actor, Depends(allowed(Operation.SCENARIOS_READ))]
 ) -> ScenarioOut:
     """One scenario of the organisation."""
     return ScenarioOut.of(svc.scenarios.get(who, scenario_id))

@@ -20,6 +20,7 @@ from isoflow.adapters.report.html import CSP
 from isoflow.adapters.signed_export import UnreadablePlan, export_zip, signed_report
 from isoflow.service.access import AccessError
 from isoflow.service.model import Actor
+from isoflow.service.roles import Operation
 from isoflow.service.signed_plans import SignedPlan, SignedPlans
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -42,7 +43,7 @@ def _headers(disposition: str, name: str, run_id: str, suffix: str) -> dict[str,
 def signed_plans_router(signed: SignedPlans, security: Security) -> APIRouter:
     """The signed report and export routes over this use case."""
     router = APIRouter(prefix="/runs", tags=["approvals"])
-    reader = Annotated[Actor, Depends(security.require("plans:read"))]
+    reader = Annotated[Actor, Depends(security.require(Operation.PLANS_READ))]
 
     def found(actor: Actor, run_id: str) -> SignedPlan:
         try:

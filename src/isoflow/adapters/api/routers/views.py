@@ -13,6 +13,7 @@ from isoflow.adapters.api.network import NetworkOut, network_view
 from isoflow.adapters.api.schemas import Problem
 from isoflow.adapters.api.whatif import EventFormOut, event_form
 from isoflow.service.model import Actor, RunKind
+from isoflow.service.roles import Operation
 from isoflow.service.runs import Invalid
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def _network(svc: Services, who: Actor, run_id: str) -> NetworkOut:
 
 @router.get("/{run_id}/network", response_model=NetworkOut, responses=ERRORS)
 async def network(
-    run_id: str, svc: Svc, who: Annotated[Actor, Depends(allowed("runs:read"))]
+    run_id: str, svc: Svc, who: Annotated[Actor, Depends(allowed(Operation.RUNS_READ))]
 ) -> NetworkOut:
     """The planned run's sites (lat/lon), lanes and flows per lane and product.
 
@@ -77,7 +78,7 @@ def _decay(
 async def decay(
     run_id: str,
     svc: Svc,
-    who: Annotated[Actor, Depends(allowed("runs:read"))],
+    who: Annotated[Actor, Depends(allowed(Operation.RUNS_READ))],
     allocation: Annotated[str, Query(min_length=1, max_length=200)],
     batch: Annotated[str | None, Query(max_length=200)] = None,
     points: Annotated[int, Query(ge=2, le=MAX_POINTS)] = DEFAULT_POINTS,
@@ -100,7 +101,7 @@ def _event_form(svc: Services, who: Actor, run_id: str) -> EventFormOut:
 
 @router.get("/{run_id}/event-form", response_model=EventFormOut, responses=ERRORS)
 async def event_kinds(
-    run_id: str, svc: Svc, who: Annotated[Actor, Depends(allowed("runs:read"))]
+    run_id: str, svc: Svc, who: Annotated[Actor, Depends(allowed(Operation.RUNS_READ))]
 ) -> EventFormOut:
     """The events a ``replan`` of this planned run accepts, with the values its plan offers.
 
