@@ -21,11 +21,11 @@ NOT_A_NUMBER = ("nan", "inf", "-1e309", "9" * 400, "-" + "9" * 40, "abc", "", "1
 NOT_TEXT = ("", "x" * 10_000)
 TEXT_OPTIONS = {
     "--start", "--elute", "--daughter", "--by", "--kinds", "--currency", "--process",
-    "--host", "--init-admin", "--cors",
+    "--host", "--init-admin", "--cors", "--before", "--reason",
 }  # fmt: skip
 SKIPPED = {
     "--out", "-o", "--plan", "--scenario", "--inputs", "--scheduler", "--event", "--db",
-    "--tokens", "--checkpoint", "--public-key",
+    "--tokens", "--checkpoint", "--public-key", "--exports", "--export-dir",
 }  # fmt: skip
 """Paths (their faults are other tests') and a dask address (a hostname would be looked up)."""
 
@@ -64,8 +64,21 @@ BASE: dict[str, list[str]] = {
     "analyze self-sufficiency": ["analyze", "self-sufficiency", str(SMALL), "--year", "2025"],
     "analyze make-or-buy": ["analyze", "make-or-buy"],
     "serve": ["serve", "--port", "0"],
+    "audit purge": [
+        "audit",
+        "purge",
+        str(SMALL),
+        "--before",
+        "2020-01-01",
+        "--reason",
+        "r",
+        "--by",
+        "q",
+        "--export-dir",
+        "{out}",
+    ],
 }
-OUT = {"schema", "validate", "verify", "nuclide", "decay", "generator", "serve"}
+OUT = {"schema", "validate", "verify", "nuclide", "decay", "generator", "serve", "audit purge"}
 """Commands without ``--out`` (they print)."""
 EXTRA = {("analyze make-or-buy", "--process"): ["--scenario", str(SMALL)]}
 """Arguments a flag needs beside it (without ``--scenario``, ``--process`` plans the
@@ -131,7 +144,7 @@ def test_beyond_the_bounds_is_one_line_naming_the_flag(
     cli: Callable[..., Ran], tmp_path: Path, small_plan: Path, name: str, flag: str, value: str
 ) -> None:
     out = tmp_path / ("out.yaml" if name.startswith("scenario") else "out")
-    args = [a.replace("{plan}", str(small_plan)) for a in BASE[name]]
+    args = [a.replace("{plan}", str(small_plan)).replace("{out}", str(out)) for a in BASE[name]]
     if name not in OUT:
         args += ["--out", str(out)]
     ran = cli(*args, *EXTRA.get((name, flag), []), flag, value)

@@ -51,6 +51,10 @@ class ReasonRequired(AccessError):
     """A change was requested without a reason."""
 
 
+REASON_CHARS = 2000
+"""Longest reason for a change that is recorded (longer ones are refused or cut)."""
+
+
 def require_reason(reason: str) -> str:
     """The reason, stripped; :class:`ReasonRequired` if it is empty."""
     text = reason.strip()

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 
+from isoflow.service.access import REASON_CHARS
 from isoflow.service.model import Actor
 from isoflow.service.ports import Authenticator, Authorizer
 from isoflow.service.roles import Operation
@@ -64,4 +65,4 @@ def require_reason(given: str | None, header: str | None) -> str:
     reason = (given or header or "").strip()
     if not reason:
         raise HTTPException(422, "a reason for the change is required (reason or X-Reason)")
-    return reason[:2000]
+    return reason[:REASON_CHARS]

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from isoflow.service.access import REASON_CHARS
 from isoflow.service.model import Run, RunState, ScenarioRecord
 
 Kind = Literal[
@@ -127,7 +128,10 @@ class RunIn(BaseModel):
         "instead of an earlier run's (options.plan_run_id).",
     )
     reason: str | None = Field(
-        None, min_length=1, max_length=2000, description="Reason for the change (or X-Reason)."
+        None,
+        min_length=1,
+        max_length=REASON_CHARS,
+        description="Reason for the change (or X-Reason).",
     )
 
 

@@ -24,10 +24,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from isoflow.adapters.cli.common import console, fail, usage_error
+from isoflow.service.access import REASON_CHARS
 
 if TYPE_CHECKING:
     from isoflow.service.audit import Signer
     from isoflow.service.audit_retention import RetentionPlan
+
+
+NAME_CHARS = 200
+"""Longest name of who purges."""
 
 
 def purge_cmd(
@@ -49,10 +54,11 @@ def purge_cmd(
     from isoflow.service.audit_retention import retention_ranges
 
     cutoff = _cutoff(before)
-    if not reason.strip():
-        raise usage_error("option '--reason': a purge needs a reason for change")
-    if not by.strip():
-        raise usage_error("option '--by': name who purges")
+    for flag, text, longest in (("--reason", reason, REASON_CHARS), ("--by", by, NAME_CHARS)):
+        if not text.strip():
+            raise usage_error(f"option '{flag}': expected some text, got none")
+        if len(text) > longest:
+            raise usage_error(f"option '{flag}': expected at most {longest} characters")
     plan = retention_ranges(stored_log(db).entries, cutoff)
     ranges = ", ".join(f"{a}..{b}" for a, b in (*plan.ranges, *plan.unfinished))
     if not plan.entries:
