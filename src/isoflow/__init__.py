@@ -216,15 +216,11 @@ def simulate(
     20
     """
     from isoflow.engines.simulate import SimOptions, build_model
-    from isoflow.engines.simulate import simulate as run
+    from isoflow.engines.simulate.run import run_model
 
     opts = options or SimOptions()
     model, planned = build_model(scenario, plan, opts.model)
-    if opts.recourse == "replan":
-        from isoflow.engines.simulate.replanning import simulate_replan
-
-        return simulate_replan(scenario, planned, model, opts)
-    return run(model, opts)
+    return run_model(scenario, model, planned, opts)
 
 
 __all__ = [

@@ -205,19 +205,24 @@ def _run_verify(job: Job, scenario: Scenario, progress: Progress) -> Outcome:
 
 
 def _run_simulate(job: Job, scenario: Scenario, progress: Progress) -> Outcome:
-    from isoflow.engines.simulate import kpis
+    from isoflow.engines.simulate import build_model, kpis
+    from isoflow.engines.simulate.run import run_model
 
     opts = sim_options(job.options)
     seed = opts.seed
     plan = _parent(job) if job.plan is not None else None
-    progress(0.2, "simulating")
-    result = isoflow.simulate(scenario, plan, opts)
+    progress(0.1, "planning the week" if plan is None else "compiling the plan")
+    model, planned = build_model(scenario, plan, opts.model)
+    progress(0.3, "simulating")
+    result = run_model(scenario, model, planned, opts)
     summary = kpis(result)
     # in the simulator's order, not sorted: the order of the KPIs is the order of their table
     body = json.dumps(json.loads(json.dumps(summary, default=str)), indent=1, allow_nan=False)
-    seeds = {"seeds": {"simulate": seed}}
+    extra: dict[str, Any] = {"seeds": {"simulate": seed}}
+    if (doses := planned.kpis.doses) is not None:  # for the summary line of a remote client
+        extra["plan_doses"] = [doses.served, doses.total]
     tables = _tables(result, scenario)
-    return Outcome(RunState.SUCCEEDED, "", None, body.encode(), None, (), seeds, tables)
+    return Outcome(RunState.SUCCEEDED, "", None, body.encode(), None, (), extra, tables)
 
 
 def _tables(result: SimResult, scenario: Scenario) -> tuple[tuple[str, bytes], ...]:

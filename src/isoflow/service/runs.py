@@ -399,6 +399,11 @@ class RunService:
             "options": run.options,
             "versions": versions(),
             "seeds": outcome.manifest.get("seeds", {}),
+            **(
+                {"plan_doses": outcome.manifest["plan_doses"]}
+                if "plan_doses" in outcome.manifest
+                else {}
+            ),
             "result_sha256": digest,
             "verdict": outcome.verdict,
             "violations": list(outcome.violations),

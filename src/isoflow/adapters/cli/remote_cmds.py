@@ -312,7 +312,11 @@ def simulate(
         text = json.dumps(_round(kpis), indent=1, allow_nan=False)
         path.write_text(text + "\n", encoding="utf-8")
         rs.add([path])
-    print_kpis(kpis, name, the_plan)
+    doses = found.get("manifest", {}).get("plan_doses")
+    planned = (
+        (int(doses[0]), int(doses[1])) if isinstance(doses, list) and len(doses) == 2 else None
+    )
+    print_kpis(kpis, name, planned)
     print_wrote(rs)
 
 

@@ -161,8 +161,8 @@ def simulate_cmd(
     if the_plan is not None:
         _check_plan(the_plan, sc)
     from isoflow.adapters.executors import make_executor
-    from isoflow.engines.simulate import build_model, kpis, simulate, write_results
-    from isoflow.engines.simulate.replanning import simulate_replan
+    from isoflow.engines.simulate import build_model, kpis, write_results
+    from isoflow.engines.simulate.run import run_model
 
     try:
         status = "planning..." if the_plan is None else "compiling the plan..."
@@ -177,10 +177,7 @@ def simulate_cmd(
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            if options.recourse == "replan":
-                result = simulate_replan(sc, the_plan, model, options, progress=progress)
-            else:
-                result = simulate(model, options, executor, progress)
+            result = run_model(sc, model, the_plan, options, executor, progress)
     except InputError as exc:
         raise usage_error(option_line(exc)) from None
     except IsoflowError as exc:
@@ -189,7 +186,9 @@ def simulate_cmd(
     run = run_record("simulate", options_given, sc.meta.name, scenario=scenario, plan=plan)
     with results(out, run) as rs:
         rs.add(write_results(result, rs.folder, sc.meta.name))
-    print_kpis(kpis(result), sc.meta.name, the_plan)
+    doses = the_plan.kpis.doses
+    planned = (doses.served, doses.total) if doses is not None else None
+    print_kpis(kpis(result), sc.meta.name, planned)
     print_wrote(rs)
 
 
@@ -241,14 +240,15 @@ def _recourse(k: dict[str, Any]) -> str:
     return "replan at each disruption"
 
 
-def print_kpis(k: dict[str, Any], scenario: str, plan: Plan | None) -> None:
-    """Print the KPI tables with their 95 % intervals (``plan``: the plan simulated, if known)."""
-    planned = plan.kpis.doses if plan is not None else None
+def print_kpis(k: dict[str, Any], scenario: str, planned: tuple[int, int] | None) -> None:
+    """Print the KPI tables with their 95 % intervals.
+
+    ``planned``: doses the simulated plan serves, of all, in its week (if known).
+    """
+    served, total = planned if planned is not None else ("?", "?")
     console.print(
         f"[bold]{scenario}[/bold]: {k['replications']} replications x {k['weeks']} week(s), "
-        f"seed {k['seed']}, recourse {_recourse(k)}; "
-        f"plan serves {planned.served if planned else '?'} of "
-        f"{planned.total if planned else '?'} doses a week"
+        f"seed {k['seed']}, recourse {_recourse(k)}; plan serves {served} of {total} doses a week"
     )
     table = Table(title="KPIs (mean [95 % interval])", title_justify="left")
     table.add_column("KPI")
