@@ -166,3 +166,41 @@ def test_analyze_options_that_run_here_only_are_refused_with_server(
     code, out, err = cli(capsys, "analyze", "make-or-buy", "--out", str(server.db.parent / "mb"))
     assert code == 0, err
     assert "NPV" in out
+
+
+def test_make_or_buy_as_a_run_gives_the_local_tables(remote, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The inputs given over the defaults, as ``--capex`` and ``--demand`` give them here."""
+    found = _ran(remote, "make-or-buy", {"inputs": {"capex": 5e6, "demand_doses_year1": 4000}})
+    out = tmp_path / "local"
+    code, _, err = cli(capsys, "analyze", "make-or-buy", "--capex", "5e6", "--demand", "4000",
+                       "--out", out)  # fmt: skip
+    assert code == 0, err
+    mine = json.loads((out / "make_or_buy.json").read_text())
+    assert found["result"] == mine
+    assert found["result"]["inputs"]["capex"] == 5e6
+    tables = {p.name: p.read_bytes() for p in out.glob("make_or_buy_*.csv")}
+    assert found["files"] == tables
+
+
+def test_bad_make_or_buy_inputs_are_refused_naming_them(remote) -> None:  # type: ignore[no-untyped-def]
+    client, scenario_id = remote
+    for options, field in (({"inputs": {"bogus": 1}}, "inputs.bogus"),
+                           ({"inputs": {"discount_rate": 7}}, "inputs.discount_rate"),
+                           ({"swing": 2}, "swing")):  # fmt: skip
+        with pytest.raises(RemoteError) as caught:
+            client.submit("make-or-buy", scenario_id, options)
+        assert caught.value.status == 422
+        assert field in str(caught.value), str(caught.value)
+
+
+def test_make_or_buy_from_a_process_of_the_plan(remote, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """``process: label-psma`` derives volumes and costs from the scenario's plan, as
+    ``--process label-psma --scenario small.yaml`` does here."""
+    found = _ran(remote, "make-or-buy", {"process": "label-psma", "time_limit_s": 20})
+    out = tmp_path / "local"
+    code, _, err = cli(capsys, "analyze", "make-or-buy", "--process", "label-psma", "--scenario",
+                       SMALL, "--out", out)  # fmt: skip
+    assert code == 0, err
+    mine = json.loads((out / "make_or_buy.json").read_text())
+    assert found["result"] == mine
+    assert found["result"]["inputs"] != _ran(remote, "make-or-buy", {})["result"]["inputs"]

@@ -1,4 +1,4 @@
-"""Runs of the strategic analyses: capacity, self-sufficiency and contingency.
+"""Runs of the strategic analyses: capacity, self-sufficiency, contingency and make-or-buy.
 
 Each runner builds the engine's own options from the run's options (so each bound has one
 home, the engine's), runs the analysis in the job's process, and returns the same JSON and
@@ -14,11 +14,13 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+import isoflow
 from isoflow.service.model import RunKind, RunState
 
 if TYPE_CHECKING:
     from isoflow.engines.analysis.capacity import CapacityOptions
     from isoflow.engines.analysis.contingency import ContingencyOptions
+    from isoflow.engines.analysis.makeorbuy import MakeOrBuyInputs
     from isoflow.engines.analysis.outputs import AnalysisOutput
     from isoflow.scenario.schema import Scenario
     from isoflow.service.execute import Job, Outcome, Progress
@@ -47,14 +49,35 @@ def contingency_options(options: Mapping[str, Any]) -> ContingencyOptions:
     return ContingencyOptions(plan=plan_options(options), **given)
 
 
+def make_or_buy_inputs(
+    options: Mapping[str, Any], base: MakeOrBuyInputs | None = None
+) -> MakeOrBuyInputs:
+    """The make-or-buy inputs: ``base`` (or the defaults) with the run's ``inputs`` over it.
+
+    A bad input raises :class:`~isoflow.errors.OptionError` naming ``inputs.KEY``.
+    """
+    from isoflow.engines.analysis.makeorbuy import MakeOrBuyInputs
+    from isoflow.errors import InputError, OptionError
+
+    try:
+        return MakeOrBuyInputs.from_mapping(dict(options.get("inputs") or {}), base)
+    except OptionError as exc:
+        raise OptionError(f"inputs.{exc.field}", exc.expected, exc.got) from None
+    except InputError as exc:
+        raise OptionError(f"inputs.{exc.field}", exc.message, "") from None
+
+
 def check_options(options: Mapping[str, Any]) -> None:
     """Build every analysis's options, raising the engine's ``OptionError`` on a bad one."""
     from isoflow import bounds
 
     capacity_options(options)
     contingency_options(options)
+    make_or_buy_inputs(options)
     if options.get("capacity_year") is not None:
         bounds.YEAR.check(options["capacity_year"], "capacity_year")
+    if options.get("swing") is not None:
+        bounds.SWING.check(options["swing"], "swing")
 
 
 def _outcome(output: AnalysisOutput, message: str) -> Outcome:
@@ -112,9 +135,35 @@ def _run_contingency(job: Job, scenario: Scenario, progress: Progress) -> Outcom
     return _outcome(output, f"{len(res.rows)} failure cases; the worst loses {worst} doses")
 
 
+def _run_make_or_buy(job: Job, scenario: Scenario, progress: Progress) -> Outcome:
+    """Make or buy: the inputs given, over those derived from a process's plan if named."""
+    from isoflow.engines.analysis.makeorbuy import make_or_buy
+    from isoflow.engines.analysis.makeorbuy_plan import inputs_from_plan
+    from isoflow.engines.analysis.outputs import make_or_buy_output
+    from isoflow.records import Plan
+    from isoflow.service.execute import plan_options
+
+    check_options(job.options)
+    base = None
+    process = job.options.get("process")
+    if process:
+        if job.plan is not None:
+            plan = Plan.model_validate_json(job.plan)
+        else:
+            progress(0.1, f"planning {scenario.meta.name} for {process}")
+            plan = isoflow.make_plan(scenario, plan_options(job.options))
+        base, _ = inputs_from_plan(scenario, plan, str(process))
+    x = make_or_buy_inputs(job.options, base)
+    swing = job.options.get("swing")
+    res = make_or_buy(x) if swing is None else make_or_buy(x, float(swing))
+    output = make_or_buy_output(res, x, scenario.meta.currency)
+    return _outcome(output, f"{res.decision}: making saves {res.savings:,.0f} (NPV)")
+
+
 ANALYSIS_RUNNERS: dict[RunKind, Callable[[Job, Scenario, Progress], Outcome]] = {
     RunKind.CAPACITY: _run_capacity,
     RunKind.SELF_SUFFICIENCY: _run_self_sufficiency,
     RunKind.CONTINGENCY: _run_contingency,
+    RunKind.MAKE_OR_BUY: _run_make_or_buy,
 }
 """The engine of each analysis the service runs."""

@@ -19,6 +19,7 @@ Kind = Literal[
     "capacity",
     "self-sufficiency",
     "contingency",
+    "make-or-buy",
 ]
 
 
@@ -92,6 +93,15 @@ class RunOptions(BaseModel):
     )
     kinds: list[Literal["site", "lane", "exports"]] | None = Field(
         None, max_length=3, description="Contingency: element kinds (default all three)."
+    )
+    process: str | None = Field(
+        None, max_length=200, description="Make-or-buy: the process whose plan gives inputs."
+    )
+    inputs: dict[str, float] | None = Field(
+        None, max_length=20, description="Make-or-buy: inputs over the defaults (or the plan's)."
+    )
+    swing: float | None = Field(
+        None, description="Make-or-buy: relative swing of the tornado (default 0.2)."
     )
     method: Literal["replan", "scratch"] | None = Field(
         None, description="Contingency: re-plan each failure on the base plan, or from scratch."

@@ -30,7 +30,6 @@ from isoflow.adapters.cli.common import (
     reports_errors,
     run_record,
 )
-from isoflow.engines.analysis.outputs import AnalysisOutput
 from isoflow.errors import InputError
 
 if TYPE_CHECKING:
@@ -110,7 +109,8 @@ def make_or_buy_cmd(
 
     target.local_only("analyze make-or-buy")
     from isoflow.engines.analysis.charts import tornado
-    from isoflow.engines.analysis.makeorbuy import MakeOrBuyYear, TornadoBar, make_or_buy
+    from isoflow.engines.analysis.makeorbuy import make_or_buy
+    from isoflow.engines.analysis.outputs import make_or_buy_output
 
     given = {
         "capex": capex,
@@ -136,25 +136,9 @@ def make_or_buy_cmd(
         f"Make-or-buy savings sensitivity (±{swing:.0%})",
         f"NPV savings of making [{currency}]",
     )
-    summary = {
-        k: getattr(res, k)
-        for k in (
-            "npv_make",
-            "npv_buy",
-            "savings",
-            "decision",
-            "break_even_volume",
-            "break_even_price",
-            "levelised_cost_per_dose",
-        )
-    }
     rs = write_outputs(
         out,
-        AnalysisOutput(
-            "make_or_buy",
-            {"years": (MakeOrBuyYear, res.years), "tornado": (TornadoBar, res.tornado)},
-            {"inputs": vars(x), "result": summary, "currency": currency},
-        ),
+        make_or_buy_output(res, x, currency),
         svg,
         run=run_record("analyze make-or-buy", options, inputs=inputs),
     )

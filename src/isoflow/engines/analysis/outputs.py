@@ -3,8 +3,8 @@
 One home for the shape of an analysis's output: ``isoflow analyze`` writes it as
 ``NAME_TABLE.csv`` files and ``NAME.json`` (every table plus the figures), and the service
 stores the same JSON as a run's result and the same CSV files beside it. The builders
-(:func:`capacity_output`, :func:`self_sufficiency_output`, :func:`contingency_output`) say
-which tables and figures each analysis has.
+(:func:`capacity_output`, :func:`self_sufficiency_output`, :func:`contingency_output`,
+:func:`make_or_buy_output`) say which tables and figures each analysis has.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from isoflow.engines.analysis.records import field_names, rows
 if TYPE_CHECKING:
     from isoflow.engines.analysis.capacity import CapacityResult
     from isoflow.engines.analysis.contingency import ContingencyResult
+    from isoflow.engines.analysis.makeorbuy import MakeOrBuyInputs, MakeOrBuyResult
     from isoflow.engines.analysis.selfsufficiency import SelfSufficiencyResult
     from isoflow.engines.analysis.weekly import WeekRow
 
@@ -152,3 +153,27 @@ def contingency_output(
         "workers": workers,
     }
     return AnalysisOutput("contingency", tables, meta)
+
+
+MAKE_OR_BUY_FIGURES = (
+    "npv_make",
+    "npv_buy",
+    "savings",
+    "decision",
+    "break_even_volume",
+    "break_even_price",
+    "levelised_cost_per_dose",
+)
+"""The make-or-buy result's figures in ``make_or_buy.json``."""
+
+
+def make_or_buy_output(
+    res: MakeOrBuyResult, inputs: MakeOrBuyInputs, currency: str
+) -> AnalysisOutput:
+    """``analyze make-or-buy``: the years and the tornado, with the inputs and figures."""
+    from isoflow.engines.analysis.makeorbuy import MakeOrBuyYear, TornadoBar
+
+    tables: Tables = {"years": (MakeOrBuyYear, res.years), "tornado": (TornadoBar, res.tornado)}
+    summary = {k: getattr(res, k) for k in MAKE_OR_BUY_FIGURES}
+    meta = {"inputs": vars(inputs), "result": summary, "currency": currency}
+    return AnalysisOutput("make_or_buy", tables, meta)
