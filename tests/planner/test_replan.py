@@ -302,6 +302,18 @@ def _iso(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
 
 
+def urgent_b2():  # type: ignore[no-untyped-def]
+    """A second FDG dose for the hospital, on Tuesday at 14:00 as b1."""
+    (new,) = events(
+        {
+            "kind": "booking_added",
+            "booking": {"id": "b2", "hospital": "hosp", "product": "fdg",
+                        "administration": at("14:00")},
+        }
+    )  # fmt: skip
+    return new
+
+
 def test_recommend_ranks_the_ways_to_serve_an_urgent_dose(parent) -> None:  # type: ignore[no-untyped-def]
     """Before the week, with the parent pinned, a second 14:00 dose can ride in fdg-a's run
     (room up to 100 GBq) on the van b1 already takes: nothing added (no variable or package
@@ -310,17 +322,7 @@ def test_recommend_ranks_the_ways_to_serve_an_urgent_dose(parent) -> None:  # ty
     from isoflow.engines.planner.recommend import recommend
 
     sc, plan = parent
-    (new,) = events(
-        {
-            "kind": "booking_added",
-            "booking": {
-                "id": "b2",
-                "hospital": "hosp",
-                "product": "fdg",
-                "administration": at("14:00"),
-            },
-        }
-    )
+    new = urgent_b2()
     rec = recommend(sc, plan, new, top=3, options=OPTIONS)
     ways = rec.ways
     assert [(w.site, w.batch, w.new_run) for w in ways[:2]] == [
@@ -348,17 +350,7 @@ def test_a_new_run_started_earlier_is_not_another_way(parent) -> None:  # type: 
     from isoflow.engines.planner.recommend import recommend
 
     sc, plan = parent
-    (new,) = events(
-        {
-            "kind": "booking_added",
-            "booking": {
-                "id": "b2",
-                "hospital": "hosp",
-                "product": "fdg",
-                "administration": at("14:00"),
-            },
-        }
-    )
+    new = urgent_b2()
     ways = recommend(sc, plan, new, top=6, options=OPTIONS).ways
     assert [(w.site, w.new_run, [g.lane for g in w.legs]) for w in ways] == [
         ("cyc-a", False, ["a-road"]),

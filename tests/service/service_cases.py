@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -98,3 +101,13 @@ def wait_final(client: httpx.Client, run_id: str, headers: dict[str, str]) -> di
             return dict(body)
         time.sleep(0.1)
     raise AssertionError("run did not end")
+
+
+def module_server(factory: Any, name: str) -> Iterator[Server]:
+    """A server of tokens.json's users in a folder of its own, for one module's tests."""
+    folder = factory.mktemp(name)
+    tokens = folder / "tokens.json"
+    tokens.write_text(json.dumps(TOKENS))
+    started = Server(folder / "db" / "isoflow.db", tokens).start()
+    yield started
+    started.kill()

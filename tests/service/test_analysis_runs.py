@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from service_cases import TOKENS, Server
+from service_cases import Server, module_server
 from test_remote_cli import SMALL, cli
 
 from isoflow.adapters.remote import Remote, RemoteError, scenario_upload
@@ -26,12 +26,7 @@ from isoflow.adapters.remote import Remote, RemoteError, scenario_upload
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("analysis-runs")
-    tokens = folder / "tokens.json"
-    tokens.write_text(json.dumps(TOKENS))
-    started = Server(folder / "db" / "isoflow.db", tokens).start()
-    yield started
-    started.kill()
+    yield from module_server(tmp_path_factory, "analysis-runs")
 
 
 @pytest.fixture(scope="module")

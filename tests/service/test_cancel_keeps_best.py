@@ -8,12 +8,11 @@ best plan the solve had, which ``isoflow verify`` accepts, and says so in its me
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 
 import pytest
-from service_cases import TOKENS, Server
+from service_cases import Server, module_server
 
 import isoflow
 from isoflow.adapters.remote import Remote, scenario_upload
@@ -27,12 +26,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("cancel-best")
-    tokens = folder / "tokens.json"
-    tokens.write_text(json.dumps(TOKENS))
-    started = Server(folder / "db" / "isoflow.db", tokens).start()
-    yield started
-    started.kill()
+    yield from module_server(tmp_path_factory, "cancel-best")
 
 
 def _job_processes(server: Server) -> list[psutil.Process]:

@@ -21,7 +21,7 @@ from typing import ClassVar
 
 import httpx
 import pytest
-from service_cases import SRC, TINY, TOKENS, Server, free_port
+from service_cases import SRC, TINY, Server, free_port, module_server
 
 from isoflow.adapters.cli.app import run
 from isoflow.adapters.remote import Remote, http_failure, parse_events
@@ -34,12 +34,7 @@ TIMING = {"seconds", "build_seconds"}
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One server for the module's tests (each starts a few seconds)."""
-    folder = tmp_path_factory.mktemp("remote-server")
-    tokens = folder / "tokens.json"
-    tokens.write_text(json.dumps(TOKENS))
-    started = Server(folder / "db" / "isoflow.db", tokens).start()
-    yield started
-    started.kill()
+    yield from module_server(tmp_path_factory, "remote-server")
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

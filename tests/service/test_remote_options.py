@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from service_cases import TOKENS, Server
+from service_cases import Server, module_server
 from test_remote_cli import SMALL, cli, untimed
 
 from isoflow.adapters.remote import Remote, RemoteError, scenario_upload
@@ -25,12 +25,7 @@ AT = ("--token", "tok-a")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("remote-options")
-    tokens = folder / "tokens.json"
-    tokens.write_text(json.dumps(TOKENS))
-    started = Server(folder / "db" / "isoflow.db", tokens).start()
-    yield started
-    started.kill()
+    yield from module_server(tmp_path_factory, "remote-options")
 
 
 def _plan(folder: Path) -> dict[str, object]:
