@@ -123,6 +123,7 @@ def test_an_analysis_option_outside_its_bound_is_refused(remote) -> None:  # typ
         ("contingency", {"n2_top": -1}, "n2_top"),
         ("self-sufficiency", {"capacity_year": 99999}, "capacity_year"),
         ("contingency", {"kinds": ["airport"]}, "options.kinds.0"),
+        ("capacity", {"plan_run_id": "any"}, "take no plan"),
     ):
         with pytest.raises(RemoteError) as caught:
             client.submit(kind, scenario_id, options)
@@ -199,3 +200,19 @@ def test_make_or_buy_from_a_process_of_the_plan(remote, tmp_path, capsys) -> Non
     mine = json.loads((out / "make_or_buy.json").read_text())
     assert found["result"] == mine
     assert found["result"]["inputs"] != _ran(remote, "make-or-buy", {})["result"]["inputs"]
+
+
+def test_contingency_given_a_plan_ranks_against_it(remote) -> None:  # type: ignore[no-untyped-def]
+    """A contingency run naming a baseline run's plan takes it as its base: the base plan's
+    doses served are the baseline's (counted from its allocations), not the optimiser's."""
+    client, scenario_id = remote
+    base_id = str(client.submit("baseline", scenario_id, {})["run_id"])
+    deadline = time.monotonic() + 120
+    while client.run(base_id)["state"] in ("queued", "running"):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    baseline = client.result(base_id)["result"]
+    served = sum(a["doses"] for a in baseline["allocations"])
+    found = _ran(remote, "contingency", {"plan_run_id": base_id, "kinds": ["site"]})
+    assert found["result"]["base_served"] == served
+    assert found["manifest"]["inputs"]["plan_sha256"] == client.run(base_id)["result_sha256"]

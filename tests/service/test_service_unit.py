@@ -151,3 +151,30 @@ def test_a_cancelled_run_keeps_only_a_sound_plan_and_only_once() -> None:
     third, _ = runs.submit(ALICE, Submission(RunKind.PLAN, rec.scenario_id, {}, "why"))
     assert runs.keep_best(third, sound) is None  # not cancelled
     assert [e.action for e in audit.entries()].count("run.keep_best") == 1
+
+
+def test_finish_records_nothing_when_the_run_ended_in_between() -> None:
+    """A cancel that lands between finish's read and its write: the store keeps the
+    cancelled run, and finish says so (None) with no run.finish entry, so that the job
+    then offers the outcome to keep_best instead."""
+    import isoflow
+
+    class LateCancel(MemoryStore):
+        def update(self, run):  # type: ignore[no-untyped-def]
+            if run.state is RunState.OPTIMAL:  # the cancel won the race
+                return False
+            return super().update(run)
+
+    store, art, log, clock = LateCancel(), MemoryArtefactStore(), MemoryAuditLog(), SystemClock()
+    audit = Recorder(log, clock, Signer(Ed25519PrivateKey.generate()))
+    runs, scenarios = (
+        RunService(store, store, art, audit, clock),
+        ScenarioService(store, art, audit, clock),
+    )
+    rec = scenarios.create(ALICE, "tiny", TINY.model_dump_json().encode(), b"x", "upload")
+    run, _ = runs.submit(ALICE, Submission(RunKind.PLAN, rec.scenario_id, {}, "why"))
+    started = runs.start(run)
+    assert started is not None
+    assert runs.finish(started, judge(isoflow.make_plan(TINY), TINY, {})) is None
+    assert "run.finish" not in [e.action for e in log.entries()]
+    assert runs.get(ALICE, run.run_id).state is RunState.RUNNING

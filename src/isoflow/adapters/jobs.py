@@ -26,7 +26,7 @@ import psutil  # type: ignore[import-untyped]
 
 from isoflow.processes import StopRequested, children
 from isoflow.service.execute import Job, Outcome, execute
-from isoflow.service.model import Run, RunState
+from isoflow.service.model import Run, RunKind, RunState
 from isoflow.service.runs import RunService
 
 log = logging.getLogger("isoflow.service.jobs")
@@ -37,6 +37,8 @@ KEEP_BEST_S = 1.5
 """How long a cancelled job may take to send the best plan its solve returned [s]."""
 WIND_DOWN_GRACE_S = 0.7
 """How long the solver's children may take to return their incumbents when asked [s]."""
+KEEPS_BEST = frozenset({RunKind.PLAN, RunKind.REPLAN})
+"""Kinds whose solve a cancel winds down to keep its best plan (others stop at once)."""
 WIND_DOWN_SIGNAL = signal.SIGUSR1
 """The signal that asks a job's child to stop (keeping a solve's best plan)."""
 PROGRESS_EVERY_S = 1.0
@@ -53,7 +55,7 @@ def _child(conn: Connection, job: Job) -> None:
     def progress(fraction: float, message: str) -> None:
         conn.send(("progress", fraction, message))
 
-    children.graceful = True
+    children.graceful = job.kind in KEEPS_BEST
     signal.signal(WIND_DOWN_SIGNAL, _wind_down)
     try:
         outcome = execute(job, progress)
@@ -63,6 +65,8 @@ def _child(conn: Connection, job: Job) -> None:
     except Exception:  # the engine's failure, reported to the server's log only
         traceback.print_exc()
         outcome = Outcome(RunState.FAILED, "the engine failed unexpectedly")
+    finally:
+        signal.signal(WIND_DOWN_SIGNAL, signal.SIG_IGN)  # the outcome is sent whole
     conn.send(("done", outcome))
     conn.close()
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from isoflow.service.access import REASON_CHARS
+
 API_KEY_PREFIX = "ifk_"
 """API keys start with this (sent as ``X-API-Key``); any other token is a bearer token."""
 TIMEOUT_S = 60.0
@@ -421,4 +423,4 @@ def _quote(part: str) -> str:
 
 def _latin1(text: str) -> str:
     """A header value HTTP can carry (non-Latin-1 characters replaced)."""
-    return " ".join(text.encode("latin-1", "replace").decode("latin-1").split())[:2000]
+    return " ".join(text.encode("latin-1", "replace").decode("latin-1").split())[:REASON_CHARS]

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from isoflow.engines.analysis.contingency import ContingencyOptions
     from isoflow.engines.analysis.makeorbuy import MakeOrBuyInputs
     from isoflow.engines.analysis.outputs import AnalysisOutput
+    from isoflow.records import Plan
     from isoflow.scenario.schema import Scenario
     from isoflow.service.execute import Job, Outcome, Progress
 
@@ -46,7 +47,9 @@ def contingency_options(options: Mapping[str, Any]) -> ContingencyOptions:
     given = _given(options, "all_elements", "n2_top", "kinds", "method", "stability")
     if "kinds" in given:
         given["kinds"] = tuple(given["kinds"])
-    return ContingencyOptions(plan=plan_options(options), **given)
+    solve = ContingencyOptions().plan.solve  # the engine's own time limit and gap per re-plan
+    engine = {"time_limit_s": solve.time_limit_s, "mip_gap": solve.mip_gap}
+    return ContingencyOptions(plan=plan_options({**engine, **options}), **given)
 
 
 def make_or_buy_inputs(
@@ -80,6 +83,13 @@ def check_options(options: Mapping[str, Any]) -> None:
         bounds.SWING.check(options["swing"], "swing")
 
 
+def _given_plan(job: Job) -> Plan | None:
+    """The plan the run names (``plan_run_id`` or uploaded), as the analysis's base plan."""
+    from isoflow.records import Plan
+
+    return None if job.plan is None else Plan.model_validate_json(job.plan)
+
+
 def _outcome(output: AnalysisOutput, message: str) -> Outcome:
     from isoflow.service.execute import Outcome
 
@@ -100,7 +110,7 @@ def _run_capacity(job: Job, scenario: Scenario, progress: Progress) -> Outcome:
     weeks = weekly_profile(scenario, opts.first_year, opts)
     output = capacity_output(res, weeks, scenario.meta.name, time.perf_counter() - t0)
     short = sum(1 for s in res.summary if s.first_shortfall_year is not None)
-    return _outcome(output, f"{len(res.rows)} rows; {short} isotope-region pairs fall short")
+    return _outcome(output, f"{len(res.rows)} rows; {short} of {len(res.summary)} groups short")
 
 
 def _run_self_sufficiency(job: Job, scenario: Scenario, progress: Progress) -> Outcome:
@@ -108,11 +118,13 @@ def _run_self_sufficiency(job: Job, scenario: Scenario, progress: Progress) -> O
     from isoflow.engines.analysis.selfsufficiency import self_sufficiency
     from isoflow.service.execute import plan_options
 
-    check_options(job.options)
     progress(0.1, "planning the network and the domestic-only case")
     t0 = time.perf_counter()
     res = self_sufficiency(
-        scenario, plan_options(job.options), capacity_year=job.options.get("capacity_year")
+        scenario,
+        plan_options(job.options),
+        base_plan=_given_plan(job),
+        capacity_year=job.options.get("capacity_year"),
     )
     output = self_sufficiency_output(res, scenario.meta.name, time.perf_counter() - t0)
     return _outcome(output, f"{len(res.rows)} country-isotope rows")
@@ -129,7 +141,7 @@ def _run_contingency(job: Job, scenario: Scenario, progress: Progress) -> Outcom
         progress(0.1 + 0.85 * done / max(total, 1), f"re-planned {done} of {total} failures")
 
     t0 = time.perf_counter()
-    res = contingency(scenario, opts, progress=cases)
+    res = contingency(scenario, opts, progress=cases, base_plan=_given_plan(job))
     output = contingency_output(res, scenario.meta.name, time.perf_counter() - t0, 1)
     worst = max((r.lost for r in res.rows), default=0)
     return _outcome(output, f"{len(res.rows)} failure cases; the worst loses {worst} doses")
@@ -140,16 +152,13 @@ def _run_make_or_buy(job: Job, scenario: Scenario, progress: Progress) -> Outcom
     from isoflow.engines.analysis.makeorbuy import make_or_buy
     from isoflow.engines.analysis.makeorbuy_plan import inputs_from_plan
     from isoflow.engines.analysis.outputs import make_or_buy_output
-    from isoflow.records import Plan
     from isoflow.service.execute import plan_options
 
-    check_options(job.options)
     base = None
     process = job.options.get("process")
     if process:
-        if job.plan is not None:
-            plan = Plan.model_validate_json(job.plan)
-        else:
+        plan = _given_plan(job)
+        if plan is None:
             progress(0.1, f"planning {scenario.meta.name} for {process}")
             plan = isoflow.make_plan(scenario, plan_options(job.options))
         base, _ = inputs_from_plan(scenario, plan, str(process))
@@ -157,7 +166,8 @@ def _run_make_or_buy(job: Job, scenario: Scenario, progress: Progress) -> Outcom
     swing = job.options.get("swing")
     res = make_or_buy(x) if swing is None else make_or_buy(x, float(swing))
     output = make_or_buy_output(res, x, scenario.meta.currency)
-    return _outcome(output, f"{res.decision}: making saves {res.savings:,.0f} (NPV)")
+    money = f"{res.savings:,.0f} {scenario.meta.currency}"
+    return _outcome(output, f"{res.decision}: NPV of buying less NPV of making = {money}")
 
 
 ANALYSIS_RUNNERS: dict[RunKind, Callable[[Job, Scenario, Progress], Outcome]] = {

@@ -77,8 +77,11 @@ class RunStore(Protocol):
         """The organisation's runs, newest first."""
         ...
 
-    def update(self, run: Run) -> None:
-        """Replace the stored run with this one (same id); final states never change again."""
+    def update(self, run: Run) -> bool:
+        """Replace the stored run with this one (same id); final states never change again.
+
+        Whether it was stored (not when the stored run has ended).
+        """
         ...
 
     def keep_result(self, run: Run) -> bool:

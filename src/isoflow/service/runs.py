@@ -25,6 +25,13 @@ from isoflow.service.ports import ArtefactStore, AuditRecorder, Clock, RunStore,
 NEEDS_PLAN = frozenset({RunKind.VERIFY, RunKind.REPLAN})
 """Kinds of run that work on a plan: an earlier run's (``options.plan_run_id``) or one
 uploaded with the submission (:attr:`Submission.plan`, stored as ``options.plan_sha256``)."""
+TAKES_PLAN = NEEDS_PLAN | {
+    RunKind.SIMULATE,
+    RunKind.SELF_SUFFICIENCY,
+    RunKind.CONTINGENCY,
+    RunKind.MAKE_OR_BUY,
+}
+"""Kinds of run that may be given a plan (the others make their own, or need none)."""
 
 UPLOADED_PLAN = "plan_sha256"
 """The run option the service sets to the digest of a plan uploaded with the submission."""
@@ -201,7 +208,7 @@ class RunService:
         from isoflow.records import Plan
 
         assert sub.plan is not None
-        if sub.kind not in NEEDS_PLAN | {RunKind.SIMULATE}:
+        if sub.kind not in TAKES_PLAN:
             raise Invalid(f"runs of kind {sub.kind!s} take no plan")
         if sub.options.get("plan_run_id"):
             raise Invalid("give either a plan or plan_run_id, not both")
@@ -220,6 +227,8 @@ class RunService:
         if self.scenarios.get_scenario(actor.org_id, sub.scenario_id) is None:
             raise NotFound(f"no scenario {sub.scenario_id!r}")
         uploaded = UPLOADED_PLAN in sub.options
+        if sub.options.get("plan_run_id") and sub.kind not in TAKES_PLAN:
+            raise Invalid(f"runs of kind {sub.kind!s} take no plan (plan_run_id)")
         if not uploaded and (sub.kind in NEEDS_PLAN or sub.options.get("plan_run_id")):
             self._plan_of(actor.org_id, str(sub.options.get("plan_run_id") or ""))
         return Run(
@@ -343,7 +352,8 @@ class RunService:
             verdict=outcome.verdict,
             manifest=self._manifest(current, outcome, digest) | ({"files": files} if files else {}),
         )
-        self.runs.update(after)
+        if not self.runs.update(after):  # cancelled meanwhile: nothing of it is recorded
+            return None
         self._audit(worker_actor(run.org_id), "run.finish", current, after, "the run ended")
         self._event(after)
         return after

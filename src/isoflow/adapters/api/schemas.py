@@ -35,7 +35,9 @@ class RunOptions(BaseModel):
     mip_gap: float = Field(0.01, ge=0, le=1, description="Relative MIP gap to stop at.")
     threads: int = Field(1, ge=1, le=16, description="Solver threads (1 = reproducible).")
     plan_run_id: str | None = Field(
-        None, max_length=64, description="Run whose plan a verify, simulate or replan uses."
+        None,
+        max_length=64,
+        description="Run whose plan a verify, simulate, replan or analysis (not capacity) uses.",
     )
     replications: int = Field(50, ge=1, le=100_000, description="Simulation replications.")
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Simulation seed.")

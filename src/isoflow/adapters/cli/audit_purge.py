@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -27,6 +28,7 @@ from isoflow.adapters.cli.common import console, fail, usage_error
 from isoflow.service.access import REASON_CHARS
 
 if TYPE_CHECKING:
+    from isoflow.adapters.storage.sqlite_audit import SqliteAuditLog
     from isoflow.service.audit import Signer
     from isoflow.service.audit_retention import RetentionPlan
 
@@ -135,12 +137,30 @@ def _purge(
             tomb = recorder.purge(actor, first, last, reason, functools.partial(_keep, target))
         except FileExistsError:
             fail(f"{target} exists; nothing of entries {first}..{last} was purged", 1)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, sqlite3.Error) as exc:
+            _forget_unused_export(log, target, first)
             fail(f"entries {first}..{last} were not purged: {exc}", 1)
         console.print(
             f"purged entries {first}..{last} (tombstone {tomb.index}); export {target}",
             markup=False,
         )
+
+
+def _forget_unused_export(log: SqliteAuditLog, target: Path, first: int) -> None:
+    """Remove the export of a purge whose tombstone was not recorded (a retry writes it again).
+
+    Kept if a tombstone for the range exists (the purge then only needs finishing).
+    """
+    from isoflow.service.audit import purge_range
+
+    try:
+        recorded = any(
+            (r := purge_range(e)) is not None and r.first == first for e in log.entries(first)
+        )
+    except sqlite3.Error:
+        return  # cannot tell: keep the file, the message names it
+    if not recorded:
+        target.unlink(missing_ok=True)
 
 
 def _keep(target: Path, data: bytes) -> None:

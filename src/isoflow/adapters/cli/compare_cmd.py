@@ -32,7 +32,6 @@ from isoflow.adapters.cli.common import (
     run_record,
 )
 from isoflow.bounds import MIP_GAP
-from isoflow.engines.analysis.outputs import AnalysisOutput
 from isoflow.scenario.overlays import base_name
 
 if TYPE_CHECKING:
@@ -169,6 +168,8 @@ def compare_cmd(
         "Doses served by country",
         "doses served",
     )
+    from isoflow.engines.analysis.outputs import AnalysisOutput
+
     rs = write_outputs(
         out,
         AnalysisOutput(

@@ -46,12 +46,14 @@ class MemoryStore:
         runs = [r for r in self._runs.values() if r.org_id == org_id]
         return sorted(runs, key=lambda r: r.submitted_at, reverse=True)[:limit]
 
-    def update(self, run: Run) -> None:
-        """Replace the stored run unless it has ended."""
+    def update(self, run: Run) -> bool:
+        """Replace the stored run unless it has ended; whether it was replaced."""
         with self._lock:
             stored = self._runs.get(run.run_id)
-            if stored is not None and not stored.state.final:
-                self._runs[run.run_id] = run
+            if stored is None or stored.state.final:
+                return False
+            self._runs[run.run_id] = run
+            return True
 
     def keep_result(self, run: Run) -> bool:
         """Store the result of a cancelled run that has none (:class:`RunStore`)."""

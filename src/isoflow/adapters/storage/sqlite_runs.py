@@ -115,13 +115,14 @@ class SqliteStore:
         )
         return [run_from_dict(json.loads(r[0])) for r in rows]
 
-    def update(self, run: Run) -> None:
-        """Replace the stored run; a run in a final state is left as it is."""
+    def update(self, run: Run) -> bool:
+        """Replace the stored run; a run in a final state is left as it is (False)."""
         with self._write() as con:
-            con.execute(
+            done = con.execute(
                 "UPDATE runs SET state = ?, body = ? WHERE run_id = ? AND state IN (?, ?)",
                 (str(run.state), json.dumps(run_to_dict(run)), run.run_id, *_UNFINISHED),
             )
+            return bool(done.rowcount == 1)
 
     def keep_result(self, run: Run) -> bool:
         """Store the result of a cancelled run that has none (:class:`RunStore`)."""

@@ -145,9 +145,9 @@ def _way_columns(p: Prepared, plan: Plan, demand_id: str) -> list[int]:
 
     A way through a parent run is its allocation: the run, the route and its departures.
     A way through a new run is the process and the lanes of the route: the same process
-    started a few minutes earlier or later on the same lanes is the same way (the planner
-    chose the best start), so every such candidate is barred together and the next way is a
-    different site, process, route or parent run.
+    started at any other time within the horizon on the same lanes is the same way (the
+    planner chose the best start), so every such candidate is barred together and the next
+    way is a different site, process, route or parent run.
     """
     cand = p.pm.cand
     parent_runs = set(p.pc.runs.values())
@@ -156,7 +156,8 @@ def _way_columns(p: Prepared, plan: Plan, demand_id: str) -> list[int]:
     def lanes(k: int) -> tuple[int, ...]:
         return tuple(g.lane for g in cand.allocations[k].route.legs)
 
-    chosen = [k for k in plan_columns(p.net, cand, plan).allocations if k in set(mine)]
+    own = set(mine)
+    chosen = [k for k in plan_columns(p.net, cand, plan).allocations if k in own]
     new_ways = {
         (cand.runs[cand.allocations[k].run].process, lanes(k))
         for k in chosen

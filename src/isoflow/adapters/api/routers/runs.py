@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from isoflow.adapters.api.dependencies import Services, allowed, require_reason, services
 from isoflow.adapters.api.schemas import Problem, ResultOut, RunIn, RunOut
+from isoflow.service.access import REASON_CHARS
 from isoflow.service.model import Actor, RunEvent, RunKind
 from isoflow.service.roles import Operation
 from isoflow.service.runs import Submission
@@ -36,7 +37,7 @@ def submit(
     who: Annotated[Actor, Depends(allowed(Operation.RUNS_SUBMIT))],
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-    x_reason: Annotated[str | None, Header(max_length=2000)] = None,
+    x_reason: Annotated[str | None, Header(max_length=REASON_CHARS)] = None,
 ) -> RunOut:
     """Submit a run; 202 with its id. The same ``Idempotency-Key`` and body: the same run."""
     reason = require_reason(body.reason, x_reason)
@@ -85,7 +86,7 @@ def cancel(
     run_id: str,
     svc: Svc,
     who: Annotated[Actor, Depends(allowed(Operation.RUNS_CANCEL))],
-    x_reason: Annotated[str | None, Header(max_length=2000)] = None,
+    x_reason: Annotated[str | None, Header(max_length=REASON_CHARS)] = None,
     reason: str | None = None,
 ) -> RunOut:
     """Cancel a queued or running run (its processes are stopped); needs a reason."""

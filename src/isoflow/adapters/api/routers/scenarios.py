@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from isoflow.adapters.api.dependencies import Services, allowed, require_reason, services
 from isoflow.adapters.api.schemas import Problem, ScenarioOut
 from isoflow.adapters.api.uploads import Checked, Format, UploadError, check_overlay, check_upload
+from isoflow.service.access import REASON_CHARS
 from isoflow.service.model import Actor
 from isoflow.service.roles import Operation
 
@@ -45,7 +46,7 @@ async def upload(
     who: Annotated[Actor, Depends(allowed(Operation.SCENARIOS_UPLOAD))],
     format: Annotated[Format, Query(description="yaml, json, or zip/tar of a CSV folder")],
     name: Annotated[str | None, Query(max_length=200)] = None,
-    x_reason: Annotated[str | None, Header(max_length=2000)] = None,
+    x_reason: Annotated[str | None, Header(max_length=REASON_CHARS)] = None,
 ) -> Any:
     """Upload and validate a scenario; 422 lists every problem with file, line and field."""
     reason = require_reason(None, x_reason)
@@ -89,7 +90,7 @@ async def overlay(
     request: Request,
     svc: Svc,
     who: Annotated[Actor, Depends(allowed(Operation.SCENARIOS_UPLOAD))],
-    x_reason: Annotated[str | None, Header(max_length=2000)] = None,
+    x_reason: Annotated[str | None, Header(max_length=REASON_CHARS)] = None,
 ) -> Any:
     """A named what-if: an overlay (YAML) applied to a stored scenario, stored as a new one."""
     reason = require_reason(None, x_reason)
