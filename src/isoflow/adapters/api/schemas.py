@@ -8,19 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from isoflow.service.access import REASON_CHARS
-from isoflow.service.model import Run, RunState, ScenarioRecord
-
-Kind = Literal[
-    "plan",
-    "baseline",
-    "verify",
-    "simulate",
-    "replan",
-    "capacity",
-    "self-sufficiency",
-    "contingency",
-    "make-or-buy",
-]
+from isoflow.service.model import Run, RunKind, RunState, ScenarioRecord
 
 
 class RunOptions(BaseModel):
@@ -131,7 +119,7 @@ class RunIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kind: Kind
+    kind: RunKind
     scenario_id: str = Field(max_length=64)
     options: RunOptions = Field(default_factory=RunOptions)
     plan: dict[str, Any] | None = Field(
