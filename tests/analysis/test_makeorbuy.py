@@ -79,6 +79,10 @@ def test_inputs_from_a_mapping_reject_unknown_keys_and_bad_values():
         MakeOrBuyInputs.from_mapping({"capx": 1})
     with pytest.raises(InputError, match="expected a number"):
         MakeOrBuyInputs.from_mapping({"capex": "lots"})
+    assert MakeOrBuyInputs.from_mapping({"ramp_up_years": 3.0}).ramp_up_years == 3  # JSON
+    for years in (2.5, True, "inf"):  # never cut silently to a whole number
+        with pytest.raises(InputError, match="ramp_up_years: expected a whole number"):
+            MakeOrBuyInputs.from_mapping({"ramp_up_years": years})
     with pytest.raises(InputError) as err:
         MakeOrBuyInputs(lifetime_years=0)
     assert str(err.value) == ("lifetime_years: expected a number of years between 1 and 100, got 0")

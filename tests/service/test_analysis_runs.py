@@ -182,6 +182,7 @@ def test_bad_make_or_buy_inputs_are_refused_naming_them(remote) -> None:  # type
     client, scenario_id = remote
     for options, field in (({"inputs": {"bogus": 1}}, "inputs.bogus"),
                            ({"inputs": {"discount_rate": 7}}, "inputs.discount_rate"),
+                           ({"inputs": {"ramp_up_years": 2.5}}, "inputs.ramp_up_years"),
                            ({"swing": 2}, "swing")):  # fmt: skip
         with pytest.raises(RemoteError) as caught:
             client.submit("make-or-buy", scenario_id, options)

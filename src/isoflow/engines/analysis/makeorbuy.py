@@ -78,10 +78,19 @@ class MakeOrBuyInputs:
             )
         values: dict[str, Any] = {}
         for key, raw in data.items():
+            if names[key].type == "int" and type(raw) is int:
+                values[key] = raw  # any size: the bound says what is too large
+                continue
             try:
-                values[key] = int(raw) if names[key].type == "int" else float(raw)
+                number = float(raw)
             except (TypeError, ValueError, OverflowError):
                 raise InputError(key, f"expected a number, got {raw!r}") from None
+            if names[key].type == "int":
+                if isinstance(raw, bool) or not number.is_integer():
+                    raise InputError(key, f"expected a whole number, got {raw!r}")
+                values[key] = int(number)
+            else:
+                values[key] = number
         return dataclasses.replace(base or cls(), **values)
 
 
