@@ -12,6 +12,7 @@
     distributor: "#bcbd22", hospital: "#2ca02c", hub: "#7f7f7f", market: "#1f77b4" };
   var DECAY_SCALE = [[0, "#1a9850"], [0.5, "#fee08b"], [1, "#d73027"]];
   var net = null;
+  var other = null; /* a second run's network, drawn beside the first on one scale */
 
   function $(id) { return document.getElementById(id); }
   function esc(s) {
@@ -48,7 +49,17 @@
       gbq(f.activity_delivered_bq) + " GBq<br>lost to decay by arrival: " + lost;
   }
 
-  function mapTraces(product, country, kind) {
+  /* the widest flow and the worst decay share over every network on screen, so that two
+     maps side by side read on one scale */
+  function scales() {
+    var flows = net.flows.concat(other ? other.flows : []);
+    return {
+      most: Math.max.apply(null, flows.map(function (f) { return f.activity_delivered_bq; }).concat([1e-300])),
+      worst: Math.max.apply(null, flows.map(function (f) { return f.decay_lost_share || 0; }).concat([0.01]))
+    };
+  }
+
+  function mapTraces(net, product, country, kind) {
     var sites = {};
     net.sites.forEach(function (s) { sites[s.id] = s; });
     /* a kind filter keeps the sites of that kind (any of a site's kinds) and what touches them */
@@ -81,8 +92,7 @@
     });
     traces.push({ type: "scatter", mode: "lines", x: lx, y: ly, text: lt, hoverinfo: "text",
       line: { color: "rgba(110,110,110,0.55)", width: 1, dash: "dot" }, name: "lanes", showlegend: true });
-    var most = Math.max.apply(null, net.flows.map(function (f) { return f.activity_delivered_bq; }).concat([1e-300]));
-    var worst = Math.max.apply(null, net.flows.map(function (f) { return f.decay_lost_share || 0; }).concat([0.01]));
+    var scale = scales(), most = scale.most, worst = scale.worst;
     flows.forEach(function (f) {
       var o = sites[f.origin], d = sites[f.destination], text = flowText(f);
       traces.push({ type: "scatter", mode: "lines", name: f.lane + " · " + f.product, showlegend: false,
@@ -114,7 +124,13 @@
   }
 
   function drawMap() {
-    var traces = mapTraces($("filter-product").value, $("filter-country").value,
+    var drawn = [drawOne("map", net)];
+    if (other) { drawn.push(drawOne("map-b", other)); }
+    return Promise.all(drawn).then(function (gds) { return gds[0]; });
+  }
+
+  function drawOne(div, net) {
+    var traces = mapTraces(net, $("filter-product").value, $("filter-country").value,
       $("filter-kind").value);
     var layout = {
       font: FONT, margin: { l: 10, r: 10, t: 10, b: 10 }, height: 520, hovermode: "closest",
@@ -124,16 +140,35 @@
       yaxis: { range: net.lat_range, showgrid: false, zeroline: false, visible: false,
         scaleanchor: "x", scaleratio: net.scale_ratio }
     };
-    return Plotly.react("map", traces, layout, Object.assign({ scrollZoom: true }, CONFIG));
+    return Plotly.react(div, traces, layout, Object.assign({ scrollZoom: true }, CONFIG));
+  }
+
+  /* the filters offer what either network on screen has */
+  function fillFilters() {
+    var both = [net].concat(other ? [other] : []);
+    var all = function (f) { return unique([].concat.apply([], both.map(f))).sort(); };
+    options($("filter-product"), all(function (n) { return n.products; }));
+    options($("filter-country"), all(function (n) { return n.countries; }));
+    options($("filter-kind"), all(function (n) {
+      return [].concat.apply([], n.sites.map(function (s) { return s.kinds; }));
+    }));
   }
 
   function network(data) {
     net = data;
-    options($("filter-product"), data.products);
-    options($("filter-country"), data.countries);
-    options($("filter-kind"), unique([].concat.apply([], data.sites.map(function (s) {
-      return s.kinds;
-    }))).sort());
+    other = null;
+    $("map-b").hidden = true;
+    Plotly.purge("map-b");
+    fillFilters();
+    return drawMap();
+  }
+
+  /* a second run's network beside the first (null: the first alone again) */
+  function compare(data) {
+    other = data;
+    $("map-b").hidden = !data;
+    if (!data) { Plotly.purge("map-b"); }
+    fillFilters();
     return drawMap();
   }
 
@@ -291,5 +326,5 @@
     $("filter-country").addEventListener("change", function () { if (net) { drawMap(); } });
     $("filter-kind").addEventListener("change", function () { if (net) { drawMap(); } });
   });
-  window.isoflowCharts = { network: network, gantt: gantt };
+  window.isoflowCharts = { network: network, compare: compare, gantt: gantt };
 }());

@@ -250,6 +250,8 @@
       drawUnserved(plan);
       window.isoflowCharts.network(all[1]);
       window.isoflowCharts.gantt(plan);
+      S.open = { runId: runId, run: res.run, plan: plan };
+      compareChoices(runId);
       document.dispatchEvent(new CustomEvent("isoflow:run-opened",
         { detail: { runId: runId, run: res.run, plan: plan } }));
       view.dataset.run = runId;
@@ -306,7 +308,92 @@
     fill("unserved", rows);
   }
 
+  /* ------------------------------------------------------------------ two runs side by side */
+  /* [key, label, figure of (run, plan), which way is better: +1 more, -1 less, 0 neither] */
+  var COMPARED = [
+    ["doses_served", "doses served", function (r, p) { return p.kpis.doses.served; }, 1],
+    ["doses_total", "doses asked for", function (r, p) { return p.kpis.doses.total; }, 0],
+    ["served_share", "served [%]", function (r, p) { return 100 * p.kpis.doses.served_share; }, 1],
+    ["unserved", "unserved orders and bookings", function (r, p) { return (p.unserved || []).length; }, -1],
+    ["cost", "cost", function (r, p) { return p.kpis.cost.total; }, -1],
+    ["production", "production cost", function (r, p) {
+      return p.kpis.cost.production_fixed + p.kpis.cost.production_variable;
+    }, -1],
+    ["transport", "transport cost", function (r, p) { return p.kpis.cost.transport; }, -1],
+    ["runs", "production runs", function (r, p) { return (p.runs || []).length; }, 0],
+    ["shipments", "shipment legs", function (r, p) { return (p.shipments || []).length; }, 0],
+    ["gap", "optimality gap [%]", function (r) { return r.gap === null ? null : 100 * r.gap; }, -1]
+  ];
+
+  function compareChoices(runId) {
+    var select = $("compare-with");
+    var names = {};
+    S.scenarios.forEach(function (s) { names[s.scenario_id] = s.name; });
+    var others = S.runs.filter(function (r) {
+      return PLAN_KINDS.indexOf(r.kind) >= 0 && r.result_sha256 && r.run_id !== runId;
+    });
+    select.replaceChildren.apply(select, [new Option("no other run", "")].concat(others.map(function (r) {
+      return new Option(r.run_id + " · " + r.kind + " · " + (names[r.scenario_id] || r.scenario_id) +
+        " · " + r.state, r.run_id);
+    })));
+    $("compare-table").hidden = true;
+    delete $("compare-table").dataset.run;
+  }
+
+  /* a figure the record does not state (no cost block, say) is shown as not stated */
+  function figure(of, side) {
+    try {
+      var v = of(side.run, side.plan);
+      return v === undefined || v === null || isNaN(v) ? null : v;
+    } catch (e) { return null; }
+  }
+
+  function compareTable(a, b) {
+    var table = $("compare-table");
+    var head = el("tr");
+    ["", "run " + a.run.run_id + " (open)", "run " + b.run.run_id, "change"].forEach(function (h) {
+      head.appendChild(el("th", h));
+    });
+    table.querySelector("thead").replaceChildren(head);
+    fill("compare-table", COMPARED.map(function (c) {
+      var x = figure(c[2], a), y = figure(c[2], b);
+      var d = x === null || y === null ? null : y - x;
+      var tr = row([c[1], x === null ? "not stated" : num(x, 2), y === null ? "not stated" : num(y, 2),
+        d === null ? "" : (d > 0 ? "+" : "") + num(d, 2)]);
+      if (d && c[3]) { tr.lastChild.className = d * c[3] > 0 ? "up" : "down"; }
+      tr.dataset.figure = c[0];
+      tr.dataset.a = x === null ? "" : String(x);
+      tr.dataset.b = y === null ? "" : String(y);
+      return tr;
+    }));
+    table.hidden = false;
+    table.dataset.run = b.run.run_id;
+  }
+
+  async function compareWith() {
+    var otherId = $("compare-with").value;
+    var box = $("compare-table");
+    box.dataset.ready = "0";
+    if (!otherId || !S.open) {
+      box.hidden = true;
+      delete box.dataset.run;
+      await window.isoflowCharts.compare(null);
+      return;
+    }
+    try {
+      var id = encodeURIComponent(otherId);
+      var both = await Promise.all([api("GET", "/runs/" + id + "/result"),
+        api("GET", "/runs/" + id + "/network")]);
+      compareTable(S.open, { run: both[0].run, plan: both[0].result });
+      await window.isoflowCharts.compare(both[1]);
+      box.dataset.ready = "1";
+    } catch (e) {
+      notice("Could not compare with run " + otherId + ": " + e.message, true);
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    $("compare-with").addEventListener("change", compareWith);
     $("login-form").addEventListener("submit", signIn);
     $("upload-form").addEventListener("submit", upload);
     $("sign-out").addEventListener("click", function () { signOut(""); });

@@ -212,6 +212,7 @@
     f.appendChild(label);
     f.appendChild(el("span", "", "hint")).id = "whatif-kind-help";
     f.appendChild(el("div", null, "fields")).id = "whatif-fields";
+    f.appendChild(settingsView());
     var why = el("label", "Reason ");
     var reason = el("input");
     reason.id = "whatif-reason";
@@ -225,36 +226,92 @@
     return f;
   }
 
+  /* ------------------------------------------------------------------ re-plan settings */
+  /* [id, label, option, input kind, hint]: the re-plan's own parameters (POST /runs options);
+     a field left empty leaves the service's default */
+  var SETTINGS = [
+    ["mode", "mode", "mode", "choice", "hard: keep what was decided before now + freeze; soft: keep the past, pay to change the rest"],
+    ["now", "now (UTC)", "now", "time", "the re-plan's now (default: the service's clock)"],
+    ["freeze", "freeze [h]", "freeze_s", "hours", "lead time after now in which nothing changes (hard mode)"],
+    ["stability", "stability weight", "stability", "number", "cost of each change from the parent (soft mode)"],
+    ["time-limit", "time limit [s]", "time_limit_s", "number", "solver time limit"]
+  ];
+
+  function settingsView() {
+    var box = el("fieldset", null, "settings");
+    box.id = "whatif-settings";
+    box.appendChild(el("legend", "Re-plan settings (empty: the service's default)"));
+    SETTINGS.forEach(function (s) {
+      var label = el("label", s[1] + " ");
+      label.title = s[4];
+      var field;
+      if (s[3] === "choice") {
+        field = el("select");
+        ["", "hard", "soft"].forEach(function (v) { field.appendChild(new Option(v, v)); });
+      } else {
+        field = el("input");
+        field.type = s[3] === "time" ? "text" : "number";
+        if (s[3] !== "time") { field.step = "any"; } /* checked by settingsFromForm, which says why */
+        if (s[3] === "time") { field.placeholder = "2025-08-05T03:00:00Z"; }
+      }
+      field.id = "whatif-set-" + s[0];
+      label.appendChild(field);
+      box.appendChild(label);
+    });
+    return box;
+  }
+
+  function settingsFromForm() {
+    var options = {};
+    SETTINGS.forEach(function (s) {
+      var raw = $("whatif-set-" + s[0]).value.trim();
+      if (raw === "") { return; }
+      if (s[3] === "choice" || s[3] === "time") { options[s[2]] = raw; return; }
+      var x = Number(raw);
+      if (!isFinite(x) || x < 0) { throw new Error(s[1] + " must be a number of at least 0"); }
+      options[s[2]] = s[3] === "hours" ? 3600 * x : x;
+    });
+    return options;
+  }
+
   /* ------------------------------------------------------------------ re-plan and diff */
   async function submit(ev) {
     ev.preventDefault();
     var why = $("whatif-reason").value.trim();
     if (!why) { say("Give a reason for the re-plan first.", true); return; }
-    var event;
-    try { event = eventFromForm(); } catch (e) { say(e.message, true); return; }
+    var event, settings;
+    try {
+      event = eventFromForm();
+      settings = settingsFromForm();
+    } catch (e) { say(e.message, true); return; }
     var hasNote = kindOf(event.kind).fields.some(function (f) { return f.name === "note"; });
     if (hasNote && !event.note) { event.note = why; }
     $("whatif-diff").replaceChildren();
     var body = { kind: "replan", scenario_id: W.run.scenario_id, reason: why,
-      options: { plan_run_id: W.runId, events: [event] } };
+      options: Object.assign(settings, { plan_run_id: W.runId, events: [event] }) };
     try {
       var run = await D.api("POST", "/runs", { json: body });
       await follow(run.run_id);
     } catch (e) { say("Re-plan refused: " + e.message, true); }
   }
 
-  async function follow(runId) {
-    var box = $("whatif-progress");
+  /* polls a run until it ends, stating its progress in ``box``; the last state */
+  async function watch(runId, label, box) {
     box.dataset.run = runId;
     var run;
     for (;;) {
       run = await D.api("GET", "/runs/" + encodeURIComponent(runId));
       box.dataset.state = run.state;
-      say("Re-plan " + runId + ": " + run.state + ", " + D.num(100 * run.progress, 0) + " % " +
-        (run.message || ""), run.state === "failed");
-      if (["queued", "running"].indexOf(run.state) < 0) { break; }
+      box.textContent = label + " " + runId + ": " + run.state + ", " +
+        D.num(100 * run.progress, 0) + " % " + (run.message || "");
+      box.className = run.state === "failed" ? "error" : "";
+      if (["queued", "running"].indexOf(run.state) < 0) { return run; }
       await new Promise(function (ok) { setTimeout(ok, FINAL_WAIT_MS); });
     }
+  }
+
+  async function follow(runId) {
+    var run = await watch(runId, "Re-plan", $("whatif-progress"));
     D.refresh();
     if (!run.result_sha256) { return; }
     var res = await D.api("GET", "/runs/" + encodeURIComponent(runId) + "/result");
@@ -314,6 +371,68 @@
     out.dataset.ready = "1";
   }
 
+  /* ------------------------------------------------------------------ simulate the plan */
+  function simView() {
+    var f = el("form");
+    f.id = "sim-form";
+    /* checked by simulate(), which says why; the service states its own bounds */
+    [["replications", "replications", "50"], ["seed", "seed", "0"]]
+      .forEach(function (x) {
+        var label = el("label", x[1] + " ");
+        var box = el("input");
+        box.type = "number";
+        box.id = "sim-" + x[0];
+        box.value = x[2];
+        box.step = "1";
+        label.appendChild(box);
+        f.appendChild(label);
+      });
+    var recourse = el("select");
+    recourse.id = "sim-recourse";
+    [["", "service default"], ["heuristic", "heuristic"], ["replan", "re-plan"]].forEach(function (o) {
+      recourse.appendChild(new Option(o[1], o[0]));
+    });
+    var rl = el("label", "recourse ");
+    rl.title = "what the network does when a disruption strikes in a replication";
+    rl.appendChild(recourse);
+    f.appendChild(rl);
+    var why = el("label", "Reason ");
+    var reason = el("input");
+    reason.id = "sim-reason";
+    reason.placeholder = "why this simulation";
+    why.appendChild(reason);
+    f.appendChild(why);
+    var go = el("button", "simulate");
+    go.type = "submit";
+    f.appendChild(go);
+    f.addEventListener("submit", simulate);
+    return f;
+  }
+
+  async function simulate(ev) {
+    ev.preventDefault();
+    var box = $("sim-progress");
+    var why = $("sim-reason").value.trim();
+    var fail = function (text) { box.textContent = text; box.className = "error"; };
+    if (!why) { fail("Give a reason for the simulation first."); return; }
+    var options = { plan_run_id: W.runId };
+    var reps = Number($("sim-replications").value), seed = Number($("sim-seed").value);
+    if (!Number.isInteger(reps) || reps < 1) { fail("replications must be a whole number of at least 1"); return; }
+    if (!Number.isInteger(seed) || seed < 0) { fail("seed must be a whole number of at least 0"); return; }
+    options.replications = reps;
+    options.seed = seed;
+    if ($("sim-recourse").value) { options.recourse = $("sim-recourse").value; }
+    var planId = W.runId;
+    try {
+      var run = await D.api("POST", "/runs", { json: { kind: "simulate", scenario_id: W.run.scenario_id,
+        reason: why, options: options } });
+      var done = await watch(run.run_id, "Simulation", box);
+      if (done.state !== "succeeded") { return; }
+      await D.refresh();
+      await D.openRun(planId); /* the KPI tiles then show the simulation's bands */
+    } catch (e) { fail("Simulation refused: " + e.message); }
+  }
+
   /* ------------------------------------------------------------------ the view */
   async function opened(ev) {
     D = window.isoflowDash;
@@ -333,6 +452,9 @@
       drawFields();
       view.appendChild(el("p", "", "")).id = "whatif-progress";
       view.appendChild(el("div", null, "diff")).id = "whatif-diff";
+      view.appendChild(el("h3", "Simulate this plan (Monte Carlo, with the scenario's disruptions)"));
+      view.appendChild(simView());
+      view.appendChild(el("p", "", "")).id = "sim-progress";
     }
     view.dataset.run = W.runId;
     view.dataset.ready = "1";
