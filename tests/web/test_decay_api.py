@@ -144,3 +144,40 @@ def test_the_event_form_lists_every_event_kind_with_the_plans_values(dash: Dash)
     assert kinds["booking_added"]["booking"]["input"] == "json"
     assert kinds["export_restriction"]["products"]["input"] == "list"
     assert {f for f, spec in kinds["lane_closed"].items() if spec["required"]} == {"lane", "start"}
+
+
+def test_a_bulk_inputs_curve_runs_from_its_source_to_its_use(dash: Dash) -> None:
+    plan = dash.stored_plan()
+    (user,) = [r for r in plan["runs"] if r["inputs"]]
+    (inp,) = user["inputs"]
+    source = next(r for r in plan["runs"] if r["batch"] == inp["batch"])
+    r = _get(dash, f"/runs/{dash.run_id}/consignment-decay", kind="input", batch=inp["batch"],
+             to=user["batch"], points=7)  # fmt: skip
+    assert r.status_code == 200, r.text
+    c = r.json()
+    assert c["nuclide"] == source["nuclide"] == "Lu-177"
+    assert _time(c["start_utc"]) == _time(source["end_of_production_utc"])
+    assert _time(c["end_utc"]) == _time(user["start_utc"])
+    t0 = _time(source["end_of_production_utc"])
+    for p in c["points"]:
+        dt = (_time(p["time_utc"]) - t0).total_seconds()
+        closed = inp["activity_eop_bq"] * 2.0 ** (-dt / HALF_LIFE_S["Lu-177"])
+        assert p["activity_bq"] == pytest.approx(closed, rel=1e-4)
+    assert len(c["points"]) == 7
+    marks = [(m["kind"], _time(m["time_utc"])) for m in c["markers"]]
+    legs = [x for leg in inp["legs"] for x in (("departure", _time(leg["depart_utc"])),
+                                               ("arrival", _time(leg["arrive_utc"])))]  # fmt: skip
+    assert marks == [
+        ("end_of_production", t0),
+        ("release", _time(source["release_utc"])),
+        *legs,
+        ("use", _time(user["start_utc"])),
+    ]
+    missing = _get(dash, f"/runs/{dash.run_id}/consignment-decay", kind="input", batch="nope",
+                   to=user["batch"])  # fmt: skip
+    assert missing.status_code == 422
+    assert "takes no input from batch 'nope'" in missing.text
+    bad_kind = _get(dash, f"/runs/{dash.run_id}/consignment-decay", kind="dose", batch="x", to="y")
+    assert bad_kind.status_code == 422
+    assert _get(dash, f"/runs/{dash.run_id}/consignment-decay", who=None, kind="input",
+                batch=inp["batch"], to=user["batch"]).status_code == 401  # fmt: skip

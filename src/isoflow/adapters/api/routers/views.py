@@ -1,4 +1,8 @@
-"""``/runs/{run_id}/network`` and ``/decay``: a planned run's map and a dose's decay curve."""
+"""A planned run's views: its map, a dose's decay curve and a consignment's.
+
+``/runs/{run_id}/network``, ``/decay`` and ``/consignment-decay`` (a bulk input, a delivery of
+generators).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from starlette.concurrency import run_in_threadpool
 
+from isoflow.adapters.api.consignment import (
+    ConsignmentDecayOut,
+    ConsignmentKind,
+    consignment_view,
+)
 from isoflow.adapters.api.decay import DEFAULT_POINTS, MAX_POINTS, DecayOut, decay_view
 from isoflow.adapters.api.dependencies import Services, allowed, services
 from isoflow.adapters.api.network import NetworkOut, network_view
@@ -97,6 +106,37 @@ async def decay(
 def _event_form(svc: Services, who: Actor, run_id: str) -> EventFormOut:
     plan, scenario = _planned(svc, who, run_id)
     return event_form(run_id, plan, scenario)
+
+
+def _consignment(
+    svc: Services, who: Actor, run_id: str, kind: ConsignmentKind, batch: str, to: str, points: int
+) -> ConsignmentDecayOut:
+    plan, _ = _planned(svc, who, run_id)
+    try:
+        return consignment_view(run_id, plan, kind, batch, to, points)
+    except (LookupError, ValueError) as exc:
+        raise Invalid(f"run {run_id!r}: {exc}") from exc
+
+
+@router.get("/{run_id}/consignment-decay", response_model=ConsignmentDecayOut, responses=ERRORS)
+async def consignment_decay(
+    run_id: str,
+    svc: Svc,
+    who: Annotated[Actor, Depends(allowed(Operation.RUNS_READ))],
+    kind: ConsignmentKind,
+    batch: Annotated[str, Query(min_length=1, max_length=200)],
+    to: Annotated[str, Query(min_length=1, max_length=200)],
+    points: Annotated[int, Query(ge=2, le=MAX_POINTS)] = DEFAULT_POINTS,
+) -> ConsignmentDecayOut:
+    """The decay curve of a bulk input or a delivery of generators of the planned run.
+
+    ``kind=input``: the activity of source ``batch`` shipped into the run ``to`` (a batch), from
+    the source's end of production to the use, departures and arrivals marked.
+    ``kind=generator``: the parent held by the generators of assembly ``batch`` at site ``to``,
+    from calibration to the last elution, each elution marked with the daughter it gives.
+    422 for a run without a plan or a consignment it does not make.
+    """
+    return await run_in_threadpool(_consignment, svc, who, run_id, kind, batch, to, points)
 
 
 @router.get("/{run_id}/event-form", response_model=EventFormOut, responses=ERRORS)
