@@ -76,6 +76,30 @@ def test_a_doses_curve_ends_where_the_api_says(whatif_page: Any, dash: Dash) -> 
     _shot(page, shots, "decay")
 
 
+def test_a_bulk_inputs_curve_ends_where_the_api_says(whatif_page: Any, dash: Dash) -> None:
+    page, _, shots = whatif_page
+    plan = dash.stored_plan()
+    inputs = [(i, r) for r in plan["runs"] for i in r["inputs"]]
+    rows = page.locator("#consignments tbody tr[data-kind='input']")
+    assert rows.count() == len(inputs) == 1
+    inp, user = inputs[0]
+    page.click(f"#consignments tbody tr[data-batch='{inp['batch']}'][data-to='{user['batch']}']")
+    page.wait_for_selector(
+        f"#decay[data-consignment='input:{inp['batch']}:{user['batch']}'][data-ready='1']"
+    )
+    api = _api(dash, f"/runs/{dash.run_id}/consignment-decay", kind="input",
+               batch=inp["batch"], to=user["batch"])  # fmt: skip
+    line = page.evaluate(
+        "(() => { const d = document.getElementById('decay').data;"
+        " return {bq: d[0].customdata, kinds: d[1].meta.kinds}; })()"
+    )
+    assert line["bq"][0] == api["points"][0]["activity_bq"] == inp["activity_eop_bq"]
+    assert line["bq"][-1] == api["points"][-1]["activity_bq"]
+    assert line["kinds"] == [m["kind"] for m in api["markers"]]
+    assert line["kinds"][-1] == "use"
+    _shot(page, shots, "consignment")
+
+
 def test_a_delay_replanned_shows_the_revisions_diff(whatif_page: Any, dash: Dash) -> None:
     page, _, shots = whatif_page
     plan = dash.stored_plan()

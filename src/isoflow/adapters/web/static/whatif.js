@@ -7,7 +7,7 @@
   var CONFIG = { displaylogo: false, responsive: true, showLink: false, showSendToCloud: false };
   var FONT = { family: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size: 12 };
   var MARKS = { end_of_production: "#ff7f0e", release: "#9467bd", departure: "#1f77b4",
-    arrival: "#17becf", administration: "#d62728" };
+    arrival: "#17becf", administration: "#d62728", use: "#8c564b", elution: "#2ca02c" };
   var FINAL_WAIT_MS = 400;
   var DEFAULT_KIND = "shipment_delayed";
   var JSON_HINTS = {
@@ -60,11 +60,110 @@
     try {
       var c = await D.api("GET", path);
       drawDecay(c);
+      delete box.dataset.consignment;
       box.dataset.booking = booking;
       box.dataset.ready = "1";
     } catch (e) {
       $("decay-title").textContent = "No decay curve for " + booking + ": " + e.message;
     }
+  }
+
+  /* ------------------------------------------------------------------ consignments */
+  /* the plan's bulk inputs (PlanRun.inputs) and generator deliveries (Plan.generators) */
+  function consignments(plan) {
+    var out = [];
+    (plan.runs || []).forEach(function (r) {
+      (r.inputs || []).forEach(function (i) {
+        out.push({ kind: "input", batch: i.batch, to: r.batch, product: i.product,
+          arrive: i.arrive_utc, bq: i.activity_eop_bq, what: "bulk, at the source's end of production" });
+      });
+    });
+    (plan.generators || []).forEach(function (g) {
+      out.push({ kind: "generator", batch: g.batch, to: g.site, product: g.product, arrive: g.arrive_utc,
+        bq: g.activity_calibration_bq, what: (g.sizes_bq || []).length + " generator(s), " + g.parent +
+          " at calibration" });
+    });
+    return out;
+  }
+
+  function consignmentsTable(plan) {
+    var table = el("table");
+    table.id = "consignments";
+    var head = el("tr");
+    ["kind", "from batch", "to", "product", "arrives (UTC)", "activity", ""].forEach(function (h) {
+      head.appendChild(el("th", h));
+    });
+    table.appendChild(el("thead")).appendChild(head);
+    var body = table.appendChild(el("tbody"));
+    var all = consignments(plan);
+    all.forEach(function (c) {
+      var tr = D.row([c.kind === "input" ? "bulk input" : "generators", c.batch, c.to, c.product,
+        D.utc(c.arrive), activity(c.bq, unit(c.bq)), c.what]);
+      tr.dataset.kind = c.kind;
+      tr.dataset.batch = c.batch;
+      tr.dataset.to = c.to;
+      tr.style.cursor = "pointer";
+      tr.title = "show the decay curve of this consignment";
+      tr.addEventListener("click", function () { showConsignment(c); });
+      body.appendChild(tr);
+    });
+    if (!all.length) {
+      var td = body.appendChild(el("tr")).appendChild(el("td", "The plan ships no bulk activity and no generator."));
+      td.colSpan = 7;
+    }
+    return table;
+  }
+
+  async function showConsignment(c) {
+    var box = $("decay");
+    box.dataset.ready = "0";
+    var path = "/runs/" + encodeURIComponent(W.runId) + "/consignment-decay?kind=" + c.kind +
+      "&batch=" + encodeURIComponent(c.batch) + "&to=" + encodeURIComponent(c.to);
+    try {
+      var curve = await D.api("GET", path);
+      drawConsignment(curve);
+      delete box.dataset.booking;
+      box.dataset.consignment = c.kind + ":" + c.batch + ":" + c.to;
+      box.dataset.ready = "1";
+    } catch (e) {
+      $("decay-title").textContent = "No decay curve for " + c.batch + " to " + c.to + ": " + e.message;
+    }
+  }
+
+  function drawConsignment(c) {
+    var u = unit(c.activity_start_bq);
+    var first = c.points[0], last = c.points[c.points.length - 1];
+    var what = c.kind === "input" ? "bulk " + c.product + " from " + c.batch + " into " + c.to :
+      "generators (" + c.product + ") of " + c.batch + " at " + c.to + ", parent";
+    $("decay-title").textContent = what + " (" + c.nuclide + ", half-life " +
+      D.num(c.half_life_s / 3600, 2) + " h): " + activity(first.activity_bq, u) + " at " +
+      (c.kind === "input" ? "end of production" : "calibration") + ", " +
+      activity(last.activity_bq, u) + (c.kind === "input" ? " when used" : " at the last elution");
+    var traces = [
+      { type: "scatter", mode: "lines", name: "activity of the consignment", line: { color: "#1f3b57" },
+        x: c.points.map(function (p) { return t(p.time_utc); }),
+        y: c.points.map(function (p) { return p.activity_bq / u.f; }),
+        customdata: c.points.map(function (p) { return p.activity_bq; }),
+        hovertemplate: "%{x}<br>%{y:.4g} " + u.name + "<extra></extra>" },
+      { type: "scatter", mode: "markers", name: "events",
+        x: c.markers.map(function (m) { return t(m.time_utc); }),
+        y: c.markers.map(function (m) { return m.activity_bq / u.f; }),
+        customdata: c.markers.map(function (m) {
+          var d = m.daughter_bq === null || m.daughter_bq === undefined ? "" :
+            "<br>gives " + activity(m.daughter_bq, unit(m.daughter_bq || 1));
+          return m.label + d;
+        }),
+        marker: { size: 10, color: c.markers.map(function (m) { return MARKS[m.kind]; }) },
+        meta: { kinds: c.markers.map(function (m) { return m.kind; }) },
+        hovertemplate: "%{customdata}<br>%{x}<br>%{y:.4g} " + u.name + "<extra></extra>" }
+    ];
+    var layout = {
+      font: FONT, height: 380, hovermode: "closest", margin: { l: 70, r: 30, t: 20, b: 45 },
+      legend: { orientation: "h", y: 1.1 },
+      xaxis: { type: "date", title: { text: "UTC" } },
+      yaxis: { title: { text: "activity [" + u.name + "]" }, rangemode: "tozero" }
+    };
+    return Plotly.react("decay", traces, layout, CONFIG);
   }
 
   /* markers at one instant (end of production, release and departure of a dose made on the
@@ -441,7 +540,9 @@
     W.plan = ev.detail.plan;
     var view = $("whatif-view");
     view.dataset.ready = "0";
-    view.replaceChildren(el("h3", "Doses (click one for its decay curve)"), dosesTable(W.plan));
+    view.replaceChildren(el("h3", "Doses (click one for its decay curve)"), dosesTable(W.plan),
+      el("h3", "Consignments: bulk inputs and generators (click one for its decay curve)"),
+      consignmentsTable(W.plan));
     view.appendChild(el("p", "", "hint")).id = "decay-title";
     var chart = view.appendChild(el("div", null, "chart"));
     chart.id = "decay";
