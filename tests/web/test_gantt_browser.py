@@ -3,7 +3,8 @@
 Signed in as the planner over the real service with the small scenario planned
 (``dash_cases``): the site-kind filter leaves the markers of that kind only (counted here
 from the scenario file), and clicking a run's bar lists exactly the allocations of that
-batch in the stored plan JSON. Every request is recorded; anything not to 127.0.0.1 is
+batch in the stored plan JSON; the per-order rows draw each allocation's batch, legs and
+administration as the plan states them. Every request is recorded; anything not to 127.0.0.1 is
 aborted and fails the last test.
 """
 
@@ -93,6 +94,56 @@ def test_clicking_a_runs_bar_lists_the_doses_of_that_batch(gantt_page: Any, dash
             assert cells[3] == a["administration_utc"].replace("T", " ")[:16]
             assert float(row.get_attribute("data-activity-bq") or "nan") == a["activity_admin_bq"]
             assert cells[5] == str(a.get("doses", 1))
+
+
+def _plotly_time(iso: str) -> str:
+    return iso.replace("T", " ").replace("Z", "")
+
+
+def test_per_order_rows_show_each_orders_way(gantt_page: Any, dash: Dash) -> None:
+    page, _ = gantt_page
+    plan = dash.stored_plan()
+    runs = {r["batch"]: r for r in plan["runs"]}
+    page.select_option("#gantt-rows", "order")
+    page.wait_for_selector("#gantt[data-rows='order']")
+    data = page.evaluate("document.getElementById('gantt').data")
+    production, qc, legs, _, admin = data
+    allocations = plan["allocations"]
+    assert admin["meta"]["bookings"] == [a["booking"] for a in allocations]
+    assert admin["x"] == [_plotly_time(a["administration_utc"]) for a in allocations]
+    assert production["base"] == [_plotly_time(runs[a["batch"]]["start_utc"]) for a in allocations]
+    ends = [_utc(runs[a["batch"]]["end_of_production_utc"]) for a in allocations]
+    starts = [_utc(runs[a["batch"]]["start_utc"]) for a in allocations]
+    assert production["x"] == [
+        (e - s).total_seconds() * 1000 for s, e in zip(starts, ends, strict=True)
+    ]
+    want_legs = [(a["booking"], leg) for a in allocations for leg in a["legs"]]
+    assert legs["base"] == [_plotly_time(leg["depart_utc"]) for _, leg in want_legs]
+    assert [y.split(" · ")[0] for y in legs["y"]] == [b for b, _ in want_legs]
+    with_qc = [
+        a
+        for a in allocations
+        if runs[a["batch"]]["release_utc"] > runs[a["batch"]]["end_of_production_utc"]
+    ]
+    assert len(qc["x"]) == len(with_qc)
+    hospital = allocations[0]["hospital"]
+    page.select_option("#gantt-hospital", hospital)
+    page.wait_for_function(
+        "h => document.getElementById('gantt').data[4].y.every(y => y.split(' · ')[1] === h)",
+        arg=hospital,
+    )
+    shown = page.evaluate("document.getElementById('gantt').data[4].meta.bookings")
+    assert shown == [a["booking"] for a in allocations if a["hospital"] == hospital]
+    # a production bar of this view lists the doses of its batch, as in the per-site view
+    page.evaluate(
+        "document.getElementById('gantt')"
+        ".emit('plotly_click', {points: [{curveNumber: 0, pointNumber: 0}]})"
+    )
+    first = next(a for a in allocations if a["hospital"] == hospital)
+    page.wait_for_selector(f"#run-doses[data-batch='{first['batch']}'][data-ready='1']")
+    page.select_option("#gantt-hospital", "")
+    page.select_option("#gantt-rows", "site")
+    page.wait_for_selector("#gantt[data-rows='site']")
 
 
 def _utc(iso: str) -> datetime:

@@ -233,7 +233,74 @@
     box.dataset.ready = "1";
   }
 
-  function gantt(plan) {
+  /* ------------------------------------------------------------------ Gantt per order */
+  function legText(a, leg) {
+    return "<b>" + esc(a.booking) + "</b> on " + esc(leg.lane) + "<br>depart " + t(leg.depart_utc) +
+      "<br>arrive " + t(leg.arrive_utc);
+  }
+
+  /* one row per allocation (a booking, or an order's doses from one batch): its batch's
+     production and QC, each leg it travels and its administration, as the plan states them */
+  function orderTraces(plan, hospital, pinnedBatches) {
+    var all = plan.allocations || [];
+    var mine = all.filter(function (a) { return !hospital || a.hospital === hospital; });
+    var runOf = {};
+    (plan.runs || []).forEach(function (r) { runOf[r.batch] = r; });
+    var label = function (a) {
+      var again = all.filter(function (b) { return b.booking === a.booking; }).length > 1;
+      return a.booking + " · " + a.hospital + (again ? " · " + a.batch : "");
+    };
+    var made = mine.filter(function (a) { return runOf[a.batch]; });
+    var qc = made.filter(function (a) {
+      return ms(runOf[a.batch].end_of_production_utc, runOf[a.batch].release_utc) > 0;
+    });
+    var legs = [];
+    mine.forEach(function (a) { (a.legs || []).forEach(function (leg) { legs.push([a, leg]); }); });
+    var pinned = made.filter(function (a) { return pinnedBatches.indexOf(a.batch) >= 0; });
+    var bar = function (name, list, start, end, extra) {
+      return Object.assign({ type: "bar", orientation: "h", name: name,
+        y: list.map(function (x) { return label(x[0] || x); }),
+        base: list.map(function (x) { return t(start(x)); }),
+        x: list.map(function (x) { return ms(start(x), end(x)); }) }, extra);
+    };
+    var run = function (a) { return runOf[a.batch]; };
+    var traces = [
+      bar("production", made, function (a) { return run(a).start_utc; },
+        function (a) { return run(a).end_of_production_utc; },
+        { marker: { color: "#4c78a8", line: { color: "#333", width: 0.5 } },
+          customdata: made.map(function (a) { return runText(run(a)); }),
+          hovertemplate: "%{customdata}<extra>production</extra>" }),
+      bar("QC until release", qc, function (a) { return run(a).end_of_production_utc; },
+        function (a) { return run(a).release_utc; },
+        { marker: { color: "#4c78a8", opacity: 0.4, pattern: { shape: "/", fgcolor: "#333", size: 6 } },
+          customdata: qc.map(function (a) { return runText(run(a)); }),
+          hovertemplate: "%{customdata}<extra>QC</extra>" }),
+      bar("shipment leg", legs, function (x) { return x[1].depart_utc; }, function (x) { return x[1].arrive_utc; },
+        { marker: { color: "#6baed6", line: { color: "#2171b5", width: 0.5 } },
+          customdata: legs.map(function (x) { return legText(x[0], x[1]); }),
+          hovertemplate: "%{customdata}<extra>shipment</extra>" }),
+      bar("pinned (starts before the freeze line; in soft mode before now)", pinned, function (a) { return run(a).start_utc; },
+        function (a) { return run(a).end_of_production_utc; },
+        { meta: { pinned: pinned.map(function (a) { return a.booking; }) }, showlegend: pinned.length > 0,
+          marker: { color: "rgba(0,0,0,0)", pattern: { shape: "x", fgcolor: "#111", size: 5 },
+            line: { color: "#111", width: 2.5 } },
+          customdata: pinned.map(function (a) { return runText(run(a)); }),
+          hovertemplate: "%{customdata}<extra>pinned</extra>" }),
+      { type: "scatter", mode: "markers", name: "administration", y: mine.map(label),
+        x: mine.map(function (a) { return t(a.administration_utc); }),
+        meta: { bookings: mine.map(function (a) { return a.booking; }) },
+        marker: { symbol: "diamond", size: 10, color: "#d62728", line: { color: "#fff", width: 1 } },
+        customdata: mine.map(function (a) {
+          return "<b>" + esc(a.booking) + "</b> at " + esc(a.hospital) + "<br>administration " +
+            t(a.administration_utc) + "<br>" + a.doses + " dose(s) of " + esc(a.product) + " from " + esc(a.batch);
+        }),
+        hovertemplate: "%{customdata}<extra>administration</extra>" }
+    ];
+    return { traces: traces, rows: unique(mine.map(label)), byTrace: [made.map(run), qc.map(run), null,
+      pinned.map(run), null], rowHeight: 24 };
+  }
+
+  function siteTraces(plan, pinned) {
     var runs = plan.runs || [], ships = plan.shipments || [];
     var prod = function (r) { return r.site + " · production"; };
     var ship = function (s) { return s.origin + " · shipments"; };
@@ -259,13 +326,6 @@
         marker: { color: "#6baed6", line: { color: "#2171b5", width: 0.5 } },
         customdata: ships.map(shipmentText), hovertemplate: "%{customdata}<extra>shipment</extra>" }
     ];
-    /* a revision states its now and freeze: the freeze line is at now + freeze, and runs that
-       start before it are pinned (the plan record has no pin flag of its own) */
-    var rev = plan.revision || null;
-    var freeze = rev ? new Date(Date.parse(rev.now_utc) + 1000 * (rev.freeze_s || 0)).toISOString() : null;
-    /* hard mode keeps what the parent decided before now + freeze, soft mode only the past */
-    var hold = rev ? (rev.mode === "hard" ? freeze : rev.now_utc) : null;
-    var pinned = rev ? runs.filter(function (r) { return Date.parse(r.start_utc) < Date.parse(hold); }) : [];
     traces.push({ type: "bar", orientation: "h", name: "pinned (starts before the freeze line; in soft mode before now)",
       y: pinned.map(prod), base: pinned.map(function (r) { return t(r.start_utc); }),
       x: pinned.map(function (r) { return ms(r.start_utc, r.end_of_production_utc); }),
@@ -273,11 +333,40 @@
       marker: { color: "rgba(0,0,0,0)", pattern: { shape: "x", fgcolor: "#111", size: 5 },
         line: { color: "#111", width: 2.5 } },
       customdata: pinned.map(runText), hovertemplate: "%{customdata}<extra>pinned</extra>" });
+    return { traces: traces, rows: rows, byTrace: [runs, qc, null, pinned], rowHeight: 34 };
+  }
+
+  var shownPlan = null;
+
+  function gantt(plan) {
+    shownPlan = plan;
+    var hospitals = unique((plan.allocations || []).map(function (a) { return a.hospital; })).sort();
+    options($("gantt-hospital"), hospitals);
+    return drawGantt();
+  }
+
+  function drawGantt() {
+    var plan = shownPlan;
+    var runs = plan.runs || [];
+    /* a revision states its now and freeze: the freeze line is at now + freeze, and runs that
+       start before it are pinned (the plan record has no pin flag of its own) */
+    var rev = plan.revision || null;
+    var freeze = rev ? new Date(Date.parse(rev.now_utc) + 1000 * (rev.freeze_s || 0)).toISOString() : null;
+    /* hard mode keeps what the parent decided before now + freeze, soft mode only the past */
+    var hold = rev ? (rev.mode === "hard" ? freeze : rev.now_utc) : null;
+    var pinned = rev ? runs.filter(function (r) { return Date.parse(r.start_utc) < Date.parse(hold); }) : [];
+    var perOrder = $("gantt-rows").value === "order";
+    $("gantt-hospital").disabled = !perOrder;
+    var drawn = perOrder ?
+      orderTraces(plan, $("gantt-hospital").value, pinned.map(function (r) { return r.batch; })) :
+      siteTraces(plan, pinned);
+    var traces = drawn.traces, rows = drawn.rows;
+    $("gantt").dataset.rows = perOrder ? "order" : "site";
     var now = new Date().toISOString().slice(0, 19);
     var first = plan.earliest_run_utc || plan.start_utc;
     var inside = Date.parse(now + "Z") >= Date.parse(first) && Date.parse(now + "Z") <= Date.parse(plan.end_utc);
     var layout = {
-      font: FONT, barmode: "overlay", height: 140 + 34 * rows.length, hovermode: "closest",
+      font: FONT, barmode: "overlay", height: 140 + drawn.rowHeight * rows.length, hovermode: "closest",
       margin: { l: 200, r: 20, t: 30, b: 40 }, legend: { orientation: "h", y: 1.08 },
       xaxis: { type: "date", range: [t(first), t(plan.end_utc)], title: { text: "UTC" } },
       yaxis: { type: "category", categoryorder: "array", categoryarray: rows, autorange: "reversed" },
@@ -309,7 +398,7 @@
     hint.className = "hint";
     hint.textContent = "Click a run's bar to list the doses it serves.";
     box.replaceChildren(hint);
-    var byTrace = [runs, qc, null, pinned];
+    var byTrace = drawn.byTrace;
     return Plotly.react("gantt", traces, layout, CONFIG).then(function (gd) {
       if (typeof gd.removeAllListeners === "function") { gd.removeAllListeners("plotly_click"); }
       gd.on("plotly_click", function (ev) {
@@ -325,6 +414,8 @@
     $("filter-product").addEventListener("change", function () { if (net) { drawMap(); } });
     $("filter-country").addEventListener("change", function () { if (net) { drawMap(); } });
     $("filter-kind").addEventListener("change", function () { if (net) { drawMap(); } });
+    $("gantt-rows").addEventListener("change", function () { if (shownPlan) { drawGantt(); } });
+    $("gantt-hospital").addEventListener("change", function () { if (shownPlan) { drawGantt(); } });
   });
   window.isoflowCharts = { network: network, compare: compare, gantt: gantt };
 }());
