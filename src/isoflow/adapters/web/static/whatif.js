@@ -412,7 +412,8 @@
   async function follow(runId) {
     var run = await watch(runId, "Re-plan", $("whatif-progress"));
     D.refresh();
-    if (!run.result_sha256) { return; }
+    /* a failed run's message says why (a plan that fails verification is no revision) */
+    if (!run.result_sha256 || run.state === "failed") { return; }
     var res = await D.api("GET", "/runs/" + encodeURIComponent(runId) + "/result");
     diffView(runId, res.result.revision);
   }
