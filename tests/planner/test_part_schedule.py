@@ -20,16 +20,24 @@ from isoflow.engines.planner.solve import (
 from isoflow.records.status import SolveStatus
 
 
-def test_a_part_budget_is_its_share_of_a_fair_split_over_the_workers():
-    # 60 s left, part of 10 columns, 20 + 30 columns still to solve, two workers: each
-    # worker's fair share is 30 columns, so this part gets 10/30 of the time
-    assert part_budget(60.0, 10, [20, 30], 2) == pytest.approx(20.0)
-    # a part as large as a fair share has its worker to itself
-    assert part_budget(60.0, 30, [20, 10], 2) == pytest.approx(60.0)
+def test_a_part_budget_is_its_share_of_the_worker_time_by_work():
+    # 60 s left on two free workers: 120 s of worker time. Work goes as size^1.5:
+    # 10 -> 31.62, 20 -> 89.44, 30 -> 164.32 (sum 285.38), so a part of 10 columns with
+    # 20 and 30 queued gets 120 * 31.62 / 285.38 = 13.30 s
+    assert part_budget(60.0, 10, [20, 30], [], 2) == pytest.approx(13.297, abs=1e-3)
+    # a part with more work than a worker's fair share has its worker to itself:
+    # 120 * 164.32 / 285.38 = 69.1 > 60
+    assert part_budget(60.0, 30, [20, 10], [], 2) == pytest.approx(60.0)
     # the last part takes everything left
-    assert part_budget(12.0, 5, [], 2) == pytest.approx(12.0)
-    # one worker: 60·30/(30+30)
-    assert part_budget(60.0, 30, [20, 10], 1) == pytest.approx(30.0)
+    assert part_budget(12.0, 5, [], [], 2) == pytest.approx(12.0)
+    # one worker: 60 * 164.32 / 285.38
+    assert part_budget(60.0, 30, [20, 10], [], 1) == pytest.approx(34.547, abs=1e-3)
+    # the other worker busy for 25 of the 30 s left: 30 + 5 = 35 s of worker time for two
+    # equal parts, 17.5 s each
+    assert part_budget(30.0, 10, [10], [25.0], 2) == pytest.approx(17.5)
+    # a part running elsewhere counts by when it is due, not by its size: alone in the queue,
+    # this part gets all of the 30 s left
+    assert part_budget(30.0, 10, [], [20.0], 2) == pytest.approx(30.0)
 
 
 def test_the_largest_parts_start_first_and_the_rest_follow_smallest_first():

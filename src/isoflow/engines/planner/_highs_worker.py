@@ -83,7 +83,11 @@ def run_highs(
     highs.setOptionValue("mip_rel_gap", float(options["mip_gap"]))
     highs.setOptionValue("threads", int(options["threads"]))
     highs.setOptionValue("random_seed", int(options["seed"]))
-    highs.setOptionValue("solver", str(options.get("lp_solver", "choose")))
+    lp_solver = str(options.get("lp_solver", "choose"))
+    if arrays["integer"].any():  # a MIP: the solver of its root relaxation
+        highs.setOptionValue("mip_lp_solver", lp_solver)
+    else:
+        highs.setOptionValue("solver", lp_solver)
     lp = highspy.HighsLp()
     lp.num_col_ = int(arrays["col_cost"].size)
     lp.num_row_ = int(arrays["row_lower"].size)

@@ -260,7 +260,11 @@ def _shipment_rows(
 ) -> None:
     """Departures.
 
-    * ship ``z[k] − N[k]·s[d] ≤ 0`` and ``v[f] − s[d] ≤ 0`` per leg of a candidate;
+    * ship ``Σ_{k of b on d} z[k] − N[b]·s[d] ≤ 0`` per booking or order ``b`` and departure
+      ``d`` its options use (a booking is served once, so its options through one departure
+      share ``N[b]``; tighter in the relaxation than a row per option, where options of one
+      booking split over several runs on one flight each paid a share of it), and
+      ``v[f] − s[d] ≤ 0`` per leg of a flow;
     * flow used ``w[f] − M·v[f] ≤ 0``;
     * ti ``Σ ti·z + Σ ti·w − TI_max·s[d] ≤ 0``;
     * packages ``Σ m·z + Σ v (or generator counts) − packages_max·s[d] ≤ 0`` (a dose is
@@ -273,13 +277,20 @@ def _shipment_rows(
     ti_rows, ti_cols, ti_vals = [], [], []
     pk_rows, pk_cols, pk_vals = [], [], []
     row = 0
+    ship_row: dict[tuple[int, int], int] = {}  # (booking, departure) -> its ship row
     for ki, a in enumerate(cand.allocations):
         for leg in a.route.legs:
             d = deps[(leg.lane, leg.depart)]
-            sh_rows += [row, row]
-            sh_cols += [c.z.start + ki, c.s.start + d]
-            sh_vals += [1.0, -float(c.k_units[ki])]
-            row += 1
+            key = (int(c.k_book[ki]), d)
+            if key not in ship_row:
+                ship_row[key] = row
+                sh_rows.append(row)
+                sh_cols.append(c.s.start + d)
+                sh_vals.append(-float(c.k_units[ki]))
+                row += 1
+            sh_rows.append(ship_row[key])
+            sh_cols.append(c.z.start + ki)
+            sh_vals.append(1.0)
             pk_rows.append(d)
             pk_cols.append(c.z.start + ki)
             pk_vals.append(float(c.k_doses[ki]))

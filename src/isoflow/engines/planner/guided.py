@@ -133,7 +133,8 @@ def solve_part(
     final: SolveResult | None = None
     if full_mip:
         given = {**arrays, "start_solution": best} if best is not None else arrays
-        final = solve_arrays(given, clock.until(1.0), rule_file=rule_file)
+        root = "ipm" if relaxed.seconds >= SLOW_LP_S else "choose"
+        final = solve_arrays(given, clock.until(1.0), root, rule_file=rule_file)
     else:
         notes.append("full MIP skipped: its root would not finish in the time left")
     result = _answer(arrays, final, best, lp_bound, opts)
