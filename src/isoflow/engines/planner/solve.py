@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -301,8 +302,8 @@ def part_budget(
     """
     free = max(1, workers - len(busy))
     total = left * free + sum(max(0.0, left - b) for b in busy)
-    work = float(size) ** WORK_EXPONENT
-    rest = sum(float(q) ** WORK_EXPONENT for q in queued)
+    work: float = math.pow(size, WORK_EXPONENT)
+    rest: float = sum(math.pow(q, WORK_EXPONENT) for q in queued)
     return min(left, total * work / (work + rest))
 
 
