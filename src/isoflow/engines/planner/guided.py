@@ -20,7 +20,10 @@ given: the full MIP then gets their time; on the built-in week's hard part the r
 steps took 4-5 s and the full MIP after them about as long as from the start alone)
 4. the full MIP from the best incumbent, for its cutting planes and branching, but only if
    the time left is enough for its root (about :data:`ROOT_PER_LP` times the relaxation's
-   time); otherwise steps 2 and 3 get that time.
+   time); otherwise steps 2 and 3 get that time. A part whose relaxation was slow (over
+   :data:`SLOW_LP_S`) has the root of its full MIP solved by interior point
+   (``mip_lp_solver``): on the generated network's largest part the root was done at 11 s
+   and the first round of cuts at 18 s, against 21 s and 26 s by dual simplex.
 
 The answer is the best plan found, with bound ``max(bound of the full MIP, z_LP)``.
 """
