@@ -17,8 +17,10 @@ The fixing rules, with ``t_now`` the instant of the re-plan:
   administration before ``t_now``): kept at the plan's doses if the plan chose it, else
   never (``z = 0``);
 * a generator delivered on a departure before ``t_now``: kept (``v = 1``, ``n`` as planned);
-* an input shipped to a run before ``t_now``: kept (``w`` as planned, ``v = 1``), any other
-  flow leaving then: none.
+* an input shipped to a run before ``t_now``: kept (``w`` as planned, ``v = 1``), and so is the
+  run it was shipped for (``y = 1``: the material is on its way to it, and a departure that
+  left carrying it cannot be unmade; dropping the run would leave the shipment listing a
+  consignment the plan no longer has); any other flow leaving then: none.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
+import numpy.typing as npt
 
 from isoflow.domain.calendar import epoch
 from isoflow.engines.planner.build import PlanningModel
@@ -229,7 +232,7 @@ def freeze(
             pm.model.set_row_bounds([rows.start + p], -np.inf, None)
     _drop_feeds(pm, {ri for ri in made if cand.runs[ri].start < now})
     failed_runs = {ri for ri, batch in made.items() if batch in shortfall}
-    _freeze_flows(pm, m, pc, now, failed_runs)
+    _freeze_flows(pm, m, pc, now, failed_runs, pos)
     a_kept, a_barred = _freeze_allocations(
         pm, m, pc, now, hold if bar_new else now, set(shortfall), made
     )
@@ -246,14 +249,20 @@ def freeze(
 
 
 def _freeze_flows(
-    pm: PlanningModel, m: _Deferred, pc: PlanColumns, now: float, failed: set[int]
+    pm: PlanningModel,
+    m: _Deferred,
+    pc: PlanColumns,
+    now: float,
+    failed: set[int],
+    pos: npt.NDArray[np.int64],
 ) -> None:
     """Inputs that left before ``now`` are shipped as planned; no other flow leaves then.
 
-    From a failed run, as much as it still gives (at most as planned).
+    From a failed run, as much as it still gives (at most as planned). The run a shipped
+    input goes to is made (``y[dst] = 1``; ``pos``: each candidate run's producing column).
     """
     cand = pm.cand
-    w, v = pm.blocks["w"], pm.blocks["v"]
+    w, v, y = pm.blocks["w"], pm.blocks["v"], pm.blocks["y"]
     for fi, f in enumerate(cand.flows):
         if f.dst < 0:
             continue
@@ -267,6 +276,8 @@ def _freeze_flows(
         else:
             m.set_col_bounds([w.start + fi], gbq, gbq)
             m.set_col_bounds([v.start + fi], float(gbq > 0), float(gbq > 0))
+            if gbq > 0 and pos[f.dst] >= 0:
+                m.set_col_bounds([y.start + int(pos[f.dst])], 1.0, 1.0)
 
 
 MADE_REL = 1e-7

@@ -1,0 +1,53 @@
+"""A re-plan after a bulk input has left: the run it was shipped for is kept.
+
+The small scenario: reactor-kr's Lu-177 (``irr-lu177``) goes by one road leg to cdmo-sg,
+whose labelling run (``label-psma``) serves b1 and b2. Re-planned just after that leg has
+departed, with both bookings cancelled, the labelling run serves nobody; but the consignment
+is on its way to it and its departure cannot be unmade. The revision keeps the run with the
+input as shipped (its activity then goes to waste), so that the shipment lists exactly what
+the plan's legs put on it and ``verify`` finds nothing (before, the run was dropped and the
+shipment listed a consignment the plan no longer had).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from isoflow.engines.planner.api import PlanOptions, make_plan
+from isoflow.engines.planner.replan import ReplanOptions, replan
+from isoflow.engines.verify import verify
+from isoflow.records.revision import ReplanMode
+from isoflow.scenario.events import parse_events
+from isoflow.scenario.load import load_scenario
+from isoflow.units import to_iso
+
+SMALL = Path(__file__).resolve().parents[1] / "scenario" / "data" / "small.yaml"
+OPTIONS = PlanOptions()
+
+
+def test_a_shipped_input_keeps_the_run_it_was_shipped_for() -> None:
+    sc = load_scenario(SMALL)
+    parent = make_plan(sc, OPTIONS)
+    (user,) = [r for r in parent.runs if r.inputs]
+    (inp,) = user.inputs
+    departed = inp.legs[0].depart_utc
+    assert departed < user.start_utc
+    served = sorted(a.booking for a in parent.allocations if a.batch == user.batch)
+    assert served == ["b1", "b2"]
+    now = departed + timedelta(minutes=1)
+    cancelled = [{"kind": "demand_cancelled", "id": b} for b in served]
+    events = parse_events({"events": cancelled}).events
+    result = replan(sc, parent, events, ReplanOptions(now=now, mode=ReplanMode.HARD, plan=OPTIONS))
+    assert verify(result.plan, sc) == []
+    (kept,) = [r for r in result.plan.runs if r.batch == user.batch]
+    assert [(i.batch, i.activity_eop_bq) for i in kept.inputs] == [(inp.batch, inp.activity_eop_bq)]
+    assert [a for a in result.plan.allocations if a.batch == user.batch] == []
+    leg = inp.legs[0]
+    (ship,) = [
+        s
+        for s in result.plan.shipments
+        if s.lane == leg.lane and to_iso(s.depart_utc) == to_iso(leg.depart_utc)
+    ]
+    assert list(ship.batches) == [inp.batch]
+    assert user.batch not in result.plan.revision.diff.runs_removed
