@@ -99,6 +99,7 @@ def test_the_builtin_week_from_upload_to_approval(service: Dash, archive: Path) 
         (sid,) = [s["scenario_id"] for s in scenarios if s["name"] == "apac-2025"]
         row = page.locator("#scenarios tbody tr", has_text=sid)
         row.locator("button.plan").click()
+        page.wait_for_selector("#notice:has-text('submitted')", timeout=30_000)
         runs = _get(dash, "/runs")
         (plan_id,) = [r["run_id"] for r in runs if r["scenario_id"] == sid and r["kind"] == "plan"]
         page.wait_for_selector(

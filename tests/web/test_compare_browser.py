@@ -70,6 +70,7 @@ def _figures(run: dict[str, Any], plan: dict[str, Any]) -> dict[str, float | Non
         "served_share": 100 * k["doses"]["served_share"],
         "unserved": len(plan["unserved"]),
         "cost": k["cost"]["total"],
+        "production": k["cost"]["production_fixed"] + k["cost"]["production_variable"],
         "transport": k["cost"]["transport"],
         "runs": len(plan["runs"]),
         "shipments": len(plan["shipments"]),

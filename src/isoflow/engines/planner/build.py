@@ -19,7 +19,7 @@ Rows (one block each):
 * feed        ``x[r]·feed[r] − Σ_f factor[f]·w[f] ≤ 0``                per run needing input
 * elution     ``Σ_k need[k]·z[k] − Σ_f yield[f,e]·w[f] ≤ 0``           per elution slot
 * generator   ``w[f] − Σ size·n[f,size] = 0``                          per sized generator flow
-* ship        ``z[k] − N[b(k)]·s[d] ≤ 0`` and ``v[f] − s[d] ≤ 0``       per leg of a candidate
+* ship        ``Σ_k z[k] − N[b]·s[d] ≤ 0`` per booking and departure; ``v[f] − s[d] ≤ 0`` per leg
 * flow used   ``w[f] − M·v[f] ≤ 0`` (``v`` binary: the flow ships)         per flow
 * ti          ``Σ ti·z + Σ ti·w − TI_max·s[d] ≤ 0``                    per departure
 * packages    ``Σ m·z + Σ v (or generator counts) − packages_max·s[d] ≤ 0`` per departure
@@ -27,8 +27,8 @@ Rows (one block each):
 * per day     ``Σ y over runs of a process starting on one local day ≤ max_batches_per_day``
 * stock       ``Σ per_batch·y over a site's runs using a material in one week ≤ per_week``
               (see :mod:`.stocks`)
-* linking     ``v[f] ≤ y[src]``, ``y[r] ≤ Σ v`` into ``r``, ``z[k] ≤ Σ v`` of generators eluted
-              for ``k``, ``v[f] ≤ Σ n[f]`` (tighten the relaxation; see
+* linking     ``v[f] ≤ y[src]``, ``y[r] ≤ Σ v`` into ``r``, ``z[k] ≤ Σ v``
+              of generators eluted for ``k``, ``v[f] ≤ Σ n[f]`` (tighten the relaxation; see
               :func:`.linking._linking_rows`)
 """
 

@@ -280,11 +280,11 @@ def _part_start(
 
 
 WORK_EXPONENT = 1.5
-"""A part's work grows as its size to this power (more than linearly: on the generated
-5,000-booking network, parts of 1,500 columns solve in under a second, of 4,400 in 22 s, and
-the one of 26,260 columns needs about 55 s for its guided steps and the full MIP's root and
-first cuts on one core). 1.5 is conservative: the largest parts get more than their share of
-columns, not all their measured need."""
+"""A part's work grows as its size (its integer columns) to this power, more than linearly:
+on the generated 5,000-booking network, parts of about 1,500 integer columns solve in under a
+second, the one of 3,702 in about 20 s, and the one of 19,973 needs about 55 s for its guided
+steps and the full MIP's root and first cuts on one core. 1.5 is conservative: the largest
+parts get more than their share of columns, not all their measured need."""
 
 
 def part_budget(
@@ -294,14 +294,14 @@ def part_budget(
 
     ``queued`` are the sizes of the parts still waiting besides this one; ``busy`` the
     seconds until each part running on another worker is due. The worker time for this part
-    and the queue is ``T = left · (W − |busy|) + Σ_r max(0, left − busy_r)`` (the free workers
-    now, the busy ones once their part is due); its share of it goes by work, ``size^a``
-    with ``a`` = :data:`WORK_EXPONENT`:
+    and the queue is ``T = left · (W − |busy|) + Σ_r (left − clip(busy_r, 0, left))`` (the
+    free workers now, the busy ones once their part is due); its share of it goes by work,
+    ``size^a`` with ``a`` = :data:`WORK_EXPONENT`:
     ``budget = min(left, T · size^a / (size^a + Σ queued^a))``. A part with more work than a
     fair share, and the last part, get all that is left.
     """
     free = max(1, workers - len(busy))
-    total = left * free + sum(max(0.0, left - b) for b in busy)
+    total = left * free + sum(left - min(max(b, 0.0), left) for b in busy)
     work: float = math.pow(size, WORK_EXPONENT)
     rest: float = sum(math.pow(q, WORK_EXPONENT) for q in queued)
     return min(left, total * work / (work + rest))
@@ -333,9 +333,9 @@ def _run_parts(
 
     A worker that finds the queue empty while other parts still run spends the time until
     the last of them is due (its start plus its budget) on ``improve`` (:class:`Improve`): a
-    part its budget cut short is solved on from its plan instead of the worker idling. Time
-    left once every part has run is the caller's (it stops when the whole model is within
-    its gap).
+    part its budget cut short is solved once more (cold, combined with its answer) instead
+    of the worker idling. Time left once every part has run is the caller's (it stops when
+    the whole model is within its gap).
     """
     n_workers = max(1, min(workers, len(sizes)))
     queue = part_order(sizes, n_workers)
@@ -392,8 +392,8 @@ class Improve:
 
     ``pick(busy)`` names the finished part with the widest open gap that no worker holds
     (``busy``) and that was not tried in vain (:attr:`tried`), or None; ``again(i, left)``
-    solves it on from its plan within ``left`` seconds and returns the better answer, or
-    None if it found nothing better.
+    solves it once more (cold, :func:`_solve_on`) within ``left`` seconds and returns the
+    better answer, or None if it found nothing better.
     """
 
     pick: Callable[[set[int]], int | None]
@@ -484,14 +484,17 @@ def _solve_on(
     sub = _subproblem(arrays, cols)
     sub.pop("start_solution", None)
     again = solve_arrays(sub, dataclasses.replace(opts, time_limit_s=left))
-    combined = _combine(part, again)
+    combined = _combine(part, again, opts.mip_gap)
     if combined.values is None or _abs_gap(combined) >= _abs_gap(part):
         return None
     return combined
 
 
-def _combine(a: SolveResult, b: SolveResult) -> SolveResult:
-    """Two answers of one part: the cheaper plan, bounded by the higher of their bounds."""
+def _combine(a: SolveResult, b: SolveResult, mip_gap: float) -> SolveResult:
+    """Two answers of one part: the cheaper plan, bounded by the higher of their bounds.
+
+    ``optimal`` when that gap is within ``mip_gap``, else ``feasible``.
+    """
     plans = [r for r in (a, b) if r.values is not None and r.objective is not None]
     if not plans:
         return b
@@ -502,7 +505,8 @@ def _combine(a: SolveResult, b: SolveResult) -> SolveResult:
         return best
     bound = min(max(bounds), objective)
     gap = (objective - bound) / max(abs(objective), 1e-9)
-    return dataclasses.replace(best, bound=bound, gap=gap)
+    status = SolveStatus.OPTIMAL if gap <= mip_gap * (1 + 1e-9) else SolveStatus.FEASIBLE
+    return dataclasses.replace(best, bound=bound, gap=gap, status=status)
 
 
 def _given(result: SolveResult | None) -> SolveResult:

@@ -246,9 +246,10 @@
     var mine = all.filter(function (a) { return !hospital || a.hospital === hospital; });
     var runOf = {};
     (plan.runs || []).forEach(function (r) { runOf[r.batch] = r; });
+    var count = {};
+    all.forEach(function (a) { count[a.booking] = (count[a.booking] || 0) + 1; });
     var label = function (a) {
-      var again = all.filter(function (b) { return b.booking === a.booking; }).length > 1;
-      return a.booking + " · " + a.hospital + (again ? " · " + a.batch : "");
+      return a.booking + " · " + a.hospital + (count[a.booking] > 1 ? " · " + a.batch : "");
     };
     var made = mine.filter(function (a) { return runOf[a.batch]; });
     var qc = made.filter(function (a) {

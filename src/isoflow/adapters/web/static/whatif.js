@@ -368,6 +368,7 @@
       if (s[3] === "choice" || s[3] === "time") { options[s[2]] = raw; return; }
       var x = Number(raw);
       if (!isFinite(x) || x < 0) { throw new Error(s[1] + " must be a number of at least 0"); }
+      if (s[2] === "time_limit_s" && x === 0) { throw new Error(s[1] + " must be more than 0"); }
       options[s[2]] = s[3] === "hours" ? 3600 * x : x;
     });
     return options;
@@ -385,7 +386,10 @@
     } catch (e) { say(e.message, true); return; }
     var hasNote = kindOf(event.kind).fields.some(function (f) { return f.name === "note"; });
     if (hasNote && !event.note) { event.note = why; }
-    $("whatif-diff").replaceChildren();
+    var diffBox = $("whatif-diff");
+    diffBox.replaceChildren();
+    diffBox.dataset.ready = "0";
+    delete diffBox.dataset.run;
     var body = { kind: "replan", scenario_id: W.run.scenario_id, reason: why,
       options: Object.assign(settings, { plan_run_id: W.runId, events: [event] }) };
     try {
