@@ -157,13 +157,7 @@
         meta: { kinds: c.markers.map(function (m) { return m.kind; }) },
         hovertemplate: "%{customdata}<br>%{x}<br>%{y:.4g} " + u.name + "<extra></extra>" }
     ];
-    var layout = {
-      font: FONT, height: 380, hovermode: "closest", margin: { l: 70, r: 30, t: 20, b: 45 },
-      legend: { orientation: "h", y: 1.1 },
-      xaxis: { type: "date", title: { text: "UTC" } },
-      yaxis: { title: { text: "activity [" + u.name + "]" }, rangemode: "tozero" }
-    };
-    return Plotly.react("decay", traces, layout, CONFIG);
+    return Plotly.react("decay", traces, curveLayout(u), CONFIG);
   }
 
   /* markers at one instant (end of production, release and departure of a dose made on the
@@ -203,19 +197,25 @@
         meta: { kinds: c.markers.map(function (m) { return m.kind; }) },
         hovertemplate: "%{customdata}<br>%{x}<br>%{y:.4g} " + u.name + "<extra></extra>" }
     ];
-    var layout = {
-      font: FONT, height: 380, hovermode: "closest", margin: { l: 70, r: 30, t: 20, b: 45 },
-      legend: { orientation: "h", y: 1.1 },
-      xaxis: { type: "date", title: { text: "UTC" } },
-      yaxis: { title: { text: "activity [" + u.name + "]" }, rangemode: "tozero" },
+    var layout = Object.assign(curveLayout(u), {
       shapes: [
         { type: "rect", xref: "x", yref: "y", x0: x0, x1: x1, y0: c.band_low_bq / u.f,
           y1: c.band_high_bq / u.f, fillcolor: "rgba(44,160,44,0.15)", line: { width: 0 } },
         { type: "line", xref: "x", yref: "y", x0: x0, x1: x1, y0: c.prescribed_bq / u.f,
           y1: c.prescribed_bq / u.f, line: { color: "#2ca02c", dash: "dash", width: 1.5 } }
       ]
-    };
+    });
     return Plotly.react("decay", traces, layout, CONFIG);
+  }
+
+  /* the decay chart's axes and frame, for a dose's curve and a consignment's */
+  function curveLayout(u) {
+    return {
+      font: FONT, height: 380, hovermode: "closest", margin: { l: 70, r: 30, t: 20, b: 45 },
+      legend: { orientation: "h", y: 1.1 },
+      xaxis: { type: "date", title: { text: "UTC" } },
+      yaxis: { title: { text: "activity [" + u.name + "]" }, rangemode: "tozero" }
+    };
   }
 
   /* ------------------------------------------------------------------ the event form */
@@ -312,16 +312,21 @@
     f.appendChild(el("span", "", "hint")).id = "whatif-kind-help";
     f.appendChild(el("div", null, "fields")).id = "whatif-fields";
     f.appendChild(settingsView());
+    return reasonAndGo(f, "whatif-reason", "why this re-plan", "re-plan", submit);
+  }
+
+  /* a form's closing fields: the reason the audit trail records, and its submit button */
+  function reasonAndGo(f, id, hint, label, onSubmit) {
     var why = el("label", "Reason ");
     var reason = el("input");
-    reason.id = "whatif-reason";
-    reason.placeholder = "why this re-plan";
+    reason.id = id;
+    reason.placeholder = hint;
     why.appendChild(reason);
     f.appendChild(why);
-    var go = el("button", "re-plan");
+    var go = el("button", label);
     go.type = "submit";
     f.appendChild(go);
-    f.addEventListener("submit", submit);
+    f.addEventListener("submit", onSubmit);
     return f;
   }
 
@@ -500,17 +505,7 @@
     rl.title = "what the network does when a disruption strikes in a replication";
     rl.appendChild(recourse);
     f.appendChild(rl);
-    var why = el("label", "Reason ");
-    var reason = el("input");
-    reason.id = "sim-reason";
-    reason.placeholder = "why this simulation";
-    why.appendChild(reason);
-    f.appendChild(why);
-    var go = el("button", "simulate");
-    go.type = "submit";
-    f.appendChild(go);
-    f.addEventListener("submit", simulate);
-    return f;
+    return reasonAndGo(f, "sim-reason", "why this simulation", "simulate", simulate);
   }
 
   async function simulate(ev) {
