@@ -91,7 +91,7 @@ def test_shortfall_columns_are_marked():
     assert m.arrays()["shortfall"].tolist() == [False, False, True, True, True]
 
 
-def test_penalty_floor_is_the_shortfall_no_plan_avoids():
+def _two_bookings_one_unit() -> LinearModel:
     # two bookings compete for one unit of capacity: one of them stays unserved in any plan
     m = LinearModel()
     z = m.add_vars("z", 2, upper=1, cost=[1.0, 2.0], integer=True)
@@ -106,6 +106,11 @@ def test_penalty_floor_is_the_shortfall_no_plan_avoids():
         count=2,
     )
     m.add_rows("capacity", rows=[0, 0], cols=z.all, vals=1.0, lower=-INF, upper=1.0, count=1)
+    return m
+
+
+def test_penalty_floor_is_the_shortfall_no_plan_avoids():
+    m = _two_bookings_one_unit()
     result = solve(m)
     assert result.objective == pytest.approx(11.0)
     assert result.penalty_floor == pytest.approx(10.0)
@@ -115,6 +120,27 @@ def test_penalty_floor_is_the_shortfall_no_plan_avoids():
     without = solve(m, SolveOptions(penalty_floor=False))
     assert without.objective == pytest.approx(11.0)
     assert without.penalty_floor == 0.0
+
+
+def test_penalty_floor_falls_back_to_interior_point_when_simplex_fails(monkeypatch):
+    # HiGHS's dual simplex can stop at once with status "Not Set" on a badly scaled LP; the
+    # floor must then come from interior point, not silently be zero (which would measure the
+    # gap over the whole penalty and call a plan optimal too early)
+    import isoflow.engines.planner.solve as solve_module
+
+    solvers: list[str] = []
+
+    def failing_simplex(arrays, opts, lp_solver="choose", rule_file=None):
+        solvers.append(lp_solver)
+        if lp_solver == "simplex":
+            return SolveResult(SolveStatus.ERROR, None, None, None, 0.0, None, "Not Set")
+        return solve_arrays(arrays, opts, lp_solver, rule_file)
+
+    monkeypatch.setattr(solve_module, "solve_arrays", failing_simplex)
+    result = solve(_two_bookings_one_unit(), SolveOptions(time_limit_s=30.0))
+    assert solvers[:2] == ["simplex", "ipm"]
+    assert result.penalty_floor == pytest.approx(10.0)
+    assert result.objective == pytest.approx(11.0)
 
 
 def _multi_knapsack() -> LinearModel:

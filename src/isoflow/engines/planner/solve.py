@@ -162,10 +162,15 @@ def _shortfall_floor(arrays: dict[str, Any], opts: SolveOptions) -> npt.NDArray[
     relaxed["integer"] = np.zeros_like(arrays["integer"])
     relaxed["col_cost"] = penalty
     # dual simplex: 4.4 s against 23 s for interior point on the generated 5,000-booking
-    # network (this LP is mostly feasibility; IPM spends its time in crossover)
-    lp = solve_arrays(
-        relaxed, dataclasses.replace(opts, time_limit_s=FLOOR_SHARE * opts.time_limit_s), "simplex"
-    )
+    # network (this LP is mostly feasibility; IPM spends its time in crossover); when simplex
+    # fails without using its time (HiGHS 1.16 stops with status "Not Set" on a badly scaled
+    # part of the built-in week at real volume), interior point gets the time left
+    started = time.perf_counter()
+    share = FLOOR_SHARE * opts.time_limit_s
+    lp = solve_arrays(relaxed, dataclasses.replace(opts, time_limit_s=share), "simplex")
+    left = share - (time.perf_counter() - started)
+    if lp.message != "Optimal" and lp.status is SolveStatus.ERROR and left >= 1.0:
+        lp = solve_arrays(relaxed, dataclasses.replace(opts, time_limit_s=left), "ipm")
     if lp.message != "Optimal" or lp.values is None:  # HiGHS's own status: solved, not cut
         return zeros
     # The floor only sets the denominator of the gap (the offset is added back exactly), and
