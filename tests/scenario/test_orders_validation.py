@@ -213,3 +213,19 @@ def test_an_export_without_activity_in_a_csv_folder_names_its_row(
     table.write_text(table.read_text(encoding="utf-8").replace("500 GBq", ""), encoding="utf-8")
     (error,) = [str(i) for i in validate(folder).errors]
     assert error.startswith("orders.csv:2: demand.orders.0.activity: export order 'x1'")
+
+
+def test_an_id_used_three_times_names_its_first_use_twice(tmp_path: Path, small_text: str) -> None:
+    text = _with_order(small_text, order_id="b1")
+    marker = "  orders:\n"
+    second = "    - {id: b1, hospital: hosp-seoul, product: f18-fdg, calibration: 'X', doses: 3}\n"
+    text = text.replace(marker, marker + second.replace("'X'", "'2025-08-05T01:30:00Z'"), 1)
+    errors = [i for i in validate(_write(tmp_path, text)).errors if i.code == "duplicate_id"]
+    assert [(e.path, e.message) for e in errors] == [
+        (
+            ("demand", "orders", n, "id"),
+            "duplicate id 'b1' (already used by demand.bookings.0); ids of bookings and "
+            "orders must be unique",
+        )
+        for n in (0, 1)
+    ]

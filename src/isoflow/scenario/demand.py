@@ -15,7 +15,7 @@ are no patient doses, and every KPI counts them apart.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -140,12 +140,15 @@ def demand_items(scenario: Scenario) -> tuple[DemandItem, ...]:
     An order is an export when its site is a market; a booking never is (a booking at a
     market is a validation error).
     """
+    return tuple(iter_demand_items(scenario))
+
+
+def iter_demand_items(scenario: Scenario) -> Iterator[DemandItem]:
+    """:func:`demand_items` one at a time (a check that passes over them once holds none)."""
     demand = scenario.demand
     markets = {s.id for s in scenario.sites if is_market(s)}
-    return (
-        *(from_booking(b, i) for i, b in enumerate(demand.bookings)),
-        *(from_order(o, i, o.hospital in markets) for i, o in enumerate(demand.orders)),
-    )
+    yield from (from_booking(b, i) for i, b in enumerate(demand.bookings))
+    yield from (from_order(o, i, o.hospital in markets) for i, o in enumerate(demand.orders))
 
 
 def ordered_s(item: DemandItem) -> float | None:

@@ -21,9 +21,10 @@ from isoflow.scenario.fields import numeric_fields, shapes
 from isoflow.scenario.issues import Issue, Path
 from isoflow.scenario.tables import TABLES
 
-_SHARED_TYPES = (str, datetime)
-"""Field values worth sharing between models (immutable, often repeated; floats are left
-alone, as ``0.0 == -0.0``)."""
+_SHARED_TYPES = (str, datetime, float)
+"""Field values worth sharing between models (immutable, often repeated: ids of sites and
+products, times, dose activities). Zero is never shared (``0.0 == -0.0``); the type is part of
+the key (``1 == 1.0``)."""
 
 
 def boolean_issues(
@@ -71,16 +72,17 @@ class _Compactor:
     """
 
     def __init__(self, limit: int = 50_000) -> None:
-        self.values: dict[tuple[str, Any, Any], Any] = {}
+        self.values: dict[tuple[str, type, Any, Any], Any] = {}
         self.field_sets: dict[frozenset[str], set[str]] = {}
         self.limit = limit
 
     def __call__(self, model: BaseModel) -> BaseModel:
         fields = model.__dict__
         for name, value in fields.items():
-            if name == "id" or type(value) not in _SHARED_TYPES:
+            kind = type(value)
+            if name == "id" or kind not in _SHARED_TYPES or (kind is float and value == 0.0):
                 continue
-            key = (name, value, getattr(value, "tzinfo", None))
+            key = (name, kind, value, getattr(value, "tzinfo", None))
             shared = self.values.get(key)
             if shared is None and len(self.values) < self.limit:
                 self.values[key] = value

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import Any
 
-from isoflow.scenario.demand import DemandItem, DemandKind, demand_items
+from isoflow.scenario.demand import DemandItem, DemandKind, iter_demand_items
 from isoflow.scenario.issues import Issue, Locator, Path, Severity, locate_all, no_location
 from isoflow.scenario.load import read_scenario
 from isoflow.scenario.rules import is_market
@@ -192,11 +192,30 @@ def _duplicates(s: Scenario) -> Iterable[Issue]:
                     f"duplicate id {item.id!r} (already used by {where}); ids must be unique",
                     "duplicate_id",
                 )
-    # bookings and orders share one id space (plans name either by its id)
-    seen: dict[str, str] = {}
-    for item in demand_items(s):
+    yield from _duplicate_demand_ids(s)
+
+
+def _duplicate_demand_ids(s: Scenario) -> Iterable[Issue]:
+    """Bookings and orders share one id space (plans name either by its id).
+
+    One pass with a set of the ids seen (the bulk of a large file, so no record per item is
+    kept); a second pass, only when a duplicate was found, names where each id was first used.
+    """
+    seen: set[str] = set()
+    repeated: set[str] = set()
+    for item in iter_demand_items(s):
+        if item.id in seen:
+            repeated.add(item.id)
+        seen.add(item.id)
+    del seen
+    if not repeated:
+        return
+    first: dict[str, str] = {}
+    for item in iter_demand_items(s):
+        if item.id not in repeated:
+            continue
         where = ".".join(map(str, item.path))
-        other = seen.setdefault(item.id, where)
+        other = first.setdefault(item.id, where)
         if other != where:
             yield _error(
                 (*item.path, "id"),
@@ -298,7 +317,7 @@ def _references(s: Scenario) -> Iterable[Issue]:
         if value not in known:
             yield _unknown(path, value, known, what, section, hints)
     # Bookings and orders are the bulk: check them in one tight loop.
-    for b in demand_items(s):
+    for b in iter_demand_items(s):
         if b.hospital not in sites:
             yield _unknown((*b.path, "hospital"), b.hospital, sites, "site", "sites", hints)
         if b.product not in products:
@@ -323,7 +342,7 @@ def _demand(s: Scenario) -> Iterable[Issue]:
     )
 
 
-def _dose_products(records: Sequence[DemandItem], products: dict[str, Product]) -> Iterable[Issue]:
+def _dose_products(records: Iterable[DemandItem], products: dict[str, Product]) -> Iterable[Issue]:
     """Bookings and orders name a dose product, never bulk isotope or target.
 
     Exports (orders at a market) may be of any product of :data:`EXPORT_STAGES`.
@@ -355,7 +374,7 @@ def _dose_products(records: Sequence[DemandItem], products: dict[str, Product]) 
             )
 
 
-def _export_activities(records: Sequence[DemandItem]) -> Iterable[Issue]:
+def _export_activities(records: Iterable[DemandItem]) -> Iterable[Issue]:
     """An export states the activity of each unit: a bulk product has no dose to default to."""
     for record in records:
         if record.export and record.activity is None:
@@ -435,16 +454,15 @@ def _production(s: Scenario) -> Iterable[Issue]:
 
 def _bookings(s: Scenario) -> Iterable[Issue]:
     products = {p.id: p for p in s.products}
-    items = demand_items(s)
-    yield from _dose_products(items, products)
+    yield from _dose_products(iter_demand_items(s), products)
     sites = {x.id: x for x in s.sites}
     approved: dict[str, set[str]] = defaultdict(set)
     for a in s.policies.approvals:
         approved[a.product].update(a.countries)
     start, end = s.meta.start, s.end
-    yield from _export_activities(items)
+    yield from _export_activities(iter_demand_items(s))
     yield from _market_kinds(s)
-    for b in items:
+    for b in iter_demand_items(s):
         site = sites.get(b.hospital)
         if site is not None:
             if not b.export and not DELIVERY_KINDS.intersection(site.kind):

@@ -10,7 +10,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 
-from isoflow.scenario.demand import DemandItem, demand_items
+from isoflow.scenario.demand import DemandItem, iter_demand_items
 from isoflow.scenario.issues import Issue, Severity
 from isoflow.scenario.rules import lane_carries
 from isoflow.scenario.schema import Lane, Scenario
@@ -48,7 +48,7 @@ def route_warnings(s: Scenario, made: dict[str, set[str]]) -> Iterable[Issue]:
     products = {p.id: p for p in s.products}
     first: dict[tuple[str, str], DemandItem] = {}
     count: dict[tuple[str, str], int] = defaultdict(int)
-    for b in demand_items(s):
+    for b in iter_demand_items(s):
         key = (b.product, b.hospital)
         first.setdefault(key, b)
         count[key] += 1
