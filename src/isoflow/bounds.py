@@ -185,6 +185,9 @@ START_STEP: Final = Bound(0.0, 1000.0, "a number of half-lives", lo_open=True)
 PENALTY: Final = Bound(0.0, 1e15, "a weight in currency units")
 """Objective weights: 10^15 keeps a MILP's coefficients within what HiGHS can scale."""
 
+RECOMMEND_TOP: Final = count(1, 20, "a number of ways")
+"""Ways one recommendation ranks: each is one more solve of the pinned model."""
+
 # --------------------------------------------------------------------------- simulator
 
 REPLICATIONS: Final = count(1, 1_000_000)

@@ -11,6 +11,7 @@ with 422 naming the field.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,11 +79,55 @@ def test_a_remote_soft_replan_at_now_is_the_local_one(server: Server, tmp_path, 
         "2025-08-04T06:00:00Z",
         500.0,
     )
-    code, _, err = cli(capsys, "--server", server.url, *AT, "replan", week, "--event", down,
-                       "--scenario", SMALL, "--mode", "recommend")  # fmt: skip
-    assert code == 2
-    assert "--mode recommend" in err
-    assert "not offered with --server" in err
+
+
+URGENT = (
+    "events:\n  - kind: booking_added\n    booking:\n"
+    "      id: u1\n      hospital: hosp-seoul\n      product: f18-fdg\n"
+    "      administration: 2025-08-05T02:00:00Z\n      activity: 350 MBq\n"
+)
+
+
+def _no_seconds(table: str) -> str:
+    return re.sub(r"\(\d+\.\d s\)", "(s)", table)
+
+
+def test_a_remote_recommendation_is_the_local_one(server: Server, tmp_path, capsys) -> None:
+    week = tmp_path / "week"
+    code, _, err = cli(capsys, "--server", server.url, *AT, "plan", SMALL, "--out", week,
+                       "--time-limit", "20s")  # fmt: skip
+    assert code == 0, err
+    urgent = tmp_path / "urgent.yaml"
+    urgent.write_text(URGENT)
+    flags = ("--event", urgent, "--scenario", SMALL, "--mode", "recommend", "--top", "2",
+             "--now", "2025-08-04T00:00:00Z", "--time-limit", "20s")  # fmt: skip
+    code, theirs, err = cli(capsys, "--server", server.url, *AT, "replan", week, *flags)
+    assert code == 0, err
+    code, mine, err = cli(capsys, "replan", week, *flags)
+    assert code == 0, err
+    assert "Ways to serve u1" in theirs
+    assert "cyc-seoul" in theirs
+    assert _no_seconds(theirs.split("Ways to serve", 1)[1]) == _no_seconds(
+        mine.split("Ways to serve", 1)[1]
+    )
+    assert " ok " in theirs  # every way verified on the service
+
+
+def test_a_recommendation_needs_one_new_demand_and_a_bounded_top(server: Server, tmp_path) -> None:
+    remote = Remote(server.url, "tok-a", "test")
+    data, fmt = scenario_upload(SMALL)
+    sid = str(remote.upload(data, fmt, str(SMALL))["scenario_id"])
+    plan = remote.follow(remote.submit("plan", sid, {"time_limit_s": 20.0})["run_id"], print)
+    assert plan["state"] == "optimal"
+    with pytest.raises(RemoteError, match="top") as caught:
+        remote.submit("recommend", sid, {"plan_run_id": plan["run_id"], "top": 0})
+    assert caught.value.status == 422
+    down = {"kind": "site_down", "site": "cyc-seoul", "start": "2025-08-04T12:00:00Z",
+            "end": "2025-08-12T00:00:00Z"}  # fmt: skip
+    run = remote.submit("recommend", sid, {"plan_run_id": plan["run_id"], "events": [down]})
+    ended = remote.follow(run["run_id"], print)
+    assert ended["state"] == "failed"
+    assert "one booking_added or order_added" in ended["message"]
 
 
 def _simulated_both_ways(

@@ -247,12 +247,48 @@ def _run_replan(job: Job, scenario: Scenario, progress: Progress) -> Outcome:
     return judge(revision, scenario, {"seeds": {}})
 
 
+def _run_recommend(job: Job, scenario: Scenario, progress: Progress) -> Outcome:
+    """The ranked ways to serve one new booking or order inside the plan, each verified.
+
+    A way that fails verification fails the run: no unverified way is ever shown.
+    """
+    from isoflow.engines.planner.recommend import as_record, check_ways, recommend
+    from isoflow.errors import InputError
+    from isoflow.scenario.events import BookingAdded, OrderAdded, parse_events
+
+    parent = _parent(job)
+    events = parse_events({"events": list(job.options.get("events", []))}).events
+    new = [e for e in events if isinstance(e, BookingAdded | OrderAdded)]
+    if len(new) != 1 or len(events) != 1:
+        raise InputError("events", "a recommendation takes one booking_added or order_added")
+    opts = replan_options(job.options)
+    progress(0.2, "finding the ways")
+    rec = recommend(scenario, parent, new[0], opts.now, int(job.options.get("top", 3)), opts.plan)
+    progress(0.9, "verifying each way")
+    verdicts = check_ways(rec, scenario, new[0])
+    body = _json(as_record(rec, verdicts))
+    bad = [(w.rank, found) for w, found in zip(rec.ways, verdicts, strict=True) if found]
+    if bad:
+        rank, found = bad[0]
+        message = f"way {rank} fails verification ({len(found)} violation(s)): {found[0]}"
+        count = sum(len(f) for _, f in bad)
+        violations = tuple(v for _, f in bad for v in f)
+        return Outcome(RunState.FAILED, message, None, body, f"violations: {count}", violations)
+    message = (
+        f"{len(rec.ways)} way(s) to serve {rec.demand}"
+        if rec.ways
+        else (f"no way to serve {rec.demand} inside the plan")
+    )
+    return Outcome(RunState.SUCCEEDED, message, None, body, VERDICT_OK)
+
+
 _RUNNERS: dict[RunKind, Callable[[Job, Scenario, Progress], Outcome]] = {
     RunKind.PLAN: _run_plan,
     RunKind.BASELINE: _run_plan,
     RunKind.VERIFY: _run_verify,
     RunKind.SIMULATE: _run_simulate,
     RunKind.REPLAN: _run_replan,
+    RunKind.RECOMMEND: _run_recommend,
     **ANALYSIS_RUNNERS,
 }
 """The engine of each kind of run the service executes."""

@@ -20,6 +20,7 @@ class RunKind(StrEnum):
     VERIFY = "verify"
     SIMULATE = "simulate"
     REPLAN = "replan"
+    RECOMMEND = "recommend"
     CAPACITY = "capacity"
     CONTINGENCY = "contingency"
     SELF_SUFFICIENCY = "self-sufficiency"

@@ -22,7 +22,7 @@ from isoflow.service.execute import SUPPORTED_KINDS, VERDICT_OK, Job, Outcome, v
 from isoflow.service.model import Actor, Role, Run, RunEvent, RunKind, RunState
 from isoflow.service.ports import ArtefactStore, AuditRecorder, Clock, RunStore, ScenarioStore
 
-NEEDS_PLAN = frozenset({RunKind.VERIFY, RunKind.REPLAN})
+NEEDS_PLAN = frozenset({RunKind.VERIFY, RunKind.REPLAN, RunKind.RECOMMEND})
 """Kinds of run that work on a plan: an earlier run's (``options.plan_run_id``) or one
 uploaded with the submission (:attr:`Submission.plan`, stored as ``options.plan_sha256``)."""
 TAKES_PLAN = NEEDS_PLAN | {

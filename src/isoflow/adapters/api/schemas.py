@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from isoflow.bounds import RECOMMEND_TOP
 from isoflow.service.access import REASON_CHARS
 from isoflow.service.model import Run, RunKind, RunState, ScenarioRecord
 
@@ -25,7 +26,8 @@ class RunOptions(BaseModel):
     plan_run_id: str | None = Field(
         None,
         max_length=64,
-        description="Run whose plan a verify, simulate, replan or analysis (not capacity) uses.",
+        description="Run whose plan a verify, simulate, replan, recommend or analysis (not "
+        "capacity) uses.",
     )
     replications: int = Field(50, ge=1, le=100_000, description="Simulation replications.")
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Simulation seed.")
@@ -46,6 +48,12 @@ class RunOptions(BaseModel):
     )
     mode: Literal["hard", "soft"] | None = Field(
         None, description="Re-plan: hard or soft (default: hard)."
+    )
+    top: int | None = Field(
+        None,
+        ge=int(RECOMMEND_TOP.lo),
+        le=int(RECOMMEND_TOP.hi),
+        description="Recommend: how many ways to rank (default 3).",
     )
     freeze_s: float | None = Field(
         None, description="Re-plan, hard: also keep the plan's decisions before now + this [s]."

@@ -371,6 +371,33 @@ def replan(
 
 
 @remote_errors
+def recommend(
+    remote: RunClient,
+    plan_path: Path,
+    event_paths: list[Path],
+    scenario: str | None,
+    run_options: dict[str, Any],
+) -> None:
+    """``isoflow --server URL replan --mode recommend``: the ways, ranked on the service.
+
+    Found and verified there, printed here.
+    """
+    from isoflow.adapters.cli.replan_cmd import _events, print_recommendation
+
+    parent = plan_from(plan_path, "argument 'PLAN'")
+    plan_given = plan_input(plan_path, parent, remote)
+    run_options |= plan_given.options
+    ref = scenario or parent.scenario
+    _events(event_paths, load_valid(ref), parent)  # problems at their lines, here (exit 1)
+    run_options["events"] = [e for path in event_paths for e in raw_events(path)]
+    stored = upload(remote, ref)
+    final, found = execute(remote, "recommend", str(stored["scenario_id"]), run_options,
+                           plan_given.plan)  # fmt: skip
+    ended(final, frozenset({"succeeded"}))
+    print_recommendation(found["result"])
+
+
+@remote_errors
 def analysis(
     remote: RunClient,
     kind: str,

@@ -16,8 +16,9 @@ failure, 2 a usage error.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -43,7 +44,6 @@ from isoflow.errors import InputError, IsoflowError
 from isoflow.units import format_activity, parse_datetime, parse_duration, to_iso
 
 if TYPE_CHECKING:
-    from isoflow.engines.planner.recommend import Recommendation
     from isoflow.engines.planner.replan import ReplanOptions
     from isoflow.records.plan import Plan
     from isoflow.records.revision import PlanDiff, ReplanMode, Revision
@@ -77,7 +77,10 @@ def replan_cmd(
             help=f"Hard mode: also keep the plan's decisions before now + this; {bounds.LEAD.text}."
         ),
     ] = "0h",
-    top: Annotated[int, typer.Option(help="Recommend mode: how many ways to show (1-20).")] = 3,
+    top: Annotated[
+        int,
+        typer.Option(help=f"Recommend mode: how many ways to show, {bounds.RECOMMEND_TOP.text}."),
+    ] = 3,
     out: Annotated[
         Path | None,
         typer.Option(help="Folder for the revision (default: the plan's folder with -rN)."),
@@ -90,11 +93,20 @@ def replan_cmd(
 
     if mode not in {m.value for m in ReplanMode}:
         raise usage_error(f"option '--mode': expected hard, soft or recommend, got {mode!r}")
-    if not 1 <= top <= 20:
-        raise usage_error(f"option '--top': expected 1 to 20, got {top}")
+    if not bounds.RECOMMEND_TOP.contains(top):
+        raise usage_error(f"option '--top': expected {bounds.RECOMMEND_TOP.expected}, got {top}")
     remote = remote_cmds.client("replan")
+    if remote is not None and mode == ReplanMode.RECOMMEND:
+        try:
+            opts = _options(now, ReplanMode(mode), stability, freeze, time_limit)
+        except InputError as exc:
+            raise usage_error(option_line(exc)) from None
+        given: dict[str, Any] = {"time_limit_s": opts.plan.solve.time_limit_s, "top": top}
+        if opts.now is not None:
+            given["now"] = opts.now.isoformat()
+        remote_cmds.recommend(remote, plan_path, event, scenario, given)
+        return
     if remote is not None:
-        remote_cmds.only_defaults({"--mode recommend": (mode == ReplanMode.RECOMMEND, False)})
         try:
             run = remote_cmds.replan_run_options(
                 _options(now, ReplanMode(mode), stability, freeze, time_limit)
@@ -246,33 +258,51 @@ def _recommend(
             "option '--mode': recommend takes one event file holding one booking_added or "
             "order_added event"
         )
+    from isoflow.engines.planner.recommend import as_record, check_ways
+
     try:
         with console.status("finding the ways...", spinner="dots"):
             rec = recommend(sc, parent, new[0], opts.now, top, opts.plan)
+            verdicts = check_ways(rec, sc, new[0])
     except IsoflowError as exc:
         fail(str(exc), 1)
-    print_recommendation(rec)
+    print_recommendation(as_record(rec, verdicts))
+    if bad := [(w.rank, found) for w, found in zip(rec.ways, verdicts, strict=True) if found]:
+        rank, found = bad[0]
+        fail(f"way {rank} fails verification ({len(found)} violation(s)): {found[0]}", 1)
 
 
-def print_recommendation(rec: Recommendation) -> None:
-    """The ranked ways as a table."""
-    if not rec.ways:
-        console.print(f"no way to serve {rec.demand} inside the plan", markup=False)
+def print_recommendation(rec: Mapping[str, Any]) -> None:
+    """The ranked ways as a table, from the recommendation's record.
+
+    The record is :func:`isoflow.engines.planner.recommend.as_record`'s, as the service stores
+    it.
+    """
+    from isoflow.records.plan import PlanLeg
+
+    ways = list(rec["ways"])
+    if not ways:
+        console.print(f"no way to serve {rec['demand']} inside the plan", markup=False)
         return
+
+    def route(way: Mapping[str, Any]) -> str:
+        legs = [PlanLeg.model_validate(g) for g in way["legs"]]
+        return " ".join(f"{g.lane}@{to_iso(g.depart_utc)}" for g in legs) or "(on site)"
+
     columns: dict[str, list[str]] = {
-        "rank": [str(w.rank) for w in rec.ways],
-        "site": [w.site for w in rec.ways],
-        "batch": [w.batch for w in rec.ways],
-        "new run": ["yes" if w.new_run else "no" for w in rec.ways],
-        "route": [
-            " ".join(f"{g.lane}@{to_iso(g.depart_utc)}" for g in w.legs) or "(on site)"
-            for w in rec.ways
+        "rank": [str(w["rank"]) for w in ways],
+        "site": [str(w["site"]) for w in ways],
+        "batch": [str(w["batch"]) for w in ways],
+        "new run": ["yes" if w["new_run"] else "no" for w in ways],
+        "route": [route(w) for w in ways],
+        "doses": [str(w["doses"]) for w in ways],
+        "at EOP": [format_activity(float(w["activity_eop_bq"])) for w in ways],
+        "cost added": [f"{float(w['cost_delta']):,.0f}" for w in ways],
+        "verify": [
+            "ok" if not w["violations"] else f"{len(w['violations'])} violation(s)" for w in ways
         ],
-        "doses": [str(w.doses) for w in rec.ways],
-        "at EOP": [format_activity(w.activity_eop_bq) for w in rec.ways],
-        "cost added": [f"{w.cost_delta:,.0f}" for w in rec.ways],
     }
-    title = f"Ways to serve {rec.demand} ({rec.seconds:.1f} s)"
+    title = f"Ways to serve {rec['demand']} ({float(rec['seconds']):.1f} s)"
     console.print(_table(title, columns))
 
 

@@ -18,6 +18,7 @@ from datetime import datetime
 
 import numpy as np
 
+from isoflow import bounds
 from isoflow.engines.planner.api import PlanOptions, solve_model
 from isoflow.engines.planner.build import PlanningModel
 from isoflow.engines.planner.pins import PlanColumns, freeze, plan_columns
@@ -105,7 +106,12 @@ def recommend(
     top: int = 3,
     options: PlanOptions | None = None,
 ) -> Recommendation:
-    """The ``top`` best ways to serve ``new`` with the parent plan pinned (module docstring)."""
+    """The ``top`` best ways to serve ``new`` with the parent plan pinned (module docstring).
+
+    Raises :class:`~isoflow.errors.OptionError` unless ``top`` is within
+    :data:`isoflow.bounds.RECOMMEND_TOP`.
+    """
+    bounds.RECOMMEND_TOP.check(top, "top")
     t0 = time.perf_counter()
     demand_id = new.booking.id if isinstance(new, BookingAdded) else new.order.id
     p = _prepare(scenario, parent, new, demand_id, now, options or PlanOptions())
@@ -170,3 +176,41 @@ def _way_columns(p: Prepared, plan: Plan, demand_id: str) -> list[int]:
         and (cand.runs[cand.allocations[k].run].process, lanes(k)) in new_ways
     ]
     return sorted({*chosen, *same_way})
+
+
+def check_ways(
+    rec: Recommendation, scenario: Scenario, new: BookingAdded | OrderAdded
+) -> list[tuple[str, ...]]:
+    """Each way's violations by ``verify``, against the scenario with the new demand added."""
+    from isoflow.engines.verify import verify
+    from isoflow.scenario.events import apply_events
+
+    after = apply_events(scenario, [new])
+    return [tuple(str(v) for v in verify(w.plan, after)) for w in rec.ways]
+
+
+def as_record(rec: Recommendation, verdicts: list[tuple[str, ...]]) -> dict[str, object]:
+    """The recommendation as plain JSON data: what the command line prints, the service stores.
+
+    ``verdicts`` holds each way's violations by ``verify`` (empty: the way is sound).
+    """
+    return {
+        "demand": rec.demand,
+        "seconds": rec.seconds,
+        "build_seconds": rec.build_seconds,
+        "ways": [
+            {
+                "rank": w.rank,
+                "site": w.site,
+                "batch": w.batch,
+                "new_run": w.new_run,
+                "legs": [leg.model_dump(mode="json") for leg in w.legs],
+                "doses": w.doses,
+                "activity_eop_bq": w.activity_eop_bq,
+                "cost_delta": w.cost_delta,
+                "violations": list(found),
+                "plan": w.plan.model_dump(mode="json"),
+            }
+            for w, found in zip(rec.ways, verdicts, strict=True)
+        ],
+    }
