@@ -107,6 +107,8 @@ class JobRunner:
         self._queue: queue.Queue[Run | None] = queue.Queue()
         self._procs: dict[str, Any] = {}
         self._ended: dict[str, threading.Event] = {}  # set once a job's child sent or died
+        self._starting: set[str] = set()  # taken by a worker, its process not yet started
+        self._cancelled: set[str] = set()  # of those, the ones a cancel reached meanwhile
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._ctx = multiprocessing.get_context("spawn")
@@ -128,11 +130,14 @@ class JobRunner:
         """Stop the run's job if it is running.
 
         It is asked to stop (a solve keeps its best plan); its process tree is terminated if
-        it still runs :data:`KEEP_BEST_S` later.
+        it still runs :data:`KEEP_BEST_S` later. A run a worker has taken but whose process
+        has not started yet never starts it.
         """
         with self._lock:
             proc = self._procs.get(run_id)
             ended = self._ended.get(run_id)
+            if proc is None and run_id in self._starting:
+                self._cancelled.add(run_id)
         if proc is None or proc.pid is None or ended is None:
             return
         pid = proc.pid
@@ -175,18 +180,39 @@ class JobRunner:
                 self.service.finish(run, Outcome(RunState.FAILED, "the job failed unexpectedly"))
 
     def _execute(self, queued: Run) -> None:
+        with self._lock:
+            self._starting.add(queued.run_id)
+        try:
+            started = self._start(queued)
+        finally:
+            with self._lock:
+                self._starting.discard(queued.run_id)
+                self._cancelled.discard(queued.run_id)
+        if started is not None:
+            self._run(*started)
+
+    def _start(self, queued: Run) -> tuple[Run, Any, Connection, threading.Event] | None:
+        """Mark the run running and start its process, unless a cancel came first."""
         run = self.service.start(queued)
         if run is None:
-            return
+            return None
         job = self.service.job(run)
         parent, child = self._ctx.Pipe(duplex=False)
         proc = self._ctx.Process(target=_child, args=(child, job), daemon=True)
         ended = threading.Event()
         with self._lock:
+            if run.run_id in self._cancelled:  # the run is cancelled in the store already
+                parent.close()
+                child.close()
+                return None
             proc.start()
             self._procs[run.run_id] = proc
             self._ended[run.run_id] = ended
         child.close()
+        return run, proc, parent, ended
+
+    def _run(self, run: Run, proc: Any, parent: Connection, ended: threading.Event) -> None:
+        """Follow the started process to its outcome, clean up and record the outcome."""
         try:
             outcome = self._follow(run, proc, parent)
         finally:
