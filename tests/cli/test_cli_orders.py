@@ -100,3 +100,8 @@ def test_make_or_buy_takes_its_volumes_from_a_process_of_the_plan(tmp_path: Path
     data = json.loads((tmp_path / "mob" / "make_or_buy.json").read_text(encoding="utf-8"))
     assert data["inputs"]["demand_doses_year1"] == pytest.approx(doses * 365.2425 / 7, rel=1e-12)
     assert data["inputs"]["capex"] == 5e6  # a flag still wins over the defaults
+    unknown = ["--process", "nowhere", "--plan", str(out), "--out", str(tmp_path / "mob2")]
+    res = runner.invoke(app, ["analyze", "make-or-buy", "--scenario", str(scenario), *unknown])
+    assert res.exit_code == 2, res.output
+    assert "option '--process': no process 'nowhere' in the scenario" in res.output
+    assert not (tmp_path / "mob2").exists()

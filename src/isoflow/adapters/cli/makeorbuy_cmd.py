@@ -29,6 +29,7 @@ from isoflow.adapters.cli.common import (
     print_wrote,
     reports_errors,
     run_record,
+    usage_error,
 )
 from isoflow.errors import InputError
 
@@ -213,7 +214,10 @@ def _from_plan(process: str, scenario: str | None, plan_path: Path | None) -> Ma
     else:
         with console.status(f"planning {sc.meta.name}...", spinner="dots"):
             the_plan = make_plan(sc)
-    derived_inputs, d = inputs_from_plan(sc, the_plan, process)
+    try:
+        derived_inputs, d = inputs_from_plan(sc, the_plan, process)
+    except InputError as exc:  # the engine names its field; here it is the flag
+        raise usage_error(f"option '--process': {exc.message}") from None
     console.print(
         f"from the plan of {sc.meta.name}: {d.process} makes {d.product}, {d.doses_per_week} "
         f"doses in {d.runs_per_week} runs a week ({d.mean_eop_bq_per_dose / 1e9:.3f} GBq at "

@@ -69,20 +69,20 @@ def inputs_from_plan(
     proc = next((p for p in scenario.processes if p.id == process_id), None)
     if proc is None:
         known = ", ".join(sorted(p.id for p in scenario.processes)[:8])
-        raise InputError("--process", f"no process {process_id!r} in the scenario ({known}, ...)")
+        raise InputError("process", f"no process {process_id!r} in the scenario ({known}, ...)")
     runs = {r.batch: r for r in plan.runs if r.process == process_id}
     served = [a for a in plan.allocations if a.batch in runs]
     doses = sum(a.doses for a in served)
     if doses == 0:
         raise InputError(
-            "--process", f"the plan serves no dose from {process_id!r}: nothing to compare"
+            "process", f"the plan serves no dose from {process_id!r}: nothing to compare"
         )
     eop_per_dose = sum(a.dispensed_eop_bq for a in served) / doses
     year = plan.start_utc.year
     batches = stock_capped_batches(scenario, proc, available_dates(scenario, proc, year), year)
 
     if batches == 0:
-        raise InputError("--process", f"{process_id!r} can make no batch in {year}")
+        raise InputError("process", f"{process_id!r} can make no batch in {year}")
     cost = sum(r.fixed_cost + r.variable_cost for r in runs.values())
     growth, growth_note = _growth(scenario, proc.output)
     price, price_note = _agreement_price(scenario, runs, proc.output, served, doses)
