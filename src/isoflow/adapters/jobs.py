@@ -6,7 +6,8 @@ asks the child to stop (:data:`WIND_DOWN_SIGNAL`): a solve under way winds down 
 its best plan, which the child verifies and sends (kept on the cancelled run,
 :meth:`~isoflow.service.runs.RunService.keep_best`); any other work stops at once. Whatever
 is still running :data:`KEEP_BEST_S` later is terminated with its whole process tree (found
-with psutil), and killed a second after that.
+with psutil), and killed a second after that; unless its solve has stopped and it is
+finishing (verifying the best plan), which it may do for :data:`FINISH_S` more.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ KILL_AFTER_S = 1.0
 """How long a terminated job's processes may take to end before they are killed."""
 KEEP_BEST_S = 1.5
 """How long a cancelled job may take to send the best plan its solve returned [s]."""
+FINISH_S = 30.0
+"""How much longer a cancelled job may take once its solve has stopped and it says it is
+finishing (verifying the best plan, which takes seconds on a large plan) [s]; its solver
+processes are gone by then, so the cancel's promise about them holds."""
 WIND_DOWN_GRACE_S = 0.7
 """How long the solver's children may take to return their incumbents when asked [s]."""
 KEEPS_BEST = frozenset({RunKind.PLAN, RunKind.REPLAN})
@@ -53,7 +58,8 @@ def _child(conn: Connection, job: Job) -> None:
     """
 
     def progress(fraction: float, message: str) -> None:
-        conn.send(("progress", fraction, message))
+        # after a stop was asked, progress means the solve has wound down: finishing
+        conn.send(("progress", fraction, message, children.winding_down))
 
     children.graceful = job.kind in KEEPS_BEST
     signal.signal(WIND_DOWN_SIGNAL, _wind_down)
@@ -99,6 +105,23 @@ def kill_tree(pid: int, wait_s: float = KILL_AFTER_S) -> None:
     psutil.wait_procs(alive, timeout=wait_s)
 
 
+def _solvers_alive(pid: int) -> bool:
+    """True if the job process ``pid`` still has children: solver processes.
+
+    The multiprocessing resource tracker, which lives as long as the job, does not count.
+    """
+    try:
+        kids = psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return False
+    alive = []
+    for kid in kids:
+        with contextlib.suppress(psutil.Error):
+            if "resource_tracker" not in " ".join(kid.cmdline()):
+                alive.append(kid)
+    return bool(alive)
+
+
 class JobRunner:
     """A :class:`~isoflow.service.runs.JobQueue` with ``workers`` threads."""
 
@@ -108,6 +131,7 @@ class JobRunner:
         self._procs: dict[str, Any] = {}
         self._ended: dict[str, threading.Event] = {}  # set once a job's child sent or died
         self._starting: set[str] = set()  # taken by a worker, its process not yet started
+        self._finishing: dict[str, threading.Event] = {}  # set once a stopped job finishes
         self._cancelled: set[str] = set()  # of those, the ones a cancel reached meanwhile
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -136,17 +160,21 @@ class JobRunner:
         with self._lock:
             proc = self._procs.get(run_id)
             ended = self._ended.get(run_id)
+            finishing = self._finishing.get(run_id)
             if proc is None and run_id in self._starting:
                 self._cancelled.add(run_id)
-        if proc is None or proc.pid is None or ended is None:
+        if proc is None or proc.pid is None or ended is None or finishing is None:
             return
         pid = proc.pid
 
         def stop() -> None:
             with contextlib.suppress(OSError):
                 os.kill(pid, WIND_DOWN_SIGNAL)
-            if not ended.wait(KEEP_BEST_S):
-                kill_tree(pid)
+            if ended.wait(KEEP_BEST_S):
+                return
+            if finishing.is_set() and not _solvers_alive(pid) and ended.wait(FINISH_S):
+                return
+            kill_tree(pid)
 
         threading.Thread(target=stop, daemon=True).start()
 
@@ -208,6 +236,7 @@ class JobRunner:
             proc.start()
             self._procs[run.run_id] = proc
             self._ended[run.run_id] = ended
+            self._finishing[run.run_id] = threading.Event()
         child.close()
         return run, proc, parent, ended
 
@@ -220,6 +249,7 @@ class JobRunner:
             with self._lock:
                 self._procs.pop(run.run_id, None)
                 self._ended.pop(run.run_id, None)
+                self._finishing.pop(run.run_id, None)
             parent.close()
             proc.join(timeout=KILL_AFTER_S)
             if proc.is_alive() and proc.pid is not None:
@@ -251,6 +281,11 @@ class JobRunner:
             if message[0] == "done":
                 outcome: Outcome = message[1]
                 return outcome
+            if message[3]:
+                with self._lock:
+                    finishing = self._finishing.get(run.run_id)
+                if finishing is not None:
+                    finishing.set()
             now = time.monotonic()
             if now - last >= PROGRESS_EVERY_S:
                 last = now
