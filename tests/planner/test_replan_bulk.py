@@ -18,7 +18,7 @@ from isoflow.engines.planner.api import PlanOptions, make_plan
 from isoflow.engines.planner.replan import ReplanOptions, replan
 from isoflow.engines.verify import verify
 from isoflow.records.revision import ReplanMode
-from isoflow.scenario.events import parse_events
+from isoflow.scenario.events import apply_events, parse_events
 from isoflow.scenario.load import load_scenario
 from isoflow.units import to_iso
 
@@ -51,3 +51,27 @@ def test_a_shipped_input_keeps_the_run_it_was_shipped_for() -> None:
     ]
     assert list(ship.batches) == [inp.batch]
     assert user.batch not in result.plan.revision.diff.runs_removed
+
+
+def test_a_source_down_from_the_start_still_gives_a_warm_start() -> None:
+    """reactor-kr down over the whole week, re-planned from the parent's earliest run: the
+    parent's labelling run at cdmo-sg has lost its only input, so keeping every decision but
+    the doses breaks its feed row. The repair then lets decisions fall too: the start keeps
+    the rest of the parent's plan (before, the re-plan started cold)."""
+    sc = load_scenario(SMALL)
+    parent = make_plan(sc, OPTIONS)
+    (user,) = [r for r in parent.runs if r.inputs]
+    (source,) = [r for r in parent.runs if r.batch == user.inputs[0].batch]
+    down = {"kind": "site_down", "site": source.site, "start": "2025-07-01T00:00:00Z",
+            "end": "2025-09-01T00:00:00Z"}  # fmt: skip
+    events = parse_events({"events": [down]}).events
+    opts = ReplanOptions(now=parent.earliest_run_utc, mode=ReplanMode.SOFT, plan=OPTIONS)
+    result = replan(sc, parent, events, opts)
+    assert result.plan.solver is not None
+    assert "warm start" in result.plan.solver.message
+    assert "some of its runs, flows or departures dropped" in result.plan.solver.message
+    assert verify(result.plan, apply_events(sc, events)) == []
+    assert all(r.site != source.site for r in result.plan.runs)
+    kept = {a.booking for a in result.plan.allocations}
+    others = {a.booking for a in parent.allocations if a.batch != user.batch}
+    assert others <= kept  # what did not hang on the lost source is still served

@@ -15,8 +15,12 @@ continuous columns follow:
    those doses) solved; its optimum, if there is one, is the start. The shortfall penalty
    keeps every dose the new bounds allow.
 
-When step 3 has no solution (the parent's decisions break a new row, e.g. a generator whose
-source run has gone still feeds an elution), the re-plan starts cold and says why. HiGHS then
+4. when step 3 has no solution (the parent's decisions break a new row, e.g. a labelling run
+   or a generator whose source run has gone), the same programme with every integer column
+   free to fall from the parent's value to its lower bound (a MIP over a subset of the
+   parent's decisions: what it keeps, it keeps as the parent had it).
+
+When step 4 has no solution either, the re-plan starts cold and says why. HiGHS then
 receives the start with presolve on; :func:`.solver_run.solve_arrays` checks the start against
 the model before handing it over and catches a misreported answer.
 """
@@ -103,6 +107,13 @@ def repaired_start(pm: PlanningModel, pc: PlanColumns, opts: SolveOptions) -> Re
         opts, time_limit_s=limit, decompose=False, penalty_floor=False, whole_model_stop=False
     )
     result = solve_arrays(fixed, lp_opts)
+    subset = ""
+    if result.values is None or result.status != SolveStatus.OPTIMAL:
+        # step 4: a kept decision breaks a new row (a run whose input's source is gone):
+        # every integer decision may fall from the parent's value to its lower bound
+        fixed["col_lower"] = lower
+        result = solve_arrays(fixed, lp_opts)
+        subset = "; some of its runs, flows or departures dropped too"
     if result.values is None or result.status != SolveStatus.OPTIMAL:
         return Repaired(
             None,
@@ -114,7 +125,7 @@ def repaired_start(pm: PlanningModel, pc: PlanColumns, opts: SolveOptions) -> Re
     return Repaired(
         values,
         f"warm start: the parent repaired against the new bounds ({dropped} of its dose "
-        "units dropped)",
+        f"units dropped{subset})",
         dropped,
         x0,
     )
