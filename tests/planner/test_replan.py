@@ -342,6 +342,28 @@ def test_recommend_ranks_the_ways_to_serve_an_urgent_dose(parent) -> None:  # ty
         assert verify(w.plan, changed) == []
 
 
+def test_recommend_on_a_revised_plan_checks_its_ways_with_the_earlier_events(parent) -> None:  # type: ignore[no-untyped-def]
+    """The parent is a revision that added b2; recommending b3 on it, each way's plan holds
+    b2 as well, so it is checked against the base with both added (by the base with only b3
+    added, every way would name b2 an unknown booking)."""
+    from isoflow.engines.planner.recommend import check_ways, recommend
+
+    sc, plan = parent
+    revised = replan(sc, plan, (urgent_b2(),), ReplanOptions(plan=OPTIONS)).plan
+    assert "b2" in {a.booking for a in revised.allocations}
+    (b3,) = events(
+        {
+            "kind": "booking_added",
+            "booking": {"id": "b3", "hospital": "hosp", "product": "fdg",
+                        "administration": at("14:00")},
+        }
+    )  # fmt: skip
+    rec = recommend(sc, revised, b3, top=2, options=OPTIONS)
+    assert rec.ways
+    assert check_ways(rec) == [()] * len(rec.ways)
+    assert all("b2" in {a.booking for a in w.plan.allocations} for w in rec.ways)
+
+
 def test_a_new_run_started_earlier_is_not_another_way(parent) -> None:  # type: ignore[no-untyped-def]
     """Asked for six ways, recommend finds three: b1's van (0), fdg-a's run on a van of its
     own (100), and a new fdg-b run by b-road (fixed 3,000 + road 300). fdg-b started earlier

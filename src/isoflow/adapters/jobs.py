@@ -172,7 +172,12 @@ class JobRunner:
                 os.kill(pid, WIND_DOWN_SIGNAL)
             if ended.wait(KEEP_BEST_S):
                 return
-            if finishing.is_set() and not _solvers_alive(pid) and ended.wait(FINISH_S):
+            if _solvers_alive(pid):
+                kill_tree(pid)
+                return
+            # the solve has stopped: the job may still be reading its plan out before it says
+            # it is finishing; it has KILL_AFTER_S to say so, then FINISH_S to send the plan
+            if finishing.wait(KILL_AFTER_S) and ended.wait(FINISH_S):
                 return
             kill_tree(pid)
 

@@ -265,21 +265,21 @@ def _run_recommend(job: Job, scenario: Scenario, progress: Progress) -> Outcome:
     progress(0.2, "finding the ways")
     rec = recommend(scenario, parent, new[0], opts.now, int(job.options.get("top", 3)), opts.plan)
     progress(0.9, "verifying each way")
-    verdicts = check_ways(rec, scenario, new[0])
-    body = _json(as_record(rec, verdicts))
+    verdicts = check_ways(rec)
     bad = [(w.rank, found) for w, found in zip(rec.ways, verdicts, strict=True) if found]
     if bad:
         rank, found = bad[0]
         message = f"way {rank} fails verification ({len(found)} violation(s)): {found[0]}"
         count = sum(len(f) for _, f in bad)
         violations = tuple(v for _, f in bad for v in f)
-        return Outcome(RunState.FAILED, message, None, body, f"violations: {count}", violations)
+        # no result: a way that fails verification is never shown (the violations say why)
+        return Outcome(RunState.FAILED, message, None, None, f"violations: {count}", violations)
     message = (
         f"{len(rec.ways)} way(s) to serve {rec.demand}"
         if rec.ways
         else (f"no way to serve {rec.demand} inside the plan")
     )
-    return Outcome(RunState.SUCCEEDED, message, None, body, VERDICT_OK)
+    return Outcome(RunState.SUCCEEDED, message, None, _json(as_record(rec, verdicts)), VERDICT_OK)
 
 
 _RUNNERS: dict[RunKind, Callable[[Job, Scenario, Progress], Outcome]] = {

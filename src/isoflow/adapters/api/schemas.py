@@ -32,7 +32,9 @@ class RunOptions(BaseModel):
     replications: int = Field(50, ge=1, le=100_000, description="Simulation replications.")
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Simulation seed.")
     events: list[dict[str, Any]] = Field(
-        default_factory=list, max_length=10_000, description="Re-plan events (event-file form)."
+        default_factory=list,
+        max_length=10_000,
+        description="Re-plan and recommend events (event-file form).",
     )
     start: datetime | None = Field(
         None, description="Plan: horizon start, with an offset (default: the scenario's)."
@@ -132,7 +134,8 @@ class RunIn(BaseModel):
     options: RunOptions = Field(default_factory=RunOptions)
     plan: dict[str, Any] | None = Field(
         None,
-        description="A plan (plan.json) for a verify, simulate or replan run to work on, "
+        description="A plan (plan.json) for a verify, simulate, replan or recommend run to "
+        "work on, "
         "instead of an earlier run's (options.plan_run_id).",
     )
     reason: str | None = Field(

@@ -382,13 +382,13 @@ def recommend(
 
     Found and verified there, printed here.
     """
-    from isoflow.adapters.cli.replan_cmd import _events, print_recommendation
+    from isoflow.adapters.cli.replan_cmd import _events, one_new_demand, print_recommendation
 
     parent = plan_from(plan_path, "argument 'PLAN'")
     plan_given = plan_input(plan_path, parent, remote)
     run_options |= plan_given.options
     ref = scenario or parent.scenario
-    _events(event_paths, load_valid(ref), parent)  # problems at their lines, here (exit 1)
+    one_new_demand(_events(event_paths, load_valid(ref), parent))  # checked here, as locally
     run_options["events"] = [e for path in event_paths for e in raw_events(path)]
     stored = upload(remote, ref)
     final, found = execute(remote, "recommend", str(stored["scenario_id"]), run_options,

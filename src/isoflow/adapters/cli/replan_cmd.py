@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from isoflow.engines.planner.replan import ReplanOptions
     from isoflow.records.plan import Plan
     from isoflow.records.revision import PlanDiff, ReplanMode, Revision
-    from isoflow.scenario.events import EventFile
+    from isoflow.scenario.events import BookingAdded, EventFile, OrderAdded
     from isoflow.scenario.schema import Scenario
 
 
@@ -250,6 +250,24 @@ def _recommend(
     sc: Scenario, parent: Plan, events: EventFile, opts: ReplanOptions, top: int
 ) -> None:
     from isoflow.engines.planner.recommend import recommend
+
+    new = one_new_demand(events)
+    from isoflow.engines.planner.recommend import as_record, check_ways
+
+    try:
+        with console.status("finding the ways...", spinner="dots"):
+            rec = recommend(sc, parent, new, opts.now, top, opts.plan)
+            verdicts = check_ways(rec)
+    except IsoflowError as exc:
+        fail(str(exc), 1)
+    print_recommendation(as_record(rec, verdicts))
+    if bad := [(w.rank, found) for w, found in zip(rec.ways, verdicts, strict=True) if found]:
+        rank, found = bad[0]
+        fail(f"way {rank} fails verification ({len(found)} violation(s)): {found[0]}", 1)
+
+
+def one_new_demand(events: EventFile) -> BookingAdded | OrderAdded:
+    """The one new booking or order a recommendation is for; else a usage error."""
     from isoflow.scenario.events import BookingAdded, OrderAdded
 
     new = [e for e in events.events if isinstance(e, BookingAdded | OrderAdded)]
@@ -258,18 +276,7 @@ def _recommend(
             "option '--mode': recommend takes one event file holding one booking_added or "
             "order_added event"
         )
-    from isoflow.engines.planner.recommend import as_record, check_ways
-
-    try:
-        with console.status("finding the ways...", spinner="dots"):
-            rec = recommend(sc, parent, new[0], opts.now, top, opts.plan)
-            verdicts = check_ways(rec, sc, new[0])
-    except IsoflowError as exc:
-        fail(str(exc), 1)
-    print_recommendation(as_record(rec, verdicts))
-    if bad := [(w.rank, found) for w, found in zip(rec.ways, verdicts, strict=True) if found]:
-        rank, found = bad[0]
-        fail(f"way {rank} fails verification ({len(found)} violation(s)): {found[0]}", 1)
+    return new[0]
 
 
 def print_recommendation(rec: Mapping[str, Any]) -> None:

@@ -158,7 +158,7 @@ def _guided_shares(full_mip: bool, lp_seconds: float) -> tuple[float, float]:
     better than the restricted steps: they stop at 30 % and 40 %; otherwise at 50 % and 60 %
     (on the generated 5,000-booking network at 60 s on 2 cores, 0.63-0.64 % in two runs
     against 1.47-1.57 % at 55 % and 70 %, the same plan: the full MIP's bound needs the time;
-    at 40 % and 50 % the guided plan was not found, 55 %).
+    at 40 % and 50 % the guided steps did not find the plan in their time: 55 %).
     """
     if not full_mip:
         return (0.9, 1.0)

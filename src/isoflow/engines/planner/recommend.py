@@ -55,6 +55,8 @@ class Recommendation:
     ways: tuple[Insertion, ...]
     seconds: float
     build_seconds: float
+    scenario: Scenario | None = None
+    """The scenario the ways were found in: the parent's events and the new demand applied."""
 
 
 def _only_the_new_demand_moves(pm: PlanningModel, pc: PlanColumns, demand_id: str) -> None:
@@ -143,7 +145,9 @@ def recommend(
         )
         bar = _way_columns(p, plan, demand_id)
         p.pm.model.set_col_bounds([z.start + k for k in bar], 0.0, 0.0)
-    return Recommendation(demand_id, tuple(ways), time.perf_counter() - t0, build_seconds)
+    return Recommendation(
+        demand_id, tuple(ways), time.perf_counter() - t0, build_seconds, p.scenario
+    )
 
 
 def _way_columns(p: Prepared, plan: Plan, demand_id: str) -> list[int]:
@@ -178,15 +182,15 @@ def _way_columns(p: Prepared, plan: Plan, demand_id: str) -> list[int]:
     return sorted({*chosen, *same_way})
 
 
-def check_ways(
-    rec: Recommendation, scenario: Scenario, new: BookingAdded | OrderAdded
-) -> list[tuple[str, ...]]:
-    """Each way's violations by ``verify``, against the scenario with the new demand added."""
-    from isoflow.engines.verify import verify
-    from isoflow.scenario.events import apply_events
+def check_ways(rec: Recommendation) -> list[tuple[str, ...]]:
+    """Each way's violations by ``verify``, against the scenario the ways were found in.
 
-    after = apply_events(scenario, [new])
-    return [tuple(str(v) for v in verify(w.plan, after)) for w in rec.ways]
+    That is the base with the parent's earlier events and the new demand applied.
+    """
+    from isoflow.engines.verify import verify
+
+    assert rec.scenario is not None, "a recommendation names the scenario of its ways"
+    return [tuple(str(v) for v in verify(w.plan, rec.scenario)) for w in rec.ways]
 
 
 def as_record(rec: Recommendation, verdicts: list[tuple[str, ...]]) -> dict[str, object]:
