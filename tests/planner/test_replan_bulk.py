@@ -75,3 +75,26 @@ def test_a_source_down_from_the_start_still_gives_a_warm_start() -> None:
     kept = {a.booking for a in result.plan.allocations}
     others = {a.booking for a in parent.allocations if a.batch != user.batch}
     assert others <= kept  # what did not hang on the lost source is still served
+
+
+def test_a_site_down_while_a_run_is_under_way_keeps_the_run_and_verifies() -> None:
+    """The site of a run goes down a minute after the run started (the re-plan's now). The
+    run is history and kept; ``verify`` does not call it a run during the outage, since the
+    outage began after it started. A run of the plan's future during the outage still is."""
+    sc = load_scenario(SMALL)
+    parent = make_plan(sc, OPTIONS)
+    run = min(parent.runs, key=lambda r: r.start_utc)
+    now = run.start_utc + timedelta(minutes=1)
+    assert now < run.end_of_production_utc
+    down = {"kind": "site_down", "site": run.site, "start": to_iso(now),
+            "end": to_iso(now + timedelta(days=1))}  # fmt: skip
+    events = parse_events({"events": [down]}).events
+    result = replan(sc, parent, events, ReplanOptions(now=now, mode=ReplanMode.HARD, plan=OPTIONS))
+    assert run.batch in {r.batch for r in result.plan.runs}
+    assert verify(result.plan, sc) == []
+    # the same run, had it started after now, would be a run during the outage
+    later = result.plan.revision.model_copy(update={"now_utc": run.start_utc})
+    moved = result.plan.model_copy(update={"revision": later})
+    assert [v.code for v in verify(moved, sc) if v.subject == f"run {run.batch}"] == [
+        "site_unavailable"
+    ]

@@ -120,9 +120,19 @@ class _RunChecks(_RouteChecks):
         self.check_calendar(subject, proc, start, eop)
 
     def check_calendar(self, subject: str, proc: Process, start: float, eop: float) -> None:
-        """A run starts in a weekly window and runs wholly while the site may run it."""
+        """A run starts in a weekly window and runs wholly while the site may run it.
+
+        A run of the revision's past (started before its ``now``) is not judged by a
+        ``site_down`` event that began after it started: the plan kept it as history, and
+        what the outage did to it is a ``run_failed`` event's to say.
+        """
+        availability = proc.availability
+        later = _outages_begun_after(self.plan, proc.site, start)
+        if later:
+            kept = tuple(o for o in availability.outages if o.start.timestamp() not in later)
+            availability = availability.model_copy(update={"outages": kept})
         windows, allowed = process_availability(
-            proc.availability, self.sites[proc.site], start - 8 * 86400.0, start + 8 * 86400.0
+            availability, self.sites[proc.site], start - 8 * 86400.0, start + 8 * 86400.0
         )
         if not any(lo - SLACK_S <= start < hi for lo, hi in windows):
             self.bad("outside_window", subject, "starts outside the process's weekly windows")
@@ -185,6 +195,22 @@ class _RunChecks(_RouteChecks):
                 subject,
                 f"needs {needed:.6g} Bq of {feed.id} at start, inputs give {supplied:.6g} Bq",
             )
+
+
+def _outages_begun_after(plan: Plan, site: str, start: float) -> set[float]:
+    """Starts [s] of the revision's ``site_down`` events at ``site`` begun after a run started.
+
+    Only for a run of the revision's past (``start`` before its ``now``); empty otherwise.
+    """
+    if plan.revision is None or start >= _t(plan.revision.now_utc):
+        return set()
+    from isoflow.scenario.events import SiteDown
+
+    return {
+        e.start.timestamp()
+        for e in plan.revision.events
+        if isinstance(e, SiteDown) and e.site == site and e.start.timestamp() > start
+    }
 
 
 def failed_batches(plan: Plan) -> set[str]:
